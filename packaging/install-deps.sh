@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 / Ubuntu 24.04 packages that building, running and
+# testing Hanzo KMS Desktop need. Only what is missing; safe to run again.
+# Runs as root, or through sudo.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ pkg-config ccache clang-format
+  qt6-base-dev qt6-httpserver-dev libqt6sql6-sqlite qtkeychain-qt6-dev qcoro-qt6-dev
+  libssl-dev libyaml-cpp-dev
+  # run and test: Secret Service for the keychain, a session bus, X for screenshots
+  gnome-keyring dbus dbus-bin libsecret-tools xvfb xauth imagemagick
+  # packaging checks
+  desktop-file-utils appstream dpkg-dev file
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "Installing: ${missing[*]}" >&2
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+  SUDO=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -q
+"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
