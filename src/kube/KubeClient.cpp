@@ -1,0 +1,212 @@
+#include "kube/KubeClient.h"
+
+#include <QCoro/QCoroNetworkReply>
+#include <QCoro/QCoroTimer>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSslError>
+
+#include <algorithm>
+
+namespace kms {
+
+QString describeTlsErrors(const QList<QSslError> &errors, const QString &host)
+{
+    for (const QSslError &e : errors) {
+        switch (e.error()) {
+        case QSslError::CertificateExpired:
+            return QStringLiteral("the cluster's TLS certificate has expired (%1)")
+                .arg(e.certificate().expiryDate().toString(Qt::ISODate));
+        case QSslError::CertificateNotYetValid:
+            return QStringLiteral("the cluster's TLS certificate is not valid yet");
+        case QSslError::HostNameMismatch:
+            return QStringLiteral("the cluster's TLS certificate is not valid for host \"%1\"").arg(host);
+        case QSslError::SelfSignedCertificate:
+        case QSslError::SelfSignedCertificateInChain:
+        case QSslError::UnableToGetLocalIssuerCertificate:
+        case QSslError::UnableToGetIssuerCertificate:
+        case QSslError::UnableToVerifyFirstCertificate:
+        case QSslError::CertificateUntrusted:
+            return QStringLiteral("the cluster's TLS certificate is signed by an unknown authority; set the "
+                                  "cluster's CA certificate");
+        case QSslError::CertificateRevoked:
+            return QStringLiteral("the cluster's TLS certificate has been revoked");
+        default:
+            break;
+        }
+    }
+    if (!errors.isEmpty())
+        return QStringLiteral("TLS verification failed: %1").arg(errors.first().errorString());
+    return QStringLiteral("the TLS handshake failed");
+}
+
+namespace {
+
+std::chrono::milliseconds parseRetryAfter(const QByteArray &value)
+{
+    bool ok = false;
+    const int seconds = value.trimmed().toInt(&ok);
+    if (ok && seconds >= 0)
+        return std::chrono::seconds(seconds);
+    return std::chrono::milliseconds(-1);
+}
+
+QString escape(const QString &segment)
+{
+    return QString::fromLatin1(QUrl::toPercentEncoding(segment));
+}
+
+} // namespace
+
+QString corePath(const QString &namespaceName, const QString &resource, const QString &name)
+{
+    QString path = QStringLiteral("/api/v1");
+    if (!namespaceName.isEmpty())
+        path += QStringLiteral("/namespaces/") + escape(namespaceName);
+    path += QLatin1Char('/') + resource;
+    if (!name.isEmpty())
+        path += QLatin1Char('/') + escape(name);
+    return path;
+}
+
+QString groupPath(const QString &group, const QString &version, const QString &namespaceName,
+    const QString &resource, const QString &name)
+{
+    QString path = QStringLiteral("/apis/%1/%2").arg(group, version);
+    if (!namespaceName.isEmpty())
+        path += QStringLiteral("/namespaces/") + escape(namespaceName);
+    path += QLatin1Char('/') + resource;
+    if (!name.isEmpty())
+        path += QLatin1Char('/') + escape(name);
+    return path;
+}
+
+KubeClient::KubeClient(QNetworkAccessManager *nam, std::shared_ptr<const KubeTransport> transport)
+    : m_nam(nam)
+    , m_transport(std::move(transport))
+{
+}
+
+QCoro::Task<KubeResult> KubeClient::get(QString path)
+{
+    return request(QByteArrayLiteral("GET"), std::move(path), std::nullopt, Retry::IfTransient);
+}
+
+QCoro::Task<KubeResult> KubeClient::remove(QString path)
+{
+    return request(QByteArrayLiteral("DELETE"), std::move(path), std::nullopt, Retry::IfTransient);
+}
+
+QCoro::Task<KubeResult> KubeClient::post(QString path, QJsonObject body, Retry retry)
+{
+    return request(QByteArrayLiteral("POST"), std::move(path), std::move(body), retry);
+}
+
+QCoro::Task<KubeResult> KubeClient::request(
+    QByteArray method, QString path, std::optional<QJsonObject> body, Retry retry)
+{
+    auto backoff = m_retry.initialBackoff;
+    const int attempts = retry == Retry::IfTransient ? std::max(1, m_retry.maxAttempts) : 1;
+    KubeResult result;
+    for (int i = 1; i <= attempts; ++i) {
+        std::chrono::milliseconds retryAfter { -1 };
+        result = co_await attempt(method, path, body, &retryAfter);
+        if (result.ok() || !result.error->isTransient() || i == attempts)
+            co_return result;
+        auto wait = backoff;
+        if (retryAfter.count() >= 0)
+            wait = std::min(retryAfter, m_retry.maxRetryAfter);
+        co_await QCoro::sleepFor(wait);
+        backoff = std::min(backoff * 2, m_retry.maxBackoff);
+    }
+    co_return result;
+}
+
+QCoro::Task<KubeResult> KubeClient::attempt(
+    QByteArray method, QString path, std::optional<QJsonObject> body, std::chrono::milliseconds *retryAfter)
+{
+    const QString call
+        = QStringLiteral("%1 %2").arg(QString::fromLatin1(method), path.section(QLatin1Char('?'), 0, 0));
+    KubeResult result;
+    if (!m_nam) {
+        result.error = KubeError { KubeError::Category::Network, 0, {},
+            QStringLiteral("the connection was closed"), {}, {}, call };
+        co_return result;
+    }
+    QUrl url = m_transport->baseUrl();
+    const int q = path.indexOf(QLatin1Char('?'));
+    url.setPath(url.path() + (q < 0 ? path : path.left(q)), QUrl::TolerantMode);
+    if (q >= 0)
+        url.setQuery(path.mid(q + 1));
+
+    QNetworkRequest request(url);
+    request.setSslConfiguration(m_transport->sslConfiguration());
+    request.setTransferTimeout(int(m_timeout.count()));
+    request.setRawHeader("Accept", "application/json");
+    request.setRawHeader("User-Agent", "hanzo-kms");
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    m_transport->authorize(request);
+
+    QByteArray payload;
+    if (body) {
+        payload = QJsonDocument(*body).toJson(QJsonDocument::Compact);
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    }
+
+    QList<QSslError> sslErrors;
+    QNetworkReply *reply = m_nam->sendCustomRequest(request, method, payload);
+    QObject::connect(reply, &QNetworkReply::sslErrors, reply,
+        [&sslErrors](const QList<QSslError> &errors) { sslErrors = errors; });
+    co_await reply;
+    reply->deleteLater();
+
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray data = status == 0 ? QByteArray() : reply->readAll();
+    for (const auto &[name, value] : reply->rawHeaderPairs()) {
+        if (name.compare("Warning", Qt::CaseInsensitive) == 0)
+            result.warnings << QString::fromUtf8(value);
+    }
+    *retryAfter = parseRetryAfter(reply->rawHeader("Retry-After"));
+    result.httpStatus = status;
+
+    if (status == 0) {
+        KubeError e;
+        e.call = call;
+        const auto err = reply->error();
+        if (err == QNetworkReply::OperationCanceledError || err == QNetworkReply::TimeoutError) {
+            e.category = KubeError::Category::Timeout;
+            e.message = QStringLiteral("no answer from %1 within %2 seconds")
+                            .arg(m_transport->describe())
+                            .arg(m_timeout.count() / 1000.0);
+        } else if (err == QNetworkReply::SslHandshakeFailedError || !sslErrors.isEmpty()) {
+            e.category = KubeError::Category::Tls;
+            e.message = sslErrors.isEmpty() ? QStringLiteral("the TLS handshake with %1 failed (%2)")
+                                                  .arg(m_transport->describe(), reply->errorString())
+                                            : describeTlsErrors(sslErrors, url.host());
+        } else {
+            e.category = KubeError::Category::Network;
+            e.message = QStringLiteral("%1: %2").arg(m_transport->describe(), reply->errorString());
+        }
+        result.error = e;
+        co_return result;
+    }
+    if (status < 200 || status > 299) {
+        result.error = KubeError::fromResponse(status, data, call);
+        co_return result;
+    }
+    if (!data.isEmpty()) {
+        QJsonParseError parseError;
+        const QJsonDocument doc = QJsonDocument::fromJson(data, &parseError);
+        if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
+            result.error = KubeError { KubeError::Category::InvalidResponse, status, {},
+                QStringLiteral("the answer was not a JSON object (%1)").arg(parseError.errorString()), {}, {},
+                call };
+            co_return result;
+        }
+        result.body = doc.object();
+    }
+    co_return result;
+}
+
+} // namespace kms

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "kube/KubeError.h"
+#include "kube/KubeTransport.h"
+
+#include <QCoro/QCoroTask>
+#include <QJsonObject>
+#include <QPointer>
+#include <QStringList>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+
+class QNetworkAccessManager;
+class QSslError;
+
+namespace kms {
+
+// The answer to one call: either a 2xx response or a KubeError.
+struct KubeResult {
+    int httpStatus = 0;
+    QJsonObject body;
+    QStringList warnings; // "Warning" headers, e.g. a shortened token expiry
+    std::optional<KubeError> error;
+
+    bool ok() const { return !error.has_value(); }
+};
+
+struct RetryPolicy {
+    int maxAttempts = 5;
+    std::chrono::milliseconds initialBackoff { 200 };
+    std::chrono::milliseconds maxBackoff { 5000 };
+    std::chrono::milliseconds maxRetryAfter { 30000 };
+};
+
+// Talks JSON to one Kubernetes API server (directly or through a gateway).
+// One client per cluster connection: the QNetworkAccessManager it is given
+// must not be shared with other credentials (see DESIGN.md).
+class KubeClient {
+public:
+    enum class Retry { Never, IfTransient };
+
+    KubeClient(QNetworkAccessManager *nam, std::shared_ptr<const KubeTransport> transport);
+
+    void setTimeout(std::chrono::milliseconds timeout) { m_timeout = timeout; }
+    std::chrono::milliseconds timeout() const { return m_timeout; }
+    void setRetryPolicy(const RetryPolicy &policy) { m_retry = policy; }
+    const KubeTransport &transport() const { return *m_transport; }
+
+    // GET and DELETE retry on transient errors; POST only when the caller says
+    // a retry cannot duplicate anything (retry = IfTransient).
+    QCoro::Task<KubeResult> get(QString path);
+    QCoro::Task<KubeResult> remove(QString path);
+    QCoro::Task<KubeResult> post(QString path, QJsonObject body, Retry retry = Retry::Never);
+
+    // The general form; path may carry a query string.
+    QCoro::Task<KubeResult> request(
+        QByteArray method, QString path, std::optional<QJsonObject> body, Retry retry);
+
+private:
+    QCoro::Task<KubeResult> attempt(QByteArray method, QString path, std::optional<QJsonObject> body,
+        std::chrono::milliseconds *retryAfter);
+
+    QPointer<QNetworkAccessManager> m_nam;
+    std::shared_ptr<const KubeTransport> m_transport;
+    std::chrono::milliseconds m_timeout { 15000 };
+    RetryPolicy m_retry;
+};
+
+// Certificate problems in words: expired, wrong host, unknown CA.
+QString describeTlsErrors(const QList<QSslError> &errors, const QString &host);
+
+// Path helpers, URL-escaped: core (v1) and named-group resources.
+QString corePath(const QString &namespaceName, const QString &resource, const QString &name = {});
+QString groupPath(const QString &group, const QString &version, const QString &namespaceName,
+    const QString &resource, const QString &name = {});
+
+} // namespace kms

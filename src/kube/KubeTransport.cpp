@@ -1,0 +1,73 @@
+#include "kube/KubeTransport.h"
+
+#include <QNetworkRequest>
+
+namespace kms {
+
+QList<QSslCertificate> parseCaCertificates(const QByteArray &pem, QString *error)
+{
+    const QByteArray trimmed = pem.trimmed();
+    if (!trimmed.contains("-----BEGIN CERTIFICATE-----")) {
+        if (error)
+            *error = QStringLiteral("The CA certificate is not a PEM certificate (it must start with "
+                                    "\"-----BEGIN CERTIFICATE-----\").");
+        return {};
+    }
+    const int begins = trimmed.count("-----BEGIN CERTIFICATE-----");
+    QList<QSslCertificate> certs = QSslCertificate::fromData(trimmed, QSsl::Pem);
+    bool allValid = certs.size() == begins;
+    for (const QSslCertificate &c : certs)
+        allValid = allValid && !c.isNull();
+    if (!allValid || certs.isEmpty()) {
+        if (error)
+            *error = QStringLiteral(
+                "The CA certificate could not be read: the PEM data is damaged or incomplete.");
+        return {};
+    }
+    return certs;
+}
+
+std::unique_ptr<TokenTransport> TokenTransport::create(const QString &url, const QByteArray &caPem,
+    bool verifyTls, const QByteArray &bearerToken, QString *error)
+{
+    auto transport = std::unique_ptr<TokenTransport>(new TokenTransport);
+    QUrl parsed(url.trimmed(), QUrl::StrictMode);
+    if (!parsed.isValid() || parsed.host().isEmpty()
+        || (parsed.scheme() != QLatin1String("https") && parsed.scheme() != QLatin1String("http"))) {
+        if (error)
+            *error = QStringLiteral("The cluster URL \"%1\" is not a valid https:// URL.").arg(url);
+        return nullptr;
+    }
+    // Paths are appended to the base; keep a prefix (e.g. a proxy path) without its trailing slash.
+    QString path = parsed.path();
+    while (path.endsWith(QLatin1Char('/')))
+        path.chop(1);
+    parsed.setPath(path);
+    transport->m_url = parsed;
+    if (!caPem.trimmed().isEmpty()) {
+        transport->m_caCertificates = parseCaCertificates(caPem, error);
+        if (transport->m_caCertificates.isEmpty())
+            return nullptr;
+    }
+    transport->m_verifyTls = verifyTls;
+    transport->m_token = bearerToken;
+    return transport;
+}
+
+QSslConfiguration TokenTransport::sslConfiguration() const
+{
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    if (!m_caCertificates.isEmpty())
+        ssl.setCaCertificates(m_caCertificates);
+    if (!m_verifyTls)
+        ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
+    return ssl;
+}
+
+void TokenTransport::authorize(QNetworkRequest &request) const
+{
+    if (!m_token.isEmpty())
+        request.setRawHeader("Authorization", "Bearer " + m_token);
+}
+
+} // namespace kms

@@ -1,0 +1,319 @@
+#include "kube/KubeClient.h"
+
+#include <QAbstractHttpServer>
+#include <QCoro/QCoroTask>
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QSslError>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace kms;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A scripted HTTP server: answers each request with the next scripted reply;
+// an entry with status 0 means "never answer".
+class ScriptedServer : public QAbstractHttpServer {
+public:
+    struct Reply {
+        int status;
+        QByteArray body;
+        QList<std::pair<QByteArray, QByteArray>> headers = {};
+    };
+    QList<Reply> script;
+    QList<QByteArray> methods;
+    QList<QByteArray> authorizations;
+    QList<QByteArray> bodies;
+    QList<QString> paths;
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override
+    {
+        methods << methodName(request.method());
+        paths << request.url().path()
+                + (request.query().isEmpty() ? QString() : QLatin1Char('?') + request.query().toString());
+        authorizations << request.value("Authorization");
+        bodies << request.body();
+        const Reply reply = script.isEmpty() ? Reply { 200, "{}" } : script.takeFirst();
+        if (reply.status == 0)
+            return true; // hold the connection without answering
+        QHttpServerResponder responder = makeResponder(request, socket);
+        responder.writeStatusLine(QHttpServerResponder::StatusCode(reply.status));
+        for (const auto &[name, value] : reply.headers)
+            responder.writeHeader(name, value);
+        responder.writeHeader("Content-Type", "application/json");
+        responder.writeHeader("Content-Length", QByteArray::number(reply.body.size()));
+        responder.writeBody(reply.body);
+        return true;
+    }
+    void missingHandler(const QHttpServerRequest &, QTcpSocket *) override { }
+
+private:
+    static QByteArray methodName(QHttpServerRequest::Method m)
+    {
+        switch (m) {
+        case QHttpServerRequest::Method::Get:
+            return "GET";
+        case QHttpServerRequest::Method::Post:
+            return "POST";
+        case QHttpServerRequest::Method::Delete:
+            return "DELETE";
+        case QHttpServerRequest::Method::Put:
+            return "PUT";
+        case QHttpServerRequest::Method::Patch:
+            return "PATCH";
+        default:
+            return "OTHER";
+        }
+    }
+};
+
+QByteArray status(int code, const char *reason, const char *message)
+{
+    return QJsonDocument(QJsonObject { { "kind", "Status" }, { "apiVersion", "v1" }, { "status", "Failure" },
+                             { "reason", reason }, { "message", message }, { "code", code },
+                             { "details", QJsonObject { { "name", "x" }, { "kind", "serviceaccounts" } } } })
+        .toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+class TestKubeClient : public QObject {
+    Q_OBJECT
+
+    ScriptedServer *m_server = nullptr;
+    quint16 m_port = 0;
+    QNetworkAccessManager *m_nam = nullptr;
+
+    std::unique_ptr<KubeClient> client(QByteArray token = "s3cret-token")
+    {
+        QString error;
+        std::shared_ptr<const KubeTransport> t = TokenTransport::create(
+            QStringLiteral("http://127.0.0.1:%1/prefix/").arg(m_port), {}, true, token, &error);
+        auto c = std::make_unique<KubeClient>(m_nam, t);
+        RetryPolicy fast;
+        fast.initialBackoff = 5ms;
+        fast.maxBackoff = 20ms;
+        fast.maxRetryAfter = 1500ms;
+        c->setRetryPolicy(fast);
+        return c;
+    }
+
+private slots:
+    void init()
+    {
+        m_server = new ScriptedServer;
+        m_port = m_server->listen(QHostAddress::LocalHost, 0);
+        QVERIFY(m_port != 0);
+        m_nam = new QNetworkAccessManager;
+    }
+    void cleanup()
+    {
+        delete m_nam;
+        delete m_server;
+    }
+
+    void sendsBearerTokenAndJsonToTheBasePath()
+    {
+        m_server->script = { { 201, R"({"kind":"ServiceAccount","metadata":{"name":"a"}})" } };
+        const KubeResult r = QCoro::waitFor(client()->post(
+            corePath("default", "serviceaccounts"), QJsonObject { { "kind", "ServiceAccount" } }));
+        QVERIFY2(r.ok(), qPrintable(r.error ? r.error->toString() : QString()));
+        QCOMPARE(r.httpStatus, 201);
+        QCOMPARE(r.body.value("kind").toString(), "ServiceAccount");
+        QCOMPARE(m_server->paths.value(0), "/prefix/api/v1/namespaces/default/serviceaccounts");
+        QCOMPARE(m_server->authorizations.value(0), QByteArray("Bearer s3cret-token"));
+        QCOMPARE(QJsonDocument::fromJson(m_server->bodies.value(0)).object().value("kind").toString(),
+            "ServiceAccount");
+    }
+
+    void keepsQueryStrings()
+    {
+        m_server->script = { { 200, R"({"items":[]})" } };
+        const KubeResult r = QCoro::waitFor(client()->get(corePath("default", "serviceaccounts")
+            + "?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dhanzo-kms"));
+        QVERIFY(r.ok());
+        QCOMPARE(m_server->paths.value(0),
+            "/prefix/api/v1/namespaces/default/"
+            "serviceaccounts?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dhanzo-kms");
+    }
+
+    void escapesNamesInPaths()
+    {
+        QCOMPARE(
+            corePath("ns", "serviceaccounts", "a b/c"), "/api/v1/namespaces/ns/serviceaccounts/a%20b%2Fc");
+        QCOMPARE(groupPath("rbac.authorization.k8s.io", "v1", {}, "clusterrolebindings", "x"),
+            "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/x");
+    }
+
+    void turnsStatusAnswersIntoKubeErrors()
+    {
+        m_server->script = { { 404, status(404, "NotFound", R"(serviceaccounts "x" not found)") } };
+        const KubeResult r = QCoro::waitFor(client()->get(corePath("default", "serviceaccounts", "x")));
+        QVERIFY(!r.ok());
+        QVERIFY(r.error->isNotFound());
+        QCOMPARE(r.error->reason, "NotFound");
+        QCOMPARE(r.error->message, R"(serviceaccounts "x" not found)");
+        QCOMPARE(r.error->detailsKind, "serviceaccounts");
+        QCOMPARE(r.error->toString(),
+            R"(GET /api/v1/namespaces/default/serviceaccounts/x failed: serviceaccounts "x" not found (404 NotFound).)");
+        QCOMPARE(m_server->methods.size(), 1); // a 404 is an answer, not retried
+    }
+
+    void handlesBodiesThatAreNotStatus()
+    {
+        m_server->script
+            = { { 502, "<html>Bad Gateway</html>" }, { 502, "" }, { 502, "x" }, { 502, "x" }, { 502, "x" } };
+        const KubeResult r = QCoro::waitFor(client()->get("/version"));
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error->httpStatus, 502);
+        QVERIFY2(r.error->message.contains("not a Kubernetes Status"), qPrintable(r.error->message));
+        QCOMPARE(m_server->methods.size(), 5); // retried up to the policy's limit
+    }
+
+    void retriesIdempotentCallsOnServerErrors()
+    {
+        m_server->script = { { 503, status(503, "ServiceUnavailable", "try again") }, { 500, "{}" },
+            { 200, R"({"gitVersion":"v1.32.0"})" } };
+        const KubeResult r = QCoro::waitFor(client()->remove(corePath("default", "serviceaccounts", "x")));
+        QVERIFY(r.ok());
+        QCOMPARE(m_server->methods, (QList<QByteArray> { "DELETE", "DELETE", "DELETE" }));
+    }
+
+    void honoursRetryAfterOn429()
+    {
+        m_server->script = { { 429, status(429, "TooManyRequests", "slow down"), { { "Retry-After", "1" } } },
+            { 200, "{}" } };
+        QElapsedTimer t;
+        t.start();
+        const KubeResult r = QCoro::waitFor(client()->get("/api"));
+        QVERIFY(r.ok());
+        QVERIFY2(t.elapsed() >= 950,
+            qPrintable(QString::number(t.elapsed()))); // waited the server's second, not 5 ms
+        QCOMPARE(m_server->methods.size(), 2);
+    }
+
+    void doesNotRetryPostsUnlessTold()
+    {
+        m_server->script = { { 503, status(503, "ServiceUnavailable", "down") }, { 201, "{}" } };
+        const KubeResult r
+            = QCoro::waitFor(client()->post(corePath("default", "serviceaccounts", "a") + "/token", {}));
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error->httpStatus, 503);
+        QCOMPARE(m_server->methods.size(), 1);
+
+        m_server->script = { { 503, status(503, "ServiceUnavailable", "down") }, { 201, "{}" } };
+        const KubeResult again = QCoro::waitFor(
+            client()->post(corePath("default", "serviceaccounts"), {}, KubeClient::Retry::IfTransient));
+        QVERIFY(again.ok());
+        QCOMPARE(m_server->methods.size(), 3);
+    }
+
+    void collectsWarningHeaders()
+    {
+        m_server->script = { { 201, "{}",
+            { { "Warning",
+                R"(299 - "requested expiration of 7200 seconds shortened to 3600 seconds")" } } } };
+        const KubeResult r = QCoro::waitFor(client()->post("/x", {}));
+        QVERIFY(r.ok());
+        QCOMPARE(r.warnings,
+            QStringList { R"(299 - "requested expiration of 7200 seconds shortened to 3600 seconds")" });
+    }
+
+    void rejectsSuccessBodiesThatAreNotJson()
+    {
+        m_server->script = { { 200, "not json" } };
+        const KubeResult r = QCoro::waitFor(client()->get("/x"));
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error->category, KubeError::Category::InvalidResponse);
+    }
+
+    void timesOutWhenTheServerIsSilent()
+    {
+        m_server->script = { { 0, {} } };
+        auto c = client();
+        c->setTimeout(300ms);
+        RetryPolicy once;
+        once.maxAttempts = 1;
+        c->setRetryPolicy(once);
+        const KubeResult r = QCoro::waitFor(c->get("/x"));
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error->category, KubeError::Category::Timeout);
+        QVERIFY2(
+            r.error->toString().contains("no answer from http://127.0.0.1"), qPrintable(r.error->toString()));
+    }
+
+    void reportsConnectionRefusedAsNetworkError()
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        const quint16 closedPort = probe.serverPort();
+        probe.close();
+        QString error;
+        std::shared_ptr<const KubeTransport> t = TokenTransport::create(
+            QStringLiteral("https://127.0.0.1:%1").arg(closedPort), {}, true, "t", &error);
+        KubeClient c(m_nam, t);
+        RetryPolicy fast;
+        fast.initialBackoff = 1ms;
+        fast.maxAttempts = 2;
+        c.setRetryPolicy(fast);
+        const KubeResult r = QCoro::waitFor(c.get("/version"));
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error->category, KubeError::Category::Network);
+        QVERIFY(r.error->isTransient());
+        QVERIFY2(
+            r.error->toString().contains("could not reach the cluster"), qPrintable(r.error->toString()));
+        QVERIFY(!r.error->toString().contains("\"t\""));
+    }
+
+    void describesCertificateProblemsInWords_data()
+    {
+        QTest::addColumn<int>("error");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("expired") << int(QSslError::CertificateExpired) << "has expired";
+        QTest::newRow("wrong host") << int(QSslError::HostNameMismatch)
+                                    << "is not valid for host \"10.0.0.1\"";
+        QTest::newRow("unknown ca") << int(QSslError::UnableToGetLocalIssuerCertificate)
+                                    << "unknown authority; set the cluster's CA certificate";
+        QTest::newRow("self-signed") << int(QSslError::SelfSignedCertificate) << "unknown authority";
+    }
+    void describesCertificateProblemsInWords()
+    {
+        QFETCH(int, error);
+        QFETCH(QString, expected);
+        const QString words = describeTlsErrors({ QSslError(QSslError::SslError(error)) }, "10.0.0.1");
+        QVERIFY2(words.contains(expected), qPrintable(words));
+    }
+
+    void rejectsUnusableTransportSettings_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QByteArray>("ca");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("no scheme") << "kubernetes.default.svc" << QByteArray()
+                                   << "is not a valid https:// URL";
+        QTest::newRow("ftp") << "ftp://host" << QByteArray() << "is not a valid https:// URL";
+        QTest::newRow("ca not pem") << "https://host" << QByteArray("hello") << "is not a PEM certificate";
+        QTest::newRow("ca damaged") << "https://host"
+                                    << QByteArray(
+                                           "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+                                    << "damaged";
+    }
+    void rejectsUnusableTransportSettings()
+    {
+        QFETCH(QString, url);
+        QFETCH(QByteArray, ca);
+        QFETCH(QString, expected);
+        QString error;
+        QVERIFY(!TokenTransport::create(url, ca, true, "t", &error));
+        QVERIFY2(error.contains(expected), qPrintable(error));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestKubeClient)
+#include "tst_kubeclient.moc"
