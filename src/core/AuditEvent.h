@@ -1,0 +1,49 @@
+#pragma once
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QString>
+
+namespace kms {
+
+// One entry of the append-only audit log. Events are chained: hash is the
+// SHA-256 (lowercase hex) of the event's content including prevHash, the hash
+// of the event before it (empty for the first event), so editing, deleting or
+// reordering any stored event breaks the chain (AuditLog::verify()).
+struct AuditEvent {
+    qint64 seq = 0; // 1, 2, 3... assigned by AuditLog::append
+    QDateTime at; // UTC, millisecond precision
+    QString actor; // user@host
+    QString kind; // see the kind constants below
+    QString secretName;
+    QString leaseId;
+    QString namespaceName;
+    QString serviceAccount;
+    QString jti;
+    QDateTime expiresAt; // UTC; null when not about a token
+    QString detail; // one sentence; never secret material
+    QByteArray prevHash; // hex
+    QByteArray hash; // hex
+
+    // The OS user and host running this process: "alice@workstation".
+    static QString currentActor();
+
+    // The canonical bytes hashed for the chain (every field but hash, each
+    // length-prefixed so no two events share an encoding).
+    QByteArray canonicalContent() const;
+    // SHA-256 hex of canonicalContent().
+    QByteArray computeHash() const;
+
+    static inline const QString SecretCreated = QStringLiteral("secret.created");
+    static inline const QString SecretUpdated = QStringLiteral("secret.updated");
+    static inline const QString SecretDeleted = QStringLiteral("secret.deleted");
+    static inline const QString LeaseCreated = QStringLiteral("lease.created");
+    static inline const QString LeaseFailed = QStringLiteral("lease.failed");
+    static inline const QString LeaseRevoked = QStringLiteral("lease.revoked");
+    static inline const QString LeaseExpired = QStringLiteral("lease.expired");
+    static inline const QString LeaseCleanupFailed = QStringLiteral("lease.cleanup_failed");
+    static inline const QString LeaseCleanedUp = QStringLiteral("lease.cleaned_up");
+    static inline const QString LeaseRolledBack = QStringLiteral("lease.rolled_back");
+};
+
+} // namespace kms

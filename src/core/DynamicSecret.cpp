@@ -1,0 +1,346 @@
+#include "core/DynamicSecret.h"
+
+#include "core/Names.h"
+
+#include <QSet>
+#include <QSslCertificate>
+#include <QUrl>
+
+namespace kms {
+
+namespace {
+
+void add(FieldErrors &errors, const char *field, const QString &message)
+{
+    errors.append(FieldError { QString::fromLatin1(field), message });
+}
+
+void checkTtls(const DynamicSecret &s, FieldErrors &errors)
+{
+    bool bothOk = true;
+    const struct {
+        const char *field;
+        const char *label;
+        Duration value;
+    } ttls[] = { { "defaultTtl", "Default TTL", s.defaultTtl }, { "maxTtl", "Max TTL", s.maxTtl } };
+    for (const auto &ttl : ttls) {
+        if (ttl.value < MinimumTtl) {
+            add(errors, ttl.field,
+                QStringLiteral("%1 must be at least %2 (got %3).")
+                    .arg(QLatin1String(ttl.label), QStringLiteral("10 minutes"), ttl.value.toString()));
+            bothOk = false;
+        } else if (ttl.value > MaximumTtl) {
+            add(errors, ttl.field,
+                QStringLiteral("%1 must be at most 2^32 seconds, the API server's limit (got %2).")
+                    .arg(QLatin1String(ttl.label), ttl.value.toString()));
+            bothOk = false;
+        }
+    }
+    if (bothOk && s.defaultTtl > s.maxTtl) {
+        add(errors, "defaultTtl",
+            QStringLiteral("Default TTL (%1) must not be longer than the max TTL (%2).")
+                .arg(s.defaultTtl.toString(), s.maxTtl.toString()));
+    }
+}
+
+void checkCaCertificate(const QString &pem, FieldErrors &errors)
+{
+    if (pem.trimmed().isEmpty())
+        return;
+    const QByteArray data = pem.toUtf8();
+    const int blocks = data.count("-----BEGIN CERTIFICATE-----");
+    const QList<QSslCertificate> certificates = QSslCertificate::fromData(data, QSsl::Pem);
+    bool allValid = blocks > 0 && certificates.size() == blocks;
+    for (const QSslCertificate &c : certificates)
+        allValid = allValid && !c.isNull();
+    if (!allValid) {
+        add(errors, "caCertificate",
+            QStringLiteral("CA certificate is not a PEM certificate; paste the cluster's CA "
+                           "(-----BEGIN CERTIFICATE----- ...) or leave it empty to use the system CAs."));
+    }
+}
+
+void checkAuth(const DynamicSecret &s, const SecretValidationContext &ctx, FieldErrors &errors)
+{
+    if (s.authMethod == DynamicSecret::AuthMethod::Gateway) {
+        const QString gateway = s.gateway.trimmed();
+        if (gateway.isEmpty()) {
+            add(errors, "gateway",
+                QStringLiteral("Gateway is required with Gateway authentication; pick one."));
+        } else if (!ctx.gatewayNames.isEmpty() && !ctx.gatewayNames.contains(gateway)) {
+            add(errors, "gateway",
+                QStringLiteral("Gateway \"%1\" is not registered; add it first or pick a registered one.")
+                    .arg(gateway));
+        }
+        return;
+    }
+
+    const QString url = s.clusterUrl.trimmed();
+    if (url.isEmpty()) {
+        add(errors, "clusterUrl",
+            QStringLiteral("Cluster URL is required with Token (API) authentication, e.g. "
+                           "https://kubernetes.example.com:6443."));
+    } else {
+        const QUrl parsed(url, QUrl::StrictMode);
+        if (!parsed.isValid() || parsed.scheme() != QLatin1String("https") || parsed.host().isEmpty()) {
+            add(errors, "clusterUrl",
+                QStringLiteral("Cluster URL must be an https:// URL with a host (got \"%1\").")
+                    .arg(s.clusterUrl));
+        } else if (parsed.hasQuery() || parsed.hasFragment() || !parsed.userInfo().isEmpty()) {
+            add(errors, "clusterUrl",
+                QStringLiteral("Cluster URL must not carry a query, fragment or user name (got \"%1\").")
+                    .arg(s.clusterUrl));
+        }
+    }
+    checkCaCertificate(s.caCertificate, errors);
+    if (!ctx.hasClusterToken) {
+        add(errors, "clusterToken",
+            QStringLiteral("Cluster token is required with Token (API) authentication."));
+    }
+}
+
+void checkNamespace(const char *field, const QString &label, const QString &value, FieldErrors &errors)
+{
+    const QStringList problems = Names::dns1123LabelErrors(value);
+    if (!problems.isEmpty()) {
+        add(errors, field,
+            QStringLiteral("%1 \"%2\" is not a valid namespace name: %3.")
+                .arg(label, value, problems.join(QStringLiteral("; "))));
+    }
+}
+
+void checkCredentials(const DynamicSecret &s, FieldErrors &errors)
+{
+    if (s.credentialType == DynamicSecret::CredentialType::Static) {
+        if (s.serviceAccount.isEmpty()) {
+            add(errors, "serviceAccount",
+                QStringLiteral("Service account is required with Static credentials."));
+        } else {
+            const QStringList problems = Names::dns1123SubdomainErrors(s.serviceAccount);
+            if (!problems.isEmpty()) {
+                add(errors, "serviceAccount",
+                    QStringLiteral("Service account \"%1\" is not a valid name: %2.")
+                        .arg(s.serviceAccount, problems.join(QStringLiteral("; "))));
+            }
+        }
+        if (s.namespaceName.isEmpty())
+            add(errors, "namespace", QStringLiteral("Namespace is required with Static credentials."));
+        else
+            checkNamespace("namespace", QStringLiteral("Namespace"), s.namespaceName, errors);
+        if (s.clusterWide) {
+            add(errors, "clusterWide",
+                QStringLiteral(
+                    "Cluster-wide binding applies only to Dynamic credentials with a ClusterRole."));
+        }
+        return;
+    }
+
+    if (s.allowedNamespaces.isEmpty()) {
+        add(errors, "allowedNamespaces",
+            QStringLiteral(
+                "Allowed namespaces must list at least one namespace, e.g. \"default,monitoring\"."));
+    } else {
+        QSet<QString> seen;
+        for (const QString &ns : s.allowedNamespaces) {
+            if (ns.trimmed().isEmpty()) {
+                add(errors, "allowedNamespaces", QStringLiteral("Allowed namespaces has an empty entry."));
+                continue;
+            }
+            if (seen.contains(ns)) {
+                add(errors, "allowedNamespaces",
+                    QStringLiteral("Allowed namespaces lists \"%1\" more than once.").arg(ns));
+                continue;
+            }
+            seen.insert(ns);
+            checkNamespace("allowedNamespaces", QStringLiteral("Allowed namespace"), ns, errors);
+        }
+    }
+    if (s.roleName.isEmpty()) {
+        add(errors, "role",
+            QStringLiteral("Role is required with Dynamic credentials: the %1 to bind each temporary service "
+                           "account to.")
+                .arg(DynamicSecret::toString(s.roleType)));
+    } else {
+        const QStringList problems = Names::pathSegmentErrors(s.roleName);
+        if (!problems.isEmpty()) {
+            add(errors, "role",
+                QStringLiteral("Role \"%1\" is not a valid role name: %2.")
+                    .arg(s.roleName, problems.join(QStringLiteral("; "))));
+        }
+    }
+    if (s.clusterWide && s.roleType != DynamicSecret::RoleType::ClusterRole) {
+        add(errors, "clusterWide",
+            QStringLiteral(
+                "Cluster-wide binding needs role type ClusterRole; a Role only grants access in its "
+                "namespace."));
+    }
+    if (s.boundTokens) {
+        add(errors, "boundTokens",
+            QStringLiteral("Bound tokens apply only to Static credentials; Dynamic leases are revoked by "
+                           "deleting their service account."));
+    }
+}
+
+void checkAudiences(const QStringList &audiences, FieldErrors &errors)
+{
+    QSet<QString> seen;
+    for (const QString &audience : audiences) {
+        if (audience.trimmed().isEmpty()) {
+            add(errors, "audiences", QStringLiteral("Audiences has an empty entry."));
+        } else if (audience != audience.trimmed()) {
+            add(errors, "audiences",
+                QStringLiteral("Audience \"%1\" has leading or trailing spaces.").arg(audience));
+        } else if (seen.contains(audience)) {
+            add(errors, "audiences", QStringLiteral("Audiences lists \"%1\" more than once.").arg(audience));
+        }
+        seen.insert(audience);
+    }
+}
+
+} // namespace
+
+FieldErrors DynamicSecret::validate(const SecretValidationContext &ctx) const
+{
+    FieldErrors errors;
+    if (name.isEmpty()) {
+        add(errors, "name", QStringLiteral("Name is required."));
+    } else {
+        const QStringList problems = Names::dns1123LabelErrors(name);
+        if (!problems.isEmpty()) {
+            add(errors, "name",
+                QStringLiteral(
+                    "Name \"%1\" must be lower case letters, digits and '-', start and end with a letter "
+                    "or digit, at most 63 characters (%2).")
+                    .arg(name, problems.join(QStringLiteral("; "))));
+        } else if (ctx.otherSecretNames.contains(name)) {
+            add(errors, "name",
+                QStringLiteral("Name \"%1\" is already used by another dynamic secret in this environment.")
+                    .arg(name));
+        }
+    }
+    checkTtls(*this, errors);
+    checkAuth(*this, ctx, errors);
+    checkCredentials(*this, errors);
+    checkAudiences(audiences, errors);
+    return errors;
+}
+
+QStringList DynamicSecret::parseNamespaceList(const QString &text, QString *error)
+{
+    const auto fail = [error](const QString &message) {
+        if (error)
+            *error = message;
+        return QStringList();
+    };
+    if (text.trimmed().isEmpty())
+        return fail(QStringLiteral(
+            "Allowed namespaces must list at least one namespace, e.g. \"default,monitoring\"."));
+    QStringList result;
+    const QStringList parts = text.split(QLatin1Char(','));
+    for (qsizetype i = 0; i < parts.size(); ++i) {
+        const QString ns = parts.at(i).trimmed();
+        if (ns.isEmpty()) {
+            return fail(QStringLiteral("Allowed namespaces \"%1\" has an empty entry at position %2.")
+                            .arg(text)
+                            .arg(i + 1));
+        }
+        const QStringList problems = Names::dns1123LabelErrors(ns);
+        if (!problems.isEmpty()) {
+            return fail(QStringLiteral("Allowed namespace \"%1\" is not a valid namespace name: %2.")
+                            .arg(ns, problems.join(QStringLiteral("; "))));
+        }
+        if (!result.contains(ns))
+            result.append(ns);
+    }
+    if (error)
+        error->clear();
+    return result;
+}
+
+QStringList DynamicSecret::parseAudiences(const QString &text, QString *error)
+{
+    if (error)
+        error->clear();
+    if (text.trimmed().isEmpty())
+        return {};
+    QStringList result;
+    const QStringList parts = text.split(QLatin1Char(','));
+    for (qsizetype i = 0; i < parts.size(); ++i) {
+        const QString audience = parts.at(i).trimmed();
+        if (audience.isEmpty()) {
+            if (error) {
+                *error = QStringLiteral("Audiences \"%1\" has an empty entry at position %2.")
+                             .arg(text)
+                             .arg(i + 1);
+            }
+            return {};
+        }
+        if (!result.contains(audience))
+            result.append(audience);
+    }
+    return result;
+}
+
+QString DynamicSecret::vaultKey() const
+{
+    return vaultKeyFor(id);
+}
+
+QString DynamicSecret::vaultKeyFor(qint64 secretId)
+{
+    return QStringLiteral("dynamic-secret/%1/cluster-token").arg(secretId);
+}
+
+QString DynamicSecret::toString(AuthMethod method)
+{
+    return method == AuthMethod::Token ? QStringLiteral("token") : QStringLiteral("gateway");
+}
+
+QString DynamicSecret::toString(CredentialType type)
+{
+    return type == CredentialType::Static ? QStringLiteral("static") : QStringLiteral("dynamic");
+}
+
+QString DynamicSecret::toString(RoleType type)
+{
+    return type == RoleType::Role ? QStringLiteral("Role") : QStringLiteral("ClusterRole");
+}
+
+std::optional<DynamicSecret::AuthMethod> DynamicSecret::authMethodFromString(const QString &text)
+{
+    if (text.compare(QLatin1String("token"), Qt::CaseInsensitive) == 0)
+        return AuthMethod::Token;
+    if (text.compare(QLatin1String("gateway"), Qt::CaseInsensitive) == 0)
+        return AuthMethod::Gateway;
+    return std::nullopt;
+}
+
+std::optional<DynamicSecret::CredentialType> DynamicSecret::credentialTypeFromString(const QString &text)
+{
+    if (text.compare(QLatin1String("static"), Qt::CaseInsensitive) == 0)
+        return CredentialType::Static;
+    if (text.compare(QLatin1String("dynamic"), Qt::CaseInsensitive) == 0)
+        return CredentialType::Dynamic;
+    return std::nullopt;
+}
+
+std::optional<DynamicSecret::RoleType> DynamicSecret::roleTypeFromString(const QString &text)
+{
+    if (text.compare(QLatin1String("role"), Qt::CaseInsensitive) == 0)
+        return RoleType::Role;
+    if (text.compare(QLatin1String("clusterrole"), Qt::CaseInsensitive) == 0)
+        return RoleType::ClusterRole;
+    return std::nullopt;
+}
+
+QString DynamicSecret::displayName(AuthMethod method)
+{
+    return method == AuthMethod::Token ? QStringLiteral("Token (API)") : QStringLiteral("Gateway");
+}
+
+QString DynamicSecret::displayName(CredentialType type)
+{
+    return type == CredentialType::Static ? QStringLiteral("Static") : QStringLiteral("Dynamic");
+}
+
+} // namespace kms

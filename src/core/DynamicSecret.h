@@ -1,0 +1,95 @@
+#pragma once
+
+#include "core/Duration.h"
+#include "core/FieldError.h"
+
+#include <QDateTime>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace kms {
+
+// What validate() needs to know beyond the secret itself.
+struct SecretValidationContext {
+    // The cluster token is in the keychain (or about to be put there).
+    bool hasClusterToken = false;
+    // Names of the other dynamic secrets in the same environment.
+    QStringList otherSecretNames;
+    // Registered gateways; an empty list means "not checked".
+    QStringList gatewayNames;
+};
+
+// The Kubernetes configuration of a dynamic secret: every field of its setup
+// form. The cluster token itself is never held here; it lives in the
+// CredentialVault under vaultKey().
+struct DynamicSecret {
+    enum class AuthMethod { Token, Gateway };
+    enum class CredentialType { Static, Dynamic };
+    enum class RoleType { Role, ClusterRole };
+
+    qint64 id = 0; // 0 until stored
+    qint64 environmentId = 0;
+    QString name;
+    Duration defaultTtl = Duration::fromHours(1);
+    Duration maxTtl = Duration::fromHours(24);
+
+    AuthMethod authMethod = AuthMethod::Token;
+    QString gateway; // Gateway auth: the registered gateway's name
+    QString clusterUrl; // Token auth: https://...
+    bool sslVerify = true;
+    QString caCertificate; // PEM; empty = system CAs
+
+    CredentialType credentialType = CredentialType::Static;
+    QString serviceAccount; // Static
+    QString namespaceName; // Static
+    QStringList allowedNamespaces; // Dynamic
+    RoleType roleType = RoleType::ClusterRole; // Dynamic
+    QString roleName; // Dynamic
+
+    QStringList audiences;
+    bool clusterWide = false; // Dynamic + ClusterRole: a ClusterRoleBinding instead of a RoleBinding
+    bool boundTokens = false; // Static: bind each token to a per-lease Secret, so revoke works
+
+    QDateTime createdAt;
+    QDateTime updatedAt;
+
+    // Every problem, each tied to its field key: name, defaultTtl, maxTtl,
+    // authMethod, gateway, clusterUrl, caCertificate, clusterToken,
+    // credentialType, serviceAccount, namespace, allowedNamespaces, roleType,
+    // role, audiences, clusterWide, boundTokens. Empty when valid.
+    FieldErrors validate(const SecretValidationContext &ctx) const;
+
+    // "default, kube-system ,default" -> {"default", "kube-system"}: trimmed,
+    // de-duplicated in order. Sets *error (and returns {}) when the list is
+    // empty, has an empty entry or an entry that is not a namespace name.
+    static QStringList parseNamespaceList(const QString &text, QString *error = nullptr);
+    // "a, b" -> {"a", "b"}: trimmed, de-duplicated; empty text -> {}. Sets
+    // *error (and returns {}) on an empty entry such as "a,,b".
+    static QStringList parseAudiences(const QString &text, QString *error = nullptr);
+
+    // Keychain key of this secret's cluster token (needs a stored id).
+    QString vaultKey() const;
+    static QString vaultKeyFor(qint64 secretId);
+
+    // Storage / command-line spellings: "token"/"gateway", "static"/"dynamic",
+    // "Role"/"ClusterRole". fromString is case-insensitive.
+    static QString toString(AuthMethod method);
+    static QString toString(CredentialType type);
+    static QString toString(RoleType type);
+    static std::optional<AuthMethod> authMethodFromString(const QString &text);
+    static std::optional<CredentialType> credentialTypeFromString(const QString &text);
+    static std::optional<RoleType> roleTypeFromString(const QString &text);
+
+    // Words for people: "Token (API)", "Gateway", "Static", "Dynamic".
+    static QString displayName(AuthMethod method);
+    static QString displayName(CredentialType type);
+};
+
+// Namespace-level names for the nested enums.
+using AuthMethod = DynamicSecret::AuthMethod;
+using CredentialType = DynamicSecret::CredentialType;
+using RoleType = DynamicSecret::RoleType;
+
+} // namespace kms

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <QDateTime>
+#include <QString>
+
+#include <optional>
+
+namespace kms {
+
+// Where a lease is in its life. Allowed transitions (canTransition):
+//
+//   Provisioning  -> Active         token issued, all objects in place
+//                 -> Failed         provisioning failed and what it created was rolled back
+//                 -> CleanupFailed  provisioning failed and the rollback did not finish
+//   Active        -> Revoking       revoke (by a user, or at expiry for objects to delete) started
+//                 -> Revoked        revoked with nothing on the cluster to delete (unbound static)
+//                 -> Expired        past its expiry with nothing left to clean up
+//                 -> CleanupFailed  expiry cleanup failed; retried at nextCleanupAt
+//   Revoking      -> Revoked        its objects are gone (a user asked)
+//                 -> Expired        its objects are gone (the expiry reaper asked)
+//                 -> CleanupFailed  deletion failed; retried at nextCleanupAt
+//   CleanupFailed -> Revoking       a retry started
+//                 -> Revoked | Expired | Failed   a retry finished (Failed: it was a rollback)
+//   Revoked, Expired, Failed: terminal.
+//
+// A state never "transitions" to itself; updating attempts is not a transition.
+enum class LeaseState { Provisioning, Active, Revoking, Revoked, Expired, CleanupFailed, Failed };
+
+enum class LeaseKind {
+    Static, // a token for an existing service account, unbound: lives until it expires
+    BoundStatic, // a token for an existing service account, bound to a per-lease Secret
+    Dynamic, // a temporary service account bound to a Role/ClusterRole
+};
+
+// One issued token. The token itself is shown once and never stored; the lease
+// records what is needed to find, revoke and audit it.
+struct Lease {
+    QString id; // UUID, lowercase, without braces
+    qint64 secretId = 0;
+    LeaseKind kind = LeaseKind::Static;
+    QString namespaceName;
+    QString serviceAccount;
+    QDateTime createdAt; // UTC
+    QDateTime expiresAt; // UTC, as the API server answered
+    QString createdBy; // user@host
+    LeaseState state = LeaseState::Provisioning;
+    QString tokenJti;
+    QString failureReason;
+    qint64 requestedTtlSeconds = 0;
+
+    // Objects this lease creates on the cluster (named before the first cluster write).
+    QString bindingName;
+    QString bindingKind; // "RoleBinding", "ClusterRoleBinding" or empty
+    QString boundSecretName; // BoundStatic: the Secret the token is bound to
+    bool createdServiceAccount = false; // Dynamic: serviceAccount was made for this lease
+
+    int cleanupAttempts = 0;
+    QDateTime nextCleanupAt; // UTC; null when no cleanup is pending
+
+    static QString newId(); // a fresh lowercase UUID without braces
+
+    static bool canTransition(LeaseState from, LeaseState to);
+    static bool isTerminal(LeaseState state);
+    // Not terminal: the lease may still hold objects or a live token.
+    static bool isOpen(LeaseState state) { return !isTerminal(state); }
+
+    // "provisioning", "active", "revoking", "revoked", "expired", "cleanup_failed", "failed"
+    static QString toString(LeaseState state);
+    static std::optional<LeaseState> stateFromString(const QString &text);
+    // Words for people: "Cleanup failed" etc.
+    static QString displayName(LeaseState state);
+
+    // "static", "bound_static", "dynamic"
+    static QString toString(LeaseKind kind);
+    static std::optional<LeaseKind> kindFromString(const QString &text);
+};
+
+} // namespace kms

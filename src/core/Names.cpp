@@ -1,0 +1,88 @@
+#include "core/Names.h"
+
+#include <QRegularExpression>
+
+namespace kms {
+
+namespace {
+
+const QRegularExpression &labelPattern()
+{
+    static const QRegularExpression re(QStringLiteral("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"));
+    return re;
+}
+
+const QRegularExpression &subdomainPattern()
+{
+    static const QRegularExpression re(
+        QStringLiteral("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"));
+    return re;
+}
+
+QString maxLengthError(int length)
+{
+    return QStringLiteral("must be no more than %1 characters").arg(length);
+}
+
+} // namespace
+
+bool Names::isDns1123Label(const QString &value)
+{
+    return dns1123LabelErrors(value).isEmpty();
+}
+
+bool Names::isDns1123Subdomain(const QString &value)
+{
+    return dns1123SubdomainErrors(value).isEmpty();
+}
+
+QStringList Names::dns1123LabelErrors(const QString &value)
+{
+    QStringList errors;
+    if (value.size() > MaxLabelLength)
+        errors << maxLengthError(MaxLabelLength);
+    if (!labelPattern().match(value).hasMatch()) {
+        errors << QStringLiteral("a lowercase RFC 1123 label must consist of lower case alphanumeric "
+                                 "characters or '-', and must start "
+                                 "and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "
+                                 "regex used for validation is "
+                                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')");
+    }
+    return errors;
+}
+
+QStringList Names::dns1123SubdomainErrors(const QString &value)
+{
+    QStringList errors;
+    if (value.size() > MaxSubdomainLength)
+        errors << maxLengthError(MaxSubdomainLength);
+    if (!subdomainPattern().match(value).hasMatch()) {
+        errors << QStringLiteral("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+                                 "characters, '-' or '.', and "
+                                 "must start and end with an alphanumeric character (e.g. 'example.com', "
+                                 "regex used for validation is "
+                                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+    }
+    return errors;
+}
+
+QStringList Names::pathSegmentErrors(const QString &value)
+{
+    QStringList errors;
+    if (value == QLatin1String("."))
+        errors << QStringLiteral("may not be '.'");
+    else if (value == QLatin1String(".."))
+        errors << QStringLiteral("may not be '..'");
+    if (value.contains(QLatin1Char('/')))
+        errors << QStringLiteral("may not contain '/'");
+    if (value.contains(QLatin1Char('%')))
+        errors << QStringLiteral("may not contain '%'");
+    return errors;
+}
+
+QString Names::invalidValue(const QString &value, const QStringList &errors)
+{
+    return QStringLiteral("Invalid value: \"%1\": %2").arg(value, errors.join(QStringLiteral("; ")));
+}
+
+} // namespace kms
