@@ -1,4 +1,4 @@
-# macOS: a drag-and-drop .dmg holding hanzo-kms.app, made self-contained by
+# macOS: a drag-and-drop .dmg holding "Hanzo KMS.app", made self-contained by
 # macdeployqt. hanzo-kmsctl travels inside the bundle (Contents/MacOS), so it
 # shares the deployed frameworks. Included from packaging/CMakeLists.txt;
 # written for, but not built on, this project's Linux machines (README.md).
@@ -7,6 +7,7 @@
 set(CPACK_GENERATOR DragNDrop)
 # One image with the app; the gateway is a Linux container, not packaged here.
 set(CPACK_COMPONENTS_ALL desktop)
+set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
 set(CPACK_DMG_VOLUME_NAME "Hanzo KMS")
 set(CPACK_DMG_FORMAT UDZO)
 set(CPACK_PACKAGE_FILE_NAME "HanzoKMS-${PROJECT_VERSION}-macOS")
@@ -14,7 +15,7 @@ set(CPACK_PACKAGE_FILE_NAME "HanzoKMS-${PROJECT_VERSION}-macOS")
 # with the hardened runtime (notarize the .dmg afterwards with notarytool).
 set(KMS_MACOS_SIGN_IDENTITY "" CACHE STRING "codesign identity for macdeployqt; empty: not signed")
 
-find_program(KMS_MACDEPLOYQT macdeployqt HINTS "${QT6_INSTALL_PREFIX}/${QT6_INSTALL_BINS}" REQUIRED)
+find_program(KMS_MACDEPLOYQT macdeployqt HINTS "${QT6_INSTALL_PREFIX}/${QT6_INSTALL_BINS}")
 find_program(KMS_ICONUTIL iconutil REQUIRED)
 
 # The bundle's Info.plist and icon (an .icns made from the committed PNGs).
@@ -41,5 +42,9 @@ install(FILES ${_icns} DESTINATION "Hanzo KMS.app/Contents/Resources" COMPONENT 
 
 # After the binaries are installed (app/ and resources/ come first): move the
 # CLI into the bundle and run macdeployqt on both executables.
-configure_file(${CMAKE_CURRENT_LIST_DIR}/macos-deploy.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/macos-deploy.cmake @ONLY)
-install(SCRIPT ${CMAKE_CURRENT_BINARY_DIR}/macos-deploy.cmake COMPONENT desktop)
+if(KMS_MACDEPLOYQT)
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/macos-deploy.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/macos-deploy.cmake @ONLY)
+  install(SCRIPT ${CMAKE_CURRENT_BINARY_DIR}/macos-deploy.cmake COMPONENT desktop)
+else()
+  message(WARNING "macdeployqt not found next to Qt: installs and .dmg files will not be self-contained")
+endif()
