@@ -10,17 +10,21 @@
 
 namespace {
 
-// --help and --version answer on a QCoreApplication, so they work without a
-// display (over ssh, in a package test). --help-all needs the GUI's options.
+// "hanzo-kms --version" and "hanzo-kms --help" answer on a QCoreApplication, so
+// they work without a display (over ssh, in a package test). Anything else,
+// --help-all with Qt's GUI options included, goes through QApplication.
 bool answersWithoutDisplay(int argc, char *argv[])
 {
+    if (argc < 2)
+        return false;
     for (int i = 1; i < argc; ++i) {
-        for (const char *flag : { "-h", "--help", "-?", "-v", "--version" }) {
-            if (std::strcmp(argv[i], flag) == 0)
-                return true;
-        }
+        bool flag = false;
+        for (const char *known : { "-h", "--help", "-?", "-v", "--version" })
+            flag = flag || std::strcmp(argv[i], known) == 0;
+        if (!flag)
+            return false;
     }
-    return false;
+    return true;
 }
 
 void nameApplication()
@@ -52,13 +56,6 @@ int main(int argc, char *argv[])
     if (parser.isSet(versionOption)) {
         QTextStream(stdout) << kms::BuildInfo::versionLine(QStringLiteral("hanzo-kms")) << Qt::endl;
         return 0;
-    }
-
-    if (qobject_cast<QApplication *>(app.get()) == nullptr) {
-        // A flag was the value of another option (as in "--opt -v"): start the GUI after all.
-        app.reset();
-        app = std::make_unique<QApplication>(argc, argv);
-        nameApplication();
     }
 
     kms::ui::MainWindow window;

@@ -72,6 +72,17 @@ private slots:
         QVERIFY(version.out.contains(QLatin1String(", OpenSSL 3.")));
     }
 
+    // With Qt's own options on the line the GUI application parses them: here
+    // it is given a platform, so no display is needed either.
+    void versionAfterQtOptions()
+    {
+        const Run version = runGui(
+            { QStringLiteral("-platform"), QStringLiteral("offscreen"), QStringLiteral("--version") },
+            QStringLiteral("none"));
+        QVERIFY2(version.exitCode == 0, qPrintable(version.describe()));
+        QCOMPARE(version.out, kms::BuildInfo::versionLine(QStringLiteral("hanzo-kms")) + u'\n');
+    }
+
     void helpListsEveryOption_data()
     {
         QTest::addColumn<QString>("flag");
