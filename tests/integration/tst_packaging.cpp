@@ -81,6 +81,15 @@ QStringList desktopFiles()
     return files;
 }
 
+// The .deb packages this build makes (KMS_HAS_GATEWAY: the hanzo-kms-gateway target exists).
+QStringList packages()
+{
+    QStringList names { QStringLiteral("hanzo-kms") };
+    if (KMS_HAS_GATEWAY)
+        names << QStringLiteral("hanzo-kms-gateway");
+    return names;
+}
+
 // "a (>= 1), b | c" -> {a, b, c}
 QStringList dependsNames(const QString &depends)
 {
@@ -102,8 +111,22 @@ class TestPackaging : public QObject {
 
     QTemporaryDir m_prefix;
     QTemporaryDir m_packages;
-    QTemporaryDir m_root;
-    QString m_deb;
+    QTemporaryDir m_roots;
+
+    // The .deb of a package, and the folder it was unpacked into with dpkg -x.
+    QString deb(const QString &package) const
+    {
+        return m_packages.filePath(
+            QStringLiteral("%1_%2-1_%3.deb").arg(package, kms::BuildInfo::version(), m_arch));
+    }
+    QString root(const QString &package) const { return m_roots.filePath(package); }
+    QString field(const QString &package, const char *name) const
+    {
+        return run(
+            QStringLiteral("dpkg-deb"), { QStringLiteral("-f"), deb(package), QString::fromLatin1(name) })
+            .out.trimmed();
+    }
+    QString m_arch;
 
 private slots:
     void initTestCase()
@@ -113,30 +136,35 @@ private slots:
             QVERIFY2(!QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty(),
                 qPrintable(QStringLiteral("%1 is missing; run packaging/install-deps.sh").arg(tool)));
         }
-        QVERIFY(m_prefix.isValid() && m_packages.isValid() && m_root.isValid());
+        QVERIFY(m_prefix.isValid() && m_packages.isValid() && m_roots.isValid());
 
         const Run install = run(QStringLiteral(KMS_CMAKE_COMMAND),
             { QStringLiteral("--install"), QStringLiteral(KMS_BUILD_DIR), QStringLiteral("--prefix"),
                 m_prefix.path() });
         QVERIFY2(install.exitCode == 0, qPrintable(install.describe()));
 
-        // Only the desktop package: the gateway's is not what this test runs.
+        const Run arch = run(QStringLiteral("dpkg"), { QStringLiteral("--print-architecture") });
+        QVERIFY2(arch.exitCode == 0, qPrintable(arch.describe()));
+        m_arch = arch.out.trimmed();
+
+        // Every package this build makes: the desktop app, and the gateway once it is built.
         const Run cpack = run(QStringLiteral(KMS_CPACK_COMMAND),
             { QStringLiteral("--config"), QStringLiteral(KMS_BUILD_DIR "/CPackConfig.cmake"),
-                QStringLiteral("-G"), QStringLiteral("DEB"), QStringLiteral("-B"), m_packages.path(),
-                QStringLiteral("-D"), QStringLiteral("CPACK_COMPONENTS_ALL=desktop") });
+                QStringLiteral("-G"), QStringLiteral("DEB"), QStringLiteral("-B"), m_packages.path() });
         QVERIFY2(cpack.exitCode == 0, qPrintable(cpack.describe()));
-        const QStringList debs = QDir(m_packages.path()).entryList({ QStringLiteral("*.deb") }, QDir::Files);
-        QCOMPARE(debs.size(), 1);
-        QVERIFY2(QRegularExpression(QStringLiteral("^hanzo-kms_%1-1_[a-z0-9]+\\.deb$")
-                                        .arg(QRegularExpression::escape(kms::BuildInfo::version())))
-                     .match(debs.first())
-                     .hasMatch(),
-            qPrintable(debs.first()));
-        m_deb = m_packages.filePath(debs.first());
+        QStringList expected { QFileInfo(deb(QStringLiteral("hanzo-kms"))).fileName() };
+        if (KMS_HAS_GATEWAY)
+            expected << QFileInfo(deb(QStringLiteral("hanzo-kms-gateway"))).fileName();
+        QStringList debs = QDir(m_packages.path()).entryList({ QStringLiteral("*.deb") }, QDir::Files);
+        debs.sort();
+        expected.sort();
+        QCOMPARE(debs, expected);
 
-        const Run extract = run(QStringLiteral("dpkg"), { QStringLiteral("-x"), m_deb, m_root.path() });
-        QVERIFY2(extract.exitCode == 0, qPrintable(extract.describe()));
+        for (const QString &package : packages()) {
+            const Run extract
+                = run(QStringLiteral("dpkg"), { QStringLiteral("-x"), deb(package), root(package) });
+            QVERIFY2(extract.exitCode == 0, qPrintable(extract.describe()));
+        }
     }
 
     void installPutsEachFileWhereTheSpecsSay_data()
@@ -278,43 +306,56 @@ private slots:
     void debHoldsTheDesktopFilesUnderUsr()
     {
         QFETCH(QString, relative);
-        const QFileInfo info(m_root.filePath(QStringLiteral("usr/") + relative));
+        const QFileInfo info(
+            QDir(root(QStringLiteral("hanzo-kms"))).filePath(QStringLiteral("usr/") + relative));
         QVERIFY2(info.isFile() && info.size() > 0, qPrintable(info.filePath()));
+    }
+
+    void debControlFieldsDescribeThePackage_data()
+    {
+        QTest::addColumn<QString>("package");
+        QTest::addColumn<QString>("synopsis");
+        QTest::addColumn<QStringList>("required");
+        // dpkg-shlibdeps computes the library packages; the SQLite plugin it cannot see is named by hand.
+        QTest::newRow("hanzo-kms") << QStringLiteral("hanzo-kms")
+                                   << QStringLiteral("lease short-lived Kubernetes service account tokens")
+                                   << QStringList { QStringLiteral("libqt6core6"),
+                                          QStringLiteral("libqt6widgets6"), QStringLiteral("libssl3"),
+                                          QStringLiteral("libqt6sql6-sqlite") };
+        if (KMS_HAS_GATEWAY) {
+            QTest::newRow("hanzo-kms-gateway")
+                << QStringLiteral("hanzo-kms-gateway") << QStringLiteral("in-cluster gateway for Hanzo KMS")
+                << QStringList { QStringLiteral("libqt6core6"), QStringLiteral("libssl3") };
+        }
     }
 
     void debControlFieldsDescribeThePackage()
     {
-        auto field = [this](const char *name) {
-            return run(QStringLiteral("dpkg-deb"), { QStringLiteral("-f"), m_deb, QString::fromLatin1(name) })
-                .out.trimmed();
-        };
-        QCOMPARE(field("Package"), QStringLiteral("hanzo-kms"));
-        QCOMPARE(field("Version"), kms::BuildInfo::version() + QStringLiteral("-1"));
-        QCOMPARE(field("Section"), QStringLiteral("admin"));
-        QVERIFY(field("Maintainer").contains(u'@'));
-        QVERIFY(field("Description")
-                    .startsWith(QLatin1String("lease short-lived Kubernetes service account tokens")));
-        // dpkg-shlibdeps computed the library packages; the plugin it cannot see is named by hand.
-        const QStringList depends = dependsNames(field("Depends"));
-        for (const char *package : { "libqt6core6", "libqt6widgets6", "libssl3", "libqt6sql6-sqlite" })
-            QVERIFY2(depends.contains(QString::fromLatin1(package)), qPrintable(depends.join(u' ')));
+        QFETCH(QString, package);
+        QFETCH(QString, synopsis);
+        QFETCH(QStringList, required);
+        QCOMPARE(field(package, "Package"), package);
+        QCOMPARE(field(package, "Version"), kms::BuildInfo::version() + QStringLiteral("-1"));
+        QCOMPARE(field(package, "Architecture"), m_arch);
+        QCOMPARE(field(package, "Section"), QStringLiteral("admin"));
+        QVERIFY(field(package, "Maintainer").contains(u'@'));
+        QCOMPARE(field(package, "Description").section(u'\n', 0, 0), synopsis);
+        const QStringList depends = dependsNames(field(package, "Depends"));
+        for (const QString &name : required)
+            QVERIFY2(depends.contains(name), qPrintable(depends.join(u' ')));
     }
 
     // Every shared library a packaged binary loads comes from a package the
     // .deb depends on (QtKeychain included, as soon as the binaries link it).
-    void debDependsCoversEveryLibraryTheBinariesLoad_data()
-    {
-        QTest::addColumn<QString>("binary");
-        QTest::newRow("hanzo-kms") << QStringLiteral("usr/bin/hanzo-kms");
-        QTest::newRow("hanzo-kmsctl") << QStringLiteral("usr/bin/hanzo-kmsctl");
-    }
+    void debDependsCoversEveryLibraryTheBinariesLoad_data() { binariesFromTheDebPrintTheirVersion_data(); }
 
     void debDependsCoversEveryLibraryTheBinariesLoad()
     {
-        QFETCH(QString, binary);
-        const QStringList depends = dependsNames(
-            run(QStringLiteral("dpkg-deb"), { QStringLiteral("-f"), m_deb, QStringLiteral("Depends") }).out);
-        const Run objdump = run(QStringLiteral("objdump"), { QStringLiteral("-p"), m_root.filePath(binary) });
+        QFETCH(QString, package);
+        QFETCH(QString, program);
+        const QString binary = QDir(root(package)).filePath(QStringLiteral("usr/bin/") + program);
+        const QStringList depends = dependsNames(field(package, "Depends"));
+        const Run objdump = run(QStringLiteral("objdump"), { QStringLiteral("-p"), binary });
         QVERIFY2(objdump.exitCode == 0, qPrintable(objdump.describe()));
         const QRegularExpression needed(
             QStringLiteral("^\\s*NEEDED\\s+(\\S+)$"), QRegularExpression::MultilineOption);
@@ -341,21 +382,26 @@ private slots:
 
     void binariesFromTheDebPrintTheirVersion_data()
     {
+        QTest::addColumn<QString>("package");
         QTest::addColumn<QString>("program");
-        QTest::newRow("hanzo-kmsctl") << QStringLiteral("hanzo-kmsctl");
-        QTest::newRow("hanzo-kms") << QStringLiteral("hanzo-kms");
+        QTest::newRow("hanzo-kmsctl") << QStringLiteral("hanzo-kms") << QStringLiteral("hanzo-kmsctl");
+        QTest::newRow("hanzo-kms") << QStringLiteral("hanzo-kms") << QStringLiteral("hanzo-kms");
+        if (KMS_HAS_GATEWAY)
+            QTest::newRow("hanzo-kms-gateway")
+                << QStringLiteral("hanzo-kms-gateway") << QStringLiteral("hanzo-kms-gateway");
     }
 
     // Run against the system's Qt (LD_LIBRARY_PATH as the user has it), and
     // for the GUI without any display: --version must not need one.
     void binariesFromTheDebPrintTheirVersion()
     {
+        QFETCH(QString, package);
         QFETCH(QString, program);
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         for (const char *name : { "QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY" })
             env.remove(QString::fromLatin1(name));
-        const Run version = run(
-            m_root.filePath(QStringLiteral("usr/bin/") + program), { QStringLiteral("--version") }, env);
+        const Run version = run(QDir(root(package)).filePath(QStringLiteral("usr/bin/") + program),
+            { QStringLiteral("--version") }, env);
         QVERIFY2(version.exitCode == 0, qPrintable(version.describe()));
         QCOMPARE(version.out, kms::BuildInfo::versionLine(program) + u'\n');
         const QRegularExpression shape(
