@@ -1,0 +1,73 @@
+#include "store/EnvironmentRepository.h"
+
+#include "store/Database.h"
+
+#include <QDateTime>
+
+namespace kms {
+
+namespace {
+const QString Columns = QStringLiteral("id, name, slug, position");
+
+Environment fromQuery(const QSqlQuery &q)
+{
+    Environment e;
+    e.id = q.value(0).toLongLong();
+    e.name = q.value(1).toString();
+    e.slug = q.value(2).toString();
+    e.position = q.value(3).toInt();
+    return e;
+}
+} // namespace
+
+QList<Environment> EnvironmentRepository::list()
+{
+    QList<Environment> result;
+    QSqlQuery q
+        = m_db.prepare(QStringLiteral("SELECT %1 FROM environments ORDER BY position, id").arg(Columns));
+    if (!m_db.exec(q, QStringLiteral("list environments")))
+        return result;
+    while (q.next())
+        result.append(fromQuery(q));
+    return result;
+}
+
+std::optional<Environment> EnvironmentRepository::byId(qint64 id)
+{
+    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT %1 FROM environments WHERE id = ?").arg(Columns));
+    q.addBindValue(id);
+    if (!m_db.exec(q, QStringLiteral("read an environment")) || !q.next())
+        return std::nullopt;
+    return fromQuery(q);
+}
+
+std::optional<Environment> EnvironmentRepository::byName(const QString &name)
+{
+    QSqlQuery q = m_db.prepare(
+        QStringLiteral("SELECT %1 FROM environments WHERE name = ? COLLATE NOCASE OR slug = lower(?)")
+            .arg(Columns));
+    q.addBindValue(name.trimmed());
+    q.addBindValue(name.trimmed());
+    if (!m_db.exec(q, QStringLiteral("find an environment")) || !q.next())
+        return std::nullopt;
+    return fromQuery(q);
+}
+
+bool EnvironmentRepository::insert(Environment &environment)
+{
+    if (environment.slug.isEmpty())
+        environment.slug = environment.name.trimmed().toLower().replace(QLatin1Char(' '), QLatin1Char('-'));
+    QSqlQuery q = m_db.prepare(QStringLiteral("INSERT INTO environments (name, slug, position, created_at) "
+                                              "VALUES (?, ?, (SELECT coalesce(max(position), -1) + 1 FROM "
+                                              "environments), ?) RETURNING id, position"));
+    q.addBindValue(environment.name.trimmed());
+    q.addBindValue(environment.slug);
+    q.addBindValue(QDateTime::currentMSecsSinceEpoch());
+    if (!m_db.exec(q, QStringLiteral("add environment \"%1\"").arg(environment.name)) || !q.next())
+        return false;
+    environment.id = q.value(0).toLongLong();
+    environment.position = q.value(1).toInt();
+    return true;
+}
+
+} // namespace kms

@@ -1,0 +1,179 @@
+#include "store/LeaseRepository.h"
+
+#include "store/Database.h"
+
+namespace kms {
+
+namespace {
+
+const QString Columns = QStringLiteral(
+    "id, secret_id, kind, namespace, service_account, created_at, expires_at, created_by, state, token_jti, "
+    "failure_reason, requested_ttl, binding_name, binding_kind, bound_secret_name, created_service_account, "
+    "cleanup_attempts, next_cleanup_at");
+
+Lease fromQuery(const QSqlQuery &q)
+{
+    Lease l;
+    l.id = q.value(0).toString();
+    l.secretId = q.value(1).toLongLong();
+    l.kind = Lease::kindFromString(q.value(2).toString()).value_or(LeaseKind::Static);
+    l.namespaceName = q.value(3).toString();
+    l.serviceAccount = q.value(4).toString();
+    l.createdAt = Database::timeFrom(q.value(5));
+    l.expiresAt = Database::timeFrom(q.value(6));
+    l.createdBy = q.value(7).toString();
+    l.state = Lease::stateFromString(q.value(8).toString()).value_or(LeaseState::Failed);
+    l.tokenJti = q.value(9).toString();
+    l.failureReason = q.value(10).toString();
+    l.requestedTtlSeconds = q.value(11).toLongLong();
+    l.bindingName = q.value(12).toString();
+    l.bindingKind = q.value(13).toString();
+    l.boundSecretName = q.value(14).toString();
+    l.createdServiceAccount = q.value(15).toBool();
+    l.cleanupAttempts = q.value(16).toInt();
+    l.nextCleanupAt = Database::timeFrom(q.value(17));
+    return l;
+}
+
+// Every column but id, in Columns order.
+void bindFields(QSqlQuery &q, const Lease &l)
+{
+    q.addBindValue(l.secretId);
+    q.addBindValue(Lease::toString(l.kind));
+    q.addBindValue(l.namespaceName);
+    q.addBindValue(l.serviceAccount);
+    q.addBindValue(Database::timeValue(l.createdAt));
+    q.addBindValue(Database::timeValue(l.expiresAt));
+    q.addBindValue(l.createdBy);
+    q.addBindValue(Lease::toString(l.state));
+    q.addBindValue(l.tokenJti);
+    q.addBindValue(l.failureReason);
+    q.addBindValue(l.requestedTtlSeconds);
+    q.addBindValue(l.bindingName);
+    q.addBindValue(l.bindingKind);
+    q.addBindValue(l.boundSecretName);
+    q.addBindValue(l.createdServiceAccount);
+    q.addBindValue(l.cleanupAttempts);
+    q.addBindValue(Database::timeValue(l.nextCleanupAt));
+}
+
+const QString OpenStates = QStringLiteral("('provisioning', 'active', 'revoking', 'cleanup_failed')");
+
+} // namespace
+
+bool LeaseRepository::insert(const Lease &lease)
+{
+    if (lease.id.isEmpty()) {
+        m_db.setLastError(QStringLiteral("A lease needs an id before it is stored."));
+        return false;
+    }
+    QSqlQuery q
+        = m_db.prepare(QStringLiteral("INSERT INTO leases (secret_id, kind, namespace, service_account, "
+                                      "created_at, expires_at, created_by, state, token_jti, failure_reason, "
+                                      "requested_ttl, binding_name, binding_kind, bound_secret_name, "
+                                      "created_service_account, cleanup_attempts, next_cleanup_at, id) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    bindFields(q, lease);
+    q.addBindValue(lease.id);
+    return m_db.exec(q, QStringLiteral("add lease %1").arg(lease.id));
+}
+
+bool LeaseRepository::update(const Lease &lease)
+{
+    return m_db.transaction([&] {
+        const std::optional<Lease> stored = byId(lease.id);
+        if (!stored) {
+            m_db.setLastError(QStringLiteral("Lease %1 does not exist.").arg(lease.id));
+            return false;
+        }
+        if (stored->state != lease.state && !Lease::canTransition(stored->state, lease.state)) {
+            m_db.setLastError(
+                QStringLiteral("Lease %1 cannot go from %2 to %3.")
+                    .arg(lease.id, Lease::displayName(stored->state), Lease::displayName(lease.state)));
+            return false;
+        }
+        QSqlQuery q = m_db.prepare(QStringLiteral(
+            "UPDATE leases SET secret_id = ?, kind = ?, namespace = ?, service_account = ?, created_at = ?, "
+            "expires_at = ?, created_by = ?, state = ?, token_jti = ?, failure_reason = ?, requested_ttl = "
+            "?, "
+            "binding_name = ?, binding_kind = ?, bound_secret_name = ?, created_service_account = ?, "
+            "cleanup_attempts = ?, next_cleanup_at = ? WHERE id = ?"));
+        bindFields(q, lease);
+        q.addBindValue(lease.id);
+        return m_db.exec(q, QStringLiteral("update lease %1").arg(lease.id));
+    });
+}
+
+QList<Lease> LeaseRepository::select(const QString &whereAndOrder, const QVariantList &values)
+{
+    QList<Lease> result;
+    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT %1 FROM leases %2").arg(Columns, whereAndOrder));
+    for (const QVariant &v : values)
+        q.addBindValue(v);
+    if (!m_db.exec(q, QStringLiteral("list leases")))
+        return result;
+    while (q.next())
+        result.append(fromQuery(q));
+    return result;
+}
+
+std::optional<Lease> LeaseRepository::byId(const QString &id)
+{
+    const QList<Lease> found = select(QStringLiteral("WHERE id = ?"), { id.toLower() });
+    if (found.isEmpty())
+        return std::nullopt;
+    return found.constFirst();
+}
+
+QList<Lease> LeaseRepository::listForSecret(qint64 secretId, bool includeClosed)
+{
+    return select(QStringLiteral("WHERE secret_id = ? %1 ORDER BY created_at DESC, id")
+                      .arg(includeClosed ? QString() : QStringLiteral("AND state IN ") + OpenStates),
+        { secretId });
+}
+
+QList<Lease> LeaseRepository::listAll(bool includeClosed)
+{
+    return select(QStringLiteral("%1 ORDER BY created_at DESC, id")
+                      .arg(includeClosed ? QString() : QStringLiteral("WHERE state IN ") + OpenStates),
+        {});
+}
+
+QList<Lease> LeaseRepository::listByState(LeaseState state)
+{
+    return select(QStringLiteral("WHERE state = ? ORDER BY expires_at, id"), { Lease::toString(state) });
+}
+
+QList<Lease> LeaseRepository::dueForCleanup(const QDateTime &now)
+{
+    const QVariant at = Database::timeValue(now);
+    return select(QStringLiteral("WHERE (state = 'active' AND expires_at <= ?) OR "
+                                 "(state = 'cleanup_failed' AND coalesce(next_cleanup_at, 0) <= ?) "
+                                 "ORDER BY expires_at, id"),
+        { at, at });
+}
+
+QList<Lease> LeaseRepository::unfinished()
+{
+    return select(QStringLiteral("WHERE state IN ('provisioning', 'revoking') ORDER BY created_at, id"), {});
+}
+
+std::optional<QDateTime> LeaseRepository::nextExpiry()
+{
+    QSqlQuery q = m_db.prepare(
+        QStringLiteral("SELECT min(t) FROM (SELECT min(expires_at) AS t FROM leases WHERE state = 'active' "
+                       "UNION ALL SELECT min(next_cleanup_at) FROM leases WHERE state = 'cleanup_failed')"));
+    if (!m_db.exec(q, QStringLiteral("find the next expiry")) || !q.next() || q.value(0).isNull())
+        return std::nullopt;
+    return Database::timeFrom(q.value(0));
+}
+
+int LeaseRepository::count()
+{
+    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT count(*) FROM leases"));
+    if (!m_db.exec(q, QStringLiteral("count leases")) || !q.next())
+        return -1;
+    return q.value(0).toInt();
+}
+
+} // namespace kms

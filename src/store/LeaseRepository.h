@@ -1,0 +1,46 @@
+#pragma once
+
+#include "core/Lease.h"
+
+#include <QList>
+
+#include <optional>
+
+namespace kms {
+
+class Database;
+
+// Lease rows. Indexed for 100,000+ rows by secret, by state and expiry, by expiry.
+// Failing calls return false / nullopt / {} and leave the reason in Database::lastError().
+class LeaseRepository {
+public:
+    explicit LeaseRepository(Database &db)
+        : m_db(db)
+    {
+    }
+
+    // The row must carry an id (Lease::newId()) and an existing secretId.
+    bool insert(const Lease &lease);
+    // Writes every field by id. Refuses a state change Lease::canTransition forbids.
+    bool update(const Lease &lease);
+
+    std::optional<Lease> byId(const QString &id);
+    // Newest first. includeClosed=false: only leases not in a terminal state.
+    QList<Lease> listForSecret(qint64 secretId, bool includeClosed = true);
+    QList<Lease> listAll(bool includeClosed = true); // newest first
+    QList<Lease> listByState(LeaseState state); // soonest expiry first
+    // Active leases past their expiry, and CleanupFailed leases whose retry is due, at `now`.
+    QList<Lease> dueForCleanup(const QDateTime &now);
+    // Leases left in Provisioning or Revoking (e.g. by a crash), for start-up reconcile.
+    QList<Lease> unfinished();
+    // The soonest expiry among Active leases, or the soonest cleanup retry; nullopt if none.
+    std::optional<QDateTime> nextExpiry();
+    int count(); // all rows
+
+private:
+    QList<Lease> select(const QString &whereAndOrder, const QVariantList &values);
+
+    Database &m_db;
+};
+
+} // namespace kms

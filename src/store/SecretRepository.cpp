@@ -1,0 +1,231 @@
+#include "store/SecretRepository.h"
+
+#include "store/Database.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace kms {
+
+namespace {
+
+const QString Columns = QStringLiteral(
+    "id, environment_id, name, default_ttl, max_ttl, auth_method, gateway, cluster_url, ssl_verify, "
+    "ca_certificate, credential_type, service_account, namespace, allowed_namespaces, role_type, role_name, "
+    "audiences, cluster_wide, bound_tokens, created_at, updated_at");
+
+QString toJson(const QStringList &list)
+{
+    return QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(list)).toJson(QJsonDocument::Compact));
+}
+
+QStringList fromJson(const QString &text)
+{
+    QStringList result;
+    const QJsonArray array = QJsonDocument::fromJson(text.toUtf8()).array();
+    for (const QJsonValue &v : array)
+        result.append(v.toString());
+    return result;
+}
+
+DynamicSecret fromQuery(const QSqlQuery &q)
+{
+    DynamicSecret s;
+    s.id = q.value(0).toLongLong();
+    s.environmentId = q.value(1).toLongLong();
+    s.name = q.value(2).toString();
+    s.defaultTtl = Duration::fromSeconds(q.value(3).toLongLong());
+    s.maxTtl = Duration::fromSeconds(q.value(4).toLongLong());
+    s.authMethod = DynamicSecret::authMethodFromString(q.value(5).toString()).value_or(AuthMethod::Token);
+    s.gateway = q.value(6).toString();
+    s.clusterUrl = q.value(7).toString();
+    s.sslVerify = q.value(8).toBool();
+    s.caCertificate = q.value(9).toString();
+    s.credentialType
+        = DynamicSecret::credentialTypeFromString(q.value(10).toString()).value_or(CredentialType::Static);
+    s.serviceAccount = q.value(11).toString();
+    s.namespaceName = q.value(12).toString();
+    s.allowedNamespaces = fromJson(q.value(13).toString());
+    s.roleType = DynamicSecret::roleTypeFromString(q.value(14).toString()).value_or(RoleType::ClusterRole);
+    s.roleName = q.value(15).toString();
+    s.audiences = fromJson(q.value(16).toString());
+    s.clusterWide = q.value(17).toBool();
+    s.boundTokens = q.value(18).toBool();
+    s.createdAt = Database::timeFrom(q.value(19));
+    s.updatedAt = Database::timeFrom(q.value(20));
+    return s;
+}
+
+// Binds every column but id, created_at and updated_at, in Columns order.
+void bindFields(QSqlQuery &q, const DynamicSecret &s)
+{
+    q.addBindValue(s.environmentId);
+    q.addBindValue(s.name);
+    q.addBindValue(s.defaultTtl.seconds());
+    q.addBindValue(s.maxTtl.seconds());
+    q.addBindValue(DynamicSecret::toString(s.authMethod));
+    q.addBindValue(s.gateway);
+    q.addBindValue(s.clusterUrl);
+    q.addBindValue(s.sslVerify);
+    q.addBindValue(s.caCertificate);
+    q.addBindValue(DynamicSecret::toString(s.credentialType));
+    q.addBindValue(s.serviceAccount);
+    q.addBindValue(s.namespaceName);
+    q.addBindValue(toJson(s.allowedNamespaces));
+    q.addBindValue(DynamicSecret::toString(s.roleType));
+    q.addBindValue(s.roleName);
+    q.addBindValue(toJson(s.audiences));
+    q.addBindValue(s.clusterWide);
+    q.addBindValue(s.boundTokens);
+}
+
+const QString OpenStates = QStringLiteral("('provisioning', 'active', 'revoking', 'cleanup_failed')");
+
+} // namespace
+
+bool SecretRepository::insert(DynamicSecret &secret)
+{
+    const QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
+    QSqlQuery q = m_db.prepare(
+        QStringLiteral("INSERT INTO dynamic_secrets (environment_id, name, default_ttl, max_ttl, "
+                       "auth_method, gateway, cluster_url, "
+                       "ssl_verify, ca_certificate, credential_type, service_account, namespace, "
+                       "allowed_namespaces, role_type, "
+                       "role_name, audiences, cluster_wide, bound_tokens, created_at, updated_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+    bindFields(q, secret);
+    q.addBindValue(Database::timeValue(now));
+    q.addBindValue(Database::timeValue(now));
+    if (!m_db.exec(q, QStringLiteral("add dynamic secret \"%1\"").arg(secret.name)) || !q.next())
+        return false;
+    secret.id = q.value(0).toLongLong();
+    secret.createdAt = now;
+    secret.updatedAt = now;
+    return true;
+}
+
+bool SecretRepository::update(DynamicSecret &secret)
+{
+    const QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
+    QSqlQuery q = m_db.prepare(QStringLiteral("UPDATE dynamic_secrets SET environment_id = ?, name = ?, "
+                                              "default_ttl = ?, max_ttl = ?, auth_method = ?, "
+                                              "gateway = ?, cluster_url = ?, ssl_verify = ?, ca_certificate "
+                                              "= ?, credential_type = ?, service_account = ?, "
+                                              "namespace = ?, allowed_namespaces = ?, role_type = ?, "
+                                              "role_name = ?, audiences = ?, cluster_wide = ?, "
+                                              "bound_tokens = ?, updated_at = ? WHERE id = ?"));
+    bindFields(q, secret);
+    q.addBindValue(Database::timeValue(now));
+    q.addBindValue(secret.id);
+    if (!m_db.exec(q, QStringLiteral("update dynamic secret \"%1\"").arg(secret.name)))
+        return false;
+    if (q.numRowsAffected() != 1) {
+        m_db.setLastError(QStringLiteral("Dynamic secret \"%1\" (id %2) does not exist any more.")
+                              .arg(secret.name)
+                              .arg(secret.id));
+        return false;
+    }
+    secret.updatedAt = now;
+    return true;
+}
+
+bool SecretRepository::remove(qint64 id)
+{
+    QSqlQuery q = m_db.prepare(QStringLiteral("DELETE FROM dynamic_secrets WHERE id = ?"));
+    q.addBindValue(id);
+    if (!m_db.exec(q, QStringLiteral("delete a dynamic secret")))
+        return false;
+    if (q.numRowsAffected() != 1) {
+        m_db.setLastError(QStringLiteral("Dynamic secret %1 does not exist.").arg(id));
+        return false;
+    }
+    return true;
+}
+
+std::optional<DynamicSecret> SecretRepository::byId(qint64 id)
+{
+    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT %1 FROM dynamic_secrets WHERE id = ?").arg(Columns));
+    q.addBindValue(id);
+    if (!m_db.exec(q, QStringLiteral("read a dynamic secret")) || !q.next())
+        return std::nullopt;
+    return fromQuery(q);
+}
+
+std::optional<DynamicSecret> SecretRepository::byName(qint64 environmentId, const QString &name)
+{
+    QSqlQuery q = m_db.prepare(
+        QStringLiteral("SELECT %1 FROM dynamic_secrets WHERE environment_id = ? AND name = ?").arg(Columns));
+    q.addBindValue(environmentId);
+    q.addBindValue(name);
+    if (!m_db.exec(q, QStringLiteral("find a dynamic secret")) || !q.next())
+        return std::nullopt;
+    return fromQuery(q);
+}
+
+QList<DynamicSecret> SecretRepository::listByEnvironment(qint64 environmentId)
+{
+    QList<DynamicSecret> result;
+    QSqlQuery q = m_db.prepare(
+        QStringLiteral("SELECT %1 FROM dynamic_secrets WHERE environment_id = ? ORDER BY name").arg(Columns));
+    q.addBindValue(environmentId);
+    if (!m_db.exec(q, QStringLiteral("list dynamic secrets")))
+        return result;
+    while (q.next())
+        result.append(fromQuery(q));
+    return result;
+}
+
+QList<DynamicSecret> SecretRepository::listAll()
+{
+    QList<DynamicSecret> result;
+    QSqlQuery q
+        = m_db.prepare(QStringLiteral("SELECT %1 FROM dynamic_secrets s ORDER BY (SELECT position FROM "
+                                      "environments e WHERE e.id = s.environment_id), name")
+                           .arg(Columns));
+    if (!m_db.exec(q, QStringLiteral("list dynamic secrets")))
+        return result;
+    while (q.next())
+        result.append(fromQuery(q));
+    return result;
+}
+
+QStringList SecretRepository::namesInEnvironment(qint64 environmentId, qint64 excludeId)
+{
+    QStringList result;
+    QSqlQuery q = m_db.prepare(QStringLiteral(
+        "SELECT name FROM dynamic_secrets WHERE environment_id = ? AND id != ? ORDER BY name"));
+    q.addBindValue(environmentId);
+    q.addBindValue(excludeId);
+    if (!m_db.exec(q, QStringLiteral("list dynamic secret names")))
+        return result;
+    while (q.next())
+        result.append(q.value(0).toString());
+    return result;
+}
+
+QHash<qint64, int> SecretRepository::activeLeaseCounts(qint64 environmentId)
+{
+    QHash<qint64, int> result;
+    QSqlQuery q = m_db.prepare(QStringLiteral(
+        "SELECT l.secret_id, count(*) FROM leases l JOIN dynamic_secrets s ON s.id = l.secret_id "
+        "WHERE l.state = 'active' AND (? = 0 OR s.environment_id = ?) GROUP BY l.secret_id"));
+    q.addBindValue(environmentId);
+    q.addBindValue(environmentId);
+    if (!m_db.exec(q, QStringLiteral("count active leases")))
+        return result;
+    while (q.next())
+        result.insert(q.value(0).toLongLong(), q.value(1).toInt());
+    return result;
+}
+
+int SecretRepository::openLeaseCount(qint64 secretId)
+{
+    QSqlQuery q = m_db.prepare(
+        QStringLiteral("SELECT count(*) FROM leases WHERE secret_id = ? AND state IN %1").arg(OpenStates));
+    q.addBindValue(secretId);
+    if (!m_db.exec(q, QStringLiteral("count open leases")) || !q.next())
+        return -1;
+    return q.value(0).toInt();
+}
+
+} // namespace kms

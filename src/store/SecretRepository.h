@@ -1,0 +1,46 @@
+#pragma once
+
+#include "core/DynamicSecret.h"
+
+#include <QHash>
+#include <QList>
+
+#include <optional>
+
+namespace kms {
+
+class Database;
+
+// Dynamic secrets (their configuration; the cluster token is in the CredentialVault).
+// Failing calls return false / nullopt / {} and leave the reason in Database::lastError().
+class SecretRepository {
+public:
+    explicit SecretRepository(Database &db)
+        : m_db(db)
+    {
+    }
+
+    // Sets id, createdAt and updatedAt. Fails on a duplicate name in the environment.
+    bool insert(DynamicSecret &secret);
+    // Updates every field by id; sets updatedAt.
+    bool update(DynamicSecret &secret);
+    // Deletes the secret and (by cascade) its lease rows. Check openLeaseCount() first.
+    bool remove(qint64 id);
+
+    std::optional<DynamicSecret> byId(qint64 id);
+    std::optional<DynamicSecret> byName(qint64 environmentId, const QString &name);
+    QList<DynamicSecret> listByEnvironment(qint64 environmentId); // by name
+    QList<DynamicSecret> listAll(); // by environment, then name
+    // Names in the environment other than excludeId's (for SecretValidationContext).
+    QStringList namesInEnvironment(qint64 environmentId, qint64 excludeId = 0);
+
+    // Leases in state Active, per secret id, for the secrets of one environment (0: all).
+    QHash<qint64, int> activeLeaseCounts(qint64 environmentId = 0);
+    // Leases not yet in a terminal state (they may hold cluster objects).
+    int openLeaseCount(qint64 secretId);
+
+private:
+    Database &m_db;
+};
+
+} // namespace kms

@@ -1,0 +1,260 @@
+#include "Fixtures.h"
+#include "TestSupport.h"
+#include "store/AuditLog.h"
+#include "store/Database.h"
+#include "store/EnvironmentRepository.h"
+#include "store/LeaseRepository.h"
+#include "store/SecretRepository.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSqlQuery>
+#include <QTest>
+
+#include <stdexcept>
+
+using namespace kms;
+
+class TestDatabase : public QObject {
+    Q_OBJECT
+private:
+    static QVariant pragma(Database &db, const char *name)
+    {
+        QSqlQuery q(db.connection());
+        if (!q.exec(QStringLiteral("PRAGMA ") + QLatin1String(name)) || !q.next())
+            return {};
+        return q.value(0);
+    }
+    static int rows(Database &db, const char *table)
+    {
+        QSqlQuery q(db.connection());
+        if (!q.exec(QStringLiteral("SELECT count(*) FROM ") + QLatin1String(table)) || !q.next())
+            return -1;
+        return q.value(0).toInt();
+    }
+
+private slots:
+    void migratesAnEmptyFile()
+    {
+        test::TempProfile profile;
+        {
+            QFile empty(profile.dataDir() + QStringLiteral("/kms.sqlite"));
+            QVERIFY(empty.open(QIODevice::WriteOnly));
+        }
+        Database db;
+        QVERIFY2(db.open(profile.dataDir()), qPrintable(db.lastError()));
+        QCOMPARE(db.schemaVersion(), Database::SchemaVersion);
+        QCOMPARE(pragma(db, "journal_mode").toString(), QStringLiteral("wal"));
+        QCOMPARE(pragma(db, "foreign_keys").toInt(), 1);
+        const QList<Environment> envs = EnvironmentRepository(db).list();
+        QCOMPARE(envs.size(), 3);
+        QCOMPARE(envs.at(0).name, QStringLiteral("Development"));
+        QCOMPARE(envs.at(1).name, QStringLiteral("Staging"));
+        QCOMPARE(envs.at(2).name, QStringLiteral("Production"));
+        for (const char *table : { "dynamic_secrets", "leases", "audit_events" })
+            QCOMPARE(rows(db, table), 0);
+    }
+
+    void createsAPrivateDataDirectory()
+    {
+        test::TempProfile profile;
+        const QString dir = profile.dataDir() + QStringLiteral("/nested/profile");
+        Database db;
+        QVERIFY2(db.open(dir), qPrintable(db.lastError()));
+        QVERIFY(QFile::exists(dir + QStringLiteral("/kms.sqlite")));
+        QCOMPARE(QFile::permissions(dir)
+                & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::ExeOther),
+            QFileDevice::Permissions());
+        QCOMPARE(QFile::permissions(db.filePath()) & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+            QFileDevice::Permissions());
+    }
+
+    void reopeningKeepsEverything()
+    {
+        test::TempProfile profile;
+        DynamicSecret secret;
+        Lease lease;
+        {
+            Database db;
+            QVERIFY2(db.open(profile.dataDir()), qPrintable(db.lastError()));
+            secret = test::dynamicSecret(EnvironmentRepository(db).byName(QStringLiteral("staging"))->id);
+            secret.audiences = { QStringLiteral("a"), QStringLiteral("b") };
+            secret.caCertificate
+                = QStringLiteral("-----BEGIN CERTIFICATE-----\nxyz\n-----END CERTIFICATE-----\n");
+            secret.sslVerify = false;
+            secret.clusterWide = true;
+            QVERIFY2(SecretRepository(db).insert(secret), qPrintable(db.lastError()));
+            lease = test::activeLease(secret.id, QDateTime::currentDateTimeUtc());
+            QVERIFY2(LeaseRepository(db).insert(lease), qPrintable(db.lastError()));
+            AuditEvent e;
+            e.kind = AuditEvent::SecretCreated;
+            e.secretName = secret.name;
+            QVERIFY(AuditLog(db).append(e).has_value());
+            Environment extra;
+            extra.name = QStringLiteral("QA Lab");
+            QVERIFY2(EnvironmentRepository(db).insert(extra), qPrintable(db.lastError()));
+        }
+        Database db;
+        QVERIFY2(db.open(profile.dataDir()), qPrintable(db.lastError()));
+        QCOMPARE(db.schemaVersion(), Database::SchemaVersion);
+        QCOMPARE(EnvironmentRepository(db).list().size(), 4); // seeded once, plus the user's
+        QCOMPARE(EnvironmentRepository(db).byName(QStringLiteral("qa lab"))->slug, QStringLiteral("qa-lab"));
+
+        const std::optional<DynamicSecret> s = SecretRepository(db).byId(secret.id);
+        QVERIFY(s.has_value());
+        QCOMPARE(s->name, secret.name);
+        QCOMPARE(s->environmentId, secret.environmentId);
+        QCOMPARE(s->allowedNamespaces, secret.allowedNamespaces);
+        QCOMPARE(s->audiences, secret.audiences);
+        QCOMPARE(s->caCertificate, secret.caCertificate);
+        QCOMPARE(s->sslVerify, false);
+        QCOMPARE(s->clusterWide, true);
+        QCOMPARE(s->roleName, secret.roleName);
+        QCOMPARE(s->createdAt, secret.createdAt);
+
+        const std::optional<Lease> l = LeaseRepository(db).byId(lease.id);
+        QVERIFY(l.has_value());
+        QCOMPARE(l->expiresAt, lease.expiresAt);
+        QCOMPARE(l->serviceAccount, lease.serviceAccount);
+        QCOMPARE(l->state, LeaseState::Active);
+
+        QCOMPARE(AuditLog(db).list().size(), 1);
+        QVERIFY(AuditLog(db).verify().intact());
+    }
+
+    void refusesADatabaseFromANewerVersion()
+    {
+        test::TempProfile profile;
+        {
+            Database db;
+            QVERIFY(db.open(profile.dataDir()));
+            QVERIFY(db.exec(QStringLiteral("PRAGMA user_version = 99"), QStringLiteral("test")));
+        }
+        Database db;
+        QVERIFY(!db.open(profile.dataDir()));
+        QVERIFY2(db.lastError().contains(QStringLiteral("newer")), qPrintable(db.lastError()));
+        QVERIFY(db.lastError().contains(profile.dataDir()));
+        QVERIFY(!db.isOpen());
+    }
+
+    void refusesAFileThatIsNotADatabase()
+    {
+        test::TempProfile profile;
+        {
+            QFile garbage(profile.dataDir() + QStringLiteral("/kms.sqlite"));
+            QVERIFY(garbage.open(QIODevice::WriteOnly));
+            garbage.write(QByteArray(4096, 'x'));
+        }
+        Database db;
+        QVERIFY(!db.open(profile.dataDir()));
+        QVERIFY2(db.lastError().contains(QStringLiteral("kms.sqlite")), qPrintable(db.lastError()));
+    }
+
+    void enforcesForeignKeys()
+    {
+        test::TempProfile profile;
+        Database db;
+        QVERIFY(db.open(profile.dataDir()));
+        QVERIFY(!LeaseRepository(db).insert(test::activeLease(4242, QDateTime::currentDateTimeUtc())));
+        QVERIFY2(db.lastError().contains(QStringLiteral("FOREIGN KEY")), qPrintable(db.lastError()));
+    }
+
+    void transactionThatFailsMidwayLeavesNothing_data()
+    {
+        QTest::addColumn<int>("failure"); // 0: work returns false, 1: SQL error, 2: exception
+        QTest::newRow("work returns false") << 0;
+        QTest::newRow("statement fails") << 1;
+        QTest::newRow("exception") << 2;
+    }
+    void transactionThatFailsMidwayLeavesNothing()
+    {
+        QFETCH(int, failure);
+        test::TempProfile profile;
+        Database db;
+        QVERIFY(db.open(profile.dataDir()));
+        const qint64 env = EnvironmentRepository(db).byName(QStringLiteral("Development"))->id;
+        SecretRepository secrets(db);
+        LeaseRepository leases(db);
+        AuditLog audit(db);
+
+        bool threw = false;
+        bool ok = false; // stays false when work throws
+        try {
+            ok = db.transaction([&] {
+                DynamicSecret s = test::staticSecret(env);
+                if (!secrets.insert(s))
+                    return false;
+                if (!leases.insert(test::activeLease(s.id, QDateTime::currentDateTimeUtc())))
+                    return false;
+                AuditEvent e;
+                e.kind = AuditEvent::SecretCreated;
+                if (!audit.append(e))
+                    return false;
+                switch (failure) {
+                case 0:
+                    return false;
+                case 1: {
+                    DynamicSecret duplicate = test::staticSecret(env);
+                    return secrets.insert(duplicate); // same name: UNIQUE fails
+                }
+                default:
+                    throw std::runtime_error("boom");
+                }
+            });
+        } catch (const std::runtime_error &) {
+            threw = true;
+        }
+        QCOMPARE(threw, failure == 2);
+        QVERIFY(!ok);
+        if (failure == 1)
+            QVERIFY2(db.lastError().contains(QStringLiteral("UNIQUE")), qPrintable(db.lastError()));
+        QVERIFY(!db.inTransaction());
+        QCOMPARE(rows(db, "dynamic_secrets"), 0);
+        QCOMPARE(rows(db, "leases"), 0);
+        QCOMPARE(rows(db, "audit_events"), 0);
+        QCOMPARE(rows(db, "audit_head"), 0);
+
+        // The connection is usable afterwards and the next audit event is seq 1.
+        AuditEvent e;
+        e.kind = AuditEvent::SecretCreated;
+        QCOMPARE(audit.append(e)->seq, qint64(1));
+    }
+
+    void nestedFailureRollsBackOnlyTheInnerPart()
+    {
+        test::TempProfile profile;
+        Database db;
+        QVERIFY(db.open(profile.dataDir()));
+        const qint64 env = EnvironmentRepository(db).byName(QStringLiteral("Development"))->id;
+        SecretRepository secrets(db);
+        const bool ok = db.transaction([&] {
+            DynamicSecret kept = test::staticSecret(env, QStringLiteral("kept"));
+            if (!secrets.insert(kept))
+                return false;
+            const bool inner = db.transaction([&] {
+                DynamicSecret dropped = test::staticSecret(env, QStringLiteral("dropped"));
+                secrets.insert(dropped);
+                return false;
+            });
+            return !inner;
+        });
+        QVERIFY(ok);
+        QCOMPARE(secrets.namesInEnvironment(env), QStringList { QStringLiteral("kept") });
+    }
+
+    void resolvesTheDataDirectory()
+    {
+        const QByteArray saved = qgetenv("HANZO_KMS_DATA_DIR");
+        qputenv("HANZO_KMS_DATA_DIR", "/tmp/from-env");
+        QCOMPARE(Database::resolveDataDir(QStringLiteral("/tmp/from-cli")), QStringLiteral("/tmp/from-cli"));
+        QCOMPARE(Database::resolveDataDir(), QStringLiteral("/tmp/from-env"));
+        qunsetenv("HANZO_KMS_DATA_DIR");
+        const QString fallback = Database::resolveDataDir();
+        QVERIFY2(fallback.endsWith(QStringLiteral("/hanzo-kms")) && QDir::isAbsolutePath(fallback),
+            qPrintable(fallback));
+        qputenv("HANZO_KMS_DATA_DIR", saved);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDatabase)
+#include "tst_database.moc"

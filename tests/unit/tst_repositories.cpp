@@ -1,0 +1,311 @@
+#include "Fixtures.h"
+#include "TestSupport.h"
+#include "store/Database.h"
+#include "store/EnvironmentRepository.h"
+#include "store/LeaseRepository.h"
+#include "store/SecretRepository.h"
+
+#include <QElapsedTimer>
+#include <QSqlQuery>
+#include <QTest>
+
+using namespace kms;
+
+class TestRepositories : public QObject {
+    Q_OBJECT
+private:
+    test::TempProfile *m_profile = nullptr;
+    Database *m_db = nullptr;
+    qint64 m_dev = 0;
+    qint64 m_prod = 0;
+
+    QString queryPlan(const QString &sql)
+    {
+        QSqlQuery q(m_db->connection());
+        if (!q.exec(QStringLiteral("EXPLAIN QUERY PLAN ") + sql))
+            return QStringLiteral("error");
+        QStringList plan;
+        while (q.next())
+            plan << q.value(3).toString();
+        return plan.join(QLatin1Char('|'));
+    }
+
+private slots:
+    void init()
+    {
+        m_profile = new test::TempProfile;
+        m_db = new Database;
+        QVERIFY2(m_db->open(m_profile->dataDir()), qPrintable(m_db->lastError()));
+        m_dev = EnvironmentRepository(*m_db).byName(QStringLiteral("development"))->id;
+        m_prod = EnvironmentRepository(*m_db).byName(QStringLiteral("PRODUCTION"))->id;
+    }
+    void cleanup()
+    {
+        delete m_db;
+        delete m_profile;
+    }
+
+    void findsEnvironmentsByNameOrSlug_data()
+    {
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QString>("expected"); // empty: not found
+        QTest::newRow("exact") << "Staging"
+                               << "Staging";
+        QTest::newRow("lower case") << "staging"
+                                    << "Staging";
+        QTest::newRow("upper case") << "PRODUCTION"
+                                    << "Production";
+        QTest::newRow("slug") << "prod"
+                              << "Production";
+        QTest::newRow("slug upper") << "DEV"
+                                    << "Development";
+        QTest::newRow("padded") << " staging "
+                                << "Staging";
+        QTest::newRow("unknown") << "qa"
+                                 << "";
+        QTest::newRow("empty") << ""
+                               << "";
+    }
+    void findsEnvironmentsByNameOrSlug()
+    {
+        QFETCH(QString, query);
+        QFETCH(QString, expected);
+        const std::optional<Environment> env = EnvironmentRepository(*m_db).byName(query);
+        QCOMPARE(env.has_value(), !expected.isEmpty());
+        if (env)
+            QCOMPARE(env->name, expected);
+    }
+
+    void addsUserEnvironmentsAndRejectsDuplicates()
+    {
+        EnvironmentRepository envs(*m_db);
+        Environment qa;
+        qa.name = QStringLiteral("QA");
+        QVERIFY2(envs.insert(qa), qPrintable(m_db->lastError()));
+        QCOMPARE(qa.position, 3);
+        QCOMPARE(envs.list().constLast().name, QStringLiteral("QA"));
+        Environment again;
+        again.name = QStringLiteral("qa");
+        QVERIFY(!envs.insert(again));
+        QVERIFY2(m_db->lastError().contains(QStringLiteral("UNIQUE")), qPrintable(m_db->lastError()));
+    }
+
+    void secretRoundTripsEveryField()
+    {
+        SecretRepository secrets(*m_db);
+        DynamicSecret s = test::dynamicSecret(m_dev);
+        s.authMethod = AuthMethod::Gateway;
+        s.gateway = QStringLiteral("gw-1");
+        s.roleType = RoleType::Role;
+        s.defaultTtl = Duration::fromMinutes(15);
+        s.maxTtl = Duration::fromDays(2);
+        s.boundTokens = true;
+        QVERIFY2(secrets.insert(s), qPrintable(m_db->lastError()));
+        QVERIFY(s.id > 0);
+        QVERIFY(s.createdAt.isValid());
+
+        const DynamicSecret r = *secrets.byName(m_dev, s.name);
+        QCOMPARE(r.id, s.id);
+        QCOMPARE(r.authMethod, AuthMethod::Gateway);
+        QCOMPARE(r.gateway, s.gateway);
+        QCOMPARE(r.clusterUrl, s.clusterUrl);
+        QCOMPARE(r.credentialType, CredentialType::Dynamic);
+        QCOMPARE(r.roleType, RoleType::Role);
+        QCOMPARE(r.defaultTtl, Duration::fromMinutes(15));
+        QCOMPARE(r.maxTtl, Duration::fromDays(2));
+        QCOMPARE(r.boundTokens, true);
+        QCOMPARE(r.allowedNamespaces, s.allowedNamespaces);
+        QCOMPARE(r.audiences, s.audiences);
+        QCOMPARE(r.updatedAt, s.updatedAt);
+        QVERIFY(!secrets.byName(m_prod, s.name).has_value());
+        QVERIFY(!secrets.byId(s.id + 1).has_value());
+    }
+
+    void namesAreUniquePerEnvironment()
+    {
+        SecretRepository secrets(*m_db);
+        DynamicSecret a = test::staticSecret(m_dev, QStringLiteral("shared"));
+        DynamicSecret b = test::staticSecret(m_prod, QStringLiteral("shared"));
+        DynamicSecret c = test::staticSecret(m_dev, QStringLiteral("shared"));
+        QVERIFY(secrets.insert(a));
+        QVERIFY(secrets.insert(b));
+        QVERIFY(!secrets.insert(c));
+        QVERIFY2(m_db->lastError().contains(QStringLiteral("\"shared\"")), qPrintable(m_db->lastError()));
+        QCOMPARE(secrets.namesInEnvironment(m_dev), QStringList { QStringLiteral("shared") });
+        QCOMPARE(secrets.namesInEnvironment(m_dev, a.id), QStringList());
+    }
+
+    void updatesAndRemovesSecrets()
+    {
+        SecretRepository secrets(*m_db);
+        LeaseRepository leases(*m_db);
+        DynamicSecret s = test::staticSecret(m_dev);
+        QVERIFY(secrets.insert(s));
+        s.serviceAccount = QStringLiteral("deployer");
+        s.maxTtl = Duration::fromHours(8);
+        QVERIFY2(secrets.update(s), qPrintable(m_db->lastError()));
+        QCOMPARE(secrets.byId(s.id)->serviceAccount, QStringLiteral("deployer"));
+        QCOMPARE(secrets.byId(s.id)->maxTtl, Duration::fromHours(8));
+
+        QVERIFY(leases.insert(test::activeLease(s.id, QDateTime::currentDateTimeUtc())));
+        QCOMPARE(secrets.openLeaseCount(s.id), 1);
+        QCOMPARE(secrets.activeLeaseCounts(m_dev).value(s.id), 1);
+        QCOMPARE(secrets.activeLeaseCounts(m_prod).value(s.id), 0);
+
+        QVERIFY(secrets.remove(s.id));
+        QVERIFY(!secrets.byId(s.id).has_value());
+        QCOMPARE(leases.count(), 0); // cascaded
+        QVERIFY(!secrets.remove(s.id));
+        DynamicSecret gone = s;
+        QVERIFY(!secrets.update(gone));
+        QVERIFY2(m_db->lastError().contains(QStringLiteral("does not exist")), qPrintable(m_db->lastError()));
+    }
+
+    void listsSecretsByEnvironmentSortedByName()
+    {
+        SecretRepository secrets(*m_db);
+        for (const char *name : { "zeta", "alpha", "mid" }) {
+            DynamicSecret s = test::staticSecret(m_dev, QString::fromLatin1(name));
+            QVERIFY(secrets.insert(s));
+        }
+        DynamicSecret other = test::staticSecret(m_prod, QStringLiteral("prod-one"));
+        QVERIFY(secrets.insert(other));
+        QStringList names;
+        for (const DynamicSecret &s : secrets.listByEnvironment(m_dev))
+            names << s.name;
+        QCOMPARE(
+            names, (QStringList { QStringLiteral("alpha"), QStringLiteral("mid"), QStringLiteral("zeta") }));
+        QCOMPARE(secrets.listAll().size(), 4);
+        QCOMPARE(secrets.listAll().constLast().name, QStringLiteral("prod-one"));
+    }
+
+    void leaseRoundTripsAndFollowsTransitions()
+    {
+        DynamicSecret s = test::dynamicSecret(m_dev);
+        QVERIFY(SecretRepository(*m_db).insert(s));
+        LeaseRepository leases(*m_db);
+        Lease l = test::activeLease(s.id, QDateTime::currentDateTimeUtc());
+        l.state = LeaseState::Provisioning;
+        l.boundSecretName = QStringLiteral("bound-x");
+        l.nextCleanupAt = l.expiresAt.addSecs(60);
+        QVERIFY2(leases.insert(l), qPrintable(m_db->lastError()));
+        QVERIFY(!leases.insert(l)); // same id
+
+        Lease r = *leases.byId(l.id.toUpper());
+        QCOMPARE(r.kind, LeaseKind::Dynamic);
+        QCOMPARE(r.createdAt, l.createdAt);
+        QCOMPARE(r.bindingKind, QStringLiteral("RoleBinding"));
+        QCOMPARE(r.boundSecretName, QStringLiteral("bound-x"));
+        QCOMPARE(r.createdServiceAccount, true);
+        QCOMPARE(r.nextCleanupAt, l.nextCleanupAt);
+        QCOMPARE(r.tokenJti, l.tokenJti);
+
+        r.state = LeaseState::Active;
+        QVERIFY2(leases.update(r), qPrintable(m_db->lastError()));
+        r.state = LeaseState::Provisioning; // not allowed back
+        QVERIFY(!leases.update(r));
+        QVERIFY2(m_db->lastError().contains(QStringLiteral("cannot go from Active to Provisioning")),
+            qPrintable(m_db->lastError()));
+        QCOMPARE(leases.byId(l.id)->state, LeaseState::Active);
+        r.state = LeaseState::Active;
+        r.cleanupAttempts = 2; // same state: a plain update
+        QVERIFY(leases.update(r));
+        QCOMPARE(leases.byId(l.id)->cleanupAttempts, 2);
+        Lease unknown = r;
+        unknown.id = Lease::newId();
+        QVERIFY(!leases.update(unknown));
+    }
+
+    void findsLeasesDueForCleanup()
+    {
+        DynamicSecret s = test::dynamicSecret(m_dev);
+        QVERIFY(SecretRepository(*m_db).insert(s));
+        LeaseRepository leases(*m_db);
+        const QDateTime now = QDateTime::fromMSecsSinceEpoch(1'800'000'000'000, Qt::UTC);
+        Lease expired = test::activeLease(s.id, now.addSecs(-7200), 3600);
+        Lease live = test::activeLease(s.id, now.addSecs(-60), 3600);
+        Lease retryDue = test::activeLease(s.id, now.addSecs(-7200), 3600);
+        retryDue.state = LeaseState::CleanupFailed;
+        retryDue.nextCleanupAt = now.addSecs(-1);
+        Lease retryLater = test::activeLease(s.id, now.addSecs(-7200), 3600);
+        retryLater.state = LeaseState::CleanupFailed;
+        retryLater.nextCleanupAt = now.addSecs(30);
+        Lease revoked = test::activeLease(s.id, now.addSecs(-7200), 600);
+        revoked.state = LeaseState::Revoked;
+        Lease provisioning = test::activeLease(s.id, now, 600);
+        provisioning.state = LeaseState::Provisioning;
+        for (const Lease &l : { expired, live, retryDue, retryLater, revoked, provisioning })
+            QVERIFY(leases.insert(l));
+
+        QStringList due;
+        for (const Lease &l : leases.dueForCleanup(now))
+            due << l.id;
+        QCOMPARE(due.size(), 2);
+        QVERIFY(due.contains(expired.id));
+        QVERIFY(due.contains(retryDue.id));
+        QCOMPARE(leases.unfinished().size(), 1);
+        QCOMPARE(leases.unfinished().constFirst().id, provisioning.id);
+        QCOMPARE(leases.nextExpiry(), expired.expiresAt);
+        QCOMPARE(leases.listByState(LeaseState::CleanupFailed).size(), 2);
+        QCOMPARE(leases.listForSecret(s.id).size(), 6);
+        QCOMPARE(leases.listForSecret(s.id, false).size(), 5);
+        QCOMPARE(leases.listAll(false).size(), 5);
+        QCOMPARE(leases.listAll().constFirst().id, provisioning.id); // newest first
+        QCOMPARE(SecretRepository(*m_db).openLeaseCount(s.id), 5);
+        QCOMPARE(SecretRepository(*m_db).activeLeaseCounts().value(s.id), 2);
+    }
+
+    void nextExpiryIsEmptyWithoutLiveLeases() { QVERIFY(!LeaseRepository(*m_db).nextExpiry().has_value()); }
+
+    void scalesToOneHundredThousandLeases()
+    {
+        DynamicSecret a = test::dynamicSecret(m_dev, QStringLiteral("a"));
+        DynamicSecret b = test::dynamicSecret(m_dev, QStringLiteral("b"));
+        QVERIFY(SecretRepository(*m_db).insert(a));
+        QVERIFY(SecretRepository(*m_db).insert(b));
+        LeaseRepository leases(*m_db);
+        const QDateTime base = QDateTime::fromMSecsSinceEpoch(1'800'000'000'000, Qt::UTC);
+        QElapsedTimer timer;
+        timer.start();
+        const bool ok = m_db->transaction([&] {
+            for (int i = 0; i < 100'000; ++i) {
+                Lease l = test::activeLease(i % 100 == 0 ? b.id : a.id, base.addSecs(i), 3600);
+                if (i % 3)
+                    l.state = LeaseState::Expired;
+                if (!leases.insert(l))
+                    return false;
+            }
+            return true;
+        });
+        QVERIFY2(ok, qPrintable(m_db->lastError()));
+        const qint64 insertMs = timer.elapsed();
+        QCOMPARE(leases.count(), 100'000);
+
+        timer.restart();
+        QCOMPARE(leases.listForSecret(b.id).size(), 1000);
+        const qint64 listMs = timer.elapsed();
+        timer.restart();
+        QCOMPARE(leases.nextExpiry(), base.addSecs(3600));
+        const QList<Lease> due = leases.dueForCleanup(base.addSecs(3600 + 99));
+        QCOMPARE(due.size(), 34); // i = 0, 3, ..., 99
+        const qint64 dueMs = timer.elapsed();
+        qInfo("100k leases: insert %lld ms (one transaction), listForSecret(1000) %lld ms, nextExpiry+due "
+              "%lld ms",
+            insertMs, listMs, dueMs);
+
+        // The queries the lease engine runs use the indexes, not a table scan.
+        QVERIFY2(
+            queryPlan(QStringLiteral("SELECT * FROM leases WHERE secret_id = 1 ORDER BY created_at DESC"))
+                .contains(QStringLiteral("leases_by_secret")),
+            "listForSecret scans");
+        QVERIFY2(queryPlan(QStringLiteral("SELECT min(expires_at) FROM leases WHERE state = 'active'"))
+                     .contains(QStringLiteral("leases_by_state")),
+            "nextExpiry scans");
+        QVERIFY2(queryPlan(QStringLiteral("SELECT * FROM leases WHERE state = 'active' AND expires_at <= 5"))
+                     .contains(QStringLiteral("leases_by_state")),
+            "dueForCleanup scans");
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRepositories)
+#include "tst_repositories.moc"
