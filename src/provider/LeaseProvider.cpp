@@ -1,0 +1,375 @@
+#include "provider/LeaseProvider.h"
+
+#include "kube/JwtClaims.h"
+#include "provider/LeaseLabels.h"
+
+#include <QJsonArray>
+
+#include <vector>
+
+namespace kms {
+
+namespace {
+
+const QString RbacGroup = QStringLiteral("rbac.authorization.k8s.io");
+
+QString objectPath(const QString &kind, const QString &ns, const QString &name)
+{
+    if (kind == QLatin1String("ServiceAccount"))
+        return corePath(ns, QStringLiteral("serviceaccounts"), name);
+    if (kind == QLatin1String("Secret"))
+        return corePath(ns, QStringLiteral("secrets"), name);
+    if (kind == QLatin1String("RoleBinding"))
+        return groupPath(RbacGroup, QStringLiteral("v1"), ns, QStringLiteral("rolebindings"), name);
+    return groupPath(RbacGroup, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings"), name);
+}
+
+QString describeObject(const QString &kind, const QString &ns, const QString &name)
+{
+    return ns.isEmpty() ? QStringLiteral("%1 %2").arg(kind, name) : QStringLiteral("%1 %2/%3").arg(kind, ns, name);
+}
+
+} // namespace
+
+LeaseProvider::LeaseProvider(KubeClient &client)
+    : m_client(client)
+{
+}
+
+Lease LeaseProvider::plan(const DynamicSecret &secret, const QString &leaseId, const QString &namespaceName)
+{
+    Lease lease;
+    lease.id = leaseId;
+    lease.secretId = secret.id;
+    if (secret.credentialType == CredentialType::Static) {
+        lease.kind = secret.boundTokens ? LeaseKind::BoundStatic : LeaseKind::Static;
+        lease.namespaceName = secret.namespaceName;
+        lease.serviceAccount = secret.serviceAccount;
+        if (secret.boundTokens)
+            lease.boundSecretName = leaseObjectName(secret.name);
+    } else {
+        lease.kind = LeaseKind::Dynamic;
+        lease.namespaceName = namespaceName;
+        lease.serviceAccount = leaseObjectName(secret.name);
+        lease.createdServiceAccount = true;
+        lease.bindingName = lease.serviceAccount;
+        const bool clusterBinding = secret.roleType == RoleType::ClusterRole && secret.clusterWide;
+        lease.bindingKind = clusterBinding ? QStringLiteral("ClusterRoleBinding") : QStringLiteral("RoleBinding");
+    }
+    return lease;
+}
+
+QString LeaseProvider::bindingPath(const Lease &lease, bool collection)
+{
+    const QString name = collection ? QString() : lease.bindingName;
+    if (lease.bindingKind == QLatin1String("ClusterRoleBinding"))
+        return groupPath(RbacGroup, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings"), name);
+    return groupPath(RbacGroup, QStringLiteral("v1"), lease.namespaceName, QStringLiteral("rolebindings"), name);
+}
+
+QCoro::Task<LeaseProvider::Created> LeaseProvider::createOwned(QString collectionPath, QJsonObject body, QString leaseId)
+{
+    // A retried POST may find the object its first attempt made: AlreadyExists
+    // with our lease id is success, anything else with that name is not ours.
+    Created created;
+    const KubeResult result = co_await m_client.post(collectionPath, body, KubeClient::Retry::IfTransient);
+    if (result.ok()) {
+        created.ok = true;
+        created.object = result.body;
+        co_return created;
+    }
+    if (result.error->isAlreadyExists()) {
+        const QString name = body.value(QLatin1String("metadata")).toObject().value(QLatin1String("name")).toString();
+        const KubeResult existing = co_await m_client.get(collectionPath + QLatin1Char('/') + name);
+        if (existing.ok() && LeaseLabels::leaseIdOf(existing.body) == leaseId) {
+            created.ok = true;
+            created.object = existing.body;
+            co_return created;
+        }
+    }
+    created.error = result.error;
+    co_return created;
+}
+
+QCoro::Task<std::optional<KubeError>> LeaseProvider::deleteObject(QString path, QString leaseId, bool verifyOwnership)
+{
+    if (verifyOwnership) {
+        // The seed's RBAC grants no "get" on bindings: when reading is
+        // forbidden, the name (random, chosen for this lease) has to do.
+        const KubeResult existing = co_await m_client.get(path);
+        if (!existing.ok() && existing.error->isNotFound())
+            co_return std::nullopt;
+        if (!existing.ok() && !existing.error->isForbidden())
+            co_return existing.error;
+        if (existing.ok() && LeaseLabels::leaseIdOf(existing.body) != leaseId)
+            co_return std::nullopt; // same name, another owner: not ours to delete
+    }
+    const KubeResult result = co_await m_client.remove(path);
+    if (result.ok() || result.error->isNotFound())
+        co_return std::nullopt;
+    co_return result.error;
+}
+
+QCoro::Task<KubeResult> LeaseProvider::requestToken(DynamicSecret secret, Lease lease, qint64 ttlSeconds,
+                                                    QStringList audiences, QJsonObject boundSecret, bool retry)
+{
+    QJsonObject spec{{QStringLiteral("expirationSeconds"), ttlSeconds}};
+    if (!audiences.isEmpty())
+        spec.insert(QStringLiteral("audiences"), QJsonArray::fromStringList(audiences));
+    if (!boundSecret.isEmpty()) {
+        const QJsonObject meta = boundSecret.value(QLatin1String("metadata")).toObject();
+        spec.insert(QStringLiteral("boundObjectRef"),
+                    QJsonObject{{QStringLiteral("kind"), QStringLiteral("Secret")},
+                                {QStringLiteral("apiVersion"), QStringLiteral("v1")},
+                                {QStringLiteral("name"), meta.value(QLatin1String("name"))},
+                                {QStringLiteral("uid"), meta.value(QLatin1String("uid"))}});
+    }
+    const QJsonObject body{{QStringLiteral("apiVersion"), QStringLiteral("authentication.k8s.io/v1")},
+                           {QStringLiteral("kind"), QStringLiteral("TokenRequest")},
+                           {QStringLiteral("spec"), spec}};
+    Q_UNUSED(secret);
+    co_return co_await m_client.post(corePath(lease.namespaceName, QStringLiteral("serviceaccounts"), lease.serviceAccount) + QStringLiteral("/token"),
+                                     body, retry ? KubeClient::Retry::IfTransient : KubeClient::Retry::Never);
+}
+
+std::optional<IssuedToken> LeaseProvider::readToken(const KubeResult &result, QString *error)
+{
+    const QJsonObject status = result.body.value(QLatin1String("status")).toObject();
+    IssuedToken issued;
+    issued.token = status.value(QLatin1String("token")).toString().toUtf8();
+    issued.expiresAt = QDateTime::fromString(status.value(QLatin1String("expirationTimestamp")).toString(), Qt::ISODate);
+    issued.warnings = result.warnings;
+    if (issued.token.isEmpty()) {
+        *error = QStringLiteral("The cluster answered the token request without a token.");
+        return std::nullopt;
+    }
+    QString claimsError;
+    const auto claims = JwtClaims::decode(issued.token, &claimsError);
+    if (claims) {
+        issued.jti = claims->jti;
+        if (!issued.expiresAt.isValid())
+            issued.expiresAt = claims->expiresAt;
+    }
+    if (!issued.expiresAt.isValid()) {
+        *error = QStringLiteral("The cluster answered the token request without an expiry time.");
+        return std::nullopt;
+    }
+    issued.expiresAt = issued.expiresAt.toUTC();
+    return issued;
+}
+
+QCoro::Task<ProvisionOutcome> LeaseProvider::provision(DynamicSecret secret, Lease lease, qint64 ttlSeconds, QStringList audiences)
+{
+    ProvisionOutcome outcome;
+    const QDateTime expiresAt = QDateTime::currentDateTimeUtc().addSecs(ttlSeconds);
+
+    // What a rollback must delete: objects whose create succeeded, and those
+    // whose create had no clear answer (timeouts); never an object whose create
+    // was refused, since then the name may belong to someone else.
+    Lease undo = lease;
+    bool uncertain = false;
+    auto settle = [&undo, &uncertain](const Created &created, auto clear) {
+        if (created.ok)
+            return;
+        if (created.error->isTransient())
+            uncertain = true;
+        else
+            clear(undo);
+    };
+    auto rollback = [this, &outcome, &undo, &uncertain]() -> QCoro::Task<> {
+        const CleanupOutcome cleaned = co_await cleanup(undo, uncertain);
+        outcome.rolledBack = cleaned.done;
+        outcome.rollbackError = cleaned.error;
+        outcome.leftBehind = cleaned.done ? Lease() : undo;
+    };
+
+    QJsonObject boundSecret;
+    if (lease.kind == LeaseKind::BoundStatic) {
+        const QJsonObject body{{QStringLiteral("apiVersion"), QStringLiteral("v1")},
+                               {QStringLiteral("kind"), QStringLiteral("Secret")},
+                               {QStringLiteral("type"), QStringLiteral("Opaque")},
+                               {QStringLiteral("metadata"), LeaseLabels::metadata(lease.boundSecretName, lease.namespaceName, lease.id, secret.name, expiresAt)}};
+        const Created created = co_await createOwned(corePath(lease.namespaceName, QStringLiteral("secrets")), body, lease.id);
+        settle(created, [](Lease &l) { l.boundSecretName.clear(); });
+        if (!created.ok) {
+            outcome.error = explain(QStringLiteral("Creating the lease's Secret \"%1\" in namespace \"%2\"").arg(lease.boundSecretName, lease.namespaceName),
+                                    *created.error, secret);
+            co_await rollback();
+            co_return outcome;
+        }
+        boundSecret = created.object;
+    } else if (lease.kind == LeaseKind::Dynamic) {
+        const QJsonObject account{{QStringLiteral("apiVersion"), QStringLiteral("v1")},
+                                  {QStringLiteral("kind"), QStringLiteral("ServiceAccount")},
+                                  {QStringLiteral("metadata"), LeaseLabels::metadata(lease.serviceAccount, lease.namespaceName, lease.id, secret.name, expiresAt)}};
+        const bool clusterBinding = lease.bindingKind == QLatin1String("ClusterRoleBinding");
+        const QJsonObject binding{
+            {QStringLiteral("apiVersion"), QStringLiteral("rbac.authorization.k8s.io/v1")},
+            {QStringLiteral("kind"), lease.bindingKind},
+            {QStringLiteral("metadata"), LeaseLabels::metadata(lease.bindingName, clusterBinding ? QString() : lease.namespaceName, lease.id, secret.name, expiresAt)},
+            {QStringLiteral("roleRef"), QJsonObject{{QStringLiteral("apiGroup"), RbacGroup},
+                                                    {QStringLiteral("kind"), DynamicSecret::toString(secret.roleType)},
+                                                    {QStringLiteral("name"), secret.roleName}}},
+            {QStringLiteral("subjects"), QJsonArray{QJsonObject{{QStringLiteral("kind"), QStringLiteral("ServiceAccount")},
+                                                                {QStringLiteral("name"), lease.serviceAccount},
+                                                                {QStringLiteral("namespace"), lease.namespaceName}}}}};
+        // Both at once: QCoro tasks start eagerly, so the two POSTs overlap.
+        QCoro::Task<Created> accountTask = createOwned(corePath(lease.namespaceName, QStringLiteral("serviceaccounts")), account, lease.id);
+        QCoro::Task<Created> bindingTask = createOwned(bindingPath(lease, true), binding, lease.id);
+        const Created accountCreated = co_await accountTask;
+        const Created bindingCreated = co_await bindingTask;
+        settle(accountCreated, [](Lease &l) { l.createdServiceAccount = false; });
+        settle(bindingCreated, [](Lease &l) { l.bindingName.clear(); });
+        if (!accountCreated.ok || !bindingCreated.ok) {
+            outcome.error = !accountCreated.ok
+                ? explain(QStringLiteral("Creating service account \"%1\" in namespace \"%2\"").arg(lease.serviceAccount, lease.namespaceName), *accountCreated.error, secret)
+                : explain(QStringLiteral("Binding %1 \"%2\" to the lease's service account").arg(DynamicSecret::toString(secret.roleType), secret.roleName), *bindingCreated.error, secret);
+            co_await rollback();
+            co_return outcome;
+        }
+    }
+
+    // Unbound static tokens cannot be revoked: never retry their request, so
+    // no second live token can exist that nobody holds. Dynamic and bound
+    // tokens die with the lease's objects, so a retry is harmless.
+    const bool retry = lease.kind != LeaseKind::Static;
+    const KubeResult token = co_await requestToken(secret, lease, ttlSeconds, audiences, boundSecret, retry);
+    if (!token.ok()) {
+        outcome.error = explain(QStringLiteral("Requesting a token for service account \"%1\" in namespace \"%2\"").arg(lease.serviceAccount, lease.namespaceName),
+                                *token.error, secret);
+        co_await rollback();
+        co_return outcome;
+    }
+    QString readError;
+    outcome.issued = readToken(token, &readError);
+    if (!outcome.issued) {
+        outcome.error = readError;
+        co_await rollback();
+    }
+    co_return outcome;
+}
+
+QCoro::Task<CleanupOutcome> LeaseProvider::cleanup(Lease lease, bool verifyOwnership)
+{
+    CleanupOutcome outcome;
+    std::vector<QCoro::Task<std::optional<KubeError>>> deletions;
+    QStringList what;
+    if (!lease.bindingName.isEmpty()) {
+        deletions.push_back(deleteObject(bindingPath(lease, false), lease.id, verifyOwnership));
+        what << describeObject(lease.bindingKind, lease.bindingKind == QLatin1String("ClusterRoleBinding") ? QString() : lease.namespaceName, lease.bindingName);
+    }
+    if (lease.createdServiceAccount) {
+        deletions.push_back(deleteObject(corePath(lease.namespaceName, QStringLiteral("serviceaccounts"), lease.serviceAccount), lease.id, verifyOwnership));
+        what << describeObject(QStringLiteral("ServiceAccount"), lease.namespaceName, lease.serviceAccount);
+    }
+    if (!lease.boundSecretName.isEmpty()) {
+        deletions.push_back(deleteObject(corePath(lease.namespaceName, QStringLiteral("secrets"), lease.boundSecretName), lease.id, verifyOwnership));
+        what << describeObject(QStringLiteral("Secret"), lease.namespaceName, lease.boundSecretName);
+    }
+    QStringList errors;
+    for (size_t i = 0; i < deletions.size(); ++i) {
+        const std::optional<KubeError> error = co_await deletions[i];
+        if (error)
+            errors << QStringLiteral("deleting %1: %2").arg(what.at(qsizetype(i)), error->toString());
+    }
+    outcome.done = errors.isEmpty();
+    if (!errors.isEmpty())
+        outcome.error = QStringLiteral("Cleanup of lease %1 is not finished (%2); it will be retried.").arg(lease.id, errors.join(QStringLiteral("; ")));
+    co_return outcome;
+}
+
+QCoro::Task<SweepOutcome> LeaseProvider::sweep(DynamicSecret secret, QDateTime now, std::function<LeaseStatus(const QString &)> leaseStatus)
+{
+    SweepOutcome outcome;
+    QStringList namespaces = secret.credentialType == CredentialType::Dynamic ? secret.allowedNamespaces : QStringList{secret.namespaceName};
+    namespaces.removeAll(QString());
+    struct Listing
+    {
+        QString kind;
+        QString ns;
+        QString path;
+    };
+    QList<Listing> listings;
+    for (const QString &ns : namespaces) {
+        if (secret.credentialType == CredentialType::Dynamic) {
+            listings.push_back({QStringLiteral("RoleBinding"), ns, groupPath(RbacGroup, QStringLiteral("v1"), ns, QStringLiteral("rolebindings"))});
+            listings.push_back({QStringLiteral("ServiceAccount"), ns, corePath(ns, QStringLiteral("serviceaccounts"))});
+        } else {
+            listings.push_back({QStringLiteral("Secret"), ns, corePath(ns, QStringLiteral("secrets"))});
+        }
+    }
+    if (secret.credentialType == CredentialType::Dynamic && secret.clusterWide)
+        listings.prepend({QStringLiteral("ClusterRoleBinding"), QString(), groupPath(RbacGroup, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings"))});
+
+    // Bindings first, so no binding outlives its account even for a moment.
+    for (const Listing &listing : listings) {
+        const KubeResult list = co_await m_client.get(listing.path + QLatin1Char('?') + LeaseLabels::managedSelectorQuery());
+        if (!list.ok()) {
+            outcome.errors << explain(QStringLiteral("Listing %1s in %2").arg(listing.kind, listing.ns.isEmpty() ? QStringLiteral("the cluster") : QStringLiteral("namespace \"%1\"").arg(listing.ns)),
+                                      *list.error, secret);
+            continue;
+        }
+        for (const QJsonValue &item : list.body.value(QLatin1String("items")).toArray()) {
+            const QJsonObject object = item.toObject();
+            if (!LeaseLabels::isManaged(object))
+                continue;
+            const QString leaseId = LeaseLabels::leaseIdOf(object);
+            const QDateTime expires = LeaseLabels::expiresAtOf(object);
+            const bool expired = expires.isValid() && expires <= now;
+            const bool closed = !leaseId.isEmpty() && leaseStatus(leaseId) == LeaseStatus::Closed;
+            if (!expired && !closed)
+                continue;
+            const QString name = object.value(QLatin1String("metadata")).toObject().value(QLatin1String("name")).toString();
+            const std::optional<KubeError> error = co_await deleteObject(objectPath(listing.kind, listing.ns, name), leaseId, false);
+            if (error)
+                outcome.errors << error->toString();
+            else
+                outcome.deleted << describeObject(listing.kind, listing.ns, name);
+        }
+    }
+    co_return outcome;
+}
+
+QString LeaseProvider::explain(const QString &step, const KubeError &error, const DynamicSecret &secret)
+{
+    QString advice;
+    const QString check = QStringLiteral("run Test Connection (hanzo-kmsctl secret check %1) for the RBAC to add").arg(secret.name);
+    switch (error.category) {
+    case KubeError::Category::Network:
+    case KubeError::Category::Timeout:
+        advice = QStringLiteral("Check the cluster URL and that the cluster is reachable, then try again.");
+        break;
+    case KubeError::Category::Tls:
+        advice = QStringLiteral("Check the secret's CA certificate and cluster URL.");
+        break;
+    case KubeError::Category::InvalidResponse:
+        advice = QStringLiteral("Check that the cluster URL points at a Kubernetes API server.");
+        break;
+    case KubeError::Category::Status:
+        if (error.isUnauthorized())
+            advice = QStringLiteral("The cluster token was rejected: it may have expired or its service account was deleted; update the secret's cluster token.");
+        else if (error.isForbidden() && error.message.contains(QLatin1String("attempting to grant RBAC permissions not currently held")))
+            advice = QStringLiteral("The requester must itself hold every permission of %1 \"%2\", or be allowed to bind it; %3.")
+                         .arg(DynamicSecret::toString(secret.roleType), secret.roleName, check);
+        else if (error.isForbidden())
+            advice = QStringLiteral("The cluster token lacks a permission; %1.").arg(check);
+        else if (error.isNotFound() && error.detailsKind == QLatin1String("namespaces"))
+            advice = QStringLiteral("Create the namespace or remove it from the secret.");
+        else if (error.isNotFound() && error.detailsKind == QLatin1String("serviceaccounts"))
+            advice = QStringLiteral("Create the service account or correct the secret.");
+        else if (error.isNotFound() && (error.detailsKind == QLatin1String("roles") || error.detailsKind == QLatin1String("clusterroles")))
+            advice = QStringLiteral("Create the role or correct the secret.");
+        else if (error.isTransient())
+            advice = QStringLiteral("The cluster is busy or failing; try again.");
+        break;
+    }
+    QString sentence = QStringLiteral("%1 failed: %2").arg(step, error.message);
+    if (error.category == KubeError::Category::Status)
+        sentence += QStringLiteral(" (%1%2)").arg(error.httpStatus).arg(error.reason.isEmpty() ? QString() : QLatin1Char(' ') + error.reason);
+    sentence += QLatin1Char('.');
+    if (!advice.isEmpty())
+        sentence += QLatin1Char(' ') + advice;
+    return sentence;
+}
+
+} // namespace kms

@@ -1,0 +1,116 @@
+#include "provider/RbacManifests.h"
+
+#include <yaml-cpp/yaml.h>
+
+namespace kms {
+
+namespace {
+
+void rule(YAML::Emitter &out, const std::string &group, std::initializer_list<const char *> resources,
+          std::initializer_list<const char *> verbs)
+{
+    out << YAML::BeginMap;
+    out << YAML::Key << "apiGroups" << YAML::Value << YAML::Flow << YAML::BeginSeq << group << YAML::EndSeq;
+    out << YAML::Key << "resources" << YAML::Value << YAML::BeginSeq;
+    for (const char *r : resources)
+        out << r;
+    out << YAML::EndSeq;
+    out << YAML::Key << "verbs" << YAML::Value << YAML::BeginSeq;
+    for (const char *v : verbs)
+        out << v;
+    out << YAML::EndSeq << YAML::EndMap;
+}
+
+void binding(YAML::Emitter &out, const char *kind, const std::string &name, const std::string &ns, const char *roleKind,
+             const std::string &role, const RbacRequester &requester)
+{
+    out << YAML::BeginDoc << YAML::BeginMap;
+    out << YAML::Key << "apiVersion" << YAML::Value << "rbac.authorization.k8s.io/v1";
+    out << YAML::Key << "kind" << YAML::Value << kind;
+    out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value << name;
+    if (!ns.empty())
+        out << YAML::Key << "namespace" << YAML::Value << ns;
+    out << YAML::EndMap;
+    out << YAML::Key << "roleRef" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "apiGroup" << YAML::Value << "rbac.authorization.k8s.io";
+    out << YAML::Key << "kind" << YAML::Value << roleKind;
+    out << YAML::Key << "name" << YAML::Value << role << YAML::EndMap;
+    out << YAML::Key << "subjects" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+    out << YAML::Key << "kind" << YAML::Value << "ServiceAccount";
+    out << YAML::Key << "name" << YAML::Value << requester.serviceAccount.toStdString();
+    out << YAML::Key << "namespace" << YAML::Value << requester.namespaceName.toStdString();
+    out << YAML::EndMap << YAML::EndSeq << YAML::EndMap;
+}
+
+} // namespace
+
+RbacRequester RbacManifests::requesterFor(const DynamicSecret &secret)
+{
+    RbacRequester requester;
+    if (secret.authMethod == AuthMethod::Gateway) {
+        requester.serviceAccount = QStringLiteral("kms-gateway");
+        requester.namespaceName = QStringLiteral("kms");
+        requester.isGateway = true;
+    }
+    return requester;
+}
+
+QByteArray RbacManifests::generate(const DynamicSecret &secret, const RbacRequester &requester)
+{
+    const bool dynamic = secret.credentialType == CredentialType::Dynamic;
+    const std::string sa = requester.serviceAccount.toStdString();
+    const std::string ns = requester.namespaceName.toStdString();
+    YAML::Emitter out;
+
+    if (!requester.isGateway) {
+        out << YAML::BeginDoc << YAML::BeginMap;
+        out << YAML::Key << "apiVersion" << YAML::Value << "v1";
+        out << YAML::Key << "kind" << YAML::Value << "ServiceAccount";
+        out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "name" << YAML::Value << sa << YAML::Key << "namespace" << YAML::Value << ns;
+        out << YAML::EndMap << YAML::EndMap;
+    }
+
+    out << YAML::BeginDoc << YAML::BeginMap;
+    out << YAML::Key << "apiVersion" << YAML::Value << "rbac.authorization.k8s.io/v1";
+    out << YAML::Key << "kind" << YAML::Value << "ClusterRole";
+    out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "tokenrequest" << YAML::EndMap;
+    out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
+    if (dynamic) {
+        rule(out, "", {"serviceaccounts/token", "serviceaccounts"}, {"create", "get", "delete", "list"});
+        rule(out, "rbac.authorization.k8s.io", {"rolebindings", "clusterrolebindings"}, {"create", "delete", "get", "list"});
+    } else {
+        rule(out, "", {"serviceaccounts/token", "serviceaccounts"}, {"create", "get"});
+        if (secret.boundTokens)
+            rule(out, "", {"secrets"}, {"create", "get", "delete", "list"});
+    }
+    out << YAML::EndSeq << YAML::EndMap;
+
+    binding(out, "ClusterRoleBinding", "tokenrequest", {}, "ClusterRole", "tokenrequest", requester);
+
+    if (dynamic) {
+        const std::string role = secret.roleName.toStdString();
+        if (secret.roleType == RoleType::ClusterRole) {
+            binding(out, "ClusterRoleBinding", "kms-dynamic-role-binding-sa", {}, "ClusterRole", role, requester);
+        } else {
+            for (const QString &target : secret.allowedNamespaces)
+                binding(out, "RoleBinding", "kms-dynamic-role-binding-sa", target.toStdString(), "Role", role, requester);
+        }
+    }
+
+    if (!requester.isGateway) {
+        out << YAML::BeginDoc << YAML::BeginMap;
+        out << YAML::Key << "apiVersion" << YAML::Value << "v1";
+        out << YAML::Key << "kind" << YAML::Value << "Secret";
+        out << YAML::Key << "type" << YAML::Value << "kubernetes.io/service-account-token";
+        out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "name" << YAML::Value << sa + "-token";
+        out << YAML::Key << "namespace" << YAML::Value << ns;
+        out << YAML::Key << "annotations" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "kubernetes.io/service-account.name" << YAML::Value << sa;
+        out << YAML::EndMap << YAML::EndMap << YAML::EndMap;
+    }
+    return QByteArray(out.c_str()) + '\n';
+}
+
+} // namespace kms
