@@ -7,8 +7,7 @@ namespace kms {
 
 // "Now", for everything that decides by time (expiry, cleanup retries). Tests
 // use ManualClock to move time forward instead of waiting for it.
-class Clock : public QObject
-{
+class Clock : public QObject {
     Q_OBJECT
 public:
     using QObject::QObject;
@@ -20,8 +19,7 @@ signals:
     void jumped();
 };
 
-class ManualClock : public Clock
-{
+class ManualClock : public Clock {
     Q_OBJECT
 public:
     explicit ManualClock(QDateTime start = QDateTime::currentDateTimeUtc(), QObject *parent = nullptr)

@@ -10,11 +10,11 @@ ClusterConnection::ClusterConnection(std::shared_ptr<const KubeTransport> transp
 
 ClusterConnection::~ClusterConnection() = default;
 
-std::unique_ptr<ClusterConnection> ClusterConnection::forToken(const DynamicSecret &secret, const QByteArray &clusterToken,
-                                                               QString *error)
+std::unique_ptr<ClusterConnection> ClusterConnection::forToken(
+    const DynamicSecret &secret, const QByteArray &clusterToken, QString *error)
 {
-    std::shared_ptr<const KubeTransport> transport =
-        TokenTransport::create(secret.clusterUrl, secret.caCertificate.toUtf8(), secret.sslVerify, clusterToken, error);
+    std::shared_ptr<const KubeTransport> transport = TokenTransport::create(
+        secret.clusterUrl, secret.caCertificate.toUtf8(), secret.sslVerify, clusterToken, error);
     if (!transport)
         return nullptr;
     return std::make_unique<ClusterConnection>(std::move(transport));

@@ -12,8 +12,7 @@ namespace kms {
 // One way into one cluster with one set of credentials: its own
 // QNetworkAccessManager (pools are never shared between credentials, see
 // DESIGN.md) and the KubeClient on it.
-class ClusterConnection
-{
+class ClusterConnection {
 public:
     explicit ClusterConnection(std::shared_ptr<const KubeTransport> transport);
     ~ClusterConnection();
@@ -22,8 +21,8 @@ public:
 
     // A direct connection for a Token (API) secret with its cluster token.
     // nullptr and error set when the secret's URL or CA cannot be used.
-    static std::unique_ptr<ClusterConnection> forToken(const DynamicSecret &secret, const QByteArray &clusterToken,
-                                                       QString *error);
+    static std::unique_ptr<ClusterConnection> forToken(
+        const DynamicSecret &secret, const QByteArray &clusterToken, QString *error);
 
 private:
     std::unique_ptr<QNetworkAccessManager> m_nam;

@@ -7,16 +7,19 @@ namespace kms {
 
 QString LeaseLabels::managedSelectorQuery()
 {
-    return QStringLiteral("labelSelector=") + QString::fromLatin1(QUrl::toPercentEncoding(ManagedBy + QLatin1Char('=') + ManagedByValue));
+    return QStringLiteral("labelSelector=")
+        + QString::fromLatin1(QUrl::toPercentEncoding(ManagedBy + QLatin1Char('=') + ManagedByValue));
 }
 
 QJsonObject LeaseLabels::metadata(const QString &name, const QString &namespaceName, const QString &leaseId,
-                                  const QString &secretName, const QDateTime &expiresAt)
+    const QString &secretName, const QDateTime &expiresAt)
 {
-    QJsonObject meta{
-        {QStringLiteral("name"), name},
-        {QStringLiteral("labels"), QJsonObject{{ManagedBy, ManagedByValue}, {LeaseId, leaseId}, {Secret, secretName}}},
-        {QStringLiteral("annotations"), QJsonObject{{ExpiresAt, expiresAt.toUTC().toString(Qt::ISODate)}}},
+    QJsonObject meta {
+        { QStringLiteral("name"), name },
+        { QStringLiteral("labels"),
+            QJsonObject { { ManagedBy, ManagedByValue }, { LeaseId, leaseId }, { Secret, secretName } } },
+        { QStringLiteral("annotations"),
+            QJsonObject { { ExpiresAt, expiresAt.toUTC().toString(Qt::ISODate) } } },
     };
     if (!namespaceName.isEmpty())
         meta.insert(QStringLiteral("namespace"), namespaceName);
@@ -25,23 +28,40 @@ QJsonObject LeaseLabels::metadata(const QString &name, const QString &namespaceN
 
 QString LeaseLabels::leaseIdOf(const QJsonObject &object)
 {
-    return object.value(QLatin1String("metadata")).toObject().value(QLatin1String("labels")).toObject().value(LeaseId).toString();
+    return object.value(QLatin1String("metadata"))
+        .toObject()
+        .value(QLatin1String("labels"))
+        .toObject()
+        .value(LeaseId)
+        .toString();
 }
 
 QDateTime LeaseLabels::expiresAtOf(const QJsonObject &object)
 {
-    const QString text = object.value(QLatin1String("metadata")).toObject().value(QLatin1String("annotations")).toObject().value(ExpiresAt).toString();
+    const QString text = object.value(QLatin1String("metadata"))
+                             .toObject()
+                             .value(QLatin1String("annotations"))
+                             .toObject()
+                             .value(ExpiresAt)
+                             .toString();
     return QDateTime::fromString(text, Qt::ISODate);
 }
 
 bool LeaseLabels::isManaged(const QJsonObject &object)
 {
-    return object.value(QLatin1String("metadata")).toObject().value(QLatin1String("labels")).toObject().value(ManagedBy).toString() == ManagedByValue;
+    return object.value(QLatin1String("metadata"))
+               .toObject()
+               .value(QLatin1String("labels"))
+               .toObject()
+               .value(ManagedBy)
+               .toString()
+        == ManagedByValue;
 }
 
 QString leaseObjectName(const QString &secretName)
 {
-    static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789"; // as generateName: no vowels, no look-alikes
+    static const char alphabet[]
+        = "bcdfghjklmnpqrstvwxz2456789"; // as generateName: no vowels, no look-alikes
     QString suffix;
     for (int i = 0; i < 5; ++i)
         suffix += QLatin1Char(alphabet[QRandomGenerator::system()->bounded(int(sizeof(alphabet) - 1))]);

@@ -20,7 +20,7 @@ QString managedSelectorQuery();
 
 // metadata for an object of a lease.
 QJsonObject metadata(const QString &name, const QString &namespaceName, const QString &leaseId,
-                     const QString &secretName, const QDateTime &expiresAt);
+    const QString &secretName, const QDateTime &expiresAt);
 
 // The lease id of an object's metadata (empty when not ours).
 QString leaseIdOf(const QJsonObject &object);

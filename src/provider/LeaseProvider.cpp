@@ -26,7 +26,8 @@ QString objectPath(const QString &kind, const QString &ns, const QString &name)
 
 QString describeObject(const QString &kind, const QString &ns, const QString &name)
 {
-    return ns.isEmpty() ? QStringLiteral("%1 %2").arg(kind, name) : QStringLiteral("%1 %2/%3").arg(kind, ns, name);
+    return ns.isEmpty() ? QStringLiteral("%1 %2").arg(kind, name)
+                        : QStringLiteral("%1 %2/%3").arg(kind, ns, name);
 }
 
 } // namespace
@@ -54,7 +55,8 @@ Lease LeaseProvider::plan(const DynamicSecret &secret, const QString &leaseId, c
         lease.createdServiceAccount = true;
         lease.bindingName = lease.serviceAccount;
         const bool clusterBinding = secret.roleType == RoleType::ClusterRole && secret.clusterWide;
-        lease.bindingKind = clusterBinding ? QStringLiteral("ClusterRoleBinding") : QStringLiteral("RoleBinding");
+        lease.bindingKind
+            = clusterBinding ? QStringLiteral("ClusterRoleBinding") : QStringLiteral("RoleBinding");
     }
     return lease;
 }
@@ -64,10 +66,12 @@ QString LeaseProvider::bindingPath(const Lease &lease, bool collection)
     const QString name = collection ? QString() : lease.bindingName;
     if (lease.bindingKind == QLatin1String("ClusterRoleBinding"))
         return groupPath(RbacGroup, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings"), name);
-    return groupPath(RbacGroup, QStringLiteral("v1"), lease.namespaceName, QStringLiteral("rolebindings"), name);
+    return groupPath(
+        RbacGroup, QStringLiteral("v1"), lease.namespaceName, QStringLiteral("rolebindings"), name);
 }
 
-QCoro::Task<LeaseProvider::Created> LeaseProvider::createOwned(QString collectionPath, QJsonObject body, QString leaseId)
+QCoro::Task<LeaseProvider::Created> LeaseProvider::createOwned(
+    QString collectionPath, QJsonObject body, QString leaseId)
 {
     // A retried POST may find the object its first attempt made: AlreadyExists
     // with our lease id is success, anything else with that name is not ours.
@@ -79,7 +83,8 @@ QCoro::Task<LeaseProvider::Created> LeaseProvider::createOwned(QString collectio
         co_return created;
     }
     if (result.error->isAlreadyExists()) {
-        const QString name = body.value(QLatin1String("metadata")).toObject().value(QLatin1String("name")).toString();
+        const QString name
+            = body.value(QLatin1String("metadata")).toObject().value(QLatin1String("name")).toString();
         const KubeResult existing = co_await m_client.get(collectionPath + QLatin1Char('/') + name);
         if (existing.ok() && LeaseLabels::leaseIdOf(existing.body) == leaseId) {
             created.ok = true;
@@ -91,7 +96,8 @@ QCoro::Task<LeaseProvider::Created> LeaseProvider::createOwned(QString collectio
     co_return created;
 }
 
-QCoro::Task<std::optional<KubeError>> LeaseProvider::deleteObject(QString path, QString leaseId, bool verifyOwnership)
+QCoro::Task<std::optional<KubeError>> LeaseProvider::deleteObject(
+    QString path, QString leaseId, bool verifyOwnership)
 {
     if (verifyOwnership) {
         // The seed's RBAC grants no "get" on bindings: when reading is
@@ -111,25 +117,26 @@ QCoro::Task<std::optional<KubeError>> LeaseProvider::deleteObject(QString path, 
 }
 
 QCoro::Task<KubeResult> LeaseProvider::requestToken(DynamicSecret secret, Lease lease, qint64 ttlSeconds,
-                                                    QStringList audiences, QJsonObject boundSecret, bool retry)
+    QStringList audiences, QJsonObject boundSecret, bool retry)
 {
-    QJsonObject spec{{QStringLiteral("expirationSeconds"), ttlSeconds}};
+    QJsonObject spec { { QStringLiteral("expirationSeconds"), ttlSeconds } };
     if (!audiences.isEmpty())
         spec.insert(QStringLiteral("audiences"), QJsonArray::fromStringList(audiences));
     if (!boundSecret.isEmpty()) {
         const QJsonObject meta = boundSecret.value(QLatin1String("metadata")).toObject();
         spec.insert(QStringLiteral("boundObjectRef"),
-                    QJsonObject{{QStringLiteral("kind"), QStringLiteral("Secret")},
-                                {QStringLiteral("apiVersion"), QStringLiteral("v1")},
-                                {QStringLiteral("name"), meta.value(QLatin1String("name"))},
-                                {QStringLiteral("uid"), meta.value(QLatin1String("uid"))}});
+            QJsonObject { { QStringLiteral("kind"), QStringLiteral("Secret") },
+                { QStringLiteral("apiVersion"), QStringLiteral("v1") },
+                { QStringLiteral("name"), meta.value(QLatin1String("name")) },
+                { QStringLiteral("uid"), meta.value(QLatin1String("uid")) } });
     }
-    const QJsonObject body{{QStringLiteral("apiVersion"), QStringLiteral("authentication.k8s.io/v1")},
-                           {QStringLiteral("kind"), QStringLiteral("TokenRequest")},
-                           {QStringLiteral("spec"), spec}};
+    const QJsonObject body { { QStringLiteral("apiVersion"), QStringLiteral("authentication.k8s.io/v1") },
+        { QStringLiteral("kind"), QStringLiteral("TokenRequest") }, { QStringLiteral("spec"), spec } };
     Q_UNUSED(secret);
-    co_return co_await m_client.post(corePath(lease.namespaceName, QStringLiteral("serviceaccounts"), lease.serviceAccount) + QStringLiteral("/token"),
-                                     body, retry ? KubeClient::Retry::IfTransient : KubeClient::Retry::Never);
+    co_return co_await m_client.post(
+        corePath(lease.namespaceName, QStringLiteral("serviceaccounts"), lease.serviceAccount)
+            + QStringLiteral("/token"),
+        body, retry ? KubeClient::Retry::IfTransient : KubeClient::Retry::Never);
 }
 
 std::optional<IssuedToken> LeaseProvider::readToken(const KubeResult &result, QString *error)
@@ -137,7 +144,8 @@ std::optional<IssuedToken> LeaseProvider::readToken(const KubeResult &result, QS
     const QJsonObject status = result.body.value(QLatin1String("status")).toObject();
     IssuedToken issued;
     issued.token = status.value(QLatin1String("token")).toString().toUtf8();
-    issued.expiresAt = QDateTime::fromString(status.value(QLatin1String("expirationTimestamp")).toString(), Qt::ISODate);
+    issued.expiresAt
+        = QDateTime::fromString(status.value(QLatin1String("expirationTimestamp")).toString(), Qt::ISODate);
     issued.warnings = result.warnings;
     if (issued.token.isEmpty()) {
         *error = QStringLiteral("The cluster answered the token request without a token.");
@@ -158,7 +166,8 @@ std::optional<IssuedToken> LeaseProvider::readToken(const KubeResult &result, QS
     return issued;
 }
 
-QCoro::Task<ProvisionOutcome> LeaseProvider::provision(DynamicSecret secret, Lease lease, qint64 ttlSeconds, QStringList audiences)
+QCoro::Task<ProvisionOutcome> LeaseProvider::provision(
+    DynamicSecret secret, Lease lease, qint64 ttlSeconds, QStringList audiences)
 {
     ProvisionOutcome outcome;
     const QDateTime expiresAt = QDateTime::currentDateTimeUtc().addSecs(ttlSeconds);
@@ -185,36 +194,47 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(DynamicSecret secret, Lea
 
     QJsonObject boundSecret;
     if (lease.kind == LeaseKind::BoundStatic) {
-        const QJsonObject body{{QStringLiteral("apiVersion"), QStringLiteral("v1")},
-                               {QStringLiteral("kind"), QStringLiteral("Secret")},
-                               {QStringLiteral("type"), QStringLiteral("Opaque")},
-                               {QStringLiteral("metadata"), LeaseLabels::metadata(lease.boundSecretName, lease.namespaceName, lease.id, secret.name, expiresAt)}};
-        const Created created = co_await createOwned(corePath(lease.namespaceName, QStringLiteral("secrets")), body, lease.id);
+        const QJsonObject body { { QStringLiteral("apiVersion"), QStringLiteral("v1") },
+            { QStringLiteral("kind"), QStringLiteral("Secret") },
+            { QStringLiteral("type"), QStringLiteral("Opaque") },
+            { QStringLiteral("metadata"),
+                LeaseLabels::metadata(
+                    lease.boundSecretName, lease.namespaceName, lease.id, secret.name, expiresAt) } };
+        const Created created
+            = co_await createOwned(corePath(lease.namespaceName, QStringLiteral("secrets")), body, lease.id);
         settle(created, [](Lease &l) { l.boundSecretName.clear(); });
         if (!created.ok) {
-            outcome.error = explain(QStringLiteral("Creating the lease's Secret \"%1\" in namespace \"%2\"").arg(lease.boundSecretName, lease.namespaceName),
-                                    *created.error, secret);
+            outcome.error = explain(QStringLiteral("Creating the lease's Secret \"%1\" in namespace \"%2\"")
+                                        .arg(lease.boundSecretName, lease.namespaceName),
+                *created.error, secret);
             co_await rollback();
             co_return outcome;
         }
         boundSecret = created.object;
     } else if (lease.kind == LeaseKind::Dynamic) {
-        const QJsonObject account{{QStringLiteral("apiVersion"), QStringLiteral("v1")},
-                                  {QStringLiteral("kind"), QStringLiteral("ServiceAccount")},
-                                  {QStringLiteral("metadata"), LeaseLabels::metadata(lease.serviceAccount, lease.namespaceName, lease.id, secret.name, expiresAt)}};
+        const QJsonObject account { { QStringLiteral("apiVersion"), QStringLiteral("v1") },
+            { QStringLiteral("kind"), QStringLiteral("ServiceAccount") },
+            { QStringLiteral("metadata"),
+                LeaseLabels::metadata(
+                    lease.serviceAccount, lease.namespaceName, lease.id, secret.name, expiresAt) } };
         const bool clusterBinding = lease.bindingKind == QLatin1String("ClusterRoleBinding");
-        const QJsonObject binding{
-            {QStringLiteral("apiVersion"), QStringLiteral("rbac.authorization.k8s.io/v1")},
-            {QStringLiteral("kind"), lease.bindingKind},
-            {QStringLiteral("metadata"), LeaseLabels::metadata(lease.bindingName, clusterBinding ? QString() : lease.namespaceName, lease.id, secret.name, expiresAt)},
-            {QStringLiteral("roleRef"), QJsonObject{{QStringLiteral("apiGroup"), RbacGroup},
-                                                    {QStringLiteral("kind"), DynamicSecret::toString(secret.roleType)},
-                                                    {QStringLiteral("name"), secret.roleName}}},
-            {QStringLiteral("subjects"), QJsonArray{QJsonObject{{QStringLiteral("kind"), QStringLiteral("ServiceAccount")},
-                                                                {QStringLiteral("name"), lease.serviceAccount},
-                                                                {QStringLiteral("namespace"), lease.namespaceName}}}}};
+        const QJsonObject binding { { QStringLiteral("apiVersion"),
+                                        QStringLiteral("rbac.authorization.k8s.io/v1") },
+            { QStringLiteral("kind"), lease.bindingKind },
+            { QStringLiteral("metadata"),
+                LeaseLabels::metadata(lease.bindingName, clusterBinding ? QString() : lease.namespaceName,
+                    lease.id, secret.name, expiresAt) },
+            { QStringLiteral("roleRef"),
+                QJsonObject { { QStringLiteral("apiGroup"), RbacGroup },
+                    { QStringLiteral("kind"), DynamicSecret::toString(secret.roleType) },
+                    { QStringLiteral("name"), secret.roleName } } },
+            { QStringLiteral("subjects"),
+                QJsonArray { QJsonObject { { QStringLiteral("kind"), QStringLiteral("ServiceAccount") },
+                    { QStringLiteral("name"), lease.serviceAccount },
+                    { QStringLiteral("namespace"), lease.namespaceName } } } } };
         // Both at once: QCoro tasks start eagerly, so the two POSTs overlap.
-        QCoro::Task<Created> accountTask = createOwned(corePath(lease.namespaceName, QStringLiteral("serviceaccounts")), account, lease.id);
+        QCoro::Task<Created> accountTask = createOwned(
+            corePath(lease.namespaceName, QStringLiteral("serviceaccounts")), account, lease.id);
         QCoro::Task<Created> bindingTask = createOwned(bindingPath(lease, true), binding, lease.id);
         const Created accountCreated = co_await accountTask;
         const Created bindingCreated = co_await bindingTask;
@@ -222,8 +242,12 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(DynamicSecret secret, Lea
         settle(bindingCreated, [](Lease &l) { l.bindingName.clear(); });
         if (!accountCreated.ok || !bindingCreated.ok) {
             outcome.error = !accountCreated.ok
-                ? explain(QStringLiteral("Creating service account \"%1\" in namespace \"%2\"").arg(lease.serviceAccount, lease.namespaceName), *accountCreated.error, secret)
-                : explain(QStringLiteral("Binding %1 \"%2\" to the lease's service account").arg(DynamicSecret::toString(secret.roleType), secret.roleName), *bindingCreated.error, secret);
+                ? explain(QStringLiteral("Creating service account \"%1\" in namespace \"%2\"")
+                              .arg(lease.serviceAccount, lease.namespaceName),
+                    *accountCreated.error, secret)
+                : explain(QStringLiteral("Binding %1 \"%2\" to the lease's service account")
+                              .arg(DynamicSecret::toString(secret.roleType), secret.roleName),
+                    *bindingCreated.error, secret);
             co_await rollback();
             co_return outcome;
         }
@@ -235,8 +259,10 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(DynamicSecret secret, Lea
     const bool retry = lease.kind != LeaseKind::Static;
     const KubeResult token = co_await requestToken(secret, lease, ttlSeconds, audiences, boundSecret, retry);
     if (!token.ok()) {
-        outcome.error = explain(QStringLiteral("Requesting a token for service account \"%1\" in namespace \"%2\"").arg(lease.serviceAccount, lease.namespaceName),
-                                *token.error, secret);
+        outcome.error
+            = explain(QStringLiteral("Requesting a token for service account \"%1\" in namespace \"%2\"")
+                          .arg(lease.serviceAccount, lease.namespaceName),
+                *token.error, secret);
         co_await rollback();
         co_return outcome;
     }
@@ -256,14 +282,20 @@ QCoro::Task<CleanupOutcome> LeaseProvider::cleanup(Lease lease, bool verifyOwner
     QStringList what;
     if (!lease.bindingName.isEmpty()) {
         deletions.push_back(deleteObject(bindingPath(lease, false), lease.id, verifyOwnership));
-        what << describeObject(lease.bindingKind, lease.bindingKind == QLatin1String("ClusterRoleBinding") ? QString() : lease.namespaceName, lease.bindingName);
+        what << describeObject(lease.bindingKind,
+            lease.bindingKind == QLatin1String("ClusterRoleBinding") ? QString() : lease.namespaceName,
+            lease.bindingName);
     }
     if (lease.createdServiceAccount) {
-        deletions.push_back(deleteObject(corePath(lease.namespaceName, QStringLiteral("serviceaccounts"), lease.serviceAccount), lease.id, verifyOwnership));
+        deletions.push_back(deleteObject(
+            corePath(lease.namespaceName, QStringLiteral("serviceaccounts"), lease.serviceAccount), lease.id,
+            verifyOwnership));
         what << describeObject(QStringLiteral("ServiceAccount"), lease.namespaceName, lease.serviceAccount);
     }
     if (!lease.boundSecretName.isEmpty()) {
-        deletions.push_back(deleteObject(corePath(lease.namespaceName, QStringLiteral("secrets"), lease.boundSecretName), lease.id, verifyOwnership));
+        deletions.push_back(
+            deleteObject(corePath(lease.namespaceName, QStringLiteral("secrets"), lease.boundSecretName),
+                lease.id, verifyOwnership));
         what << describeObject(QStringLiteral("Secret"), lease.namespaceName, lease.boundSecretName);
     }
     QStringList errors;
@@ -274,17 +306,20 @@ QCoro::Task<CleanupOutcome> LeaseProvider::cleanup(Lease lease, bool verifyOwner
     }
     outcome.done = errors.isEmpty();
     if (!errors.isEmpty())
-        outcome.error = QStringLiteral("Cleanup of lease %1 is not finished (%2); it will be retried.").arg(lease.id, errors.join(QStringLiteral("; ")));
+        outcome.error = QStringLiteral("Cleanup of lease %1 is not finished (%2); it will be retried.")
+                            .arg(lease.id, errors.join(QStringLiteral("; ")));
     co_return outcome;
 }
 
-QCoro::Task<SweepOutcome> LeaseProvider::sweep(DynamicSecret secret, QDateTime now, std::function<LeaseStatus(const QString &)> leaseStatus)
+QCoro::Task<SweepOutcome> LeaseProvider::sweep(
+    DynamicSecret secret, QDateTime now, std::function<LeaseStatus(const QString &)> leaseStatus)
 {
     SweepOutcome outcome;
-    QStringList namespaces = secret.credentialType == CredentialType::Dynamic ? secret.allowedNamespaces : QStringList{secret.namespaceName};
+    QStringList namespaces = secret.credentialType == CredentialType::Dynamic
+        ? secret.allowedNamespaces
+        : QStringList { secret.namespaceName };
     namespaces.removeAll(QString());
-    struct Listing
-    {
+    struct Listing {
         QString kind;
         QString ns;
         QString path;
@@ -292,21 +327,29 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(DynamicSecret secret, QDateTime n
     QList<Listing> listings;
     for (const QString &ns : namespaces) {
         if (secret.credentialType == CredentialType::Dynamic) {
-            listings.push_back({QStringLiteral("RoleBinding"), ns, groupPath(RbacGroup, QStringLiteral("v1"), ns, QStringLiteral("rolebindings"))});
-            listings.push_back({QStringLiteral("ServiceAccount"), ns, corePath(ns, QStringLiteral("serviceaccounts"))});
+            listings.push_back({ QStringLiteral("RoleBinding"), ns,
+                groupPath(RbacGroup, QStringLiteral("v1"), ns, QStringLiteral("rolebindings")) });
+            listings.push_back(
+                { QStringLiteral("ServiceAccount"), ns, corePath(ns, QStringLiteral("serviceaccounts")) });
         } else {
-            listings.push_back({QStringLiteral("Secret"), ns, corePath(ns, QStringLiteral("secrets"))});
+            listings.push_back({ QStringLiteral("Secret"), ns, corePath(ns, QStringLiteral("secrets")) });
         }
     }
     if (secret.credentialType == CredentialType::Dynamic && secret.clusterWide)
-        listings.prepend({QStringLiteral("ClusterRoleBinding"), QString(), groupPath(RbacGroup, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings"))});
+        listings.prepend({ QStringLiteral("ClusterRoleBinding"), QString(),
+            groupPath(RbacGroup, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings")) });
 
     // Bindings first, so no binding outlives its account even for a moment.
     for (const Listing &listing : listings) {
-        const KubeResult list = co_await m_client.get(listing.path + QLatin1Char('?') + LeaseLabels::managedSelectorQuery());
+        const KubeResult list
+            = co_await m_client.get(listing.path + QLatin1Char('?') + LeaseLabels::managedSelectorQuery());
         if (!list.ok()) {
-            outcome.errors << explain(QStringLiteral("Listing %1s in %2").arg(listing.kind, listing.ns.isEmpty() ? QStringLiteral("the cluster") : QStringLiteral("namespace \"%1\"").arg(listing.ns)),
-                                      *list.error, secret);
+            outcome.errors << explain(
+                QStringLiteral("Listing %1s in %2")
+                    .arg(listing.kind,
+                        listing.ns.isEmpty() ? QStringLiteral("the cluster")
+                                             : QStringLiteral("namespace \"%1\"").arg(listing.ns)),
+                *list.error, secret);
             continue;
         }
         for (const QJsonValue &item : list.body.value(QLatin1String("items")).toArray()) {
@@ -319,8 +362,10 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(DynamicSecret secret, QDateTime n
             const bool closed = !leaseId.isEmpty() && leaseStatus(leaseId) == LeaseStatus::Closed;
             if (!expired && !closed)
                 continue;
-            const QString name = object.value(QLatin1String("metadata")).toObject().value(QLatin1String("name")).toString();
-            const std::optional<KubeError> error = co_await deleteObject(objectPath(listing.kind, listing.ns, name), leaseId, false);
+            const QString name
+                = object.value(QLatin1String("metadata")).toObject().value(QLatin1String("name")).toString();
+            const std::optional<KubeError> error
+                = co_await deleteObject(objectPath(listing.kind, listing.ns, name), leaseId, false);
             if (error)
                 outcome.errors << error->toString();
             else
@@ -333,7 +378,9 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(DynamicSecret secret, QDateTime n
 QString LeaseProvider::explain(const QString &step, const KubeError &error, const DynamicSecret &secret)
 {
     QString advice;
-    const QString check = QStringLiteral("run Test Connection (hanzo-kmsctl secret check %1) for the RBAC to add").arg(secret.name);
+    const QString check
+        = QStringLiteral("run Test Connection (hanzo-kmsctl secret check %1) for the RBAC to add")
+              .arg(secret.name);
     switch (error.category) {
     case KubeError::Category::Network:
     case KubeError::Category::Timeout:
@@ -347,9 +394,13 @@ QString LeaseProvider::explain(const QString &step, const KubeError &error, cons
         break;
     case KubeError::Category::Status:
         if (error.isUnauthorized())
-            advice = QStringLiteral("The cluster token was rejected: it may have expired or its service account was deleted; update the secret's cluster token.");
-        else if (error.isForbidden() && error.message.contains(QLatin1String("attempting to grant RBAC permissions not currently held")))
-            advice = QStringLiteral("The requester must itself hold every permission of %1 \"%2\", or be allowed to bind it; %3.")
+            advice = QStringLiteral("The cluster token was rejected: it may have expired or its service "
+                                    "account was deleted; update the secret's cluster token.");
+        else if (error.isForbidden()
+            && error.message.contains(
+                QLatin1String("attempting to grant RBAC permissions not currently held")))
+            advice = QStringLiteral(
+                "The requester must itself hold every permission of %1 \"%2\", or be allowed to bind it; %3.")
                          .arg(DynamicSecret::toString(secret.roleType), secret.roleName, check);
         else if (error.isForbidden())
             advice = QStringLiteral("The cluster token lacks a permission; %1.").arg(check);
@@ -357,7 +408,9 @@ QString LeaseProvider::explain(const QString &step, const KubeError &error, cons
             advice = QStringLiteral("Create the namespace or remove it from the secret.");
         else if (error.isNotFound() && error.detailsKind == QLatin1String("serviceaccounts"))
             advice = QStringLiteral("Create the service account or correct the secret.");
-        else if (error.isNotFound() && (error.detailsKind == QLatin1String("roles") || error.detailsKind == QLatin1String("clusterroles")))
+        else if (error.isNotFound()
+            && (error.detailsKind == QLatin1String("roles")
+                || error.detailsKind == QLatin1String("clusterroles")))
             advice = QStringLiteral("Create the role or correct the secret.");
         else if (error.isTransient())
             advice = QStringLiteral("The cluster is busy or failing; try again.");
@@ -365,7 +418,9 @@ QString LeaseProvider::explain(const QString &step, const KubeError &error, cons
     }
     QString sentence = QStringLiteral("%1 failed: %2").arg(step, error.message);
     if (error.category == KubeError::Category::Status)
-        sentence += QStringLiteral(" (%1%2)").arg(error.httpStatus).arg(error.reason.isEmpty() ? QString() : QLatin1Char(' ') + error.reason);
+        sentence += QStringLiteral(" (%1%2)")
+                        .arg(error.httpStatus)
+                        .arg(error.reason.isEmpty() ? QString() : QLatin1Char(' ') + error.reason);
     sentence += QLatin1Char('.');
     if (!advice.isEmpty())
         sentence += QLatin1Char(' ') + advice;

@@ -13,16 +13,14 @@
 namespace kms {
 
 // A token as the API server issued it. Shown once, never stored.
-struct IssuedToken
-{
+struct IssuedToken {
     QByteArray token;
     QDateTime expiresAt; // from status.expirationTimestamp (the server may shorten the TTL)
     QString jti;
     QStringList warnings; // e.g. "requested expiration of 7200 seconds shortened to 3600 seconds"
 };
 
-struct ProvisionOutcome
-{
+struct ProvisionOutcome {
     std::optional<IssuedToken> issued;
     QString error; // one sentence: what failed, the server's message, what to do
     // On failure: whether everything this lease created is gone again. When
@@ -36,14 +34,12 @@ struct ProvisionOutcome
     bool ok() const { return issued.has_value(); }
 };
 
-struct CleanupOutcome
-{
+struct CleanupOutcome {
     bool done = false; // every object of the lease is gone (404 counts as gone)
     QString error;
 };
 
-struct SweepOutcome
-{
+struct SweepOutcome {
     QStringList deleted; // "ServiceAccount team-a/kms-x-abcde", ...
     QStringList errors;
 };
@@ -51,8 +47,7 @@ struct SweepOutcome
 // What a lease means on a cluster: for each kind, which objects are created
 // and which calls issue and revoke its token. Stateless: the lease lifecycle
 // (when to provision, revoke, retry) lives in leases/.
-class LeaseProvider
-{
+class LeaseProvider {
 public:
     explicit LeaseProvider(KubeClient &client);
 
@@ -63,7 +58,8 @@ public:
     // static: the Secret, then the bound token (2). Dynamic: service account
     // and binding concurrently, then the token (2). Any failure rolls back what
     // was created.
-    QCoro::Task<ProvisionOutcome> provision(DynamicSecret secret, Lease lease, qint64 ttlSeconds, QStringList audiences);
+    QCoro::Task<ProvisionOutcome> provision(
+        DynamicSecret secret, Lease lease, qint64 ttlSeconds, QStringList audiences);
 
     // Deletes the lease's objects: dynamic, binding and service account
     // concurrently; bound, its Secret. 404 counts as done. With
@@ -76,23 +72,23 @@ public:
     // passed, or whose lease this store knows to be closed. Objects of leases
     // it does not know and that have not expired are left alone (another
     // profile may own them).
-    QCoro::Task<SweepOutcome> sweep(DynamicSecret secret, QDateTime now, std::function<LeaseStatus(const QString &)> leaseStatus);
+    QCoro::Task<SweepOutcome> sweep(
+        DynamicSecret secret, QDateTime now, std::function<LeaseStatus(const QString &)> leaseStatus);
 
     // Turns a failed call into one sentence for a person: what failed, the
     // server's message, and what to do about it.
     static QString explain(const QString &step, const KubeError &error, const DynamicSecret &secret);
 
 private:
-    struct Created
-    {
+    struct Created {
         bool ok = false;
         QJsonObject object;
         std::optional<KubeError> error;
     };
     QCoro::Task<Created> createOwned(QString collectionPath, QJsonObject body, QString leaseId);
     QCoro::Task<std::optional<KubeError>> deleteObject(QString path, QString leaseId, bool verifyOwnership);
-    QCoro::Task<KubeResult> requestToken(DynamicSecret secret, Lease lease, qint64 ttlSeconds, QStringList audiences,
-                                         QJsonObject boundSecret, bool retry);
+    QCoro::Task<KubeResult> requestToken(DynamicSecret secret, Lease lease, qint64 ttlSeconds,
+        QStringList audiences, QJsonObject boundSecret, bool retry);
     static std::optional<IssuedToken> readToken(const KubeResult &result, QString *error);
     static QString bindingPath(const Lease &lease, bool collection);
 

@@ -9,8 +9,7 @@ namespace kms {
 
 namespace {
 
-struct Permission
-{
+struct Permission {
     QString verb;
     QString group;
     QString resource;
@@ -25,8 +24,9 @@ struct Permission
             what += QLatin1Char('.') + group;
         if (!name.isEmpty())
             what += QStringLiteral(" \"%1\"").arg(name);
-        return namespaceName.isEmpty() ? QStringLiteral("%1 %2 at the cluster scope").arg(verb, what)
-                                       : QStringLiteral("%1 %2 in namespace \"%3\"").arg(verb, what, namespaceName);
+        return namespaceName.isEmpty()
+            ? QStringLiteral("%1 %2 at the cluster scope").arg(verb, what)
+            : QStringLiteral("%1 %2 in namespace \"%3\"").arg(verb, what, namespaceName);
     }
 };
 
@@ -36,45 +36,51 @@ QList<Permission> permissionsFor(const DynamicSecret &secret)
     QList<Permission> needed;
     if (secret.credentialType == CredentialType::Static) {
         const QString ns = secret.namespaceName;
-        needed.push_back({QStringLiteral("create"), {}, QStringLiteral("serviceaccounts"), QStringLiteral("token"), ns, secret.serviceAccount});
+        needed.push_back({ QStringLiteral("create"), {}, QStringLiteral("serviceaccounts"),
+            QStringLiteral("token"), ns, secret.serviceAccount });
         if (secret.boundTokens) {
-            needed.push_back({QStringLiteral("create"), {}, QStringLiteral("secrets"), {}, ns, {}});
-            needed.push_back({QStringLiteral("delete"), {}, QStringLiteral("secrets"), {}, ns, {}});
+            needed.push_back({ QStringLiteral("create"), {}, QStringLiteral("secrets"), {}, ns, {} });
+            needed.push_back({ QStringLiteral("delete"), {}, QStringLiteral("secrets"), {}, ns, {} });
         }
         return needed;
     }
     const bool clusterBinding = secret.roleType == RoleType::ClusterRole && secret.clusterWide;
     for (const QString &ns : secret.allowedNamespaces) {
-        needed.push_back({QStringLiteral("create"), {}, QStringLiteral("serviceaccounts"), {}, ns, {}});
-        needed.push_back({QStringLiteral("delete"), {}, QStringLiteral("serviceaccounts"), {}, ns, {}});
-        needed.push_back({QStringLiteral("create"), {}, QStringLiteral("serviceaccounts"), QStringLiteral("token"), ns, {}});
+        needed.push_back({ QStringLiteral("create"), {}, QStringLiteral("serviceaccounts"), {}, ns, {} });
+        needed.push_back({ QStringLiteral("delete"), {}, QStringLiteral("serviceaccounts"), {}, ns, {} });
+        needed.push_back({ QStringLiteral("create"), {}, QStringLiteral("serviceaccounts"),
+            QStringLiteral("token"), ns, {} });
         if (!clusterBinding) {
-            needed.push_back({QStringLiteral("create"), rbac, QStringLiteral("rolebindings"), {}, ns, {}});
-            needed.push_back({QStringLiteral("delete"), rbac, QStringLiteral("rolebindings"), {}, ns, {}});
+            needed.push_back({ QStringLiteral("create"), rbac, QStringLiteral("rolebindings"), {}, ns, {} });
+            needed.push_back({ QStringLiteral("delete"), rbac, QStringLiteral("rolebindings"), {}, ns, {} });
         }
     }
     if (clusterBinding) {
-        needed.push_back({QStringLiteral("create"), rbac, QStringLiteral("clusterrolebindings"), {}, {}, {}});
-        needed.push_back({QStringLiteral("delete"), rbac, QStringLiteral("clusterrolebindings"), {}, {}, {}});
+        needed.push_back(
+            { QStringLiteral("create"), rbac, QStringLiteral("clusterrolebindings"), {}, {}, {} });
+        needed.push_back(
+            { QStringLiteral("delete"), rbac, QStringLiteral("clusterrolebindings"), {}, {}, {} });
     }
     return needed;
 }
 
 QCoro::Task<PreflightCheck> review(KubeClient &client, Permission p)
 {
-    QJsonObject attributes{{QStringLiteral("verb"), p.verb}, {QStringLiteral("group"), p.group}, {QStringLiteral("resource"), p.resource}};
+    QJsonObject attributes { { QStringLiteral("verb"), p.verb }, { QStringLiteral("group"), p.group },
+        { QStringLiteral("resource"), p.resource } };
     if (!p.subresource.isEmpty())
         attributes.insert(QStringLiteral("subresource"), p.subresource);
     if (!p.namespaceName.isEmpty())
         attributes.insert(QStringLiteral("namespace"), p.namespaceName);
     if (!p.name.isEmpty())
         attributes.insert(QStringLiteral("name"), p.name);
-    const QJsonObject body{{QStringLiteral("apiVersion"), QStringLiteral("authorization.k8s.io/v1")},
-                           {QStringLiteral("kind"), QStringLiteral("SelfSubjectAccessReview")},
-                           {QStringLiteral("spec"), QJsonObject{{QStringLiteral("resourceAttributes"), attributes}}}};
+    const QJsonObject body { { QStringLiteral("apiVersion"), QStringLiteral("authorization.k8s.io/v1") },
+        { QStringLiteral("kind"), QStringLiteral("SelfSubjectAccessReview") },
+        { QStringLiteral("spec"), QJsonObject { { QStringLiteral("resourceAttributes"), attributes } } } };
     // A review changes nothing, so retrying it is safe.
-    const KubeResult result = co_await client.post(QStringLiteral("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"), body,
-                                                   KubeClient::Retry::IfTransient);
+    const KubeResult result
+        = co_await client.post(QStringLiteral("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"), body,
+            KubeClient::Retry::IfTransient);
     PreflightCheck check;
     check.description = p.describe();
     if (!result.ok()) {
@@ -83,12 +89,14 @@ QCoro::Task<PreflightCheck> review(KubeClient &client, Permission p)
         co_return check;
     }
     const QJsonObject status = result.body.value(QLatin1String("status")).toObject();
-    check.result = status.value(QLatin1String("allowed")).toBool() ? PreflightCheck::Result::Passed : PreflightCheck::Result::Missing;
+    check.result = status.value(QLatin1String("allowed")).toBool() ? PreflightCheck::Result::Passed
+                                                                   : PreflightCheck::Result::Missing;
     check.detail = status.value(QLatin1String("reason")).toString();
     co_return check;
 }
 
-QCoro::Task<PreflightCheck> exists(KubeClient &client, QString description, QString path, QString missingAdvice)
+QCoro::Task<PreflightCheck> exists(
+    KubeClient &client, QString description, QString path, QString missingAdvice)
 {
     PreflightCheck check;
     check.description = description;
@@ -139,7 +147,8 @@ QCoro::Task<PreflightResult> Preflight::run(KubeClient &client, DynamicSecret se
     // Can we talk to it at all, and does it accept our credentials?
     const KubeResult version = co_await client.get(QStringLiteral("/version"));
     if (!version.ok()) {
-        result.connectionError = LeaseProvider::explain(QStringLiteral("Connecting to the cluster"), *version.error, secret);
+        result.connectionError
+            = LeaseProvider::explain(QStringLiteral("Connecting to the cluster"), *version.error, secret);
         co_return result;
     }
 
@@ -147,26 +156,31 @@ QCoro::Task<PreflightResult> Preflight::run(KubeClient &client, DynamicSecret se
     for (const Permission &p : permissionsFor(secret))
         pending.push_back(review(client, p));
     if (secret.credentialType == CredentialType::Static) {
-        pending.push_back(exists(client, QStringLiteral("service account \"%1\" exists in namespace \"%2\"").arg(secret.serviceAccount, secret.namespaceName),
-                                 corePath(secret.namespaceName, QStringLiteral("serviceaccounts"), secret.serviceAccount),
-                                 QStringLiteral("Create it or correct the secret.")));
+        pending.push_back(exists(client,
+            QStringLiteral("service account \"%1\" exists in namespace \"%2\"")
+                .arg(secret.serviceAccount, secret.namespaceName),
+            corePath(secret.namespaceName, QStringLiteral("serviceaccounts"), secret.serviceAccount),
+            QStringLiteral("Create it or correct the secret.")));
     } else {
         const QString rbac = QStringLiteral("rbac.authorization.k8s.io");
         if (secret.roleType == RoleType::ClusterRole) {
             pending.push_back(exists(client, QStringLiteral("ClusterRole \"%1\" exists").arg(secret.roleName),
-                                     groupPath(rbac, QStringLiteral("v1"), {}, QStringLiteral("clusterroles"), secret.roleName),
-                                     QStringLiteral("Create it or correct the role name.")));
+                groupPath(rbac, QStringLiteral("v1"), {}, QStringLiteral("clusterroles"), secret.roleName),
+                QStringLiteral("Create it or correct the role name.")));
         } else {
             for (const QString &ns : secret.allowedNamespaces)
-                pending.push_back(exists(client, QStringLiteral("Role \"%1\" exists in namespace \"%2\"").arg(secret.roleName, ns),
-                                         groupPath(rbac, QStringLiteral("v1"), ns, QStringLiteral("roles"), secret.roleName),
-                                         QStringLiteral("Create it in that namespace or correct the role name.")));
+                pending.push_back(exists(client,
+                    QStringLiteral("Role \"%1\" exists in namespace \"%2\"").arg(secret.roleName, ns),
+                    groupPath(rbac, QStringLiteral("v1"), ns, QStringLiteral("roles"), secret.roleName),
+                    QStringLiteral("Create it in that namespace or correct the role name.")));
         }
         // Granting a role needs "bind" on it, or holding all of its rules.
-        Permission bind{QStringLiteral("bind"), rbac, secret.roleType == RoleType::ClusterRole ? QStringLiteral("clusterroles") : QStringLiteral("roles"),
-                        {}, {}, secret.roleName};
+        Permission bind { QStringLiteral("bind"), rbac,
+            secret.roleType == RoleType::ClusterRole ? QStringLiteral("clusterroles")
+                                                     : QStringLiteral("roles"),
+            {}, {}, secret.roleName };
         const bool clusterBinding = secret.roleType == RoleType::ClusterRole && secret.clusterWide;
-        for (const QString &ns : clusterBinding ? QStringList{QString()} : secret.allowedNamespaces) {
+        for (const QString &ns : clusterBinding ? QStringList { QString() } : secret.allowedNamespaces) {
             bind.namespaceName = ns;
             pending.push_back(review(client, bind));
         }
@@ -180,7 +194,8 @@ QCoro::Task<PreflightResult> Preflight::run(KubeClient &client, DynamicSecret se
     for (PreflightCheck &c : result.checks) {
         if (c.description.startsWith(QLatin1String("bind ")) && c.result == PreflightCheck::Result::Missing) {
             c.result = PreflightCheck::Result::Unknown;
-            c.detail = QStringLiteral("Without \"bind\", the requester must itself hold every permission of the role (the setup guide binds it to the role for that).");
+            c.detail = QStringLiteral("Without \"bind\", the requester must itself hold every permission of "
+                                      "the role (the setup guide binds it to the role for that).");
         }
     }
     co_return result;

@@ -7,15 +7,13 @@
 
 namespace kms {
 
-struct PreflightCheck
-{
+struct PreflightCheck {
     QString description; // "create serviceaccounts/token in namespace \"default\""
     enum class Result { Passed, Missing, Unknown } result = Result::Unknown;
     QString detail; // the server's reason or our note
 };
 
-struct PreflightResult
-{
+struct PreflightResult {
     QList<PreflightCheck> checks;
     QString connectionError; // set when the cluster could not be asked at all
     QByteArray rbacYaml; // what grants the missing permissions
@@ -28,8 +26,7 @@ struct PreflightResult
 // secret's credentials may do what its mode needs (SelfSubjectAccessReview per
 // permission), whether the static service account exists, and whether the
 // role exists.
-class Preflight
-{
+class Preflight {
 public:
     static QCoro::Task<PreflightResult> run(KubeClient &client, DynamicSecret secret);
 };

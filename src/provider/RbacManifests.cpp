@@ -7,7 +7,7 @@ namespace kms {
 namespace {
 
 void rule(YAML::Emitter &out, const std::string &group, std::initializer_list<const char *> resources,
-          std::initializer_list<const char *> verbs)
+    std::initializer_list<const char *> verbs)
 {
     out << YAML::BeginMap;
     out << YAML::Key << "apiGroups" << YAML::Value << YAML::Flow << YAML::BeginSeq << group << YAML::EndSeq;
@@ -21,13 +21,14 @@ void rule(YAML::Emitter &out, const std::string &group, std::initializer_list<co
     out << YAML::EndSeq << YAML::EndMap;
 }
 
-void binding(YAML::Emitter &out, const char *kind, const std::string &name, const std::string &ns, const char *roleKind,
-             const std::string &role, const RbacRequester &requester)
+void binding(YAML::Emitter &out, const char *kind, const std::string &name, const std::string &ns,
+    const char *roleKind, const std::string &role, const RbacRequester &requester)
 {
     out << YAML::BeginDoc << YAML::BeginMap;
     out << YAML::Key << "apiVersion" << YAML::Value << "rbac.authorization.k8s.io/v1";
     out << YAML::Key << "kind" << YAML::Value << kind;
-    out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value << name;
+    out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value
+        << name;
     if (!ns.empty())
         out << YAML::Key << "namespace" << YAML::Value << ns;
     out << YAML::EndMap;
@@ -74,15 +75,17 @@ QByteArray RbacManifests::generate(const DynamicSecret &secret, const RbacReques
     out << YAML::BeginDoc << YAML::BeginMap;
     out << YAML::Key << "apiVersion" << YAML::Value << "rbac.authorization.k8s.io/v1";
     out << YAML::Key << "kind" << YAML::Value << "ClusterRole";
-    out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "tokenrequest" << YAML::EndMap;
+    out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value
+        << "tokenrequest" << YAML::EndMap;
     out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
     if (dynamic) {
-        rule(out, "", {"serviceaccounts/token", "serviceaccounts"}, {"create", "get", "delete", "list"});
-        rule(out, "rbac.authorization.k8s.io", {"rolebindings", "clusterrolebindings"}, {"create", "delete", "get", "list"});
+        rule(out, "", { "serviceaccounts/token", "serviceaccounts" }, { "create", "get", "delete", "list" });
+        rule(out, "rbac.authorization.k8s.io", { "rolebindings", "clusterrolebindings" },
+            { "create", "delete", "get", "list" });
     } else {
-        rule(out, "", {"serviceaccounts/token", "serviceaccounts"}, {"create", "get"});
+        rule(out, "", { "serviceaccounts/token", "serviceaccounts" }, { "create", "get" });
         if (secret.boundTokens)
-            rule(out, "", {"secrets"}, {"create", "get", "delete", "list"});
+            rule(out, "", { "secrets" }, { "create", "get", "delete", "list" });
     }
     out << YAML::EndSeq << YAML::EndMap;
 
@@ -91,10 +94,12 @@ QByteArray RbacManifests::generate(const DynamicSecret &secret, const RbacReques
     if (dynamic) {
         const std::string role = secret.roleName.toStdString();
         if (secret.roleType == RoleType::ClusterRole) {
-            binding(out, "ClusterRoleBinding", "kms-dynamic-role-binding-sa", {}, "ClusterRole", role, requester);
+            binding(
+                out, "ClusterRoleBinding", "kms-dynamic-role-binding-sa", {}, "ClusterRole", role, requester);
         } else {
             for (const QString &target : secret.allowedNamespaces)
-                binding(out, "RoleBinding", "kms-dynamic-role-binding-sa", target.toStdString(), "Role", role, requester);
+                binding(out, "RoleBinding", "kms-dynamic-role-binding-sa", target.toStdString(), "Role", role,
+                    requester);
         }
     }
 

@@ -13,15 +13,13 @@ namespace kms {
 // and for dynamic secrets the binding that lets the requester grant the role.
 // Beyond the guide: bound static secrets need to create and delete Secrets,
 // and "get"/"list" let the app verify and sweep what it created.
-struct RbacRequester
-{
+struct RbacRequester {
     QString serviceAccount = QStringLiteral("kms-token-requester");
     QString namespaceName = QStringLiteral("default");
     bool isGateway = false; // the gateway's pod service account: no token Secret
 };
 
-class RbacManifests
-{
+class RbacManifests {
 public:
     static RbacRequester requesterFor(const DynamicSecret &secret);
     static QByteArray generate(const DynamicSecret &secret, const RbacRequester &requester);

@@ -1,0 +1,163 @@
+#include "provider/LeaseLabels.h"
+#include "provider/LeaseProvider.h"
+#include "provider/RbacManifests.h"
+
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QTest>
+
+#include <yaml-cpp/yaml.h>
+
+using namespace kms;
+
+namespace {
+DynamicSecret dynamicSecret()
+{
+    DynamicSecret s;
+    s.id = 7;
+    s.name = QStringLiteral("ci-deployer");
+    s.credentialType = CredentialType::Dynamic;
+    s.allowedNamespaces = { QStringLiteral("team-a"), QStringLiteral("team-b") };
+    s.roleType = RoleType::ClusterRole;
+    s.roleName = QStringLiteral("kms-dynamic-role");
+    return s;
+}
+} // namespace
+
+class TestLeaseProvider : public QObject {
+    Q_OBJECT
+private slots:
+    void namesLeaseObjectsSafelyAndRecognisably_data()
+    {
+        QTest::addColumn<QString>("secret");
+        QTest::newRow("plain") << "ci-deployer";
+        QTest::newRow("dots") << "team.a.deployer";
+        QTest::newRow("long") << QString(80, QLatin1Char('a'));
+        QTest::newRow("long with dash at cut")
+            << (QString(52, QLatin1Char('a')) + QStringLiteral("-bbbbbbbbb"));
+    }
+    void namesLeaseObjectsSafelyAndRecognisably()
+    {
+        QFETCH(QString, secret);
+        const QRegularExpression dns1123Label(QStringLiteral("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"));
+        QSet<QString> seen;
+        for (int i = 0; i < 200; ++i) {
+            const QString name = leaseObjectName(secret);
+            QVERIFY2(name.size() <= 63, qPrintable(name));
+            QVERIFY2(dns1123Label.match(name).hasMatch(), qPrintable(name));
+            QVERIFY2(name.startsWith(QStringLiteral("kms-")
+                         + QString(secret.left(10)).replace(QLatin1Char(0x2e), QLatin1Char(0x2d))),
+                qPrintable(name));
+            seen.insert(name);
+        }
+        QVERIFY(seen.size() > 190); // random suffix: collisions are rare
+    }
+
+    void plansEveryObjectBeforeTheFirstWrite()
+    {
+        DynamicSecret s = dynamicSecret();
+        const Lease dynamic = LeaseProvider::plan(s, QStringLiteral("id-1"), QStringLiteral("team-b"));
+        QCOMPARE(dynamic.kind, LeaseKind::Dynamic);
+        QCOMPARE(dynamic.namespaceName, "team-b");
+        QVERIFY(dynamic.createdServiceAccount);
+        QVERIFY(dynamic.serviceAccount.startsWith("kms-ci-deployer-"));
+        QCOMPARE(dynamic.bindingName, dynamic.serviceAccount);
+        QCOMPARE(
+            dynamic.bindingKind, "RoleBinding"); // a ClusterRole is bound in the lease namespace by default
+
+        s.clusterWide = true;
+        QCOMPARE(LeaseProvider::plan(s, "id-2", "team-a").bindingKind, "ClusterRoleBinding");
+
+        DynamicSecret st;
+        st.name = "static-one";
+        st.credentialType = CredentialType::Static;
+        st.serviceAccount = "app";
+        st.namespaceName = "default";
+        const Lease unbound = LeaseProvider::plan(st, "id-3", {});
+        QCOMPARE(unbound.kind, LeaseKind::Static);
+        QCOMPARE(unbound.serviceAccount, "app");
+        QVERIFY(unbound.boundSecretName.isEmpty());
+        QVERIFY(!unbound.createdServiceAccount);
+        st.boundTokens = true;
+        const Lease bound = LeaseProvider::plan(st, "id-4", {});
+        QCOMPARE(bound.kind, LeaseKind::BoundStatic);
+        QVERIFY(bound.boundSecretName.startsWith("kms-static-one-"));
+    }
+
+    void labelsEveryObject()
+    {
+        const QDateTime at = QDateTime(QDate(2026, 1, 2), QTime(3, 4, 5), Qt::UTC);
+        const QJsonObject object { { "metadata", LeaseLabels::metadata("n", "ns", "lease-1", "sec", at) } };
+        QVERIFY(LeaseLabels::isManaged(object));
+        QCOMPARE(LeaseLabels::leaseIdOf(object), "lease-1");
+        QCOMPARE(LeaseLabels::expiresAtOf(object), at);
+        QCOMPARE(
+            object["metadata"]["annotations"]["kms.hanzo.ai/expires-at"].toString(), "2026-01-02T03:04:05Z");
+        QCOMPARE(
+            LeaseLabels::managedSelectorQuery(), "labelSelector=app.kubernetes.io%2Fmanaged-by%3Dhanzo-kms");
+    }
+
+    void generatesTheSetupGuidesRbacForTheMode()
+    {
+        DynamicSecret s = dynamicSecret();
+        const QByteArray yaml = RbacManifests::generate(s, RbacManifests::requesterFor(s));
+        const std::vector<YAML::Node> docs = YAML::LoadAll(yaml.toStdString());
+        QStringList kinds;
+        for (const auto &d : docs)
+            kinds << QString::fromStdString(d["kind"].as<std::string>()) + '/'
+                    + QString::fromStdString(d["metadata"]["name"].as<std::string>());
+        QCOMPARE(kinds,
+            (QStringList { "ServiceAccount/kms-token-requester", "ClusterRole/tokenrequest",
+                "ClusterRoleBinding/tokenrequest", "ClusterRoleBinding/kms-dynamic-role-binding-sa",
+                "Secret/kms-token-requester-token" }));
+        QCOMPARE(docs[3]["roleRef"]["name"].as<std::string>(), std::string("kms-dynamic-role"));
+        QCOMPARE(docs[2]["subjects"][0]["namespace"].as<std::string>(), std::string("default"));
+        QVERIFY(yaml.contains("rolebindings"));
+
+        s.authMethod = AuthMethod::Gateway;
+        s.roleType = RoleType::Role;
+        const std::vector<YAML::Node> gw
+            = YAML::LoadAll(RbacManifests::generate(s, RbacManifests::requesterFor(s)).toStdString());
+        QCOMPARE(int(gw.size()), 4); // no requester account or token Secret; a RoleBinding per namespace
+        QCOMPARE(gw[2]["subjects"][0]["name"].as<std::string>(), std::string("kms-gateway"));
+        QCOMPARE(gw[2]["subjects"][0]["namespace"].as<std::string>(), std::string("kms"));
+        QCOMPARE(gw[3]["kind"].as<std::string>(), std::string("RoleBinding"));
+        QCOMPARE(gw[3]["metadata"]["namespace"].as<std::string>(), std::string("team-b"));
+
+        DynamicSecret st;
+        st.credentialType = CredentialType::Static;
+        st.boundTokens = true;
+        const QByteArray staticYaml = RbacManifests::generate(st, RbacManifests::requesterFor(st));
+        QVERIFY(staticYaml.contains("secrets"));
+        QVERIFY(!staticYaml.contains("rolebindings"));
+    }
+
+    void explainsFailuresInOneSentenceWithWhatToDo()
+    {
+        const DynamicSecret s = dynamicSecret();
+        QJsonObject status { { "kind", "Status" }, { "status", "Failure" }, { "reason", "Forbidden" },
+            { "code", 403 },
+            { "message",
+                "rolebindings.rbac.authorization.k8s.io \"x\" is forbidden: user \"bob\" "
+                "(groups=[\"system:authenticated\"]) is attempting to grant RBAC permissions not currently "
+                "held:\n{APIGroups:[\"\"], Resources:[\"secrets\"], Verbs:[\"get\"]}" } };
+        KubeError forbidden = KubeError::fromResponse(403, QJsonDocument(status).toJson(), "POST x");
+        const QString text = LeaseProvider::explain("Binding ClusterRole \"kms-dynamic-role\"", forbidden, s);
+        QVERIFY2(text.startsWith("Binding ClusterRole \"kms-dynamic-role\" failed: "
+                                 "rolebindings.rbac.authorization.k8s.io \"x\" is forbidden"),
+            qPrintable(text));
+        QVERIFY2(text.contains("(403 Forbidden)"), qPrintable(text));
+        QVERIFY2(text.contains("must itself hold every permission of ClusterRole \"kms-dynamic-role\""),
+            qPrintable(text));
+        QVERIFY2(text.contains("hanzo-kmsctl secret check ci-deployer"), qPrintable(text));
+
+        const QJsonObject denied { { "kind", "Status" }, { "status", "Failure" },
+            { "reason", "Unauthorized" }, { "code", 401 }, { "message", "Unauthorized" } };
+        KubeError unauthorized = KubeError::fromResponse(401, QJsonDocument(denied).toJson(), "GET x");
+        QVERIFY(
+            LeaseProvider::explain("Listing", unauthorized, s).contains("update the secret's cluster token"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLeaseProvider)
+#include "tst_leaseprovider.moc"
