@@ -1,0 +1,358 @@
+#include "TestCluster.h"
+
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QEventLoop>
+#include <QFile>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QTimer>
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+
+namespace kms::test {
+
+namespace {
+
+QJsonValue yamlToJson(const YAML::Node &node)
+{
+    switch (node.Type()) {
+    case YAML::NodeType::Map: {
+        QJsonObject o;
+        for (const auto &kv : node)
+            o.insert(QString::fromStdString(kv.first.as<std::string>()), yamlToJson(kv.second));
+        return o;
+    }
+    case YAML::NodeType::Sequence: {
+        QJsonArray a;
+        for (const auto &item : node)
+            a.append(yamlToJson(item));
+        return a;
+    }
+    case YAML::NodeType::Scalar: {
+        const std::string s = node.Scalar();
+        if (node.Tag() == "!") // quoted: always a string
+            return QString::fromStdString(s);
+        if (s == "true" || s == "false")
+            return s == "true";
+        bool ok = false;
+        const double d = QString::fromStdString(s).toDouble(&ok);
+        if (ok && !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-'))
+            return d;
+        return QString::fromStdString(s);
+    }
+    default:
+        return QJsonValue::Null;
+    }
+}
+
+} // namespace
+
+QByteArray TestCluster::Response::header(const QByteArray &name) const
+{
+    for (const auto &[k, v] : headers) {
+        if (k.compare(name, Qt::CaseInsensitive) == 0)
+            return v;
+    }
+    return {};
+}
+
+TestCluster::TestCluster()
+    : TestCluster(Options {})
+{
+}
+
+TestCluster::TestCluster(const Options &options)
+    : m_options(options)
+{
+}
+
+TestCluster::~TestCluster()
+{
+    stop();
+}
+
+QString TestCluster::seedDir()
+{
+    return QStringLiteral(KMS_TEST_DATA_DIR "/seed");
+}
+
+qint64 TestCluster::pid() const
+{
+    return m_process ? m_process->processId() : 0;
+}
+
+bool TestCluster::isRunning() const
+{
+    return m_process && m_process->state() == QProcess::Running;
+}
+
+bool TestCluster::start()
+{
+    if (!m_stateDir.isValid()) {
+        m_error = QStringLiteral("cannot create a temporary state directory");
+        return false;
+    }
+    m_process = std::make_unique<QProcess>();
+    m_process->setProgram(QStringLiteral(KMS_TESTCLUSTER_PATH));
+    QStringList args { QStringLiteral("--state-dir"), m_stateDir.path(), QStringLiteral("--seed"),
+        QString::number(m_options.seed) };
+    if (m_options.latencyMs > 0)
+        args << QStringLiteral("--latency-ms") << QString::number(m_options.latencyMs);
+    if (m_options.failRate > 0)
+        args << QStringLiteral("--fail-rate") << QString::number(m_options.failRate);
+    if (m_options.maxTokenExpirationSeconds > 0)
+        args << QStringLiteral("--max-token-expiration")
+             << QString::number(m_options.maxTokenExpirationSeconds);
+    args << m_options.extraArguments;
+    m_process->setArguments(args);
+    m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    m_process->start();
+    if (!m_process->waitForStarted(10000)) {
+        m_error = QStringLiteral("kms-testcluster did not start: %1").arg(m_process->errorString());
+        return false;
+    }
+    // The ready line: wait for it on the process's signals, not by sleeping.
+    QEventLoop loop;
+    QByteArray line;
+    QObject::connect(m_process.get(), &QProcess::readyReadStandardOutput, &loop, [&] {
+        if (m_process->canReadLine()) {
+            line = m_process->readLine();
+            loop.quit();
+        }
+    });
+    QObject::connect(m_process.get(), &QProcess::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(20000, &loop, &QEventLoop::quit);
+    if (!m_process->canReadLine())
+        loop.exec();
+    else
+        line = m_process->readLine();
+    const QJsonObject ready = QJsonDocument::fromJson(line).object();
+    if (ready.isEmpty()) {
+        m_error = QStringLiteral("kms-testcluster gave no ready line (state %1, exit code %2)")
+                      .arg(int(m_process->state()))
+                      .arg(m_process->exitCode());
+        stop();
+        return false;
+    }
+    m_url = QUrl(ready.value(QStringLiteral("url")).toString());
+    m_caPath = ready.value(QStringLiteral("ca")).toString();
+    m_kubeconfigPath = ready.value(QStringLiteral("kubeconfig")).toString();
+    QFile ca(m_caPath);
+    QFile token(QDir(m_stateDir.path()).filePath(QStringLiteral("admin.token")));
+    if (!ca.open(QIODevice::ReadOnly) || !token.open(QIODevice::ReadOnly)) {
+        m_error = QStringLiteral("kms-testcluster's ca.crt or admin.token is unreadable");
+        stop();
+        return false;
+    }
+    m_caPem = ca.readAll();
+    m_adminToken = token.readAll().trimmed();
+    m_network = std::make_unique<QNetworkAccessManager>();
+    return true;
+}
+
+void TestCluster::stop()
+{
+    m_network.reset();
+    if (!m_process)
+        return;
+    if (m_process->state() != QProcess::NotRunning) {
+        m_process->terminate();
+        if (!m_process->waitForFinished(5000)) {
+            m_process->kill();
+            m_process->waitForFinished(5000);
+        }
+    }
+    m_process.reset();
+}
+
+TestCluster::Response TestCluster::requestRaw(const QByteArray &method, const QString &path,
+    const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &headers)
+{
+    Response response;
+    if (!m_network) {
+        response.networkError = QStringLiteral("the test cluster is not running");
+        return response;
+    }
+    QUrl url = m_url;
+    const qsizetype q = path.indexOf(u'?');
+    url.setPath(q < 0 ? path : path.left(q));
+    if (q >= 0)
+        url.setQuery(path.mid(q + 1));
+    QNetworkRequest request(url);
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    ssl.setCaCertificates(QSslCertificate::fromData(m_caPem));
+    request.setSslConfiguration(ssl);
+    request.setTransferTimeout(30000);
+    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    for (const auto &[k, v] : headers)
+        request.setRawHeader(k, v);
+    QNetworkReply *reply = m_network->sendCustomRequest(request, method, body);
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    if (!reply->isFinished())
+        loop.exec();
+    response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (response.status == 0)
+        response.networkError = reply->errorString();
+    response.headers = reply->rawHeaderPairs();
+    response.body = reply->readAll();
+    response.json = QJsonDocument::fromJson(response.body).object();
+    reply->deleteLater();
+    return response;
+}
+
+TestCluster::Response TestCluster::request(const QByteArray &method, const QString &path,
+    const QJsonObject &json, const QByteArray &token, const QByteArray &contentType)
+{
+    QList<QPair<QByteArray, QByteArray>> headers { { "Authorization",
+                                                       "Bearer " + (token.isEmpty() ? m_adminToken : token) },
+        { "Accept", "application/json" } };
+    QByteArray body;
+    if (!json.isEmpty()) {
+        body = QJsonDocument(json).toJson(QJsonDocument::Compact);
+        QByteArray type = contentType;
+        if (type.isEmpty())
+            type = method == "PATCH" ? "application/merge-patch+json" : "application/json";
+        headers.append({ "Content-Type", type });
+    }
+    return requestRaw(method, path, body, headers);
+}
+
+bool TestCluster::putSettings(const QJsonObject &settings)
+{
+    const Response r = request("PUT", QStringLiteral("/kms-testcluster/v1/settings"), settings);
+    if (r.status != 200) {
+        m_error
+            = QStringLiteral("settings update failed: %1 %2").arg(r.status).arg(QString::fromUtf8(r.body));
+        return false;
+    }
+    return true;
+}
+
+bool TestCluster::setFaults(int latencyMs, double failRate)
+{
+    return putSettings(
+        QJsonObject { { QStringLiteral("latencyMs"), latencyMs }, { QStringLiteral("failRate"), failRate } });
+}
+
+bool TestCluster::setClockOffset(qint64 seconds)
+{
+    return putSettings(QJsonObject { { QStringLiteral("clockOffsetSeconds"), double(seconds) } });
+}
+
+bool TestCluster::setMaxTokenExpiration(qint64 seconds)
+{
+    return putSettings(QJsonObject { { QStringLiteral("maxTokenExpirationSeconds"), double(seconds) } });
+}
+
+QJsonObject TestCluster::settings()
+{
+    return request("GET", QStringLiteral("/kms-testcluster/v1/settings")).json;
+}
+
+QString TestCluster::collectionPath(const QString &apiVersion, const QString &kind, const QString &ns)
+{
+    QString plural = kind.toLower();
+    plural += plural.endsWith(u's') ? QStringLiteral("es") : QStringLiteral("s");
+    if (plural == QStringLiteral("policys"))
+        plural = QStringLiteral("policies");
+    const QString prefix = apiVersion.contains(u'/') ? QStringLiteral("/apis/") + apiVersion
+                                                     : QStringLiteral("/api/") + apiVersion;
+    static const QStringList clusterScoped { QStringLiteral("Namespace"), QStringLiteral("Node"),
+        QStringLiteral("ClusterRole"), QStringLiteral("ClusterRoleBinding") };
+    if (clusterScoped.contains(kind))
+        return prefix + u'/' + plural;
+    return QStringLiteral("%1/namespaces/%2/%3").arg(prefix, ns, plural);
+}
+
+bool TestCluster::applyYamlFile(const QString &path, const QString &defaultNamespace)
+{
+    std::vector<YAML::Node> docs;
+    try {
+        docs = YAML::LoadAllFromFile(path.toStdString());
+    } catch (const YAML::Exception &e) {
+        m_error = QStringLiteral("%1: %2").arg(path, QString::fromStdString(e.what()));
+        return false;
+    }
+    for (const YAML::Node &doc : docs) {
+        if (!doc.IsMap())
+            continue;
+        const QJsonObject object = yamlToJson(doc).toObject();
+        const QString ns = object.value(QStringLiteral("metadata"))
+                               .toObject()
+                               .value(QStringLiteral("namespace"))
+                               .toString();
+        const QString collection = collectionPath(object.value(QStringLiteral("apiVersion")).toString(),
+            object.value(QStringLiteral("kind")).toString(), ns.isEmpty() ? defaultNamespace : ns);
+        const Response r = request("POST", collection, object);
+        if (r.status != 201) {
+            m_error = QStringLiteral("creating %1 from %2 failed: %3 %4")
+                          .arg(object.value(QStringLiteral("kind")).toString(), path)
+                          .arg(r.status)
+                          .arg(r.json.value(QStringLiteral("message")).toString());
+            return false;
+        }
+    }
+    return true;
+}
+
+QByteArray TestCluster::applySeedSetup()
+{
+    const QDir seed(seedDir());
+    for (const char *file : { "service-account.yaml", "rbac-dynamic.yaml", "kms-dynamic-role.yaml" }) {
+        if (!applyYamlFile(seed.filePath(QLatin1String(file))))
+            return {};
+    }
+    // kubectl patch serviceaccount kms-token-requester -p '{"secrets": [{"name":
+    // "kms-token-requester-token"}]}'
+    const QJsonObject patch { { QStringLiteral("secrets"),
+        QJsonArray {
+            QJsonObject { { QStringLiteral("name"), QStringLiteral("kms-token-requester-token") } } } } };
+    Response r
+        = request("PATCH", QStringLiteral("/api/v1/namespaces/default/serviceaccounts/kms-token-requester"),
+            patch, {}, "application/strategic-merge-patch+json");
+    if (r.status != 200) {
+        m_error = QStringLiteral("patching kms-token-requester failed: %1").arg(r.status);
+        return {};
+    }
+    r = request("GET", QStringLiteral("/api/v1/namespaces/default/secrets/kms-token-requester-token"));
+    const QByteArray token = QByteArray::fromBase64(
+        r.json.value(QStringLiteral("data")).toObject().value(QStringLiteral("token")).toString().toLatin1());
+    if (token.isEmpty())
+        m_error = QStringLiteral("the token controller did not fill kms-token-requester-token");
+    return token;
+}
+
+QByteArray TestCluster::createToken(const QString &ns, const QString &serviceAccount,
+    qint64 expirationSeconds, const QStringList &audiences, const QJsonObject &boundObjectRef)
+{
+    QJsonObject spec { { QStringLiteral("expirationSeconds"), double(expirationSeconds) } };
+    if (!audiences.isEmpty())
+        spec.insert(QStringLiteral("audiences"), QJsonArray::fromStringList(audiences));
+    if (!boundObjectRef.isEmpty())
+        spec.insert(QStringLiteral("boundObjectRef"), boundObjectRef);
+    const Response r = request("POST",
+        QStringLiteral("/api/v1/namespaces/%1/serviceaccounts/%2/token").arg(ns, serviceAccount),
+        QJsonObject { { QStringLiteral("apiVersion"), QStringLiteral("authentication.k8s.io/v1") },
+            { QStringLiteral("kind"), QStringLiteral("TokenRequest") }, { QStringLiteral("spec"), spec } });
+    if (r.status != 201) {
+        m_error = QStringLiteral("TokenRequest failed: %1 %2")
+                      .arg(r.status)
+                      .arg(r.json.value(QStringLiteral("message")).toString());
+        return {};
+    }
+    return r.json.value(QStringLiteral("status"))
+        .toObject()
+        .value(QStringLiteral("token"))
+        .toString()
+        .toLatin1();
+}
+
+} // namespace kms::test

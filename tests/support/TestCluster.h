@@ -1,0 +1,111 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QList>
+#include <QPair>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+#include <QTemporaryDir>
+#include <QUrl>
+
+#include <memory>
+
+class QNetworkAccessManager;
+
+namespace kms::test {
+
+// The built kms-testcluster, started for one test: a fresh CA, admin token
+// and state directory; stopped (SIGTERM) when this object goes.
+//
+//   kms::test::TestCluster cluster;
+//   QVERIFY2(cluster.start(), qPrintable(cluster.errorString()));
+//   const QByteArray requester = cluster.applySeedSetup();
+//   auto r = cluster.request("GET", "/api/v1/namespaces/default/serviceaccounts", {}, requester);
+class TestCluster {
+public:
+    struct Options {
+        int latencyMs = 0;
+        double failRate = 0;
+        qint64 maxTokenExpirationSeconds = 0; // 0: no cap
+        quint32 seed = 1;
+        QStringList extraArguments;
+    };
+
+    struct Response {
+        int status = 0; // 0: no HTTP answer (connection dropped, timeout)
+        QString networkError; // set when status is 0
+        QList<QPair<QByteArray, QByteArray>> headers;
+        QByteArray body;
+        QJsonObject json; // body parsed, when it is a JSON object
+        QByteArray header(const QByteArray &name) const;
+    };
+
+    TestCluster();
+    explicit TestCluster(const Options &options);
+    ~TestCluster();
+    TestCluster(const TestCluster &) = delete;
+    TestCluster &operator=(const TestCluster &) = delete;
+
+    // Starts the server and waits for its ready line (at most 20 s).
+    bool start();
+    void stop();
+    bool isRunning() const;
+    QString errorString() const { return m_error; }
+
+    QUrl url() const { return m_url; }
+    QString caPath() const { return m_caPath; }
+    QByteArray caPem() const { return m_caPem; }
+    QByteArray adminToken() const { return m_adminToken; }
+    QString kubeconfigPath() const { return m_kubeconfigPath; }
+    QString stateDir() const { return m_stateDir.path(); }
+    qint64 pid() const;
+
+    // Synchronous call with `Authorization: Bearer <token>` (the admin token
+    // when token is empty). An empty json sends no body. PATCH defaults to a merge patch.
+    Response request(const QByteArray &method, const QString &path, const QJsonObject &json = {},
+        const QByteArray &token = {}, const QByteArray &contentType = {});
+    // Full control: no Authorization header unless given in headers.
+    Response requestRaw(const QByteArray &method, const QString &path, const QByteArray &body,
+        const QList<QPair<QByteArray, QByteArray>> &headers);
+
+    // Run-time settings (the admin endpoint; see tests/testcluster/README.md).
+    bool setFaults(int latencyMs, double failRate);
+    bool setClockOffset(qint64 seconds);
+    bool setMaxTokenExpiration(qint64 seconds);
+    QJsonObject settings();
+
+    // Creates what the seed's Token (API) setup creates, for static and dynamic
+    // mode (tests/data/seed: service-account.yaml, rbac-dynamic.yaml,
+    // kms-dynamic-role.yaml, the secrets patch) and returns the requester's
+    // legacy token (the Secret's data.token). Empty on failure (see errorString()).
+    QByteArray applySeedSetup();
+    // Creates (admin) every object of a YAML file (one or more documents);
+    // namespaced objects without a namespace go to `defaultNamespace`.
+    bool applyYamlFile(const QString &path, const QString &defaultNamespace = QStringLiteral("default"));
+    // A TokenRequest as admin; returns the token (empty on failure).
+    QByteArray createToken(const QString &ns, const QString &serviceAccount, qint64 expirationSeconds = 3600,
+        const QStringList &audiences = {}, const QJsonObject &boundObjectRef = {});
+
+    static QString seedDir();
+    // The REST path of an object's collection: ("v1","Secret","ns") -> /api/v1/namespaces/ns/secrets.
+    static QString collectionPath(const QString &apiVersion, const QString &kind, const QString &ns);
+
+private:
+    bool putSettings(const QJsonObject &settings);
+
+    Options m_options;
+    QTemporaryDir m_stateDir;
+    std::unique_ptr<QProcess> m_process;
+    std::unique_ptr<QNetworkAccessManager> m_network;
+    QUrl m_url;
+    QString m_caPath;
+    QByteArray m_caPem;
+    QByteArray m_adminToken;
+    QString m_kubeconfigPath;
+    QString m_error;
+};
+
+} // namespace kms::test

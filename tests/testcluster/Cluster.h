@@ -1,0 +1,118 @@
+#pragma once
+
+#include "Rbac.h"
+#include "Store.h"
+#include "TokenAuthority.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+#include <QPair>
+#include <QString>
+#include <QUrlQuery>
+
+#include <optional>
+
+namespace kms::testcluster {
+
+class Pki;
+
+struct ApiRequest {
+    QByteArray method;
+    QString path; // decoded, without the query
+    QUrlQuery query;
+    QByteArray body;
+    QByteArray contentType;
+    QByteArray accept;
+    QByteArray authorization; // the Authorization header, as sent
+};
+
+struct ApiResponse {
+    int status = 200;
+    QByteArray body;
+    QByteArray contentType = "application/json";
+    QList<QPair<QByteArray, QByteArray>> headers;
+};
+
+// The API server's behaviour, independent of HTTP: authentication,
+// authorization, the handlers of kubernetes-api.md and the controllers
+// (token controller, garbage collector) that run as a cluster's would.
+class Cluster {
+public:
+    struct Options {
+        QByteArray adminToken;
+        qint64 maxTokenExpirationSeconds = 0; // 0: no cap
+        QString serverAddress; // host:port, for /api
+    };
+
+    Cluster(const Pki &pki, Options options);
+
+    ApiResponse handle(const ApiRequest &request);
+
+    // Who the Authorization header names; nullopt when it names no one (401).
+    std::optional<UserInfo> authenticate(const QByteArray &authorization) const;
+
+    QDateTime now() const;
+    qint64 clockOffsetSeconds() const { return m_clockOffsetSeconds; }
+    void setClockOffsetSeconds(qint64 seconds) { m_clockOffsetSeconds = seconds; }
+    qint64 maxTokenExpirationSeconds() const { return m_options.maxTokenExpirationSeconds; }
+    void setMaxTokenExpirationSeconds(qint64 seconds) { m_options.maxTokenExpirationSeconds = seconds; }
+    void setServerAddress(const QString &address) { m_options.serverAddress = address; }
+    const TokenAuthority &tokens() const { return m_tokens; }
+
+private:
+    // What a request addresses, as k8s.io/apiserver's RequestInfo resolves it.
+    struct Route {
+        bool resourceRequest = false;
+        QString group;
+        QString version;
+        QString resource;
+        QString subresource;
+        QString name;
+        QString ns;
+        QString verb;
+        QString path;
+    };
+    ApiResponse dispatch(const ApiRequest &request, const UserInfo &user, const Route &route);
+    ApiResponse nonResource(const ApiRequest &request, const Route &route);
+
+    QJsonObject createObject(const ResourceType &type, const Route &route, const UserInfo &user,
+        QJsonObject body, const QUrlQuery &query);
+    QJsonObject updateObject(
+        const ResourceType &type, const Route &route, const UserInfo &user, QJsonObject body, bool isPatch);
+    ApiResponse deleteObject(
+        const ResourceType &type, const Route &route, const QJsonObject &options, const QUrlQuery &query);
+    QJsonObject listObjects(const ResourceType &type, const Route &route, const QUrlQuery &query);
+
+    ApiResponse tokenRequest(const Route &route, const QJsonObject &body);
+    QJsonObject tokenReview(const QJsonObject &body);
+    QJsonObject subjectAccessReview(
+        const QJsonObject &body, const UserInfo &user, const QString &kind, const QString &urlNamespace);
+    QJsonObject selfSubjectRulesReview(const QJsonObject &body, const UserInfo &user);
+    QJsonObject selfSubjectReview(const UserInfo &user);
+
+    void validate(
+        const ResourceType &type, const QJsonObject &object, const std::optional<QJsonObject> &old) const;
+    void checkRbacEscalation(
+        const ResourceType &type, const UserInfo &user, const QJsonObject &object, const QString &ns) const;
+    void prepareSecret(QJsonObject &secret) const;
+
+    // Controllers: run right after the write that triggers them.
+    void tokenControllerOnSecret(const QJsonObject &secret);
+    void tokenControllerOnServiceAccountDeleted(const QJsonObject &serviceAccount);
+    void garbageCollect(const QString &ownerUid, bool orphan);
+    void removeObject(const ResourceType &type, const QJsonObject &object, bool orphanDependents);
+
+    QJsonObject discoveryResourceList(const QString &group, const QString &version) const;
+    QJsonObject openApiV3Root() const;
+    std::optional<QJsonObject> openApiV3Document(const QString &groupVersionPath) const;
+
+    Options m_options;
+    qint64 m_clockOffsetSeconds = 0;
+    Store m_store;
+    Rbac m_rbac;
+    TokenAuthority m_tokens;
+    const Pki &m_pki;
+};
+
+} // namespace kms::testcluster

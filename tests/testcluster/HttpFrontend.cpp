@@ -1,0 +1,214 @@
+#include "HttpFrontend.h"
+
+#include "ApiError.h"
+#include "Cluster.h"
+
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+#include <QJsonDocument>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QUuid>
+
+#include <memory>
+
+namespace kms::testcluster {
+
+struct HttpFrontend::Answer {
+    ApiResponse response;
+    bool drop = false;
+};
+
+namespace {
+
+QByteArray methodName(QHttpServerRequest::Method m)
+{
+    switch (m) {
+    case QHttpServerRequest::Method::Get:
+        return "GET";
+    case QHttpServerRequest::Method::Put:
+        return "PUT";
+    case QHttpServerRequest::Method::Delete:
+        return "DELETE";
+    case QHttpServerRequest::Method::Post:
+        return "POST";
+    case QHttpServerRequest::Method::Head:
+        return "HEAD";
+    case QHttpServerRequest::Method::Options:
+        return "OPTIONS";
+    case QHttpServerRequest::Method::Patch:
+        return "PATCH";
+    default:
+        return "UNKNOWN";
+    }
+}
+
+ApiResponse statusResponse(const ApiError &e)
+{
+    ApiResponse r;
+    r.status = e.code();
+    r.body = QJsonDocument(e.status()).toJson(QJsonDocument::Compact);
+    return r;
+}
+
+void write(QHttpServerResponder &responder, const ApiResponse &response)
+{
+    responder.writeStatusLine(QHttpServerResponder::StatusCode(response.status));
+    responder.writeHeader("Content-Type", response.contentType);
+    responder.writeHeader("Content-Length", QByteArray::number(response.body.size()));
+    responder.writeHeader("Cache-Control", "no-cache, private");
+    responder.writeHeader("Audit-Id", QUuid::createUuid().toString(QUuid::WithoutBraces).toLatin1());
+    for (const auto &[key, value] : response.headers)
+        responder.writeHeader(key, value);
+    responder.writeBody(response.body);
+}
+
+} // namespace
+
+HttpFrontend::HttpFrontend(Cluster &cluster, quint32 seed, QObject *parent)
+    : QAbstractHttpServer(parent)
+    , m_cluster(cluster)
+    , m_seed(seed)
+    , m_random(seed)
+{
+}
+
+QJsonObject HttpFrontend::settings() const
+{
+    return QJsonObject { { QStringLiteral("latencyMs"), m_latencyMs },
+        { QStringLiteral("failRate"), m_failRate },
+        { QStringLiteral("clockOffsetSeconds"), double(m_cluster.clockOffsetSeconds()) },
+        { QStringLiteral("maxTokenExpirationSeconds"), double(m_cluster.maxTokenExpirationSeconds()) },
+        { QStringLiteral("seed"), double(m_seed) }, { QStringLiteral("requests"), double(m_requests) } };
+}
+
+HttpFrontend::Answer HttpFrontend::settingsRequest(const QHttpServerRequest &request)
+{
+    Answer answer;
+    try {
+        const std::optional<UserInfo> user = m_cluster.authenticate(request.value("Authorization"));
+        if (!user)
+            throw ApiError::unauthorized();
+        if (!user->isMaster()) {
+            throw ApiError::forbidden({}, {}, {},
+                QStringLiteral("User %1 cannot change the test cluster's settings").arg(goQuote(user->name)));
+        }
+        const auto method = request.method();
+        if (method == QHttpServerRequest::Method::Put || method == QHttpServerRequest::Method::Patch
+            || method == QHttpServerRequest::Method::Post) {
+            QJsonParseError error;
+            const QJsonDocument doc = QJsonDocument::fromJson(request.body(), &error);
+            if (error.error != QJsonParseError::NoError || !doc.isObject())
+                throw ApiError::badRequest(QStringLiteral("settings: the body must be a JSON object"));
+            const QJsonObject o = doc.object();
+            static const QStringList known { QStringLiteral("latencyMs"), QStringLiteral("failRate"),
+                QStringLiteral("clockOffsetSeconds"), QStringLiteral("maxTokenExpirationSeconds") };
+            for (const QString &k : o.keys()) {
+                if (!known.contains(k)) {
+                    throw ApiError::badRequest(QStringLiteral(
+                        "settings: unknown field %1; known: latencyMs, failRate, clockOffsetSeconds, "
+                        "maxTokenExpirationSeconds")
+                                                   .arg(goQuote(k)));
+                }
+                if (!o.value(k).isDouble())
+                    throw ApiError::badRequest(QStringLiteral("settings: %1 must be a number").arg(k));
+            }
+            if (o.contains(QStringLiteral("latencyMs"))) {
+                const double v = o.value(QStringLiteral("latencyMs")).toDouble();
+                if (v < 0 || v > 600000)
+                    throw ApiError::badRequest(
+                        QStringLiteral("settings: latencyMs must be between 0 and 600000"));
+            }
+            if (o.contains(QStringLiteral("failRate"))) {
+                const double v = o.value(QStringLiteral("failRate")).toDouble();
+                if (v < 0 || v > 1)
+                    throw ApiError::badRequest(QStringLiteral("settings: failRate must be between 0 and 1"));
+            }
+            if (o.contains(QStringLiteral("maxTokenExpirationSeconds"))) {
+                const double v = o.value(QStringLiteral("maxTokenExpirationSeconds")).toDouble();
+                if (v != 0 && (v < 3600 || v > double(qint64(1) << 32))) {
+                    throw ApiError::badRequest(QStringLiteral(
+                        "settings: maxTokenExpirationSeconds must be 0 (no cap) or between 3600 and 2^32"));
+                }
+            }
+            if (o.contains(QStringLiteral("latencyMs")))
+                m_latencyMs = o.value(QStringLiteral("latencyMs")).toInt();
+            if (o.contains(QStringLiteral("failRate")))
+                m_failRate = o.value(QStringLiteral("failRate")).toDouble();
+            if (o.contains(QStringLiteral("clockOffsetSeconds")))
+                m_cluster.setClockOffsetSeconds(
+                    qint64(o.value(QStringLiteral("clockOffsetSeconds")).toDouble()));
+            if (o.contains(QStringLiteral("maxTokenExpirationSeconds")))
+                m_cluster.setMaxTokenExpirationSeconds(
+                    qint64(o.value(QStringLiteral("maxTokenExpirationSeconds")).toDouble()));
+        } else if (method != QHttpServerRequest::Method::Get) {
+            throw ApiError::methodNotAllowed({});
+        }
+        answer.response.body = QJsonDocument(settings()).toJson(QJsonDocument::Compact);
+    } catch (const ApiError &e) {
+        answer.response = statusResponse(e);
+    }
+    return answer;
+}
+
+bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    Answer answer;
+    int delay = 0;
+    if (request.url().path() == QLatin1String(kSettingsPath)) {
+        answer = settingsRequest(request); // never delayed nor failed: tests must be able to turn faults off
+    } else {
+        ++m_requests;
+        delay = m_latencyMs;
+        if (m_failRate > 0 && m_random.generateDouble() < m_failRate) {
+            if (m_random.bounded(2) == 0) {
+                answer.drop = true;
+            } else {
+                answer.response = statusResponse(ApiError::serviceUnavailable(
+                    QStringLiteral("the server is currently unable to handle the request")));
+                answer.response.headers.append(qMakePair(QByteArray("Retry-After"), QByteArray("1")));
+            }
+        } else {
+            ApiRequest api;
+            api.method = methodName(request.method());
+            api.path = request.url().path(QUrl::FullyDecoded);
+            api.query = request.query();
+            api.body = request.body();
+            api.contentType = request.value("Content-Type");
+            api.accept = request.value("Accept");
+            api.authorization = request.value("Authorization");
+            answer.response = m_cluster.handle(api);
+        }
+    }
+
+    if (delay <= 0) {
+        if (answer.drop) {
+            socket->abort();
+            return true;
+        }
+        QHttpServerResponder responder = makeResponder(request, socket);
+        write(responder, answer.response);
+        return true;
+    }
+    auto responder = std::make_shared<QHttpServerResponder>(makeResponder(request, socket));
+    QPointer<QTcpSocket> guard(socket);
+    QTimer::singleShot(delay, this, [responder, guard, answer] {
+        if (!guard || guard->state() != QAbstractSocket::ConnectedState)
+            return;
+        if (answer.drop) {
+            guard->abort();
+            return;
+        }
+        write(*responder, answer.response);
+    });
+    return true;
+}
+
+void HttpFrontend::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    QHttpServerResponder responder = makeResponder(request, socket);
+    write(responder, statusResponse(ApiError::notFoundPlain()));
+}
+
+} // namespace kms::testcluster

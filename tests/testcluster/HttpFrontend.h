@@ -1,0 +1,42 @@
+#pragma once
+
+#include <QAbstractHttpServer>
+#include <QByteArray>
+#include <QJsonObject>
+#include <QRandomGenerator>
+
+namespace kms::testcluster {
+
+class Cluster;
+
+// HTTPS in front of Cluster: turns QHttpServerRequest into ApiRequest, adds
+// the injected latency and failures, and serves the admin settings endpoint.
+class HttpFrontend : public QAbstractHttpServer {
+    Q_OBJECT
+
+public:
+    static constexpr const char *kSettingsPath = "/kms-testcluster/v1/settings";
+
+    HttpFrontend(Cluster &cluster, quint32 seed, QObject *parent = nullptr);
+
+    void setLatencyMs(int ms) { m_latencyMs = ms; }
+    void setFailRate(double rate) { m_failRate = rate; }
+    QJsonObject settings() const;
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+
+private:
+    struct Answer;
+    Answer settingsRequest(const QHttpServerRequest &request);
+
+    Cluster &m_cluster;
+    int m_latencyMs = 0;
+    double m_failRate = 0;
+    quint32 m_seed;
+    QRandomGenerator m_random;
+    quint64 m_requests = 0;
+};
+
+} // namespace kms::testcluster
