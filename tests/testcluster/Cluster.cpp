@@ -3,6 +3,7 @@
 #include "ApiError.h"
 #include "JsonPatch.h"
 #include "Pki.h"
+#include "Protobuf.h"
 #include "Selector.h"
 #include "Validation.h"
 
@@ -123,10 +124,19 @@ QJsonObject statusSuccess(const ResourceType &type, const QJsonObject &object)
         { QStringLiteral("status"), QStringLiteral("Success") }, { QStringLiteral("details"), details } };
 }
 
-QJsonObject parseBody(const QByteArray &body, const QString &kindForMessage)
+QJsonObject parseBody(const ApiRequest &request, const QString &kindForMessage)
 {
+    const QByteArray &body = request.body;
     if (body.trimmed().isEmpty())
         return {};
+    const QByteArray contentType = request.contentType.split(';').first().trimmed().toLower();
+    if (contentType == "application/vnd.kubernetes.protobuf")
+        return decodeKubernetesProtobuf(body);
+    if (!contentType.isEmpty() && contentType != "application/json" && contentType != "*/*") {
+        throw ApiError::unsupportedMediaType(
+            QStringLiteral("the body of the request was in an unknown format - accepted media types include: "
+                           "application/json, application/vnd.kubernetes.protobuf"));
+    }
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
     if (error.error != QJsonParseError::NoError || !doc.isObject()) {
@@ -284,7 +294,7 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
             throw ApiError::methodNotAllowed(QString::fromLatin1(request.method));
         if (v->namespaced != !route.ns.isEmpty())
             throw ApiError::notFoundPlain();
-        const QJsonObject body = parseBody(request.body, {});
+        const QJsonObject body = parseBody(request, {});
         QJsonObject answer;
         if (v->plural == QStringLiteral("tokenreviews"))
             answer = tokenReview(body);
@@ -312,7 +322,7 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
         if (type->plural == QStringLiteral("serviceaccounts") && r.subresource == QStringLiteral("token")) {
             if (r.verb != QStringLiteral("create"))
                 throw ApiError::methodNotAllowed(QString::fromLatin1(request.method));
-            return tokenRequest(r, parseBody(request.body, {}));
+            return tokenRequest(r, parseBody(request, {}));
         }
         throw ApiError::notFoundPlain();
     }
@@ -333,11 +343,11 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
         if (type->namespaced && r.ns.isEmpty())
             throw ApiError::notFoundPlain();
         const QJsonObject created
-            = createObject(*type, r, user, parseBody(request.body, type->kind), request.query);
+            = createObject(*type, r, user, parseBody(request, type->kind), request.query);
         return jsonResponse(201, created);
     }
     if (r.verb == QStringLiteral("update")) {
-        return jsonResponse(200, updateObject(*type, r, user, parseBody(request.body, type->kind), false));
+        return jsonResponse(200, updateObject(*type, r, user, parseBody(request, type->kind), false));
     }
     if (r.verb == QStringLiteral("patch")) {
         const auto current = m_store.get(*type, r.ns, r.name);
@@ -364,7 +374,7 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
         return jsonResponse(200, updateObject(*type, r, user, patched, true));
     }
     if (r.verb == QStringLiteral("delete"))
-        return deleteObject(*type, r, parseBody(request.body, {}), request.query);
+        return deleteObject(*type, r, parseBody(request, {}), request.query);
     if (r.verb == QStringLiteral("deletecollection")) {
         const QJsonObject list = listObjects(*type, r, request.query);
         QJsonArray deleted;
