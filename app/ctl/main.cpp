@@ -1,17 +1,134 @@
+// hanzo-kmsctl: a thin dispatcher over the command groups. To add a group,
+// write <Group>Commands.{h,cpp} returning a CommandGroup and add it to groups().
+#include "AuditCommands.h"
+#include "CliContext.h"
+#include "SecretCommands.h"
+
 #include "core/BuildInfo.h"
 
 #include <QCoreApplication>
-#include <QTextStream>
+
+using namespace kms::cli;
+
+namespace {
+
+QList<CommandGroup> groups()
+{
+    return { secretCommands(), auditCommands() };
+}
+
+QString overview()
+{
+    QString text = QStringLiteral(
+        "Usage: hanzo-kmsctl [--data-dir DIR] <command> [options]\n\n"
+        "Short-lived Kubernetes service account tokens, leased from dynamic secrets and audited.\n\n"
+        "Commands:\n");
+    for (const CommandGroup &g : groups()) {
+        for (const Command &c : g.commands) {
+            const QString name = c.name.isEmpty() ? g.name : g.name + QLatin1Char(' ') + c.name;
+            text += QStringLiteral("  %1%2\n").arg(name.leftJustified(18), c.summary);
+        }
+    }
+    text += QStringLiteral(
+        "\nGlobal options:\n"
+        "  --data-dir DIR    Profile directory (default: $HANZO_KMS_DATA_DIR, else the platform's app-data "
+        "location).\n"
+        "  --version         Print the version and the libraries in use.\n"
+        "  -h, --help        Show this help; \"hanzo-kmsctl <command> --help\" shows a command's options.\n\n"
+        "Exit status: 0 success, 1 the operation failed, 2 bad usage or input.\n"
+        "Keychain service: $HANZO_KMS_KEYCHAIN_SERVICE (default hanzo-kms).\n");
+    return text;
+}
+
+QString groupHelp(const CommandGroup &g)
+{
+    QString text = QStringLiteral("Usage: hanzo-kmsctl %1 <command> [options]\n\n%2\n\nCommands:\n")
+                       .arg(g.name, g.summary);
+    for (const Command &c : g.commands)
+        text += QStringLiteral("  %1%2\n").arg(c.name.leftJustified(10), c.summary);
+    text += QStringLiteral("\n\"hanzo-kmsctl %1 <command> --help\" shows a command's options.\n").arg(g.name);
+    return text;
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
-    QTextStream out(stdout);
-    const QStringList args = app.arguments();
-    if (args.size() > 1 && args.at(1) == QLatin1String("--version")) {
-        out << kms::BuildInfo::versionLine(QStringLiteral("hanzo-kmsctl")) << Qt::endl;
-        return 0;
+    QCoreApplication::setApplicationName(QStringLiteral("hanzo-kmsctl"));
+    QCoreApplication::setApplicationVersion(kms::BuildInfo::version());
+
+    // Global --data-dir may appear anywhere; take it out before dispatching.
+    QStringList args = app.arguments().mid(1);
+    QString dataDir;
+    for (qsizetype i = 0; i < args.size();) {
+        const QString &a = args.at(i);
+        if (a == QLatin1String("--data-dir")) {
+            if (i + 1 >= args.size() || args.at(i + 1).isEmpty()) {
+                QTextStream(stderr)
+                    << "hanzo-kmsctl: --data-dir: give a directory, e.g. --data-dir ~/kms-profile."
+                    << Qt::endl;
+                return Usage;
+            }
+            dataDir = args.at(i + 1);
+            args.remove(i, 2);
+        } else if (a.startsWith(QLatin1String("--data-dir="))) {
+            dataDir = a.mid(int(qstrlen("--data-dir=")));
+            if (dataDir.isEmpty()) {
+                QTextStream(stderr)
+                    << "hanzo-kmsctl: --data-dir: give a directory, e.g. --data-dir ~/kms-profile."
+                    << Qt::endl;
+                return Usage;
+            }
+            args.removeAt(i);
+        } else {
+            ++i;
+        }
     }
-    QTextStream(stderr) << "usage: hanzo-kmsctl <secret|lease|gateway|audit|reconcile> ..." << Qt::endl;
-    return 2;
+
+    QTextStream out(stdout);
+    if (args.isEmpty()) {
+        QTextStream(stderr) << overview();
+        return Usage;
+    }
+    const QString first = args.constFirst();
+    if (first == QLatin1String("--version") || first == QLatin1String("version")) {
+        out << kms::BuildInfo::versionLine(QStringLiteral("hanzo-kmsctl")) << Qt::endl;
+        return Ok;
+    }
+    if (first == QLatin1String("--help") || first == QLatin1String("-h") || first == QLatin1String("help")) {
+        out << overview();
+        return Ok;
+    }
+
+    CliContext ctx(dataDir);
+    for (const CommandGroup &g : groups()) {
+        if (g.name != first)
+            continue;
+        // A group with a single unnamed command takes its options directly ("audit --verify").
+        if (g.commands.size() == 1 && g.commands.constFirst().name.isEmpty())
+            return g.commands.constFirst().run(ctx, args);
+        if (args.size() < 2 || args.at(1) == QLatin1String("--help") || args.at(1) == QLatin1String("-h")) {
+            if (args.size() < 2) {
+                QTextStream(stderr) << groupHelp(g);
+                return Usage;
+            }
+            out << groupHelp(g);
+            return Ok;
+        }
+        for (const Command &c : g.commands) {
+            if (c.name == args.at(1))
+                return c.run(ctx, args.mid(1));
+        }
+        QStringList names;
+        for (const Command &c : g.commands)
+            names << c.name;
+        return ctx.usage(QStringLiteral("unknown command \"%1 %2\"; use one of: %3.")
+                             .arg(g.name, args.at(1), names.join(QStringLiteral(", "))));
+    }
+    QStringList names;
+    for (const CommandGroup &g : groups())
+        names << g.name;
+    return ctx.usage(QStringLiteral("unknown command \"%1\"; use one of: %2 (see hanzo-kmsctl --help).")
+                         .arg(first, names.join(QStringLiteral(", "))));
 }

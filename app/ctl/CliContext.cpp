@@ -1,0 +1,140 @@
+#include "CliContext.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cstdio>
+
+namespace kms::cli {
+
+CliContext::CliContext(const QString &dataDirOverride)
+    : m_dataDirOverride(dataDirOverride)
+    , m_out(stdout)
+    , m_err(stderr)
+{
+}
+
+Database *CliContext::database()
+{
+    if (m_db)
+        return m_db.get();
+    auto db = std::make_unique<Database>();
+    if (!db->open(Database::resolveDataDir(m_dataDirOverride))) {
+        fail(db->lastError());
+        return nullptr;
+    }
+    m_db = std::move(db);
+    return m_db.get();
+}
+
+int CliContext::fail(const QString &message)
+{
+    m_out.flush();
+    m_err << "hanzo-kmsctl: " << message << Qt::endl;
+    return Failed;
+}
+
+int CliContext::usage(const QString &message)
+{
+    m_out.flush();
+    m_err << "hanzo-kmsctl: " << message << Qt::endl;
+    return Usage;
+}
+
+int CliContext::usage(const QStringList &messages)
+{
+    m_out.flush();
+    for (const QString &message : messages)
+        m_err << "hanzo-kmsctl: " << message << Qt::endl;
+    return Usage;
+}
+
+void CliContext::printJson(const QJsonValue &value)
+{
+    QJsonDocument doc;
+    if (value.isArray())
+        doc = QJsonDocument(value.toArray());
+    else
+        doc = QJsonDocument(value.toObject());
+    m_out << doc.toJson(QJsonDocument::Indented);
+    m_out.flush();
+}
+
+void CliContext::printTable(const QStringList &headers, const QList<QStringList> &rows)
+{
+    QList<qsizetype> widths;
+    for (const QString &h : headers)
+        widths << h.size();
+    for (const QStringList &row : rows) {
+        for (qsizetype i = 0; i < row.size() && i < widths.size(); ++i)
+            widths[i] = qMax(widths[i], row.at(i).size());
+    }
+    const auto line = [&](const QStringList &cells) {
+        QString text;
+        for (qsizetype i = 0; i < cells.size(); ++i) {
+            if (i + 1 < cells.size())
+                text += cells.at(i).leftJustified(widths.at(i) + 2);
+            else
+                text += cells.at(i);
+        }
+        m_out << text << '\n';
+    };
+    line(headers);
+    for (const QStringList &row : rows)
+        line(row);
+    m_out.flush();
+}
+
+void addOutputOption(QCommandLineParser &parser)
+{
+    parser.addOption(QCommandLineOption({ QStringLiteral("o"), QStringLiteral("output") },
+        QStringLiteral("Output format: table (default) or json."), QStringLiteral("format"),
+        QStringLiteral("table")));
+}
+
+std::optional<OutputFormat> outputFormat(CliContext &ctx, const QCommandLineParser &parser)
+{
+    const QString value = parser.value(QStringLiteral("output"));
+    if (value == QLatin1String("table"))
+        return OutputFormat::Table;
+    if (value == QLatin1String("json"))
+        return OutputFormat::Json;
+    ctx.usage(QStringLiteral("-o/--output: unknown output format \"%1\"; use table or json.").arg(value));
+    return std::nullopt;
+}
+
+int parseCommand(CliContext &ctx, QCommandLineParser &parser, const QString &usageLine,
+    const QStringList &args, int minPositional, int maxPositional)
+{
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsOptions);
+    const QCommandLineOption help(
+        { QStringLiteral("h"), QStringLiteral("help") }, QStringLiteral("Show this help."));
+    parser.addOption(help);
+    if (!parser.parse(args))
+        return ctx.usage(parser.errorText() + QStringLiteral(" See: ")
+            + usageLine.section(QLatin1Char(' '), 0, 2) + QStringLiteral(" --help"));
+    if (parser.isSet(help)) {
+        // Qt's help starts with "Usage: <argv[0]> ..."; ours names the command.
+        QString text = parser.helpText();
+        const qsizetype firstBreak = text.indexOf(QLatin1Char('\n'));
+        text = QStringLiteral("Usage: ") + usageLine + QLatin1Char('\n') + text.mid(firstBreak);
+        ctx.out() << text;
+        ctx.out().flush();
+        return Ok;
+    }
+    const qsizetype count = parser.positionalArguments().size();
+    if (count < minPositional || count > maxPositional) {
+        const QString expected = minPositional == maxPositional
+            ? QString::number(minPositional)
+            : QStringLiteral("%1 to %2").arg(minPositional).arg(maxPositional);
+        return ctx.usage(QStringLiteral("%1 takes %2 argument(s), got %3 (%4). Usage: %5")
+                             .arg(usageLine.section(QLatin1Char(' '), 0, 2), expected)
+                             .arg(count)
+                             .arg(parser.positionalArguments().join(QLatin1Char(' ')), usageLine));
+    }
+    return -1;
+}
+
+} // namespace kms::cli

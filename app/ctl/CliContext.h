@@ -1,0 +1,78 @@
+#pragma once
+
+#include "store/CredentialVault.h"
+#include "store/Database.h"
+
+#include <QCommandLineParser>
+#include <QJsonValue>
+#include <QStringList>
+#include <QTextStream>
+
+#include <functional>
+#include <memory>
+
+namespace kms::cli {
+
+// hanzo-kmsctl's exit codes (DESIGN.md).
+enum ExitCode { Ok = 0, Failed = 1, Usage = 2 };
+
+enum class OutputFormat { Table, Json };
+
+// What every command gets: the profile (data directory, database, keychain),
+// stdout/stderr, and helpers for the shared conventions (errors, -o json).
+class CliContext {
+public:
+    explicit CliContext(const QString &dataDirOverride);
+
+    // The database of the profile, opened (and migrated) on first use; null
+    // after printing why it could not be opened.
+    Database *database();
+    CredentialVault &vault() { return m_vault; }
+
+    QTextStream &out() { return m_out; }
+    QTextStream &err() { return m_err; }
+
+    // "hanzo-kmsctl: <message>" on stderr; returns Failed / Usage.
+    int fail(const QString &message);
+    int usage(const QString &message);
+    // One line per problem, each prefixed by the flag it is about.
+    int usage(const QStringList &messages);
+
+    // Writes compact-but-readable JSON and a newline to stdout.
+    void printJson(const QJsonValue &value);
+    // Left-aligned columns with a header row.
+    void printTable(const QStringList &headers, const QList<QStringList> &rows);
+
+private:
+    QString m_dataDirOverride;
+    std::unique_ptr<Database> m_db;
+    CredentialVault m_vault;
+    QTextStream m_out;
+    QTextStream m_err;
+};
+
+// Adds -o/--output and -h/--help; used by every command's parser.
+void addOutputOption(QCommandLineParser &parser);
+// The chosen format, or nullopt after printing a usage error.
+std::optional<OutputFormat> outputFormat(CliContext &ctx, const QCommandLineParser &parser);
+
+// Parses args for one command. Returns -1 to go on, or an exit code (help
+// printed: Ok; bad usage: Usage) to return at once.
+int parseCommand(CliContext &ctx, QCommandLineParser &parser, const QString &usageLine,
+    const QStringList &args, int minPositional, int maxPositional);
+
+// One sub-command of a group, e.g. "secret create".
+struct Command {
+    QString name;
+    QString summary;
+    std::function<int(CliContext &, const QStringList &)> run; // args start with the command's own name
+};
+
+// A group of commands, e.g. "secret"; registered in main.cpp's table.
+struct CommandGroup {
+    QString name;
+    QString summary;
+    QList<Command> commands;
+};
+
+} // namespace kms::cli
