@@ -2,6 +2,7 @@
 // revocation, RBAC and escalation, reviews, object lifecycle.
 #include "TestCluster.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
@@ -100,6 +101,8 @@ private slots:
     void invalidNames();
     void faultsAndClockAreAdminOnly();
     void failRateIsSeededAndReversible();
+    void latencyIsAddedBeforeEachAnswer();
+    void keepAliveServesManyRequestsOnOneConnection();
 
 private:
     TestCluster m_cluster;
@@ -1194,6 +1197,27 @@ void TestClusterTest::failRateIsSeededAndReversible()
     QCOMPARE(failures, 6);
     QVERIFY(m_cluster.setFaults(0, 0));
     QCOMPARE(m_cluster.request("GET", QStringLiteral("/version")).status, 200);
+}
+
+void TestClusterTest::latencyIsAddedBeforeEachAnswer()
+{
+    QVERIFY(m_cluster.setFaults(300, 0));
+    QElapsedTimer timer;
+    timer.start();
+    const auto r = m_cluster.request("GET", QStringLiteral("/version"));
+    const qint64 elapsed = timer.elapsed();
+    QVERIFY(m_cluster.setFaults(0, 0));
+    QCOMPARE(r.status, 200);
+    QVERIFY2(elapsed >= 300, qPrintable(QString::number(elapsed)));
+}
+
+void TestClusterTest::keepAliveServesManyRequestsOnOneConnection()
+{
+    const auto run = m_cluster.repeatOnOneConnection("POST", kTokenPath.arg(QStringLiteral("kms-token-requester")),
+                                                     tokenRequest({{QStringLiteral("expirationSeconds"), 600}}), m_requester, 200);
+    QVERIFY2(run.error.isEmpty(), qPrintable(run.error));
+    QCOMPARE(run.statuses.size(), 200);
+    QCOMPARE(run.statuses.count(201), 200);
 }
 
 QTEST_GUILESS_MAIN(TestClusterTest)

@@ -1,6 +1,8 @@
 #include "TestCluster.h"
 
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QSslSocket>
 #include <QDir>
 #include <QEventLoop>
 #include <QFile>
@@ -223,6 +225,66 @@ TestCluster::Response TestCluster::request(const QByteArray &method, const QStri
         headers.append({ "Content-Type", type });
     }
     return requestRaw(method, path, body, headers);
+}
+
+TestCluster::KeepAliveRun TestCluster::repeatOnOneConnection(const QByteArray &method, const QString &path,
+                                                          const QJsonObject &json, const QByteArray &token, int count)
+{
+    KeepAliveRun run;
+    QSslSocket socket;
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    ssl.setCaCertificates(QSslCertificate::fromData(m_caPem));
+    socket.setSslConfiguration(ssl);
+    socket.connectToHostEncrypted(m_url.host(), quint16(m_url.port()));
+    if (!socket.waitForEncrypted(10000)) {
+        run.error = QStringLiteral("TLS connection failed: %1").arg(socket.errorString());
+        return run;
+    }
+    const QByteArray body = json.isEmpty() ? QByteArray() : QJsonDocument(json).toJson(QJsonDocument::Compact);
+    QByteArray request = method + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: " + m_url.authority().toUtf8()
+        + "\r\nAuthorization: Bearer " + (token.isEmpty() ? m_adminToken : token)
+        + "\r\nAccept: application/json\r\nConnection: keep-alive\r\n";
+    if (!body.isEmpty())
+        request += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
+    request += "\r\n" + body;
+
+    QElapsedTimer timer;
+    timer.start();
+    QByteArray buffer;
+    for (int i = 0; i < count; ++i) {
+        socket.write(request);
+        // One answer: status line, headers up to a blank line, Content-Length bytes of body.
+        qsizetype headerEnd = -1;
+        qsizetype length = -1;
+        while (true) {
+            if (headerEnd < 0) {
+                headerEnd = buffer.indexOf("\r\n\r\n");
+                if (headerEnd >= 0) {
+                    const QList<QByteArray> lines = buffer.left(headerEnd).split('\n');
+                    for (const QByteArray &line : lines) {
+                        if (line.toLower().startsWith("content-length:"))
+                            length = line.mid(15).trimmed().toLongLong();
+                    }
+                    if (length < 0) {
+                        run.error = QStringLiteral("answer %1 has no Content-Length").arg(i);
+                        return run;
+                    }
+                }
+            }
+            if (headerEnd >= 0 && buffer.size() >= headerEnd + 4 + length)
+                break;
+            if (socket.state() != QAbstractSocket::ConnectedState || !socket.waitForReadyRead(30000)) {
+                run.error = QStringLiteral("the connection ended after %1 answers: %2").arg(i).arg(socket.errorString());
+                run.elapsedMs = timer.elapsed();
+                return run;
+            }
+            buffer += socket.readAll();
+        }
+        run.statuses.append(buffer.mid(9, 3).toInt());
+        buffer.remove(0, headerEnd + 4 + length);
+    }
+    run.elapsedMs = timer.elapsed();
+    return run;
 }
 
 bool TestCluster::putSettings(const QJsonObject &settings)
