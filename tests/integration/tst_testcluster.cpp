@@ -103,6 +103,8 @@ private slots:
     void failRateIsSeededAndReversible();
     void latencyIsAddedBeforeEachAnswer();
     void keepAliveServesManyRequestsOnOneConnection();
+    void legacyTokenUseIsTrackedAndWarned();
+    void tokenCacheDelaysRevocation();
 
 private:
     TestCluster m_cluster;
@@ -1213,11 +1215,72 @@ void TestClusterTest::latencyIsAddedBeforeEachAnswer()
 
 void TestClusterTest::keepAliveServesManyRequestsOnOneConnection()
 {
-    const auto run = m_cluster.repeatOnOneConnection("POST", kTokenPath.arg(QStringLiteral("kms-token-requester")),
-                                                     tokenRequest({{QStringLiteral("expirationSeconds"), 600}}), m_requester, 200);
+    const auto run
+        = m_cluster.repeatOnOneConnection("POST", kTokenPath.arg(QStringLiteral("kms-token-requester")),
+            tokenRequest({ { QStringLiteral("expirationSeconds"), 600 } }), m_requester, 200);
     QVERIFY2(run.error.isEmpty(), qPrintable(run.error));
     QCOMPARE(run.statuses.size(), 200);
     QCOMPARE(run.statuses.count(201), 200);
+}
+
+void TestClusterTest::legacyTokenUseIsTrackedAndWarned()
+{
+    // The seed's token is listed in the account's .secrets: "auto-generated", so every call warns.
+    const auto r = m_cluster.request("GET",
+        QStringLiteral("/api/v1/namespaces/default/serviceaccounts/kms-token-requester"), {}, m_requester);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.header("Warning"),
+        QByteArray(
+            "299 - \"Use tokens from the TokenRequest API or manually created secret-based tokens instead of "
+            "auto-generated secret-based tokens.\""));
+    const auto secret = m_cluster.request(
+        "GET", QStringLiteral("/api/v1/namespaces/default/secrets/kms-token-requester-token"));
+    QCOMPARE(secret.json.value(QStringLiteral("metadata"))
+                 .toObject()
+                 .value(QStringLiteral("labels"))
+                 .toObject()
+                 .value(QStringLiteral("kubernetes.io/legacy-token-last-used"))
+                 .toString(),
+        QDateTime::currentDateTimeUtc().date().toString(Qt::ISODate));
+    // A bound token does not warn.
+    const QByteArray bound
+        = m_cluster.createToken(QStringLiteral("default"), QStringLiteral("kms-token-requester"));
+    const auto b = m_cluster.request(
+        "GET", QStringLiteral("/api/v1/namespaces/default/serviceaccounts/kms-token-requester"), {}, bound);
+    QCOMPARE(b.status, 200);
+    QVERIFY(b.header("Warning").isEmpty());
+}
+
+void TestClusterTest::tokenCacheDelaysRevocation()
+{
+    const QString base = QStringLiteral("/api/v1/namespaces/default/");
+    QCOMPARE(m_cluster
+                 .request("POST", base + QStringLiteral("serviceaccounts"),
+                     serviceAccount(QStringLiteral("cached")))
+                 .status,
+        201);
+    const QByteArray token = m_cluster.createToken(QStringLiteral("default"), QStringLiteral("cached"));
+    QCOMPARE(m_cluster
+                 .request("PUT", QStringLiteral("/kms-testcluster/v1/settings"),
+                     QJsonObject { { QStringLiteral("tokenCacheSeconds"), 10 } })
+                 .status,
+        200);
+    QVERIFY(tokenReview(m_cluster, token).value(QStringLiteral("authenticated")).toBool());
+    QCOMPARE(m_cluster.request("DELETE", base + QStringLiteral("serviceaccounts/cached")).status, 200);
+    // Within the cache time the deleted account's token still works, as on a real server...
+    QVERIFY(tokenReview(m_cluster, token).value(QStringLiteral("authenticated")).toBool());
+    // ...and not after.
+    QVERIFY(m_cluster.setClockOffset(11));
+    const QJsonObject after = tokenReview(m_cluster, token);
+    QVERIFY(m_cluster.setClockOffset(0));
+    QCOMPARE(m_cluster
+                 .request("PUT", QStringLiteral("/kms-testcluster/v1/settings"),
+                     QJsonObject { { QStringLiteral("tokenCacheSeconds"), 0 } })
+                 .status,
+        200);
+    QVERIFY(!after.contains(QStringLiteral("authenticated")));
+    QCOMPARE(after.value(QStringLiteral("error")).toString(),
+        QStringLiteral("serviceaccounts \"cached\" not found"));
 }
 
 QTEST_GUILESS_MAIN(TestClusterTest)

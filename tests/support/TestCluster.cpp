@@ -1,9 +1,8 @@
 #include "TestCluster.h"
 
 #include <QDeadlineTimer>
-#include <QElapsedTimer>
-#include <QSslSocket>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
 #include <QJsonDocument>
@@ -12,6 +11,7 @@
 #include <QNetworkRequest>
 #include <QSslCertificate>
 #include <QSslConfiguration>
+#include <QSslSocket>
 #include <QTimer>
 
 #include <yaml-cpp/yaml.h>
@@ -228,7 +228,7 @@ TestCluster::Response TestCluster::request(const QByteArray &method, const QStri
 }
 
 TestCluster::KeepAliveRun TestCluster::repeatOnOneConnection(const QByteArray &method, const QString &path,
-                                                          const QJsonObject &json, const QByteArray &token, int count)
+    const QJsonObject &json, const QByteArray &token, int count)
 {
     KeepAliveRun run;
     QSslSocket socket;
@@ -240,12 +240,14 @@ TestCluster::KeepAliveRun TestCluster::repeatOnOneConnection(const QByteArray &m
         run.error = QStringLiteral("TLS connection failed: %1").arg(socket.errorString());
         return run;
     }
-    const QByteArray body = json.isEmpty() ? QByteArray() : QJsonDocument(json).toJson(QJsonDocument::Compact);
+    const QByteArray body
+        = json.isEmpty() ? QByteArray() : QJsonDocument(json).toJson(QJsonDocument::Compact);
     QByteArray request = method + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: " + m_url.authority().toUtf8()
         + "\r\nAuthorization: Bearer " + (token.isEmpty() ? m_adminToken : token)
         + "\r\nAccept: application/json\r\nConnection: keep-alive\r\n";
     if (!body.isEmpty())
-        request += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
+        request += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
+            + "\r\n";
     request += "\r\n" + body;
 
     QElapsedTimer timer;
@@ -274,7 +276,9 @@ TestCluster::KeepAliveRun TestCluster::repeatOnOneConnection(const QByteArray &m
             if (headerEnd >= 0 && buffer.size() >= headerEnd + 4 + length)
                 break;
             if (socket.state() != QAbstractSocket::ConnectedState || !socket.waitForReadyRead(30000)) {
-                run.error = QStringLiteral("the connection ended after %1 answers: %2").arg(i).arg(socket.errorString());
+                run.error = QStringLiteral("the connection ended after %1 answers: %2")
+                                .arg(i)
+                                .arg(socket.errorString());
                 run.elapsedMs = timer.elapsed();
                 return run;
             }

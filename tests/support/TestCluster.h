@@ -73,14 +73,13 @@ public:
 
     // Sends the same request `count` times, one after another, over ONE TLS
     // connection (HTTP/1.1 keep-alive), bypassing QNetworkAccessManager's pool.
-    struct KeepAliveRun
-    {
-        QList<int> statuses;     // one per answer received
+    struct KeepAliveRun {
+        QList<int> statuses; // one per answer received
         qint64 elapsedMs = 0;
-        QString error;           // why the run stopped early, if it did
+        QString error; // why the run stopped early, if it did
     };
     KeepAliveRun repeatOnOneConnection(const QByteArray &method, const QString &path, const QJsonObject &json,
-                                       const QByteArray &token, int count);
+        const QByteArray &token, int count);
 
     // Run-time settings (the admin endpoint; see tests/testcluster/README.md).
     bool setFaults(int latencyMs, double failRate);

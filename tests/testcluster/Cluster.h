@@ -5,6 +5,7 @@
 #include "TokenAuthority.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QPair>
@@ -52,6 +53,14 @@ public:
     // Who the Authorization header names; nullopt when it names no one (401).
     std::optional<UserInfo> authenticate(const QByteArray &authorization) const;
 
+    // Seconds a successful authentication is cached (kube-apiserver: 10; here 0 by default).
+    qint64 tokenCacheSeconds() const { return m_tokenCacheSeconds; }
+    void setTokenCacheSeconds(qint64 seconds)
+    {
+        m_tokenCacheSeconds = seconds;
+        m_tokenCache.clear();
+    }
+
     QDateTime now() const;
     qint64 clockOffsetSeconds() const { return m_clockOffsetSeconds; }
     void setClockOffsetSeconds(qint64 seconds) { m_clockOffsetSeconds = seconds; }
@@ -73,6 +82,16 @@ private:
         QString verb;
         QString path;
     };
+    struct CachedAuthentication {
+        TokenAuthority::Result result;
+        QDateTime until;
+    };
+    // Authentication with the side effects of a real server: the success cache,
+    // the legacy-token-last-used label and the auto-generated token warning.
+    TokenAuthority::Result authenticateToken(
+        const QString &token, const QStringList &audiences, QList<QPair<QByteArray, QByteArray>> *warnings);
+    ApiResponse handleAuthenticated(
+        const ApiRequest &request, QList<QPair<QByteArray, QByteArray>> *warnings);
     ApiResponse dispatch(const ApiRequest &request, const UserInfo &user, const Route &route);
     ApiResponse nonResource(const ApiRequest &request, const Route &route);
 
@@ -109,6 +128,8 @@ private:
 
     Options m_options;
     qint64 m_clockOffsetSeconds = 0;
+    qint64 m_tokenCacheSeconds = 0;
+    QHash<QString, CachedAuthentication> m_tokenCache;
     Store m_store;
     Rbac m_rbac;
     TokenAuthority m_tokens;

@@ -80,6 +80,7 @@ QJsonObject HttpFrontend::settings() const
         { QStringLiteral("failRate"), m_failRate },
         { QStringLiteral("clockOffsetSeconds"), double(m_cluster.clockOffsetSeconds()) },
         { QStringLiteral("maxTokenExpirationSeconds"), double(m_cluster.maxTokenExpirationSeconds()) },
+        { QStringLiteral("tokenCacheSeconds"), double(m_cluster.tokenCacheSeconds()) },
         { QStringLiteral("seed"), double(m_seed) }, { QStringLiteral("requests"), double(m_requests) } };
 }
 
@@ -103,12 +104,13 @@ HttpFrontend::Answer HttpFrontend::settingsRequest(const QHttpServerRequest &req
                 throw ApiError::badRequest(QStringLiteral("settings: the body must be a JSON object"));
             const QJsonObject o = doc.object();
             static const QStringList known { QStringLiteral("latencyMs"), QStringLiteral("failRate"),
-                QStringLiteral("clockOffsetSeconds"), QStringLiteral("maxTokenExpirationSeconds") };
+                QStringLiteral("clockOffsetSeconds"), QStringLiteral("maxTokenExpirationSeconds"),
+                QStringLiteral("tokenCacheSeconds") };
             for (const QString &k : o.keys()) {
                 if (!known.contains(k)) {
                     throw ApiError::badRequest(QStringLiteral(
                         "settings: unknown field %1; known: latencyMs, failRate, clockOffsetSeconds, "
-                        "maxTokenExpirationSeconds")
+                        "maxTokenExpirationSeconds, tokenCacheSeconds")
                                                    .arg(goQuote(k)));
                 }
                 if (!o.value(k).isDouble())
@@ -131,6 +133,13 @@ HttpFrontend::Answer HttpFrontend::settingsRequest(const QHttpServerRequest &req
                     throw ApiError::badRequest(QStringLiteral(
                         "settings: maxTokenExpirationSeconds must be 0 (no cap) or between 3600 and 2^32"));
                 }
+            }
+            if (o.contains(QStringLiteral("tokenCacheSeconds"))) {
+                const double v = o.value(QStringLiteral("tokenCacheSeconds")).toDouble();
+                if (v < 0 || v > 3600)
+                    throw ApiError::badRequest(
+                        QStringLiteral("settings: tokenCacheSeconds must be between 0 and 3600"));
+                m_cluster.setTokenCacheSeconds(qint64(v));
             }
             if (o.contains(QStringLiteral("latencyMs")))
                 m_latencyMs = o.value(QStringLiteral("latencyMs")).toInt();

@@ -122,10 +122,13 @@ int main(int argc, char *argv[])
         QStringLiteral("Seed of the fault injection (default 1)."), QStringLiteral("N"), QStringLiteral("1"));
     const QCommandLineOption clockOffset(QStringLiteral("clock-offset"),
         QStringLiteral("Seconds added to the server's clock."), QStringLiteral("S"), QStringLiteral("0"));
+    const QCommandLineOption tokenCache(QStringLiteral("token-cache-seconds"),
+        QStringLiteral("Cache successful authentications this long (kube-apiserver: 10; default 0)."),
+        QStringLiteral("S"), QStringLiteral("0"));
     const QCommandLineOption exitWithStdin(QStringLiteral("exit-with-stdin"),
         QStringLiteral("Exit when standard input closes (for a parent that may crash)."));
     parser.addOptions(
-        { stateDir, listen, latency, failRate, maxExpiration, seed, clockOffset, exitWithStdin });
+        { stateDir, listen, latency, failRate, maxExpiration, seed, clockOffset, tokenCache, exitWithStdin });
     if (!parser.parse(app.arguments()))
         usageError(parser.errorText());
     if (parser.isSet(QStringLiteral("help")))
@@ -157,6 +160,9 @@ int main(int argc, char *argv[])
     const qint64 offset = parser.value(clockOffset).toLongLong(&ok);
     if (!ok)
         usageError(QStringLiteral("--clock-offset must be a whole number of seconds"));
+    const qint64 cacheSeconds = parser.value(tokenCache).toLongLong(&ok);
+    if (!ok || cacheSeconds < 0 || cacheSeconds > 3600)
+        usageError(QStringLiteral("--token-cache-seconds must be a whole number between 0 and 3600"));
     const QString listenValue = parser.value(listen);
     const qsizetype colon = listenValue.lastIndexOf(u':');
     const QHostAddress host(listenValue.left(colon));
@@ -175,6 +181,7 @@ int main(int argc, char *argv[])
 
     Cluster cluster(pki, Cluster::Options { adminToken, maxSeconds, {} });
     cluster.setClockOffsetSeconds(offset);
+    cluster.setTokenCacheSeconds(cacheSeconds);
     HttpFrontend server(cluster, seedValue);
     server.setLatencyMs(latencyMs);
     server.setFailRate(rate);
