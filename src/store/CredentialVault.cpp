@@ -7,7 +7,7 @@ namespace kms {
 
 namespace {
 
-enum class Operation { Put, Get, Remove };
+using Operation = CredentialVault::Operation;
 
 QString verb(Operation op)
 {
@@ -108,6 +108,12 @@ QCoro::Task<bool> run(QKeychain::Job *job, std::chrono::milliseconds timeout)
 }
 
 } // namespace
+
+VaultResult CredentialVault::describeFailure(
+    int keychainError, const QString &detail, Operation op, const QString &key, const QString &service)
+{
+    return classify(QKeychain::Error(keychainError), detail, op, key, service);
+}
 
 CredentialVault::CredentialVault()
     : m_service(defaultServiceName())

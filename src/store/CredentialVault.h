@@ -34,6 +34,8 @@ struct VaultResult {
 // Callers outside a coroutine use QCoro::waitFor(vault.get(key)).
 class CredentialVault {
 public:
+    enum class Operation { Put, Get, Remove };
+
     CredentialVault();
     explicit CredentialVault(const QString &serviceName);
 
@@ -47,6 +49,11 @@ public:
     QCoro::Task<VaultResult> get(QString key);
     // Removing an entry that does not exist succeeds.
     QCoro::Task<VaultResult> remove(QString key);
+
+    // The result for a failed QtKeychain job (QKeychain::Error as int, its errorString()):
+    // which Error it is and the sentence for the user. Public for tests.
+    static VaultResult describeFailure(
+        int keychainError, const QString &detail, Operation op, const QString &key, const QString &service);
 
 private:
     QString m_service;
