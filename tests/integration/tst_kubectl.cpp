@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -334,7 +335,10 @@ void KubectlTest::getWithSelectorsAndOutputs()
     QVERIFY(!r.out.contains(QStringLiteral("labelled")));
     r = kubectl({ QStringLiteral("get"), QStringLiteral("serviceaccount"), QStringLiteral("labelled") });
     QCOMPARE(r.exitCode, 0);
-    QVERIFY2(r.out.startsWith(QStringLiteral("NAME")), qPrintable(r.out));
+    QVERIFY2(QRegularExpression(QStringLiteral("^NAME +SECRETS +AGE\\nlabelled +0 +\\d+s\\n$"))
+                 .match(r.out)
+                 .hasMatch(),
+        qPrintable(r.out));
     r = kubectl({ QStringLiteral("get"), QStringLiteral("serviceaccount"), QStringLiteral("missing") });
     QCOMPARE(r.exitCode, 1);
     QCOMPARE(r.err, QStringLiteral("Error from server (NotFound): serviceaccounts \"missing\" not found\n"));

@@ -104,6 +104,9 @@ private slots:
     void latencyIsAddedBeforeEachAnswer();
     void keepAliveServesManyRequestsOnOneConnection();
     void legacyTokenUseIsTrackedAndWarned();
+    void discoveryListsTheTokenSubresource();
+    void creatingRolesNeedsEscalateOrCoverage();
+    void rbacPutCreates();
     void tokenCacheDelaysRevocation();
 
 private:
@@ -1281,6 +1284,151 @@ void TestClusterTest::tokenCacheDelaysRevocation()
     QVERIFY(!after.contains(QStringLiteral("authenticated")));
     QCOMPARE(after.value(QStringLiteral("error")).toString(),
         QStringLiteral("serviceaccounts \"cached\" not found"));
+}
+
+void TestClusterTest::discoveryListsTheTokenSubresource()
+{
+    const auto r = m_cluster.request("GET", QStringLiteral("/api/v1"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json.value(QStringLiteral("kind")).toString(), QStringLiteral("APIResourceList"));
+    QJsonObject token;
+    for (const QJsonValue &v : r.json.value(QStringLiteral("resources")).toArray()) {
+        if (v.toObject().value(QStringLiteral("name")).toString() == QStringLiteral("serviceaccounts/token"))
+            token = v.toObject();
+    }
+    const QJsonObject expected { { QStringLiteral("name"), QStringLiteral("serviceaccounts/token") },
+        { QStringLiteral("singularName"), QString() }, { QStringLiteral("namespaced"), true },
+        { QStringLiteral("group"), QStringLiteral("authentication.k8s.io") },
+        { QStringLiteral("version"), QStringLiteral("v1") },
+        { QStringLiteral("kind"), QStringLiteral("TokenRequest") },
+        { QStringLiteral("verbs"), QJsonArray { QStringLiteral("create") } } };
+    QCOMPARE(token, expected);
+    const auto apis = m_cluster.request("GET", QStringLiteral("/apis"));
+    QCOMPARE(apis.json.value(QStringLiteral("kind")).toString(), QStringLiteral("APIGroupList"));
+    QStringList groups;
+    for (const QJsonValue &g : apis.json.value(QStringLiteral("groups")).toArray())
+        groups << g.toObject().value(QStringLiteral("name")).toString();
+    QVERIFY(groups.contains(QStringLiteral("rbac.authorization.k8s.io")));
+    QVERIFY(groups.contains(QStringLiteral("authentication.k8s.io")));
+    QVERIFY(groups.contains(QStringLiteral("authorization.k8s.io")));
+    const auto version = m_cluster.request("GET", QStringLiteral("/version"));
+    QCOMPARE(version.json.value(QStringLiteral("major")).toString(), QStringLiteral("1"));
+    QVERIFY(version.json.value(QStringLiteral("gitVersion")).toString().startsWith(QStringLiteral("v1.")));
+}
+
+void TestClusterTest::creatingRolesNeedsEscalateOrCoverage()
+{
+    // role-maker may create Roles in default, and holds get on configmaps only.
+    const QString base = QStringLiteral("/api/v1/namespaces/default/");
+    const QString rbac = QStringLiteral("/apis/rbac.authorization.k8s.io/v1/namespaces/default/");
+    QCOMPARE(m_cluster
+                 .request("POST", base + QStringLiteral("serviceaccounts"),
+                     serviceAccount(QStringLiteral("role-maker")))
+                 .status,
+        201);
+    auto rule = [](const QString &group, const QString &resource, const QStringList &verbs) {
+        return QJsonObject { { QStringLiteral("apiGroups"), QJsonArray { group } },
+            { QStringLiteral("resources"), QJsonArray { resource } },
+            { QStringLiteral("verbs"), QJsonArray::fromStringList(verbs) } };
+    };
+    auto role = [](const QString &name, const QJsonArray &rules) {
+        return QJsonObject { { QStringLiteral("apiVersion"), QStringLiteral("rbac.authorization.k8s.io/v1") },
+            { QStringLiteral("kind"), QStringLiteral("Role") },
+            { QStringLiteral("metadata"), QJsonObject { { QStringLiteral("name"), name } } },
+            { QStringLiteral("rules"), rules } };
+    };
+    QCOMPARE(m_cluster
+                 .request("POST", rbac + QStringLiteral("roles"),
+                     role(QStringLiteral("role-maker"),
+                         { rule(QStringLiteral("rbac.authorization.k8s.io"), QStringLiteral("roles"),
+                               { QStringLiteral("create") }),
+                             rule(QString(), QStringLiteral("configmaps"), { QStringLiteral("get") }) }))
+                 .status,
+        201);
+    QCOMPARE(m_cluster
+                 .request("POST", rbac + QStringLiteral("rolebindings"),
+                     roleBinding(QStringLiteral("role-maker"), QStringLiteral("Role"),
+                         QStringLiteral("role-maker"), QStringLiteral("role-maker")))
+                 .status,
+        201);
+    const QByteArray token = m_cluster.createToken(QStringLiteral("default"), QStringLiteral("role-maker"));
+    // Rules it holds: fine.
+    QCOMPARE(m_cluster
+                 .request("POST", rbac + QStringLiteral("roles"),
+                     role(QStringLiteral("cm-reader"),
+                         { rule(QString(), QStringLiteral("configmaps"), { QStringLiteral("get") }) }),
+                     token)
+                 .status,
+        201);
+    // Rules it lacks: the escalation message, in the Role's namespace.
+    const auto denied = m_cluster.request("POST", rbac + QStringLiteral("roles"),
+        role(QStringLiteral("secret-reader"),
+            { rule(
+                QString(), QStringLiteral("secrets"), { QStringLiteral("get"), QStringLiteral("list") }) }),
+        token);
+    QCOMPARE(denied.status, 403);
+    QCOMPARE(denied.json.value(QStringLiteral("message")).toString(),
+        QStringLiteral(
+            "roles.rbac.authorization.k8s.io \"secret-reader\" is forbidden: user "
+            "\"system:serviceaccount:default:role-maker\" (groups=[\"system:serviceaccounts\" "
+            "\"system:serviceaccounts:default\" \"system:authenticated\"]) is attempting to grant RBAC "
+            "permissions not currently held:\n{APIGroups:[\"\"], Resources:[\"secrets\"], Verbs:[\"get\" "
+            "\"list\"]}"));
+    // With `escalate` on roles it may.
+    QCOMPARE(m_cluster
+                 .request("PUT", rbac + QStringLiteral("roles/role-maker"),
+                     role(QStringLiteral("role-maker"),
+                         { rule(QStringLiteral("rbac.authorization.k8s.io"), QStringLiteral("roles"),
+                               { QStringLiteral("create"), QStringLiteral("escalate") }),
+                             rule(QString(), QStringLiteral("configmaps"), { QStringLiteral("get") }) }))
+                 .status,
+        200);
+    QCOMPARE(m_cluster
+                 .request("POST", rbac + QStringLiteral("roles"),
+                     role(QStringLiteral("secret-reader"),
+                         { rule(QString(), QStringLiteral("secrets"),
+                             { QStringLiteral("get"), QStringLiteral("list") }) }),
+                     token)
+                 .status,
+        201);
+    // Invalid rules: the registry's messages.
+    const auto invalid = m_cluster.request("POST", rbac + QStringLiteral("roles"),
+        role(QStringLiteral("bad"),
+            { QJsonObject { { QStringLiteral("resources"), QJsonArray { QStringLiteral("pods") } } } }));
+    QCOMPARE(invalid.status, 422);
+    QCOMPARE(invalid.json.value(QStringLiteral("message")).toString(),
+        QStringLiteral(
+            "Role.rbac.authorization.k8s.io \"bad\" is invalid: [rules[0].verbs: Required value: verbs must "
+            "contain at least one value, rules[0].apiGroups: Required value: resource rules must supply at "
+            "least one api group]"));
+    for (const char *name : { "role-maker", "cm-reader", "secret-reader" })
+        m_cluster.request("DELETE", rbac + QStringLiteral("roles/") + QLatin1String(name));
+    m_cluster.request("DELETE", rbac + QStringLiteral("rolebindings/role-maker"));
+    m_cluster.request("DELETE", base + QStringLiteral("serviceaccounts/role-maker"));
+}
+
+void TestClusterTest::rbacPutCreates()
+{
+    const QString path
+        = QStringLiteral("/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/put-created");
+    QCOMPARE(m_cluster
+                 .request("PUT", path,
+                     roleBinding(QStringLiteral("put-created"), QStringLiteral("ClusterRole"),
+                         QStringLiteral("view"), QStringLiteral("kms-token-requester")))
+                 .status,
+        201);
+    QCOMPARE(m_cluster
+                 .request("PUT", path,
+                     roleBinding(QStringLiteral("put-created"), QStringLiteral("ClusterRole"),
+                         QStringLiteral("view"), QStringLiteral("kms-token-requester")))
+                 .status,
+        200);
+    // Service accounts do not create on update.
+    const auto sa
+        = m_cluster.request("PUT", QStringLiteral("/api/v1/namespaces/default/serviceaccounts/put-sa"),
+            serviceAccount(QStringLiteral("put-sa")));
+    QCOMPARE(sa.status, 404);
+    QCOMPARE(m_cluster.request("DELETE", path).status, 200);
 }
 
 QTEST_GUILESS_MAIN(TestClusterTest)

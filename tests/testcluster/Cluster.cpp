@@ -5,6 +5,7 @@
 #include "Pki.h"
 #include "Protobuf.h"
 #include "Selector.h"
+#include "Table.h"
 #include "Validation.h"
 
 #include <QCryptographicHash>
@@ -26,6 +27,14 @@ const QString kSaUidAnnotation = QStringLiteral("kubernetes.io/service-account.u
 QByteArray toJson(const QJsonObject &o)
 {
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+ApiResponse tableResponse(const QJsonObject &table)
+{
+    ApiResponse r;
+    r.body = QJsonDocument(table).toJson(QJsonDocument::Compact);
+    r.contentType = "application/json;as=Table;v=v1;g=meta.k8s.io";
+    return r;
 }
 
 ApiResponse jsonResponse(int status, const QJsonObject &body)
@@ -384,14 +393,32 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
         throw ApiError::notFoundPlain();
     }
 
+    // kubectl's human output: a Table when asked for one.
+    const bool table = request.accept.contains("as=Table") && request.accept.contains("g=meta.k8s.io");
+    const QString includeObject = request.query.queryItemValue(QStringLiteral("includeObject"));
     if (r.verb == QStringLiteral("get")) {
         const auto object = m_store.get(*type, r.ns, r.name);
         if (!object)
             throw ApiError::notFound(type->group, type->plural, r.name);
+        if (table)
+            return tableResponse(
+                toTable(*type, { *object }, m_store.resourceVersion(), now(), includeObject));
         return jsonResponse(200, *object);
     }
-    if (r.verb == QStringLiteral("list"))
-        return jsonResponse(200, listObjects(*type, r, request.query));
+    if (r.verb == QStringLiteral("list")) {
+        const QJsonObject list = listObjects(*type, r, request.query);
+        if (table) {
+            QList<QJsonObject> items;
+            for (const QJsonValue &v : list.value(QStringLiteral("items")).toArray()) {
+                QJsonObject item = v.toObject();
+                item.insert(QStringLiteral("apiVersion"), type->apiVersion());
+                item.insert(QStringLiteral("kind"), type->kind);
+                items.append(item);
+            }
+            return tableResponse(toTable(*type, items, m_store.resourceVersion(), now(), includeObject));
+        }
+        return jsonResponse(200, list);
+    }
     if (r.verb == QStringLiteral("watch"))
         throw ApiError::methodNotAllowed(QString::fromLatin1(request.method));
     if (r.verb == QStringLiteral("create")) {
@@ -404,7 +431,22 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
         return jsonResponse(201, created);
     }
     if (r.verb == QStringLiteral("update")) {
-        return jsonResponse(200, updateObject(*type, r, user, parseBody(request, type->kind), false));
+        QJsonObject body = parseBody(request, type->kind);
+        // The RBAC kinds allow create on update (their registries' AllowCreateOnUpdate).
+        if (type->group == kRbacGroup && !m_store.get(*type, r.ns, r.name)) {
+            QJsonObject m = meta(body);
+            const QString bodyName = m.value(QStringLiteral("name")).toString();
+            if (!bodyName.isEmpty() && bodyName != r.name) {
+                throw ApiError::badRequest(
+                    QStringLiteral("the name of the object (%1) does not match the name on the URL (%2)")
+                        .arg(bodyName, r.name));
+            }
+            m.insert(QStringLiteral("name"), r.name);
+            m.remove(QStringLiteral("resourceVersion"));
+            setMeta(body, m);
+            return jsonResponse(201, createObject(*type, r, user, body, request.query));
+        }
+        return jsonResponse(200, updateObject(*type, r, user, body, false));
     }
     if (r.verb == QStringLiteral("patch")) {
         const auto current = m_store.get(*type, r.ns, r.name);
