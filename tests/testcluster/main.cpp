@@ -95,6 +95,17 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("kms-testcluster"));
     QCoreApplication::setApplicationVersion(kms::BuildInfo::version());
 
+    // SIGTERM/SIGINT end the event loop (cleanly) from the first moment on.
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0) {
+        std::perror("kms-testcluster: socketpair");
+        return 1;
+    }
+    QSocketNotifier signalNotifier(g_signalPipe[0], QSocketNotifier::Read);
+    QObject::connect(&signalNotifier, &QSocketNotifier::activated, &app, [] { QCoreApplication::quit(); });
+    std::signal(SIGTERM, onSignal);
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGPIPE, SIG_IGN);
+
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("A local HTTPS Kubernetes API server (service accounts, "
                                                     "secrets, RBAC, TokenRequest, reviews) for tests, "
@@ -212,16 +223,6 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "kms-testcluster: %s\n", qPrintable(error));
         return 1;
     }
-
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0) {
-        std::perror("kms-testcluster: socketpair");
-        return 1;
-    }
-    QSocketNotifier signalNotifier(g_signalPipe[0], QSocketNotifier::Read);
-    QObject::connect(&signalNotifier, &QSocketNotifier::activated, &app, [] { QCoreApplication::quit(); });
-    std::signal(SIGTERM, onSignal);
-    std::signal(SIGINT, onSignal);
-    std::signal(SIGPIPE, SIG_IGN);
 
     std::unique_ptr<QSocketNotifier> stdinNotifier;
     if (parser.isSet(exitWithStdin)) {
