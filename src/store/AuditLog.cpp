@@ -150,70 +150,74 @@ AuditVerification AuditLog::verify()
 {
     AuditVerification result;
     // One read transaction: a consistent snapshot even while another process appends.
-    m_db.transaction([&] {
-        QSqlQuery q = m_db.prepare(QStringLiteral("SELECT %1 FROM audit_events ORDER BY seq").arg(Columns));
-        if (!m_db.exec(q, QStringLiteral("read the audit log"))) {
-            result.reason = m_db.lastError();
-            return false;
-        }
-        QByteArray previousHash;
-        qint64 expectedSeq = 1;
-        const auto broken = [&](qint64 seq, const QString &reason) {
-            result.firstBrokenSeq = seq;
-            result.reason = reason;
-        };
-        while (q.next()) {
-            const AuditEvent e = fromQuery(q);
-            if (e.seq != expectedSeq) {
-                broken(expectedSeq,
-                    QStringLiteral("Audit event %1 is missing (the next stored event is %2).")
-                        .arg(expectedSeq)
-                        .arg(e.seq));
+    m_db.transaction(
+        [&] {
+            QSqlQuery q
+                = m_db.prepare(QStringLiteral("SELECT %1 FROM audit_events ORDER BY seq").arg(Columns));
+            if (!m_db.exec(q, QStringLiteral("read the audit log"))) {
+                result.reason = m_db.lastError();
                 return false;
             }
-            if (e.prevHash != previousHash) {
-                broken(
-                    e.seq, QStringLiteral("Audit event %1 does not link to the event before it.").arg(e.seq));
-                return false;
+            QByteArray previousHash;
+            qint64 expectedSeq = 1;
+            const auto broken = [&](qint64 seq, const QString &reason) {
+                result.firstBrokenSeq = seq;
+                result.reason = reason;
+            };
+            while (q.next()) {
+                const AuditEvent e = fromQuery(q);
+                if (e.seq != expectedSeq) {
+                    broken(expectedSeq,
+                        QStringLiteral("Audit event %1 is missing (the next stored event is %2).")
+                            .arg(expectedSeq)
+                            .arg(e.seq));
+                    return false;
+                }
+                if (e.prevHash != previousHash) {
+                    broken(e.seq,
+                        QStringLiteral("Audit event %1 does not link to the event before it.").arg(e.seq));
+                    return false;
+                }
+                if (e.computeHash() != e.hash) {
+                    broken(
+                        e.seq, QStringLiteral("Audit event %1 was changed after it was written.").arg(e.seq));
+                    return false;
+                }
+                previousHash = e.hash;
+                ++expectedSeq;
+                ++result.eventCount;
             }
-            if (e.computeHash() != e.hash) {
-                broken(e.seq, QStringLiteral("Audit event %1 was changed after it was written.").arg(e.seq));
-                return false;
-            }
-            previousHash = e.hash;
-            ++expectedSeq;
-            ++result.eventCount;
-        }
 
-        QSqlQuery head = m_db.prepare(QStringLiteral("SELECT seq, hash FROM audit_head WHERE id = 1"));
-        if (!m_db.exec(head, QStringLiteral("read the audit head"))) {
-            result.reason = m_db.lastError();
-            return false;
-        }
-        const qint64 lastSeq = expectedSeq - 1;
-        if (!head.next()) {
-            if (lastSeq > 0)
-                broken(1, QStringLiteral("The audit log's head record is missing."));
-            return false;
-        }
-        const qint64 headSeq = head.value(0).toLongLong();
-        if (headSeq > lastSeq) {
-            broken(lastSeq + 1,
-                QStringLiteral("Audit event %1 is missing (the log ends at %2, its head says %3).")
-                    .arg(lastSeq + 1)
-                    .arg(lastSeq)
-                    .arg(headSeq));
-        } else if (headSeq < lastSeq) {
-            broken(headSeq + 1,
-                QStringLiteral("Audit event %1 was added outside the audit log (its head says %2).")
-                    .arg(headSeq + 1)
-                    .arg(headSeq));
-        } else if (head.value(1).toString().toLatin1() != previousHash) {
-            broken(
-                lastSeq, QStringLiteral("Audit event %1 does not match the log's head record.").arg(lastSeq));
-        }
-        return false; // read only: nothing to commit
-    });
+            QSqlQuery head = m_db.prepare(QStringLiteral("SELECT seq, hash FROM audit_head WHERE id = 1"));
+            if (!m_db.exec(head, QStringLiteral("read the audit head"))) {
+                result.reason = m_db.lastError();
+                return false;
+            }
+            const qint64 lastSeq = expectedSeq - 1;
+            if (!head.next()) {
+                if (lastSeq > 0)
+                    broken(1, QStringLiteral("The audit log's head record is missing."));
+                return false;
+            }
+            const qint64 headSeq = head.value(0).toLongLong();
+            if (headSeq > lastSeq) {
+                broken(lastSeq + 1,
+                    QStringLiteral("Audit event %1 is missing (the log ends at %2, its head says %3).")
+                        .arg(lastSeq + 1)
+                        .arg(lastSeq)
+                        .arg(headSeq));
+            } else if (headSeq < lastSeq) {
+                broken(headSeq + 1,
+                    QStringLiteral("Audit event %1 was added outside the audit log (its head says %2).")
+                        .arg(headSeq + 1)
+                        .arg(headSeq));
+            } else if (head.value(1).toString().toLatin1() != previousHash) {
+                broken(lastSeq,
+                    QStringLiteral("Audit event %1 does not match the log's head record.").arg(lastSeq));
+            }
+            return false; // read only: nothing to commit
+        },
+        Database::Lock::Snapshot);
     return result;
 }
 

@@ -252,13 +252,15 @@ bool Database::exec(const QString &sql, const QString &what)
     return false;
 }
 
-bool Database::transaction(const std::function<bool()> &work)
+bool Database::transaction(const std::function<bool()> &work, Lock lock)
 {
     const bool outer = m_depth == 0;
     const QString savepoint = QStringLiteral("kms_sp_%1").arg(++m_savepoint);
     // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
-    if (!exec(outer ? QStringLiteral("BEGIN IMMEDIATE") : QStringLiteral("SAVEPOINT ") + savepoint,
-            QStringLiteral("begin a transaction")))
+    const QString begin
+        = lock == Lock::Write ? QStringLiteral("BEGIN IMMEDIATE") : QStringLiteral("BEGIN DEFERRED");
+    if (!exec(
+            outer ? begin : QStringLiteral("SAVEPOINT ") + savepoint, QStringLiteral("begin a transaction")))
         return false;
     const auto rollback = [&] {
         const QString cause = m_lastError;

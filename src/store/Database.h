@@ -41,7 +41,9 @@ public:
     // Runs work in one transaction: commits if it returns true, rolls back
     // everything it did if it returns false or throws. Nests (as savepoints),
     // so repositories may call it inside a caller's transaction.
-    bool transaction(const std::function<bool()> &work);
+    // Reads take no write lock: Snapshot begins a deferred transaction instead.
+    enum class Lock { Write, Snapshot };
+    bool transaction(const std::function<bool()> &work, Lock lock = Lock::Write);
     bool inTransaction() const { return m_depth > 0; }
 
     QSqlDatabase connection() const;

@@ -291,6 +291,25 @@ private slots:
         QCOMPARE(got, seqs);
     }
 
+    void twoConnectionsKeepOneChain()
+    {
+        // Like the GUI and hanzo-kmsctl writing to one profile at the same time.
+        Database other;
+        QVERIFY2(other.open(m_profile->dataDir()), qPrintable(other.lastError()));
+        AuditLog a(*m_db);
+        AuditLog b(other);
+        for (int i = 0; i < 20; ++i) {
+            AuditEvent e;
+            e.kind = AuditEvent::LeaseCreated;
+            e.detail = QString::number(i);
+            QCOMPARE((i % 2 ? b : a).append(e)->seq, qint64(i + 1));
+        }
+        const AuditVerification v = a.verify();
+        QVERIFY2(v.intact(), qPrintable(v.reason));
+        QCOMPARE(v.eventCount, qint64(20));
+        QCOMPARE(b.verify().eventCount, qint64(20));
+    }
+
     void appendInsideAFailedTransactionLeavesNoTrace()
     {
         QCOMPARE(appendFive().size(), 5);
