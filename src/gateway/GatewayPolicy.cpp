@@ -1,0 +1,220 @@
+#include "gateway/GatewayPolicy.h"
+
+#include "core/Names.h"
+#include "provider/LeaseLabels.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QStringList>
+
+namespace kms {
+
+namespace {
+
+using Kind = GatewayPolicy::Kind;
+using Decision = GatewayPolicy::Decision;
+
+const QString Rbac = QStringLiteral("rbac.authorization.k8s.io");
+const QString Authorization = QStringLiteral("authorization.k8s.io");
+const QString Authentication = QStringLiteral("authentication.k8s.io");
+
+Decision refuse(const QString &reason)
+{
+    Decision d;
+    d.reason = reason;
+    return d;
+}
+
+Decision allow(Kind kind, bool secrets = false)
+{
+    Decision d;
+    d.kind = kind;
+    d.secretsInResponse = secrets;
+    return d;
+}
+
+bool isLabel(const QString &s)
+{
+    return Names::isDns1123Label(s);
+}
+
+bool isSubdomain(const QString &s)
+{
+    return Names::isDns1123Subdomain(s);
+}
+
+// Only these query parameters, per kind of call; anything else is refused so
+// that nothing (watch=true, dryRun, fieldSelector ...) changes a call's meaning.
+bool onlyKeys(const QUrlQuery &query, const QStringList &allowed, QString *bad)
+{
+    for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
+        Q_UNUSED(value);
+        if (!allowed.contains(key)) {
+            *bad = key;
+            return false;
+        }
+    }
+    return true;
+}
+
+Decision checkQuery(Decision decision, const QUrlQuery &query)
+{
+    QString bad;
+    QStringList allowed;
+    switch (decision.kind) {
+    case Kind::List:
+        allowed = { QStringLiteral("labelSelector"), QStringLiteral("limit"), QStringLiteral("continue") };
+        break;
+    case Kind::Delete:
+        allowed = { QStringLiteral("propagationPolicy") };
+        break;
+    case Kind::Create:
+    case Kind::TokenRequest:
+        allowed = { QStringLiteral("fieldManager"), QStringLiteral("fieldValidation") };
+        break;
+    default:
+        break;
+    }
+    if (!onlyKeys(query, allowed, &bad))
+        return refuse(QStringLiteral("the query parameter \"%1\" is not allowed on this call").arg(bad));
+    if (decision.kind == Kind::List) {
+        const QStringList selectors = query.allQueryItemValues(QStringLiteral("labelSelector"), QUrl::FullyDecoded);
+        if (selectors.size() != 1 || !GatewayPolicy::selectsManaged(selectors.first()))
+            return refuse(QStringLiteral("lists must select %1=%2 with labelSelector")
+                              .arg(LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue));
+    }
+    return decision;
+}
+
+Decision checkCreateBody(const QByteArray &body, bool secrets)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
+    if (error.error != QJsonParseError::NoError || !doc.isObject())
+        return refuse(QStringLiteral("the request body is not a JSON object"));
+    if (!LeaseLabels::isManaged(doc.object()))
+        return refuse(QStringLiteral("the gateway creates only objects labelled %1=%2")
+                          .arg(LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue));
+    return allow(Kind::Create, secrets);
+}
+
+// A collection or one object of it: GET one, GET list, POST create, DELETE one.
+Decision objectCall(const QByteArray &method, bool hasName, const QByteArray &body, bool secrets)
+{
+    if (hasName) {
+        if (method == "GET")
+            return allow(Kind::Read, secrets);
+        if (method == "DELETE")
+            return allow(Kind::Delete, secrets);
+    } else {
+        if (method == "GET")
+            return allow(Kind::List, secrets);
+        if (method == "POST")
+            return checkCreateBody(body, secrets);
+    }
+    return refuse(QStringLiteral("the method %1 is not allowed on this path").arg(QString::fromLatin1(method)));
+}
+
+Decision route(const QByteArray &method, const QStringList &p, const QByteArray &body)
+{
+    const int n = p.size();
+    // Discovery.
+    if (method == "GET") {
+        if (p == QStringList { QStringLiteral("version") } || p == QStringList { QStringLiteral("api") }
+            || p == QStringList { QStringLiteral("apis") }
+            || p == QStringList { QStringLiteral("api"), QStringLiteral("v1") })
+            return allow(Kind::Discovery);
+        if (n == 3 && p[0] == QLatin1String("apis") && p[2] == QLatin1String("v1")
+            && (p[1] == Rbac || p[1] == Authorization || p[1] == Authentication))
+            return allow(Kind::Discovery);
+    }
+    // Core: /api/v1/namespaces/<ns>/{serviceaccounts,secrets}[/<name>[/token]]
+    if (n >= 5 && p[0] == QLatin1String("api") && p[1] == QLatin1String("v1")
+        && p[2] == QLatin1String("namespaces")) {
+        if (!isLabel(p[3]))
+            return refuse(QStringLiteral("\"%1\" is not a valid namespace name").arg(p[3]));
+        const QString &resource = p[4];
+        if (resource != QLatin1String("serviceaccounts") && resource != QLatin1String("secrets"))
+            return refuse(QStringLiteral("the gateway does not forward calls on %1").arg(resource));
+        if (n >= 6 && !isSubdomain(p[5]))
+            return refuse(QStringLiteral("\"%1\" is not a valid object name").arg(p[5]));
+        if (n == 7 && resource == QLatin1String("serviceaccounts") && p[6] == QLatin1String("token")) {
+            if (method == "POST")
+                return allow(Kind::TokenRequest);
+            return refuse(QStringLiteral("token requests must be POST"));
+        }
+        if (n > 6)
+            return refuse(QStringLiteral("the gateway does not forward calls on subresources other than token"));
+        return objectCall(method, n == 6, body, resource == QLatin1String("secrets"));
+    }
+    if (n >= 3 && p[0] == QLatin1String("apis") && p[2] == QLatin1String("v1")) {
+        const QString &group = p[1];
+        if (group == Rbac) {
+            // /apis/rbac.authorization.k8s.io/v1/namespaces/<ns>/{rolebindings,roles}[/<name>]
+            if (n >= 6 && n <= 7 && p[3] == QLatin1String("namespaces")) {
+                if (!isLabel(p[4]))
+                    return refuse(QStringLiteral("\"%1\" is not a valid namespace name").arg(p[4]));
+                if (n == 7 && !isSubdomain(p[6]))
+                    return refuse(QStringLiteral("\"%1\" is not a valid object name").arg(p[6]));
+                if (p[5] == QLatin1String("rolebindings"))
+                    return objectCall(method, n == 7, body, false);
+                if (p[5] == QLatin1String("roles") && n == 7 && method == "GET")
+                    return allow(Kind::Read);
+            }
+            // /apis/rbac.authorization.k8s.io/v1/{clusterrolebindings,clusterroles}[/<name>]
+            if (n >= 4 && n <= 5) {
+                if (n == 5 && !isSubdomain(p[4]))
+                    return refuse(QStringLiteral("\"%1\" is not a valid object name").arg(p[4]));
+                if (p[3] == QLatin1String("clusterrolebindings"))
+                    return objectCall(method, n == 5, body, false);
+                if (p[3] == QLatin1String("clusterroles") && n == 5 && method == "GET")
+                    return allow(Kind::Read);
+            }
+        }
+        if (method == "POST" && n == 4
+            && ((group == Authorization
+                    && (p[3] == QLatin1String("selfsubjectaccessreviews")
+                        || p[3] == QLatin1String("selfsubjectrulesreviews")))
+                || (group == Authentication && p[3] == QLatin1String("tokenreviews"))))
+            return allow(Kind::Review);
+    }
+    return refuse(QStringLiteral("the gateway forwards only the calls of Hanzo KMS leases"));
+}
+
+} // namespace
+
+bool GatewayPolicy::selectsManaged(const QString &labelSelector)
+{
+    const QString wanted = LeaseLabels::ManagedBy + QLatin1Char('=') + LeaseLabels::ManagedByValue;
+    const QString wantedDouble = LeaseLabels::ManagedBy + QStringLiteral("==") + LeaseLabels::ManagedByValue;
+    const QStringList requirements = labelSelector.split(QLatin1Char(','));
+    for (const QString &r : requirements) {
+        const QString t = r.trimmed();
+        if (t == wanted || t == wantedDouble)
+            return true;
+    }
+    return false;
+}
+
+GatewayPolicy::Decision GatewayPolicy::check(
+    const QByteArray &method, const QString &path, const QUrlQuery &query, const QByteArray &body)
+{
+    // Names in the paths we forward never need escaping; refusing '%' keeps
+    // "/api/v1/namespaces/a%2Fb" and friends from meaning two things.
+    if (!path.startsWith(QLatin1Char('/')) || path.contains(QLatin1Char('%'))
+        || path.contains(QLatin1String("//")))
+        return refuse(QStringLiteral("the path is not a plain API path"));
+    QStringList parts = path.mid(1).split(QLatin1Char('/'));
+    if (parts.size() > 1 && parts.last().isEmpty())
+        parts.removeLast(); // a trailing slash
+    for (const QString &s : parts) {
+        if (s.isEmpty() || s == QLatin1String(".") || s == QLatin1String(".."))
+            return refuse(QStringLiteral("the path is not a plain API path"));
+    }
+    Decision decision = route(method, parts, body);
+    if (!decision.allowed())
+        return decision;
+    return checkQuery(decision, query);
+}
+
+} // namespace kms

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "kube/KubeClient.h"
+
+#include <QCoro/QCoroTask>
+#include <QDateTime>
+#include <QStringList>
+
+namespace kms {
+
+class Clock;
+
+// Cleans up expired leases while every desktop is closed: deletes the objects
+// labelled app.kubernetes.io/managed-by=hanzo-kms whose kms.hanzo.ai/expires-at
+// has passed, in every namespace: bindings first (so no token keeps a role
+// through a half-deleted lease), then service accounts and bound Secrets.
+// Objects without the label, or without a readable expiry, are left alone.
+class GatewayReaper {
+public:
+    struct Outcome {
+        QStringList deleted; // "RoleBinding team-a/kms-x-abcde", ...
+        QStringList errors; // one sentence each
+        int examined = 0; // labelled objects seen
+    };
+
+    GatewayReaper(KubeClient &client, const Clock &clock);
+
+    QCoro::Task<Outcome> reapOnce();
+
+private:
+    struct Found {
+        QString kind;
+        QString namespaceName;
+        QString name;
+        QString path;
+    };
+    QCoro::Task<> collect(QString kind, QString listPath, QDateTime now, std::vector<Found> *expired,
+        Outcome *outcome);
+    QCoro::Task<> remove(Found object, Outcome *outcome);
+
+    KubeClient &m_client;
+    const Clock &m_clock;
+};
+
+} // namespace kms
