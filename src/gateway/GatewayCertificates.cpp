@@ -90,8 +90,8 @@ Cert makeCertificate(EVP_PKEY *key, const QString &commonName, X509 *issuer, EVP
         return {};
     X509_NAME *name = X509_get_subject_name(cert.get());
     const QByteArray cn = commonName.toUtf8();
-    if (!X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-            reinterpret_cast<const unsigned char *>("Hanzo KMS"), -1, -1, 0)
+    if (!X509_NAME_add_entry_by_txt(
+            name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char *>("Hanzo KMS"), -1, -1, 0)
         || !X509_NAME_add_entry_by_txt(
             name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char *>(cn.constData()), -1, -1, 0))
         return {};
@@ -167,10 +167,10 @@ std::optional<GatewayCertificates::Bundle> GatewayCertificates::generate(
     const Key caKey = newKey(), serverKey = newKey(), clientKey = newKey();
     if (!caKey || !serverKey || !clientKey)
         return fail(QStringLiteral("OpenSSL could not generate a P-256 key."));
-    const Cert ca = makeCertificate(caKey.get(), QStringLiteral("hanzo-kms-gateway CA"), nullptr, nullptr,
-        days,
-        { { NID_basic_constraints, "critical,CA:TRUE,pathlen:0" },
-            { NID_key_usage, "critical,keyCertSign,cRLSign" } });
+    const Cert ca
+        = makeCertificate(caKey.get(), QStringLiteral("hanzo-kms-gateway CA"), nullptr, nullptr, days,
+            { { NID_basic_constraints, "critical,CA:TRUE,pathlen:0" },
+                { NID_key_usage, "critical,keyCertSign,cRLSign" } });
     if (!ca)
         return fail(QStringLiteral("OpenSSL could not make the CA certificate."));
     const Cert server = makeCertificate(serverKey.get(), hosts.first().trimmed(), ca.get(), caKey.get(), days,
@@ -183,8 +183,8 @@ std::optional<GatewayCertificates::Bundle> GatewayCertificates::generate(
         return fail(QStringLiteral("OpenSSL could not make the server or client certificate."));
     Bundle b { certPem(ca.get()), keyPem(caKey.get()), certPem(server.get()), keyPem(serverKey.get()),
         certPem(client.get()), keyPem(clientKey.get()) };
-    if (b.caCertificate.isEmpty() || b.caKey.isEmpty() || b.serverCertificate.isEmpty() || b.serverKey.isEmpty()
-        || b.clientCertificate.isEmpty() || b.clientKey.isEmpty())
+    if (b.caCertificate.isEmpty() || b.caKey.isEmpty() || b.serverCertificate.isEmpty()
+        || b.serverKey.isEmpty() || b.clientCertificate.isEmpty() || b.clientKey.isEmpty())
         return fail(QStringLiteral("OpenSSL could not write the certificates as PEM."));
     return b;
 }
@@ -200,9 +200,10 @@ bool GatewayCertificates::write(const Bundle &bundle, const QString &dir, QStrin
     for (const QString &name : fileNames()) {
         if (QFileInfo::exists(d.filePath(name))) {
             if (error)
-                *error = QStringLiteral("%1 already exists; choose an empty --out directory or remove the old "
-                                        "files.")
-                             .arg(d.filePath(name));
+                *error
+                    = QStringLiteral("%1 already exists; choose an empty --out directory or remove the old "
+                                     "files.")
+                          .arg(d.filePath(name));
             return false;
         }
     }
@@ -225,7 +226,8 @@ QSslKey GatewayCertificates::readPrivateKey(const QByteArray &pem, QString *erro
 {
     if (!pem.contains("PRIVATE KEY-----")) {
         if (error)
-            *error = QStringLiteral("not a PEM private key (it must contain \"-----BEGIN ... PRIVATE KEY-----\")");
+            *error = QStringLiteral(
+                "not a PEM private key (it must contain \"-----BEGIN ... PRIVATE KEY-----\")");
         return {};
     }
     if (pem.contains("ENCRYPTED")) {

@@ -28,8 +28,8 @@ public:
 
     // hosts: DNS names and IP addresses the server certificate is valid for
     // (at least one). clientName: the client certificate's common name.
-    static std::optional<Bundle> generate(const QStringList &hosts, const QString &clientName, int days,
-        QString *error);
+    static std::optional<Bundle> generate(
+        const QStringList &hosts, const QString &clientName, int days, QString *error);
 
     // Writes ca.crt, ca.key, server.crt, server.key, client.crt, client.key into
     // dir (created 0700; keys 0600). Refuses to overwrite any existing file.

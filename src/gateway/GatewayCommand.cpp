@@ -138,17 +138,21 @@ int certs(const QStringList &args)
                 return usageError(QStringLiteral("--out needs a directory."), GatewayCommand::certsUsage());
         } else if (a == QLatin1String("--host")) {
             if (!value(&v))
-                return usageError(QStringLiteral("--host needs a name or address."), GatewayCommand::certsUsage());
+                return usageError(
+                    QStringLiteral("--host needs a name or address."), GatewayCommand::certsUsage());
             hosts << v;
         } else if (a == QLatin1String("--client-name")) {
             if (!value(&clientName))
-                return usageError(QStringLiteral("--client-name needs a name."), GatewayCommand::certsUsage());
+                return usageError(
+                    QStringLiteral("--client-name needs a name."), GatewayCommand::certsUsage());
         } else if (a == QLatin1String("--days")) {
             bool ok = false;
             if (!value(&v) || (days = v.toInt(&ok), !ok))
-                return usageError(QStringLiteral("--days needs a number of days."), GatewayCommand::certsUsage());
+                return usageError(
+                    QStringLiteral("--days needs a number of days."), GatewayCommand::certsUsage());
         } else {
-            return usageError(QStringLiteral("unknown argument \"%1\".").arg(a), GatewayCommand::certsUsage());
+            return usageError(
+                QStringLiteral("unknown argument \"%1\".").arg(a), GatewayCommand::certsUsage());
         }
     }
     if (out.isEmpty())
@@ -228,32 +232,38 @@ int serve(const QStringList &args)
             bool ok = false;
             o.maxRequestBytes = v.toLongLong(&ok);
             if (!ok || o.maxRequestBytes < 1024 || o.maxRequestBytes > 64 * 1024 * 1024)
-                return usageError(QStringLiteral("--max-request-bytes must be a number between 1024 and 67108864."),
+                return usageError(
+                    QStringLiteral("--max-request-bytes must be a number between 1024 and 67108864."),
                     GatewayCommand::usage());
         }
     }
-    for (const auto &[name, value] : { std::pair { "--tls-cert", o.tlsCert }, std::pair { "--tls-key", o.tlsKey },
-             std::pair { "--client-ca", o.clientCa } }) {
+    for (const auto &[name, value] : { std::pair { "--tls-cert", o.tlsCert },
+             std::pair { "--tls-key", o.tlsKey }, std::pair { "--client-ca", o.clientCa } }) {
         if (value.isEmpty())
-            return usageError(QStringLiteral("%1 is required.").arg(QLatin1String(name)), GatewayCommand::usage());
+            return usageError(
+                QStringLiteral("%1 is required.").arg(QLatin1String(name)), GatewayCommand::usage());
     }
     if (o.kubeUrl.isEmpty())
-        return usageError(QStringLiteral("no API server: KUBERNETES_SERVICE_HOST/PORT are not set (not in a pod); "
-                                         "give --kube-url."),
+        return usageError(
+            QStringLiteral("no API server: KUBERNETES_SERVICE_HOST/PORT are not set (not in a pod); "
+                           "give --kube-url."),
             GatewayCommand::usage());
     QString listenHost, healthHost;
     quint16 listenPort = 0, healthPort = 0;
     if (!GatewayCommand::parseListen(o.listen, &listenHost, &listenPort))
-        return usageError(QStringLiteral("--listen \"%1\" is not ADDRESS:PORT.").arg(o.listen), GatewayCommand::usage());
+        return usageError(
+            QStringLiteral("--listen \"%1\" is not ADDRESS:PORT.").arg(o.listen), GatewayCommand::usage());
     const bool health = o.healthListen != QLatin1String("off");
     if (health && !GatewayCommand::parseListen(o.healthListen, &healthHost, &healthPort))
-        return usageError(QStringLiteral("--health-listen \"%1\" is not ADDRESS:PORT or off.").arg(o.healthListen),
+        return usageError(
+            QStringLiteral("--health-listen \"%1\" is not ADDRESS:PORT or off.").arg(o.healthListen),
             GatewayCommand::usage());
 
     QString error;
     const auto cert = readOptionFile(QStringLiteral("--tls-cert"), o.tlsCert, &error);
     const auto key = cert ? readOptionFile(QStringLiteral("--tls-key"), o.tlsKey, &error) : std::nullopt;
-    const auto clientCa = key ? readOptionFile(QStringLiteral("--client-ca"), o.clientCa, &error) : std::nullopt;
+    const auto clientCa
+        = key ? readOptionFile(QStringLiteral("--client-ca"), o.clientCa, &error) : std::nullopt;
     if (!clientCa)
         return failure(error);
     QByteArray kubeCa;
@@ -263,7 +273,8 @@ int serve(const QStringList &args)
             return failure(error);
         kubeCa = *ca;
     }
-    std::shared_ptr<UpstreamTransport> upstream = UpstreamTransport::create(o.kubeUrl, kubeCa, o.kubeTokenFile, &error);
+    std::shared_ptr<UpstreamTransport> upstream
+        = UpstreamTransport::create(o.kubeUrl, kubeCa, o.kubeTokenFile, &error);
     if (!upstream)
         return failure(error);
     if (upstream->tokenFile().token().isEmpty())
@@ -309,11 +320,14 @@ int serve(const QStringList &args)
     QTextStream(stdout) << QStringLiteral("{\"listen\":\"%1:%2\",\"health\":\"%3\",\"kube\":\"%4\"}")
                                .arg(listenHost)
                                .arg(port)
-                               .arg(health ? QStringLiteral("%1:%2").arg(healthHost).arg(boundHealth) : QStringLiteral("off"),
+                               .arg(health ? QStringLiteral("%1:%2").arg(healthHost).arg(boundHealth)
+                                           : QStringLiteral("off"),
                                    upstream->describe())
                         << Qt::endl;
-    err() << "hanzo-kms-gateway: serving on " << listenHost << ':' << port << ", API server " << upstream->describe()
-          << ", reaper " << (o.reapIntervalSeconds > 0 ? QStringLiteral("every %1 s").arg(o.reapIntervalSeconds) : QStringLiteral("off"))
+    err() << "hanzo-kms-gateway: serving on " << listenHost << ':' << port << ", API server "
+          << upstream->describe() << ", reaper "
+          << (o.reapIntervalSeconds > 0 ? QStringLiteral("every %1 s").arg(o.reapIntervalSeconds)
+                                        : QStringLiteral("off"))
           << Qt::endl;
     return QCoreApplication::exec();
 }
@@ -343,11 +357,14 @@ QString GatewayCommand::usage()
 {
     return QStringLiteral(
         "Usage: hanzo-kms-gateway --tls-cert FILE --tls-key FILE --client-ca FILE [options]\n"
-        "       hanzo-kms-gateway certs --out DIR --host NAME [--host NAME...] [--client-name NAME] [--days N]\n"
+        "       hanzo-kms-gateway certs --out DIR --host NAME [--host NAME...] [--client-name NAME] [--days "
+        "N]\n"
         "       hanzo-kms-gateway --version | --help\n"
         "\n"
-        "Runs inside a Kubernetes cluster and makes the cluster calls of Hanzo KMS desktops with its own pod\n"
-        "service account. Desktops connect over mutual TLS; only the calls of Hanzo KMS leases are forwarded.\n"
+        "Runs inside a Kubernetes cluster and makes the cluster calls of Hanzo KMS desktops with its own "
+        "pod\n"
+        "service account. Desktops connect over mutual TLS; only the calls of Hanzo KMS leases are "
+        "forwarded.\n"
         "Also deletes the objects of expired leases (labelled app.kubernetes.io/managed-by=hanzo-kms) while\n"
         "every desktop is closed.\n"
         "\n"
@@ -355,7 +372,8 @@ QString GatewayCommand::usage()
         "  --listen ADDR:PORT        HTTPS address for desktops (default 0.0.0.0:8443)\n"
         "  --tls-cert FILE           the gateway's certificate (PEM; may include the chain)\n"
         "  --tls-key FILE            its private key (PEM, unencrypted EC or RSA)\n"
-        "  --client-ca FILE          CA that signs desktop client certificates; clients without one are refused\n"
+        "  --client-ca FILE          CA that signs desktop client certificates; clients without one are "
+        "refused\n"
         "  --health-listen ADDR:PORT plain HTTP /healthz and /readyz for probes (default 0.0.0.0:8081; off)\n"
         "  --max-request-bytes N     largest request body accepted (default 1048576)\n"
         "  --upstream-timeout DUR    time limit of each API server call (default 30s)\n"
@@ -368,7 +386,8 @@ QString GatewayCommand::usage()
         "                            (read again whenever it changes: projected tokens rotate)\n"
         "\n"
         "Certificates for a quick start:\n"
-        "  certs --out DIR --host NAME...  writes ca.crt/ca.key, server.crt/server.key (for the hosts given)\n"
+        "  certs --out DIR --host NAME...  writes ca.crt/ca.key, server.crt/server.key (for the hosts "
+        "given)\n"
         "                                  and client.crt/client.key into DIR; see certs --help\n"
         "\n"
         "  --version                 print the version and exit\n"
@@ -380,7 +399,8 @@ QString GatewayCommand::usage()
 QString GatewayCommand::certsUsage()
 {
     return QStringLiteral(
-        "Usage: hanzo-kms-gateway certs --out DIR --host NAME [--host NAME...] [--client-name NAME] [--days N]\n"
+        "Usage: hanzo-kms-gateway certs --out DIR --host NAME [--host NAME...] [--client-name NAME] [--days "
+        "N]\n"
         "\n"
         "Makes a CA, a server certificate for the gateway and a client certificate for the desktop\n"
         "(ECDSA P-256, signed by the CA) and writes them into DIR, which is created if needed:\n"

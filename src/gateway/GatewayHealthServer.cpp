@@ -26,13 +26,15 @@ bool GatewayHealthServer::handleRequest(const QHttpServerRequest &request, QTcpS
         answer = GatewayServer::healthAnswer(ready, ready ? QStringLiteral("ok") : why);
     }
     QHttpServerResponder responder = makeResponder(request, socket);
-    responder.write(answer.body, answer.contentType, static_cast<QHttpServerResponder::StatusCode>(answer.status));
+    responder.write(
+        answer.body, answer.contentType, static_cast<QHttpServerResponder::StatusCode>(answer.status));
     return true;
 }
 
 void GatewayHealthServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    makeResponder(request, socket).write("not found\n", "text/plain", QHttpServerResponder::StatusCode::NotFound);
+    makeResponder(request, socket)
+        .write("not found\n", "text/plain", QHttpServerResponder::StatusCode::NotFound);
 }
 
 } // namespace kms

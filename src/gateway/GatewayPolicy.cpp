@@ -78,7 +78,8 @@ Decision checkQuery(Decision decision, const QUrlQuery &query)
     if (!onlyKeys(query, allowed, &bad))
         return refuse(QStringLiteral("the query parameter \"%1\" is not allowed on this call").arg(bad));
     if (decision.kind == Kind::List) {
-        const QStringList selectors = query.allQueryItemValues(QStringLiteral("labelSelector"), QUrl::FullyDecoded);
+        const QStringList selectors
+            = query.allQueryItemValues(QStringLiteral("labelSelector"), QUrl::FullyDecoded);
         if (selectors.size() != 1 || !GatewayPolicy::selectsManaged(selectors.first()))
             return refuse(QStringLiteral("lists must select %1=%2 with labelSelector")
                               .arg(LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue));
@@ -112,7 +113,8 @@ Decision objectCall(const QByteArray &method, bool hasName, const QByteArray &bo
         if (method == "POST")
             return checkCreateBody(body, secrets);
     }
-    return refuse(QStringLiteral("the method %1 is not allowed on this path").arg(QString::fromLatin1(method)));
+    return refuse(
+        QStringLiteral("the method %1 is not allowed on this path").arg(QString::fromLatin1(method)));
 }
 
 Decision route(const QByteArray &method, const QStringList &p, const QByteArray &body)
@@ -144,7 +146,8 @@ Decision route(const QByteArray &method, const QStringList &p, const QByteArray 
             return refuse(QStringLiteral("token requests must be POST"));
         }
         if (n > 6)
-            return refuse(QStringLiteral("the gateway does not forward calls on subresources other than token"));
+            return refuse(
+                QStringLiteral("the gateway does not forward calls on subresources other than token"));
         return objectCall(method, n == 6, body, resource == QLatin1String("secrets"));
     }
     if (n >= 3 && p[0] == QLatin1String("apis") && p[2] == QLatin1String("v1")) {

@@ -33,8 +33,8 @@ public:
     };
 
     // path is the request path as sent (percent-encoded); body only matters for POST.
-    static Decision check(const QByteArray &method, const QString &path, const QUrlQuery &query,
-        const QByteArray &body);
+    static Decision check(
+        const QByteArray &method, const QString &path, const QUrlQuery &query, const QByteArray &body);
 
     // Whether a label selector ("a=b,c!=d") requires app.kubernetes.io/managed-by=hanzo-kms.
     static bool selectsManaged(const QString &labelSelector);

@@ -17,7 +17,8 @@ const QString Rbac = QStringLiteral("rbac.authorization.k8s.io");
 
 QString describe(const QString &kind, const QString &ns, const QString &name)
 {
-    return ns.isEmpty() ? QStringLiteral("%1 %2").arg(kind, name) : QStringLiteral("%1 %2/%3").arg(kind, ns, name);
+    return ns.isEmpty() ? QStringLiteral("%1 %2").arg(kind, name)
+                        : QStringLiteral("%1 %2/%3").arg(kind, ns, name);
 }
 
 QString objectPath(const QString &kind, const QString &ns, const QString &name)
@@ -44,12 +45,15 @@ QCoro::Task<> GatewayReaper::collect(
 {
     QString continueToken;
     do {
-        QString path = listPath + QLatin1Char('?') + LeaseLabels::managedSelectorQuery() + QStringLiteral("&limit=500");
+        QString path = listPath + QLatin1Char('?') + LeaseLabels::managedSelectorQuery()
+            + QStringLiteral("&limit=500");
         if (!continueToken.isEmpty())
-            path += QStringLiteral("&continue=") + QString::fromLatin1(QUrl::toPercentEncoding(continueToken));
+            path
+                += QStringLiteral("&continue=") + QString::fromLatin1(QUrl::toPercentEncoding(continueToken));
         const KubeResult result = co_await m_client.get(path);
         if (!result.ok()) {
-            outcome->errors << QStringLiteral("Listing %1 objects failed: %2").arg(kind, result.error->toString());
+            outcome->errors
+                << QStringLiteral("Listing %1 objects failed: %2").arg(kind, result.error->toString());
             co_return;
         }
         for (const QJsonValue &item : result.body.value(QLatin1String("items")).toArray()) {
@@ -87,7 +91,8 @@ QCoro::Task<> GatewayReaper::remove(Found object, Outcome *outcome)
         qCInfo(lcReaper).noquote() << "reaper: deleted expired" << what;
         co_return;
     }
-    const QString error = QStringLiteral("Deleting expired %1 failed: %2").arg(what, result.error->toString());
+    const QString error
+        = QStringLiteral("Deleting expired %1 failed: %2").arg(what, result.error->toString());
     outcome->errors << error;
     qCWarning(lcReaper).noquote() << "reaper:" << error;
 }
@@ -98,10 +103,12 @@ QCoro::Task<GatewayReaper::Outcome> GatewayReaper::reapOnce()
     const QDateTime now = m_clock.now();
     std::vector<Found> bindings, rest;
     co_await collect(QStringLiteral("ClusterRoleBinding"),
-        groupPath(Rbac, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings")), now, &bindings, &outcome);
-    co_await collect(QStringLiteral("RoleBinding"), QStringLiteral("/apis/rbac.authorization.k8s.io/v1/rolebindings"),
-        now, &bindings, &outcome);
-    co_await collect(QStringLiteral("ServiceAccount"), QStringLiteral("/api/v1/serviceaccounts"), now, &rest, &outcome);
+        groupPath(Rbac, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings")), now, &bindings,
+        &outcome);
+    co_await collect(QStringLiteral("RoleBinding"),
+        QStringLiteral("/apis/rbac.authorization.k8s.io/v1/rolebindings"), now, &bindings, &outcome);
+    co_await collect(
+        QStringLiteral("ServiceAccount"), QStringLiteral("/api/v1/serviceaccounts"), now, &rest, &outcome);
     co_await collect(QStringLiteral("Secret"), QStringLiteral("/api/v1/secrets"), now, &rest, &outcome);
 
     // Bindings first, concurrently; then the accounts and Secrets.
@@ -113,8 +120,9 @@ QCoro::Task<GatewayReaper::Outcome> GatewayReaper::reapOnce()
             co_await task;
     }
     if (!outcome.deleted.isEmpty() || !outcome.errors.isEmpty())
-        qCInfo(lcReaper).noquote() << QStringLiteral("reaper: %1 expired objects deleted, %2 errors, %3 labelled "
-                                                     "objects examined")
+        qCInfo(lcReaper).noquote() << QStringLiteral(
+            "reaper: %1 expired objects deleted, %2 errors, %3 labelled "
+            "objects examined")
                                           .arg(outcome.deleted.size())
                                           .arg(outcome.errors.size())
                                           .arg(outcome.examined);

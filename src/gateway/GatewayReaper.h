@@ -34,8 +34,8 @@ private:
         QString name;
         QString path;
     };
-    QCoro::Task<> collect(QString kind, QString listPath, QDateTime now, std::vector<Found> *expired,
-        Outcome *outcome);
+    QCoro::Task<> collect(
+        QString kind, QString listPath, QDateTime now, std::vector<Found> *expired, Outcome *outcome);
     QCoro::Task<> remove(Found object, Outcome *outcome);
 
     KubeClient &m_client;

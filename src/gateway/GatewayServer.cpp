@@ -194,7 +194,8 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
 void GatewayServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     write(*std::make_unique<QHttpServerResponder>(makeResponder(request, socket)),
-        statusAnswer(404, QStringLiteral("NotFound"), QStringLiteral("the server could not find the requested resource")));
+        statusAnswer(404, QStringLiteral("NotFound"),
+            QStringLiteral("the server could not find the requested resource")));
 }
 
 QCoro::Task<> GatewayServer::serve(
@@ -208,16 +209,17 @@ QCoro::Task<> GatewayServer::serve(
     const Answer result = co_await answer(std::move(call));
     if (socket)
         write(*responder, result);
-    const QString line = QStringLiteral("client=\"%1\" %2 %3 %4 %5ms")
-                             .arg(client, method, path, QString::number(result.status),
-                                 QString::number(timer.elapsed()));
+    const QString line
+        = QStringLiteral("client=\"%1\" %2 %3 %4 %5ms")
+              .arg(client, method, path, QString::number(result.status), QString::number(timer.elapsed()));
     qCInfo(lcGateway).noquote() << line;
     emit callLogged(line);
 }
 
 QCoro::Task<GatewayServer::Answer> GatewayServer::answer(Call call)
 {
-    if (call.method == "GET" && (call.path == QLatin1String("/healthz") || call.path == QLatin1String("/readyz"))) {
+    if (call.method == "GET"
+        && (call.path == QLatin1String("/healthz") || call.path == QLatin1String("/readyz"))) {
         if (call.path == QLatin1String("/healthz"))
             co_return healthAnswer(true, QStringLiteral("ok"));
         QString why;
@@ -241,12 +243,11 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::answer(Call call)
         if (existing.status != 200) {
             co_return existing.status == 403 && existing.body.contains("\"kind\":\"Status\"")
                 ? statusAnswer(403, QStringLiteral("Forbidden"),
-                      QStringLiteral("hanzo-kms-gateway must read %1 before deleting it, and its service "
-                                     "account may not: grant it \"get\" (see packaging/gateway/rbac.yaml)")
-                          .arg(call.path))
+                    QStringLiteral("hanzo-kms-gateway must read %1 before deleting it, and its service "
+                                   "account may not: grant it \"get\" (see packaging/gateway/rbac.yaml)")
+                        .arg(call.path))
                 : (decision.secretsInResponse ? Answer { existing.status, existing.contentType,
-                                                    stripSecretData(existing.body), existing.warnings,
-                                                    existing.retryAfter }
+                       stripSecretData(existing.body), existing.warnings, existing.retryAfter }
                                               : existing);
         }
         if (!LeaseLabels::isManaged(QJsonDocument::fromJson(existing.body).object()))
@@ -277,12 +278,13 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::forward(
     request.setRawHeader("Accept", "application/json");
     request.setRawHeader("User-Agent", "hanzo-kms-gateway");
     if (!body.isEmpty())
-        request.setRawHeader("Content-Type", contentType.isEmpty() ? QByteArray("application/json") : contentType);
+        request.setRawHeader(
+            "Content-Type", contentType.isEmpty() ? QByteArray("application/json") : contentType);
     m_upstream->authorize(request);
 
-    std::unique_ptr<QNetworkReply> reply(
-        body.isEmpty() && method != "POST" ? m_nam->sendCustomRequest(request, method)
-                                           : m_nam->sendCustomRequest(request, method, body));
+    std::unique_ptr<QNetworkReply> reply(body.isEmpty() && method != "POST"
+            ? m_nam->sendCustomRequest(request, method)
+            : m_nam->sendCustomRequest(request, method, body));
     co_await reply.get();
 
     const QVariant code = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);

@@ -81,9 +81,11 @@ private:
         QString client; // certificate subject
     };
 
-    QCoro::Task<> serve(Call call, std::shared_ptr<QHttpServerResponder> responder, QPointer<QTcpSocket> socket);
+    QCoro::Task<> serve(
+        Call call, std::shared_ptr<QHttpServerResponder> responder, QPointer<QTcpSocket> socket);
     QCoro::Task<Answer> answer(Call call);
-    QCoro::Task<Answer> forward(QByteArray method, QString pathAndQuery, QByteArray body, QByteArray contentType);
+    QCoro::Task<Answer> forward(
+        QByteArray method, QString pathAndQuery, QByteArray body, QByteArray contentType);
     static void write(QHttpServerResponder &responder, const Answer &answer);
 
     std::shared_ptr<const UpstreamTransport> m_upstream;

@@ -35,7 +35,8 @@ std::unique_ptr<GatewayTransport> GatewayTransport::create(const QString &name, 
         return fail(QStringLiteral("The gateway's CA certificate: %1").arg(why));
     transport->m_clientChain = GatewayCertificates::readCertificates(clientCertificatePem, &why);
     if (transport->m_clientChain.isEmpty())
-        return fail(QStringLiteral("The client certificate: %1").arg(why.replace(QLatin1String("CA "), QString())));
+        return fail(
+            QStringLiteral("The client certificate: %1").arg(why.replace(QLatin1String("CA "), QString())));
     transport->m_clientKey = GatewayCertificates::readPrivateKey(clientKeyPem, &why);
     if (transport->m_clientKey.isNull())
         return fail(QStringLiteral("The client key: %1.").arg(why));

@@ -46,25 +46,28 @@ void ServiceAccountTokenFile::refresh() const
     } else {
         token = file.read(MaxTokenBytes + 1).trimmed();
         if (token.size() > MaxTokenBytes)
-            problem = QStringLiteral("The token file %1 is larger than 64 KiB; it is not a token.").arg(m_path);
+            problem
+                = QStringLiteral("The token file %1 is larger than 64 KiB; it is not a token.").arg(m_path);
         else if (token.isEmpty())
             problem = QStringLiteral("The token file %1 is empty.").arg(m_path);
         else if (token.contains('\n') || token.contains(' '))
-            problem = QStringLiteral("The token file %1 holds more than one line; it must hold only the token.")
-                          .arg(m_path);
+            problem
+                = QStringLiteral("The token file %1 holds more than one line; it must hold only the token.")
+                      .arg(m_path);
     }
     m_sinceRead.start();
     if (!problem.isEmpty()) {
         // Keep the last good token: a file being replaced may be briefly missing.
         if (problem != m_problem)
-            qCWarning(lcToken).noquote() << problem
-                                         << (m_token.isEmpty() ? QString() : QStringLiteral("Keeping the last token."));
+            qCWarning(lcToken).noquote()
+                << problem << (m_token.isEmpty() ? QString() : QStringLiteral("Keeping the last token."));
         m_problem = problem;
         m_stamp.clear();
         return;
     }
     if (!m_token.isEmpty() && token != m_token)
-        qCInfo(lcToken).noquote() << "The service account token in" << m_path << "changed; using the new one.";
+        qCInfo(lcToken).noquote() << "The service account token in" << m_path
+                                  << "changed; using the new one.";
     m_token = token;
     m_stamp = stamp;
     m_problem.clear();

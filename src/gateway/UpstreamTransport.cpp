@@ -13,8 +13,9 @@ QString UpstreamTransport::inClusterUrl(const QProcessEnvironment &env)
         return {};
     // An IPv6 service address needs brackets in a URL.
     const QHostAddress address(host);
-    const QString h = address.protocol() == QAbstractSocket::IPv6Protocol ? QLatin1Char('[') + host + QLatin1Char(']')
-                                                                          : host;
+    const QString h = address.protocol() == QAbstractSocket::IPv6Protocol
+        ? QLatin1Char('[') + host + QLatin1Char(']')
+        : host;
     return QStringLiteral("https://%1:%2").arg(h, port);
 }
 

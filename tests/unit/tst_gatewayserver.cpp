@@ -1,0 +1,461 @@
+#include "gateway/GatewayCertificates.h"
+#include "gateway/GatewayServer.h"
+#include "gateway/GatewayTransport.h"
+#include "kube/KubeClient.h"
+
+#include <QAbstractHttpServer>
+#include <QCoro/QCoroTask>
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QSslSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace kms;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A stand-in API server over TLS: records what reaches it and answers from a
+// table; a path in `hold` is never answered.
+class FakeApiServer : public QAbstractHttpServer {
+public:
+    struct Seen {
+        QByteArray method;
+        QString path;
+        QByteArray authorization;
+        QByteArray impersonate;
+        QByteArray cookie;
+        QByteArray body;
+    };
+    QList<Seen> seen;
+    QHash<QString, std::pair<int, QByteArray>> answers; // "GET /path" -> status, body
+    QSet<QString> hold;
+    std::vector<std::unique_ptr<QHttpServerResponder>> held;
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override
+    {
+        const QByteArray method = request.method() == QHttpServerRequest::Method::Get ? "GET"
+            : request.method() == QHttpServerRequest::Method::Post                    ? "POST"
+            : request.method() == QHttpServerRequest::Method::Delete                  ? "DELETE"
+                                                                                      : "OTHER";
+        const QString path = request.url().path(QUrl::FullyEncoded)
+            + (request.url().hasQuery() ? QLatin1Char('?') + request.url().query(QUrl::FullyEncoded)
+                                        : QString());
+        seen.append({ method, path, request.value("Authorization"), request.value("Impersonate-User"),
+            request.value("Cookie"), request.body() });
+        const QString key = QString::fromLatin1(method) + QLatin1Char(' ') + request.url().path();
+        if (hold.contains(key)) {
+            held.push_back(std::make_unique<QHttpServerResponder>(makeResponder(request, socket)));
+            return true;
+        }
+        const auto answer = answers.value(key, { 200, QByteArrayLiteral(R"({"kind":"Thing"})") });
+        QHttpServerResponder responder = makeResponder(request, socket);
+        responder.writeStatusLine(QHttpServerResponder::StatusCode(answer.first));
+        responder.writeHeader("Content-Type", "application/json");
+        responder.writeHeader("Content-Length", QByteArray::number(answer.second.size()));
+        if (answer.first == 201)
+            responder.writeHeader(
+                "Warning", "299 - \"requested expiration of 7200 seconds shortened to 3600 seconds\"");
+        responder.writeBody(answer.second);
+        return true;
+    }
+    void missingHandler(const QHttpServerRequest &, QTcpSocket *) override { }
+};
+
+bool writeFile(const QString &path, const QByteArray &data)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(data) == data.size();
+}
+
+} // namespace
+
+class TestGatewayServer : public QObject {
+    Q_OBJECT
+
+    GatewayCertificates::Bundle m_pki; // gateway CA, server, desktop client
+    GatewayCertificates::Bundle m_otherPki; // an unrelated CA and its client
+    GatewayCertificates::Bundle m_apiPki; // the fake API server's certificate
+    QTemporaryDir m_dir;
+    QString m_tokenPath;
+    std::unique_ptr<FakeApiServer> m_api;
+    std::unique_ptr<GatewayServer> m_gateway;
+    quint16 m_port = 0;
+    std::shared_ptr<GatewayTransport> m_transport;
+    QStringList m_logLines;
+
+    QString gatewayUrl() const { return QStringLiteral("https://127.0.0.1:%1").arg(m_port); }
+
+    // A plain request through the desktop's transport, with extra headers.
+    std::pair<int, QByteArray> call(const QByteArray &method, const QString &path,
+        const QByteArray &body = {}, const QList<std::pair<QByteArray, QByteArray>> &headers = {},
+        QByteArray *warning = nullptr)
+    {
+        QNetworkAccessManager nam;
+        QNetworkRequest request(QUrl(gatewayUrl() + path));
+        request.setSslConfiguration(m_transport->sslConfiguration());
+        request.setRawHeader("Content-Type", "application/json");
+        for (const auto &[k, v] : headers)
+            request.setRawHeader(k, v);
+        QNetworkReply *reply = nam.sendCustomRequest(request, method, body);
+        QSignalSpy finished(reply, &QNetworkReply::finished);
+        if (!finished.wait(10000))
+            return { -1, {} };
+        if (warning)
+            *warning = reply->rawHeader("Warning");
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QByteArray data = reply->readAll();
+        reply->deleteLater();
+        return { status, data };
+    }
+
+    // Connects with raw TLS, asks for /version as soon as its side of the
+    // handshake is done, and returns what came back before the server hung up.
+    QByteArray rawAttempt(const QSslConfiguration &ssl, bool *closed)
+    {
+        QSslSocket socket;
+        socket.setSslConfiguration(ssl);
+        QByteArray received;
+        connect(&socket, &QSslSocket::encrypted, this,
+            [&socket] { socket.write("GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"); });
+        connect(&socket, &QIODevice::readyRead, this, [&] { received += socket.readAll(); });
+        socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_port);
+        *closed = QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::UnconnectedState; }, 5000);
+        received += socket.readAll();
+        return received;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QString error;
+        auto pki = GatewayCertificates::generate(
+            { QStringLiteral("127.0.0.1") }, QStringLiteral("desk-1"), 1, &error);
+        auto other = GatewayCertificates::generate(
+            { QStringLiteral("127.0.0.1") }, QStringLiteral("intruder"), 1, &error);
+        auto api = GatewayCertificates::generate(
+            { QStringLiteral("127.0.0.1") }, QStringLiteral("unused"), 1, &error);
+        QVERIFY2(pki && other && api, qPrintable(error));
+        m_pki = *pki;
+        m_otherPki = *other;
+        m_apiPki = *api;
+
+        m_api = std::make_unique<FakeApiServer>();
+        QSslConfiguration apiSsl = QSslConfiguration::defaultConfiguration();
+        apiSsl.setLocalCertificate(QSslCertificate(m_apiPki.serverCertificate));
+        apiSsl.setPrivateKey(GatewayCertificates::readPrivateKey(m_apiPki.serverKey, nullptr));
+        apiSsl.setPeerVerifyMode(QSslSocket::VerifyNone);
+        m_api->sslSetup(apiSsl);
+        const quint16 apiPort = m_api->listen(QHostAddress::LocalHost, 0);
+        QVERIFY(apiPort);
+
+        m_tokenPath = m_dir.filePath(QStringLiteral("token"));
+        QVERIFY(writeFile(m_tokenPath, "gateway-token-one\n"));
+        std::shared_ptr<UpstreamTransport> upstream = UpstreamTransport::create(
+            QStringLiteral("https://127.0.0.1:%1").arg(apiPort), m_apiPki.caCertificate, m_tokenPath, &error);
+        QVERIFY2(upstream, qPrintable(error));
+        m_gateway = std::make_unique<GatewayServer>(upstream);
+        m_gateway->setLimits({ 4096, 1500ms });
+        QVERIFY2(m_gateway->setupTls(m_pki.serverCertificate, m_pki.serverKey, m_pki.caCertificate, &error),
+            qPrintable(error));
+        m_port = m_gateway->listen(QHostAddress::LocalHost, 0);
+        QVERIFY(m_port);
+        connect(
+            m_gateway.get(), &GatewayServer::callLogged, this, [this](const QString &l) { m_logLines << l; });
+
+        m_transport = GatewayTransport::create(QStringLiteral("test"), gatewayUrl(), m_pki.caCertificate,
+            m_pki.clientCertificate, m_pki.clientKey, &error);
+        QVERIFY2(m_transport, qPrintable(error));
+    }
+
+    void init()
+    {
+        m_api->seen.clear();
+        m_api->answers.clear();
+        m_logLines.clear();
+    }
+
+    void forwardsWithItsOwnTokenAndDropsClientCredentials()
+    {
+        const auto [status, body]
+            = call("GET", QStringLiteral("/api/v1/namespaces/default/serviceaccounts/app"), {},
+                { { "Authorization", "Bearer client-secret" }, { "Impersonate-User", "system:admin" },
+                    { "Cookie", "session=1" } });
+        QCOMPARE(status, 200);
+        QCOMPARE(body, QByteArray(R"({"kind":"Thing"})"));
+        QCOMPARE(m_api->seen.size(), 1);
+        QCOMPARE(m_api->seen[0].path, QStringLiteral("/api/v1/namespaces/default/serviceaccounts/app"));
+        QCOMPARE(m_api->seen[0].authorization, QByteArray("Bearer gateway-token-one"));
+        QVERIFY(m_api->seen[0].impersonate.isEmpty());
+        QVERIFY(m_api->seen[0].cookie.isEmpty());
+    }
+
+    void logsOneLinePerCallWithoutSecrets()
+    {
+        call("POST", QStringLiteral("/api/v1/namespaces/default/serviceaccounts/app/token"),
+            R"({"kind":"TokenRequest","spec":{}})", { { "Authorization", "Bearer client-secret" } });
+        QTRY_COMPARE(m_logLines.size(), 1);
+        const QString line = m_logLines.first();
+        QVERIFY2(line.contains(QLatin1String("CN=desk-1")), qPrintable(line));
+        QVERIFY2(
+            line.contains(QLatin1String("POST /api/v1/namespaces/default/serviceaccounts/app/token 200 ")),
+            qPrintable(line));
+        QVERIFY2(line.endsWith(QLatin1String("ms")), qPrintable(line));
+        QVERIFY(!line.contains(QLatin1String("gateway-token")));
+        QVERIFY(!line.contains(QLatin1String("client-secret")));
+    }
+
+    void passesStatusBodyAndWarningThrough()
+    {
+        m_api->answers.insert(QStringLiteral("POST /api/v1/namespaces/a/serviceaccounts/b/token"),
+            { 201, R"({"status":{"token":"t"}})" });
+        QByteArray warning;
+        const auto [status, body]
+            = call("POST", QStringLiteral("/api/v1/namespaces/a/serviceaccounts/b/token"),
+                R"({"kind":"TokenRequest"})", {}, &warning);
+        QCOMPARE(status, 201);
+        QCOMPARE(body, QByteArray(R"({"status":{"token":"t"}})"));
+        QVERIFY2(warning.contains("shortened to 3600 seconds"), warning.constData());
+
+        m_api->answers.insert(QStringLiteral("GET /api/v1/namespaces/a/serviceaccounts/nope"),
+            { 404,
+                "{\"kind\":\"Status\",\"code\":404,\"reason\":\"NotFound\",\"message\":\"nope not "
+                "found\"}" });
+        const auto [s404, b404] = call("GET", QStringLiteral("/api/v1/namespaces/a/serviceaccounts/nope"));
+        QCOMPARE(s404, 404);
+        QVERIFY(b404.contains("not found"));
+    }
+
+    void refusesCallsOutsideTheListAndTheClusterNeverSeesThem_data()
+    {
+        QTest::addColumn<QByteArray>("method");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QByteArray>("body");
+        QTest::newRow("kube-system secrets")
+            << QByteArray("GET") << "/api/v1/namespaces/kube-system/secrets" << QByteArray();
+        QTest::newRow("pods") << QByteArray("GET") << "/api/v1/pods" << QByteArray();
+        QTest::newRow("unlabelled sa") << QByteArray("POST") << "/api/v1/namespaces/default/serviceaccounts"
+                                       << QByteArray(R"({"metadata":{"name":"x"}})");
+        QTest::newRow("clusterrole create")
+            << QByteArray("POST") << "/apis/rbac.authorization.k8s.io/v1/clusterroles" << QByteArray("{}");
+    }
+
+    void refusesCallsOutsideTheListAndTheClusterNeverSeesThem()
+    {
+        QFETCH(QByteArray, method);
+        QFETCH(QString, path);
+        QFETCH(QByteArray, body);
+        const auto [status, answer] = call(method, path, body);
+        QCOMPARE(status, 403);
+        const QJsonObject st = QJsonDocument::fromJson(answer).object();
+        QCOMPARE(st.value(QLatin1String("kind")).toString(), QStringLiteral("Status"));
+        QCOMPARE(st.value(QLatin1String("reason")).toString(), QStringLiteral("Forbidden"));
+        QCOMPARE(st.value(QLatin1String("code")).toInt(), 403);
+        QVERIFY(st.value(QLatin1String("message"))
+                    .toString()
+                    .startsWith(QLatin1String("hanzo-kms-gateway refuses")));
+        QCOMPARE(m_api->seen.size(), 0);
+    }
+
+    void deletesOnlyObjectsItsLabelMarks()
+    {
+        const QString ours = QStringLiteral("/api/v1/namespaces/a/serviceaccounts/kms-x-bcdfg");
+        const QString theirs = QStringLiteral("/api/v1/namespaces/a/serviceaccounts/web");
+        m_api->answers.insert(QStringLiteral("GET ") + ours,
+            { 200,
+                R"({"metadata":{"name":"kms-x-bcdfg","labels":{"app.kubernetes.io/managed-by":"hanzo-kms"}}})" });
+        m_api->answers.insert(QStringLiteral("GET ") + theirs, { 200, R"({"metadata":{"name":"web"}})" });
+        QCOMPARE(call("DELETE", ours).first, 200);
+        QCOMPARE(m_api->seen.size(), 2);
+        QCOMPARE(m_api->seen[1].method, QByteArray("DELETE"));
+
+        m_api->seen.clear();
+        const auto [status, body] = call("DELETE", theirs);
+        QCOMPARE(status, 403);
+        QVERIFY(body.contains("deletes only objects labelled"));
+        QCOMPARE(m_api->seen.size(), 1);
+        QCOMPARE(m_api->seen[0].method, QByteArray("GET"));
+
+        // Already gone: the 404 is the answer, as the desktop expects.
+        m_api->seen.clear();
+        m_api->answers.insert(QStringLiteral("GET ") + ours, { 404, R"({"kind":"Status","code":404})" });
+        QCOMPARE(call("DELETE", ours).first, 404);
+        QCOMPARE(m_api->seen.size(), 1);
+    }
+
+    void stripsSecretDataFromAnswers()
+    {
+        m_api->answers.insert(QStringLiteral("GET /api/v1/namespaces/a/secrets/kms-x-bcdfg"),
+            { 200,
+                R"({"kind":"Secret","metadata":{"name":"kms-x-bcdfg"},"data":{"k":"c2VjcmV0"},"stringData":{"k":"secret"}})" });
+        m_api->answers.insert(QStringLiteral("GET /api/v1/namespaces/a/secrets"),
+            { 200,
+                R"({"kind":"SecretList","items":[{"kind":"Secret","metadata":{"name":"s"},"data":{"k":"c2VjcmV0"}}]})" });
+        const auto one = call("GET", QStringLiteral("/api/v1/namespaces/a/secrets/kms-x-bcdfg"));
+        QCOMPARE(one.first, 200);
+        QVERIFY(!one.second.contains("c2VjcmV0") && !one.second.contains("secret\""));
+        QCOMPARE(QJsonDocument::fromJson(one.second)
+                     .object()
+                     .value(QLatin1String("metadata"))
+                     .toObject()
+                     .value(QLatin1String("name"))
+                     .toString(),
+            QStringLiteral("kms-x-bcdfg"));
+        const auto list = call("GET",
+            QStringLiteral(
+                "/api/v1/namespaces/a/secrets?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dhanzo-kms"));
+        QCOMPARE(list.first, 200);
+        QVERIFY(!list.second.contains("c2VjcmV0"));
+        QCOMPARE(
+            QJsonDocument::fromJson(list.second).object().value(QLatin1String("items")).toArray().size(), 1);
+    }
+
+    void refusesLargeBodiesUnseen()
+    {
+        const QByteArray big
+            = QByteArray(
+                  "{\"metadata\":{\"labels\":{\"app.kubernetes.io/managed-by\":\"hanzo-kms\"}},\"x\":\"")
+            + QByteArray(5000, 'a') + QByteArray("\"}");
+        const auto [status, body] = call("POST", QStringLiteral("/api/v1/namespaces/a/serviceaccounts"), big);
+        QCOMPARE(status, 413);
+        QVERIFY(body.contains("4096 bytes"));
+        QCOMPARE(m_api->seen.size(), 0);
+    }
+
+    void answers504WhenTheApiServerIsSlow()
+    {
+        m_api->hold.insert(QStringLiteral("GET /api/v1/namespaces/slow/serviceaccounts/x"));
+        QElapsedTimer timer;
+        timer.start();
+        const auto [status, body] = call("GET", QStringLiteral("/api/v1/namespaces/slow/serviceaccounts/x"));
+        QCOMPARE(status, 504);
+        QVERIFY(body.contains("no answer from the API server"));
+        QVERIFY(timer.elapsed() < 5000);
+        m_api->hold.clear();
+    }
+
+    void picksUpAReplacedTokenFile()
+    {
+        QCOMPARE(call("GET", QStringLiteral("/version")).first, 200);
+        QCOMPARE(m_api->seen.last().authorization, QByteArray("Bearer gateway-token-one"));
+        // As the kubelet does: write a new file, then swap it in.
+        const QString next = m_dir.filePath(QStringLiteral("token.next"));
+        QVERIFY(writeFile(next, "gateway-token-two-is-longer"));
+        QVERIFY(QFile::remove(m_tokenPath));
+        QVERIFY(QFile::rename(next, m_tokenPath));
+        QCOMPARE(call("GET", QStringLiteral("/version")).first, 200);
+        QCOMPARE(m_api->seen.last().authorization, QByteArray("Bearer gateway-token-two-is-longer"));
+        // A missing file keeps the last good token; ready stays true.
+        QVERIFY(QFile::remove(m_tokenPath));
+        QCOMPARE(call("GET", QStringLiteral("/version")).first, 200);
+        QCOMPARE(m_api->seen.last().authorization, QByteArray("Bearer gateway-token-two-is-longer"));
+        QVERIFY(m_gateway->isReady(nullptr));
+        QVERIFY(writeFile(m_tokenPath, "gateway-token-one\n"));
+    }
+
+    void healthEndpointsAnswerOverMutualTls()
+    {
+        const auto health = call("GET", QStringLiteral("/healthz"));
+        QCOMPARE(health.first, 200);
+        QCOMPARE(health.second, QByteArray("ok\n"));
+        QCOMPARE(call("GET", QStringLiteral("/readyz")).first, 200);
+        QCOMPARE(m_api->seen.size(), 0);
+    }
+
+    void refusesAClientWithoutCertificateInTheHandshake()
+    {
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        ssl.setCaCertificates(QSslCertificate::fromData(m_pki.caCertificate));
+        bool closed = false;
+        const QByteArray received = rawAttempt(ssl, &closed);
+        QVERIFY2(received.isEmpty(), received.constData());
+        QVERIFY(closed); // the gateway hung up; it did not leave the connection open
+        QCOMPARE(m_api->seen.size(), 0);
+        QCOMPARE(m_logLines.size(), 0);
+    }
+
+    void refusesAClientFromAnotherCaInTheHandshake()
+    {
+        QString error;
+        auto intruder = GatewayTransport::create(QStringLiteral("x"), gatewayUrl(), m_pki.caCertificate,
+            m_otherPki.clientCertificate, m_otherPki.clientKey, &error);
+        QVERIFY2(intruder, qPrintable(error));
+        bool closed = false;
+        const QByteArray received = rawAttempt(intruder->sslConfiguration(), &closed);
+        QVERIFY2(received.isEmpty(), received.constData());
+        QVERIFY(closed);
+        // The same through QNetworkAccessManager: no HTTP status at all.
+        QNetworkAccessManager nam;
+        QNetworkRequest request(QUrl(gatewayUrl() + QStringLiteral("/version")));
+        request.setSslConfiguration(intruder->sslConfiguration());
+        QNetworkReply *reply = nam.get(request);
+        QSignalSpy finished(reply, &QNetworkReply::finished);
+        QVERIFY(finished.wait(10000));
+        QVERIFY(!reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).isValid());
+        QVERIFY(reply->error() != QNetworkReply::NoError);
+        delete reply;
+        QCOMPARE(m_api->seen.size(), 0);
+        QCOMPARE(m_logLines.size(), 0);
+    }
+
+    void desktopKubeClientWorksThroughTheTransport()
+    {
+        QNetworkAccessManager nam;
+        KubeClient client(&nam, m_transport);
+        m_api->answers.insert(QStringLiteral("GET /version"), { 200, R"({"gitVersion":"v1.32.0"})" });
+        const KubeResult result = QCoro::waitFor(client.get(QStringLiteral("/version")));
+        QVERIFY2(result.ok(), result.ok() ? "" : qPrintable(result.error->toString()));
+        QCOMPARE(result.body.value(QLatin1String("gitVersion")).toString(), QStringLiteral("v1.32.0"));
+        QCOMPARE(m_api->seen.last().authorization, QByteArray("Bearer gateway-token-one"));
+        const KubeResult refused
+            = QCoro::waitFor(client.get(QStringLiteral("/api/v1/namespaces/kube-system/secrets")));
+        QVERIFY(!refused.ok());
+        QVERIFY(refused.error->isForbidden());
+        QVERIFY(refused.error->message.contains(QLatin1String("hanzo-kms-gateway refuses")));
+    }
+
+    void transportRejectsBadMaterial_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<int>("caseNo");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("http url") << "http://127.0.0.1:1" << 0 << "not a valid https:// URL";
+        QTest::newRow("no host") << "https://" << 0 << "not a valid https:// URL";
+        QTest::newRow("bad ca") << "https://127.0.0.1:1" << 1 << "CA certificate";
+        QTest::newRow("bad cert") << "https://127.0.0.1:1" << 2 << "client certificate";
+        QTest::newRow("bad key") << "https://127.0.0.1:1" << 3 << "client key";
+        QTest::newRow("key of another cert") << "https://127.0.0.1:1" << 4 << "does not belong";
+    }
+
+    void transportRejectsBadMaterial()
+    {
+        QFETCH(QString, url);
+        QFETCH(int, caseNo);
+        QFETCH(QString, expected);
+        QByteArray ca = m_pki.caCertificate, cert = m_pki.clientCertificate, key = m_pki.clientKey;
+        if (caseNo == 1)
+            ca = "not pem";
+        if (caseNo == 2)
+            cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        if (caseNo == 3)
+            key = "garbage";
+        if (caseNo == 4)
+            key = m_otherPki.clientKey;
+        QString error;
+        QVERIFY(!GatewayTransport::create(QStringLiteral("g"), url, ca, cert, key, &error));
+        QVERIFY2(error.contains(expected), qPrintable(error));
+        // Never the key material itself.
+        QVERIFY(!error.contains(QString::fromLatin1(m_otherPki.clientKey.mid(40, 24))));
+        QVERIFY(!error.contains(QString::fromLatin1(m_pki.clientKey.mid(40, 24))));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGatewayServer)
+#include "tst_gatewayserver.moc"
