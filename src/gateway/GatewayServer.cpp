@@ -282,7 +282,11 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::forward(
             "Content-Type", contentType.isEmpty() ? QByteArray("application/json") : contentType);
     m_upstream->authorize(request);
 
-    std::unique_ptr<QNetworkReply> reply(body.isEmpty() && method != "POST"
+    // deleteLater: the reply is still inside its own finished() when the coroutine resumes.
+    struct Later {
+        void operator()(QNetworkReply *r) const { r->deleteLater(); }
+    };
+    std::unique_ptr<QNetworkReply, Later> reply(body.isEmpty() && method != "POST"
             ? m_nam->sendCustomRequest(request, method)
             : m_nam->sendCustomRequest(request, method, body));
     co_await reply.get();
