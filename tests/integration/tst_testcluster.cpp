@@ -107,6 +107,9 @@ private slots:
     void discoveryListsTheTokenSubresource();
     void creatingRolesNeedsEscalateOrCoverage();
     void rbacPutCreates();
+    void immortalNamespaces();
+    void malformedRequestsAreRefused_data();
+    void malformedRequestsAreRefused();
     void tokenCacheDelaysRevocation();
 
 private:
@@ -1429,6 +1432,112 @@ void TestClusterTest::rbacPutCreates()
             serviceAccount(QStringLiteral("put-sa")));
     QCOMPARE(sa.status, 404);
     QCOMPARE(m_cluster.request("DELETE", path).status, 200);
+}
+
+void TestClusterTest::immortalNamespaces()
+{
+    for (const char *ns : { "default", "kube-system", "kube-public" }) {
+        const auto r = m_cluster.request("DELETE", QStringLiteral("/api/v1/namespaces/") + QLatin1String(ns));
+        QCOMPARE(r.status, 403);
+        QCOMPARE(r.json.value(QStringLiteral("message")).toString(),
+            QStringLiteral("namespaces \"%1\" is forbidden: this namespace may not be deleted")
+                .arg(QLatin1String(ns)));
+    }
+}
+
+void TestClusterTest::malformedRequestsAreRefused_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QByteArray>("contentType");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("status");
+    const QString sas = QStringLiteral("/api/v1/namespaces/default/serviceaccounts");
+    QTest::newRow("not json") << QByteArray("POST") << sas << QByteArray("application/json")
+                              << QByteArray("{nope") << 400;
+    QTest::newRow("json array") << QByteArray("POST") << sas << QByteArray("application/json")
+                                << QByteArray("[1,2]") << 400;
+    QTest::newRow("yaml") << QByteArray("POST") << sas << QByteArray("application/yaml") << QByteArray("a: b")
+                          << 415;
+    QTest::newRow("protobuf garbage")
+        << QByteArray("POST") << sas << QByteArray("application/vnd.kubernetes.protobuf")
+        << QByteArray("k8s\0\x0a\xff\xff\xff\xff\xff", 10) << 400;
+    QTest::newRow("protobuf without magic")
+        << QByteArray("POST") << sas << QByteArray("application/vnd.kubernetes.protobuf")
+        << QByteArray("\x0a\x02hi") << 400;
+    QTest::newRow("wrong kind") << QByteArray("POST") << sas << QByteArray("application/json")
+                                << QByteArray(
+                                       R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"}})")
+                                << 400;
+    QTest::newRow("wrong apiVersion")
+        << QByteArray("POST") << sas << QByteArray("application/json")
+        << QByteArray(R"({"apiVersion":"v2","kind":"ServiceAccount","metadata":{"name":"x"}})") << 400;
+    QTest::newRow("namespace mismatch")
+        << QByteArray("POST") << sas << QByteArray("application/json")
+        << QByteArray(R"({"metadata":{"name":"x","namespace":"other"}})") << 400;
+    QTest::newRow("bad label") << QByteArray("POST") << sas << QByteArray("application/json")
+                               << QByteArray(R"({"metadata":{"name":"x","labels":{"a b":"c"}}})") << 422;
+    QTest::newRow("secret not base64")
+        << QByteArray("POST") << QStringLiteral("/api/v1/namespaces/default/secrets")
+        << QByteArray("application/json") << QByteArray(R"({"metadata":{"name":"x"},"data":{"k":"%%%"}})")
+        << 400;
+    QTest::newRow("sa token secret without account")
+        << QByteArray("POST") << QStringLiteral("/api/v1/namespaces/default/secrets")
+        << QByteArray("application/json")
+        << QByteArray(R"({"metadata":{"name":"x"},"type":"kubernetes.io/service-account-token"})") << 422;
+    QTest::newRow("merge patch array")
+        << QByteArray("PATCH") << sas + QStringLiteral("/kms-token-requester")
+        << QByteArray("application/merge-patch+json") << QByteArray("[]") << 400;
+    QTest::newRow("json patch object")
+        << QByteArray("PATCH") << sas + QStringLiteral("/kms-token-requester")
+        << QByteArray("application/json-patch+json") << QByteArray("{}") << 400;
+    QTest::newRow("json patch bad path")
+        << QByteArray("PATCH") << sas + QStringLiteral("/kms-token-requester")
+        << QByteArray("application/json-patch+json")
+        << QByteArray(R"([{"op":"replace","path":"/nope/deeper","value":1}])") << 422;
+    QTest::newRow("apply patch") << QByteArray("PATCH") << sas + QStringLiteral("/kms-token-requester")
+                                 << QByteArray("application/apply-patch+yaml") << QByteArray("a: b") << 415;
+    QTest::newRow("token request get")
+        << QByteArray("GET") << sas + QStringLiteral("/kms-token-requester/token") << QByteArray()
+        << QByteArray() << 405;
+    QTest::newRow("unknown resource")
+        << QByteArray("GET") << QStringLiteral("/api/v1/namespaces/default/widgets") << QByteArray()
+        << QByteArray() << 404;
+    QTest::newRow("unknown group") << QByteArray("GET") << QStringLiteral("/apis/apps/v1/deployments")
+                                   << QByteArray() << QByteArray() << 404;
+    QTest::newRow("too deep") << QByteArray("GET") << sas + QStringLiteral("/a/b/c") << QByteArray()
+                              << QByteArray() << 404;
+    QTest::newRow("token review without token")
+        << QByteArray("POST") << QStringLiteral("/apis/authentication.k8s.io/v1/tokenreviews")
+        << QByteArray("application/json") << QByteArray(R"({"spec":{}})") << 400;
+    QTest::newRow("ssar without attributes")
+        << QByteArray("POST") << QStringLiteral("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+        << QByteArray("application/json") << QByteArray(R"({"spec":{}})") << 422;
+    QTest::newRow("bad propagation") << QByteArray("DELETE") << sas + QStringLiteral("/default")
+                                     << QByteArray("application/json")
+                                     << QByteArray(R"({"propagationPolicy":"Sideways"})") << 422;
+    QTest::newRow("expiration as string")
+        << QByteArray("POST") << sas + QStringLiteral("/kms-token-requester/token")
+        << QByteArray("application/json") << QByteArray(R"({"spec":{"expirationSeconds":"3600"}})") << 400;
+}
+
+void TestClusterTest::malformedRequestsAreRefused()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QString, path);
+    QFETCH(QByteArray, contentType);
+    QFETCH(QByteArray, body);
+    QFETCH(int, status);
+    QList<QPair<QByteArray, QByteArray>> headers { { "Authorization", "Bearer " + m_cluster.adminToken() } };
+    if (!contentType.isEmpty())
+        headers.append({ "Content-Type", contentType });
+    const auto r = m_cluster.requestRaw(method, path, body, headers);
+    QCOMPARE(r.status, status);
+    QCOMPARE(r.json.value(QStringLiteral("kind")).toString(), QStringLiteral("Status"));
+    QCOMPARE(r.json.value(QStringLiteral("code")).toInt(), status);
+    QVERIFY(!r.json.value(QStringLiteral("message")).toString().isEmpty());
+    // Still serving.
+    QCOMPARE(m_cluster.request("GET", QStringLiteral("/version")).status, 200);
 }
 
 QTEST_GUILESS_MAIN(TestClusterTest)

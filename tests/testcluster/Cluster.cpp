@@ -454,10 +454,24 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
             throw ApiError::notFound(type->group, type->plural, r.name);
         const QByteArray contentType = request.contentType.split(';').first().trimmed();
         QJsonObject patched;
+        if (contentType != "application/merge-patch+json"
+            && contentType != "application/strategic-merge-patch+json"
+            && contentType != "application/json-patch+json") {
+            throw ApiError::unsupportedMediaType(QStringLiteral(
+                "the body of the request was in an unknown format - accepted media types include: "
+                "application/json-patch+json, application/merge-patch+json, "
+                "application/strategic-merge-patch+json"));
+        }
         QJsonParseError error;
         const QJsonDocument patch = QJsonDocument::fromJson(request.body, &error);
         if (error.error != QJsonParseError::NoError)
             throw ApiError::badRequest(QStringLiteral("error decoding patch: ") + error.errorString());
+        const bool wantsArray = contentType == "application/json-patch+json";
+        if ((wantsArray && !patch.isArray()) || (!wantsArray && !patch.isObject())) {
+            throw ApiError::badRequest(wantsArray
+                    ? QStringLiteral("a JSON patch must be a JSON array of operations")
+                    : QStringLiteral("a merge patch must be a JSON object"));
+        }
         if (contentType == "application/merge-patch+json") {
             patched = applyMergePatch(*current, patch.object());
         } else if (contentType == "application/strategic-merge-patch+json") {
@@ -729,6 +743,13 @@ ApiResponse Cluster::deleteObject(
     const auto object = m_store.get(type, route.ns, route.name);
     if (!object)
         throw ApiError::notFound(type.group, type.plural, route.name);
+    // NamespaceLifecycle admission: these namespaces are immortal.
+    if (type.kind == QStringLiteral("Namespace")
+        && (route.name == QStringLiteral("default") || route.name == QStringLiteral("kube-system")
+            || route.name == QStringLiteral("kube-public"))) {
+        throw ApiError::forbidden({}, QStringLiteral("namespaces"), route.name,
+            QStringLiteral("this namespace may not be deleted"));
+    }
     const QJsonObject preconditions = options.value(QStringLiteral("preconditions")).toObject();
     const QString uid = preconditions.value(QStringLiteral("uid")).toString();
     if (!uid.isEmpty() && uid != metaString(*object, QStringLiteral("uid"))) {
@@ -1073,7 +1094,7 @@ QJsonObject Cluster::subjectAccessReview(
             spec.value(QStringLiteral("uid")).toString(), stringList(spec.value(QStringLiteral("groups"))),
             spec.value(QStringLiteral("extra")).toObject() };
         if (subject.name.isEmpty() && subject.groups.isEmpty()) {
-            errors << FieldError::required(QStringLiteral("spec.user"),
+            errors << FieldError::invalid(QStringLiteral("spec.user"), QStringLiteral("\"\""),
                 QStringLiteral("at least one of user or group must be specified"));
         }
     }

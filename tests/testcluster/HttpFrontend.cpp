@@ -3,9 +3,11 @@
 #include "ApiError.h"
 #include "Cluster.h"
 
+#include <QDateTime>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
 #include <QJsonDocument>
+#include <QLocale>
 #include <QPointer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -58,6 +60,10 @@ void write(QHttpServerResponder &responder, const ApiResponse &response)
     responder.writeHeader("Content-Type", response.contentType);
     responder.writeHeader("Content-Length", QByteArray::number(response.body.size()));
     responder.writeHeader("Cache-Control", "no-cache, private");
+    responder.writeHeader("Date",
+        QLocale::c()
+            .toString(QDateTime::currentDateTimeUtc(), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"))
+            .toLatin1());
     responder.writeHeader("Audit-Id", QUuid::createUuid().toString(QUuid::WithoutBraces).toLatin1());
     for (const auto &[key, value] : response.headers)
         responder.writeHeader(key, value);
