@@ -108,6 +108,7 @@ private slots:
     void creatingRolesNeedsEscalateOrCoverage();
     void rbacPutCreates();
     void immortalNamespaces();
+    void listPagination();
     void malformedRequestsAreRefused_data();
     void malformedRequestsAreRefused();
     void tokenCacheDelaysRevocation();
@@ -1538,6 +1539,41 @@ void TestClusterTest::malformedRequestsAreRefused()
     QVERIFY(!r.json.value(QStringLiteral("message")).toString().isEmpty());
     // Still serving.
     QCOMPARE(m_cluster.request("GET", QStringLiteral("/version")).status, 200);
+}
+
+void TestClusterTest::listPagination()
+{
+    const QString path = QStringLiteral("/api/v1/serviceaccounts");
+    const auto all = m_cluster.request("GET", path);
+    const int total = all.json.value(QStringLiteral("items")).toArray().size();
+    QVERIFY(total >= 6);
+    QStringList paged;
+    QString token;
+    int pages = 0;
+    do {
+        QString url = path + QStringLiteral("?limit=2");
+        if (!token.isEmpty())
+            url += QStringLiteral("&continue=") + QString::fromLatin1(QUrl::toPercentEncoding(token));
+        const auto r = m_cluster.request("GET", url);
+        QCOMPARE(r.status, 200);
+        const QJsonObject meta = r.json.value(QStringLiteral("metadata")).toObject();
+        const QJsonArray items = r.json.value(QStringLiteral("items")).toArray();
+        QVERIFY(items.size() <= 2);
+        for (const QJsonValue &v : items)
+            paged << v.toObject()
+                         .value(QStringLiteral("metadata"))
+                         .toObject()
+                         .value(QStringLiteral("name"))
+                         .toString();
+        token = meta.value(QStringLiteral("continue")).toString();
+        if (!token.isEmpty())
+            QCOMPARE(meta.value(QStringLiteral("remainingItemCount")).toInt(), total - paged.size());
+        ++pages;
+    } while (!token.isEmpty() && pages < 100);
+    QCOMPARE(paged.size(), total);
+    QCOMPARE(pages, (total + 1) / 2);
+    QCOMPARE(m_cluster.request("GET", path + QStringLiteral("?limit=2&continue=bm9wZQ")).status, 400);
+    QCOMPARE(m_cluster.request("GET", path + QStringLiteral("?limit=-1")).status, 400);
 }
 
 QTEST_GUILESS_MAIN(TestClusterTest)

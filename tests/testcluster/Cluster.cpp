@@ -506,21 +506,67 @@ QJsonObject Cluster::listObjects(const ResourceType &type, const Route &route, c
 {
     const LabelSelector labels
         = LabelSelector::parse(query.queryItemValue(QStringLiteral("labelSelector"), QUrl::FullyDecoded));
-    const FieldSelector fields = FieldSelector::parse(
-        query.queryItemValue(QStringLiteral("fieldSelector"), QUrl::FullyDecoded), type.kind);
+    const QString fieldText = query.queryItemValue(QStringLiteral("fieldSelector"), QUrl::FullyDecoded);
+    const FieldSelector fields = FieldSelector::parse(fieldText, type.kind);
+
+    // Pagination: limit, and an opaque continue token holding the last key sent.
+    qint64 limit = 0;
+    if (query.hasQueryItem(QStringLiteral("limit"))) {
+        bool ok = false;
+        limit = query.queryItemValue(QStringLiteral("limit")).toLongLong(&ok);
+        if (!ok || limit < 0)
+            throw ApiError::badRequest(
+                QStringLiteral("limit: Invalid value: %1: must be a non-negative integer")
+                    .arg(goQuote(query.queryItemValue(QStringLiteral("limit")))));
+    }
+    QString after;
+    const QString continueToken = query.queryItemValue(QStringLiteral("continue"), QUrl::FullyDecoded);
+    if (!continueToken.isEmpty()) {
+        const auto raw = QByteArray::fromBase64Encoding(
+            continueToken.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+        const QJsonObject token = raw ? QJsonDocument::fromJson(*raw).object() : QJsonObject();
+        if (token.value(QStringLiteral("v")).toString() != QStringLiteral("meta.k8s.io/v1")
+            || !token.value(QStringLiteral("start")).isString()) {
+            throw ApiError::badRequest(QStringLiteral("continue key is not valid: incorrect encoded start "
+                                                      "resourceVersion (version meta.k8s.io/v1)"));
+        }
+        after = token.value(QStringLiteral("start")).toString();
+    }
+
     QJsonArray items;
+    QString lastKey;
+    qint64 remaining = 0;
     for (const QJsonObject &o : m_store.list(type, route.ns)) {
+        const QString key
+            = metaString(o, QStringLiteral("namespace")) + u'/' + metaString(o, QStringLiteral("name"));
+        if (!after.isEmpty() && key <= after)
+            continue;
         if (!labels.matches(meta(o).value(QStringLiteral("labels")).toObject()) || !fields.matches(o))
             continue;
+        if (limit > 0 && items.size() >= limit) {
+            ++remaining;
+            continue;
+        }
         QJsonObject item = o;
         item.remove(QStringLiteral("kind"));
         item.remove(QStringLiteral("apiVersion"));
         items.append(item);
+        lastKey = key;
+    }
+    QJsonObject listMeta { { QStringLiteral("resourceVersion"), m_store.resourceVersion() } };
+    if (remaining > 0) {
+        const QJsonObject token { { QStringLiteral("v"), QStringLiteral("meta.k8s.io/v1") },
+            { QStringLiteral("rv"), m_store.resourceVersion().toDouble() },
+            { QStringLiteral("start"), lastKey } };
+        listMeta.insert(QStringLiteral("continue"),
+            QString::fromLatin1(QJsonDocument(token).toJson(QJsonDocument::Compact).toBase64()));
+        // Unknown when selectors filter the list.
+        const QString labelText = query.queryItemValue(QStringLiteral("labelSelector"));
+        if (labelText.isEmpty() && fieldText.isEmpty())
+            listMeta.insert(QStringLiteral("remainingItemCount"), double(remaining));
     }
     return QJsonObject { { QStringLiteral("kind"), type.listKind() },
-        { QStringLiteral("apiVersion"), type.apiVersion() },
-        { QStringLiteral("metadata"),
-            QJsonObject { { QStringLiteral("resourceVersion"), m_store.resourceVersion() } } },
+        { QStringLiteral("apiVersion"), type.apiVersion() }, { QStringLiteral("metadata"), listMeta },
         { QStringLiteral("items"), items } };
 }
 
