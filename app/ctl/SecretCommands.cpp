@@ -2,6 +2,7 @@
 
 #include "core/AuditEvent.h"
 #include "core/DynamicSecret.h"
+#include "gateway/GatewayRegistry.h"
 #include "store/AuditLog.h"
 #include "store/EnvironmentRepository.h"
 #include "store/SecretRepository.h"
@@ -366,7 +367,7 @@ int create(CliContext &ctx, const QStringList &args)
     SecretValidationContext vctx;
     vctx.hasClusterToken = token.has_value();
     vctx.otherSecretNames = secrets.namesInEnvironment(env->id);
-    // Gateways are registered later (gateway add); their names are not checked yet.
+    vctx.gatewayNames = GatewayRegistry(*db, ctx.vault()).names();
     const FieldErrors errors = s.validate(vctx);
     if (!errors.isEmpty() || !ttlsParsed) {
         QStringList messages;

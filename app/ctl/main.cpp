@@ -2,6 +2,7 @@
 // write <Group>Commands.{h,cpp} returning a CommandGroup and add it to groups().
 #include "AuditCommands.h"
 #include "CliContext.h"
+#include "GatewayCommands.h"
 #include "SecretCommands.h"
 
 #include "core/BuildInfo.h"
@@ -14,7 +15,7 @@ namespace {
 
 QList<CommandGroup> groups()
 {
-    return { secretCommands(), auditCommands() };
+    return { secretCommands(), gatewayCommands(), auditCommands() };
 }
 
 QString overview()

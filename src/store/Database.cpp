@@ -307,7 +307,7 @@ bool Database::migrate()
         return false;
     }
     // One transaction per version step: a failed step leaves the previous version intact.
-    const std::function<bool()> steps[] = { [this] { return applyVersion1(); } };
+    const std::function<bool()> steps[] = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); } };
     for (int v = version; v < SchemaVersion; ++v) {
         const bool ok = transaction([&] {
             return steps[v]()
@@ -348,6 +348,20 @@ bool Database::applyVersion1()
             return false;
     }
     return true;
+}
+
+bool Database::applyVersion2()
+{
+    // Registered hanzo-kms-gateways (gateway/GatewayRegistry). The client key
+    // is in the keychain, never here.
+    return exec(QStringLiteral(R"(CREATE TABLE gateways (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            url TEXT NOT NULL,
+            ca_pem TEXT NOT NULL,
+            client_cert_pem TEXT NOT NULL,
+            created_at INTEGER NOT NULL))"),
+        QStringLiteral("create schema version 2"));
 }
 
 } // namespace kms

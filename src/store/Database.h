@@ -16,7 +16,7 @@ namespace kms {
 // material: cluster tokens live in the CredentialVault.
 class Database {
 public:
-    static constexpr int SchemaVersion = 1;
+    static constexpr int SchemaVersion = 2;
     static constexpr const char *FileName = "kms.sqlite";
 
     Database();
@@ -63,6 +63,7 @@ public:
 private:
     bool migrate();
     bool applyVersion1();
+    bool applyVersion2(); // gateways
 
     QString m_connectionName;
     QString m_dataDir;
