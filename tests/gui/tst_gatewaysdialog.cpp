@@ -1,0 +1,127 @@
+#include "GatewaysDialog.h"
+#include "TestSupport.h"
+#include "gateway/GatewayCertificates.h"
+#include "gateway/GatewayRegistry.h"
+#include "store/CredentialVault.h"
+#include "store/Database.h"
+
+#include <QCoro/QCoroTask>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+
+using namespace kms;
+using kms::ui::GatewaysDialog;
+
+class TestGatewaysDialog : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_certs;
+    GatewayCertificates::Bundle m_pki;
+
+    QString file(const QString &name) const { return m_certs.filePath(QStringLiteral("c/") + name); }
+
+    static void fill(
+        GatewaysDialog &d, const QString &name, const QString &ca, const QString &cert, const QString &key)
+    {
+        QTest::keyClicks(d.nameEdit(), name);
+        QTest::keyClicks(d.urlEdit(), QStringLiteral("https://localhost:8443"));
+        d.caEdit()->setText(ca);
+        d.certificateEdit()->setText(cert);
+        d.keyEdit()->setText(key);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QString error;
+        auto pki = GatewayCertificates::generate(
+            { QStringLiteral("localhost") }, QStringLiteral("gui-desk"), 10, &error);
+        QVERIFY(pki);
+        m_pki = *pki;
+        QVERIFY(GatewayCertificates::write(m_pki, m_certs.filePath(QStringLiteral("c")), &error));
+    }
+
+    void registersListsAndRemoves()
+    {
+        test::TempProfile profile;
+        Database db;
+        QVERIFY(db.open(profile.dataDir()));
+        CredentialVault vault;
+        GatewaysDialog dialog(db, vault);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QCOMPARE(dialog.list()->topLevelItemCount(), 0);
+        QVERIFY(!dialog.registerButton()->isEnabled());
+        QVERIFY(!dialog.removeButton()->isEnabled());
+
+        fill(dialog, QStringLiteral("prod"), file(QStringLiteral("ca.crt")),
+            file(QStringLiteral("client.crt")), file(QStringLiteral("client.key")));
+        QVERIFY(dialog.registerButton()->isEnabled());
+        QSignalSpy changed(&dialog, &GatewaysDialog::gatewaysChanged);
+        QTest::mouseClick(dialog.registerButton(), Qt::LeftButton);
+        QTRY_COMPARE(changed.count(), 1);
+        QCOMPARE(dialog.list()->topLevelItemCount(), 1);
+        QTreeWidgetItem *row = dialog.list()->topLevelItem(0);
+        QCOMPARE(row->text(0), QStringLiteral("prod"));
+        QCOMPARE(row->text(1), QStringLiteral("https://localhost:8443"));
+        QCOMPARE(row->text(2), QStringLiteral("gui-desk"));
+        QVERIFY(dialog.message()->text().contains(QLatin1String("Registered gateway \"prod\"")));
+        QVERIFY(dialog.nameEdit()->text().isEmpty());
+        QCOMPARE(QCoro::waitFor(vault.get(GatewayRegistry::vaultKeyFor(QStringLiteral("prod")))).value,
+            m_pki.clientKey);
+
+        const QRect rect = dialog.list()->visualItemRect(row);
+        QTest::mouseClick(dialog.list()->viewport(), Qt::LeftButton, {}, rect.center());
+        QVERIFY(dialog.removeButton()->isEnabled());
+        QTest::mouseClick(dialog.removeButton(), Qt::LeftButton);
+        QTRY_COMPARE(changed.count(), 2);
+        QCOMPARE(dialog.list()->topLevelItemCount(), 0);
+        QCOMPARE(QCoro::waitFor(vault.get(GatewayRegistry::vaultKeyFor(QStringLiteral("prod")))).error,
+            VaultResult::Error::NotFound);
+    }
+
+    void showsWhatIsWrongAndStoresNothing_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("key of the server") << "prod"
+                                           << "server.key"
+                                           << "does not belong to the client certificate";
+        QTest::newRow("missing key file") << "prod"
+                                          << "nope.key"
+                                          << "Client key: cannot read";
+        QTest::newRow("bad name") << "Prod GW"
+                                  << "client.key"
+                                  << "not a valid gateway name";
+    }
+
+    void showsWhatIsWrongAndStoresNothing()
+    {
+        QFETCH(QString, name);
+        QFETCH(QString, key);
+        QFETCH(QString, expected);
+        test::TempProfile profile;
+        Database db;
+        QVERIFY(db.open(profile.dataDir()));
+        CredentialVault vault;
+        GatewaysDialog dialog(db, vault);
+        dialog.show();
+        fill(dialog, name, file(QStringLiteral("ca.crt")), file(QStringLiteral("client.crt")), file(key));
+        QTest::mouseClick(dialog.registerButton(), Qt::LeftButton);
+        QTRY_VERIFY(dialog.message()->text().contains(expected));
+        QCOMPARE(dialog.message()->property("error").toBool(), true);
+        QCOMPARE(dialog.list()->topLevelItemCount(), 0);
+        QVERIFY(GatewayRegistry(db, vault).list().isEmpty());
+        // The typed values stay for correcting.
+        QCOMPARE(dialog.nameEdit()->text(), name);
+    }
+};
+
+QTEST_MAIN(TestGatewaysDialog)
+#include "tst_gatewaysdialog.moc"
