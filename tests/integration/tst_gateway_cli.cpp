@@ -1,0 +1,242 @@
+// hanzo-kms-gateway's command line: usage errors, start-up failures, certs,
+// the plain-HTTP health port, and a clean stop on SIGTERM.
+#include "core/BuildInfo.h"
+#include "gateway/GatewayCertificates.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace kms;
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run run(const QStringList &args)
+{
+    QProcess p;
+    p.start(QStringLiteral(KMS_GATEWAY_PATH), args);
+    Run r;
+    if (!p.waitForFinished(20000)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+} // namespace
+
+class TestGatewayCli : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    QString path(const QString &name) const { return m_dir.filePath(name); }
+
+    QStringList serveArgs() const
+    {
+        return { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--tls-cert"),
+            path(QStringLiteral("pki/server.crt")), QStringLiteral("--tls-key"),
+            path(QStringLiteral("pki/server.key")), QStringLiteral("--client-ca"),
+            path(QStringLiteral("pki/ca.crt")), QStringLiteral("--kube-url"),
+            QStringLiteral("https://127.0.0.1:1"), QStringLiteral("--kube-token-file"),
+            path(QStringLiteral("token")), QStringLiteral("--reap-interval"), QStringLiteral("0") };
+    }
+
+private slots:
+    void initTestCase()
+    {
+        const Run r = run({ QStringLiteral("certs"), QStringLiteral("--out"), path(QStringLiteral("pki")),
+            QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--host"),
+            QStringLiteral("gw.example.com"), QStringLiteral("--client-name"), QStringLiteral("cli-desk") });
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        for (const QString &name : GatewayCertificates::fileNames())
+            QVERIFY2(QFile::exists(path(QStringLiteral("pki/") + name)), qPrintable(name));
+        QVERIFY(r.out.contains("Keep ca.key offline"));
+        QFile key(path(QStringLiteral("pki/client.key")));
+        QVERIFY(key.open(QIODevice::ReadOnly));
+        QVERIFY(!r.out.contains(key.readAll().split('\n').value(1)));
+        QCOMPARE(QSslCertificate::fromPath(path(QStringLiteral("pki/client.crt")))
+                     .value(0)
+                     .subjectInfo(QSslCertificate::CommonName),
+            QStringList { QStringLiteral("cli-desk") });
+    }
+
+    void versionAndHelp()
+    {
+        const Run v = run({ QStringLiteral("--version") });
+        QCOMPARE(v.exitCode, 0);
+        QCOMPARE(
+            QString::fromUtf8(v.out).trimmed(), BuildInfo::versionLine(QStringLiteral("hanzo-kms-gateway")));
+        const Run h = run({ QStringLiteral("--help") });
+        QCOMPARE(h.exitCode, 0);
+        for (const char *flag : { "--listen", "--tls-cert", "--tls-key", "--client-ca", "--health-listen",
+                 "--kube-url", "--kube-ca", "--kube-token-file", "--reap-interval", "--upstream-timeout",
+                 "--max-request-bytes", "certs" })
+            QVERIFY2(h.out.contains(flag), flag);
+        const Run ch = run({ QStringLiteral("certs"), QStringLiteral("--help") });
+        QCOMPARE(ch.exitCode, 0);
+        QVERIFY(ch.out.contains("--client-name"));
+    }
+
+    void badUsageExitsTwo_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("no tls") << QStringList { QStringLiteral("--kube-url"), QStringLiteral("https://x:1") }
+                                << "--tls-cert is required.";
+        QTest::newRow("unknown flag")
+            << QStringList { QStringLiteral("--frob") } << "unknown argument \"--frob\"";
+        QTest::newRow("flag without value")
+            << QStringList { QStringLiteral("--listen") } << "--listen needs a value.";
+        QTest::newRow("bad reap interval") << QStringList { QStringLiteral("--reap-interval"),
+            QStringLiteral("soon") } << "--reap-interval: \"soon\" is not a duration";
+        QTest::newRow("bad max bytes") << QStringList { QStringLiteral("--max-request-bytes"),
+            QStringLiteral("12") } << "--max-request-bytes must be a number between";
+        QTest::newRow("certs without out") << QStringList { QStringLiteral("certs"), QStringLiteral("--host"),
+            QStringLiteral("a") } << "--out is required.";
+        QTest::newRow("certs without host") << QStringList { QStringLiteral("certs"), QStringLiteral("--out"),
+            QStringLiteral("/tmp/x") } << "at least one --host is required.";
+        QTest::newRow("certs bad host") << QStringList { QStringLiteral("certs"), QStringLiteral("--out"),
+            QStringLiteral("/tmp/x"), QStringLiteral("--host"), QStringLiteral("bad host") }
+                                        << "--host \"bad host\" is neither";
+    }
+
+    void badUsageExitsTwo()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, expected);
+        const Run r = run(args);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(expected.toUtf8()), r.err.constData());
+    }
+
+    void badListenAndNoClusterExitTwo()
+    {
+        QStringList args = serveArgs();
+        args[1] = QStringLiteral("localhost");
+        Run r = run(args);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--listen \"localhost\" is not ADDRESS:PORT"), r.err.constData());
+        // Outside a pod with no --kube-url: says so.
+        args = serveArgs();
+        const qsizetype at = args.indexOf(QStringLiteral("--kube-url"));
+        args.remove(at, 2);
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("KUBERNETES_SERVICE_HOST"));
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(KMS_GATEWAY_PATH), args);
+        QVERIFY(p.waitForFinished(20000));
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY(p.readAllStandardError().contains("KUBERNETES_SERVICE_HOST/PORT are not set"));
+    }
+
+    void unusableFilesExitOne_data()
+    {
+        QTest::addColumn<QString>("flag");
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("missing cert") << "--tls-cert"
+                                      << "nope.crt"
+                                      << "--tls-cert: cannot read";
+        QTest::newRow("key of another cert") << "--tls-key"
+                                             << "pki/client.key"
+                                             << "does not belong to the server certificate";
+        QTest::newRow("ca not pem") << "--client-ca"
+                                    << "token"
+                                    << "The client CA (--client-ca)";
+        QTest::newRow("kube ca not pem") << "--kube-ca"
+                                         << "token"
+                                         << "--kube-ca";
+    }
+
+    void unusableFilesExitOne()
+    {
+        QFETCH(QString, flag);
+        QFETCH(QString, file);
+        QFETCH(QString, expected);
+        QFile token(path(QStringLiteral("token")));
+        QVERIFY(token.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        token.write("a-token\n");
+        token.close();
+        QStringList args = serveArgs();
+        const qsizetype at = args.indexOf(flag);
+        if (at >= 0)
+            args[at + 1] = path(file);
+        else
+            args << flag << path(file);
+        const Run r = run(args);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(expected.toUtf8()), r.err.constData());
+        QVERIFY(!r.err.contains("a-token"));
+    }
+
+    void healthPortAndCleanStop()
+    {
+        QFile::remove(path(QStringLiteral("token")));
+        QStringList args = serveArgs();
+        args << QStringLiteral("--health-listen") << QStringLiteral("127.0.0.1:0");
+        QProcess p;
+        p.start(QStringLiteral(KMS_GATEWAY_PATH), args);
+        QVERIFY(p.waitForReadyRead(10000));
+        const QJsonObject ready = QJsonDocument::fromJson(p.readLine()).object();
+        const QString health = ready.value(QLatin1String("health")).toString();
+        QVERIFY2(health.startsWith(QLatin1String("127.0.0.1:")), qPrintable(health));
+        QNetworkAccessManager nam;
+        auto get = [&](const QString &what) {
+            QNetworkReply *reply
+                = nam.get(QNetworkRequest(QUrl(QStringLiteral("http://%1%2").arg(health, what))));
+            QSignalSpy done(reply, &QNetworkReply::finished);
+            done.wait(5000);
+            const auto answer = std::make_pair(
+                reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll());
+            reply->deleteLater();
+            return answer;
+        };
+        QCOMPARE(get(QStringLiteral("/healthz")).first, 200);
+        // No token file yet: not ready, and it says why.
+        const auto notReady = get(QStringLiteral("/readyz"));
+        QCOMPARE(notReady.first, 503);
+        QVERIFY2(notReady.second.contains("cannot be read"), notReady.second.constData());
+        QCOMPARE(get(QStringLiteral("/api/v1/namespaces/default/secrets")).first, 404);
+        QFile token(path(QStringLiteral("token")));
+        QVERIFY(token.open(QIODevice::WriteOnly));
+        token.write("now-there-is-one\n");
+        token.close();
+        QCOMPARE(get(QStringLiteral("/readyz")).first, 200);
+
+        p.terminate();
+        QVERIFY(p.waitForFinished(5000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY(!p.readAllStandardError().contains("now-there-is-one"));
+    }
+
+    void certsNeverOverwrite()
+    {
+        const Run r = run({ QStringLiteral("certs"), QStringLiteral("--out"), path(QStringLiteral("pki")),
+            QStringLiteral("--host"), QStringLiteral("127.0.0.1") });
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("already exists"), r.err.constData());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGatewayCli)
+#include "tst_gateway_cli.moc"
