@@ -238,22 +238,26 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::answer(Call call)
                 .arg(QString::fromLatin1(call.method), call.path, decision.reason));
     const QString target = call.path + (call.query.isEmpty() ? QString() : QLatin1Char('?') + call.query);
     if (decision.kind == GatewayPolicy::Kind::Delete) {
-        // Delete only what Hanzo KMS made: read the object first.
+        // Delete only what Hanzo KMS made: read the object first. The seed's
+        // RBAC grants no "get" on bindings; where reading is forbidden, the
+        // object's name (random, chosen for the lease) has to do, as in the
+        // desktop's own rollback.
         const Answer existing = co_await forward("GET", call.path, {}, {});
-        if (existing.status != 200) {
-            co_return existing.status == 403 && existing.body.contains("\"kind\":\"Status\"")
-                ? statusAnswer(403, QStringLiteral("Forbidden"),
-                    QStringLiteral("hanzo-kms-gateway must read %1 before deleting it, and its service "
-                                   "account may not: grant it \"get\" (see packaging/gateway/rbac.yaml)")
-                        .arg(call.path))
-                : (decision.secretsInResponse ? Answer { existing.status, existing.contentType,
-                       stripSecretData(existing.body), existing.warnings, existing.retryAfter }
-                                              : existing);
-        }
-        if (!LeaseLabels::isManaged(QJsonDocument::fromJson(existing.body).object()))
+        if (existing.status == 403) {
+            qCWarning(lcGateway).noquote()
+                << QStringLiteral("cannot read %1 to check its %2 label (grant the gateway \"get\", see "
+                                  "packaging/gateway/rbac.yaml); deleting it by name")
+                       .arg(call.path, LeaseLabels::ManagedBy);
+        } else if (existing.status != 200) {
+            Answer answer = existing;
+            if (decision.secretsInResponse)
+                answer.body = stripSecretData(answer.body);
+            co_return answer;
+        } else if (!LeaseLabels::isManaged(QJsonDocument::fromJson(existing.body).object())) {
             co_return statusAnswer(403, QStringLiteral("Forbidden"),
                 QStringLiteral("hanzo-kms-gateway deletes only objects labelled %1=%2, and %3 is not")
                     .arg(LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue, call.path));
+        }
     }
     Answer result = co_await forward(call.method, target, call.body, call.contentType);
     if (decision.secretsInResponse)

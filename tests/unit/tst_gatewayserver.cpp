@@ -283,6 +283,15 @@ private slots:
         QCOMPARE(m_api->seen.size(), 1);
         QCOMPARE(m_api->seen[0].method, QByteArray("GET"));
 
+        // Reading forbidden (the seed's RBAC has no "get" on bindings): deleted by name.
+        m_api->seen.clear();
+        const QString binding
+            = QStringLiteral("/apis/rbac.authorization.k8s.io/v1/namespaces/a/rolebindings/kms-x-bcdfg");
+        m_api->answers.insert(QStringLiteral("GET ") + binding, { 403, R"({"kind":"Status","code":403})" });
+        QCOMPARE(call("DELETE", binding).first, 200);
+        QCOMPARE(m_api->seen.size(), 2);
+        QCOMPARE(m_api->seen[1].method, QByteArray("DELETE"));
+
         // Already gone: the 404 is the answer, as the desktop expects.
         m_api->seen.clear();
         m_api->answers.insert(QStringLiteral("GET ") + ours, { 404, R"({"kind":"Status","code":404})" });
