@@ -45,6 +45,7 @@ private slots:
     void dynamicSetupAndEscalation();
     void getWithSelectorsAndOutputs();
     void deleteFromFile();
+    void getWatchFollowsChanges();
 
 private:
     Run kubectl(const QStringList &args, const QByteArray &token = {}, const QByteArray &input = {});
@@ -353,6 +354,43 @@ void KubectlTest::deleteFromFile()
     r = kubectl({ QStringLiteral("delete"), QStringLiteral("serviceaccount"), QStringLiteral("labelled") });
     QCOMPARE(r.exitCode, 1);
     QCOMPARE(r.err, QStringLiteral("Error from server (NotFound): serviceaccounts \"labelled\" not found\n"));
+}
+
+void KubectlTest::getWatchFollowsChanges()
+{
+    // kubectl get -w: a list, then the watch from its resourceVersion; -o name prints
+    // one line per event (added, added, deleted, deleted).
+    const QString sas = QStringLiteral("/api/v1/namespaces/default/serviceaccounts");
+    auto labelled = [](const QString &name) {
+        return QJsonObject { { QStringLiteral("metadata"),
+            QJsonObject { { QStringLiteral("name"), name },
+                { QStringLiteral("labels"),
+                    QJsonObject { { QStringLiteral("watched"), QStringLiteral("yes") } } } } } };
+    };
+    QCOMPARE(m_cluster.request("POST", sas, labelled(QStringLiteral("watched-first"))).status, 201);
+    QProcess watch;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOME"), m_home.path());
+    env.insert(QStringLiteral("KUBECONFIG"), m_cluster.kubeconfigPath());
+    watch.setProcessEnvironment(env);
+    watch.start(m_kubectl,
+        { QStringLiteral("--cache-dir"), m_home.filePath(QStringLiteral("cache")), QStringLiteral("get"),
+            QStringLiteral("serviceaccounts"), QStringLiteral("-l"), QStringLiteral("watched=yes"),
+            QStringLiteral("-w"), QStringLiteral("-o"), QStringLiteral("name") });
+    QVERIFY(watch.waitForStarted());
+    // The list part: one line, then the watch is open.
+    QString events;
+    QTRY_COMPARE_WITH_TIMEOUT((events += QString::fromUtf8(watch.readAllStandardOutput()), events),
+        QStringLiteral("serviceaccount/watched-first\n"), 20000);
+    QCOMPARE(m_cluster.request("POST", sas, labelled(QStringLiteral("watched"))).status, 201);
+    QCOMPARE(m_cluster.request("DELETE", sas + QStringLiteral("/watched")).status, 200);
+    QCOMPARE(m_cluster.request("DELETE", sas + QStringLiteral("/watched-first")).status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT((events += QString::fromUtf8(watch.readAllStandardOutput()), events),
+        QStringLiteral("serviceaccount/watched-first\nserviceaccount/watched\nserviceaccount/watched\n"
+                       "serviceaccount/watched-first\n"),
+        20000);
+    watch.terminate();
+    QVERIFY(watch.waitForFinished(10000));
 }
 
 QTEST_GUILESS_MAIN(KubectlTest)

@@ -5,6 +5,11 @@
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QSslCertificate>
+#include <QSslConfiguration>
 #include <QTest>
 
 using kms::test::TestCluster;
@@ -109,6 +114,8 @@ private slots:
     void rbacPutCreates();
     void immortalNamespaces();
     void listPagination();
+    void watchStreamsChanges();
+    void watchFromResourceVersionAndTooOld();
     void malformedRequestsAreRefused_data();
     void malformedRequestsAreRefused();
     void tokenCacheDelaysRevocation();
@@ -1574,6 +1581,141 @@ void TestClusterTest::listPagination()
     QCOMPARE(pages, (total + 1) / 2);
     QCOMPARE(m_cluster.request("GET", path + QStringLiteral("?limit=2&continue=bm9wZQ")).status, 400);
     QCOMPARE(m_cluster.request("GET", path + QStringLiteral("?limit=-1")).status, 400);
+}
+
+namespace {
+
+// A streaming GET: collects the watch's newline-delimited events as they arrive.
+class WatchStream {
+public:
+    WatchStream(TestCluster &cluster, const QString &pathAndQuery, const QByteArray &token = {})
+    {
+        QUrl url = cluster.url();
+        const qsizetype q = pathAndQuery.indexOf(u'?');
+        url.setPath(pathAndQuery.left(q));
+        url.setQuery(pathAndQuery.mid(q + 1));
+        QNetworkRequest request(url);
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        ssl.setCaCertificates(QSslCertificate::fromData(cluster.caPem()));
+        request.setSslConfiguration(ssl);
+        request.setRawHeader("Authorization", "Bearer " + (token.isEmpty() ? cluster.adminToken() : token));
+        m_reply.reset(m_network.get(request));
+        QObject::connect(m_reply.get(), &QIODevice::readyRead, m_reply.get(), [this] {
+            m_buffer += m_reply->readAll();
+            qsizetype nl;
+            while ((nl = m_buffer.indexOf('\n')) >= 0) {
+                events.append(QJsonDocument::fromJson(m_buffer.left(nl)).object());
+                m_buffer.remove(0, nl + 1);
+            }
+        });
+    }
+    QNetworkReply *reply() const { return m_reply.get(); }
+    QStringList summary() const
+    {
+        QStringList out;
+        for (const QJsonObject &e : events)
+            out << e.value(QStringLiteral("type")).toString() + u' '
+                    + e.value(QStringLiteral("object"))
+                          .toObject()
+                          .value(QStringLiteral("metadata"))
+                          .toObject()
+                          .value(QStringLiteral("name"))
+                          .toString();
+        return out;
+    }
+    QList<QJsonObject> events;
+
+private:
+    QNetworkAccessManager m_network;
+    std::unique_ptr<QNetworkReply> m_reply;
+    QByteArray m_buffer;
+};
+
+} // namespace
+
+void TestClusterTest::watchStreamsChanges()
+{
+    const QString base = QStringLiteral("/api/v1/namespaces/default/serviceaccounts");
+    const QJsonObject watched { { QStringLiteral("labels"),
+        QJsonObject { { QStringLiteral("watch"), QStringLiteral("me") } } } };
+    QCOMPARE(
+        m_cluster.request("POST", base, serviceAccount(QStringLiteral("w-before"), watched)).status, 201);
+    WatchStream stream(m_cluster, base + QStringLiteral("?watch=true&labelSelector=watch%3Dme"));
+    QTRY_COMPARE(stream.summary(), QStringList { QStringLiteral("ADDED w-before") });
+    QCOMPARE(stream.reply()->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    QCOMPARE(m_cluster.request("POST", base, serviceAccount(QStringLiteral("w-other"))).status, 201);
+    QCOMPARE(m_cluster.request("POST", base, serviceAccount(QStringLiteral("w-new"), watched)).status, 201);
+    QCOMPARE(m_cluster
+                 .request("PATCH", base + QStringLiteral("/w-new"),
+                     QJsonObject { { QStringLiteral("automountServiceAccountToken"), false } })
+                 .status,
+        200);
+    QCOMPARE(m_cluster.request("DELETE", base + QStringLiteral("/w-new")).status, 200);
+    QCOMPARE(m_cluster.request("DELETE", base + QStringLiteral("/w-before")).status, 200);
+    QTRY_COMPARE(stream.summary(),
+        (QStringList { QStringLiteral("ADDED w-before"), QStringLiteral("ADDED w-new"),
+            QStringLiteral("MODIFIED w-new"), QStringLiteral("DELETED w-new"),
+            QStringLiteral("DELETED w-before") }));
+    // Each event carries the object's resourceVersion, increasing.
+    qulonglong last = 0;
+    for (const QJsonObject &e : stream.events) {
+        const qulonglong rv = e.value(QStringLiteral("object"))
+                                  .toObject()
+                                  .value(QStringLiteral("metadata"))
+                                  .toObject()
+                                  .value(QStringLiteral("resourceVersion"))
+                                  .toString()
+                                  .toULongLong();
+        QVERIFY(rv > last);
+        last = rv;
+    }
+    m_cluster.request("DELETE", base + QStringLiteral("/w-other"));
+
+    // The requester may not watch: 403 before any stream.
+    WatchStream denied(m_cluster, base + QStringLiteral("?watch=true"), m_requester);
+    QSignalSpy finished(denied.reply(), &QNetworkReply::finished);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(denied.reply()->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 403);
+
+    // timeoutSeconds ends the stream cleanly.
+    WatchStream timed(
+        m_cluster, base + QStringLiteral("?watch=true&timeoutSeconds=1&labelSelector=none%3Dnone"));
+    QSignalSpy timedFinished(timed.reply(), &QNetworkReply::finished);
+    QVERIFY(timedFinished.wait(10000));
+    QCOMPARE(timed.reply()->error(), QNetworkReply::NoError);
+    QVERIFY(timed.events.isEmpty());
+}
+
+void TestClusterTest::watchFromResourceVersionAndTooOld()
+{
+    const QString base = QStringLiteral("/api/v1/namespaces/default/configmaps");
+    const QString rv = m_cluster.request("GET", base)
+                           .json.value(QStringLiteral("metadata"))
+                           .toObject()
+                           .value(QStringLiteral("resourceVersion"))
+                           .toString();
+    const QJsonObject cm { { QStringLiteral("metadata"),
+        QJsonObject { { QStringLiteral("name"), QStringLiteral("cm-after") } } } };
+    QCOMPARE(m_cluster.request("POST", base, cm).status, 201);
+    // From the list's resourceVersion: only what happened after it (no synthetic ADDED for kube-root-ca.crt).
+    WatchStream stream(m_cluster, base + QStringLiteral("?watch=1&resourceVersion=") + rv);
+    QTRY_COMPARE(stream.summary(), QStringList { QStringLiteral("ADDED cm-after") });
+    QCOMPARE(m_cluster.request("DELETE", base + QStringLiteral("/cm-after")).status, 200);
+    QTRY_COMPARE(stream.summary(),
+        (QStringList { QStringLiteral("ADDED cm-after"), QStringLiteral("DELETED cm-after") }));
+
+    // Older than the watch cache: an ERROR event with the 410 Expired status, then the end.
+    WatchStream old(m_cluster, base + QStringLiteral("?watch=true&resourceVersion=1"));
+    QSignalSpy finished(old.reply(), &QNetworkReply::finished);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(old.events.size(), 1);
+    QCOMPARE(old.events.first().value(QStringLiteral("type")).toString(), QStringLiteral("ERROR"));
+    const QJsonObject status = old.events.first().value(QStringLiteral("object")).toObject();
+    QCOMPARE(status.value(QStringLiteral("code")).toInt(), 410);
+    QCOMPARE(status.value(QStringLiteral("reason")).toString(), QStringLiteral("Expired"));
+    QVERIFY(status.value(QStringLiteral("message"))
+                .toString()
+                .startsWith(QStringLiteral("too old resource version: 1 (")));
 }
 
 QTEST_GUILESS_MAIN(TestClusterTest)

@@ -168,6 +168,16 @@ Cluster::Cluster(const Pki &pki, Options options)
     , m_tokens(pki, m_store, QStringLiteral("https://kubernetes.default.svc.cluster.local"))
     , m_pki(pki)
 {
+    m_store.setListener(
+        [this](const ResourceType &type, const QString &eventType, const QJsonObject &object) {
+            WatchEvent event { &type, eventType, object,
+                metaString(object, QStringLiteral("resourceVersion")).toULongLong() };
+            m_history.push_back(event);
+            if (m_history.size() > 10000)
+                m_history.pop_front();
+            if (m_watchSink)
+                m_watchSink(event);
+        });
     for (const QString &ns : { QStringLiteral("default"), QStringLiteral("kube-node-lease"),
              QStringLiteral("kube-public"), QStringLiteral("kube-system") }) {
         const Route route { true, {}, QStringLiteral("v1"), QStringLiteral("namespaces"), {}, {}, {}, {},
@@ -419,8 +429,11 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
         }
         return jsonResponse(200, list);
     }
-    if (r.verb == QStringLiteral("watch"))
-        throw ApiError::methodNotAllowed(QString::fromLatin1(request.method));
+    if (r.verb == QStringLiteral("watch")) {
+        ApiResponse response;
+        response.watch = startWatch(*type, r, request.query, table);
+        return response;
+    }
     if (r.verb == QStringLiteral("create")) {
         if (!r.name.isEmpty())
             throw ApiError::methodNotAllowed(QString::fromLatin1(request.method));
@@ -500,6 +513,79 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
         return jsonResponse(200, out);
     }
     throw ApiError::methodNotAllowed(QString::fromLatin1(request.method));
+}
+
+bool WatchRequest::matches(const WatchEvent &event) const
+{
+    if (event.type != type)
+        return false;
+    const QJsonObject m = meta(event.object);
+    if (!ns.isEmpty() && m.value(QStringLiteral("namespace")).toString() != ns)
+        return false;
+    return labels.matches(m.value(QStringLiteral("labels")).toObject()) && fields.matches(event.object);
+}
+
+QByteArray WatchRequest::encode(const QString &eventType, const QJsonObject &object)
+{
+    return QJsonDocument(
+               QJsonObject { { QStringLiteral("type"), eventType }, { QStringLiteral("object"), object } })
+               .toJson(QJsonDocument::Compact)
+        + '\n';
+}
+
+std::shared_ptr<WatchRequest> Cluster::startWatch(
+    const ResourceType &type, const Route &route, const QUrlQuery &query, bool table)
+{
+    auto watch = std::make_shared<WatchRequest>();
+    if (table) {
+        const QString includeObject = query.queryItemValue(QStringLiteral("includeObject"));
+        watch->transform = [this, &type, includeObject](const QJsonObject &object) {
+            return toTable(type, { object }, m_store.resourceVersion(), now(), includeObject);
+        };
+    }
+    watch->type = &type;
+    watch->ns = route.ns;
+    watch->labels
+        = LabelSelector::parse(query.queryItemValue(QStringLiteral("labelSelector"), QUrl::FullyDecoded));
+    watch->fields = FieldSelector::parse(
+        query.queryItemValue(QStringLiteral("fieldSelector"), QUrl::FullyDecoded), type.kind);
+    if (!route.name.isEmpty()) // the legacy /watch-by-name form: GET .../name?watch=true
+        watch->fields = FieldSelector::parse(QStringLiteral("metadata.name=") + route.name, type.kind);
+    if (query.hasQueryItem(QStringLiteral("timeoutSeconds"))) {
+        bool ok = false;
+        watch->timeoutSeconds = query.queryItemValue(QStringLiteral("timeoutSeconds")).toLongLong(&ok);
+        if (!ok || watch->timeoutSeconds < 0)
+            throw ApiError::badRequest(QStringLiteral("timeoutSeconds must be a non-negative integer"));
+    }
+    const QString rv = query.queryItemValue(QStringLiteral("resourceVersion"));
+    if (rv.isEmpty() || rv == QStringLiteral("0")) {
+        // Start from the current state: a synthetic ADDED per object.
+        for (const QJsonObject &o : m_store.list(type, route.ns)) {
+            WatchEvent event { &type, QStringLiteral("ADDED"), o, 0 };
+            if (watch->matches(event))
+                watch->initialEvents.append(watch->encodeEvent(event.eventType, o));
+        }
+        return watch;
+    }
+    bool ok = false;
+    const quint64 from = rv.toULongLong(&ok);
+    if (!ok)
+        throw ApiError::badRequest(
+            QStringLiteral("resourceVersion: Invalid value: %1: must be a number").arg(goQuote(rv)));
+    const quint64 oldest
+        = m_history.empty() ? m_store.resourceVersion().toULongLong() : m_history.front().resourceVersion;
+    if (from + 1 < oldest) {
+        const ApiError gone(410, QStringLiteral("Expired"),
+            QStringLiteral("too old resource version: %1 (%2)").arg(from).arg(oldest - 1));
+        watch->initialEvents.append(WatchRequest::encode(QStringLiteral("ERROR"), gone.status()));
+        watch->endAfterInitial = true;
+        return watch;
+    }
+    for (const WatchEvent &event : m_history) {
+        if (event.resourceVersion > from && watch->matches(event))
+            watch->initialEvents.append(watch->encodeEvent(event.eventType, event.object));
+    }
+    return watch;
 }
 
 QJsonObject Cluster::listObjects(const ResourceType &type, const Route &route, const QUrlQuery &query)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Rbac.h"
+#include "Selector.h"
 #include "Store.h"
 #include "TokenAuthority.h"
 
@@ -12,6 +13,9 @@
 #include <QString>
 #include <QUrlQuery>
 
+#include <deque>
+#include <functional>
+#include <memory>
 #include <optional>
 
 namespace kms::testcluster {
@@ -28,11 +32,39 @@ struct ApiRequest {
     QByteArray authorization; // the Authorization header, as sent
 };
 
+// One change, as a watch reports it.
+struct WatchEvent {
+    const ResourceType *type = nullptr;
+    QString eventType; // ADDED, MODIFIED, DELETED
+    QJsonObject object;
+    quint64 resourceVersion = 0;
+};
+
+// An accepted watch: what to send first, and which later events to stream.
+struct WatchRequest {
+    const ResourceType *type = nullptr;
+    QString ns;
+    LabelSelector labels;
+    FieldSelector fields;
+    qint64 timeoutSeconds = 1800;
+    QList<QByteArray> initialEvents; // encoded, newline-terminated
+    bool endAfterInitial = false; // an ERROR event ends the stream
+    // For kubectl's human output: each event's object as a one-row Table.
+    std::function<QJsonObject(const QJsonObject &)> transform;
+    bool matches(const WatchEvent &event) const;
+    static QByteArray encode(const QString &eventType, const QJsonObject &object);
+    QByteArray encodeEvent(const QString &eventType, const QJsonObject &object) const
+    {
+        return encode(eventType, transform ? transform(object) : object);
+    }
+};
+
 struct ApiResponse {
     int status = 200;
     QByteArray body;
     QByteArray contentType = "application/json";
     QList<QPair<QByteArray, QByteArray>> headers;
+    std::shared_ptr<WatchRequest> watch; // set: stream events instead of a body
 };
 
 // The API server's behaviour, independent of HTTP: authentication,
@@ -68,6 +100,8 @@ public:
     void setMaxTokenExpirationSeconds(qint64 seconds) { m_options.maxTokenExpirationSeconds = seconds; }
     void setServerAddress(const QString &address) { m_options.serverAddress = address; }
     const TokenAuthority &tokens() const { return m_tokens; }
+    // Where every change goes, for the open watches (the HTTP front end).
+    void setWatchSink(std::function<void(const WatchEvent &)> sink) { m_watchSink = std::move(sink); }
 
 private:
     // What a request addresses, as k8s.io/apiserver's RequestInfo resolves it.
@@ -101,6 +135,8 @@ private:
         const ResourceType &type, const Route &route, const UserInfo &user, QJsonObject body, bool isPatch);
     ApiResponse deleteObject(
         const ResourceType &type, const Route &route, const QJsonObject &options, const QUrlQuery &query);
+    std::shared_ptr<WatchRequest> startWatch(
+        const ResourceType &type, const Route &route, const QUrlQuery &query, bool table);
     QJsonObject listObjects(const ResourceType &type, const Route &route, const QUrlQuery &query);
 
     ApiResponse tokenRequest(const Route &route, const QJsonObject &body);
@@ -129,6 +165,8 @@ private:
     Options m_options;
     qint64 m_clockOffsetSeconds = 0;
     qint64 m_tokenCacheSeconds = 0;
+    std::deque<WatchEvent> m_history; // the watch cache: recent events, oldest first
+    std::function<void(const WatchEvent &)> m_watchSink;
     QHash<QString, CachedAuthentication> m_tokenCache;
     Store m_store;
     Rbac m_rbac;

@@ -72,12 +72,82 @@ void write(QHttpServerResponder &responder, const ApiResponse &response)
 
 } // namespace
 
+struct HttpFrontend::Watch {
+    QPointer<QTcpSocket> socket;
+    std::unique_ptr<QHttpServerResponder> responder;
+    std::shared_ptr<WatchRequest> request;
+    std::unique_ptr<QTimer> timeout;
+};
+
+namespace {
+
+QByteArray chunk(const QByteArray &data)
+{
+    return QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n";
+}
+
+} // namespace
+
 HttpFrontend::HttpFrontend(Cluster &cluster, quint32 seed, QObject *parent)
     : QAbstractHttpServer(parent)
     , m_cluster(cluster)
     , m_seed(seed)
     , m_random(seed)
 {
+    m_cluster.setWatchSink([this](const WatchEvent &event) {
+        const QList<std::shared_ptr<Watch>> watches = m_watches;
+        for (const auto &watch : watches) {
+            if (!watch->socket || watch->socket->state() != QAbstractSocket::ConnectedState) {
+                m_watches.removeOne(watch);
+                continue;
+            }
+            if (watch->request->matches(event))
+                watch->responder->writeBody(
+                    chunk(watch->request->encodeEvent(event.eventType, event.object)));
+        }
+    });
+}
+
+HttpFrontend::~HttpFrontend()
+{
+    m_cluster.setWatchSink({});
+}
+
+void HttpFrontend::startWatch(const ApiResponse &response, QHttpServerResponder responder, QTcpSocket *socket)
+{
+    auto watch = std::make_shared<Watch>();
+    watch->socket = socket;
+    watch->responder = std::make_unique<QHttpServerResponder>(std::move(responder));
+    watch->request = response.watch;
+    watch->responder->writeStatusLine(QHttpServerResponder::StatusCode::Ok);
+    watch->responder->writeHeader("Content-Type", "application/json");
+    watch->responder->writeHeader("Transfer-Encoding", "chunked");
+    watch->responder->writeHeader("Cache-Control", "no-cache, private");
+    for (const auto &[key, value] : response.headers)
+        watch->responder->writeHeader(key, value);
+    watch->responder->writeBody(QByteArray()); // ends the headers
+    for (const QByteArray &event : response.watch->initialEvents)
+        watch->responder->writeBody(chunk(event));
+    if (response.watch->endAfterInitial) {
+        watch->responder->writeBody("0\r\n\r\n");
+        return;
+    }
+    watch->timeout = std::make_unique<QTimer>();
+    watch->timeout->setSingleShot(true);
+    std::weak_ptr<Watch> weak = watch;
+    connect(watch->timeout.get(), &QTimer::timeout, this, [this, weak] {
+        if (auto w = weak.lock())
+            endWatch(w);
+    });
+    watch->timeout->start(int(qMin<qint64>(response.watch->timeoutSeconds, 86400) * 1000));
+    m_watches.append(watch);
+}
+
+void HttpFrontend::endWatch(const std::shared_ptr<Watch> &watch)
+{
+    if (watch->socket && watch->socket->state() == QAbstractSocket::ConnectedState)
+        watch->responder->writeBody("0\r\n\r\n");
+    m_watches.removeOne(watch);
 }
 
 QJsonObject HttpFrontend::settings() const
@@ -197,6 +267,10 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
         }
     }
 
+    if (answer.response.watch && !answer.drop) {
+        startWatch(answer.response, makeResponder(request, socket), socket);
+        return true;
+    }
     if (delay <= 0) {
         if (answer.drop) {
             socket->abort();

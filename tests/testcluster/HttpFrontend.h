@@ -5,9 +5,12 @@
 #include <QJsonObject>
 #include <QRandomGenerator>
 
+#include <memory>
+
 namespace kms::testcluster {
 
 class Cluster;
+struct ApiResponse;
 
 // HTTPS in front of Cluster: turns QHttpServerRequest into ApiRequest, adds
 // the injected latency and failures, and serves the admin settings endpoint.
@@ -18,6 +21,7 @@ public:
     static constexpr const char *kSettingsPath = "/kms-testcluster/v1/settings";
 
     HttpFrontend(Cluster &cluster, quint32 seed, QObject *parent = nullptr);
+    ~HttpFrontend() override;
 
     void setLatencyMs(int ms) { m_latencyMs = ms; }
     void setFailRate(double rate) { m_failRate = rate; }
@@ -31,7 +35,12 @@ private:
     struct Answer;
     Answer settingsRequest(const QHttpServerRequest &request);
 
+    struct Watch;
+    void startWatch(const ApiResponse &response, QHttpServerResponder responder, QTcpSocket *socket);
+    void endWatch(const std::shared_ptr<Watch> &watch);
+
     Cluster &m_cluster;
+    QList<std::shared_ptr<Watch>> m_watches;
     int m_latencyMs = 0;
     double m_failRate = 0;
     quint32 m_seed;

@@ -54,6 +54,8 @@ QJsonObject Store::create(const ResourceType &type, QJsonObject object)
     m_objects[type.groupResource()].insert(key(meta.value(QStringLiteral("namespace")).toString(),
                                                meta.value(QStringLiteral("name")).toString()),
         object);
+    if (m_listener)
+        m_listener(type, QStringLiteral("ADDED"), object);
     return object;
 }
 
@@ -65,15 +67,27 @@ QJsonObject Store::update(const ResourceType &type, QJsonObject object)
     m_objects[type.groupResource()].insert(key(meta.value(QStringLiteral("namespace")).toString(),
                                                meta.value(QStringLiteral("name")).toString()),
         object);
+    if (m_listener)
+        m_listener(type, QStringLiteral("MODIFIED"), object);
     return object;
 }
 
 void Store::remove(const ResourceType &type, const QString &ns, const QString &name)
 {
     auto bucket = m_objects.find(type.groupResource());
-    if (bucket != m_objects.end())
-        bucket->remove(key(ns, name));
-    ++m_resourceVersion;
+    if (bucket == m_objects.end())
+        return;
+    const auto it = bucket->find(key(ns, name));
+    if (it == bucket->end())
+        return;
+    QJsonObject object = *it;
+    bucket->erase(it);
+    // The deletion's own resourceVersion, as a DELETED watch event shows it.
+    QJsonObject meta = object.value(QStringLiteral("metadata")).toObject();
+    meta.insert(QStringLiteral("resourceVersion"), QString::number(++m_resourceVersion));
+    object.insert(QStringLiteral("metadata"), meta);
+    if (m_listener)
+        m_listener(type, QStringLiteral("DELETED"), object);
 }
 
 } // namespace kms::testcluster

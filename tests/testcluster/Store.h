@@ -26,6 +26,9 @@ public:
     // Bumps resourceVersion; keeps uid and creationTimestamp.
     QJsonObject update(const ResourceType &type, QJsonObject object);
     void remove(const ResourceType &type, const QString &ns, const QString &name);
+    // Told of every change: ADDED, MODIFIED, DELETED, with the object as it is (was) now.
+    using Listener = std::function<void(const ResourceType &, const QString &, const QJsonObject &)>;
+    void setListener(Listener listener) { m_listener = std::move(listener); }
     QString resourceVersion() const { return QString::number(m_resourceVersion); }
     QDateTime now() const { return m_now(); }
 
@@ -35,6 +38,7 @@ private:
     std::function<QDateTime()> m_now;
     QHash<QString, QMap<QString, QJsonObject>> m_objects; // groupResource -> key -> object
     quint64 m_resourceVersion = 1000;
+    Listener m_listener;
 };
 
 QString rfc3339(const QDateTime &time);
