@@ -70,39 +70,6 @@ const ResourceType &rbac(const char *plural)
     return *findResource(kRbacGroup, QStringLiteral("v1"), QString::fromLatin1(plural));
 }
 
-// The review kinds: created, answered, never stored.
-struct VirtualResource {
-    QString group;
-    QString plural;
-    QString kind;
-    bool namespaced;
-};
-
-const QList<VirtualResource> &virtualResources()
-{
-    static const QList<VirtualResource> v {
-        { kAuthnGroup, QStringLiteral("selfsubjectreviews"), QStringLiteral("SelfSubjectReview"), false },
-        { kAuthnGroup, QStringLiteral("tokenreviews"), QStringLiteral("TokenReview"), false },
-        { kAuthzGroup, QStringLiteral("localsubjectaccessreviews"),
-            QStringLiteral("LocalSubjectAccessReview"), true },
-        { kAuthzGroup, QStringLiteral("selfsubjectaccessreviews"), QStringLiteral("SelfSubjectAccessReview"),
-            false },
-        { kAuthzGroup, QStringLiteral("selfsubjectrulesreviews"), QStringLiteral("SelfSubjectRulesReview"),
-            false },
-        { kAuthzGroup, QStringLiteral("subjectaccessreviews"), QStringLiteral("SubjectAccessReview"), false },
-    };
-    return v;
-}
-
-const VirtualResource *findVirtual(const QString &group, const QString &plural)
-{
-    for (const VirtualResource &v : virtualResources()) {
-        if (v.group == group && v.plural == plural)
-            return &v;
-    }
-    return nullptr;
-}
-
 QString randomSuffix()
 {
     // k8s.io/apiserver/pkg/storage/names: 5 chars from an alphabet without vowels and lookalikes.
@@ -365,7 +332,7 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
     if (route.version != QStringLiteral("v1"))
         throw ApiError::notFoundPlain();
 
-    if (const VirtualResource *v = findVirtual(route.group, route.resource)) {
+    if (const ReviewResource *v = findReview(route.group, route.resource)) {
         if (route.verb != QStringLiteral("create") || !route.name.isEmpty())
             throw ApiError::methodNotAllowed(QString::fromLatin1(request.method));
         if (v->namespaced != !route.ns.isEmpty())
@@ -1140,12 +1107,8 @@ ApiResponse Cluster::tokenRequest(const Route &route, const QJsonObject &body)
     const QString token = m_tokens.issue(*sa, audiences, issued, expirationSeconds, bound);
     QJsonObject outSpec { { QStringLiteral("audiences"), QJsonArray::fromStringList(audiences) },
         { QStringLiteral("expirationSeconds"), double(expirationSeconds) },
+        // Echoed as sent: the server does not fill in the uid it found.
         { QStringLiteral("boundObjectRef"), bound ? refValue : QJsonValue(QJsonValue::Null) } };
-    if (bound) {
-        QJsonObject ref = refValue.toObject();
-        ref.insert(QStringLiteral("uid"), bound->uid);
-        outSpec.insert(QStringLiteral("boundObjectRef"), ref);
-    }
     const QJsonObject answer { { QStringLiteral("kind"), QStringLiteral("TokenRequest") },
         { QStringLiteral("apiVersion"), QStringLiteral("authentication.k8s.io/v1") },
         { QStringLiteral("metadata"),

@@ -15,26 +15,6 @@ const QStringList kAllVerbs { QStringLiteral("create"), QStringLiteral("delete")
     QStringLiteral("deletecollection"), QStringLiteral("get"), QStringLiteral("list"),
     QStringLiteral("patch"), QStringLiteral("update"), QStringLiteral("watch") };
 
-struct ReviewKind {
-    const char *group;
-    const char *plural;
-    const char *singular;
-    const char *kind;
-    bool namespaced;
-};
-
-const ReviewKind kReviews[] = {
-    { "authentication.k8s.io", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview", false },
-    { "authentication.k8s.io", "tokenreviews", "tokenreview", "TokenReview", false },
-    { "authorization.k8s.io", "localsubjectaccessreviews", "localsubjectaccessreview",
-        "LocalSubjectAccessReview", true },
-    { "authorization.k8s.io", "selfsubjectaccessreviews", "selfsubjectaccessreview",
-        "SelfSubjectAccessReview", false },
-    { "authorization.k8s.io", "selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview",
-        false },
-    { "authorization.k8s.io", "subjectaccessreviews", "subjectaccessreview", "SubjectAccessReview", false },
-};
-
 const QStringList kGroups { QStringLiteral("authentication.k8s.io"), QStringLiteral("authorization.k8s.io"),
     QStringLiteral("rbac.authorization.k8s.io") };
 
@@ -121,12 +101,12 @@ QJsonObject Cluster::discoveryResourceList(const QString &group, const QString &
                 { QStringLiteral("verbs"), QJsonArray { QStringLiteral("create") } } });
         }
     }
-    for (const ReviewKind &r : kReviews) {
-        if (QLatin1String(r.group) != group)
+    for (const ReviewResource &r : reviewResources()) {
+        if (r.group != group)
             continue;
-        resources.append(QJsonObject { { QStringLiteral("name"), QLatin1String(r.plural) },
-            { QStringLiteral("singularName"), QLatin1String(r.singular) },
-            { QStringLiteral("namespaced"), r.namespaced }, { QStringLiteral("kind"), QLatin1String(r.kind) },
+        resources.append(QJsonObject { { QStringLiteral("name"), r.plural },
+            { QStringLiteral("singularName"), r.singular }, { QStringLiteral("namespaced"), r.namespaced },
+            { QStringLiteral("kind"), r.kind },
             { QStringLiteral("verbs"), QJsonArray { QStringLiteral("create") } } });
     }
     QJsonObject list { { QStringLiteral("kind"), QStringLiteral("APIResourceList") },
@@ -184,17 +164,15 @@ std::optional<QJsonObject> Cluster::openApiV3Document(const QString &groupVersio
                         QStringLiteral("authentication.k8s.io"), QStringLiteral("TokenRequest"), true) } });
         }
     }
-    for (const ReviewKind &r : kReviews) {
-        if (QLatin1String(r.group) != group)
+    for (const ReviewResource &r : reviewResources()) {
+        if (r.group != group)
             continue;
         const QString path = pathPrefix(group)
-            + (r.namespaced ? QStringLiteral("/namespaces/{namespace}/") : QStringLiteral("/"))
-            + QLatin1String(r.plural);
+            + (r.namespaced ? QStringLiteral("/namespaces/{namespace}/") : QStringLiteral("/")) + r.plural;
         paths.insert(path,
             QJsonObject { { QStringLiteral("post"),
-                operation(QStringLiteral("post"),
-                    QStringLiteral("create") + operationKind(group) + QLatin1String(r.kind), group,
-                    QLatin1String(r.kind), true) } });
+                operation(QStringLiteral("post"), QStringLiteral("create") + operationKind(group) + r.kind,
+                    group, r.kind, true) } });
     }
     return QJsonObject { { QStringLiteral("openapi"), QStringLiteral("3.0.0") },
         { QStringLiteral("info"),

@@ -1,5 +1,7 @@
 #include "ResourceType.h"
 
+#include <tuple>
+
 namespace kms::testcluster {
 
 const QList<ResourceType> &storedResources()
@@ -44,6 +46,36 @@ const QList<ResourceType> &storedResources()
         return t;
     }();
     return types;
+}
+
+const QList<ReviewResource> &reviewResources()
+{
+    static const QList<ReviewResource> reviews = [] {
+        const QString authn = QStringLiteral("authentication.k8s.io");
+        const QString authz = QStringLiteral("authorization.k8s.io");
+        QList<ReviewResource> r;
+        for (const auto &[group, kind, namespaced] :
+            { std::tuple { authn, QStringLiteral("SelfSubjectReview"), false },
+                std::tuple { authn, QStringLiteral("TokenReview"), false },
+                std::tuple { authz, QStringLiteral("LocalSubjectAccessReview"), true },
+                std::tuple { authz, QStringLiteral("SelfSubjectAccessReview"), false },
+                std::tuple { authz, QStringLiteral("SelfSubjectRulesReview"), false },
+                std::tuple { authz, QStringLiteral("SubjectAccessReview"), false } }) {
+            const QString singular = kind.toLower();
+            r.append(ReviewResource { group, singular + u's', singular, kind, namespaced });
+        }
+        return r;
+    }();
+    return reviews;
+}
+
+const ReviewResource *findReview(const QString &group, const QString &plural)
+{
+    for (const ReviewResource &r : reviewResources()) {
+        if (r.group == group && r.plural == plural)
+            return &r;
+    }
+    return nullptr;
 }
 
 const ResourceType *findResource(const QString &group, const QString &version, const QString &plural)

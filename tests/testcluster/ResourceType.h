@@ -25,6 +25,18 @@ struct ResourceType {
     QString groupResource() const { return group.isEmpty() ? plural : plural + u'.' + group; }
 };
 
+// The review kinds (TokenReview, SelfSubjectAccessReview, ...): created,
+// answered, never stored.
+struct ReviewResource {
+    QString group;
+    QString plural;
+    QString singular;
+    QString kind;
+    bool namespaced = false;
+};
+const QList<ReviewResource> &reviewResources();
+const ReviewResource *findReview(const QString &group, const QString &plural);
+
 // The stored kinds, in discovery order.
 const QList<ResourceType> &storedResources();
 const ResourceType *findResource(const QString &group, const QString &version, const QString &plural);
