@@ -338,6 +338,26 @@ private slots:
         QCOMPARE(m_api->seen.size(), 0);
     }
 
+    void survivesAClientThatHangsUpMidCall()
+    {
+        m_api->hold.insert(QStringLiteral("GET /api/v1/namespaces/gone/serviceaccounts/x"));
+        {
+            QSslSocket socket;
+            socket.setSslConfiguration(m_transport->sslConfiguration());
+            QSignalSpy encrypted(&socket, &QSslSocket::encrypted);
+            socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_port);
+            QVERIFY(encrypted.wait(5000)); // not waitForEncrypted: the server runs in this thread
+            socket.write("GET /api/v1/namespaces/gone/serviceaccounts/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            QTRY_COMPARE(m_api->seen.size(), 1);
+            socket.abort();
+        }
+        // The call ends (504 after the upstream limit) with nobody to answer; the gateway goes on.
+        QTRY_COMPARE_WITH_TIMEOUT(m_logLines.size(), 1, 5000);
+        QVERIFY2(m_logLines.first().contains(QLatin1String(" 504 ")), qPrintable(m_logLines.first()));
+        m_api->hold.clear();
+        QCOMPARE(call("GET", QStringLiteral("/version")).first, 200);
+    }
+
     void answers504WhenTheApiServerIsSlow()
     {
         m_api->hold.insert(QStringLiteral("GET /api/v1/namespaces/slow/serviceaccounts/x"));
