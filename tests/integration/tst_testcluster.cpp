@@ -115,6 +115,8 @@ private slots:
     void immortalNamespaces();
     void listPagination();
     void watchStreamsChanges();
+    void forbiddenNamesMissingRoles();
+    void strictFieldValidationAndDryRun();
     void watchFromResourceVersionAndTooOld();
     void malformedRequestsAreRefused_data();
     void malformedRequestsAreRefused();
@@ -1716,6 +1718,84 @@ void TestClusterTest::watchFromResourceVersionAndTooOld()
     QVERIFY(status.value(QStringLiteral("message"))
                 .toString()
                 .startsWith(QStringLiteral("too old resource version: 1 (")));
+}
+
+void TestClusterTest::forbiddenNamesMissingRoles()
+{
+    // The seed's dynamic binding before kms-dynamic-role exists: the authorizer says why it found nothing.
+    const QString base = QStringLiteral("/api/v1/namespaces/default/");
+    QCOMPARE(m_cluster
+                 .request("POST", base + QStringLiteral("serviceaccounts"),
+                     serviceAccount(QStringLiteral("dangling")))
+                 .status,
+        201);
+    QJsonObject crb = roleBinding(QStringLiteral("dangling-binding"), QStringLiteral("ClusterRole"),
+        QStringLiteral("not-yet-created"), QStringLiteral("dangling"));
+    crb.insert(QStringLiteral("kind"), QStringLiteral("ClusterRoleBinding"));
+    QCOMPARE(
+        m_cluster
+            .request("POST", QStringLiteral("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"), crb)
+            .status,
+        201);
+    const QByteArray token = m_cluster.createToken(QStringLiteral("default"), QStringLiteral("dangling"));
+    const auto r = m_cluster.request("GET", base + QStringLiteral("pods"), {}, token);
+    QCOMPARE(r.status, 403);
+    QCOMPARE(r.json.value(QStringLiteral("message")).toString(),
+        QStringLiteral(
+            "pods is forbidden: User \"system:serviceaccount:default:dangling\" cannot list resource "
+            "\"pods\" in "
+            "API group \"\" in the namespace \"default\": RBAC: clusterrole.rbac.authorization.k8s.io "
+            "\"not-yet-created\" not found"));
+    QCOMPARE(
+        m_cluster
+            .request("DELETE",
+                QStringLiteral("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/dangling-binding"))
+            .status,
+        200);
+    QCOMPARE(m_cluster.request("DELETE", base + QStringLiteral("serviceaccounts/dangling")).status, 200);
+}
+
+void TestClusterTest::strictFieldValidationAndDryRun()
+{
+    const QString sas = QStringLiteral("/api/v1/namespaces/default/serviceaccounts");
+    const auto strict = m_cluster.request("POST", sas + QStringLiteral("?fieldValidation=Strict"),
+        QJsonObject { { QStringLiteral("metadata"),
+                          QJsonObject { { QStringLiteral("name"), QStringLiteral("strict") } } },
+            { QStringLiteral("secretz"), QJsonArray() } });
+    QCOMPARE(strict.status, 400);
+    QCOMPARE(strict.json.value(QStringLiteral("message")).toString(),
+        QStringLiteral("strict decoding error: unknown field \"secretz\""));
+    const auto patch = m_cluster.request("PATCH",
+        sas + QStringLiteral("/kms-token-requester?fieldValidation=Strict"),
+        QJsonObject {
+            { QStringLiteral("metadata"), QJsonObject { { QStringLiteral("labelz"), QJsonObject() } } } });
+    QCOMPARE(patch.status, 400);
+    QCOMPARE(patch.json.value(QStringLiteral("message")).toString(),
+        QStringLiteral("strict decoding error: unknown field \"metadata.labelz\""));
+    // dryRun=All validates and answers, but stores nothing.
+    const auto dry = m_cluster.request("POST", sas + QStringLiteral("?dryRun=All"),
+        QJsonObject { { QStringLiteral("metadata"),
+            QJsonObject { { QStringLiteral("name"), QStringLiteral("dry") } } } });
+    QCOMPARE(dry.status, 201);
+    QCOMPARE(m_cluster.request("GET", sas + QStringLiteral("/dry")).status, 404);
+    const auto dryPatch = m_cluster.request("PATCH", sas + QStringLiteral("/kms-token-requester?dryRun=All"),
+        QJsonObject { { QStringLiteral("metadata"),
+            QJsonObject { { QStringLiteral("labels"),
+                QJsonObject { { QStringLiteral("dry"), QStringLiteral("run") } } } } } });
+    QCOMPARE(dryPatch.status, 200);
+    QCOMPARE(dryPatch.json.value(QStringLiteral("metadata"))
+                 .toObject()
+                 .value(QStringLiteral("labels"))
+                 .toObject()
+                 .value(QStringLiteral("dry"))
+                 .toString(),
+        QStringLiteral("run"));
+    QVERIFY(!m_cluster.request("GET", sas + QStringLiteral("/kms-token-requester"))
+                 .json.value(QStringLiteral("metadata"))
+                 .toObject()
+                 .value(QStringLiteral("labels"))
+                 .toObject()
+                 .contains(QStringLiteral("dry")));
 }
 
 QTEST_GUILESS_MAIN(TestClusterTest)

@@ -426,7 +426,7 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
             setMeta(body, m);
             return jsonResponse(201, createObject(*type, r, user, body, request.query));
         }
-        return jsonResponse(200, updateObject(*type, r, user, body, false));
+        return jsonResponse(200, updateObject(*type, r, user, body, false, request.query));
     }
     if (r.verb == QStringLiteral("patch")) {
         const auto current = m_store.get(*type, r.ns, r.name);
@@ -456,15 +456,10 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
             patched = applyMergePatch(*current, patch.object());
         } else if (contentType == "application/strategic-merge-patch+json") {
             patched = applyStrategicMergePatch(type->kind, *current, patch.object());
-        } else if (contentType == "application/json-patch+json") {
-            patched = applyJsonPatch(*current, patch.array());
         } else {
-            throw ApiError::unsupportedMediaType(QStringLiteral(
-                "the body of the request was in an unknown format - accepted media types include: "
-                "application/json-patch+json, application/merge-patch+json, "
-                "application/strategic-merge-patch+json"));
+            patched = applyJsonPatch(*current, patch.array());
         }
-        return jsonResponse(200, updateObject(*type, r, user, patched, true));
+        return jsonResponse(200, updateObject(*type, r, user, patched, true, request.query));
     }
     if (r.verb == QStringLiteral("delete"))
         return deleteObject(*type, r, parseBody(request, {}), request.query);
@@ -772,8 +767,8 @@ QJsonObject Cluster::createObject(const ResourceType &type, const Route &route, 
     return created;
 }
 
-QJsonObject Cluster::updateObject(
-    const ResourceType &type, const Route &route, const UserInfo &user, QJsonObject body, bool isPatch)
+QJsonObject Cluster::updateObject(const ResourceType &type, const Route &route, const UserInfo &user,
+    QJsonObject body, bool isPatch, const QUrlQuery &query)
 {
     checkTypeMeta(type, body);
     QJsonObject m = meta(body);
@@ -825,8 +820,11 @@ QJsonObject Cluster::updateObject(
         setMeta(body, m);
     }
 
+    checkFieldValidation(type, body, query);
     checkRbacEscalation(type, user, body, route.ns);
     validate(type, body, *old);
+    if (query.queryItemValue(QStringLiteral("dryRun")) == QStringLiteral("All"))
+        return body;
 
     if (body == *old)
         return *old; // no-op updates keep the resourceVersion

@@ -131,8 +131,8 @@ private:
 
     QJsonObject createObject(const ResourceType &type, const Route &route, const UserInfo &user,
         QJsonObject body, const QUrlQuery &query);
-    QJsonObject updateObject(
-        const ResourceType &type, const Route &route, const UserInfo &user, QJsonObject body, bool isPatch);
+    QJsonObject updateObject(const ResourceType &type, const Route &route, const UserInfo &user,
+        QJsonObject body, bool isPatch, const QUrlQuery &query);
     ApiResponse deleteObject(
         const ResourceType &type, const Route &route, const QJsonObject &options, const QUrlQuery &query);
     std::shared_ptr<WatchRequest> startWatch(
