@@ -90,6 +90,8 @@ QJsonObject Cluster::discoveryResourceList(const QString &group, const QString &
         QJsonObject r { { QStringLiteral("name"), t.plural }, { QStringLiteral("singularName"), t.singular },
             { QStringLiteral("namespaced"), t.namespaced }, { QStringLiteral("kind"), t.kind },
             { QStringLiteral("verbs"), QJsonArray::fromStringList(kAllVerbs) } };
+        if (!t.categories.isEmpty())
+            r.insert(QStringLiteral("categories"), QJsonArray::fromStringList(t.categories));
         if (!t.shortNames.isEmpty())
             r.insert(QStringLiteral("shortNames"), QJsonArray::fromStringList(t.shortNames));
         resources.append(r);

@@ -31,6 +31,7 @@ const QList<ResourceType> &storedResources()
             { QStringLiteral("no") }, false);
         add({}, QStringLiteral("pods"), QStringLiteral("pod"), QStringLiteral("Pod"), true,
             { QStringLiteral("po") }, true);
+        t.last().categories = QStringList { QStringLiteral("all") };
         add({}, QStringLiteral("secrets"), QStringLiteral("secret"), QStringLiteral("Secret"), true, {},
             false);
         ResourceType *sa = add({}, QStringLiteral("serviceaccounts"), QStringLiteral("serviceaccount"),

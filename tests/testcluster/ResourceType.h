@@ -15,6 +15,7 @@ struct ResourceType {
     QString kind;
     bool namespaced = true;
     QStringList shortNames;
+    QStringList categories; // "all" for kubectl get all
     // DELETE answers with the deleted object (else a Status Success).
     bool returnDeletedObject = false;
     // Subresources listed by discovery: name -> kind ("token" -> "TokenRequest").
