@@ -1,0 +1,61 @@
+#include "leases/ClusterConnections.h"
+
+#include "store/CredentialVault.h"
+
+namespace kms {
+
+ClusterConnections::ClusterConnections(CredentialVault &vault)
+    : m_vault(vault)
+{
+}
+
+ClusterConnections::~ClusterConnections() = default;
+
+void ClusterConnections::invalidate(qint64 secretId)
+{
+    m_connections.remove(secretId);
+}
+
+QCoro::Task<ClusterConnections::Result> ClusterConnections::forSecret(DynamicSecret secret)
+{
+    Result result;
+    if (const auto it = m_connections.constFind(secret.id); it != m_connections.constEnd()) {
+        result.connection = *it;
+        co_return result;
+    }
+    std::shared_ptr<ClusterConnection> connection;
+    if (secret.authMethod == AuthMethod::Gateway) {
+        if (!m_gatewayFactory) {
+            result.error = QStringLiteral("Secret \"%1\" uses gateway \"%2\", but gateways are not available in this build.").arg(secret.name, secret.gateway);
+            co_return result;
+        }
+        const TransportResult transport = co_await m_gatewayFactory(secret.gateway);
+        if (!transport.transport) {
+            result.error = transport.error;
+            co_return result;
+        }
+        connection = std::make_shared<ClusterConnection>(transport.transport);
+    } else {
+        const VaultResult token = co_await m_vault.get(secret.vaultKey());
+        if (!token.ok) {
+            result.error = QStringLiteral("The cluster token of secret \"%1\" could not be read from the keychain: %2").arg(secret.name, token.message);
+            co_return result;
+        }
+        QString error;
+        connection = ClusterConnection::forToken(secret, token.value, &error);
+        if (!connection) {
+            result.error = QStringLiteral("Secret \"%1\" cannot be used: %2").arg(secret.name, error);
+            co_return result;
+        }
+    }
+    // Another coroutine may have connected meanwhile; keep the first.
+    if (const auto it = m_connections.constFind(secret.id); it != m_connections.constEnd()) {
+        result.connection = *it;
+        co_return result;
+    }
+    m_connections.insert(secret.id, connection);
+    result.connection = connection;
+    co_return result;
+}
+
+} // namespace kms

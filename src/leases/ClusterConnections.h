@@ -1,0 +1,48 @@
+#pragma once
+
+#include "core/DynamicSecret.h"
+#include "provider/ClusterConnection.h"
+
+#include <QCoro/QCoroTask>
+#include <QHash>
+
+#include <functional>
+#include <memory>
+
+namespace kms {
+
+class CredentialVault;
+
+// The open connection of each secret, made on first use: the cluster token
+// read from the keychain (Token auth) or the gateway's transport (Gateway
+// auth). Editing a secret must invalidate() it.
+class ClusterConnections
+{
+public:
+    struct Result
+    {
+        std::shared_ptr<ClusterConnection> connection; // kept alive while a call uses it
+        QString error; // one sentence when no connection could be made
+    };
+    struct TransportResult
+    {
+        std::shared_ptr<const KubeTransport> transport;
+        QString error;
+    };
+    // Builds the transport to a registered gateway (gateway/ provides it).
+    using GatewayTransportFactory = std::function<QCoro::Task<TransportResult>(QString gatewayName)>;
+
+    explicit ClusterConnections(CredentialVault &vault);
+    ~ClusterConnections();
+
+    void setGatewayTransportFactory(GatewayTransportFactory factory) { m_gatewayFactory = std::move(factory); }
+    QCoro::Task<Result> forSecret(DynamicSecret secret);
+    void invalidate(qint64 secretId);
+
+private:
+    CredentialVault &m_vault;
+    GatewayTransportFactory m_gatewayFactory;
+    QHash<qint64, std::shared_ptr<ClusterConnection>> m_connections;
+};
+
+} // namespace kms

@@ -1,0 +1,431 @@
+#include "leases/LeaseService.h"
+
+#include "core/AuditEvent.h"
+#include "leases/ClusterConnections.h"
+#include "store/AuditLog.h"
+#include "store/Database.h"
+#include "store/LeaseRepository.h"
+#include "store/SecretRepository.h"
+
+#include <QDir>
+#include <QLockFile>
+
+namespace kms {
+
+namespace {
+
+// While a process provisions or cleans up a lease it holds this lock, so a
+// reconcile in another process (the GUI while the CLI runs) leaves the lease
+// alone; a lock whose process died is stale and is taken over.
+class LeaseLock
+{
+public:
+    LeaseLock(const QString &dataDir, const QString &leaseId)
+    {
+        QDir(dataDir).mkpath(QStringLiteral("locks"));
+        m_lock = std::make_unique<QLockFile>(QDir(dataDir).filePath(QStringLiteral("locks/%1.lock").arg(leaseId)));
+        m_lock->setStaleLockTime(0); // stale only when its process is gone
+    }
+    bool tryLock() { return m_lock->tryLock(0); }
+    ~LeaseLock()
+    {
+        if (m_lock->isLocked()) {
+            m_lock->unlock();
+        }
+    }
+
+private:
+    std::unique_ptr<QLockFile> m_lock;
+};
+
+QString formatExpiry(const QDateTime &t)
+{
+    return t.toUTC().toString(Qt::ISODate);
+}
+
+} // namespace
+
+LeaseService::LeaseService(Database &db, ClusterConnections &connections, Clock *clock, QObject *parent)
+    : QObject(parent)
+    , m_db(db)
+    , m_connections(connections)
+    , m_clock(clock)
+    , m_leases(std::make_unique<LeaseRepository>(db))
+    , m_secrets(std::make_unique<SecretRepository>(db))
+    , m_audit(std::make_unique<AuditLog>(db))
+{
+}
+
+LeaseService::~LeaseService() = default;
+
+qint64 LeaseService::cleanupBackoffSeconds(int attempts)
+{
+    qint64 delay = 30;
+    for (int i = 1; i < attempts && delay < 3600; ++i)
+        delay *= 2;
+    return std::min<qint64>(delay, 3600);
+}
+
+FieldErrors LeaseService::validateRequest(const DynamicSecret &secret, const LeaseRequest &request, qint64 *ttlSeconds,
+                                          QString *namespaceName, QStringList *audiences)
+{
+    FieldErrors errors;
+    const Duration ttl = request.ttl.value_or(secret.defaultTtl);
+    if (ttl < MinimumTtl)
+        errors.append({QStringLiteral("ttl"), QStringLiteral("TTL must be at least 10 minutes (got %1): the API server refuses shorter tokens.").arg(ttl.toString())});
+    else if (ttl > secret.maxTtl)
+        errors.append({QStringLiteral("ttl"), QStringLiteral("TTL must be at most the secret's max TTL of %1 (got %2).").arg(secret.maxTtl.toString(), ttl.toString())});
+    *ttlSeconds = ttl.seconds();
+
+    if (secret.credentialType == CredentialType::Dynamic) {
+        QString ns = request.namespaceName.trimmed();
+        if (ns.isEmpty() && secret.allowedNamespaces.size() == 1)
+            ns = secret.allowedNamespaces.first();
+        if (ns.isEmpty())
+            errors.append({QStringLiteral("namespace"), QStringLiteral("Choose a namespace: one of %1.").arg(secret.allowedNamespaces.join(QStringLiteral(", ")))});
+        else if (!secret.allowedNamespaces.contains(ns))
+            errors.append({QStringLiteral("namespace"), QStringLiteral("Namespace \"%1\" is not one of the secret's allowed namespaces (%2).").arg(ns, secret.allowedNamespaces.join(QStringLiteral(", ")))});
+        *namespaceName = ns;
+    } else {
+        const QString ns = request.namespaceName.trimmed();
+        if (!ns.isEmpty() && ns != secret.namespaceName)
+            errors.append({QStringLiteral("namespace"), QStringLiteral("A static secret issues tokens in namespace \"%1\" only (got \"%2\").").arg(secret.namespaceName, ns)});
+        *namespaceName = secret.namespaceName;
+    }
+
+    QStringList wanted = request.audiences.value_or(secret.audiences);
+    QStringList cleaned;
+    for (const QString &a : wanted) {
+        const QString t = a.trimmed();
+        if (t.isEmpty()) {
+            errors.append({QStringLiteral("audiences"), QStringLiteral("Audiences must not contain an empty entry.")});
+            break;
+        }
+        if (!cleaned.contains(t))
+            cleaned << t;
+    }
+    *audiences = cleaned;
+    return errors;
+}
+
+QString LeaseService::secretNameOf(qint64 secretId)
+{
+    const auto secret = m_secrets->byId(secretId);
+    return secret ? secret->name : QString();
+}
+
+bool LeaseService::commit(Lease &lease, std::optional<LeaseState> state, const QString &auditKind, const QString &detail,
+                          const QString &secretName)
+{
+    Lease next = lease;
+    if (state)
+        next.state = *state;
+    const bool ok = m_db.transaction([&] {
+        if (!m_leases->update(next))
+            return false;
+        if (auditKind.isEmpty())
+            return true;
+        AuditEvent event;
+        event.kind = auditKind;
+        event.secretName = secretName;
+        event.leaseId = next.id;
+        event.namespaceName = next.namespaceName;
+        event.serviceAccount = next.serviceAccount;
+        event.jti = next.tokenJti;
+        event.expiresAt = next.expiresAt;
+        event.detail = detail;
+        return m_audit->append(event).has_value();
+    });
+    if (ok) {
+        lease = next;
+        emit leaseChanged(lease.id);
+        emit scheduleChanged();
+    }
+    return ok;
+}
+
+QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
+{
+    LeaseCreation creation;
+    const auto secret = m_secrets->byId(request.secretId);
+    if (!secret) {
+        creation.error = QStringLiteral("There is no dynamic secret with id %1.").arg(request.secretId);
+        co_return creation;
+    }
+    qint64 ttlSeconds = 0;
+    QString namespaceName;
+    QStringList audiences;
+    creation.fieldErrors = validateRequest(*secret, request, &ttlSeconds, &namespaceName, &audiences);
+    if (!creation.fieldErrors.isEmpty()) {
+        creation.error = creation.fieldErrors.first().message;
+        co_return creation;
+    }
+
+    // The row, with every name it will create, is committed before the first
+    // cluster write: a crash from here on leaves something reconcile can undo.
+    Lease lease = LeaseProvider::plan(*secret, Lease::newId(), namespaceName);
+    const QDateTime now = m_clock->now();
+    lease.createdAt = now;
+    lease.expiresAt = now.addSecs(ttlSeconds);
+    lease.createdBy = AuditEvent::currentActor();
+    lease.requestedTtlSeconds = ttlSeconds;
+    lease.state = LeaseState::Provisioning;
+    LeaseLock lock(m_db.dataDir(), lease.id);
+    lock.tryLock();
+    if (!m_leases->insert(lease)) {
+        creation.error = QStringLiteral("The lease could not be recorded: %1").arg(m_db.lastError());
+        co_return creation;
+    }
+    m_inFlight.insert(lease.id);
+    emit leaseChanged(lease.id);
+
+    const ClusterConnections::Result connection = co_await m_connections.forSecret(*secret);
+    if (!connection.connection) {
+        lease.failureReason = connection.error;
+        commit(lease, LeaseState::Failed, AuditEvent::LeaseFailed, connection.error, secret->name);
+        m_inFlight.remove(lease.id);
+        creation.error = connection.error;
+        creation.lease = lease;
+        co_return creation;
+    }
+
+    LeaseProvider provider(connection.connection->client());
+    const ProvisionOutcome outcome = co_await provider.provision(*secret, lease, ttlSeconds, audiences);
+    if (outcome.ok()) {
+        lease.expiresAt = outcome.issued->expiresAt; // the server's answer, not our request
+        lease.tokenJti = outcome.issued->jti;
+        QString detail;
+        if (!outcome.issued->warnings.isEmpty())
+            detail = QStringLiteral("The cluster said: %1").arg(outcome.issued->warnings.join(QStringLiteral("; ")));
+        if (!commit(lease, LeaseState::Active, AuditEvent::LeaseCreated, detail, secret->name)) {
+            // Without its row the token would be unmanaged: take it back.
+            const QString dbError = m_db.lastError();
+            co_await provider.cleanup(lease, false);
+            m_inFlight.remove(lease.id);
+            creation.error = QStringLiteral("The lease could not be recorded (%1), so its token was withdrawn.").arg(dbError);
+            co_return creation;
+        }
+        m_inFlight.remove(lease.id);
+        creation.lease = lease;
+        creation.issued = outcome.issued;
+        co_return creation;
+    }
+
+    lease.failureReason = outcome.error;
+    if (outcome.rolledBack) {
+        commit(lease, LeaseState::Failed, AuditEvent::LeaseFailed, outcome.error, secret->name);
+    } else {
+        const Lease &left = outcome.leftBehind;
+        lease.bindingName = left.bindingName;
+        lease.createdServiceAccount = left.createdServiceAccount;
+        lease.boundSecretName = left.boundSecretName;
+        lease.cleanupAttempts = 1;
+        lease.nextCleanupAt = m_clock->now().addSecs(cleanupBackoffSeconds(1));
+        commit(lease, LeaseState::CleanupFailed, AuditEvent::LeaseCleanupFailed,
+               outcome.error + QLatin1Char(' ') + outcome.rollbackError, secret->name);
+    }
+    m_inFlight.remove(lease.id);
+    creation.lease = lease;
+    creation.error = outcome.error;
+    co_return creation;
+}
+
+QCoro::Task<RevokeOutcome> LeaseService::revoke(QString leaseId)
+{
+    RevokeOutcome outcome;
+    const auto lease = m_leases->byId(leaseId);
+    if (!lease) {
+        outcome.message = QStringLiteral("There is no lease %1.").arg(leaseId);
+        co_return outcome;
+    }
+    if (lease->state == LeaseState::CleanupFailed)
+        co_return co_await retryCleanup(leaseId);
+    if (lease->state != LeaseState::Active) {
+        outcome.lease = lease;
+        outcome.message = QStringLiteral("Lease %1 is %2, so there is nothing to revoke.").arg(leaseId, Lease::displayName(lease->state).toLower());
+        co_return outcome;
+    }
+    co_return co_await closeLease(*lease, false);
+}
+
+QCoro::Task<RevokeOutcome> LeaseService::retryCleanup(QString leaseId)
+{
+    RevokeOutcome outcome;
+    auto lease = m_leases->byId(leaseId);
+    if (!lease || lease->state != LeaseState::CleanupFailed) {
+        outcome.lease = lease;
+        outcome.message = QStringLiteral("Lease %1 has no cleanup to retry.").arg(leaseId);
+        co_return outcome;
+    }
+    const LeaseState finalState = lease->tokenJti.isEmpty() ? LeaseState::Failed
+        : lease->expiresAt <= m_clock->now()                ? LeaseState::Expired
+                                                            : LeaseState::Revoked;
+    ReconcileReport report;
+    outcome.ok = co_await finishCleanup(*lease, finalState, &report);
+    outcome.lease = m_leases->byId(leaseId);
+    outcome.message = outcome.ok ? QStringLiteral("Lease %1 is cleaned up; its objects are gone from the cluster.").arg(leaseId)
+                                 : report.errors.value(0);
+    co_return outcome;
+}
+
+QCoro::Task<RevokeOutcome> LeaseService::closeLease(Lease lease, bool expiry)
+{
+    RevokeOutcome outcome;
+    const QString secretName = secretNameOf(lease.secretId);
+    const LeaseState finalState = expiry ? LeaseState::Expired : LeaseState::Revoked;
+    const QString kind = expiry ? AuditEvent::LeaseExpired : AuditEvent::LeaseRevoked;
+    if (lease.kind == LeaseKind::Static) {
+        // Nothing on the cluster can revoke an unbound token.
+        const QString detail = expiry ? QString()
+                                      : QStringLiteral("The token stays valid until it expires at %1: Kubernetes cannot revoke an unbound service account token.").arg(formatExpiry(lease.expiresAt));
+        outcome.ok = commit(lease, finalState, kind, detail, secretName);
+        outcome.lease = lease;
+        outcome.message = outcome.ok ? (expiry ? QStringLiteral("Lease %1 has expired.").arg(lease.id)
+                                               : QStringLiteral("Lease %1 is deleted, but its token stays valid until it expires at %2: Kubernetes cannot revoke an unbound service account token.").arg(lease.id, formatExpiry(lease.expiresAt)))
+                                     : m_db.lastError();
+        co_return outcome;
+    }
+    if (!commit(lease, LeaseState::Revoking, {}, {}, secretName)) {
+        outcome.message = m_db.lastError();
+        co_return outcome;
+    }
+    ReconcileReport report;
+    outcome.ok = co_await finishCleanup(lease, finalState, &report);
+    outcome.lease = m_leases->byId(lease.id);
+    outcome.message = outcome.ok ? QStringLiteral("Lease %1 is revoked: its %2 deleted, so the token stops working within seconds.")
+                                       .arg(lease.id, lease.kind == LeaseKind::Dynamic ? QStringLiteral("service account and binding are") : QStringLiteral("bound Secret is"))
+                                 : report.errors.value(0);
+    co_return outcome;
+}
+
+QCoro::Task<bool> LeaseService::finishCleanup(Lease lease, LeaseState finalState, ReconcileReport *report)
+{
+    const QString secretName = secretNameOf(lease.secretId);
+    const auto secret = m_secrets->byId(lease.secretId);
+    LeaseLock lock(m_db.dataDir(), lease.id);
+    lock.tryLock();
+    m_inFlight.insert(lease.id);
+    QString error;
+    if (!secret) {
+        error = QStringLiteral("The secret of lease %1 no longer exists, so its objects cannot be reached.").arg(lease.id);
+    } else {
+        if (lease.state == LeaseState::Active || lease.state == LeaseState::CleanupFailed)
+            commit(lease, LeaseState::Revoking, {}, {}, secretName);
+        const ClusterConnections::Result connection = co_await m_connections.forSecret(*secret);
+        if (!connection.connection) {
+            error = connection.error;
+        } else {
+            LeaseProvider provider(connection.connection->client());
+            // A lease that never became Active may have objects in any state: check before deleting.
+            const CleanupOutcome cleaned = co_await provider.cleanup(lease, lease.tokenJti.isEmpty());
+            if (!cleaned.done)
+                error = cleaned.error;
+        }
+    }
+    m_inFlight.remove(lease.id);
+    if (error.isEmpty()) {
+        const QString kind = finalState == LeaseState::Expired ? AuditEvent::LeaseExpired
+            : finalState == LeaseState::Failed                 ? AuditEvent::LeaseRolledBack
+                                                               : AuditEvent::LeaseRevoked;
+        lease.nextCleanupAt = QDateTime();
+        commit(lease, finalState, kind, QStringLiteral("Its objects were deleted from the cluster."), secretName);
+        report->cleanedUp++;
+        co_return true;
+    }
+    lease.cleanupAttempts++;
+    lease.nextCleanupAt = m_clock->now().addSecs(cleanupBackoffSeconds(lease.cleanupAttempts));
+    lease.failureReason = error;
+    commit(lease, LeaseState::CleanupFailed, AuditEvent::LeaseCleanupFailed, error, secretName);
+    report->errors << error;
+    co_return false;
+}
+
+QCoro::Task<ReconcileReport> LeaseService::runDueCleanups()
+{
+    ReconcileReport report;
+    const QDateTime now = m_clock->now();
+    for (const Lease &lease : m_leases->dueForCleanup(now)) {
+        if (m_inFlight.contains(lease.id))
+            continue;
+        if (lease.state == LeaseState::Active) {
+            const RevokeOutcome closed = co_await closeLease(lease, true);
+            if (closed.ok)
+                report.cleanedUp++;
+            else
+                report.errors << closed.message;
+        } else if (lease.state == LeaseState::CleanupFailed) {
+            const LeaseState finalState = lease.tokenJti.isEmpty() ? LeaseState::Failed
+                : lease.expiresAt <= now                            ? LeaseState::Expired
+                                                                    : LeaseState::Revoked;
+            co_await finishCleanup(lease, finalState, &report);
+        }
+    }
+    co_return report;
+}
+
+QCoro::Task<ReconcileReport> LeaseService::reconcile(bool sweepOrphans)
+{
+    ReconcileReport report;
+    for (const Lease &lease : m_leases->unfinished()) {
+        if (m_inFlight.contains(lease.id))
+            continue;
+        LeaseLock probe(m_db.dataDir(), lease.id);
+        if (!probe.tryLock())
+            continue; // another running process is working on it
+        Lease row = lease;
+        if (row.state == LeaseState::Provisioning) {
+            // Interrupted before it was Active: undo whatever it may have created.
+            row.failureReason = QStringLiteral("Provisioning was interrupted (the app or command stopped); what it created was removed.");
+            const int before = report.cleanedUp;
+            co_await finishCleanup(row, LeaseState::Failed, &report);
+            if (report.cleanedUp > before) {
+                report.cleanedUp = before;
+                report.rolledBack++;
+            }
+        } else if (row.state == LeaseState::Revoking) {
+            const LeaseState finalState = row.expiresAt <= m_clock->now() ? LeaseState::Expired : LeaseState::Revoked;
+            co_await finishCleanup(row, finalState, &report);
+        }
+    }
+    const ReconcileReport due = co_await runDueCleanups();
+    report.cleanedUp += due.cleanedUp;
+    report.errors += due.errors;
+
+    if (sweepOrphans) {
+        const QDateTime now = m_clock->now();
+        for (const DynamicSecret &secret : m_secrets->listAll()) {
+            if (secret.credentialType == CredentialType::Static && !secret.boundTokens)
+                continue; // creates nothing
+            const ClusterConnections::Result connection = co_await m_connections.forSecret(secret);
+            if (!connection.connection) {
+                report.warnings << connection.error;
+                continue;
+            }
+            LeaseProvider provider(connection.connection->client());
+            const SweepOutcome swept = co_await provider.sweep(secret, now, [this](const QString &id) {
+                if (m_inFlight.contains(id))
+                    return LeaseProvider::LeaseStatus::Open;
+                const auto lease = m_leases->byId(id);
+                if (!lease)
+                    return LeaseProvider::LeaseStatus::Unknown;
+                return Lease::isTerminal(lease->state) ? LeaseProvider::LeaseStatus::Closed : LeaseProvider::LeaseStatus::Open;
+            });
+            report.orphansDeleted += int(swept.deleted.size());
+            report.warnings += swept.errors;
+        }
+    }
+    co_return report;
+}
+
+QCoro::Task<PreflightResult> LeaseService::preflight(DynamicSecret secret)
+{
+    const ClusterConnections::Result connection = co_await m_connections.forSecret(secret);
+    if (!connection.connection) {
+        PreflightResult result;
+        result.connectionError = connection.error;
+        co_return result;
+    }
+    co_return co_await Preflight::run(connection.connection->client(), secret);
+}
+
+} // namespace kms

@@ -1,0 +1,116 @@
+#pragma once
+
+#include "core/Clock.h"
+#include "core/DynamicSecret.h"
+#include "core/FieldError.h"
+#include "core/Lease.h"
+#include "provider/LeaseProvider.h"
+#include "provider/Preflight.h"
+
+#include <QCoro/QCoroTask>
+#include <QObject>
+#include <QSet>
+
+#include <optional>
+
+namespace kms {
+
+class AuditLog;
+class ClusterConnections;
+class Database;
+class LeaseRepository;
+class SecretRepository;
+
+struct LeaseRequest
+{
+    qint64 secretId = 0;
+    std::optional<Duration> ttl; // default: the secret's default TTL
+    QString namespaceName; // dynamic: one of the allowed namespaces (may be empty when only one is allowed)
+    std::optional<QStringList> audiences; // default: the secret's audiences
+};
+
+struct LeaseCreation
+{
+    std::optional<Lease> lease; // the stored row (Active on success, Failed/CleanupFailed otherwise)
+    std::optional<IssuedToken> issued; // shown once, never stored
+    FieldErrors fieldErrors; // the request was refused before any cluster call
+    QString error; // one sentence
+
+    bool ok() const { return issued.has_value(); }
+};
+
+struct RevokeOutcome
+{
+    bool ok = false;
+    std::optional<Lease> lease;
+    QString message; // what happened, true for the lease kind
+};
+
+struct ReconcileReport
+{
+    int rolledBack = 0; // unfinished provisioning undone
+    int cleanedUp = 0; // revokes and expiries completed
+    int orphansDeleted = 0;
+    QStringList errors; // cleanups that failed (they stay CleanupFailed and are retried)
+    QStringList warnings; // e.g. a sweep the cluster token may not do
+
+    bool ok() const { return errors.isEmpty(); }
+};
+
+// The lease lifecycle: provisioning that survives crashes, revoke, expiry,
+// retries, reconcile. Every step is committed to the store (and the audit
+// log) before and after its cluster calls; the provider does the calls.
+class LeaseService : public QObject
+{
+    Q_OBJECT
+public:
+    LeaseService(Database &db, ClusterConnections &connections, Clock *clock = Clock::system(), QObject *parent = nullptr);
+    ~LeaseService() override;
+
+    Clock *clock() const { return m_clock; }
+
+    // Checks the request against the secret (TTL at least 10 minutes and at
+    // most the max TTL, namespace allowed, audiences) without any cluster call.
+    static FieldErrors validateRequest(const DynamicSecret &secret, const LeaseRequest &request, qint64 *ttlSeconds,
+                                       QString *namespaceName, QStringList *audiences);
+
+    QCoro::Task<LeaseCreation> createLease(LeaseRequest request);
+    // Early delete. Dynamic and bound leases: their objects are deleted, which
+    // revokes the token. Unbound static: the lease closes, and the message says
+    // the token stays valid until it expires.
+    QCoro::Task<RevokeOutcome> revoke(QString leaseId);
+    // Retries a CleanupFailed lease now.
+    QCoro::Task<RevokeOutcome> retryCleanup(QString leaseId);
+    // Cleans up every lease whose expiry (or cleanup retry) is due.
+    QCoro::Task<ReconcileReport> runDueCleanups();
+    // At start-up and on demand: rolls back provisioning left unfinished by a
+    // crash, finishes revokes, cleans up expired leases, sweeps orphans.
+    QCoro::Task<ReconcileReport> reconcile(bool sweepOrphans = true);
+
+    QCoro::Task<PreflightResult> preflight(DynamicSecret secret);
+
+    // Retry delay after the n-th failed cleanup: 30 s doubling, at most 1 hour.
+    static qint64 cleanupBackoffSeconds(int attempts);
+
+signals:
+    void leaseChanged(const QString &leaseId);
+    // The earliest due time may have changed (the scheduler re-arms).
+    void scheduleChanged();
+
+private:
+    QCoro::Task<RevokeOutcome> closeLease(Lease lease, bool expiry);
+    QCoro::Task<bool> finishCleanup(Lease lease, LeaseState finalState, ReconcileReport *report);
+    bool commit(Lease &lease, std::optional<LeaseState> state, const QString &auditKind, const QString &detail,
+                const QString &secretName);
+    QString secretNameOf(qint64 secretId);
+
+    Database &m_db;
+    ClusterConnections &m_connections;
+    Clock *m_clock;
+    std::unique_ptr<LeaseRepository> m_leases;
+    std::unique_ptr<SecretRepository> m_secrets;
+    std::unique_ptr<AuditLog> m_audit;
+    QSet<QString> m_inFlight; // leases this process is working on right now
+};
+
+} // namespace kms
