@@ -6,6 +6,7 @@
 #include "store/AuditLog.h"
 #include "store/EnvironmentRepository.h"
 #include "store/SecretRepository.h"
+#include "kube/Kubeconfig.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -107,8 +108,8 @@ QJsonObject toJson(const DynamicSecret &s, const QString &environment, int activ
     return o;
 }
 
-// Finds NAME, in --env if given, else in whichever environment has it (once).
-// Prints the error and returns nullopt when not found or ambiguous; *code says which.
+} // namespace
+
 std::optional<DynamicSecret> findSecret(
     CliContext &ctx, Database &db, const QString &name, const QString &envName, int *code)
 {
@@ -153,15 +154,22 @@ QString environmentName(Database &db, qint64 id)
     return env ? env->name : QString::number(id);
 }
 
+namespace {
+
 // ---------------------------------------------------------------------------
 
-int create(CliContext &ctx, const QStringList &args)
+// "secret create", and "secret import-kubeconfig", which takes the cluster
+// URL, CA and token from a kubeconfig context instead of flags.
+int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral(
-        "Creates a dynamic secret: how to reach a cluster and which service account tokens to issue.\n"
-        "The cluster token is read from a file or stdin, never from the command line, and is kept only "
-        "in the OS keychain."));
+    p.setApplicationDescription(fromKubeconfig
+            ? QStringLiteral("Creates a dynamic secret with Token (API) auth whose cluster URL, CA and token come "
+                             "from a kubeconfig context.\nThe token is kept only in the OS keychain.")
+            : QStringLiteral(
+                "Creates a dynamic secret: how to reach a cluster and which service account tokens to issue.\n"
+                "The cluster token is read from a file or stdin, never from the command line, and is kept only "
+                "in the OS keychain."));
     p.addPositionalArgument(QStringLiteral("NAME"),
         QStringLiteral("Name of the secret: lower case letters, digits and '-', unique in its "
                        "environment."));
@@ -169,22 +177,33 @@ int create(CliContext &ctx, const QStringList &args)
         envOption(QStringLiteral("Environment (Development, Staging, Production or your own; any case).")));
     p.addOption({ QStringLiteral("type"), QStringLiteral("Credential type: static or dynamic."),
         QStringLiteral("TYPE") });
-    p.addOption({ QStringLiteral("auth"), QStringLiteral("Authentication: token (default) or gateway."),
+    if (fromKubeconfig) {
+        p.addOption({ QStringLiteral("kubeconfig"), QStringLiteral("The kubeconfig file to read."), QStringLiteral("FILE") });
+        p.addOption({ QStringLiteral("context"), QStringLiteral("The context to use (default: its current context)."),
+            QStringLiteral("NAME") });
+    }
+    // With import-kubeconfig these come from the kubeconfig: hidden, and refused if given.
+    const auto connectionOption = [&](QCommandLineOption option) {
+        if (fromKubeconfig)
+            option.setFlags(QCommandLineOption::HiddenFromHelp);
+        p.addOption(option);
+    };
+    connectionOption({ QStringLiteral("auth"), QStringLiteral("Authentication: token (default) or gateway."),
         QStringLiteral("METHOD"), QStringLiteral("token") });
-    p.addOption({ QStringLiteral("url"),
+    connectionOption({ QStringLiteral("url"),
         QStringLiteral("Token auth: Kubernetes API server URL (https://...)."), QStringLiteral("URL") });
-    p.addOption({ QStringLiteral("ca-file"),
+    connectionOption({ QStringLiteral("ca-file"),
         QStringLiteral("Token auth: PEM file with the cluster's CA certificate (default: system CAs)."),
         QStringLiteral("PEM") });
-    p.addOption({ QStringLiteral("insecure-skip-tls-verify"),
+    connectionOption({ QStringLiteral("insecure-skip-tls-verify"),
         QStringLiteral("Token auth: do not verify the API server's certificate.") });
-    p.addOption({ QStringLiteral("token-file"),
+    connectionOption({ QStringLiteral("token-file"),
         QStringLiteral("Token auth: file holding the cluster token (a token allowed to create service "
                        "account tokens, and for dynamic secrets service accounts and bindings)."),
         QStringLiteral("FILE") });
-    p.addOption(
+    connectionOption(
         { QStringLiteral("token-stdin"), QStringLiteral("Token auth: read the cluster token from stdin.") });
-    p.addOption({ QStringLiteral("gateway"), QStringLiteral("Gateway auth: name of the registered gateway."),
+    connectionOption({ QStringLiteral("gateway"), QStringLiteral("Gateway auth: name of the registered gateway."),
         QStringLiteral("GW") });
     p.addOption({ QStringLiteral("service-account"),
         QStringLiteral("Static: the existing service account to issue tokens for."), QStringLiteral("SA") });
@@ -209,8 +228,10 @@ int create(CliContext &ctx, const QStringList &args)
     p.addOption({ QStringLiteral("bound"),
         QStringLiteral("Static: bind each token to a per-lease Secret so that revoking works.") });
     const int parsed = parseCommand(ctx, p,
-        QStringLiteral("hanzo-kmsctl secret create NAME --env ENV --type static|dynamic "
-                       "[options]"),
+        fromKubeconfig ? QStringLiteral("hanzo-kmsctl secret import-kubeconfig NAME --kubeconfig FILE [--context C] "
+                                        "--env ENV --type static|dynamic [options]")
+                       : QStringLiteral("hanzo-kmsctl secret create NAME --env ENV --type static|dynamic "
+                                        "[options]"),
         args, 1, 1);
     if (parsed >= 0)
         return parsed;
@@ -220,7 +241,8 @@ int create(CliContext &ctx, const QStringList &args)
     s.name = p.positionalArguments().constFirst();
 
     // Which method and type decide which flags make sense.
-    std::optional<AuthMethod> auth = DynamicSecret::authMethodFromString(p.value(QStringLiteral("auth")));
+    std::optional<AuthMethod> auth = fromKubeconfig ? std::optional(AuthMethod::Token)
+                                                    : DynamicSecret::authMethodFromString(p.value(QStringLiteral("auth")));
     if (!auth) {
         problems << QStringLiteral("--auth: unknown authentication \"%1\"; use token or gateway.")
                         .arg(p.value(QStringLiteral("auth")));
@@ -242,7 +264,7 @@ int create(CliContext &ctx, const QStringList &args)
         if (p.isSet(QString::fromLatin1(flag)) && !allowed)
             problems << QStringLiteral("--%1: applies only with %2.").arg(QLatin1String(flag), requirement);
     };
-    if (auth) {
+    if (auth && !fromKubeconfig) {
         const bool token = *auth == AuthMethod::Token;
         for (const char *flag : { "url", "ca-file", "insecure-skip-tls-verify", "token-file", "token-stdin" })
             onlyWith(flag, token, QStringLiteral("--auth token"));
@@ -264,6 +286,27 @@ int create(CliContext &ctx, const QStringList &args)
         s.credentialType = *type;
     s.clusterUrl = p.value(QStringLiteral("url"));
     s.sslVerify = !p.isSet(QStringLiteral("insecure-skip-tls-verify"));
+    std::optional<QByteArray> token;
+    if (fromKubeconfig) {
+        for (const char *flag : { "auth", "url", "ca-file", "insecure-skip-tls-verify", "token-file", "token-stdin", "gateway" }) {
+            if (p.isSet(QString::fromLatin1(flag)))
+                problems << QStringLiteral("--%1: not with import-kubeconfig, which reads the cluster from the kubeconfig.").arg(QLatin1String(flag));
+        }
+        QString error;
+        std::optional<KubeconfigContext> context;
+        if (!p.isSet(QStringLiteral("kubeconfig"))) {
+            problems << QStringLiteral("--kubeconfig: the kubeconfig file is required.");
+        } else if (const auto config = Kubeconfig::load(p.value(QStringLiteral("kubeconfig")), &error); !config) {
+            problems << QStringLiteral("--kubeconfig: ") + error;
+        } else if (context = config->context(p.value(QStringLiteral("context")), &error); !context) {
+            problems << QStringLiteral("--context: ") + error;
+        } else {
+            s.clusterUrl = context->server;
+            s.caCertificate = QString::fromUtf8(context->caPem);
+            s.sslVerify = !context->insecureSkipTlsVerify;
+            token = context->token;
+        }
+    }
     s.gateway = p.value(QStringLiteral("gateway"));
     s.serviceAccount = p.value(QStringLiteral("service-account"));
     s.namespaceName = p.value(QStringLiteral("namespace"));
@@ -321,7 +364,6 @@ int create(CliContext &ctx, const QStringList &args)
     }
 
     // The token: only from a file or stdin.
-    std::optional<QByteArray> token;
     if (p.isSet(QStringLiteral("token-file")) && !p.isSet(QStringLiteral("token-stdin"))) {
         QFile file(p.value(QStringLiteral("token-file")));
         if (!file.open(QIODevice::ReadOnly)) {
@@ -613,11 +655,16 @@ CommandGroup secretCommands()
     return { QStringLiteral("secret"),
         QStringLiteral("Dynamic secrets: how to reach a cluster and which tokens to issue."),
         {
-            { QStringLiteral("create"), QStringLiteral("Create a dynamic secret."), create },
+            { QStringLiteral("create"), QStringLiteral("Create a dynamic secret."),
+                [](CliContext &ctx, const QStringList &args) { return createSecret(ctx, args, false); } },
+            { QStringLiteral("import-kubeconfig"),
+                QStringLiteral("Create a dynamic secret from a kubeconfig context (URL, CA, token)."),
+                [](CliContext &ctx, const QStringList &args) { return createSecret(ctx, args, true); } },
             { QStringLiteral("list"), QStringLiteral("List dynamic secrets."), list },
             { QStringLiteral("show"), QStringLiteral("Show a dynamic secret (never its token)."), show },
             { QStringLiteral("delete"), QStringLiteral("Delete a dynamic secret and its cluster token."),
                 remove },
+            secretCheckCommand(),
         } };
 }
 

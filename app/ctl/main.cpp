@@ -3,6 +3,7 @@
 #include "AuditCommands.h"
 #include "CliContext.h"
 #include "GatewayCommands.h"
+#include "LeaseCommands.h"
 #include "SecretCommands.h"
 
 #include "core/BuildInfo.h"
@@ -15,7 +16,7 @@ namespace {
 
 QList<CommandGroup> groups()
 {
-    return { secretCommands(), gatewayCommands(), auditCommands() };
+    return { secretCommands(), leaseCommands(), gatewayCommands(), auditCommands(), reconcileCommand() };
 }
 
 QString overview()

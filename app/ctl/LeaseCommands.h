@@ -1,0 +1,12 @@
+#pragma once
+
+#include "CliContext.h"
+
+namespace kms::cli {
+
+// hanzo-kmsctl lease create|list|revoke
+CommandGroup leaseCommands();
+// hanzo-kmsctl reconcile
+CommandGroup reconcileCommand();
+
+} // namespace kms::cli
