@@ -17,16 +17,14 @@ namespace {
 
 QJsonObject toJson(const Lease &l, const QString &secretName)
 {
-    QJsonObject o{{QStringLiteral("id"), l.id},
-                  {QStringLiteral("secret"), secretName},
-                  {QStringLiteral("kind"), Lease::toString(l.kind)},
-                  {QStringLiteral("state"), Lease::toString(l.state)},
-                  {QStringLiteral("namespace"), l.namespaceName},
-                  {QStringLiteral("serviceAccount"), l.serviceAccount},
-                  {QStringLiteral("createdAt"), l.createdAt.toString(Qt::ISODate)},
-                  {QStringLiteral("expiresAt"), l.expiresAt.toString(Qt::ISODate)},
-                  {QStringLiteral("createdBy"), l.createdBy},
-                  {QStringLiteral("jti"), l.tokenJti}};
+    QJsonObject o { { QStringLiteral("id"), l.id }, { QStringLiteral("secret"), secretName },
+        { QStringLiteral("kind"), Lease::toString(l.kind) },
+        { QStringLiteral("state"), Lease::toString(l.state) },
+        { QStringLiteral("namespace"), l.namespaceName },
+        { QStringLiteral("serviceAccount"), l.serviceAccount },
+        { QStringLiteral("createdAt"), l.createdAt.toString(Qt::ISODate) },
+        { QStringLiteral("expiresAt"), l.expiresAt.toString(Qt::ISODate) },
+        { QStringLiteral("createdBy"), l.createdBy }, { QStringLiteral("jti"), l.tokenJti } };
     if (!l.failureReason.isEmpty())
         o.insert(QStringLiteral("reason"), l.failureReason);
     return o;
@@ -40,19 +38,34 @@ int create(CliContext &ctx, const QStringList &args)
         "The token is printed once and never stored. Output: table (lease and token), json, token (the bare "
         "token, for pipelines) or kubeconfig (a kubeconfig for kubectl with the lease's namespace)."));
     p.addPositionalArgument(QStringLiteral("SECRET"), QStringLiteral("The dynamic secret."));
-    p.addOption({QStringLiteral("env"), QStringLiteral("The secret's environment (needed when the name exists in several)."), QStringLiteral("ENV")});
-    p.addOption({QStringLiteral("ttl"), QStringLiteral("Lifetime, at least 10m and at most the secret's max TTL (default: the secret's default TTL)."), QStringLiteral("DURATION")});
-    p.addOption({QStringLiteral("namespace"), QStringLiteral("Dynamic: one of the secret's allowed namespaces."), QStringLiteral("NS")});
-    p.addOption({QStringLiteral("audiences"), QStringLiteral("Token audiences, comma-separated (default: the secret's)."), QStringLiteral("LIST")});
-    p.addOption(QCommandLineOption({QStringLiteral("o"), QStringLiteral("output")}, QStringLiteral("Output: table (default), json, token or kubeconfig."),
-                                   QStringLiteral("format"), QStringLiteral("table")));
-    const int parsed = parseCommand(ctx, p, QStringLiteral("hanzo-kmsctl lease create SECRET [--ttl 1h] [--namespace NS] [--audiences a,b] [-o token|json|kubeconfig]"),
-                                    args, 1, 1);
+    p.addOption({ QStringLiteral("env"),
+        QStringLiteral("The secret's environment (needed when the name exists in several)."),
+        QStringLiteral("ENV") });
+    p.addOption({ QStringLiteral("ttl"),
+        QStringLiteral(
+            "Lifetime, at least 10m and at most the secret's max TTL (default: the secret's default TTL)."),
+        QStringLiteral("DURATION") });
+    p.addOption({ QStringLiteral("namespace"),
+        QStringLiteral("Dynamic: one of the secret's allowed namespaces."), QStringLiteral("NS") });
+    p.addOption({ QStringLiteral("audiences"),
+        QStringLiteral("Token audiences, comma-separated (default: the secret's)."),
+        QStringLiteral("LIST") });
+    p.addOption(QCommandLineOption({ QStringLiteral("o"), QStringLiteral("output") },
+        QStringLiteral("Output: table (default), json, token or kubeconfig."), QStringLiteral("format"),
+        QStringLiteral("table")));
+    const int parsed = parseCommand(ctx, p,
+        QStringLiteral("hanzo-kmsctl lease create SECRET [--ttl 1h] [--namespace NS] [--audiences a,b] [-o "
+                       "token|json|kubeconfig]"),
+        args, 1, 1);
     if (parsed >= 0)
         return parsed;
     const QString output = p.value(QStringLiteral("output"));
-    if (!QStringList{QStringLiteral("table"), QStringLiteral("json"), QStringLiteral("token"), QStringLiteral("kubeconfig")}.contains(output))
-        return ctx.usage(QStringLiteral("-o/--output: unknown output format \"%1\"; use table, json, token or kubeconfig.").arg(output));
+    if (!QStringList { QStringLiteral("table"), QStringLiteral("json"), QStringLiteral("token"),
+            QStringLiteral("kubeconfig") }
+             .contains(output))
+        return ctx.usage(
+            QStringLiteral("-o/--output: unknown output format \"%1\"; use table, json, token or kubeconfig.")
+                .arg(output));
 
     LeaseRequest request;
     QStringList problems;
@@ -76,7 +89,8 @@ int create(CliContext &ctx, const QStringList &args)
     if (!db)
         return Failed;
     int code = Failed;
-    const std::optional<DynamicSecret> secret = findSecret(ctx, *db, p.positionalArguments().constFirst(), p.value(QStringLiteral("env")), &code);
+    const std::optional<DynamicSecret> secret
+        = findSecret(ctx, *db, p.positionalArguments().constFirst(), p.value(QStringLiteral("env")), &code);
     if (!secret)
         return code;
     request.secretId = secret->id;
@@ -105,19 +119,23 @@ int create(CliContext &ctx, const QStringList &args)
         ctx.out() << QString::fromUtf8(token) << Qt::endl;
     } else if (output == QLatin1String("kubeconfig")) {
         QByteArray caPem = secret->caCertificate.toUtf8();
-        ctx.out() << QString::fromUtf8(Kubeconfig::write(QStringLiteral("kms-%1").arg(secret->name), secret->clusterUrl, caPem,
-                                                         !secret->sslVerify, token, lease.namespaceName));
+        ctx.out() << QString::fromUtf8(Kubeconfig::write(QStringLiteral("kms-%1").arg(secret->name),
+            secret->clusterUrl, caPem, !secret->sslVerify, token, lease.namespaceName));
         ctx.out().flush();
     } else if (output == QLatin1String("json")) {
         QJsonObject o = toJson(lease, secret->name);
         o.insert(QStringLiteral("token"), QString::fromUtf8(token));
         ctx.printJson(o);
     } else {
-        ctx.printTable({QStringLiteral("LEASE"), QStringLiteral("NAMESPACE"), QStringLiteral("SERVICE ACCOUNT"), QStringLiteral("EXPIRES")},
-                       {{lease.id, lease.namespaceName, lease.serviceAccount, lease.expiresAt.toString(Qt::ISODate)}});
-        ctx.out() << QStringLiteral("\nToken (shown once; it is not stored):\n%1\n").arg(QString::fromUtf8(token));
+        ctx.printTable({ QStringLiteral("LEASE"), QStringLiteral("NAMESPACE"),
+                           QStringLiteral("SERVICE ACCOUNT"), QStringLiteral("EXPIRES") },
+            { { lease.id, lease.namespaceName, lease.serviceAccount,
+                lease.expiresAt.toString(Qt::ISODate) } });
+        ctx.out()
+            << QStringLiteral("\nToken (shown once; it is not stored):\n%1\n").arg(QString::fromUtf8(token));
         if (lease.kind == LeaseKind::Static)
-            ctx.out() << QStringLiteral("\nThis token cannot be revoked: it stays valid until %1. Use --bound secrets for revocable static tokens.\n")
+            ctx.out() << QStringLiteral("\nThis token cannot be revoked: it stays valid until %1. Use "
+                                        "--bound secrets for revocable static tokens.\n")
                              .arg(lease.expiresAt.toString(Qt::ISODate));
         ctx.out().flush();
     }
@@ -128,12 +146,18 @@ int create(CliContext &ctx, const QStringList &args)
 int list(CliContext &ctx, const QStringList &args)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral("Lists open leases (of one secret, or all); --all adds revoked, expired and failed ones."));
-    p.addPositionalArgument(QStringLiteral("SECRET"), QStringLiteral("Only this secret's leases."), QStringLiteral("[SECRET]"));
-    p.addOption({QStringLiteral("env"), QStringLiteral("The secret's environment (needed when the name exists in several)."), QStringLiteral("ENV")});
-    p.addOption({QStringLiteral("all"), QStringLiteral("Include closed leases (revoked, expired, failed).")});
+    p.setApplicationDescription(QStringLiteral(
+        "Lists open leases (of one secret, or all); --all adds revoked, expired and failed ones."));
+    p.addPositionalArgument(
+        QStringLiteral("SECRET"), QStringLiteral("Only this secret's leases."), QStringLiteral("[SECRET]"));
+    p.addOption({ QStringLiteral("env"),
+        QStringLiteral("The secret's environment (needed when the name exists in several)."),
+        QStringLiteral("ENV") });
+    p.addOption(
+        { QStringLiteral("all"), QStringLiteral("Include closed leases (revoked, expired, failed).") });
     addOutputOption(p);
-    const int parsed = parseCommand(ctx, p, QStringLiteral("hanzo-kmsctl lease list [SECRET] [--all] [-o json]"), args, 0, 1);
+    const int parsed = parseCommand(
+        ctx, p, QStringLiteral("hanzo-kmsctl lease list [SECRET] [--all] [-o json]"), args, 0, 1);
     if (parsed >= 0)
         return parsed;
     const std::optional<OutputFormat> format = outputFormat(ctx, p);
@@ -147,7 +171,8 @@ int list(CliContext &ctx, const QStringList &args)
     QList<Lease> found;
     if (!p.positionalArguments().isEmpty()) {
         int code = Failed;
-        const std::optional<DynamicSecret> secret = findSecret(ctx, *db, p.positionalArguments().constFirst(), p.value(QStringLiteral("env")), &code);
+        const std::optional<DynamicSecret> secret = findSecret(
+            ctx, *db, p.positionalArguments().constFirst(), p.value(QStringLiteral("env")), &code);
         if (!secret)
             return code;
         found = leases.listForSecret(secret->id, all);
@@ -166,11 +191,12 @@ int list(CliContext &ctx, const QStringList &args)
     }
     QList<QStringList> rows;
     for (const Lease &l : found)
-        rows << QStringList{l.id, names.value(l.secretId), Lease::toString(l.state), l.namespaceName, l.serviceAccount,
-                            l.expiresAt.toString(Qt::ISODate), l.createdBy};
-    ctx.printTable({QStringLiteral("LEASE"), QStringLiteral("SECRET"), QStringLiteral("STATE"), QStringLiteral("NAMESPACE"),
-                    QStringLiteral("SERVICE ACCOUNT"), QStringLiteral("EXPIRES"), QStringLiteral("CREATED BY")},
-                   rows);
+        rows << QStringList { l.id, names.value(l.secretId), Lease::toString(l.state), l.namespaceName,
+            l.serviceAccount, l.expiresAt.toString(Qt::ISODate), l.createdBy };
+    ctx.printTable({ QStringLiteral("LEASE"), QStringLiteral("SECRET"), QStringLiteral("STATE"),
+                       QStringLiteral("NAMESPACE"), QStringLiteral("SERVICE ACCOUNT"),
+                       QStringLiteral("EXPIRES"), QStringLiteral("CREATED BY") },
+        rows);
     return Ok;
 }
 
@@ -178,10 +204,13 @@ int revoke(CliContext &ctx, const QStringList &args)
 {
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral(
-        "Deletes a lease before it expires. Dynamic and bound leases: their service account, binding or Secret "
-        "is deleted, so the token stops working within seconds. Unbound static leases: Kubernetes cannot revoke "
+        "Deletes a lease before it expires. Dynamic and bound leases: their service account, binding or "
+        "Secret "
+        "is deleted, so the token stops working within seconds. Unbound static leases: Kubernetes cannot "
+        "revoke "
         "the token; it stays valid until it expires. A lease whose cleanup failed is retried."));
-    p.addPositionalArgument(QStringLiteral("LEASE_ID"), QStringLiteral("The lease (see hanzo-kmsctl lease list)."));
+    p.addPositionalArgument(
+        QStringLiteral("LEASE_ID"), QStringLiteral("The lease (see hanzo-kmsctl lease list)."));
     const int parsed = parseCommand(ctx, p, QStringLiteral("hanzo-kmsctl lease revoke LEASE_ID"), args, 1, 1);
     if (parsed >= 0)
         return parsed;
@@ -190,7 +219,8 @@ int revoke(CliContext &ctx, const QStringList &args)
         return Failed;
     const QString id = p.positionalArguments().constFirst();
     if (!LeaseRepository(*db).byId(id))
-        return ctx.fail(QStringLiteral("There is no lease \"%1\" (see hanzo-kmsctl lease list --all).").arg(id));
+        return ctx.fail(
+            QStringLiteral("There is no lease \"%1\" (see hanzo-kmsctl lease list --all).").arg(id));
     Engine engine(*db, ctx.vault());
     const RevokeOutcome outcome = QCoro::waitFor(engine.leases().revoke(id));
     if (!outcome.ok)
@@ -203,12 +233,14 @@ int reconcile(CliContext &ctx, const QStringList &args)
 {
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral(
-        "Finishes or rolls back what an interrupted run left (leases stuck provisioning or revoking), cleans up "
+        "Finishes or rolls back what an interrupted run left (leases stuck provisioning or revoking), cleans "
+        "up "
         "expired leases and retries failed cleanups, and deletes expired objects this app labelled on the "
         "clusters (orphans). The desktop app does this at start-up and on a timer."));
-    p.addOption({QStringLiteral("no-sweep"), QStringLiteral("Skip the orphan sweep on the clusters.")});
+    p.addOption({ QStringLiteral("no-sweep"), QStringLiteral("Skip the orphan sweep on the clusters.") });
     addOutputOption(p);
-    const int parsed = parseCommand(ctx, p, QStringLiteral("hanzo-kmsctl reconcile [--no-sweep] [-o json]"), args, 0, 0);
+    const int parsed
+        = parseCommand(ctx, p, QStringLiteral("hanzo-kmsctl reconcile [--no-sweep] [-o json]"), args, 0, 0);
     if (parsed >= 0)
         return parsed;
     const std::optional<OutputFormat> format = outputFormat(ctx, p);
@@ -218,15 +250,17 @@ int reconcile(CliContext &ctx, const QStringList &args)
     if (!db)
         return Failed;
     Engine engine(*db, ctx.vault());
-    const ReconcileReport report = QCoro::waitFor(engine.leases().reconcile(!p.isSet(QStringLiteral("no-sweep"))));
+    const ReconcileReport report
+        = QCoro::waitFor(engine.leases().reconcile(!p.isSet(QStringLiteral("no-sweep"))));
     if (*format == OutputFormat::Json) {
-        ctx.printJson(QJsonObject{{QStringLiteral("rolledBack"), report.rolledBack},
-                                  {QStringLiteral("cleanedUp"), report.cleanedUp},
-                                  {QStringLiteral("orphansDeleted"), report.orphansDeleted},
-                                  {QStringLiteral("errors"), QJsonArray::fromStringList(report.errors)},
-                                  {QStringLiteral("warnings"), QJsonArray::fromStringList(report.warnings)}});
+        ctx.printJson(QJsonObject { { QStringLiteral("rolledBack"), report.rolledBack },
+            { QStringLiteral("cleanedUp"), report.cleanedUp },
+            { QStringLiteral("orphansDeleted"), report.orphansDeleted },
+            { QStringLiteral("errors"), QJsonArray::fromStringList(report.errors) },
+            { QStringLiteral("warnings"), QJsonArray::fromStringList(report.warnings) } });
     } else {
-        ctx.out() << QStringLiteral("Rolled back %1 unfinished lease(s), cleaned up %2, deleted %3 orphaned object(s).")
+        ctx.out() << QStringLiteral(
+            "Rolled back %1 unfinished lease(s), cleaned up %2, deleted %3 orphaned object(s).")
                          .arg(report.rolledBack)
                          .arg(report.cleanedUp)
                          .arg(report.orphansDeleted)
@@ -243,19 +277,22 @@ int reconcile(CliContext &ctx, const QStringList &args)
 
 CommandGroup leaseCommands()
 {
-    return {QStringLiteral("lease"),
-            QStringLiteral("Leases: short-lived service account tokens issued from dynamic secrets."),
-            {
-                {QStringLiteral("create"), QStringLiteral("Issue a token (print it once)."), create},
-                {QStringLiteral("list"), QStringLiteral("List leases."), list},
-                {QStringLiteral("revoke"), QStringLiteral("Delete a lease early (revokes dynamic and bound tokens)."), revoke},
-            }};
+    return { QStringLiteral("lease"),
+        QStringLiteral("Leases: short-lived service account tokens issued from dynamic secrets."),
+        {
+            { QStringLiteral("create"), QStringLiteral("Issue a token (print it once)."), create },
+            { QStringLiteral("list"), QStringLiteral("List leases."), list },
+            { QStringLiteral("revoke"),
+                QStringLiteral("Delete a lease early (revokes dynamic and bound tokens)."), revoke },
+        } };
 }
 
 CommandGroup reconcileCommand()
 {
-    return {QStringLiteral("reconcile"), QStringLiteral("Finish or roll back interrupted work and clean up now."),
-            {{QString(), QStringLiteral("Finish or roll back interrupted work and clean up now."), reconcile}}};
+    return {
+        QStringLiteral("reconcile"), QStringLiteral("Finish or roll back interrupted work and clean up now."),
+        { { QString(), QStringLiteral("Finish or roll back interrupted work and clean up now."), reconcile } }
+    };
 }
 
 } // namespace kms::cli

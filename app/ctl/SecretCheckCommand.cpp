@@ -30,12 +30,16 @@ int check(CliContext &ctx, const QStringList &args)
     p.setApplicationDescription(QStringLiteral(
         "Asks the cluster, without changing anything, whether the secret's credentials may do what its mode "
         "needs (a SelfSubjectAccessReview per permission), whether the static service account and the role "
-        "exist, and prints the RBAC YAML that grants what is missing.\nExit status 1 when something is missing."));
+        "exist, and prints the RBAC YAML that grants what is missing.\nExit status 1 when something is "
+        "missing."));
     p.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("The secret."));
-    p.addOption({ QStringLiteral("env"), QStringLiteral("Its environment (needed when the name exists in several)."), QStringLiteral("ENV") });
-    p.addOption({ QStringLiteral("rbac"), QStringLiteral("Print only the RBAC YAML for the secret's mode.") });
+    p.addOption({ QStringLiteral("env"),
+        QStringLiteral("Its environment (needed when the name exists in several)."), QStringLiteral("ENV") });
+    p.addOption(
+        { QStringLiteral("rbac"), QStringLiteral("Print only the RBAC YAML for the secret's mode.") });
     addOutputOption(p);
-    const int parsed = parseCommand(ctx, p, QStringLiteral("hanzo-kmsctl secret check NAME [--env ENV] [--rbac] [-o json]"), args, 1, 1);
+    const int parsed = parseCommand(
+        ctx, p, QStringLiteral("hanzo-kmsctl secret check NAME [--env ENV] [--rbac] [-o json]"), args, 1, 1);
     if (parsed >= 0)
         return parsed;
     const std::optional<OutputFormat> format = outputFormat(ctx, p);
@@ -45,7 +49,8 @@ int check(CliContext &ctx, const QStringList &args)
     if (!db)
         return Failed;
     int code = Failed;
-    const std::optional<DynamicSecret> secret = findSecret(ctx, *db, p.positionalArguments().constFirst(), p.value(QStringLiteral("env")), &code);
+    const std::optional<DynamicSecret> secret
+        = findSecret(ctx, *db, p.positionalArguments().constFirst(), p.value(QStringLiteral("env")), &code);
     if (!secret)
         return code;
 
@@ -59,9 +64,11 @@ int check(CliContext &ctx, const QStringList &args)
     if (*format == OutputFormat::Json) {
         QJsonArray checks;
         for (const PreflightCheck &c : result.checks)
-            checks.append(QJsonObject{{QStringLiteral("check"), c.description}, {QStringLiteral("result"), resultWord(c.result)}, {QStringLiteral("detail"), c.detail}});
-        QJsonObject o{{QStringLiteral("secret"), secret->name}, {QStringLiteral("passed"), result.passed()}, {QStringLiteral("checks"), checks},
-                      {QStringLiteral("rbacYaml"), QString::fromUtf8(result.rbacYaml)}};
+            checks.append(QJsonObject { { QStringLiteral("check"), c.description },
+                { QStringLiteral("result"), resultWord(c.result) }, { QStringLiteral("detail"), c.detail } });
+        QJsonObject o { { QStringLiteral("secret"), secret->name },
+            { QStringLiteral("passed"), result.passed() }, { QStringLiteral("checks"), checks },
+            { QStringLiteral("rbacYaml"), QString::fromUtf8(result.rbacYaml) } };
         if (!result.connectionError.isEmpty())
             o.insert(QStringLiteral("error"), result.connectionError);
         ctx.printJson(o);
@@ -71,13 +78,15 @@ int check(CliContext &ctx, const QStringList &args)
         return ctx.fail(result.connectionError);
     QList<QStringList> rows;
     for (const PreflightCheck &c : result.checks)
-        rows << QStringList{resultWord(c.result).toUpper(), c.description, c.detail};
-    ctx.printTable({QStringLiteral("RESULT"), QStringLiteral("CHECK"), QStringLiteral("DETAIL")}, rows);
+        rows << QStringList { resultWord(c.result).toUpper(), c.description, c.detail };
+    ctx.printTable({ QStringLiteral("RESULT"), QStringLiteral("CHECK"), QStringLiteral("DETAIL") }, rows);
     if (result.passed()) {
         ctx.out() << QStringLiteral("\nSecret \"%1\" can issue leases.").arg(secret->name) << Qt::endl;
         return Ok;
     }
-    ctx.out() << QStringLiteral("\nMissing: %1.\nThis RBAC grants what the secret needs (kubectl apply -f -):\n\n").arg(result.missing().join(QStringLiteral("; ")));
+    ctx.out() << QStringLiteral(
+        "\nMissing: %1.\nThis RBAC grants what the secret needs (kubectl apply -f -):\n\n")
+                     .arg(result.missing().join(QStringLiteral("; ")));
     ctx.out() << QString::fromUtf8(result.rbacYaml);
     ctx.out().flush();
     return Failed;
@@ -87,7 +96,8 @@ int check(CliContext &ctx, const QStringList &args)
 
 Command secretCheckCommand()
 {
-    return {QStringLiteral("check"), QStringLiteral("Test the connection and permissions; print the RBAC to add."), check};
+    return { QStringLiteral("check"),
+        QStringLiteral("Test the connection and permissions; print the RBAC to add."), check };
 }
 
 } // namespace kms::cli

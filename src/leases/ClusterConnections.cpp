@@ -26,7 +26,9 @@ QCoro::Task<ClusterConnections::Result> ClusterConnections::forSecret(DynamicSec
     std::shared_ptr<ClusterConnection> connection;
     if (secret.authMethod == AuthMethod::Gateway) {
         if (!m_gatewayFactory) {
-            result.error = QStringLiteral("Secret \"%1\" uses gateway \"%2\", but gateways are not available in this build.").arg(secret.name, secret.gateway);
+            result.error = QStringLiteral(
+                "Secret \"%1\" uses gateway \"%2\", but gateways are not available in this build.")
+                               .arg(secret.name, secret.gateway);
             co_return result;
         }
         const TransportResult transport = co_await m_gatewayFactory(secret.gateway);
@@ -38,7 +40,9 @@ QCoro::Task<ClusterConnections::Result> ClusterConnections::forSecret(DynamicSec
     } else {
         const VaultResult token = co_await m_vault.get(secret.vaultKey());
         if (!token.ok) {
-            result.error = QStringLiteral("The cluster token of secret \"%1\" could not be read from the keychain: %2").arg(secret.name, token.message);
+            result.error
+                = QStringLiteral("The cluster token of secret \"%1\" could not be read from the keychain: %2")
+                      .arg(secret.name, token.message);
             co_return result;
         }
         QString error;

@@ -16,16 +16,13 @@ class CredentialVault;
 // The open connection of each secret, made on first use: the cluster token
 // read from the keychain (Token auth) or the gateway's transport (Gateway
 // auth). Editing a secret must invalidate() it.
-class ClusterConnections
-{
+class ClusterConnections {
 public:
-    struct Result
-    {
+    struct Result {
         std::shared_ptr<ClusterConnection> connection; // kept alive while a call uses it
         QString error; // one sentence when no connection could be made
     };
-    struct TransportResult
-    {
+    struct TransportResult {
         std::shared_ptr<const KubeTransport> transport;
         QString error;
     };
@@ -35,7 +32,10 @@ public:
     explicit ClusterConnections(CredentialVault &vault);
     ~ClusterConnections();
 
-    void setGatewayTransportFactory(GatewayTransportFactory factory) { m_gatewayFactory = std::move(factory); }
+    void setGatewayTransportFactory(GatewayTransportFactory factory)
+    {
+        m_gatewayFactory = std::move(factory);
+    }
     QCoro::Task<Result> forSecret(DynamicSecret secret);
     void invalidate(qint64 secretId);
 

@@ -14,8 +14,7 @@ class LeaseService;
 // The lease engine as the GUI and the CLI use it: one place that wires the
 // store, the keychain, the cluster connections (direct or through gateways)
 // and the LeaseService together.
-class Engine
-{
+class Engine {
 public:
     Engine(Database &db, CredentialVault &vault, Clock *clock = Clock::system());
     ~Engine();

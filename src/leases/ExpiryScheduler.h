@@ -10,8 +10,7 @@ class LeaseService;
 
 // Wakes at the next lease expiry (or cleanup retry) and has the service clean
 // up what is due; re-arms whenever leases change or the clock is set.
-class ExpiryScheduler : public QObject
-{
+class ExpiryScheduler : public QObject {
     Q_OBJECT
 public:
     ExpiryScheduler(LeaseService &service, LeaseRepository &leases, QObject *parent = nullptr);

@@ -17,13 +17,13 @@ namespace {
 // While a process provisions or cleans up a lease it holds this lock, so a
 // reconcile in another process (the GUI while the CLI runs) leaves the lease
 // alone; a lock whose process died is stale and is taken over.
-class LeaseLock
-{
+class LeaseLock {
 public:
     LeaseLock(const QString &dataDir, const QString &leaseId)
     {
         QDir(dataDir).mkpath(QStringLiteral("locks"));
-        m_lock = std::make_unique<QLockFile>(QDir(dataDir).filePath(QStringLiteral("locks/%1.lock").arg(leaseId)));
+        m_lock = std::make_unique<QLockFile>(
+            QDir(dataDir).filePath(QStringLiteral("locks/%1.lock").arg(leaseId)));
         m_lock->setStaleLockTime(0); // stale only when its process is gone
     }
     bool tryLock() { return m_lock->tryLock(0); }
@@ -66,15 +66,19 @@ qint64 LeaseService::cleanupBackoffSeconds(int attempts)
     return std::min<qint64>(delay, 3600);
 }
 
-FieldErrors LeaseService::validateRequest(const DynamicSecret &secret, const LeaseRequest &request, qint64 *ttlSeconds,
-                                          QString *namespaceName, QStringList *audiences)
+FieldErrors LeaseService::validateRequest(const DynamicSecret &secret, const LeaseRequest &request,
+    qint64 *ttlSeconds, QString *namespaceName, QStringList *audiences)
 {
     FieldErrors errors;
     const Duration ttl = request.ttl.value_or(secret.defaultTtl);
     if (ttl < MinimumTtl)
-        errors.append({QStringLiteral("ttl"), QStringLiteral("TTL must be at least 10 minutes (got %1): the API server refuses shorter tokens.").arg(ttl.toString())});
+        errors.append({ QStringLiteral("ttl"),
+            QStringLiteral("TTL must be at least 10 minutes (got %1): the API server refuses shorter tokens.")
+                .arg(ttl.toString()) });
     else if (ttl > secret.maxTtl)
-        errors.append({QStringLiteral("ttl"), QStringLiteral("TTL must be at most the secret's max TTL of %1 (got %2).").arg(secret.maxTtl.toString(), ttl.toString())});
+        errors.append({ QStringLiteral("ttl"),
+            QStringLiteral("TTL must be at most the secret's max TTL of %1 (got %2).")
+                .arg(secret.maxTtl.toString(), ttl.toString()) });
     *ttlSeconds = ttl.seconds();
 
     if (secret.credentialType == CredentialType::Dynamic) {
@@ -82,14 +86,20 @@ FieldErrors LeaseService::validateRequest(const DynamicSecret &secret, const Lea
         if (ns.isEmpty() && secret.allowedNamespaces.size() == 1)
             ns = secret.allowedNamespaces.first();
         if (ns.isEmpty())
-            errors.append({QStringLiteral("namespace"), QStringLiteral("Choose a namespace: one of %1.").arg(secret.allowedNamespaces.join(QStringLiteral(", ")))});
+            errors.append({ QStringLiteral("namespace"),
+                QStringLiteral("Choose a namespace: one of %1.")
+                    .arg(secret.allowedNamespaces.join(QStringLiteral(", "))) });
         else if (!secret.allowedNamespaces.contains(ns))
-            errors.append({QStringLiteral("namespace"), QStringLiteral("Namespace \"%1\" is not one of the secret's allowed namespaces (%2).").arg(ns, secret.allowedNamespaces.join(QStringLiteral(", ")))});
+            errors.append({ QStringLiteral("namespace"),
+                QStringLiteral("Namespace \"%1\" is not one of the secret's allowed namespaces (%2).")
+                    .arg(ns, secret.allowedNamespaces.join(QStringLiteral(", "))) });
         *namespaceName = ns;
     } else {
         const QString ns = request.namespaceName.trimmed();
         if (!ns.isEmpty() && ns != secret.namespaceName)
-            errors.append({QStringLiteral("namespace"), QStringLiteral("A static secret issues tokens in namespace \"%1\" only (got \"%2\").").arg(secret.namespaceName, ns)});
+            errors.append({ QStringLiteral("namespace"),
+                QStringLiteral("A static secret issues tokens in namespace \"%1\" only (got \"%2\").")
+                    .arg(secret.namespaceName, ns) });
         *namespaceName = secret.namespaceName;
     }
 
@@ -98,7 +108,8 @@ FieldErrors LeaseService::validateRequest(const DynamicSecret &secret, const Lea
     for (const QString &a : wanted) {
         const QString t = a.trimmed();
         if (t.isEmpty()) {
-            errors.append({QStringLiteral("audiences"), QStringLiteral("Audiences must not contain an empty entry.")});
+            errors.append({ QStringLiteral("audiences"),
+                QStringLiteral("Audiences must not contain an empty entry.") });
             break;
         }
         if (!cleaned.contains(t))
@@ -114,8 +125,8 @@ QString LeaseService::secretNameOf(qint64 secretId)
     return secret ? secret->name : QString();
 }
 
-bool LeaseService::commit(Lease &lease, std::optional<LeaseState> state, const QString &auditKind, const QString &detail,
-                          const QString &secretName)
+bool LeaseService::commit(Lease &lease, std::optional<LeaseState> state, const QString &auditKind,
+    const QString &detail, const QString &secretName)
 {
     Lease next = lease;
     if (state)
@@ -196,13 +207,16 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         lease.tokenJti = outcome.issued->jti;
         QString detail;
         if (!outcome.issued->warnings.isEmpty())
-            detail = QStringLiteral("The cluster said: %1").arg(outcome.issued->warnings.join(QStringLiteral("; ")));
+            detail = QStringLiteral("The cluster said: %1")
+                         .arg(outcome.issued->warnings.join(QStringLiteral("; ")));
         if (!commit(lease, LeaseState::Active, AuditEvent::LeaseCreated, detail, secret->name)) {
             // Without its row the token would be unmanaged: take it back.
             const QString dbError = m_db.lastError();
             co_await provider.cleanup(lease, false);
             m_inFlight.remove(lease.id);
-            creation.error = QStringLiteral("The lease could not be recorded (%1), so its token was withdrawn.").arg(dbError);
+            creation.error
+                = QStringLiteral("The lease could not be recorded (%1), so its token was withdrawn.")
+                      .arg(dbError);
             co_return creation;
         }
         m_inFlight.remove(lease.id);
@@ -222,7 +236,7 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         lease.cleanupAttempts = 1;
         lease.nextCleanupAt = m_clock->now().addSecs(cleanupBackoffSeconds(1));
         commit(lease, LeaseState::CleanupFailed, AuditEvent::LeaseCleanupFailed,
-               outcome.error + QLatin1Char(' ') + outcome.rollbackError, secret->name);
+            outcome.error + QLatin1Char(' ') + outcome.rollbackError, secret->name);
     }
     m_inFlight.remove(lease.id);
     creation.lease = lease;
@@ -242,7 +256,8 @@ QCoro::Task<RevokeOutcome> LeaseService::revoke(QString leaseId)
         co_return co_await retryCleanup(leaseId);
     if (lease->state != LeaseState::Active) {
         outcome.lease = lease;
-        outcome.message = QStringLiteral("Lease %1 is %2, so there is nothing to revoke.").arg(leaseId, Lease::displayName(lease->state).toLower());
+        outcome.message = QStringLiteral("Lease %1 is %2, so there is nothing to revoke.")
+                              .arg(leaseId, Lease::displayName(lease->state).toLower());
         co_return outcome;
     }
     co_return co_await closeLease(*lease, false);
@@ -263,8 +278,9 @@ QCoro::Task<RevokeOutcome> LeaseService::retryCleanup(QString leaseId)
     ReconcileReport report;
     outcome.ok = co_await finishCleanup(*lease, finalState, &report);
     outcome.lease = m_leases->byId(leaseId);
-    outcome.message = outcome.ok ? QStringLiteral("Lease %1 is cleaned up; its objects are gone from the cluster.").arg(leaseId)
-                                 : report.errors.value(0);
+    outcome.message = outcome.ok
+        ? QStringLiteral("Lease %1 is cleaned up; its objects are gone from the cluster.").arg(leaseId)
+        : report.errors.value(0);
     co_return outcome;
 }
 
@@ -276,13 +292,19 @@ QCoro::Task<RevokeOutcome> LeaseService::closeLease(Lease lease, bool expiry)
     const QString kind = expiry ? AuditEvent::LeaseExpired : AuditEvent::LeaseRevoked;
     if (lease.kind == LeaseKind::Static) {
         // Nothing on the cluster can revoke an unbound token.
-        const QString detail = expiry ? QString()
-                                      : QStringLiteral("The token stays valid until it expires at %1: Kubernetes cannot revoke an unbound service account token.").arg(formatExpiry(lease.expiresAt));
+        const QString detail = expiry
+            ? QString()
+            : QStringLiteral("The token stays valid until it expires at %1: Kubernetes cannot revoke an "
+                             "unbound service account token.")
+                  .arg(formatExpiry(lease.expiresAt));
         outcome.ok = commit(lease, finalState, kind, detail, secretName);
         outcome.lease = lease;
-        outcome.message = outcome.ok ? (expiry ? QStringLiteral("Lease %1 has expired.").arg(lease.id)
-                                               : QStringLiteral("Lease %1 is deleted, but its token stays valid until it expires at %2: Kubernetes cannot revoke an unbound service account token.").arg(lease.id, formatExpiry(lease.expiresAt)))
-                                     : m_db.lastError();
+        outcome.message = outcome.ok
+            ? (expiry ? QStringLiteral("Lease %1 has expired.").arg(lease.id)
+                      : QStringLiteral("Lease %1 is deleted, but its token stays valid until it expires at "
+                                       "%2: Kubernetes cannot revoke an unbound service account token.")
+                            .arg(lease.id, formatExpiry(lease.expiresAt)))
+            : m_db.lastError();
         co_return outcome;
     }
     if (!commit(lease, LeaseState::Revoking, {}, {}, secretName)) {
@@ -292,9 +314,12 @@ QCoro::Task<RevokeOutcome> LeaseService::closeLease(Lease lease, bool expiry)
     ReconcileReport report;
     outcome.ok = co_await finishCleanup(lease, finalState, &report);
     outcome.lease = m_leases->byId(lease.id);
-    outcome.message = outcome.ok ? QStringLiteral("Lease %1 is revoked: its %2 deleted, so the token stops working within seconds.")
-                                       .arg(lease.id, lease.kind == LeaseKind::Dynamic ? QStringLiteral("service account and binding are") : QStringLiteral("bound Secret is"))
-                                 : report.errors.value(0);
+    outcome.message = outcome.ok
+        ? QStringLiteral("Lease %1 is revoked: its %2 deleted, so the token stops working within seconds.")
+              .arg(lease.id,
+                  lease.kind == LeaseKind::Dynamic ? QStringLiteral("service account and binding are")
+                                                   : QStringLiteral("bound Secret is"))
+        : report.errors.value(0);
     co_return outcome;
 }
 
@@ -307,7 +332,8 @@ QCoro::Task<bool> LeaseService::finishCleanup(Lease lease, LeaseState finalState
     m_inFlight.insert(lease.id);
     QString error;
     if (!secret) {
-        error = QStringLiteral("The secret of lease %1 no longer exists, so its objects cannot be reached.").arg(lease.id);
+        error = QStringLiteral("The secret of lease %1 no longer exists, so its objects cannot be reached.")
+                    .arg(lease.id);
     } else {
         if (lease.state == LeaseState::Active || lease.state == LeaseState::CleanupFailed)
             commit(lease, LeaseState::Revoking, {}, {}, secretName);
@@ -328,7 +354,8 @@ QCoro::Task<bool> LeaseService::finishCleanup(Lease lease, LeaseState finalState
             : finalState == LeaseState::Failed                 ? AuditEvent::LeaseRolledBack
                                                                : AuditEvent::LeaseRevoked;
         lease.nextCleanupAt = QDateTime();
-        commit(lease, finalState, kind, QStringLiteral("Its objects were deleted from the cluster."), secretName);
+        commit(lease, finalState, kind, QStringLiteral("Its objects were deleted from the cluster."),
+            secretName);
         report->cleanedUp++;
         co_return true;
     }
@@ -355,8 +382,8 @@ QCoro::Task<ReconcileReport> LeaseService::runDueCleanups()
                 report.errors << closed.message;
         } else if (lease.state == LeaseState::CleanupFailed) {
             const LeaseState finalState = lease.tokenJti.isEmpty() ? LeaseState::Failed
-                : lease.expiresAt <= now                            ? LeaseState::Expired
-                                                                    : LeaseState::Revoked;
+                : lease.expiresAt <= now                           ? LeaseState::Expired
+                                                                   : LeaseState::Revoked;
             co_await finishCleanup(lease, finalState, &report);
         }
     }
@@ -375,7 +402,8 @@ QCoro::Task<ReconcileReport> LeaseService::reconcile(bool sweepOrphans)
         Lease row = lease;
         if (row.state == LeaseState::Provisioning) {
             // Interrupted before it was Active: undo whatever it may have created.
-            row.failureReason = QStringLiteral("Provisioning was interrupted (the app or command stopped); what it created was removed.");
+            row.failureReason = QStringLiteral(
+                "Provisioning was interrupted (the app or command stopped); what it created was removed.");
             const int before = report.cleanedUp;
             co_await finishCleanup(row, LeaseState::Failed, &report);
             if (report.cleanedUp > before) {
@@ -383,7 +411,8 @@ QCoro::Task<ReconcileReport> LeaseService::reconcile(bool sweepOrphans)
                 report.rolledBack++;
             }
         } else if (row.state == LeaseState::Revoking) {
-            const LeaseState finalState = row.expiresAt <= m_clock->now() ? LeaseState::Expired : LeaseState::Revoked;
+            const LeaseState finalState
+                = row.expiresAt <= m_clock->now() ? LeaseState::Expired : LeaseState::Revoked;
             co_await finishCleanup(row, finalState, &report);
         }
     }
@@ -408,7 +437,8 @@ QCoro::Task<ReconcileReport> LeaseService::reconcile(bool sweepOrphans)
                 const auto lease = m_leases->byId(id);
                 if (!lease)
                     return LeaseProvider::LeaseStatus::Unknown;
-                return Lease::isTerminal(lease->state) ? LeaseProvider::LeaseStatus::Closed : LeaseProvider::LeaseStatus::Open;
+                return Lease::isTerminal(lease->state) ? LeaseProvider::LeaseStatus::Closed
+                                                       : LeaseProvider::LeaseStatus::Open;
             });
             report.orphansDeleted += int(swept.deleted.size());
             report.warnings += swept.errors;

@@ -21,16 +21,14 @@ class Database;
 class LeaseRepository;
 class SecretRepository;
 
-struct LeaseRequest
-{
+struct LeaseRequest {
     qint64 secretId = 0;
     std::optional<Duration> ttl; // default: the secret's default TTL
     QString namespaceName; // dynamic: one of the allowed namespaces (may be empty when only one is allowed)
     std::optional<QStringList> audiences; // default: the secret's audiences
 };
 
-struct LeaseCreation
-{
+struct LeaseCreation {
     std::optional<Lease> lease; // the stored row (Active on success, Failed/CleanupFailed otherwise)
     std::optional<IssuedToken> issued; // shown once, never stored
     FieldErrors fieldErrors; // the request was refused before any cluster call
@@ -39,15 +37,13 @@ struct LeaseCreation
     bool ok() const { return issued.has_value(); }
 };
 
-struct RevokeOutcome
-{
+struct RevokeOutcome {
     bool ok = false;
     std::optional<Lease> lease;
     QString message; // what happened, true for the lease kind
 };
 
-struct ReconcileReport
-{
+struct ReconcileReport {
     int rolledBack = 0; // unfinished provisioning undone
     int cleanedUp = 0; // revokes and expiries completed
     int orphansDeleted = 0;
@@ -60,19 +56,19 @@ struct ReconcileReport
 // The lease lifecycle: provisioning that survives crashes, revoke, expiry,
 // retries, reconcile. Every step is committed to the store (and the audit
 // log) before and after its cluster calls; the provider does the calls.
-class LeaseService : public QObject
-{
+class LeaseService : public QObject {
     Q_OBJECT
 public:
-    LeaseService(Database &db, ClusterConnections &connections, Clock *clock = Clock::system(), QObject *parent = nullptr);
+    LeaseService(Database &db, ClusterConnections &connections, Clock *clock = Clock::system(),
+        QObject *parent = nullptr);
     ~LeaseService() override;
 
     Clock *clock() const { return m_clock; }
 
     // Checks the request against the secret (TTL at least 10 minutes and at
     // most the max TTL, namespace allowed, audiences) without any cluster call.
-    static FieldErrors validateRequest(const DynamicSecret &secret, const LeaseRequest &request, qint64 *ttlSeconds,
-                                       QString *namespaceName, QStringList *audiences);
+    static FieldErrors validateRequest(const DynamicSecret &secret, const LeaseRequest &request,
+        qint64 *ttlSeconds, QString *namespaceName, QStringList *audiences);
 
     QCoro::Task<LeaseCreation> createLease(LeaseRequest request);
     // Early delete. Dynamic and bound leases: their objects are deleted, which
@@ -100,8 +96,8 @@ signals:
 private:
     QCoro::Task<RevokeOutcome> closeLease(Lease lease, bool expiry);
     QCoro::Task<bool> finishCleanup(Lease lease, LeaseState finalState, ReconcileReport *report);
-    bool commit(Lease &lease, std::optional<LeaseState> state, const QString &auditKind, const QString &detail,
-                const QString &secretName);
+    bool commit(Lease &lease, std::optional<LeaseState> state, const QString &auditKind,
+        const QString &detail, const QString &secretName);
     QString secretNameOf(qint64 secretId);
 
     Database &m_db;

@@ -343,6 +343,14 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(
     for (const Listing &listing : listings) {
         const KubeResult list
             = co_await m_client.get(listing.path + QLatin1Char('?') + LeaseLabels::managedSelectorQuery());
+        if (!list.ok() && list.error->isForbidden()) {
+            // One sentence per secret is enough: without "list" no listing will work.
+            outcome.errors << QStringLiteral(
+                "The orphan sweep for secret \"%1\" was skipped: its cluster token may not list %2s (%3). "
+                "Add \"list\" as hanzo-kmsctl secret check %1 --rbac shows.")
+                                  .arg(secret.name, listing.kind, list.error->message);
+            break;
+        }
         if (!list.ok()) {
             outcome.errors << explain(
                 QStringLiteral("Listing %1s in %2")

@@ -29,8 +29,7 @@ const QString ManagedSelector = QStringLiteral("?labelSelector=app.kubernetes.io
 
 } // namespace
 
-class TestLeaseService : public QObject
-{
+class TestLeaseService : public QObject {
     Q_OBJECT
 
     std::unique_ptr<TestCluster> m_cluster;
@@ -47,20 +46,24 @@ class TestLeaseService : public QObject
     // --- cluster side, as admin ---
     QJsonObject tokenReview(const QByteArray &token, const QStringList &audiences = {})
     {
-        QJsonObject spec{{"token", QString::fromUtf8(token)}};
+        QJsonObject spec { { "token", QString::fromUtf8(token) } };
         if (!audiences.isEmpty())
             spec.insert("audiences", QJsonArray::fromStringList(audiences));
         const auto r = m_cluster->request("POST", "/apis/authentication.k8s.io/v1/tokenreviews",
-                                          {{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "TokenReview"}, {"spec", spec}});
+            { { "apiVersion", "authentication.k8s.io/v1" }, { "kind", "TokenReview" }, { "spec", spec } });
         return r.json.value("status").toObject();
     }
     bool authenticates(const QByteArray &token) { return tokenReview(token).value("authenticated").toBool(); }
     // What the token itself may do (a SelfSubjectAccessReview sent with it).
     bool can(const QByteArray &token, const QString &verb, const QString &resource, const QString &ns)
     {
-        const QJsonObject body{{"apiVersion", "authorization.k8s.io/v1"}, {"kind", "SelfSubjectAccessReview"},
-                               {"spec", QJsonObject{{"resourceAttributes", QJsonObject{{"verb", verb}, {"resource", resource}, {"namespace", ns}}}}}};
-        const auto r = m_cluster->request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body, token);
+        const QJsonObject body { { "apiVersion", "authorization.k8s.io/v1" },
+            { "kind", "SelfSubjectAccessReview" },
+            { "spec",
+                QJsonObject { { "resourceAttributes",
+                    QJsonObject { { "verb", verb }, { "resource", resource }, { "namespace", ns } } } } } };
+        const auto r = m_cluster->request(
+            "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body, token);
         return r.status == 201 && r.json.value("status").toObject().value("allowed").toBool();
     }
     QStringList labelledObjects(const QStringList &namespaces)
@@ -74,23 +77,29 @@ class TestLeaseService : public QObject
         for (const QString &ns : namespaces) {
             collect(QStringLiteral("/api/v1/namespaces/%1/serviceaccounts").arg(ns), "sa:" + ns);
             collect(QStringLiteral("/api/v1/namespaces/%1/secrets").arg(ns), "secret:" + ns);
-            collect(QStringLiteral("/apis/rbac.authorization.k8s.io/v1/namespaces/%1/rolebindings").arg(ns), "rb:" + ns);
+            collect(QStringLiteral("/apis/rbac.authorization.k8s.io/v1/namespaces/%1/rolebindings").arg(ns),
+                "rb:" + ns);
         }
         collect("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", "crb");
         return found;
     }
     void createNamespace(const QString &name)
     {
-        m_cluster->request("POST", "/api/v1/namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", QJsonObject{{"name", name}}}});
+        m_cluster->request("POST", "/api/v1/namespaces",
+            { { "apiVersion", "v1" }, { "kind", "Namespace" },
+                { "metadata", QJsonObject { { "name", name } } } });
     }
-    void createServiceAccount(const QString &ns, const QString &name, const QJsonObject &labels = {}, const QJsonObject &annotations = {})
+    void createServiceAccount(const QString &ns, const QString &name, const QJsonObject &labels = {},
+        const QJsonObject &annotations = {})
     {
-        QJsonObject meta{{"name", name}};
+        QJsonObject meta { { "name", name } };
         if (!labels.isEmpty())
             meta.insert("labels", labels);
         if (!annotations.isEmpty())
             meta.insert("annotations", annotations);
-        const auto r = m_cluster->request("POST", QStringLiteral("/api/v1/namespaces/%1/serviceaccounts").arg(ns), {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", meta}});
+        const auto r
+            = m_cluster->request("POST", QStringLiteral("/api/v1/namespaces/%1/serviceaccounts").arg(ns),
+                { { "apiVersion", "v1" }, { "kind", "ServiceAccount" }, { "metadata", meta } });
         QVERIFY2(r.status == 201, r.body.constData());
     }
 
@@ -98,12 +107,19 @@ class TestLeaseService : public QObject
     void grant(const QString &name, const QJsonArray &rules)
     {
         const auto role = m_cluster->request("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles",
-                                             {{"apiVersion", "rbac.authorization.k8s.io/v1"}, {"kind", "ClusterRole"}, {"metadata", QJsonObject{{"name", name}}}, {"rules", rules}});
+            { { "apiVersion", "rbac.authorization.k8s.io/v1" }, { "kind", "ClusterRole" },
+                { "metadata", QJsonObject { { "name", name } } }, { "rules", rules } });
         QVERIFY2(role.status == 201, role.body.constData());
-        const auto binding = m_cluster->request("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
-                                                {{"apiVersion", "rbac.authorization.k8s.io/v1"}, {"kind", "ClusterRoleBinding"}, {"metadata", QJsonObject{{"name", name}}},
-                                                 {"roleRef", QJsonObject{{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", name}}},
-                                                 {"subjects", QJsonArray{QJsonObject{{"kind", "ServiceAccount"}, {"name", "kms-token-requester"}, {"namespace", "default"}}}}});
+        const auto binding
+            = m_cluster->request("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+                { { "apiVersion", "rbac.authorization.k8s.io/v1" }, { "kind", "ClusterRoleBinding" },
+                    { "metadata", QJsonObject { { "name", name } } },
+                    { "roleRef",
+                        QJsonObject { { "apiGroup", "rbac.authorization.k8s.io" }, { "kind", "ClusterRole" },
+                            { "name", name } } },
+                    { "subjects",
+                        QJsonArray { QJsonObject { { "kind", "ServiceAccount" },
+                            { "name", "kms-token-requester" }, { "namespace", "default" } } } } });
         QVERIFY2(binding.status == 201, binding.body.constData());
     }
 
@@ -137,13 +153,14 @@ class TestLeaseService : public QObject
         DynamicSecret s;
         s.name = "dyn";
         s.credentialType = CredentialType::Dynamic;
-        s.allowedNamespaces = {"team-a", "team-b"};
+        s.allowedNamespaces = { "team-a", "team-b" };
         s.roleType = RoleType::ClusterRole;
         s.roleName = role;
         s.clusterWide = clusterWide;
         return addSecret(s);
     }
-    LeaseCreation lease(const DynamicSecret &s, const QString &ns = {}, std::optional<Duration> ttl = std::nullopt)
+    LeaseCreation lease(
+        const DynamicSecret &s, const QString &ns = {}, std::optional<Duration> ttl = std::nullopt)
     {
         LeaseRequest request;
         request.secretId = s.id;
@@ -202,23 +219,30 @@ private slots:
     void boundStaticLeaseIsRevokedByDeletingItsSecret()
     {
         // Bound tokens need Secrets: more than the setup guide grants (RbacManifests adds it).
-        grant("kms-bound-secrets", {QJsonObject{{"apiGroups", QJsonArray{""}}, {"resources", QJsonArray{"secrets"}}, {"verbs", QJsonArray{"create", "get", "delete", "list"}}}});
+        grant("kms-bound-secrets",
+            { QJsonObject { { "apiGroups", QJsonArray { "" } }, { "resources", QJsonArray { "secrets" } },
+                { "verbs", QJsonArray { "create", "get", "delete", "list" } } } });
         const DynamicSecret s = staticSecret(true);
         const LeaseCreation created = lease(s);
         QVERIFY2(created.ok(), qPrintable(created.error));
         QCOMPARE(created.lease->kind, LeaseKind::BoundStatic);
         QVERIFY(authenticates(created.issued->token));
-        const auto boundSecret = m_cluster->request("GET", "/api/v1/namespaces/default/secrets/" + created.lease->boundSecretName);
+        const auto boundSecret = m_cluster->request(
+            "GET", "/api/v1/namespaces/default/secrets/" + created.lease->boundSecretName);
         QCOMPARE(boundSecret.status, 200);
-        QCOMPARE(boundSecret.json["metadata"]["labels"]["kms.hanzo.ai/lease-id"].toString(), created.lease->id);
+        QCOMPARE(
+            boundSecret.json["metadata"]["labels"]["kms.hanzo.ai/lease-id"].toString(), created.lease->id);
         QVERIFY(!boundSecret.json["metadata"]["annotations"]["kms.hanzo.ai/expires-at"].toString().isEmpty());
 
         const RevokeOutcome revoked = QCoro::waitFor(m_service->revoke(created.lease->id));
         QVERIFY2(revoked.ok, qPrintable(revoked.message));
         QCOMPARE(revoked.lease->state, LeaseState::Revoked);
-        QCOMPARE(m_cluster->request("GET", "/api/v1/namespaces/default/secrets/" + created.lease->boundSecretName).status, 404);
+        QCOMPARE(
+            m_cluster->request("GET", "/api/v1/namespaces/default/secrets/" + created.lease->boundSecretName)
+                .status,
+            404);
         QVERIFY(!authenticates(created.issued->token));
-        QVERIFY(labelledObjects({"default"}).isEmpty());
+        QVERIFY(labelledObjects({ "default" }).isEmpty());
     }
 
     void dynamicLeaseGrantsExactlyTheRoleInItsNamespace()
@@ -239,14 +263,14 @@ private slots:
         QVERIFY(!can(token, "delete", "pods", "team-a"));
         QVERIFY(!can(token, "get", "secrets", "team-a"));
         QVERIFY(!can(token, "get", "pods", "team-b")); // a RoleBinding, not cluster-wide
-        QCOMPARE(labelledObjects({"team-a", "team-b"}).size(), 2);
+        QCOMPARE(labelledObjects({ "team-a", "team-b" }).size(), 2);
 
         const RevokeOutcome revoked = QCoro::waitFor(m_service->revoke(l.id));
         QVERIFY2(revoked.ok, qPrintable(revoked.message));
         QCOMPARE(revoked.lease->state, LeaseState::Revoked);
         QVERIFY(revoked.message.contains("stops working within seconds"));
         QVERIFY(!authenticates(token));
-        QVERIFY(labelledObjects({"team-a", "team-b"}).isEmpty());
+        QVERIFY(labelledObjects({ "team-a", "team-b" }).isEmpty());
     }
 
     void clusterWideDynamicLeaseUsesAClusterRoleBinding()
@@ -258,7 +282,7 @@ private slots:
         QVERIFY(can(created.issued->token, "get", "pods", "team-a"));
         QVERIFY(can(created.issued->token, "get", "pods", "kube-system"));
         QVERIFY(QCoro::waitFor(m_service->revoke(created.lease->id)).ok);
-        QVERIFY(labelledObjects({"team-a", "team-b"}).isEmpty());
+        QVERIFY(labelledObjects({ "team-a", "team-b" }).isEmpty());
     }
 
     void rejectsBadRequestsBeforeAnyClusterCall_data()
@@ -267,10 +291,15 @@ private slots:
         QTest::addColumn<qint64>("ttlSeconds");
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("message");
-        QTest::newRow("ttl below 10 minutes") << "team-a" << qint64(599) << "ttl" << "at least 10 minutes";
-        QTest::newRow("ttl above max") << "team-a" << qint64(25 * 3600) << "ttl" << "at most the secret's max TTL of 1d";
-        QTest::newRow("namespace not allowed") << "kube-system" << qint64(3600) << "namespace" << "not one of the secret's allowed namespaces (team-a, team-b)";
-        QTest::newRow("namespace missing") << "" << qint64(3600) << "namespace" << "Choose a namespace";
+        QTest::newRow("ttl below 10 minutes") << "team-a" << qint64(599) << "ttl"
+                                              << "at least 10 minutes";
+        QTest::newRow("ttl above max") << "team-a" << qint64(25 * 3600) << "ttl"
+                                       << "at most the secret's max TTL of 1d";
+        QTest::newRow("namespace not allowed")
+            << "kube-system" << qint64(3600) << "namespace"
+            << "not one of the secret's allowed namespaces (team-a, team-b)";
+        QTest::newRow("namespace missing") << "" << qint64(3600) << "namespace"
+                                           << "Choose a namespace";
     }
     void rejectsBadRequestsBeforeAnyClusterCall()
     {
@@ -283,9 +312,10 @@ private slots:
         const LeaseCreation created = lease(s, ns, Duration::fromSeconds(ttlSeconds));
         QVERIFY(!created.ok());
         QCOMPARE(created.fieldErrors.value(0).field, field);
-        QVERIFY2(created.fieldErrors.value(0).message.contains(message), qPrintable(created.fieldErrors.value(0).message));
+        QVERIFY2(created.fieldErrors.value(0).message.contains(message),
+            qPrintable(created.fieldErrors.value(0).message));
         QCOMPARE(LeaseRepository(*m_db).count(), rowsBefore);
-        QVERIFY(labelledObjects({"team-a", "team-b", "kube-system"}).isEmpty());
+        QVERIFY(labelledObjects({ "team-a", "team-b", "kube-system" }).isEmpty());
     }
 
     void aRoleTheRequesterCannotGrantFailsInOneSentenceAndLeavesNothing()
@@ -293,11 +323,13 @@ private slots:
         const DynamicSecret s = dynamicSecret("cluster-admin");
         const LeaseCreation created = lease(s, "team-a");
         QVERIFY(!created.ok());
-        QVERIFY2(created.error.contains("attempting to grant RBAC permissions not currently held"), qPrintable(created.error));
-        QVERIFY2(created.error.contains("must itself hold every permission of ClusterRole \"cluster-admin\""), qPrintable(created.error));
+        QVERIFY2(created.error.contains("attempting to grant RBAC permissions not currently held"),
+            qPrintable(created.error));
+        QVERIFY2(created.error.contains("must itself hold every permission of ClusterRole \"cluster-admin\""),
+            qPrintable(created.error));
         QCOMPARE(created.lease->state, LeaseState::Failed);
         QCOMPARE(LeaseRepository(*m_db).byId(created.lease->id)->state, LeaseState::Failed);
-        QVERIFY(labelledObjects({"team-a", "team-b"}).isEmpty());
+        QVERIFY(labelledObjects({ "team-a", "team-b" }).isEmpty());
     }
 
     void storesTheExpiryTheServerCappedTo()
@@ -309,7 +341,8 @@ private slots:
         QVERIFY2(created.ok(), qPrintable(created.error));
         QVERIFY(qAbs(QDateTime::currentDateTimeUtc().secsTo(created.lease->expiresAt) - 3600) < 30);
         QCOMPARE(LeaseRepository(*m_db).byId(created.lease->id)->expiresAt, created.lease->expiresAt);
-        QVERIFY2(created.issued->warnings.join(' ').contains("shortened to 3600 seconds"), qPrintable(created.issued->warnings.join(' ')));
+        QVERIFY2(created.issued->warnings.join(' ').contains("shortened to 3600 seconds"),
+            qPrintable(created.issued->warnings.join(' ')));
         QVERIFY(QCoro::waitFor(m_service->revoke(created.lease->id)).ok);
     }
 
@@ -347,7 +380,7 @@ private slots:
         QCOMPARE(passes.count(), 0);
         m_clock->advance(10 * 60 + 5);
         QTRY_COMPARE_WITH_TIMEOUT(leases.byId(created.lease->id)->state, LeaseState::Expired, 10000);
-        QVERIFY(labelledObjects({"team-a"}).isEmpty());
+        QVERIFY(labelledObjects({ "team-a" }).isEmpty());
         QVERIFY(!authenticates(created.issued->token));
     }
 
@@ -362,7 +395,7 @@ private slots:
         QVERIFY2(report.ok(), qPrintable(report.errors.join(' ')));
         QCOMPARE(LeaseRepository(*m_db).byId(created.lease->id)->state, LeaseState::Expired);
         QVERIFY2(report.cleanedUp >= 1, qPrintable(QString::number(report.cleanedUp)));
-        QVERIFY(labelledObjects({"team-b"}).isEmpty());
+        QVERIFY(labelledObjects({ "team-b" }).isEmpty());
         newService();
     }
 
@@ -376,33 +409,44 @@ private slots:
         row.createdBy = "test@host";
         row.requestedTtlSeconds = 3600;
         QVERIFY(LeaseRepository(*m_db).insert(row));
-        createServiceAccount("team-a", row.serviceAccount, {{"app.kubernetes.io/managed-by", "hanzo-kms"}, {"kms.hanzo.ai/lease-id", row.id}});
+        createServiceAccount("team-a", row.serviceAccount,
+            { { "app.kubernetes.io/managed-by", "hanzo-kms" }, { "kms.hanzo.ai/lease-id", row.id } });
         const ReconcileReport report = QCoro::waitFor(m_service->reconcile(false));
         QVERIFY2(report.ok(), qPrintable(report.errors.join(' ')));
         QCOMPARE(report.rolledBack, 1);
         QCOMPARE(LeaseRepository(*m_db).byId(row.id)->state, LeaseState::Failed);
-        QVERIFY(labelledObjects({"team-a"}).isEmpty());
+        QVERIFY(labelledObjects({ "team-a" }).isEmpty());
         QVERIFY(AuditLog(*m_db).verify().intact());
     }
 
     void orphanSweepDeletesExpiredAndClosedObjectsOnly()
     {
         // The seed's RBAC has no "list"; the sweep needs it (RbacManifests adds it).
-        grant("kms-sweep", {QJsonObject{{"apiGroups", QJsonArray{""}}, {"resources", QJsonArray{"serviceaccounts", "secrets"}}, {"verbs", QJsonArray{"list", "get", "delete"}}},
-                            QJsonObject{{"apiGroups", QJsonArray{"rbac.authorization.k8s.io"}}, {"resources", QJsonArray{"rolebindings", "clusterrolebindings"}}, {"verbs", QJsonArray{"list", "get", "delete"}}}});
+        grant("kms-sweep",
+            { QJsonObject { { "apiGroups", QJsonArray { "" } },
+                  { "resources", QJsonArray { "serviceaccounts", "secrets" } },
+                  { "verbs", QJsonArray { "list", "get", "delete" } } },
+                QJsonObject { { "apiGroups", QJsonArray { "rbac.authorization.k8s.io" } },
+                    { "resources", QJsonArray { "rolebindings", "clusterrolebindings" } },
+                    { "verbs", QJsonArray { "list", "get", "delete" } } } });
         dynamicSecret(); // a secret whose namespaces the sweep looks at
         const QString past = QDateTime::currentDateTimeUtc().addSecs(-60).toString(Qt::ISODate);
         const QString future = QDateTime::currentDateTimeUtc().addSecs(3600).toString(Qt::ISODate);
-        const QJsonObject managed{{"app.kubernetes.io/managed-by", "hanzo-kms"}, {"kms.hanzo.ai/lease-id", "someone-elses"}};
-        createServiceAccount("team-a", "orphan-expired", managed, {{"kms.hanzo.ai/expires-at", past}});
-        createServiceAccount("team-a", "other-profile-live", managed, {{"kms.hanzo.ai/expires-at", future}});
-        createServiceAccount("team-a", "not-ours", {}, {{"kms.hanzo.ai/expires-at", past}});
+        const QJsonObject managed { { "app.kubernetes.io/managed-by", "hanzo-kms" },
+            { "kms.hanzo.ai/lease-id", "someone-elses" } };
+        createServiceAccount("team-a", "orphan-expired", managed, { { "kms.hanzo.ai/expires-at", past } });
+        createServiceAccount(
+            "team-a", "other-profile-live", managed, { { "kms.hanzo.ai/expires-at", future } });
+        createServiceAccount("team-a", "not-ours", {}, { { "kms.hanzo.ai/expires-at", past } });
 
         const ReconcileReport report = QCoro::waitFor(m_service->reconcile(true));
         QVERIFY2(report.ok(), qPrintable(report.errors.join(' ')));
         QCOMPARE(report.orphansDeleted, 1);
-        QCOMPARE(m_cluster->request("GET", "/api/v1/namespaces/team-a/serviceaccounts/orphan-expired").status, 404);
-        QCOMPARE(m_cluster->request("GET", "/api/v1/namespaces/team-a/serviceaccounts/other-profile-live").status, 200);
+        QCOMPARE(m_cluster->request("GET", "/api/v1/namespaces/team-a/serviceaccounts/orphan-expired").status,
+            404);
+        QCOMPARE(
+            m_cluster->request("GET", "/api/v1/namespaces/team-a/serviceaccounts/other-profile-live").status,
+            200);
         QCOMPARE(m_cluster->request("GET", "/api/v1/namespaces/team-a/serviceaccounts/not-ours").status, 200);
         m_cluster->request("DELETE", "/api/v1/namespaces/team-a/serviceaccounts/other-profile-live");
     }
@@ -437,7 +481,8 @@ private slots:
                 activeAccounts << stored.namespaceName + '/' + stored.serviceAccount;
                 ++active;
             } else {
-                QVERIFY2(stored.state == LeaseState::Failed || stored.state == LeaseState::CleanupFailed, qPrintable(Lease::toString(stored.state)));
+                QVERIFY2(stored.state == LeaseState::Failed || stored.state == LeaseState::CleanupFailed,
+                    qPrintable(Lease::toString(stored.state)));
                 ++failed;
             }
         }
@@ -447,7 +492,7 @@ private slots:
         QCoro::waitFor(m_service->reconcile(false));
         for (const Lease &l : LeaseRepository(*m_db).listByState(LeaseState::CleanupFailed))
             QVERIFY2(QCoro::waitFor(m_service->retryCleanup(l.id)).ok, qPrintable(l.id));
-        for (const QString &object : labelledObjects({"team-a", "team-b"})) {
+        for (const QString &object : labelledObjects({ "team-a", "team-b" })) {
             const QString ns = object.section(':', 1).section('/', 0, 0);
             const QString name = object.section('/', 1);
             QVERIFY2(activeAccounts.contains(ns + '/' + name), qPrintable("left behind: " + object));
@@ -456,7 +501,7 @@ private slots:
             if (c.ok())
                 QCoro::waitFor(m_service->revoke(c.lease->id));
         }
-        QVERIFY(labelledObjects({"team-a", "team-b"}).isEmpty());
+        QVERIFY(labelledObjects({ "team-a", "team-b" }).isEmpty());
     }
 };
 

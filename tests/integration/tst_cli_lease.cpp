@@ -1,0 +1,284 @@
+// hanzo-kmsctl's lease commands as a pipeline uses them, against kms-testcluster:
+// create (-o token|json|kubeconfig), list, revoke, check, import-kubeconfig,
+// reconcile, and a CLI killed in the middle of provisioning.
+#include "CliRunner.h"
+#include "TestCluster.h"
+#include "TestSupport.h"
+
+#include "core/Lease.h"
+#include "store/Database.h"
+#include "store/LeaseRepository.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTest>
+
+#include <csignal>
+
+using namespace kms;
+using namespace kms::test;
+
+class TestCliLease : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<TestCluster> m_cluster;
+    std::unique_ptr<TempProfile> m_profile;
+    std::unique_ptr<CliRunner> m_cli;
+    QTemporaryDir m_files;
+
+    CliResult kmsctl(const QStringList &args, const QByteArray &stdinData = {})
+    {
+        return m_cli->run(args, stdinData);
+    }
+    QString write(const QString &name, const QByteArray &data)
+    {
+        QFile f(m_files.filePath(name));
+        if (!f.open(QIODevice::WriteOnly))
+            qFatal("cannot write %s", qPrintable(name));
+        f.write(data);
+        return f.fileName();
+    }
+    QStringList managedObjects()
+    {
+        QStringList found;
+        for (const QString &path : { QStringLiteral("/api/v1/serviceaccounts"),
+                 QStringLiteral("/apis/rbac.authorization.k8s.io/v1/rolebindings") }) {
+            const auto r = m_cluster->request(
+                "GET", path + "?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dhanzo-kms");
+            for (const QJsonValue &item : r.json.value("items").toArray())
+                found << item["metadata"]["namespace"].toString() + '/' + item["metadata"]["name"].toString();
+        }
+        return found;
+    }
+    bool authenticates(const QByteArray &token)
+    {
+        const auto r = m_cluster->request("POST", "/apis/authentication.k8s.io/v1/tokenreviews",
+            { { "apiVersion", "authentication.k8s.io/v1" }, { "kind", "TokenReview" },
+                { "spec", QJsonObject { { "token", QString::fromUtf8(token) } } } });
+        return r.json["status"]["authenticated"].toBool();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        m_cluster = std::make_unique<TestCluster>();
+        QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
+        const QByteArray requester = m_cluster->applySeedSetup();
+        QVERIFY2(!requester.isEmpty(), qPrintable(m_cluster->errorString()));
+        for (const char *ns : { "team-a", "team-b" })
+            m_cluster->request("POST", "/api/v1/namespaces",
+                { { "apiVersion", "v1" }, { "kind", "Namespace" },
+                    { "metadata", QJsonObject { { "name", ns } } } });
+        m_profile = std::make_unique<TempProfile>();
+        m_cli = std::make_unique<CliRunner>(m_profile->environment());
+        const QString tokenFile = write("requester.token", requester);
+        const QString caFile = write("ca.crt", m_cluster->caPem());
+        const CliResult created = kmsctl({ "secret", "create", "deploy", "--env", "Development", "--type",
+            "dynamic", "--url", m_cluster->url().toString(), "--ca-file", caFile, "--token-file", tokenFile,
+            "--namespaces", "team-a,team-b", "--role-type", "ClusterRole", "--role", "kms-dynamic-role",
+            "--default-ttl", "15m" });
+        QVERIFY2(created.exitCode == 0, created.describe());
+    }
+
+    void createPrintsABareTokenForPipelines()
+    {
+        const CliResult r = kmsctl({ "lease", "create", "deploy", "--namespace", "team-a", "-o", "token" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        const QByteArray token = r.out.trimmed();
+        QCOMPARE(token.count('.'), 2);
+        QVERIFY(!token.contains('\n'));
+        QVERIFY(authenticates(token));
+    }
+
+    void createWritesAKubeconfigKubectlUses()
+    {
+        const CliResult r = kmsctl(
+            { "lease", "create", "deploy", "--namespace", "team-b", "--ttl", "20m", "-o", "kubeconfig" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        const QString kubectl = QStandardPaths::findExecutable("kubectl");
+        if (kubectl.isEmpty())
+            QSKIP("kubectl is not installed; the kubeconfig is checked by the lease engine tests only");
+        const QString path = write("lease.kubeconfig", r.out);
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("KUBECONFIG", path);
+        p.setProcessEnvironment(env);
+        p.start(kubectl, { "auth", "can-i", "list", "pods" });
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.readAllStandardOutput().trimmed(), QByteArray("yes")); // in the lease namespace, team-b
+        p.start(kubectl, { "auth", "can-i", "list", "pods", "-n", "team-a" });
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.readAllStandardOutput().trimmed(), QByteArray("no"));
+    }
+
+    void listAndRevokeAsJson()
+    {
+        const CliResult created
+            = kmsctl({ "lease", "create", "deploy", "--namespace", "team-a", "-o", "json" });
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject lease = QJsonDocument::fromJson(created.out).object();
+        const QString id = lease["id"].toString();
+        QCOMPARE(lease["state"].toString(), "active");
+        QVERIFY(authenticates(lease["token"].toString().toUtf8()));
+
+        const CliResult listed = kmsctl({ "lease", "list", "deploy", "-o", "json" });
+        QVERIFY2(listed.exitCode == 0, listed.describe());
+        bool found = false;
+        for (const QJsonValue &v : QJsonDocument::fromJson(listed.out).array())
+            found = found || v["id"].toString() == id;
+        QVERIFY(found);
+        QVERIFY(!listed.out.contains(lease["token"].toString().toUtf8())); // never listed again
+
+        const CliResult revoked = kmsctl({ "lease", "revoke", id });
+        QVERIFY2(revoked.exitCode == 0, revoked.describe());
+        QVERIFY(revoked.outText().contains("stops working within seconds"));
+        QVERIFY(!authenticates(lease["token"].toString().toUtf8()));
+        const CliResult again = kmsctl({ "lease", "revoke", id });
+        QCOMPARE(again.exitCode, 1);
+        QVERIFY2(again.errText().contains("nothing to revoke"), again.describe());
+    }
+
+    void badInputExitsTwoNamingTheFlag_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("ttl too short") << QStringList { "lease", "create", "deploy", "--namespace", "team-a",
+            "--ttl", "9m" } << "--ttl: TTL must be at least 10 minutes";
+        QTest::newRow("ttl above max") << QStringList { "lease", "create", "deploy", "--namespace", "team-a",
+            "--ttl", "2d" } << "--ttl: TTL must be at most";
+        QTest::newRow("ttl garbage") << QStringList { "lease", "create", "deploy", "--namespace", "team-a",
+            "--ttl", "soon" } << "--ttl:";
+        QTest::newRow("namespace not allowed") << QStringList { "lease", "create", "deploy", "--namespace",
+            "kube-system" } << "--namespace: Namespace \"kube-system\" is not one of";
+        QTest::newRow("unknown output") << QStringList { "lease", "create", "deploy", "--namespace", "team-a",
+            "-o", "yaml" } << "-o/--output: unknown output format \"yaml\"";
+        QTest::newRow("empty audience") << QStringList { "lease", "create", "deploy", "--namespace", "team-a",
+            "--audiences", "a,,b" } << "--audiences:";
+        QTest::newRow("no secret") << QStringList { "lease", "create" } << "takes 1 argument";
+    }
+    void badInputExitsTwoNamingTheFlag()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        const QStringList before = managedObjects();
+        const CliResult r = kmsctl(args);
+        QVERIFY2(r.exitCode == 2, r.describe());
+        QVERIFY2(r.errText().contains(message), r.describe());
+        QCOMPARE(managedObjects(), before);
+    }
+
+    void checkReportsWhatIsMissingWithTheRbacToAdd()
+    {
+        const CliResult ok = kmsctl({ "secret", "check", "deploy", "-o", "json" });
+        QVERIFY2(ok.exitCode == 0, ok.describe());
+        QVERIFY(QJsonDocument::fromJson(ok.out).object()["passed"].toBool());
+
+        // A cluster token with no RBAC at all.
+        const auto sa = m_cluster->request("POST", "/api/v1/namespaces/default/serviceaccounts",
+            { { "apiVersion", "v1" }, { "kind", "ServiceAccount" },
+                { "metadata", QJsonObject { { "name", "powerless" } } } });
+        QCOMPARE(sa.status, 201);
+        const QString weakToken = write("weak.token", m_cluster->createToken("default", "powerless"));
+        const CliResult created = kmsctl({ "secret", "create", "weak", "--env", "Staging", "--type", "static",
+            "--url", m_cluster->url().toString(), "--ca-file", m_files.filePath("ca.crt"), "--token-file",
+            weakToken, "--service-account", "app", "--namespace", "default" });
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const CliResult missing = kmsctl({ "secret", "check", "weak" });
+        QVERIFY2(missing.exitCode == 1, missing.describe());
+        QVERIFY2(missing.outText().contains(
+                     "MISSING  create serviceaccounts/token \"app\" in namespace \"default\""),
+            missing.describe());
+        QVERIFY2(missing.outText().contains("kind: ClusterRole"), missing.describe());
+        QVERIFY2(missing.outText().contains("serviceaccounts/token"), missing.describe());
+        const CliResult lease = kmsctl({ "lease", "create", "weak" });
+        QCOMPARE(lease.exitCode, 1);
+        QVERIFY2(lease.errText().contains("is forbidden") && lease.errText().contains("secret check weak"),
+            lease.describe());
+    }
+
+    void importsUrlCaAndTokenFromAKubeconfig()
+    {
+        const CliResult bad = kmsctl({ "secret", "import-kubeconfig", "from-kc", "--kubeconfig",
+            m_cluster->kubeconfigPath(), "--context", "nope", "--env", "Production", "--type", "static",
+            "--service-account", "kms-token-requester", "--namespace", "default" });
+        QVERIFY2(bad.exitCode == 2, bad.describe());
+        QVERIFY2(bad.errText().contains("--context: The kubeconfig has no context \"nope\""), bad.describe());
+        const CliResult both = kmsctl({ "secret", "import-kubeconfig", "from-kc", "--kubeconfig",
+            m_cluster->kubeconfigPath(), "--url", "https://x", "--env", "Production", "--type", "static",
+            "--service-account", "kms-token-requester", "--namespace", "default" });
+        QVERIFY2(both.exitCode == 2 && both.errText().contains("--url: not with import-kubeconfig"),
+            both.describe());
+
+        const CliResult r = kmsctl({ "secret", "import-kubeconfig", "from-kc", "--kubeconfig",
+            m_cluster->kubeconfigPath(), "--env", "Production", "--type", "static", "--service-account",
+            "kms-token-requester", "--namespace", "default" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        const CliResult shown = kmsctl({ "secret", "show", "from-kc", "-o", "json" });
+        const QJsonObject secret = QJsonDocument::fromJson(shown.out).object();
+        QCOMPARE(secret["url"].toString(), m_cluster->url().toString());
+        QCOMPARE(secret["caCertificate"].toString().toUtf8(), m_cluster->caPem());
+        QVERIFY(!shown.out.contains(m_cluster->adminToken()));
+        const CliResult lease = kmsctl({ "lease", "create", "from-kc", "-o", "token" });
+        QVERIFY2(lease.exitCode == 0, lease.describe());
+        QVERIFY(authenticates(lease.out.trimmed()));
+    }
+
+    void aCliKilledWhileProvisioningLeavesNothingAfterReconcile()
+    {
+        // Slow answers keep the window between the first write and the token wide.
+        const QStringList before = managedObjects();
+        const int served = m_cluster->settings().value("requests").toInt();
+        QVERIFY(m_cluster->setFaults(4000, 0));
+        QProcess cli;
+        cli.setProcessEnvironment(m_profile->environment());
+        cli.start(QStringLiteral(KMS_CTL_PATH),
+            { "lease", "create", "deploy", "--namespace", "team-a", "-o", "token" });
+        QVERIFY(cli.waitForStarted());
+        // The settings endpoint is never delayed: wait until the service account
+        // and binding POSTs are answered (the token request is then in flight).
+        QTRY_VERIFY_WITH_TIMEOUT(m_cluster->settings().value("requests").toInt() >= served + 2, 30000);
+        QCOMPARE(cli.state(), QProcess::Running);
+        const qint64 pid = cli.processId();
+        QVERIFY(pid > 1); // kill(0) would hit this test's own process group
+        ::kill(pid_t(pid), SIGKILL);
+        QVERIFY(cli.waitForFinished(10000));
+        QVERIFY(cli.readAllStandardOutput().isEmpty()); // no token was handed out
+        QVERIFY(m_cluster->setFaults(0, 0));
+
+        QString leaseId;
+        {
+            Database db;
+            QVERIFY(db.open(m_profile->dataDir()));
+            const QList<Lease> stuck = LeaseRepository(db).listByState(LeaseState::Provisioning);
+            QCOMPARE(stuck.size(), 1);
+            leaseId = stuck.first().id;
+        }
+        QVERIFY(managedObjects().size() > before.size());
+
+        const CliResult reconciled = kmsctl({ "reconcile", "--no-sweep" });
+        QVERIFY2(reconciled.exitCode == 0, reconciled.describe());
+        QVERIFY2(reconciled.outText().contains("Rolled back 1 unfinished lease"), reconciled.describe());
+        QCOMPARE(managedObjects(), before);
+        const CliResult list = kmsctl({ "lease", "list", "--all", "-o", "json" });
+        bool failed = false;
+        for (const QJsonValue &v : QJsonDocument::fromJson(list.out).array())
+            failed = failed || (v["id"].toString() == leaseId && v["state"].toString() == "failed");
+        QVERIFY2(failed, list.describe());
+        const CliResult verify = kmsctl({ "audit", "--verify" });
+        QVERIFY2(verify.exitCode == 0, verify.describe());
+    }
+
+    void reconcileWarnsOnceWhenTheSweepMayNotList()
+    {
+        const CliResult r = kmsctl({ "reconcile" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QCOMPARE(r.errText().count("orphan sweep for secret \"deploy\" was skipped"), 1);
+        QVERIFY(r.errText().contains("--rbac"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliLease)
+#include "tst_cli_lease.moc"
