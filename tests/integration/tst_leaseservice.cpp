@@ -332,6 +332,23 @@ private slots:
         QVERIFY(labelledObjects({ "team-a", "team-b" }).isEmpty());
     }
 
+    void anUnknownCertificateAuthorityIsReportedInWords()
+    {
+        DynamicSecret s;
+        s.name = "no-ca";
+        s.credentialType = CredentialType::Static;
+        s.serviceAccount = "app";
+        s.namespaceName = "default";
+        s = addSecret(s);
+        s.caCertificate.clear(); // the system CAs do not know the test cluster's CA
+        QVERIFY(SecretRepository(*m_db).update(s));
+        m_connections->invalidate(s.id);
+        const LeaseCreation created = lease(s);
+        QVERIFY(!created.ok());
+        QVERIFY2(created.error.contains("signed by an unknown authority; set the cluster's CA certificate"), qPrintable(created.error));
+        QCOMPARE(created.lease->state, LeaseState::Failed);
+    }
+
     void storesTheExpiryTheServerCappedTo()
     {
         QVERIFY(m_cluster->setMaxTokenExpiration(3600));
