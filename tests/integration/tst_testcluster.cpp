@@ -117,6 +117,7 @@ private slots:
     void watchStreamsChanges();
     void forbiddenNamesMissingRoles();
     void strictFieldValidationAndDryRun();
+    void contentNegotiationAndHead();
     void watchFromResourceVersionAndTooOld();
     void malformedRequestsAreRefused_data();
     void malformedRequestsAreRefused();
@@ -1796,6 +1797,28 @@ void TestClusterTest::strictFieldValidationAndDryRun()
                  .value(QStringLiteral("labels"))
                  .toObject()
                  .contains(QStringLiteral("dry")));
+}
+
+void TestClusterTest::contentNegotiationAndHead()
+{
+    const QByteArray auth = "Bearer " + m_cluster.adminToken();
+    const QString path = QStringLiteral("/api/v1/namespaces/default/serviceaccounts/kms-token-requester");
+    // kubectl's typed clients: protobuf preferred, JSON accepted -> JSON.
+    auto r = m_cluster.requestRaw("GET", path, {},
+        { { "Authorization", auth }, { "Accept", "application/vnd.kubernetes.protobuf,application/json" } });
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.header("Content-Type").startsWith("application/json"));
+    // Only protobuf: not acceptable.
+    r = m_cluster.requestRaw(
+        "GET", path, {}, { { "Authorization", auth }, { "Accept", "application/vnd.kubernetes.protobuf" } });
+    QCOMPARE(r.status, 406);
+    QCOMPARE(r.json.value(QStringLiteral("reason")).toString(), QStringLiteral("NotAcceptable"));
+    // HEAD: the headers, no body.
+    r = m_cluster.requestRaw("HEAD", path, {}, { { "Authorization", auth } });
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.body.isEmpty());
+    QVERIFY(r.header("Content-Length").toInt() > 0);
+    QCOMPARE(m_cluster.request("GET", QStringLiteral("/version")).status, 200);
 }
 
 QTEST_GUILESS_MAIN(TestClusterTest)

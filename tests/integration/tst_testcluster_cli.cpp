@@ -26,6 +26,7 @@ private slots:
     void maxTokenExpirationFlagCaps();
     void seededFailuresRepeat();
     void clockOffsetFlag();
+    void staticSeedSetupGrantsExactlyTheSeedRole();
 };
 
 namespace {
@@ -219,6 +220,31 @@ void TestClusterCliTest::clockOffsetFlag()
         Qt::ISODate);
     // An hour's token, issued two hours "ago": already past.
     QVERIFY(expiry < QDateTime::currentDateTimeUtc());
+}
+
+void TestClusterCliTest::staticSeedSetupGrantsExactlyTheSeedRole()
+{
+    TestCluster cluster;
+    QVERIFY2(cluster.start(), qPrintable(cluster.errorString()));
+    const QByteArray requester = cluster.applySeedSetup(TestCluster::SeedMode::Static);
+    QVERIFY2(!requester.isEmpty(), qPrintable(cluster.errorString()));
+    QVERIFY(cluster.tokenReview(requester).value(QStringLiteral("authenticated")).toBool());
+    QVERIFY(cluster.canI(requester, QStringLiteral("create"), QStringLiteral("serviceaccounts"),
+        QStringLiteral("default"), {}, QStringLiteral("token")));
+    QVERIFY(cluster.canI(
+        requester, QStringLiteral("get"), QStringLiteral("serviceaccounts"), QStringLiteral("team-a")));
+    // The static role has no delete and no RBAC: the dynamic mode's rights are missing.
+    QVERIFY(!cluster.canI(
+        requester, QStringLiteral("delete"), QStringLiteral("serviceaccounts"), QStringLiteral("default")));
+    QVERIFY(!cluster.canI(requester, QStringLiteral("create"), QStringLiteral("rolebindings"),
+        QStringLiteral("default"), QStringLiteral("rbac.authorization.k8s.io")));
+    QVERIFY(
+        !cluster.canI(requester, QStringLiteral("list"), QStringLiteral("pods"), QStringLiteral("default")));
+    QCOMPARE(cluster
+                 .request("GET",
+                     QStringLiteral("/apis/rbac.authorization.k8s.io/v1/clusterroles/kms-dynamic-role"))
+                 .status,
+        404);
 }
 
 QTEST_GUILESS_MAIN(TestClusterCliTest)

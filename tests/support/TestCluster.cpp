@@ -195,7 +195,9 @@ TestCluster::Response TestCluster::requestRaw(const QByteArray &method, const QS
     request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
     for (const auto &[k, v] : headers)
         request.setRawHeader(k, v);
-    QNetworkReply *reply = m_network->sendCustomRequest(request, method, body);
+    // QNAM waits for a body after a custom "HEAD"; its own head() knows better.
+    QNetworkReply *reply
+        = method == "HEAD" ? m_network->head(request) : m_network->sendCustomRequest(request, method, body);
     QEventLoop loop;
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
     if (!reply->isFinished())
@@ -204,7 +206,8 @@ TestCluster::Response TestCluster::requestRaw(const QByteArray &method, const QS
     if (response.status == 0)
         response.networkError = reply->errorString();
     response.headers = reply->rawHeaderPairs();
-    response.body = reply->readAll();
+    if (reply->isOpen())
+        response.body = reply->readAll();
     response.json = QJsonDocument::fromJson(response.body).object();
     reply->deleteLater();
     return response;
@@ -369,11 +372,16 @@ bool TestCluster::applyYamlFile(const QString &path, const QString &defaultNames
     return true;
 }
 
-QByteArray TestCluster::applySeedSetup()
+QByteArray TestCluster::applySeedSetup(SeedMode mode)
 {
     const QDir seed(seedDir());
-    for (const char *file : { "service-account.yaml", "rbac-dynamic.yaml", "kms-dynamic-role.yaml" }) {
-        if (!applyYamlFile(seed.filePath(QLatin1String(file))))
+    const QStringList files = mode == SeedMode::Dynamic
+        ? QStringList { QStringLiteral("service-account.yaml"), QStringLiteral("rbac-dynamic.yaml"),
+              QStringLiteral("kms-dynamic-role.yaml") }
+        : QStringList { QStringLiteral("kms-service-account.yaml"), QStringLiteral("rbac-static.yaml"),
+              QStringLiteral("service-account-token.yaml") };
+    for (const QString &file : files) {
+        if (!applyYamlFile(seed.filePath(file)))
             return {};
     }
     // kubectl patch serviceaccount kms-token-requester -p '{"secrets": [{"name":
@@ -394,6 +402,37 @@ QByteArray TestCluster::applySeedSetup()
     if (token.isEmpty())
         m_error = QStringLiteral("the token controller did not fill kms-token-requester-token");
     return token;
+}
+
+QJsonObject TestCluster::tokenReview(const QByteArray &token, const QStringList &audiences)
+{
+    QJsonObject spec { { QStringLiteral("token"), QString::fromLatin1(token) } };
+    if (!audiences.isEmpty())
+        spec.insert(QStringLiteral("audiences"), QJsonArray::fromStringList(audiences));
+    const Response r = request("POST", QStringLiteral("/apis/authentication.k8s.io/v1/tokenreviews"),
+        QJsonObject { { QStringLiteral("apiVersion"), QStringLiteral("authentication.k8s.io/v1") },
+            { QStringLiteral("kind"), QStringLiteral("TokenReview") }, { QStringLiteral("spec"), spec } });
+    return r.json.value(QStringLiteral("status")).toObject();
+}
+
+bool TestCluster::canI(const QByteArray &token, const QString &verb, const QString &resource,
+    const QString &ns, const QString &group, const QString &subresource, const QString &name)
+{
+    QJsonObject attributes { { QStringLiteral("verb"), verb }, { QStringLiteral("resource"), resource } };
+    for (const auto &[key, value] : { std::pair { "namespace", ns }, std::pair { "group", group },
+             std::pair { "subresource", subresource }, std::pair { "name", name } }) {
+        if (!value.isEmpty())
+            attributes.insert(QLatin1String(key), value);
+    }
+    const Response r
+        = request("POST", QStringLiteral("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"),
+            QJsonObject { { QStringLiteral("apiVersion"), QStringLiteral("authorization.k8s.io/v1") },
+                { QStringLiteral("kind"), QStringLiteral("SelfSubjectAccessReview") },
+                { QStringLiteral("spec"),
+                    QJsonObject { { QStringLiteral("resourceAttributes"), attributes } } } },
+            token);
+    return r.status == 201
+        && r.json.value(QStringLiteral("status")).toObject().value(QStringLiteral("allowed")).toBool();
 }
 
 QByteArray TestCluster::createToken(const QString &ns, const QString &serviceAccount,

@@ -87,17 +87,32 @@ public:
     bool setMaxTokenExpiration(qint64 seconds);
     QJsonObject settings();
 
-    // Creates what the seed's Token (API) setup creates, for static and dynamic
-    // mode (tests/data/seed: service-account.yaml, rbac-dynamic.yaml,
-    // kms-dynamic-role.yaml, the secrets patch) and returns the requester's
+    enum class SeedMode {
+        // Static and dynamic: service-account.yaml, rbac-dynamic.yaml (the
+        // tokenrequest role with delete and bindings, kms-dynamic-role-binding-sa)
+        // and kms-dynamic-role.yaml (get/list pods and configmaps).
+        Dynamic,
+        // Static only, exactly the seed's static steps: kms-service-account.yaml,
+        // rbac-static.yaml (create/get on serviceaccounts and their token),
+        // service-account-token.yaml.
+        Static,
+    };
+    // Creates what the seed's Token (API) setup creates, then the seed's
+    // `kubectl patch serviceaccount ... secrets`, and returns the requester's
     // legacy token (the Secret's data.token). Empty on failure (see errorString()).
-    QByteArray applySeedSetup();
+    QByteArray applySeedSetup(SeedMode mode = SeedMode::Dynamic);
     // Creates (admin) every object of a YAML file (one or more documents);
     // namespaced objects without a namespace go to `defaultNamespace`.
     bool applyYamlFile(const QString &path, const QString &defaultNamespace = QStringLiteral("default"));
     // A TokenRequest as admin; returns the token (empty on failure).
     QByteArray createToken(const QString &ns, const QString &serviceAccount, qint64 expirationSeconds = 3600,
         const QStringList &audiences = {}, const QJsonObject &boundObjectRef = {});
+
+    // TokenReview as admin: the answer's status ({authenticated, user, audiences} or {user:{}, error}).
+    QJsonObject tokenReview(const QByteArray &token, const QStringList &audiences = {});
+    // SelfSubjectAccessReview with `token`: may it do this? (false also when the call fails)
+    bool canI(const QByteArray &token, const QString &verb, const QString &resource, const QString &ns = {},
+        const QString &group = {}, const QString &subresource = {}, const QString &name = {});
 
     static QString seedDir();
     // The REST path of an object's collection: ("v1","Secret","ns") -> /api/v1/namespaces/ns/secrets.

@@ -319,6 +319,20 @@ ApiResponse Cluster::handleAuthenticated(
             }
             throw ApiError::forbidden(route.group, route.resource, route.name, why);
         }
+        // Answers are JSON: a client that accepts none of it gets 406, as for any media type a server lacks.
+        if (!request.accept.isEmpty()) {
+            bool acceptable = false;
+            for (const QByteArray &entry : request.accept.split(',')) {
+                const QByteArray type = entry.split(';').first().trimmed().toLower();
+                acceptable
+                    = acceptable || type == "application/json" || type == "*/*" || type == "application/*";
+            }
+            if (!acceptable && route.path != QStringLiteral("/healthz")
+                && route.path != QStringLiteral("/livez") && route.path != QStringLiteral("/readyz")) {
+                throw ApiError(406, QStringLiteral("NotAcceptable"),
+                    QStringLiteral("only the following media types are accepted: application/json"));
+            }
+        }
         if (!route.resourceRequest)
             return nonResource(request, route);
         return dispatch(request, *user, route);

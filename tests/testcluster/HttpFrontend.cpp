@@ -54,7 +54,8 @@ ApiResponse statusResponse(const ApiError &e)
     return r;
 }
 
-void write(QHttpServerResponder &responder, const ApiResponse &response)
+// head: a HEAD request's answer, headers only.
+void write(QHttpServerResponder &responder, const ApiResponse &response, bool head = false)
 {
     responder.writeStatusLine(QHttpServerResponder::StatusCode(response.status));
     responder.writeHeader("Content-Type", response.contentType);
@@ -67,7 +68,7 @@ void write(QHttpServerResponder &responder, const ApiResponse &response)
     responder.writeHeader("Audit-Id", QUuid::createUuid().toString(QUuid::WithoutBraces).toLatin1());
     for (const auto &[key, value] : response.headers)
         responder.writeHeader(key, value);
-    responder.writeBody(response.body);
+    responder.writeBody(head ? QByteArray() : response.body);
 }
 
 } // namespace
@@ -241,6 +242,7 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
 {
     Answer answer;
     int delay = 0;
+    const bool head = request.method() == QHttpServerRequest::Method::Head;
     if (request.url().path() == QLatin1String(kSettingsPath)) {
         answer = settingsRequest(request); // never delayed nor failed: tests must be able to turn faults off
     } else {
@@ -277,19 +279,19 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
             return true;
         }
         QHttpServerResponder responder = makeResponder(request, socket);
-        write(responder, answer.response);
+        write(responder, answer.response, head);
         return true;
     }
     auto responder = std::make_shared<QHttpServerResponder>(makeResponder(request, socket));
     QPointer<QTcpSocket> guard(socket);
-    QTimer::singleShot(delay, this, [responder, guard, answer] {
+    QTimer::singleShot(delay, this, [responder, guard, answer, head] {
         if (!guard || guard->state() != QAbstractSocket::ConnectedState)
             return;
         if (answer.drop) {
             guard->abort();
             return;
         }
-        write(*responder, answer.response);
+        write(*responder, answer.response, head);
     });
     return true;
 }
