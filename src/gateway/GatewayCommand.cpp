@@ -3,6 +3,7 @@
 #include "core/BuildInfo.h"
 #include "core/Clock.h"
 #include "core/Duration.h"
+#include "core/Names.h"
 #include "gateway/GatewayCertificates.h"
 #include "gateway/GatewayHealthServer.h"
 #include "gateway/GatewayReaper.h"
@@ -112,6 +113,7 @@ struct Options {
     QString tlsCert, tlsKey, clientCa;
     QString kubeUrl, kubeCa, kubeTokenFile;
     qint64 reapIntervalSeconds = 300;
+    QStringList reapNamespaces;
     qint64 upstreamTimeoutSeconds = 30;
     qint64 maxRequestBytes = 1024 * 1024;
 };
@@ -209,8 +211,8 @@ int serve(const QStringList &args)
             target = &o.kubeCa, kubeCaGiven = true;
         else if (a == QLatin1String("--kube-token-file"))
             target = &o.kubeTokenFile;
-        else if (a == QLatin1String("--reap-interval") || a == QLatin1String("--upstream-timeout")
-            || a == QLatin1String("--max-request-bytes"))
+        else if (a == QLatin1String("--reap-interval") || a == QLatin1String("--reap-namespaces")
+            || a == QLatin1String("--upstream-timeout") || a == QLatin1String("--max-request-bytes"))
             target = &v;
         else
             return usageError(QStringLiteral("unknown argument \"%1\".").arg(a), GatewayCommand::usage());
@@ -223,6 +225,16 @@ int serve(const QStringList &args)
             if (!s)
                 return usageError(error, GatewayCommand::usage());
             o.reapIntervalSeconds = *s;
+        } else if (a == QLatin1String("--reap-namespaces")) {
+            for (const QString &ns : v.split(QLatin1Char(','))) {
+                if (!Names::isDns1123Label(ns.trimmed()))
+                    return usageError(
+                        QStringLiteral("--reap-namespaces: \"%1\" is not a namespace name; give a "
+                                       "comma-separated list such as team-a,team-b.")
+                            .arg(ns.trimmed()),
+                        GatewayCommand::usage());
+                o.reapNamespaces << ns.trimmed();
+            }
         } else if (a == QLatin1String("--upstream-timeout")) {
             const auto s = parseSeconds(a, v, false, &error);
             if (!s)
@@ -303,6 +315,7 @@ int serve(const QStringList &args)
     KubeClient reaperClient(&reaperNam, upstream);
     reaperClient.setTimeout(std::chrono::seconds(o.upstreamTimeoutSeconds));
     GatewayReaper reaper(reaperClient, *Clock::system());
+    reaper.setNamespaces(o.reapNamespaces);
     bool reaping = false;
     QTimer reapTimer;
     if (o.reapIntervalSeconds > 0) {
@@ -378,6 +391,8 @@ QString GatewayCommand::usage()
         "  --max-request-bytes N     largest request body accepted (default 1048576)\n"
         "  --upstream-timeout DUR    time limit of each API server call (default 30s)\n"
         "  --reap-interval DUR       how often to delete expired lease objects (default 5m; 0 = never)\n"
+        "  --reap-namespaces A,B     reap only in these namespaces (default: all; then the gateway may\n"
+        "                            list Secrets per namespace instead of cluster-wide)\n"
         "\n"
         "API server (defaults: what Kubernetes gives a pod):\n"
         "  --kube-url URL            default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT\n"

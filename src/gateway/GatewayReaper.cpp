@@ -105,11 +105,22 @@ QCoro::Task<GatewayReaper::Outcome> GatewayReaper::reapOnce()
     co_await collect(QStringLiteral("ClusterRoleBinding"),
         groupPath(Rbac, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings")), now, &bindings,
         &outcome);
-    co_await collect(QStringLiteral("RoleBinding"),
-        QStringLiteral("/apis/rbac.authorization.k8s.io/v1/rolebindings"), now, &bindings, &outcome);
-    co_await collect(
-        QStringLiteral("ServiceAccount"), QStringLiteral("/api/v1/serviceaccounts"), now, &rest, &outcome);
-    co_await collect(QStringLiteral("Secret"), QStringLiteral("/api/v1/secrets"), now, &rest, &outcome);
+    // Every namespace at once, or only the ones given (so that the gateway's
+    // RBAC can grant listing Secrets per namespace instead of cluster-wide).
+    const QStringList scopes = m_namespaces.isEmpty() ? QStringList { QString() } : m_namespaces;
+    for (const QString &ns : scopes) {
+        // Paths in locals: GCC 12 mishandles temporaries of a ?: inside a co_await.
+        const QString roleBindings = ns.isEmpty()
+            ? QStringLiteral("/apis/rbac.authorization.k8s.io/v1/rolebindings")
+            : groupPath(Rbac, QStringLiteral("v1"), ns, QStringLiteral("rolebindings"));
+        const QString accounts = ns.isEmpty() ? QStringLiteral("/api/v1/serviceaccounts")
+                                              : corePath(ns, QStringLiteral("serviceaccounts"));
+        const QString secrets
+            = ns.isEmpty() ? QStringLiteral("/api/v1/secrets") : corePath(ns, QStringLiteral("secrets"));
+        co_await collect(QStringLiteral("RoleBinding"), roleBindings, now, &bindings, &outcome);
+        co_await collect(QStringLiteral("ServiceAccount"), accounts, now, &rest, &outcome);
+        co_await collect(QStringLiteral("Secret"), secrets, now, &rest, &outcome);
+    }
 
     // Bindings first, concurrently; then the accounts and Secrets.
     for (auto *group : { &bindings, &rest }) {

@@ -25,6 +25,9 @@ public:
 
     GatewayReaper(KubeClient &client, const Clock &clock);
 
+    // Only these namespaces (ClusterRoleBindings are always looked at); empty: all.
+    void setNamespaces(const QStringList &namespaces) { m_namespaces = namespaces; }
+
     QCoro::Task<Outcome> reapOnce();
 
 private:
@@ -40,6 +43,7 @@ private:
 
     KubeClient &m_client;
     const Clock &m_clock;
+    QStringList m_namespaces;
 };
 
 } // namespace kms

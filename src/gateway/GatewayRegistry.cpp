@@ -191,13 +191,14 @@ QCoro::Task<GatewayTransportResult> GatewayRegistry::transport(QString name)
 {
     QString error;
     const std::optional<GatewayRecord> record = byName(name, &error);
-    if (!record)
-        co_return GatewayTransportResult { nullptr,
-            error.isEmpty()
-                ? QStringLiteral("The gateway \"%1\" is not registered; register it with hanzo-kmsctl "
-                                 "gateway add, or choose another gateway for the secret.")
-                      .arg(name)
-                : error };
+    if (!record) {
+        if (error.isEmpty())
+            error = QStringLiteral(
+                "The gateway \"%1\" is not registered; register it with hanzo-kmsctl gateway "
+                "add, or choose another gateway for the secret.")
+                        .arg(name);
+        co_return GatewayTransportResult { nullptr, error };
+    }
     const VaultResult key = co_await m_vault.get(vaultKeyFor(name));
     if (!key.ok)
         co_return GatewayTransportResult { nullptr,

@@ -224,7 +224,8 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::answer(Call call)
             co_return healthAnswer(true, QStringLiteral("ok"));
         QString why;
         const bool ready = isReady(&why);
-        co_return healthAnswer(ready, ready ? QStringLiteral("ok") : why);
+        const QString text = ready ? QStringLiteral("ok") : why;
+        co_return healthAnswer(ready, text);
     }
     if (call.body.size() > m_limits.maxRequestBytes)
         co_return statusAnswer(413, QStringLiteral("RequestEntityTooLarge"),

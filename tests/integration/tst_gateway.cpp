@@ -410,6 +410,55 @@ private slots:
         }
     }
 
+    void reaperCanBeLimitedToNamespaces()
+    {
+        const QString past = QDateTime::currentDateTimeUtc().addSecs(-60).toString(Qt::ISODate);
+        auto account = [&](const QString &name) {
+            return QJsonObject { { QStringLiteral("metadata"),
+                QJsonObject { { QStringLiteral("name"), name },
+                    { QStringLiteral("labels"),
+                        QJsonObject { { LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue } } },
+                    { QStringLiteral("annotations"), QJsonObject { { LeaseLabels::ExpiresAt, past } } } } } };
+        };
+        QCOMPARE(m_cluster
+                     .request("POST", QStringLiteral("/api/v1/namespaces/kms/serviceaccounts"),
+                         account(QStringLiteral("kms-scoped-in")))
+                     .status,
+            201);
+        QCOMPARE(m_cluster
+                     .request("POST", QStringLiteral("/api/v1/namespaces/default/serviceaccounts"),
+                         account(QStringLiteral("kms-scoped-out")))
+                     .status,
+            201);
+        GatewayProcess reaper;
+        QString error;
+        QVERIFY2(
+            reaper.start(
+                { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                    QStringLiteral("--health-listen"), QStringLiteral("off"), QStringLiteral("--tls-cert"),
+                    path(QStringLiteral("certs/server.crt")), QStringLiteral("--tls-key"),
+                    path(QStringLiteral("certs/server.key")), QStringLiteral("--client-ca"),
+                    path(QStringLiteral("certs/ca.crt")), QStringLiteral("--kube-url"),
+                    m_cluster.url().toString(), QStringLiteral("--kube-ca"), m_cluster.caPath(),
+                    QStringLiteral("--kube-token-file"), m_tokenPath, QStringLiteral("--reap-interval"),
+                    QStringLiteral("1h"), QStringLiteral("--reap-namespaces"), QStringLiteral("kms") },
+                &error),
+            qPrintable(error));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            reaper.log().contains("expired objects deleted"), reaper.log().constData(), 10000);
+        QVERIFY2(
+            reaper.log().contains("reaper: 1 expired objects deleted, 0 errors"), reaper.log().constData());
+        QCOMPARE(
+            m_cluster.request("GET", QStringLiteral("/api/v1/namespaces/kms/serviceaccounts/kms-scoped-in"))
+                .status,
+            404);
+        QCOMPARE(
+            m_cluster
+                .request("GET", QStringLiteral("/api/v1/namespaces/default/serviceaccounts/kms-scoped-out"))
+                .status,
+            200);
+    }
+
     void cleanupTestCase()
     {
         const QByteArray log = m_gateway.log();

@@ -87,8 +87,8 @@ private slots:
         const Run h = run({ QStringLiteral("--help") });
         QCOMPARE(h.exitCode, 0);
         for (const char *flag : { "--listen", "--tls-cert", "--tls-key", "--client-ca", "--health-listen",
-                 "--kube-url", "--kube-ca", "--kube-token-file", "--reap-interval", "--upstream-timeout",
-                 "--max-request-bytes", "certs" })
+                 "--kube-url", "--kube-ca", "--kube-token-file", "--reap-interval", "--reap-namespaces",
+                 "--upstream-timeout", "--max-request-bytes", "certs" })
             QVERIFY2(h.out.contains(flag), flag);
         const Run ch = run({ QStringLiteral("certs"), QStringLiteral("--help") });
         QCOMPARE(ch.exitCode, 0);
@@ -107,6 +107,8 @@ private slots:
             << QStringList { QStringLiteral("--listen") } << "--listen needs a value.";
         QTest::newRow("bad reap interval") << QStringList { QStringLiteral("--reap-interval"),
             QStringLiteral("soon") } << "--reap-interval: \"soon\" is not a duration";
+        QTest::newRow("bad reap namespaces") << QStringList { QStringLiteral("--reap-namespaces"),
+            QStringLiteral("a,,B") } << "--reap-namespaces: \"\" is not a namespace name";
         QTest::newRow("bad max bytes") << QStringList { QStringLiteral("--max-request-bytes"),
             QStringLiteral("12") } << "--max-request-bytes must be a number between";
         QTest::newRow("certs without out") << QStringList { QStringLiteral("certs"), QStringLiteral("--host"),
