@@ -2,6 +2,7 @@
 // revocation, RBAC and escalation, reviews, object lifecycle.
 #include "TestCluster.h"
 
+#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -11,6 +12,13 @@
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QTest>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
+
+#include <memory>
 
 using kms::test::TestCluster;
 
@@ -118,6 +126,7 @@ private slots:
     void forbiddenNamesMissingRoles();
     void strictFieldValidationAndDryRun();
     void contentNegotiationAndHead();
+    void tokensVerifyAgainstThePublishedKey();
     void watchFromResourceVersionAndTooOld();
     void malformedRequestsAreRefused_data();
     void malformedRequestsAreRefused();
@@ -1819,6 +1828,94 @@ void TestClusterTest::contentNegotiationAndHead()
     QVERIFY(r.body.isEmpty());
     QVERIFY(r.header("Content-Length").toInt() > 0);
     QCOMPARE(m_cluster.request("GET", QStringLiteral("/version")).status, 200);
+}
+
+void TestClusterTest::tokensVerifyAgainstThePublishedKey()
+{
+    // ServiceAccountIssuerDiscovery: the issuer and its keys, readable by service accounts.
+    const auto config
+        = m_cluster.request("GET", QStringLiteral("/.well-known/openid-configuration"), {}, m_requester);
+    QCOMPARE(config.status, 200);
+    QCOMPARE(config.json.value(QStringLiteral("issuer")).toString(),
+        QStringLiteral("https://kubernetes.default.svc.cluster.local"));
+    QCOMPARE(config.json.value(QStringLiteral("jwks_uri")).toString(),
+        QStringLiteral("https://kubernetes.default.svc.cluster.local/openid/v1/jwks"));
+    const auto jwks = m_cluster.request("GET", QStringLiteral("/openid/v1/jwks"), {}, m_requester);
+    QCOMPARE(jwks.status, 200);
+    QCOMPARE(jwks.header("Content-Type"), QByteArray("application/jwk-set+json"));
+    const QJsonObject jwk = jwks.json.value(QStringLiteral("keys")).toArray().at(0).toObject();
+    QCOMPARE(jwk.value(QStringLiteral("kty")).toString(), QStringLiteral("RSA"));
+    QCOMPARE(jwk.value(QStringLiteral("alg")).toString(), QStringLiteral("RS256"));
+
+    // The public key from n and e, with OpenSSL.
+    const QByteArray n = QByteArray::fromBase64(
+        jwk.value(QStringLiteral("n")).toString().toLatin1(), QByteArray::Base64UrlEncoding);
+    const QByteArray e = QByteArray::fromBase64(
+        jwk.value(QStringLiteral("e")).toString().toLatin1(), QByteArray::Base64UrlEncoding);
+    QCOMPARE(n.size(), 256);
+    BIGNUM *bnN = BN_bin2bn(reinterpret_cast<const unsigned char *>(n.constData()), int(n.size()), nullptr);
+    BIGNUM *bnE = BN_bin2bn(reinterpret_cast<const unsigned char *>(e.constData()), int(e.size()), nullptr);
+    OSSL_PARAM_BLD *builder = OSSL_PARAM_BLD_new();
+    OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_N, bnN);
+    OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_E, bnE);
+    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(builder);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
+    EVP_PKEY *key = nullptr;
+    QCOMPARE(EVP_PKEY_fromdata_init(ctx), 1);
+    QCOMPARE(EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params), 1);
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(builder);
+    BN_free(bnN);
+    BN_free(bnE);
+    std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY *)> publicKey(key, EVP_PKEY_free);
+
+    // kid: base64url(SHA-256(DER public key)).
+    unsigned char *der = nullptr;
+    const int derLen = i2d_PUBKEY(publicKey.get(), &der);
+    const QByteArray kid = QCryptographicHash::hash(
+        QByteArray(reinterpret_cast<char *>(der), derLen), QCryptographicHash::Sha256)
+                               .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    OPENSSL_free(der);
+    QCOMPARE(jwk.value(QStringLiteral("kid")).toString().toLatin1(), kid);
+
+    auto verifies = [&](const QByteArray &jwt) {
+        const QList<QByteArray> parts = jwt.split('.');
+        if (parts.size() != 3)
+            return false;
+        const QByteArray input = parts[0] + '.' + parts[1];
+        const QByteArray signature = QByteArray::fromBase64(parts[2], QByteArray::Base64UrlEncoding);
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        const bool ok = EVP_DigestVerifyInit(md, nullptr, EVP_sha256(), nullptr, publicKey.get()) == 1
+            && EVP_DigestVerify(md, reinterpret_cast<const unsigned char *>(signature.constData()),
+                   size_t(signature.size()), reinterpret_cast<const unsigned char *>(input.constData()),
+                   size_t(input.size()))
+                == 1;
+        EVP_MD_CTX_free(md);
+        return ok;
+    };
+    const QByteArray bound
+        = m_cluster.createToken(QStringLiteral("default"), QStringLiteral("kms-token-requester"));
+    QVERIFY(verifies(bound));
+    QVERIFY(verifies(m_requester)); // the legacy Secret token: same key
+    const QJsonObject header = QJsonDocument::fromJson(
+        QByteArray::fromBase64(bound.split('.').at(0), QByteArray::Base64UrlEncoding))
+                                   .object();
+    QCOMPARE(header.value(QStringLiteral("kid")).toString().toLatin1(), kid);
+    // Change one claim: the signature no longer holds.
+    QList<QByteArray> parts = bound.split('.');
+    QJsonObject claims = claimsOf(bound);
+    claims.insert(QStringLiteral("sub"), QStringLiteral("system:serviceaccount:kube-system:default"));
+    parts[1] = QJsonDocument(claims)
+                   .toJson(QJsonDocument::Compact)
+                   .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    QVERIFY(!verifies(parts.join('.')));
+    QCOMPARE(
+        m_cluster
+            .request("GET", QStringLiteral("/api/v1/namespaces/default/serviceaccounts/kms-token-requester"),
+                {}, parts.join('.'))
+            .status,
+        401);
 }
 
 QTEST_GUILESS_MAIN(TestClusterTest)

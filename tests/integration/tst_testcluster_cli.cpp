@@ -27,6 +27,8 @@ private slots:
     void seededFailuresRepeat();
     void clockOffsetFlag();
     void staticSeedSetupGrantsExactlyTheSeedRole();
+    void staticTokenUserAndTheNotesEscalationMessage();
+    void malformedTokenAuthFileIsUsageError();
 };
 
 namespace {
@@ -245,6 +247,97 @@ void TestClusterCliTest::staticSeedSetupGrantsExactlyTheSeedRole()
                      QStringLiteral("/apis/rbac.authorization.k8s.io/v1/clusterroles/kms-dynamic-role"))
                  .status,
         404);
+}
+
+void TestClusterCliTest::staticTokenUserAndTheNotesEscalationMessage()
+{
+    QTemporaryDir dir;
+    QFile tokens(dir.filePath(QStringLiteral("tokens.csv")));
+    QVERIFY(tokens.open(QIODevice::WriteOnly));
+    tokens.write("# token,user,uid,groups\nbob-token,bob,1001\nalice-token,alice,1002,\"devs,ops\"\n");
+    tokens.close();
+    TestCluster cluster(
+        TestCluster::Options { 0, 0, 0, 1, { QStringLiteral("--token-auth-file"), tokens.fileName() } });
+    QVERIFY2(cluster.start(), qPrintable(cluster.errorString()));
+
+    const QJsonObject alice = cluster.tokenReview("alice-token");
+    QVERIFY(alice.value(QStringLiteral("authenticated")).toBool());
+    QCOMPARE(alice.value(QStringLiteral("user")).toObject().value(QStringLiteral("groups")).toArray(),
+        (QJsonArray {
+            QStringLiteral("devs"), QStringLiteral("ops"), QStringLiteral("system:authenticated") }));
+    QCOMPARE(cluster.request("GET", QStringLiteral("/api/v1/namespaces"), {}, "nobody-token").status, 401);
+
+    // bob may create RoleBindings in default, and holds nothing else.
+    const QString rbac = QStringLiteral("/apis/rbac.authorization.k8s.io/v1/namespaces/default/");
+    auto rule = [](const QString &group, const QString &resource, const QStringList &verbs) {
+        return QJsonObject { { QStringLiteral("apiGroups"), QJsonArray { group } },
+            { QStringLiteral("resources"), QJsonArray { resource } },
+            { QStringLiteral("verbs"), QJsonArray::fromStringList(verbs) } };
+    };
+    auto binding = [](const QString &name, const QString &role, const QJsonObject &subject) {
+        return QJsonObject { { QStringLiteral("apiVersion"), QStringLiteral("rbac.authorization.k8s.io/v1") },
+            { QStringLiteral("kind"), QStringLiteral("RoleBinding") },
+            { QStringLiteral("metadata"), QJsonObject { { QStringLiteral("name"), name } } },
+            { QStringLiteral("roleRef"),
+                QJsonObject { { QStringLiteral("apiGroup"), QStringLiteral("rbac.authorization.k8s.io") },
+                    { QStringLiteral("kind"), QStringLiteral("Role") }, { QStringLiteral("name"), role } } },
+            { QStringLiteral("subjects"), QJsonArray { subject } } };
+    };
+    const QJsonObject bob { { QStringLiteral("apiGroup"), QStringLiteral("rbac.authorization.k8s.io") },
+        { QStringLiteral("kind"), QStringLiteral("User") },
+        { QStringLiteral("name"), QStringLiteral("bob") } };
+    for (const auto &[name, rules] :
+        { std::pair { QStringLiteral("binder"),
+              QJsonArray { rule(QStringLiteral("rbac.authorization.k8s.io"), QStringLiteral("rolebindings"),
+                  { QStringLiteral("create") }) } },
+            std::pair { QStringLiteral("secret-reader"),
+                QJsonArray { rule(QString(), QStringLiteral("secrets"),
+                    { QStringLiteral("get"), QStringLiteral("list") }) } } }) {
+        QCOMPARE(cluster
+                     .request("POST", rbac + QStringLiteral("roles"),
+                         QJsonObject {
+                             { QStringLiteral("metadata"), QJsonObject { { QStringLiteral("name"), name } } },
+                             { QStringLiteral("rules"), rules } })
+                     .status,
+            201);
+    }
+    QCOMPARE(cluster
+                 .request("POST", rbac + QStringLiteral("rolebindings"),
+                     binding(QStringLiteral("bob-binder"), QStringLiteral("binder"), bob))
+                 .status,
+        201);
+    const auto r = cluster.request("POST", rbac + QStringLiteral("rolebindings"),
+        binding(QStringLiteral("rb"), QStringLiteral("secret-reader"), bob), "bob-token");
+    QCOMPARE(r.status, 403);
+    // The example of kubernetes-api.md, byte for byte.
+    QCOMPARE(r.json.value(QStringLiteral("message")).toString(),
+        QStringLiteral("rolebindings.rbac.authorization.k8s.io \"rb\" is forbidden: user \"bob\" "
+                       "(groups=[\"system:authenticated\"]) "
+                       "is attempting to grant RBAC permissions not currently held:\n"
+                       "{APIGroups:[\"\"], Resources:[\"secrets\"], Verbs:[\"get\" \"list\"]}"));
+    QCOMPARE(r.json.value(QStringLiteral("reason")).toString(), QStringLiteral("Forbidden"));
+    QCOMPARE(r.json.value(QStringLiteral("code")).toInt(), 403);
+}
+
+void TestClusterCliTest::malformedTokenAuthFileIsUsageError()
+{
+    QTemporaryDir dir;
+    QFile tokens(dir.filePath(QStringLiteral("tokens.csv")));
+    QVERIFY(tokens.open(QIODevice::WriteOnly));
+    tokens.write("good,user,1\n,nameless,2\n");
+    tokens.close();
+    const Outcome o = runServer({ QStringLiteral("--state-dir"), dir.path(),
+        QStringLiteral("--token-auth-file"), tokens.fileName() });
+    QCOMPARE(o.exitCode, 2);
+    QCOMPARE(o.err,
+        QStringLiteral(
+            "kms-testcluster: --token-auth-file %1: line 2: expected token,user,uid[,\"group1,group2\"]\n")
+            .arg(tokens.fileName())
+            .toUtf8());
+    const Outcome missing = runServer({ QStringLiteral("--state-dir"), dir.path(),
+        QStringLiteral("--token-auth-file"), dir.filePath(QStringLiteral("none.csv")) });
+    QCOMPARE(missing.exitCode, 2);
+    QVERIFY(missing.err.startsWith("kms-testcluster: --token-auth-file: cannot read "));
 }
 
 QTEST_GUILESS_MAIN(TestClusterCliTest)

@@ -160,6 +160,41 @@ Cluster::Cluster(const Pki &pki, Options options)
         m_store.create(rbac("clusterrolebindings"), binding);
 }
 
+bool Cluster::parseTokenAuthFile(
+    const QByteArray &content, QHash<QByteArray, UserInfo> *tokens, QString *error)
+{
+    int lineNumber = 0;
+    for (const QByteArray &raw : content.split('\n')) {
+        ++lineNumber;
+        const QByteArray line = raw.trimmed();
+        if (line.isEmpty() || line.startsWith('#'))
+            continue;
+        // Three plain fields, then an optional (quoted) comma-separated group list.
+        QList<QByteArray> fields;
+        qsizetype start = 0;
+        for (int i = 0; i < 3; ++i) {
+            const qsizetype comma = line.indexOf(',', start);
+            fields << (comma < 0 ? line.mid(start) : line.mid(start, comma - start)).trimmed();
+            start = comma < 0 ? line.size() : comma + 1;
+        }
+        QByteArray groups = line.mid(start).trimmed();
+        if (groups.startsWith('"') && groups.endsWith('"') && groups.size() >= 2)
+            groups = groups.mid(1, groups.size() - 2);
+        if (fields[0].isEmpty() || fields[1].isEmpty()) {
+            *error = QStringLiteral("line %1: expected token,user,uid[,\"group1,group2\"]").arg(lineNumber);
+            return false;
+        }
+        UserInfo user { QString::fromUtf8(fields[1]), QString::fromUtf8(fields[2]), {}, {} };
+        for (const QByteArray &g : groups.split(',')) {
+            if (!g.trimmed().isEmpty())
+                user.groups << QString::fromUtf8(g.trimmed());
+        }
+        user.groups << QStringLiteral("system:authenticated");
+        tokens->insert(fields[0], user);
+    }
+    return true;
+}
+
 QDateTime Cluster::now() const
 {
     return QDateTime::currentDateTimeUtc().addSecs(m_clockOffsetSeconds);
@@ -177,6 +212,8 @@ std::optional<UserInfo> Cluster::authenticate(const QByteArray &authorization) c
         return UserInfo { QStringLiteral("kubernetes-admin"), {},
             { QStringLiteral("system:masters"), QStringLiteral("system:authenticated") }, {} };
     }
+    if (const auto it = m_options.staticTokens.constFind(token); it != m_options.staticTokens.constEnd())
+        return *it;
     const TokenAuthority::Result result = m_tokens.authenticate(QString::fromLatin1(token), {}, now());
     if (!result.authenticated)
         return std::nullopt;
@@ -237,7 +274,7 @@ ApiResponse Cluster::handleAuthenticated(
         const QByteArray token = request.authorization.startsWith(prefix)
             ? request.authorization.mid(prefix.size()).trimmed()
             : QByteArray();
-        if (!token.isEmpty() && token == m_options.adminToken) {
+        if (!token.isEmpty() && (token == m_options.adminToken || m_options.staticTokens.contains(token))) {
             user = authenticate(request.authorization);
         } else if (!token.isEmpty()) {
             const TokenAuthority::Result result = authenticateToken(QString::fromLatin1(token), {}, warnings);
@@ -1143,15 +1180,32 @@ QJsonObject Cluster::tokenReview(const QJsonObject &body)
         throw ApiError::badRequest(QStringLiteral("token is required for TokenReview in authentication"));
     const QStringList audiences = stringList(spec.value(QStringLiteral("audiences")));
     QJsonObject status;
-    if (token.toLatin1() == m_options.adminToken) {
-        status.insert(QStringLiteral("authenticated"), true);
-        status.insert(QStringLiteral("user"),
-            QJsonObject { { QStringLiteral("username"), QStringLiteral("kubernetes-admin") },
-                { QStringLiteral("groups"),
-                    QJsonArray {
-                        QStringLiteral("system:masters"), QStringLiteral("system:authenticated") } } });
-        status.insert(QStringLiteral("audiences"),
-            QJsonArray::fromStringList(audiences.isEmpty() ? m_tokens.apiAudiences() : audiences));
+    const std::optional<UserInfo> fixedUser
+        = (token.toLatin1() == m_options.adminToken || m_options.staticTokens.contains(token.toLatin1()))
+        ? authenticate("Bearer " + token.toLatin1())
+        : std::nullopt;
+    if (fixedUser) {
+        // Static tokens are audience-agnostic: good for the API server's audiences only.
+        const QStringList apiAudiences = m_tokens.apiAudiences();
+        QStringList matched;
+        for (const QString &a : audiences.isEmpty() ? apiAudiences : audiences) {
+            if (apiAudiences.contains(a))
+                matched << a;
+        }
+        if (matched.isEmpty()) {
+            status.insert(QStringLiteral("user"), QJsonObject());
+            status.insert(QStringLiteral("error"),
+                QStringLiteral("token audiences %1 is invalid for the target audiences %2")
+                    .arg(goQuoteList(apiAudiences), goQuoteList(audiences)));
+        } else {
+            QJsonObject user { { QStringLiteral("username"), fixedUser->name },
+                { QStringLiteral("groups"), QJsonArray::fromStringList(fixedUser->groups) } };
+            if (!fixedUser->uid.isEmpty())
+                user.insert(QStringLiteral("uid"), fixedUser->uid);
+            status.insert(QStringLiteral("authenticated"), true);
+            status.insert(QStringLiteral("user"), user);
+            status.insert(QStringLiteral("audiences"), QJsonArray::fromStringList(matched));
+        }
     } else {
         const TokenAuthority::Result result = authenticateToken(token, audiences, nullptr);
         if (result.authenticated) {

@@ -76,9 +76,16 @@ public:
         QByteArray adminToken;
         qint64 maxTokenExpirationSeconds = 0; // 0: no cap
         QString serverAddress; // host:port, for /api
+        // --token-auth-file users: token -> user (groups include system:authenticated).
+        QHash<QByteArray, UserInfo> staticTokens;
     };
 
     Cluster(const Pki &pki, Options options);
+
+    // kube-apiserver's --token-auth-file: CSV lines `token,user,uid[,"group1,group2"]`.
+    // Returns false with *error naming the line when the file is malformed.
+    static bool parseTokenAuthFile(
+        const QByteArray &content, QHash<QByteArray, UserInfo> *tokens, QString *error);
 
     ApiResponse handle(const ApiRequest &request);
 

@@ -2,6 +2,7 @@
 // non-resource half of Cluster.
 #include "ApiError.h"
 #include "Cluster.h"
+#include "Pki.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>
@@ -253,6 +254,20 @@ ApiResponse Cluster::nonResource(const ApiRequest &request, const Route &route)
     if (parts.size() == 3 && parts[0] == QStringLiteral("apis") && kGroups.contains(parts[1])
         && parts[2] == QStringLiteral("v1"))
         return json(discoveryResourceList(parts[1], QStringLiteral("v1")));
+    // ServiceAccountIssuerDiscovery: how a relying party verifies service account tokens.
+    if (path == QStringLiteral("/.well-known/openid-configuration")) {
+        return json(QJsonObject { { QStringLiteral("issuer"), m_tokens.issuer() },
+            { QStringLiteral("jwks_uri"), m_tokens.issuer() + QStringLiteral("/openid/v1/jwks") },
+            { QStringLiteral("response_types_supported"), QJsonArray { QStringLiteral("id_token") } },
+            { QStringLiteral("subject_types_supported"), QJsonArray { QStringLiteral("public") } },
+            { QStringLiteral("id_token_signing_alg_values_supported"),
+                QJsonArray { QStringLiteral("RS256") } } });
+    }
+    if (path == QStringLiteral("/openid/v1/jwks")) {
+        ApiResponse r = json(QJsonObject { { QStringLiteral("keys"), QJsonArray { m_pki.signingJwk() } } });
+        r.contentType = "application/jwk-set+json";
+        return r;
+    }
     if (path == QStringLiteral("/openapi/v3"))
         return json(openApiV3Root());
     if (path.startsWith(QStringLiteral("/openapi/v3/"))) {

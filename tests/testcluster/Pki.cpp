@@ -3,6 +3,7 @@
 #include <QCryptographicHash>
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -156,6 +157,24 @@ Pki::Pki()
 }
 
 Pki::~Pki() = default;
+
+QJsonObject Pki::signingJwk() const
+{
+    auto component = [this](const char *name) {
+        BIGNUM *bn = nullptr;
+        check(EVP_PKEY_get_bn_param(m_signingKey.get(), name, &bn) == 1, "EVP_PKEY_get_bn_param");
+        QByteArray bytes(BN_num_bytes(bn), Qt::Uninitialized);
+        BN_bn2bin(bn, reinterpret_cast<unsigned char *>(bytes.data()));
+        BN_free(bn);
+        return QString::fromLatin1(
+            bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+    };
+    return QJsonObject { { QStringLiteral("use"), QStringLiteral("sig") },
+        { QStringLiteral("kty"), QStringLiteral("RSA") }, { QStringLiteral("kid"), m_keyId },
+        { QStringLiteral("alg"), QStringLiteral("RS256") },
+        { QStringLiteral("n"), component(OSSL_PKEY_PARAM_RSA_N) },
+        { QStringLiteral("e"), component(OSSL_PKEY_PARAM_RSA_E) } };
+}
 
 QByteArray Pki::signRs256(const QByteArray &data) const
 {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QString>
 
 #include <memory>
@@ -25,6 +26,8 @@ public:
     QByteArray signingPublicKeyPem() const { return m_signingPublicPem; }
     // base64url (unpadded) of SHA-256 of the DER public key, as kube-apiserver sets `kid`.
     QString keyId() const { return m_keyId; }
+    // The signing key as a JSON Web Key: {use, kty, kid, alg, n, e}, as /openid/v1/jwks lists it.
+    QJsonObject signingJwk() const;
 
     QByteArray signRs256(const QByteArray &data) const;
     bool verifyRs256(const QByteArray &data, const QByteArray &signature) const;

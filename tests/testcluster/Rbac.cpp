@@ -567,6 +567,12 @@ QList<PolicyRule> Rbac::bootstrapClusterRoleRules(const QString &name)
             { QStringLiteral("/healthz"), QStringLiteral("/livez"), QStringLiteral("/readyz"),
                 QStringLiteral("/version"), QStringLiteral("/version/") } } };
     }
+    if (name == QStringLiteral("system:service-account-issuer-discovery")) {
+        return { PolicyRule { { QStringLiteral("get") }, {}, {}, {},
+            { QStringLiteral("/.well-known/openid-configuration"),
+                QStringLiteral("/.well-known/openid-configuration/"), QStringLiteral("/openid/v1/jwks"),
+                QStringLiteral("/openid/v1/jwks/") } } };
+    }
     if (name == QStringLiteral("system:auth-delegator")) {
         return { rule({ QStringLiteral("create") }, { QStringLiteral("authentication.k8s.io") },
                      { QStringLiteral("tokenreviews") }),
@@ -579,10 +585,11 @@ QList<PolicyRule> Rbac::bootstrapClusterRoleRules(const QString &name)
 QList<QJsonObject> bootstrapClusterRoles()
 {
     QList<QJsonObject> out;
-    for (const QString &name : { QStringLiteral("admin"), QStringLiteral("cluster-admin"),
-             QStringLiteral("edit"), QStringLiteral("system:auth-delegator"),
-             QStringLiteral("system:basic-user"), QStringLiteral("system:discovery"),
-             QStringLiteral("system:public-info-viewer"), QStringLiteral("view") })
+    for (const QString &name :
+        { QStringLiteral("admin"), QStringLiteral("cluster-admin"), QStringLiteral("edit"),
+            QStringLiteral("system:auth-delegator"), QStringLiteral("system:basic-user"),
+            QStringLiteral("system:discovery"), QStringLiteral("system:public-info-viewer"),
+            QStringLiteral("system:service-account-issuer-discovery"), QStringLiteral("view") })
         out.append(clusterRoleObject(name, Rbac::bootstrapClusterRoleRules(name)));
     return out;
 }
@@ -598,7 +605,10 @@ QList<QJsonObject> bootstrapClusterRoleBindings()
             QStringLiteral("system:discovery"), QStringLiteral("system:discovery"), { authenticated }),
         clusterRoleBindingObject(QStringLiteral("system:public-info-viewer"),
             QStringLiteral("system:public-info-viewer"),
-            { authenticated, groupSubject(QStringLiteral("system:unauthenticated")) }) };
+            { authenticated, groupSubject(QStringLiteral("system:unauthenticated")) }),
+        clusterRoleBindingObject(QStringLiteral("system:service-account-issuer-discovery"),
+            QStringLiteral("system:service-account-issuer-discovery"),
+            { groupSubject(QStringLiteral("system:serviceaccounts")) }) };
 }
 
 } // namespace kms::testcluster

@@ -136,10 +136,13 @@ int main(int argc, char *argv[])
     const QCommandLineOption tokenCache(QStringLiteral("token-cache-seconds"),
         QStringLiteral("Cache successful authentications this long (kube-apiserver: 10; default 0)."),
         QStringLiteral("S"), QStringLiteral("0"));
+    const QCommandLineOption tokenAuthFile(QStringLiteral("token-auth-file"),
+        QStringLiteral("Static users, as kube-apiserver's: CSV lines token,user,uid[,\"group1,group2\"]."),
+        QStringLiteral("FILE"));
     const QCommandLineOption exitWithStdin(QStringLiteral("exit-with-stdin"),
         QStringLiteral("Exit when standard input closes (for a parent that may crash)."));
-    parser.addOptions(
-        { stateDir, listen, latency, failRate, maxExpiration, seed, clockOffset, tokenCache, exitWithStdin });
+    parser.addOptions({ stateDir, listen, latency, failRate, maxExpiration, seed, clockOffset, tokenCache,
+        tokenAuthFile, exitWithStdin });
     if (!parser.parse(app.arguments()))
         usageError(parser.errorText());
     if (parser.isSet(QStringLiteral("help")))
@@ -174,6 +177,16 @@ int main(int argc, char *argv[])
     const qint64 cacheSeconds = parser.value(tokenCache).toLongLong(&ok);
     if (!ok || cacheSeconds < 0 || cacheSeconds > 3600)
         usageError(QStringLiteral("--token-cache-seconds must be a whole number between 0 and 3600"));
+    QHash<QByteArray, UserInfo> staticTokens;
+    if (parser.isSet(tokenAuthFile)) {
+        QFile file(parser.value(tokenAuthFile));
+        if (!file.open(QIODevice::ReadOnly))
+            usageError(QStringLiteral("--token-auth-file: cannot read %1: %2")
+                           .arg(file.fileName(), file.errorString()));
+        QString error;
+        if (!Cluster::parseTokenAuthFile(file.readAll(), &staticTokens, &error))
+            usageError(QStringLiteral("--token-auth-file %1: %2").arg(file.fileName(), error));
+    }
     const QString listenValue = parser.value(listen);
     const qsizetype colon = listenValue.lastIndexOf(u':');
     const QHostAddress host(listenValue.left(colon));
@@ -190,7 +203,7 @@ int main(int argc, char *argv[])
     QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(adminToken.data()), 8);
     adminToken = adminToken.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
 
-    Cluster cluster(pki, Cluster::Options { adminToken, maxSeconds, {} });
+    Cluster cluster(pki, Cluster::Options { adminToken, maxSeconds, {}, staticTokens });
     cluster.setClockOffsetSeconds(offset);
     cluster.setTokenCacheSeconds(cacheSeconds);
     HttpFrontend server(cluster, seedValue);
