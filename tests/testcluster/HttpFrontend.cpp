@@ -211,6 +211,11 @@ HttpFrontend::Answer HttpFrontend::settingsRequest(const QHttpServerRequest &req
                         "settings: maxTokenExpirationSeconds must be 0 (no cap) or between 3600 and 2^32"));
                 }
             }
+            if (o.contains(QStringLiteral("clockOffsetSeconds"))
+                && qAbs(o.value(QStringLiteral("clockOffsetSeconds")).toDouble()) > 100.0 * 366 * 86400) {
+                throw ApiError::badRequest(
+                    QStringLiteral("settings: clockOffsetSeconds must be within 100 years"));
+            }
             if (o.contains(QStringLiteral("tokenCacheSeconds"))) {
                 const double v = o.value(QStringLiteral("tokenCacheSeconds")).toDouble();
                 if (v < 0 || v > 3600)

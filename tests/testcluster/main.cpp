@@ -172,8 +172,8 @@ int main(int argc, char *argv[])
     if (!ok)
         usageError(QStringLiteral("--seed must be a whole number"));
     const qint64 offset = parser.value(clockOffset).toLongLong(&ok);
-    if (!ok)
-        usageError(QStringLiteral("--clock-offset must be a whole number of seconds"));
+    if (!ok || qAbs(offset) > qint64(100) * 366 * 86400)
+        usageError(QStringLiteral("--clock-offset must be a whole number of seconds within 100 years"));
     const qint64 cacheSeconds = parser.value(tokenCache).toLongLong(&ok);
     if (!ok || cacheSeconds < 0 || cacheSeconds > 3600)
         usageError(QStringLiteral("--token-cache-seconds must be a whole number between 0 and 3600"));
