@@ -82,6 +82,14 @@ void TestClusterCliTest::badUsageExitsTwo_data()
     } << QByteArray("kms-testcluster: --listen must be HOST:PORT with a numeric address, e.g. 127.0.0.1:0\n");
     QTest::newRow("unknown option") << QStringList { "--state-dir", "x", "--bogus" }
                                     << QByteArray("kms-testcluster: Unknown option 'bogus'.\n");
+    QTest::newRow("state dir is a file") << QStringList { "--state-dir",
+        "/dev/null/x" } << QByteArray("kms-testcluster: cannot create the state directory /dev/null/x\n");
+    QTest::newRow("clock offset too far")
+        << QStringList { "--state-dir", "x", "--clock-offset", "99999999999" }
+        << QByteArray("kms-testcluster: --clock-offset must be a whole number of seconds within 100 years\n");
+    QTest::newRow("token cache too long")
+        << QStringList { "--state-dir", "x", "--token-cache-seconds", "7200" }
+        << QByteArray("kms-testcluster: --token-cache-seconds must be a whole number between 0 and 3600\n");
     QTest::newRow("stray argument") << QStringList { "--state-dir", "x", "extra" }
                                     << QByteArray("kms-testcluster: unexpected argument extra; see --help\n");
 }
