@@ -1,0 +1,164 @@
+// hanzo-kmsctl end to end through hanzo-kms-gateway: register the gateway,
+// create Gateway-auth secrets, lease and revoke, against kms-testcluster.
+#include "CliRunner.h"
+#include "TestCluster.h"
+#include "TestSupport.h"
+#include "gateway/GatewayCertificates.h"
+#include "gateway/GatewayRegistry.h"
+#include "provider/LeaseLabels.h"
+#include "store/CredentialVault.h"
+
+#include <QCoro/QCoroTask>
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace kms;
+using kms::test::CliResult;
+using kms::test::CliRunner;
+using kms::test::TestCluster;
+
+class TestCliGatewayLease : public QObject {
+    Q_OBJECT
+
+    TestCluster m_cluster;
+    QTemporaryDir m_dir;
+    QProcess m_gateway;
+    std::unique_ptr<test::TempProfile> m_profile;
+    std::unique_ptr<CliRunner> m_cli;
+
+    QString path(const QString &name) const { return m_dir.filePath(name); }
+
+    bool authenticated(const QByteArray &token)
+    {
+        return m_cluster.tokenReview(token).value(QLatin1String("authenticated")).toBool();
+    }
+
+    QJsonObject leaseJson(const QStringList &args)
+    {
+        const CliResult r = m_cli->run(QStringList { QStringLiteral("lease"), QStringLiteral("create") }
+            + args + QStringList { QStringLiteral("-o"), QStringLiteral("json") });
+        if (r.exitCode != 0)
+            qWarning("%s", r.describe().constData());
+        return QJsonDocument::fromJson(r.out).object();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(m_cluster.start(), qPrintable(m_cluster.errorString()));
+        QVERIFY2(!m_cluster.applySeedSetup().isEmpty(), qPrintable(m_cluster.errorString()));
+        const QDir manifests(QStringLiteral(KMS_SOURCE_DIR "/packaging/gateway"));
+        for (const char *file : { "namespace.yaml", "serviceaccount.yaml", "rbac.yaml" })
+            QVERIFY2(m_cluster.applyYamlFile(manifests.filePath(QLatin1String(file))),
+                qPrintable(m_cluster.errorString()));
+        const QByteArray token = m_cluster.createToken(QStringLiteral("kms"), QStringLiteral("kms-gateway"));
+        QVERIFY(!token.isEmpty());
+        QFile tokenFile(path(QStringLiteral("token")));
+        QVERIFY(tokenFile.open(QIODevice::WriteOnly) && tokenFile.write(token) == token.size());
+        tokenFile.close();
+
+        QString error;
+        const auto pki = GatewayCertificates::generate(
+            { QStringLiteral("127.0.0.1") }, QStringLiteral("cli"), 1, &error);
+        QVERIFY(pki && GatewayCertificates::write(*pki, path(QStringLiteral("pki")), &error));
+        m_gateway.start(QStringLiteral(KMS_GATEWAY_PATH),
+            { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--health-listen"),
+                QStringLiteral("off"), QStringLiteral("--tls-cert"), path(QStringLiteral("pki/server.crt")),
+                QStringLiteral("--tls-key"), path(QStringLiteral("pki/server.key")),
+                QStringLiteral("--client-ca"), path(QStringLiteral("pki/ca.crt")),
+                QStringLiteral("--kube-url"), m_cluster.url().toString(), QStringLiteral("--kube-ca"),
+                m_cluster.caPath(), QStringLiteral("--kube-token-file"), tokenFile.fileName(),
+                QStringLiteral("--reap-interval"), QStringLiteral("0") });
+        QVERIFY(m_gateway.waitForReadyRead(10000));
+        const QString listen = QJsonDocument::fromJson(m_gateway.readLine())
+                                   .object()
+                                   .value(QLatin1String("listen"))
+                                   .toString();
+
+        m_profile = std::make_unique<test::TempProfile>();
+        m_cli = std::make_unique<CliRunner>(m_profile->environment());
+        const CliResult added = m_cli->run({ QStringLiteral("gateway"), QStringLiteral("add"),
+            QStringLiteral("private"), QStringLiteral("--url"), QStringLiteral("https://") + listen,
+            QStringLiteral("--ca-file"), path(QStringLiteral("pki/ca.crt")), QStringLiteral("--client-cert"),
+            path(QStringLiteral("pki/client.crt")), QStringLiteral("--client-key"),
+            path(QStringLiteral("pki/client.key")) });
+        QVERIFY2(added.exitCode == 0, added.describe());
+    }
+
+    void dynamicLeaseThroughTheGatewayFromTheCli()
+    {
+        const CliResult created = m_cli->run({ QStringLiteral("secret"), QStringLiteral("create"),
+            QStringLiteral("gw-dynamic"), QStringLiteral("--env"), QStringLiteral("dev"),
+            QStringLiteral("--type"), QStringLiteral("dynamic"), QStringLiteral("--auth"),
+            QStringLiteral("gateway"), QStringLiteral("--gateway"), QStringLiteral("private"),
+            QStringLiteral("--namespaces"), QStringLiteral("default"), QStringLiteral("--role-type"),
+            QStringLiteral("ClusterRole"), QStringLiteral("--role"), QStringLiteral("kms-dynamic-role") });
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject lease
+            = leaseJson({ QStringLiteral("gw-dynamic"), QStringLiteral("--ttl"), QStringLiteral("15m") });
+        const QByteArray token = lease.value(QLatin1String("token")).toString().toUtf8();
+        QVERIFY(!token.isEmpty());
+        QVERIFY(authenticated(token));
+        const QString id = lease.value(QLatin1String("id")).toString();
+        const CliResult revoked = m_cli->run({ QStringLiteral("lease"), QStringLiteral("revoke"), id });
+        QVERIFY2(revoked.exitCode == 0, revoked.describe());
+        QVERIFY(!authenticated(token));
+        const auto left = m_cluster.request("GET",
+            QStringLiteral("/api/v1/namespaces/default/serviceaccounts?labelSelector=")
+                + QString::fromLatin1(QUrl::toPercentEncoding(LeaseLabels::LeaseId + QLatin1Char('=') + id)));
+        QCOMPARE(left.json.value(QLatin1String("items")).toArray().size(), 0);
+        // The gateway made the calls, with the CLI's client certificate.
+        QByteArray log;
+        QTRY_VERIFY(
+            (log += m_gateway.readAllStandardError())
+                .contains(
+                    "client=\"CN=cli,O=Hanzo KMS\" DELETE /api/v1/namespaces/default/serviceaccounts/"));
+    }
+
+    void boundStaticLeaseThroughTheGatewayFromTheCli()
+    {
+        const CliResult created = m_cli->run({ QStringLiteral("secret"), QStringLiteral("create"),
+            QStringLiteral("gw-static"), QStringLiteral("--env"), QStringLiteral("dev"),
+            QStringLiteral("--type"), QStringLiteral("static"), QStringLiteral("--auth"),
+            QStringLiteral("gateway"), QStringLiteral("--gateway"), QStringLiteral("private"),
+            QStringLiteral("--service-account"), QStringLiteral("kms-token-requester"),
+            QStringLiteral("--namespace"), QStringLiteral("default"), QStringLiteral("--bound") });
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject lease
+            = leaseJson({ QStringLiteral("gw-static"), QStringLiteral("--ttl"), QStringLiteral("15m") });
+        const QByteArray token = lease.value(QLatin1String("token")).toString().toUtf8();
+        QVERIFY(authenticated(token));
+        QVERIFY(m_cli
+                    ->run({ QStringLiteral("lease"), QStringLiteral("revoke"),
+                        lease.value(QLatin1String("id")).toString() })
+                    .exitCode
+            == 0);
+        QVERIFY(!authenticated(token));
+    }
+
+    void aStoppedGatewayIsOneClearSentence()
+    {
+        m_gateway.terminate();
+        QVERIFY(m_gateway.waitForFinished(5000));
+        const CliResult r = m_cli->run({ QStringLiteral("lease"), QStringLiteral("create"),
+            QStringLiteral("gw-dynamic"), QStringLiteral("--ttl"), QStringLiteral("15m") });
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.errText().contains(QLatin1String("gateway \"private\"")), r.describe());
+        QCOMPARE(r.errText().trimmed().count(QLatin1Char('\n')), 0);
+    }
+
+    void cleanupTestCase()
+    {
+        QCoro::waitFor(CredentialVault().remove(GatewayRegistry::vaultKeyFor(QStringLiteral("private"))));
+        m_cli.reset();
+        m_profile.reset();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliGatewayLease)
+#include "tst_cli_gateway_lease.moc"
