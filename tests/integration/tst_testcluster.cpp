@@ -1268,6 +1268,26 @@ void TestClusterTest::legacyTokenUseIsTrackedAndWarned()
                  .value(QStringLiteral("kubernetes.io/legacy-token-last-used"))
                  .toString(),
         QDateTime::currentDateTimeUtc().date().toString(Qt::ISODate));
+    // The legacy token cleaner's label disables the token until it is removed.
+    const QString secretPath = QStringLiteral("/api/v1/namespaces/default/secrets/kms-token-requester-token");
+    const QJsonObject mark { { QStringLiteral("metadata"),
+        QJsonObject { { QStringLiteral("labels"),
+            QJsonObject { { QStringLiteral("kubernetes.io/legacy-token-invalid-since"),
+                QStringLiteral("2026-01-01") } } } } } };
+    QCOMPARE(m_cluster.request("PATCH", secretPath, mark).status, 200);
+    QCOMPARE(m_cluster.request("GET", QStringLiteral("/version"), {}, m_requester).status, 401);
+    QCOMPARE(m_cluster.tokenReview(m_requester).value(QStringLiteral("error")).toString(),
+        QStringLiteral(
+            "the token in secret default/kms-token-requester-token for service account "
+            "default/kms-token-requester has been marked invalid. Use tokens from the TokenRequest API or "
+            "manually created secret-based tokens, or remove the 'kubernetes.io/legacy-token-invalid-since' "
+            "label from the secret to re-enable it"));
+    const QJsonObject unmark { { QStringLiteral("metadata"),
+        QJsonObject { { QStringLiteral("labels"),
+            QJsonObject {
+                { QStringLiteral("kubernetes.io/legacy-token-invalid-since"), QJsonValue::Null } } } } } };
+    QCOMPARE(m_cluster.request("PATCH", secretPath, unmark).status, 200);
+    QCOMPARE(m_cluster.request("GET", QStringLiteral("/version"), {}, m_requester).status, 200);
     // A bound token does not warn.
     const QByteArray bound
         = m_cluster.createToken(QStringLiteral("default"), QStringLiteral("kms-token-requester"));
