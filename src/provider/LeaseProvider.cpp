@@ -241,12 +241,14 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(
         settle(accountCreated, [](Lease &l) { l.createdServiceAccount = false; });
         settle(bindingCreated, [](Lease &l) { l.bindingName.clear(); });
         if (!accountCreated.ok || !bindingCreated.ok) {
-            outcome.error = !accountCreated.ok
-                ? explain(QStringLiteral("Creating service account \"%1\" in namespace \"%2\"")
-                              .arg(lease.serviceAccount, lease.namespaceName),
-                    *accountCreated.error, secret)
-                : explain(QStringLiteral("Binding %1 \"%2\" to the lease's service account")
-                              .arg(DynamicSecret::toString(secret.roleType), secret.roleName),
+            // if/else rather than ?: with temporaries: GCC 12 mishandles those in coroutines.
+            if (!accountCreated.ok)
+                outcome.error = explain(QStringLiteral("Creating service account \"%1\" in namespace \"%2\"")
+                                            .arg(lease.serviceAccount, lease.namespaceName),
+                    *accountCreated.error, secret);
+            else
+                outcome.error = explain(QStringLiteral("Binding %1 \"%2\" to the lease's service account")
+                                            .arg(DynamicSecret::toString(secret.roleType), secret.roleName),
                     *bindingCreated.error, secret);
             co_await rollback();
             co_return outcome;
@@ -315,9 +317,9 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(
     DynamicSecret secret, QDateTime now, std::function<LeaseStatus(const QString &)> leaseStatus)
 {
     SweepOutcome outcome;
-    QStringList namespaces = secret.credentialType == CredentialType::Dynamic
-        ? secret.allowedNamespaces
-        : QStringList { secret.namespaceName };
+    QStringList namespaces = secret.allowedNamespaces;
+    if (secret.credentialType == CredentialType::Static)
+        namespaces = QStringList { secret.namespaceName };
     namespaces.removeAll(QString());
     struct Listing {
         QString kind;

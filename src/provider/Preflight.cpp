@@ -180,7 +180,11 @@ QCoro::Task<PreflightResult> Preflight::run(KubeClient &client, DynamicSecret se
                                                      : QStringLiteral("roles"),
             {}, {}, secret.roleName };
         const bool clusterBinding = secret.roleType == RoleType::ClusterRole && secret.clusterWide;
-        for (const QString &ns : clusterBinding ? QStringList { QString() } : secret.allowedNamespaces) {
+        // A local, not a ?: temporary: GCC 12 mishandles those in coroutines.
+        QStringList scopes = secret.allowedNamespaces;
+        if (clusterBinding)
+            scopes = QStringList { QString() };
+        for (const QString &ns : scopes) {
             bind.namespaceName = ns;
             pending.push_back(review(client, bind));
         }
