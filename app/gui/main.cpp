@@ -1,8 +1,13 @@
+#include "DemoBanner.h"
+#include "DemoProfile.h"
 #include "MainWindow.h"
+#include "QuitOnTermination.h"
 #include "core/BuildInfo.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QJsonDocument>
+#include <QMessageBox>
 #include <QTextStream>
 
 #include <cstring>
@@ -52,13 +57,46 @@ int main(int argc, char *argv[])
     const QCommandLineOption versionOption(
         { QStringLiteral("v"), QStringLiteral("version") }, QStringLiteral("Displays version information."));
     parser.addOption(versionOption);
+    const QCommandLineOption demoOption(QStringLiteral("demo"),
+        QStringLiteral(
+            "Starts a local test cluster (kms-testcluster) and opens the app on a throw-away profile "
+            "with a static and a dynamic secret for it; removed on quit."));
+    parser.addOption(demoOption);
     parser.process(*app);
     if (parser.isSet(versionOption)) {
         QTextStream(stdout) << kms::BuildInfo::versionLine(QStringLiteral("hanzo-kms")) << Qt::endl;
         return 0;
     }
 
-    kms::ui::MainWindow window;
-    window.show();
-    return QApplication::exec();
+    // --demo: the profile is set up (HANZO_KMS_DATA_DIR, HANZO_KMS_KEYCHAIN_SERVICE)
+    // before the window opens, and removed after it closes.
+    std::unique_ptr<kms::DemoProfile> demo;
+    if (parser.isSet(demoOption)) {
+        kms::quitOnTerminationSignals();
+        demo = std::make_unique<kms::DemoProfile>();
+        if (!demo->create()) {
+            QTextStream(stderr) << "hanzo-kms --demo: " << demo->errorString() << Qt::endl;
+            if (!QGuiApplication::platformName().startsWith(QLatin1String("offscreen")))
+                QMessageBox::critical(nullptr, QStringLiteral("Hanzo KMS demo"), demo->errorString());
+            return 1;
+        }
+    }
+
+    int exitCode = 0;
+    {
+        kms::ui::MainWindow window;
+        if (demo) {
+            window.addToolBar(Qt::TopToolBarArea, new kms::ui::DemoBanner(demo->cluster().url().toString()));
+            window.setWindowTitle(window.windowTitle() + QStringLiteral(" (demo)"));
+        }
+        window.show();
+        if (demo) {
+            QTextStream(stdout) << QJsonDocument(demo->readyMessage()).toJson(QJsonDocument::Compact)
+                                << Qt::endl;
+        }
+        exitCode = QApplication::exec();
+    }
+    if (demo)
+        demo->remove();
+    return exitCode;
 }

@@ -73,6 +73,7 @@ QSize pngSize(const QString &path)
 QStringList desktopFiles()
 {
     QStringList files { QStringLiteral("bin/hanzo-kms"), QStringLiteral("bin/hanzo-kmsctl"),
+        QStringLiteral("libexec/hanzo-kms/kms-testcluster"), // hanzo-kms --demo starts it
         QStringLiteral("share/applications/%1.desktop").arg(appId),
         QStringLiteral("share/metainfo/%1.metainfo.xml").arg(appId),
         QStringLiteral("share/icons/hicolor/scalable/apps/%1.svg").arg(appId) };
@@ -180,7 +181,7 @@ private slots:
         const QFileInfo info(m_prefix.filePath(relative));
         QVERIFY2(info.isFile(), qPrintable(info.filePath()));
         QVERIFY(info.size() > 0);
-        if (relative.startsWith(QLatin1String("bin/")))
+        if (relative.startsWith(QLatin1String("bin/")) || relative.startsWith(QLatin1String("libexec/")))
             QVERIFY2(info.isExecutable(), qPrintable(info.filePath()));
     }
 

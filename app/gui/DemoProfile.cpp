@@ -1,0 +1,180 @@
+#include "DemoProfile.h"
+
+#include "core/AuditEvent.h"
+#include "core/DynamicSecret.h"
+#include "gateway/GatewayRegistry.h"
+#include "store/AuditLog.h"
+#include "store/CredentialVault.h"
+#include "store/Database.h"
+#include "store/EnvironmentRepository.h"
+#include "store/SecretRepository.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QTemporaryDir>
+
+namespace kms {
+
+DemoProfile::DemoProfile() = default;
+
+DemoProfile::~DemoProfile()
+{
+    remove();
+}
+
+QString DemoProfile::dataDir() const
+{
+    return m_root.isEmpty() ? QString() : QDir(m_root).filePath(QStringLiteral("data"));
+}
+
+bool DemoProfile::create()
+{
+    QTemporaryDir root(QDir(QDir::tempPath()).filePath(QStringLiteral("hanzo-kms-demo-XXXXXX")));
+    if (!root.isValid()) {
+        m_error = QStringLiteral("Cannot create the demo profile's temporary folder in %1: %2")
+                      .arg(QDir::tempPath(), root.errorString());
+        return false;
+    }
+    root.setAutoRemove(false); // remove() does it, after the keychain entries
+    m_root = root.path();
+    QFile::setPermissions(m_root, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    // hanzo-kms-demo-AbC123: the keychain service of this profile only.
+    m_service = QFileInfo(m_root).fileName();
+    qputenv("HANZO_KMS_DATA_DIR", dataDir().toLocal8Bit());
+    qputenv("HANZO_KMS_KEYCHAIN_SERVICE", m_service.toUtf8());
+
+    const QString stateDir = QDir(m_root).filePath(QStringLiteral("cluster"));
+    if (!QDir().mkpath(stateDir)) {
+        m_error = QStringLiteral("Cannot create the demo cluster's folder %1.").arg(stateDir);
+        remove();
+        return false;
+    }
+    if (!m_cluster.start(stateDir) || !m_cluster.applySeedSetup()) {
+        m_error = m_cluster.errorString();
+        remove();
+        return false;
+    }
+    if (!createSecrets()) {
+        remove();
+        return false;
+    }
+    return true;
+}
+
+bool DemoProfile::createSecrets()
+{
+    Database db;
+    if (!db.open(dataDir())) {
+        m_error = QStringLiteral("Cannot open the demo profile's database: %1").arg(db.lastError());
+        return false;
+    }
+    const std::optional<Environment> env = EnvironmentRepository(db).byName(EnvironmentName);
+    if (!env) {
+        m_error = QStringLiteral("The demo profile's database has no %1 environment.").arg(EnvironmentName);
+        return false;
+    }
+
+    DynamicSecret common;
+    common.environmentId = env->id;
+    common.authMethod = AuthMethod::Token;
+    common.clusterUrl = m_cluster.url().toString();
+    common.sslVerify = true;
+    common.caCertificate = QString::fromLatin1(m_cluster.caPem());
+    common.defaultTtl = Duration::fromHours(1);
+    common.maxTtl = Duration::fromHours(24);
+
+    DynamicSecret staticSecret = common;
+    staticSecret.name = StaticSecretName;
+    staticSecret.credentialType = CredentialType::Static;
+    staticSecret.serviceAccount = QStringLiteral("demo-reader");
+    staticSecret.namespaceName = QStringLiteral("demo-apps");
+
+    DynamicSecret dynamicSecret = common;
+    dynamicSecret.name = DynamicSecretName;
+    dynamicSecret.credentialType = CredentialType::Dynamic;
+    dynamicSecret.allowedNamespaces
+        = { QStringLiteral("default"), QStringLiteral("demo-apps"), QStringLiteral("demo-staging") };
+    dynamicSecret.roleType = RoleType::ClusterRole;
+    dynamicSecret.roleName = QStringLiteral("kms-dynamic-role");
+
+    CredentialVault vault(m_service);
+    SecretRepository secrets(db);
+    for (DynamicSecret *s : { &staticSecret, &dynamicSecret }) {
+        SecretValidationContext vctx;
+        vctx.hasClusterToken = true;
+        vctx.otherSecretNames = secrets.namesInEnvironment(env->id);
+        const FieldErrors errors = s->validate(vctx);
+        if (!errors.isEmpty()) {
+            m_error = QStringLiteral("The demo secret %1 is not valid: %2: %3")
+                          .arg(s->name, errors.constFirst().field, errors.constFirst().message);
+            return false;
+        }
+        // Secret row, keychain entry and audit event stand or fall together.
+        QString vaultError;
+        const bool ok = db.transaction([&] {
+            if (!secrets.insert(*s))
+                return false;
+            const VaultResult put = QCoro::waitFor(vault.put(s->vaultKey(), m_cluster.requesterToken()));
+            if (!put.ok) {
+                vaultError = put.message;
+                return false;
+            }
+            AuditEvent e;
+            e.kind = AuditEvent::SecretCreated;
+            e.secretName = s->name;
+            e.namespaceName = s->namespaceName;
+            e.serviceAccount = s->serviceAccount;
+            e.detail = QStringLiteral("Demo: dynamic secret created in %1 (%2, Token (API) auth) against the "
+                                      "local test cluster %3.")
+                           .arg(env->name, DynamicSecret::displayName(s->credentialType), s->clusterUrl);
+            return AuditLog(db).append(e).has_value();
+        });
+        if (!ok) {
+            m_error = !vaultError.isEmpty()
+                ? QStringLiteral("The demo needs a keychain for its cluster token: %1").arg(vaultError)
+                : QStringLiteral("Cannot create the demo secret %1: %2").arg(s->name, db.lastError());
+            return false;
+        }
+    }
+    return true;
+}
+
+void DemoProfile::remove()
+{
+    m_cluster.stop();
+    if (m_root.isEmpty())
+        return;
+    // Every keychain entry of the profile: the secrets' cluster tokens, also of
+    // secrets made during the demo, and the keys of gateways added to it.
+    if (QFileInfo::exists(QDir(dataDir()).filePath(QLatin1String(Database::FileName)))) {
+        Database db;
+        if (db.open(dataDir())) {
+            CredentialVault vault(m_service);
+            const QList<DynamicSecret> all = SecretRepository(db).listAll();
+            for (const DynamicSecret &s : all)
+                QCoro::waitFor(vault.remove(s.vaultKey()));
+            GatewayRegistry gateways(db, vault);
+            for (const QString &name : gateways.names())
+                QCoro::waitFor(vault.remove(GatewayRegistry::vaultKeyFor(name)));
+        }
+    }
+    QDir(m_root).removeRecursively();
+    m_root.clear();
+}
+
+QJsonObject DemoProfile::readyMessage() const
+{
+    return QJsonObject {
+        { QStringLiteral("demo"), QStringLiteral("ready") },
+        { QStringLiteral("dataDir"), dataDir() },
+        { QStringLiteral("keychainService"), m_service },
+        { QStringLiteral("cluster"), m_cluster.url().toString() },
+        { QStringLiteral("clusterStateDir"), m_cluster.stateDir() },
+        { QStringLiteral("testclusterPid"), double(m_cluster.pid()) },
+        { QStringLiteral("environment"), EnvironmentName },
+        { QStringLiteral("secrets"), QJsonArray { StaticSecretName, DynamicSecretName } },
+    };
+}
+
+} // namespace kms
