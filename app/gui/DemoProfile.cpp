@@ -9,12 +9,30 @@
 #include "store/EnvironmentRepository.h"
 #include "store/SecretRepository.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QTemporaryDir>
 
+#ifdef Q_OS_UNIX
+#include <cerrno>
+#include <csignal>
+#include <unistd.h>
+#endif
+
 namespace kms {
+
+namespace {
+
+const QString OwnerFile = QStringLiteral("owner.pid");
+
+QString dataDirOf(const QString &root)
+{
+    return QDir(root).filePath(QStringLiteral("data"));
+}
+
+} // namespace
 
 DemoProfile::DemoProfile() = default;
 
@@ -25,11 +43,12 @@ DemoProfile::~DemoProfile()
 
 QString DemoProfile::dataDir() const
 {
-    return m_root.isEmpty() ? QString() : QDir(m_root).filePath(QStringLiteral("data"));
+    return m_root.isEmpty() ? QString() : dataDirOf(m_root);
 }
 
 bool DemoProfile::create()
 {
+    removeAbandonedProfiles();
     QTemporaryDir root(QDir(QDir::tempPath()).filePath(QStringLiteral("hanzo-kms-demo-XXXXXX")));
     if (!root.isValid()) {
         m_error = QStringLiteral("Cannot create the demo profile's temporary folder in %1: %2")
@@ -41,6 +60,10 @@ bool DemoProfile::create()
     QFile::setPermissions(m_root, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     // hanzo-kms-demo-AbC123: the keychain service of this profile only.
     m_service = QFileInfo(m_root).fileName();
+    QFile owner(QDir(m_root).filePath(OwnerFile));
+    if (owner.open(QIODevice::WriteOnly))
+        owner.write(QByteArray::number(QCoreApplication::applicationPid()));
+    owner.close();
     qputenv("HANZO_KMS_DATA_DIR", dataDir().toLocal8Bit());
     qputenv("HANZO_KMS_KEYCHAIN_SERVICE", m_service.toUtf8());
 
@@ -145,12 +168,19 @@ void DemoProfile::remove()
     m_cluster.stop();
     if (m_root.isEmpty())
         return;
+    removeProfileAt(m_root);
+    m_root.clear();
+}
+
+void DemoProfile::removeProfileAt(const QString &root)
+{
     // Every keychain entry of the profile: the secrets' cluster tokens, also of
     // secrets made during the demo, and the keys of gateways added to it.
-    if (QFileInfo::exists(QDir(dataDir()).filePath(QLatin1String(Database::FileName)))) {
+    const QString data = dataDirOf(root);
+    if (QFileInfo::exists(QDir(data).filePath(QLatin1String(Database::FileName)))) {
         Database db;
-        if (db.open(dataDir())) {
-            CredentialVault vault(m_service);
+        if (db.open(data)) {
+            CredentialVault vault(QFileInfo(root).fileName());
             const QList<DynamicSecret> all = SecretRepository(db).listAll();
             for (const DynamicSecret &s : all)
                 QCoro::waitFor(vault.remove(s.vaultKey()));
@@ -159,8 +189,33 @@ void DemoProfile::remove()
                 QCoro::waitFor(vault.remove(GatewayRegistry::vaultKeyFor(name)));
         }
     }
-    QDir(m_root).removeRecursively();
-    m_root.clear();
+    QDir(root).removeRecursively();
+}
+
+int DemoProfile::removeAbandonedProfiles()
+{
+    int removed = 0;
+#ifdef Q_OS_UNIX
+    const QDir temp(QDir::tempPath());
+    const QFileInfoList candidates
+        = temp.entryInfoList({ QStringLiteral("hanzo-kms-demo-*") }, QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QFileInfo &dir : candidates) {
+        if (dir.isSymLink() || dir.ownerId() != ::getuid())
+            continue;
+        QFile owner(QDir(dir.filePath()).filePath(OwnerFile));
+        if (!owner.open(QIODevice::ReadOnly))
+            continue; // not (yet) a demo profile of ours
+        bool ok = false;
+        const qint64 pid = owner.readAll().trimmed().toLongLong(&ok);
+        // Only a pid that surely no longer runs; one reused by another process keeps the profile.
+        if (!ok || pid <= 0 || pid == QCoreApplication::applicationPid() || ::kill(pid_t(pid), 0) == 0
+            || errno != ESRCH)
+            continue;
+        removeProfileAt(dir.filePath());
+        ++removed;
+    }
+#endif
+    return removed;
 }
 
 QJsonObject DemoProfile::readyMessage() const

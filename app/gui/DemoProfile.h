@@ -41,8 +41,16 @@ public:
     //  "clusterStateDir":...,"testclusterPid":N,"environment":...,"secrets":[...]}
     QJsonObject readyMessage() const;
 
+    // Demo profiles left behind by a demo that was killed or crashed (their
+    // owner.pid no longer runs): their keychain entries and folders are
+    // removed. create() calls it first. Returns how many were removed.
+    static int removeAbandonedProfiles();
+
 private:
     bool createSecrets();
+    // Removes the keychain entries of the profile in root (service name: the
+    // folder's name) and the folder.
+    static void removeProfileAt(const QString &root);
 
     DemoCluster m_cluster;
     QString m_root;

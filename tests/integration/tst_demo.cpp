@@ -230,6 +230,35 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!processRuns(clusterPid), 10000);
     }
 
+    // What a killed demo leaves (its folder, its keychain entries) goes when the next demo starts.
+    void nextDemoRemovesAKilledDemosProfile()
+    {
+        DemoRun killed;
+        QVERIFY2(killed.start(), killed.err.constData());
+        const QStringList keys = killed.vaultKeys();
+        QCOMPARE(keys.size(), 2);
+        const QString root = killed.rootDir();
+        ::kill(pid_t(killed.process->processId()), SIGKILL);
+        QVERIFY(killed.process->waitForFinished(10000));
+        kms::CredentialVault vault(killed.service());
+        QVERIFY(QFileInfo(root).isDir());
+        QVERIFY(QCoro::waitFor(vault.get(keys.constFirst())).ok);
+
+        DemoRun next;
+        QVERIFY2(next.start(), next.err.constData());
+        QVERIFY2(!QFileInfo::exists(root), qPrintable(root));
+        for (const QString &key : keys) {
+            const kms::VaultResult entry = QCoro::waitFor(vault.get(key));
+            QVERIFY2(
+                !entry.ok && entry.error == kms::VaultResult::Error::NotFound, qPrintable(entry.message));
+        }
+        // A running demo's profile is not touched by another one.
+        DemoRun third;
+        QVERIFY2(third.start(), third.err.constData());
+        QVERIFY(QFileInfo(next.rootDir()).isDir());
+        QVERIFY(QCoro::waitFor(kms::CredentialVault(next.service()).get(next.vaultKeys().constFirst())).ok);
+    }
+
     // SIGTERM quits as closing the window does: the child, the keychain entries and the files go.
     void cleanQuitRemovesTheProfile()
     {
