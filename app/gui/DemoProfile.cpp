@@ -155,7 +155,10 @@ bool DemoProfile::createSecrets()
         });
         if (!ok) {
             m_error = !vaultError.isEmpty()
-                ? QStringLiteral("The demo needs a keychain for its cluster token: %1").arg(vaultError)
+                ? QStringLiteral(
+                    "The demo needs a keychain for its cluster token: %1 (packaging/run-app.sh starts "
+                    "the demo with a throw-away keychain when the session has none.)")
+                      .arg(vaultError)
                 : QStringLiteral("Cannot create the demo secret %1: %2").arg(s->name, db.lastError());
             return false;
         }

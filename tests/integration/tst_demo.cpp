@@ -18,6 +18,7 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTest>
 
 #include <csignal>
@@ -285,6 +286,25 @@ private slots:
             QVERIFY2(
                 !entry.ok && entry.error == kms::VaultResult::Error::NotFound, qPrintable(entry.message));
         }
+    }
+
+    // Without a keychain the demo cannot hold its cluster token: it says so and leaves nothing behind.
+    void noKeychainIsAClearError()
+    {
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), QStringLiteral("unix:path=/nonexistent/bus"));
+        DemoRun demo;
+        QVERIFY(!demo.start(env));
+        QVERIFY(demo.process->state() == QProcess::NotRunning || demo.process->waitForFinished(30000));
+        QCOMPARE(demo.process->exitCode(), 1);
+        demo.err += demo.process->readAllStandardError();
+        QVERIFY2(demo.err.contains("The demo needs a keychain"), demo.err.constData());
+        // Its folder is named after its keychain service, which the message names.
+        const QRegularExpressionMatch service
+            = QRegularExpression(QStringLiteral("hanzo-kms-demo-\\w+")).match(QString::fromUtf8(demo.err));
+        QVERIFY2(service.hasMatch(), demo.err.constData());
+        QVERIFY(!QFileInfo::exists(QDir(QDir::tempPath()).filePath(service.captured())));
+        QVERIFY(!demo.err.contains("eyJ")); // no token in the message
     }
 
     void missingTestClusterIsAClearError_data()
