@@ -25,6 +25,7 @@
 #ifdef Q_OS_LINUX
 #include <csignal>
 #include <sys/prctl.h>
+#include <unistd.h>
 #endif
 
 namespace kms {
@@ -222,8 +223,14 @@ bool DemoCluster::start(const QString &stateDir)
         QStringLiteral("127.0.0.1:0"), QStringLiteral("--exit-with-stdin") });
     m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
 #ifdef Q_OS_LINUX
-    // The kernel tells the child when we die, whatever the way.
-    m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+    // The kernel tells the child when we die, whatever the way; had we died
+    // before prctl took effect, the child ends at once.
+    const pid_t parent = ::getpid();
+    m_process->setChildProcessModifier([parent] {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (::getppid() != parent)
+            ::_exit(1);
+    });
 #endif
     m_process->start(); // stdin stays an open pipe from us: --exit-with-stdin
     if (!m_process->waitForStarted(10000)) {
