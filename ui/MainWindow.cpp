@@ -1,15 +1,609 @@
 #include "MainWindow.h"
 
+#include "AuditDialog.h"
+#include "EnvironmentListModel.h"
+#include "GenerateButtonDelegate.h"
+#include "LeasePanel.h"
+#include "LeaseTableModel.h"
+#include "NewLeaseDialog.h"
+#include "SecretClipboard.h"
+#include "SecretSetupDialog.h"
+#include "SecretTableModel.h"
+#include "TokenDialog.h"
+#include "core/BuildInfo.h"
+#include "leases/LeaseService.h"
+#include "leases/SecretCatalog.h"
+#include "store/Database.h"
+#include "store/EnvironmentRepository.h"
+#include "store/LeaseRepository.h"
+#include "store/SecretRepository.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QCoro/QCoroTask>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTreeView>
+#include <QVBoxLayout>
 
 namespace kms::ui {
 
-MainWindow::MainWindow(QWidget *parent)
+MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     : QMainWindow(parent)
+    , m_services(services)
 {
+    setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Hanzo KMS"));
-    setCentralWidget(new QLabel(tr("Dynamic secrets"), this));
-    resize(1100, 700);
+    setWindowIcon(QIcon(QStringLiteral(":/icons/ai.hanzo.KmsDesktop.png")));
+
+    m_clipboard = new SecretClipboard(services.clock, this);
+
+    // Side: environments.
+    auto *side = new QWidget(this);
+    auto *sideLayout = new QVBoxLayout(side);
+    sideLayout->setContentsMargins(6, 6, 0, 6);
+    auto *envTitle = new QLabel(tr("&Environments"), side);
+    QFont bold = envTitle->font();
+    bold.setBold(true);
+    envTitle->setFont(bold);
+    m_environmentModel = new EnvironmentListModel(this);
+    m_environmentView = new QListView(side);
+    m_environmentView->setObjectName(QStringLiteral("environmentView"));
+    m_environmentView->setAccessibleName(tr("Environments"));
+    m_environmentView->setModel(m_environmentModel);
+    m_environmentView->setUniformItemSizes(true);
+    m_environmentView->setSpacing(2);
+    envTitle->setBuddy(m_environmentView);
+    auto *newEnv = new QPushButton(tr("New Environment..."), side);
+    newEnv->setObjectName(QStringLiteral("newEnvironmentButton"));
+    newEnv->setAccessibleName(tr("New environment"));
+    sideLayout->addWidget(envTitle);
+    sideLayout->addWidget(m_environmentView, 1);
+    sideLayout->addWidget(newEnv);
+    connect(newEnv, &QPushButton::clicked, this, &MainWindow::newEnvironment);
+
+    // Secrets.
+    auto *secretsBox = new QWidget(this);
+    auto *secretsLayout = new QVBoxLayout(secretsBox);
+    secretsLayout->setContentsMargins(0, 6, 6, 0);
+    auto *secretsBar = new QHBoxLayout;
+    m_secretTitle = new QLabel(secretsBox);
+    m_secretTitle->setObjectName(QStringLiteral("secretTitle"));
+    QFont title = m_secretTitle->font();
+    title.setBold(true);
+    title.setPointSizeF(title.pointSizeF() * 1.2);
+    m_secretTitle->setFont(title);
+    m_secretFilter = new QLineEdit(secretsBox);
+    m_secretFilter->setObjectName(QStringLiteral("secretFilter"));
+    m_secretFilter->setPlaceholderText(tr("Filter secrets (Ctrl+F)"));
+    m_secretFilter->setAccessibleName(tr("Filter secrets"));
+    m_secretFilter->setClearButtonEnabled(true);
+    m_secretFilter->setMaximumWidth(280);
+    m_addSecretButton = new QPushButton(tr("Add Dynamic Secret"), secretsBox);
+    m_addSecretButton->setObjectName(QStringLiteral("addSecretButton"));
+    m_addSecretButton->setAccessibleName(tr("Add dynamic secret"));
+    m_addSecretButton->setToolTip(tr("Add a dynamic secret to this environment (Ctrl+N)"));
+    secretsBar->addWidget(m_secretTitle, 1);
+    secretsBar->addWidget(m_secretFilter);
+    secretsBar->addWidget(m_addSecretButton);
+    secretsLayout->addLayout(secretsBar);
+
+    m_secretModel = new SecretTableModel(this);
+    m_secretProxy = new QSortFilterProxyModel(this);
+    m_secretProxy->setSourceModel(m_secretModel);
+    m_secretProxy->setSortRole(SecretTableModel::RawValueRole);
+    m_secretProxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_secretProxy->setFilterKeyColumn(-1);
+    m_secretView = new QTreeView(secretsBox);
+    m_secretView->setObjectName(QStringLiteral("secretView"));
+    m_secretView->setAccessibleName(tr("Dynamic secrets"));
+    m_secretView->setModel(m_secretProxy);
+    m_secretView->setRootIsDecorated(false);
+    m_secretView->setUniformRowHeights(true);
+    m_secretView->setAllColumnsShowFocus(true);
+    m_secretView->setSortingEnabled(true);
+    m_secretView->sortByColumn(SecretTableModel::Name, Qt::AscendingOrder);
+    m_secretView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_secretView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_secretView->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_secretView->header()->setStretchLastSection(false);
+    m_secretView->header()->setSectionResizeMode(SecretTableModel::Cluster, QHeaderView::Stretch);
+    m_secretView->header()->resizeSection(SecretTableModel::Name, 200);
+    m_secretView->header()->resizeSection(SecretTableModel::CredentialTypeColumn, 120);
+    m_secretView->header()->resizeSection(SecretTableModel::AuthMethodColumn, 110);
+    m_secretView->header()->resizeSection(SecretTableModel::DefaultTtl, 100);
+    m_secretView->header()->resizeSection(SecretTableModel::ActiveLeases, 110);
+    m_secretView->header()->resizeSection(SecretTableModel::Actions, 110);
+    m_generateDelegate = new GenerateButtonDelegate(m_secretView);
+    m_secretView->setItemDelegateForColumn(SecretTableModel::Actions, m_generateDelegate);
+    secretsLayout->addWidget(m_secretView, 1);
+    connect(
+        m_secretFilter, &QLineEdit::textChanged, m_secretProxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_addSecretButton, &QPushButton::clicked, this, &MainWindow::addSecret);
+    connect(m_generateDelegate, &GenerateButtonDelegate::generateRequested, this,
+        [this](const QModelIndex &index) {
+            m_secretView->setCurrentIndex(index);
+            generateLease();
+        });
+    connect(m_secretView, &QTreeView::customContextMenuRequested, this, &MainWindow::showSecretMenu);
+    connect(m_secretView, &QTreeView::activated, this, [this](const QModelIndex &) { generateLease(); });
+
+    // Leases.
+    m_leasePanel = new LeasePanel(services, this);
+    m_leasePanel->layout()->setContentsMargins(0, 0, 6, 6);
+    connect(m_leasePanel, &LeasePanel::newLeaseRequested, this, &MainWindow::generateLease);
+    connect(m_leasePanel, &LeasePanel::leasesChanged, this, [this] { m_countsTimer.start(); });
+
+    m_mainSplitter = new QSplitter(Qt::Vertical, this);
+    m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_mainSplitter->addWidget(secretsBox);
+    m_mainSplitter->addWidget(m_leasePanel);
+    m_mainSplitter->setStretchFactor(0, 2);
+    m_mainSplitter->setStretchFactor(1, 3);
+    m_sideSplitter = new QSplitter(Qt::Horizontal, this);
+    m_sideSplitter->setObjectName(QStringLiteral("sideSplitter"));
+    m_sideSplitter->addWidget(side);
+    m_sideSplitter->addWidget(m_mainSplitter);
+    m_sideSplitter->setStretchFactor(1, 1);
+    m_sideSplitter->setSizes({ 190, 1000 });
+    setCentralWidget(m_sideSplitter);
+
+    m_clipboardStatus = new QLabel(this);
+    m_clipboardStatus->setObjectName(QStringLiteral("clipboardStatus"));
+    statusBar()->addPermanentWidget(m_clipboardStatus);
+    connect(m_clipboard, &SecretClipboard::countdown, this, [this](int left) {
+        m_clipboardStatus->setText(
+            left > 0 ? tr("Token on the clipboard: cleared in %n second(s)", nullptr, left) : QString());
+    });
+
+    m_countsTimer.setSingleShot(true);
+    m_countsTimer.setInterval(250);
+    connect(&m_countsTimer, &QTimer::timeout, this, &MainWindow::refreshCounts);
+    connect(services.leases, &LeaseService::leaseChanged, this, &MainWindow::onLeaseChanged);
+
+    buildMenus();
+    loadEnvironments();
+    connect(m_environmentView->selectionModel(), &QItemSelectionModel::currentChanged, this,
+        [this](const QModelIndex &) { reloadSecrets(); });
+    restoreState();
+    updateActions();
+}
+
+MainWindow::~MainWindow() = default;
+
+TokenDialog *MainWindow::tokenDialog() const
+{
+    return m_tokenDialog;
+}
+
+AuditDialog *MainWindow::auditDialog() const
+{
+    return m_auditDialog;
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    m_addSecretAction = file->addAction(tr("&Add Dynamic Secret..."), this, &MainWindow::addSecret);
+    m_addSecretAction->setShortcut(QKeySequence::New);
+    file->addAction(tr("New &Environment..."), this, &MainWindow::newEnvironment);
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *secret = menuBar()->addMenu(tr("&Secret"));
+    m_generateAction = secret->addAction(tr("&Generate..."), this, &MainWindow::generateLease);
+    m_generateAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+    m_editSecretAction = secret->addAction(tr("&Edit..."), this, &MainWindow::editSecret);
+    m_editSecretAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_testConnectionAction = secret->addAction(tr("&Test Connection..."), this, [this] {
+        if (SecretSetupDialog *dialog = editSecret())
+            dialog->testConnection();
+    });
+    m_testConnectionAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    secret->addSeparator();
+    m_deleteSecretAction = secret->addAction(tr("&Delete..."), this, &MainWindow::deleteSecret);
+    m_deleteSecretAction->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_Delete));
+
+    QMenu *lease = menuBar()->addMenu(tr("&Lease"));
+    lease->addAction(tr("&New Lease..."), this, &MainWindow::generateLease);
+    QAction *retry = lease->addAction(tr("&Retry Cleanup"), m_leasePanel, &LeasePanel::retrySelected);
+    retry->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    QAction *revoke = lease->addAction(tr("&Delete..."), m_leasePanel, &LeasePanel::deleteSelected);
+    revoke->setToolTip(tr("Revoke the selected leases"));
+    lease->addSeparator();
+    QAction *reconcile = lease->addAction(tr("Re&concile Now"), this, &MainWindow::runReconcile);
+    reconcile->setToolTip(tr("Finish or roll back unfinished leases and clean up expired ones now"));
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    m_auditAction = view->addAction(tr("&Audit Log..."), this, &MainWindow::openAuditLog);
+    m_auditAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    view->addSeparator();
+    QAction *find = view->addAction(tr("&Filter Secrets"), this, [this] {
+        m_secretFilter->setFocus();
+        m_secretFilter->selectAll();
+    });
+    find->setShortcut(QKeySequence::Find);
+    QAction *findLeases = view->addAction(tr("Filter &Leases"), this, [this] {
+        m_leasePanel->filterEdit()->setFocus();
+        m_leasePanel->filterEdit()->selectAll();
+    });
+    findLeases->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+    QAction *goEnv
+        = view->addAction(tr("Go to &Environments"), this, [this] { m_environmentView->setFocus(); });
+    goEnv->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
+    QAction *goSecrets = view->addAction(tr("Go to &Secrets"), this, [this] { m_secretView->setFocus(); });
+    goSecrets->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+    QAction *goLeases
+        = view->addAction(tr("Go to Lea&ses"), this, [this] { m_leasePanel->view()->setFocus(); });
+    goLeases->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Hanzo KMS"), this, [this] {
+        auto *box = new QMessageBox(QMessageBox::Information, tr("About Hanzo KMS"),
+            tr("%1\n\nDynamic secrets and short-lived Kubernetes service account tokens, leased and audited.")
+                .arg(BuildInfo::versionLine(QStringLiteral("hanzo-kms"))),
+            QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
+}
+
+void MainWindow::loadEnvironments()
+{
+    m_environmentModel->setEnvironments(EnvironmentRepository(*m_services.db).list());
+}
+
+void MainWindow::selectEnvironment(qint64 environmentId)
+{
+    const int row = m_environmentModel->rowOf(environmentId);
+    if (row >= 0)
+        m_environmentView->setCurrentIndex(m_environmentModel->index(row));
+}
+
+qint64 MainWindow::currentEnvironmentId() const
+{
+    const QModelIndex index = m_environmentView->currentIndex();
+    return index.isValid() ? index.data(EnvironmentListModel::EnvironmentIdRole).toLongLong() : 0;
+}
+
+void MainWindow::reloadSecrets()
+{
+    const qint64 env = currentEnvironmentId();
+    const std::optional<DynamicSecret> selected = currentSecret();
+    SecretRepository secrets(*m_services.db);
+    m_secretModel->setSecrets(env ? secrets.listByEnvironment(env) : QList<DynamicSecret> {},
+        env ? secrets.activeLeaseCounts(env) : QHash<qint64, int> {});
+    const QString envName = m_environmentView->currentIndex().data().toString();
+    m_secretTitle->setText(
+        envName.isEmpty() ? tr("Dynamic Secrets") : tr("Dynamic Secrets in %1").arg(envName));
+    if (selected && selected->environmentId == env)
+        selectSecret(selected->id);
+    else if (m_secretProxy->rowCount() > 0)
+        m_secretView->setCurrentIndex(m_secretProxy->index(0, 0));
+    onSecretSelectionChanged();
+}
+
+void MainWindow::selectSecret(qint64 secretId)
+{
+    const int row = m_secretModel->rowOf(secretId);
+    if (row < 0) {
+        SecretRepository secrets(*m_services.db);
+        const auto secret = secrets.byId(secretId);
+        if (!secret || secret->environmentId == currentEnvironmentId())
+            return;
+        selectEnvironment(secret->environmentId); // reloads, then selects below
+        if (m_secretModel->rowOf(secretId) < 0)
+            return;
+        selectSecret(secretId);
+        return;
+    }
+    const QModelIndex index = m_secretProxy->mapFromSource(m_secretModel->index(row, 0));
+    if (index.isValid())
+        m_secretView->setCurrentIndex(index);
+    onSecretSelectionChanged();
+}
+
+std::optional<DynamicSecret> MainWindow::currentSecret() const
+{
+    const QModelIndex index = m_secretView->currentIndex();
+    if (!index.isValid())
+        return std::nullopt;
+    const int row = m_secretProxy->mapToSource(index).row();
+    if (row < 0 || row >= m_secretModel->rowCount())
+        return std::nullopt;
+    return m_secretModel->secretAt(row);
+}
+
+void MainWindow::onSecretSelectionChanged()
+{
+    m_leasePanel->setSecret(currentSecret());
+    updateActions();
+}
+
+void MainWindow::updateActions()
+{
+    const bool haveEnv = currentEnvironmentId() != 0;
+    const bool haveSecret = currentSecret().has_value();
+    m_addSecretAction->setEnabled(haveEnv);
+    m_addSecretButton->setEnabled(haveEnv);
+    m_generateAction->setEnabled(haveSecret);
+    m_editSecretAction->setEnabled(haveSecret);
+    m_deleteSecretAction->setEnabled(haveSecret);
+    m_testConnectionAction->setEnabled(haveSecret);
+}
+
+void MainWindow::showSecretMenu(const QPoint &pos)
+{
+    const QModelIndex index = m_secretView->indexAt(pos);
+    if (index.isValid())
+        m_secretView->setCurrentIndex(index);
+    QMenu menu(this);
+    menu.addAction(m_generateAction);
+    menu.addAction(m_editSecretAction);
+    menu.addAction(m_testConnectionAction);
+    menu.addSeparator();
+    menu.addAction(m_deleteSecretAction);
+    menu.addSeparator();
+    menu.addAction(m_addSecretAction);
+    menu.exec(m_secretView->viewport()->mapToGlobal(pos));
+}
+
+SecretSetupDialog *MainWindow::addSecret()
+{
+    const qint64 env = currentEnvironmentId();
+    if (!env)
+        return nullptr;
+    auto *dialog = new SecretSetupDialog(m_services, env, std::nullopt, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &SecretSetupDialog::saved, this, [this](const DynamicSecret &secret) {
+        reloadSecrets();
+        selectSecret(secret.id);
+        statusBar()->showMessage(tr("Dynamic secret %1 created.").arg(secret.name), 5000);
+    });
+    dialog->open();
+    return dialog;
+}
+
+SecretSetupDialog *MainWindow::editSecret()
+{
+    const auto secret = currentSecret();
+    if (!secret)
+        return nullptr;
+    auto *dialog = new SecretSetupDialog(m_services, secret->environmentId, secret, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &SecretSetupDialog::saved, this, [this](const DynamicSecret &saved) {
+        reloadSecrets();
+        selectSecret(saved.id);
+        statusBar()->showMessage(tr("Dynamic secret %1 saved.").arg(saved.name), 5000);
+    });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::deleteSecret()
+{
+    const auto secret = currentSecret();
+    if (!secret)
+        return;
+    const int open = SecretRepository(*m_services.db).openLeaseCount(secret->id);
+    const QString text = open > 0
+        ? tr("It has %n open lease(s). They are revoked first: dynamic and bound tokens stop working within "
+             "seconds; "
+             "an unbound static token stays valid until it expires.",
+            nullptr, open)
+        : tr("Its lease history is deleted with it; the audit log keeps every event.");
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Delete Dynamic Secret %1?").arg(secret->name), text,
+        QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("confirmDeleteSecret"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton *yes = box->addButton(
+        open > 0 ? tr("Revoke Leases and Delete") : tr("Delete Secret"), QMessageBox::DestructiveRole);
+    yes->setObjectName(QStringLiteral("confirmDeleteSecretButton"));
+    box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(QMessageBox::Cancel);
+    const qint64 id = secret->id;
+    const QString name = secret->name;
+    connect(box, &QMessageBox::buttonClicked, this, [this, yes, id, name](QAbstractButton *button) {
+        if (button != yes)
+            return;
+        statusBar()->showMessage(tr("Deleting %1...").arg(name));
+        AppServices services = m_services;
+        auto work = [services, id]() -> QCoro::Task<QString> {
+            LeaseRepository leases(*services.db);
+            for (const Lease &lease : leases.listForSecret(id, false)) {
+                RevokeOutcome outcome = lease.state == LeaseState::CleanupFailed
+                    ? co_await services.leases->retryCleanup(lease.id)
+                    : co_await services.leases->revoke(lease.id);
+                if (!outcome.ok)
+                    co_return outcome.message;
+            }
+            co_return co_await services.catalog->remove(id);
+        };
+        QCoro::connect(work(), this, [this, name](const QString &error) {
+            reloadSecrets();
+            if (error.isEmpty()) {
+                statusBar()->showMessage(tr("Dynamic secret %1 deleted.").arg(name), 5000);
+                return;
+            }
+            statusBar()->clearMessage();
+            auto *failed = new QMessageBox(QMessageBox::Critical, tr("Secret Not Deleted"),
+                tr("%1 The secret was kept; try again when the cluster can be reached.").arg(error),
+                QMessageBox::Ok, this);
+            failed->setAttribute(Qt::WA_DeleteOnClose);
+            failed->open();
+        });
+    });
+    box->open();
+}
+
+NewLeaseDialog *MainWindow::generateLease()
+{
+    const auto secret = currentSecret();
+    if (!secret)
+        return nullptr;
+    auto *dialog = new NewLeaseDialog(m_services, *secret, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    const DynamicSecret s = *secret;
+    connect(dialog, &NewLeaseDialog::leaseCreated, this,
+        [this, s](const Lease &lease, const IssuedToken &issued) { showToken(s, lease, issued); });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::showToken(const DynamicSecret &secret, const Lease &lease, const IssuedToken &issued)
+{
+    selectSecret(secret.id);
+    m_leasePanel->refreshLease(lease.id);
+    m_leasePanel->selectLease(lease.id);
+    m_countsTimer.start();
+    auto *dialog = new TokenDialog(m_services, secret, lease, issued, m_clipboard, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_tokenDialog = dialog;
+    dialog->open();
+    emit tokenShown(dialog);
+}
+
+AuditDialog *MainWindow::openAuditLog()
+{
+    if (m_auditDialog) {
+        m_auditDialog->reload();
+        m_auditDialog->raise();
+        m_auditDialog->activateWindow();
+        return m_auditDialog;
+    }
+    auto *dialog = new AuditDialog(m_services, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (const auto secret = currentSecret())
+        dialog->setSecretFilter(secret->name);
+    m_auditDialog = dialog;
+    dialog->show();
+    return dialog;
+}
+
+void MainWindow::newEnvironment()
+{
+    auto *input = new QInputDialog(this);
+    input->setAttribute(Qt::WA_DeleteOnClose);
+    input->setWindowTitle(tr("New Environment"));
+    input->setLabelText(tr("Environment name:"));
+    input->setObjectName(QStringLiteral("newEnvironmentDialog"));
+    connect(input, &QInputDialog::textValueSelected, this, [this](const QString &text) {
+        Environment env;
+        env.name = text.trimmed();
+        QString slug;
+        for (const QChar c : env.name.toLower())
+            slug += c.isLetterOrNumber() ? c : QLatin1Char('-');
+        env.slug = slug;
+        EnvironmentRepository repo(*m_services.db);
+        if (env.name.isEmpty() || !repo.insert(env)) {
+            auto *box = new QMessageBox(QMessageBox::Warning, tr("Environment Not Added"),
+                env.name.isEmpty() ? tr("Enter a name for the environment.") : m_services.db->lastError(),
+                QMessageBox::Ok, this);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->open();
+            return;
+        }
+        loadEnvironments();
+        selectEnvironment(env.id);
+    });
+    input->open();
+}
+
+void MainWindow::onLeaseChanged(const QString &leaseId)
+{
+    m_leasePanel->refreshLease(leaseId);
+    m_countsTimer.start();
+}
+
+void MainWindow::refreshCounts()
+{
+    if (const qint64 env = currentEnvironmentId())
+        m_secretModel->setActiveLeaseCounts(SecretRepository(*m_services.db).activeLeaseCounts(env));
+}
+
+void MainWindow::runReconcile()
+{
+    statusBar()->showMessage(tr("Checking leases left unfinished and expired..."));
+    QCoro::connect(m_services.leases->reconcile(), this, [this](const ReconcileReport &report) {
+        QString text;
+        if (!report.ok())
+            text = tr(
+                "Reconcile: %n cleanup(s) failed and will be retried. %1", nullptr, int(report.errors.size()))
+                       .arg(report.errors.first());
+        else if (report.rolledBack + report.cleanedUp + report.orphansDeleted > 0)
+            text = tr("Reconciled: %1 unfinished lease(s) rolled back, %2 cleaned up, %3 orphan(s) deleted.")
+                       .arg(report.rolledBack)
+                       .arg(report.cleanedUp)
+                       .arg(report.orphansDeleted);
+        if (text.isEmpty())
+            statusBar()->clearMessage();
+        else
+            statusBar()->showMessage(text, 15000);
+        m_leasePanel->reload();
+        refreshCounts();
+        emit reconcileFinished();
+    });
+}
+
+void MainWindow::restoreState()
+{
+    QSettings settings;
+    settings.beginGroup(QStringLiteral("MainWindow"));
+    if (!restoreGeometry(settings.value(QStringLiteral("geometry")).toByteArray()))
+        resize(1280, 800);
+    QMainWindow::restoreState(settings.value(QStringLiteral("state")).toByteArray());
+    m_sideSplitter->restoreState(settings.value(QStringLiteral("sideSplitter")).toByteArray());
+    m_mainSplitter->restoreState(settings.value(QStringLiteral("mainSplitter")).toByteArray());
+    m_secretView->header()->restoreState(settings.value(QStringLiteral("secretHeader")).toByteArray());
+    m_leasePanel->view()->header()->restoreState(settings.value(QStringLiteral("leaseHeader")).toByteArray());
+    const qint64 env = settings.value(QStringLiteral("environment")).toLongLong();
+    const qint64 secret = settings.value(QStringLiteral("secret")).toLongLong();
+    settings.endGroup();
+    if (m_environmentModel->rowOf(env) >= 0)
+        selectEnvironment(env);
+    else if (m_environmentModel->rowCount() > 0)
+        m_environmentView->setCurrentIndex(m_environmentModel->index(0));
+    if (secret)
+        selectSecret(secret);
+    connect(m_secretView->selectionModel(), &QItemSelectionModel::currentChanged, this,
+        [this](const QModelIndex &) { onSecretSelectionChanged(); });
+}
+
+void MainWindow::saveState()
+{
+    QSettings settings;
+    settings.beginGroup(QStringLiteral("MainWindow"));
+    settings.setValue(QStringLiteral("geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("state"), QMainWindow::saveState());
+    settings.setValue(QStringLiteral("sideSplitter"), m_sideSplitter->saveState());
+    settings.setValue(QStringLiteral("mainSplitter"), m_mainSplitter->saveState());
+    settings.setValue(QStringLiteral("secretHeader"), m_secretView->header()->saveState());
+    settings.setValue(QStringLiteral("leaseHeader"), m_leasePanel->view()->header()->saveState());
+    settings.setValue(QStringLiteral("environment"), currentEnvironmentId());
+    const auto secret = currentSecret();
+    settings.setValue(QStringLiteral("secret"), secret ? secret->id : qint64(0));
+    settings.endGroup();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveState();
+    m_clipboard->clearNow();
+    QMainWindow::closeEvent(event);
 }
 
 } // namespace kms::ui

@@ -1,14 +1,122 @@
 #pragma once
 
+#include "AppServices.h"
+#include "core/DynamicSecret.h"
+#include "core/Lease.h"
+#include "provider/LeaseProvider.h"
+
 #include <QMainWindow>
+#include <QPointer>
+#include <QTimer>
+
+#include <optional>
+
+class QAction;
+class QLabel;
+class QLineEdit;
+class QListView;
+class QPushButton;
+class QSortFilterProxyModel;
+class QSplitter;
+class QTreeView;
 
 namespace kms::ui {
 
-class MainWindow : public QMainWindow
-{
+class AuditDialog;
+class EnvironmentListModel;
+class GenerateButtonDelegate;
+class LeasePanel;
+class NewLeaseDialog;
+class SecretClipboard;
+class SecretSetupDialog;
+class SecretTableModel;
+class TokenDialog;
+
+// The window administrators live in: environments on the side, the dynamic
+// secrets of the selected one, and the leases of the selected secret. Every
+// change goes through the engine in AppServices.
+class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    explicit MainWindow(QWidget *parent = nullptr);
+    explicit MainWindow(const AppServices &services, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Start-up: finish or roll back what a crash left, clean up expired leases.
+    void runReconcile();
+
+    void selectEnvironment(qint64 environmentId);
+    void selectSecret(qint64 secretId);
+    std::optional<DynamicSecret> currentSecret() const;
+    qint64 currentEnvironmentId() const;
+
+    // Actions (also on menus, buttons and shortcuts); each opens its dialog non-modally-blocking.
+    SecretSetupDialog *addSecret();
+    SecretSetupDialog *editSecret();
+    void deleteSecret();
+    NewLeaseDialog *generateLease();
+    AuditDialog *openAuditLog();
+    void newEnvironment();
+    void reloadSecrets();
+
+    // For tests and the screenshot script.
+    QListView *environmentView() const { return m_environmentView; }
+    QTreeView *secretView() const { return m_secretView; }
+    SecretTableModel *secretModel() const { return m_secretModel; }
+    QSortFilterProxyModel *secretProxy() const { return m_secretProxy; }
+    EnvironmentListModel *environmentModel() const { return m_environmentModel; }
+    QLineEdit *secretFilter() const { return m_secretFilter; }
+    QPushButton *addSecretButton() const { return m_addSecretButton; }
+    GenerateButtonDelegate *generateDelegate() const { return m_generateDelegate; }
+    LeasePanel *leasePanel() const { return m_leasePanel; }
+    SecretClipboard *clipboard() const { return m_clipboard; }
+    TokenDialog *tokenDialog() const;
+    AuditDialog *auditDialog() const;
+    QAction *generateAction() const { return m_generateAction; }
+
+signals:
+    void tokenShown(TokenDialog *dialog);
+    void reconcileFinished();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void buildMenus();
+    void loadEnvironments();
+    void restoreState();
+    void saveState();
+    void onSecretSelectionChanged();
+    void updateActions();
+    void showToken(const DynamicSecret &secret, const Lease &lease, const IssuedToken &issued);
+    void onLeaseChanged(const QString &leaseId);
+    void refreshCounts();
+    void showSecretMenu(const QPoint &pos);
+
+    AppServices m_services;
+    EnvironmentListModel *m_environmentModel;
+    SecretTableModel *m_secretModel;
+    QSortFilterProxyModel *m_secretProxy;
+    QListView *m_environmentView;
+    QTreeView *m_secretView;
+    QLineEdit *m_secretFilter;
+    QPushButton *m_addSecretButton;
+    QLabel *m_secretTitle;
+    GenerateButtonDelegate *m_generateDelegate;
+    LeasePanel *m_leasePanel;
+    QSplitter *m_sideSplitter;
+    QSplitter *m_mainSplitter;
+    SecretClipboard *m_clipboard;
+    QLabel *m_clipboardStatus;
+    QPointer<TokenDialog> m_tokenDialog;
+    QPointer<AuditDialog> m_auditDialog;
+    QTimer m_countsTimer;
+
+    QAction *m_addSecretAction;
+    QAction *m_editSecretAction;
+    QAction *m_deleteSecretAction;
+    QAction *m_testConnectionAction;
+    QAction *m_generateAction;
+    QAction *m_auditAction;
 };
 
 } // namespace kms::ui

@@ -1,8 +1,17 @@
+#include "AppServices.h"
 #include "DemoBanner.h"
 #include "DemoProfile.h"
+#include "EnglishPlurals.h"
 #include "MainWindow.h"
 #include "QuitOnTermination.h"
 #include "core/BuildInfo.h"
+#include "leases/Engine.h"
+#include "leases/ExpiryScheduler.h"
+#include "leases/LeaseService.h"
+#include "leases/SecretCatalog.h"
+#include "store/CredentialVault.h"
+#include "store/Database.h"
+#include "store/LeaseRepository.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -62,6 +71,10 @@ int main(int argc, char *argv[])
             "Starts a local test cluster (kms-testcluster) and opens the app on a throw-away profile "
             "with a static and a dynamic secret for it; removed on quit."));
     parser.addOption(demoOption);
+    const QCommandLineOption dataDirOption(QStringLiteral("data-dir"),
+        QStringLiteral("Keeps the profile (database, settings) in <dir> instead of the default location."),
+        QStringLiteral("dir"));
+    parser.addOption(dataDirOption);
     parser.process(*app);
     if (parser.isSet(versionOption)) {
         QTextStream(stdout) << kms::BuildInfo::versionLine(QStringLiteral("hanzo-kms")) << Qt::endl;
@@ -82,9 +95,40 @@ int main(int argc, char *argv[])
         }
     }
 
+    kms::ui::EnglishPlurals plurals;
+    QCoreApplication::installTranslator(&plurals);
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/ai.hanzo.KmsDesktop.png")));
+    QApplication::setDesktopFileName(QStringLiteral("ai.hanzo.KmsDesktop"));
+
+    kms::Database db;
+    const QString dataDir = kms::Database::resolveDataDir(parser.value(dataDirOption));
+    if (!db.open(dataDir)) {
+        const QString message = QObject::tr("%1 Check that the folder is writable, or start with --data-dir.")
+                                    .arg(db.lastError());
+        QTextStream(stderr) << "hanzo-kms: " << message << Qt::endl;
+        if (!QGuiApplication::platformName().startsWith(QLatin1String("offscreen")))
+            QMessageBox::critical(nullptr, QObject::tr("Profile Not Opened"), message);
+        if (demo)
+            demo->remove();
+        return 1;
+    }
+    kms::CredentialVault vault;
+    kms::Engine engine(db, vault);
+    kms::SecretCatalog catalog(db, vault, &engine.connections());
+    kms::LeaseRepository leaseRows(db);
+    kms::ExpiryScheduler scheduler(engine.leases(), leaseRows);
+
+    kms::ui::AppServices services;
+    services.db = &db;
+    services.vault = &vault;
+    services.connections = &engine.connections();
+    services.leases = &engine.leases();
+    services.catalog = &catalog;
+    services.clock = engine.leases().clock();
+
     int exitCode = 0;
     {
-        kms::ui::MainWindow window;
+        kms::ui::MainWindow window(services);
         if (demo) {
             window.addToolBar(Qt::TopToolBarArea, new kms::ui::DemoBanner(demo->cluster().url().toString()));
             window.setWindowTitle(window.windowTitle() + QStringLiteral(" (demo)"));
@@ -94,6 +138,9 @@ int main(int argc, char *argv[])
             QTextStream(stdout) << QJsonDocument(demo->readyMessage()).toJson(QJsonDocument::Compact)
                                 << Qt::endl;
         }
+        // Leases whose expiry passed while the app was closed are cleaned up now.
+        window.runReconcile();
+        scheduler.start();
         exitCode = QApplication::exec();
     }
     if (demo)

@@ -1,0 +1,389 @@
+#include "LeasePanel.h"
+
+#include "LeaseFilterProxyModel.h"
+#include "LeaseTableModel.h"
+#include "TimeText.h"
+#include "UiColors.h"
+#include "leases/LeaseService.h"
+#include "store/LeaseRepository.h"
+
+#include <QAction>
+#include <QCoro/QCoroTask>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace kms::ui {
+
+LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
+    : QWidget(parent)
+    , m_services(services)
+{
+    setObjectName(QStringLiteral("leasePanel"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+
+    auto *bar = new QHBoxLayout;
+    m_title = new QLabel(this);
+    m_title->setObjectName(QStringLiteral("leaseTitle"));
+    QFont bold = m_title->font();
+    bold.setBold(true);
+    m_title->setFont(bold);
+    bar->addWidget(m_title, 1);
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(QStringLiteral("leaseFilter"));
+    m_filter->setPlaceholderText(tr("Filter leases"));
+    m_filter->setAccessibleName(tr("Filter leases"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setMaximumWidth(260);
+    bar->addWidget(m_filter);
+    m_newLease = new QPushButton(tr("New Lease..."), this);
+    m_newLease->setObjectName(QStringLiteral("newLeaseButton"));
+    m_newLease->setAccessibleName(tr("New lease"));
+    m_newLease->setToolTip(tr("Provision a token from this secret (Ctrl+G)"));
+    bar->addWidget(m_newLease);
+    m_retry = new QPushButton(tr("Retry Cleanup"), this);
+    m_retry->setObjectName(QStringLiteral("retryCleanupButton"));
+    m_retry->setAccessibleName(tr("Retry cleanup"));
+    m_retry->setToolTip(tr("Try again to delete what the selected failed leases left on the cluster"));
+    bar->addWidget(m_retry);
+    m_delete = new QPushButton(tr("Delete..."), this);
+    m_delete->setObjectName(QStringLiteral("deleteLeaseButton"));
+    m_delete->setAccessibleName(tr("Delete leases"));
+    m_delete->setToolTip(tr("Revoke the selected leases (Delete)"));
+    bar->addWidget(m_delete);
+    layout->addLayout(bar);
+
+    m_model = new LeaseTableModel(services.clock, this);
+    m_proxy = new LeaseFilterProxyModel(m_model, this);
+    m_view = new QTreeView(this);
+    m_view->setObjectName(QStringLiteral("leaseView"));
+    m_view->setAccessibleName(tr("Leases"));
+    m_view->setModel(m_proxy);
+    m_view->setRootIsDecorated(false);
+    m_view->setUniformRowHeights(true);
+    m_view->setAllColumnsShowFocus(true);
+    m_view->setAlternatingRowColors(true);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(LeaseTableModel::Created, Qt::DescendingOrder);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_view->header()->setStretchLastSection(true);
+    m_view->header()->resizeSection(LeaseTableModel::Id, 280);
+    m_view->header()->resizeSection(LeaseTableModel::Namespace, 110);
+    m_view->header()->resizeSection(LeaseTableModel::ServiceAccount, 230);
+    m_view->header()->resizeSection(LeaseTableModel::Created, 150);
+    m_view->header()->resizeSection(LeaseTableModel::Expires, 130);
+    m_view->header()->resizeSection(LeaseTableModel::State, 110);
+    layout->addWidget(m_view, 1);
+
+    m_detail = new QLabel(this);
+    m_detail->setObjectName(QStringLiteral("leaseDetail"));
+    m_detail->setWordWrap(true);
+    m_detail->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_detail->hide();
+    layout->addWidget(m_detail);
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("leaseStatus"));
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_status->hide();
+    layout->addWidget(m_status);
+
+    auto *deleteAction = new QAction(tr("Delete..."), m_view);
+    deleteAction->setShortcut(QKeySequence::Delete);
+    deleteAction->setShortcutContext(Qt::WidgetShortcut);
+    m_view->addAction(deleteAction);
+    connect(deleteAction, &QAction::triggered, this, &LeasePanel::deleteSelected);
+
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &LeaseFilterProxyModel::setFilterText);
+    connect(m_newLease, &QPushButton::clicked, this, &LeasePanel::newLeaseRequested);
+    connect(m_delete, &QPushButton::clicked, this, &LeasePanel::deleteSelected);
+    connect(m_retry, &QPushButton::clicked, this, &LeasePanel::retrySelected);
+    connect(
+        m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &LeasePanel::updateActions);
+    connect(m_model, &QAbstractItemModel::dataChanged, this,
+        [this](const QModelIndex &, const QModelIndex &, const QList<int> &roles) {
+            if (!roles.isEmpty() && !roles.contains(LeaseTableModel::StateRole)
+                && !roles.contains(Qt::EditRole))
+                return; // the countdown
+            updateActions();
+        });
+    connect(m_view, &QTreeView::customContextMenuRequested, this, [this](const QPoint &pos) {
+        QMenu menu(this);
+        menu.addAction(tr("New Lease..."), this, &LeasePanel::newLeaseRequested)
+            ->setEnabled(m_newLease->isEnabled());
+        menu.addAction(tr("Retry Cleanup"), this, &LeasePanel::retrySelected)
+            ->setEnabled(m_retry->isEnabled());
+        menu.addAction(tr("Delete..."), this, &LeasePanel::deleteSelected)->setEnabled(m_delete->isEnabled());
+        menu.exec(m_view->viewport()->mapToGlobal(pos));
+    });
+
+    m_countdown.setInterval(1000);
+    connect(&m_countdown, &QTimer::timeout, this, &LeasePanel::tickCountdown);
+    connect(services.clock, &Clock::jumped, this, &LeasePanel::tickCountdown);
+    m_countdown.start();
+
+    setSecret(std::nullopt);
+}
+
+void LeasePanel::setSecret(const std::optional<DynamicSecret> &secret)
+{
+    const bool same = secret && m_secret && secret->id == m_secret->id;
+    m_secret = secret;
+    m_title->setText(
+        secret ? tr("Leases of %1").arg(secret->name) : tr("Select a dynamic secret to see its leases"));
+    if (!same)
+        reload();
+    updateActions();
+}
+
+void LeasePanel::reload()
+{
+    if (!m_secret) {
+        m_model->clear();
+        return;
+    }
+    LeaseRepository leases(*m_services.db);
+    m_model->setLeases(leases.listForSecret(m_secret->id));
+    updateActions();
+}
+
+void LeasePanel::refreshLease(const QString &leaseId)
+{
+    if (!m_secret)
+        return;
+    LeaseRepository leases(*m_services.db);
+    const auto lease = leases.byId(leaseId);
+    if (!lease || lease->secretId != m_secret->id)
+        return;
+    m_model->upsert(*lease);
+    updateActions();
+}
+
+QStringList LeasePanel::selectedLeaseIds() const
+{
+    QStringList ids;
+    for (const QModelIndex &index : m_view->selectionModel()->selectedRows())
+        ids << index.data(LeaseTableModel::LeaseIdRole).toString();
+    return ids;
+}
+
+void LeasePanel::selectLease(const QString &leaseId)
+{
+    const int row = m_model->rowOf(leaseId);
+    if (row < 0)
+        return;
+    const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+    if (!index.isValid())
+        return;
+    m_view->selectionModel()->setCurrentIndex(
+        index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_view->scrollTo(index);
+}
+
+void LeasePanel::updateActions()
+{
+    m_newLease->setEnabled(m_secret.has_value());
+    bool anyOpen = false;
+    bool anyFailed = false;
+    QStringList reasons;
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    for (const QModelIndex &index : rows) {
+        const auto state = LeaseState(index.data(LeaseTableModel::StateRole).toInt());
+        anyOpen = anyOpen || state == LeaseState::Active;
+        if (state == LeaseState::CleanupFailed) {
+            anyFailed = true;
+            const QString reason = index.data(LeaseTableModel::FailureReasonRole).toString();
+            if (!reason.isEmpty() && reasons.size() < 3)
+                reasons << reason;
+        }
+    }
+    m_delete->setEnabled(anyOpen && !m_busy);
+    m_retry->setEnabled(anyFailed && !m_busy);
+    m_retry->setVisible(anyFailed);
+    if (!reasons.isEmpty()) {
+        QPalette pal = m_detail->palette();
+        pal.setColor(QPalette::WindowText, UiColors::error());
+        m_detail->setPalette(pal);
+        m_detail->setText(tr("Cleanup failed: %1").arg(reasons.join(QLatin1Char(' '))));
+        m_detail->show();
+    } else {
+        m_detail->hide();
+    }
+}
+
+QString LeasePanel::revokeConfirmation(const QList<Lease> &leases)
+{
+    int revocable = 0;
+    int unbound = 0;
+    QDateTime lastExpiry;
+    for (const Lease &lease : leases) {
+        if (lease.kind == LeaseKind::Static) {
+            ++unbound;
+            if (!lastExpiry.isValid() || lease.expiresAt > lastExpiry)
+                lastExpiry = lease.expiresAt;
+        } else {
+            ++revocable;
+        }
+    }
+    QStringList parts;
+    if (leases.size() == 1) {
+        const Lease &lease = leases.first();
+        switch (lease.kind) {
+        case LeaseKind::Dynamic:
+            return tr(
+                "Its temporary service account %1 and its binding are deleted, so the token stops working "
+                "within seconds.")
+                .arg(lease.serviceAccount);
+        case LeaseKind::BoundStatic:
+            return tr(
+                "The Secret its token is bound to is deleted, so the token stops working within seconds.");
+        case LeaseKind::Static:
+            return tr(
+                "Kubernetes cannot revoke this token: the lease closes, but the token stays valid until it "
+                "expires at %1.")
+                .arg(TimeText::absolute(lease.expiresAt));
+        }
+    }
+    if (revocable > 0)
+        parts << tr(
+            "%n dynamic or bound lease(s): their objects are deleted, so their tokens stop working within "
+            "seconds.",
+            nullptr, revocable);
+    if (unbound > 0)
+        parts << tr(
+            "%n unbound static lease(s): Kubernetes cannot revoke their tokens; they stay valid until they "
+            "expire, the last at %1.",
+            nullptr, unbound)
+                     .arg(TimeText::absolute(lastExpiry));
+    return parts.join(QLatin1Char(' '));
+}
+
+void LeasePanel::deleteSelected()
+{
+    if (m_busy)
+        return;
+    LeaseRepository repo(*m_services.db);
+    QList<Lease> leases;
+    for (const QString &id : selectedLeaseIds()) {
+        const auto lease = repo.byId(id);
+        if (lease && lease->state == LeaseState::Active)
+            leases << *lease;
+    }
+    if (leases.isEmpty())
+        return;
+    QStringList ids;
+    for (const Lease &lease : leases)
+        ids << lease.id;
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Delete %n Lease(s)?", nullptr, int(leases.size())),
+        revokeConfirmation(leases), QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("confirmRevoke"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    auto *yes
+        = box->addButton(tr("Delete %n Lease(s)", nullptr, int(leases.size())), QMessageBox::DestructiveRole);
+    yes->setObjectName(QStringLiteral("confirmRevokeButton"));
+    box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(QMessageBox::Cancel);
+    connect(box, &QMessageBox::buttonClicked, this, [this, yes, ids](QAbstractButton *button) {
+        if (button == yes)
+            revoke(ids);
+    });
+    box->open();
+}
+
+void LeasePanel::revoke(const QStringList &ids)
+{
+    m_busy = true;
+    updateActions();
+    showStatus(tr("Deleting %n lease(s)...", nullptr, int(ids.size())), false);
+    LeaseService *service = m_services.leases;
+    auto work = [service, ids]() -> QCoro::Task<QPair<bool, QStringList>> {
+        QStringList messages;
+        bool failed = false;
+        for (const QString &id : ids) {
+            const RevokeOutcome outcome = co_await service->revoke(id);
+            failed = failed || !outcome.ok;
+            if (!outcome.message.isEmpty() && (messages.size() < 3 || !outcome.ok))
+                messages << outcome.message;
+        }
+        co_return qMakePair(failed, messages);
+    };
+    QCoro::connect(work(), this, [this](const QPair<bool, QStringList> &result) {
+        m_busy = false;
+        showStatus(result.second.join(QLatin1Char(' ')), result.first);
+        updateActions();
+        emit leasesChanged();
+    });
+}
+
+void LeasePanel::retrySelected()
+{
+    if (m_busy)
+        return;
+    QStringList ids;
+    for (const QModelIndex &index : m_view->selectionModel()->selectedRows()) {
+        if (LeaseState(index.data(LeaseTableModel::StateRole).toInt()) == LeaseState::CleanupFailed)
+            ids << index.data(LeaseTableModel::LeaseIdRole).toString();
+    }
+    if (ids.isEmpty())
+        return;
+    m_busy = true;
+    updateActions();
+    showStatus(tr("Retrying cleanup of %n lease(s)...", nullptr, int(ids.size())), false);
+    LeaseService *service = m_services.leases;
+    auto work = [service, ids]() -> QCoro::Task<QPair<bool, QStringList>> {
+        QStringList messages;
+        bool failed = false;
+        for (const QString &id : ids) {
+            const RevokeOutcome outcome = co_await service->retryCleanup(id);
+            failed = failed || !outcome.ok;
+            messages << outcome.message;
+        }
+        co_return qMakePair(failed, messages);
+    };
+    QCoro::connect(work(), this, [this](const QPair<bool, QStringList> &result) {
+        m_busy = false;
+        showStatus(result.second.join(QLatin1Char(' ')), result.first);
+        updateActions();
+        emit leasesChanged();
+    });
+}
+
+void LeasePanel::showStatus(const QString &text, bool error)
+{
+    QPalette pal = m_status->palette();
+    pal.setColor(QPalette::WindowText, error ? UiColors::error() : palette().color(QPalette::WindowText));
+    m_status->setPalette(pal);
+    m_status->setText(text);
+    m_status->setVisible(!text.isEmpty());
+}
+
+void LeasePanel::tickCountdown()
+{
+    m_lastTickRows = 0;
+    if (!isVisible() || m_proxy->rowCount() == 0)
+        return;
+    const QRect area = m_view->viewport()->rect();
+    QModelIndex top = m_view->indexAt(area.topLeft());
+    if (!top.isValid())
+        top = m_proxy->index(0, 0);
+    QModelIndex bottom = m_view->indexAt(QPoint(area.left(), area.bottom()));
+    const int last = bottom.isValid() ? bottom.row() : m_proxy->rowCount() - 1;
+    // Visible proxy rows map to scattered source rows; repaint each one's cell.
+    for (int row = top.row(); row <= last; ++row) {
+        const int source = m_proxy->mapToSource(m_proxy->index(row, 0)).row();
+        m_model->refreshExpiry(source, source);
+        ++m_lastTickRows;
+    }
+}
+
+} // namespace kms::ui

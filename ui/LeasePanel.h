@@ -1,0 +1,84 @@
+#pragma once
+
+#include "AppServices.h"
+#include "core/DynamicSecret.h"
+#include "core/Lease.h"
+
+#include <QTimer>
+#include <QWidget>
+
+#include <optional>
+
+class QLabel;
+class QLineEdit;
+class QMessageBox;
+class QPushButton;
+class QTreeView;
+
+namespace kms::ui {
+
+class LeaseFilterProxyModel;
+class LeaseTableModel;
+
+// The leases of the selected secret: sortable, filterable, multi-select;
+// New Lease..., Delete... (revoke, with a confirmation true for each lease
+// kind) and Retry Cleanup. Expires counts down every second, repainting only
+// the rows on screen.
+class LeasePanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit LeasePanel(const AppServices &services, QWidget *parent = nullptr);
+
+    void setSecret(const std::optional<DynamicSecret> &secret);
+    std::optional<DynamicSecret> secret() const { return m_secret; }
+    // Reloads one lease from the store (after LeaseService::leaseChanged).
+    void refreshLease(const QString &leaseId);
+    void reload();
+
+    QTreeView *view() const { return m_view; }
+    LeaseTableModel *model() const { return m_model; }
+    LeaseFilterProxyModel *proxy() const { return m_proxy; }
+    QLineEdit *filterEdit() const { return m_filter; }
+    QPushButton *newLeaseButton() const { return m_newLease; }
+    QPushButton *deleteButton() const { return m_delete; }
+    QPushButton *retryButton() const { return m_retry; }
+    QLabel *statusLabel() const { return m_status; }
+    QStringList selectedLeaseIds() const;
+    void selectLease(const QString &leaseId);
+
+    // The confirmation text for revoking these leases, true for their kinds.
+    static QString revokeConfirmation(const QList<Lease> &leases);
+
+    void deleteSelected(); // asks first
+    void retrySelected();
+    // Repaints the Expires cells of the visible rows (the 1 s countdown).
+    void tickCountdown();
+    int lastTickRowCount() const { return m_lastTickRows; }
+
+signals:
+    void newLeaseRequested();
+    void leasesChanged();
+
+private:
+    void updateActions();
+    void revoke(const QStringList &ids);
+    void showStatus(const QString &text, bool error);
+
+    AppServices m_services;
+    std::optional<DynamicSecret> m_secret;
+    LeaseTableModel *m_model;
+    LeaseFilterProxyModel *m_proxy;
+    QTreeView *m_view;
+    QLabel *m_title;
+    QLineEdit *m_filter;
+    QPushButton *m_newLease;
+    QPushButton *m_delete;
+    QPushButton *m_retry;
+    QLabel *m_detail;
+    QLabel *m_status;
+    QTimer m_countdown;
+    int m_lastTickRows = 0;
+    bool m_busy = false;
+};
+
+} // namespace kms::ui

@@ -1,0 +1,235 @@
+#include "LeaseTableModel.h"
+
+#include "TimeText.h"
+#include "UiColors.h"
+#include "core/Clock.h"
+
+#include <QApplication>
+#include <QPalette>
+
+namespace kms::ui {
+
+LeaseTableModel::LeaseTableModel(Clock *clock, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_clock(clock ? clock : Clock::system())
+{
+}
+
+LeaseTableModel::Row LeaseTableModel::toRow(const Lease &lease)
+{
+    Row r;
+    r.id = lease.id;
+    r.namespaceName = lease.namespaceName;
+    r.serviceAccount = lease.serviceAccount;
+    r.createdBy = lease.createdBy;
+    r.failureReason = lease.failureReason;
+    r.createdMs = lease.createdAt.isValid() ? lease.createdAt.toMSecsSinceEpoch() : 0;
+    r.expiresMs = lease.expiresAt.isValid() ? lease.expiresAt.toMSecsSinceEpoch() : 0;
+    r.state = lease.state;
+    r.kind = lease.kind;
+    return r;
+}
+
+void LeaseTableModel::setLeases(const QList<Lease> &leases)
+{
+    beginResetModel();
+    m_rows.clear();
+    m_rows.reserve(leases.size());
+    for (const Lease &lease : leases)
+        m_rows.append(toRow(lease));
+    rebuildIndex();
+    endResetModel();
+}
+
+void LeaseTableModel::clear()
+{
+    beginResetModel();
+    m_rows.clear();
+    m_index.clear();
+    endResetModel();
+}
+
+void LeaseTableModel::rebuildIndex()
+{
+    m_index.clear();
+    m_index.reserve(m_rows.size());
+    for (int i = 0; i < m_rows.size(); ++i)
+        m_index.insert(m_rows[i].id, i);
+}
+
+void LeaseTableModel::upsert(const Lease &lease)
+{
+    const int row = rowOf(lease.id);
+    if (row >= 0) {
+        m_rows[row] = toRow(lease);
+        emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        return;
+    }
+    beginInsertRows({}, 0, 0);
+    m_rows.prepend(toRow(lease));
+    rebuildIndex();
+    endInsertRows();
+}
+
+void LeaseTableModel::refreshExpiry(int first, int last)
+{
+    first = std::max(first, 0);
+    last = std::min(last, int(m_rows.size()) - 1);
+    if (first > last)
+        return;
+    emit dataChanged(
+        index(first, Expires), index(last, Expires), { Qt::DisplayRole, Qt::AccessibleTextRole });
+}
+
+bool LeaseTableModel::rowMatches(int row, const QString &needle) const
+{
+    if (needle.isEmpty())
+        return true;
+    const Row &r = m_rows[row];
+    return r.id.contains(needle, Qt::CaseInsensitive) || r.namespaceName.contains(needle, Qt::CaseInsensitive)
+        || r.serviceAccount.contains(needle, Qt::CaseInsensitive)
+        || r.createdBy.contains(needle, Qt::CaseInsensitive)
+        || Lease::displayName(r.state).contains(needle, Qt::CaseInsensitive);
+}
+
+bool LeaseTableModel::lessThan(int left, int right, int column) const
+{
+    const Row &a = m_rows[left];
+    const Row &b = m_rows[right];
+    switch (column) {
+    case Id:
+        return a.id < b.id;
+    case Namespace:
+        return a.namespaceName < b.namespaceName;
+    case ServiceAccount:
+        return a.serviceAccount < b.serviceAccount;
+    case Created:
+        return a.createdMs < b.createdMs;
+    case Expires:
+        return a.expiresMs < b.expiresMs;
+    case State:
+        return int(a.state) < int(b.state);
+    case CreatedBy:
+        return a.createdBy < b.createdBy;
+    }
+    return false;
+}
+
+int LeaseTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int LeaseTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant LeaseTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Row &r = m_rows[index.row()];
+    const int column = index.column();
+    switch (role) {
+    case Qt::DisplayRole:
+    case Qt::AccessibleTextRole:
+        switch (column) {
+        case Id:
+            return r.id;
+        case Namespace:
+            return r.namespaceName;
+        case ServiceAccount:
+            return r.serviceAccount;
+        case Created:
+            return TimeText::absolute(QDateTime::fromMSecsSinceEpoch(r.createdMs, Qt::UTC));
+        case Expires:
+            if (r.expiresMs == 0)
+                return QString();
+            return TimeText::relative(QDateTime::fromMSecsSinceEpoch(r.expiresMs, Qt::UTC), m_clock->now());
+        case State:
+            return Lease::displayName(r.state);
+        case CreatedBy:
+            return r.createdBy;
+        }
+        return {};
+    case Qt::ToolTipRole:
+        if (column == Expires && r.expiresMs != 0)
+            return tr("Expires at %1")
+                .arg(TimeText::absolute(QDateTime::fromMSecsSinceEpoch(r.expiresMs, Qt::UTC)));
+        if (column == Created)
+            return TimeText::relative(QDateTime::fromMSecsSinceEpoch(r.createdMs, Qt::UTC), m_clock->now());
+        if (column == State && !r.failureReason.isEmpty())
+            return r.failureReason;
+        if (column == Id) {
+            switch (r.kind) {
+            case LeaseKind::Static:
+                return tr("Static token: valid until it expires");
+            case LeaseKind::BoundStatic:
+                return tr("Bound static token: revocable");
+            case LeaseKind::Dynamic:
+                return tr("Temporary service account: revocable");
+            }
+        }
+        return {};
+    case Qt::ForegroundRole:
+        if (column == State && (r.state == LeaseState::CleanupFailed || r.state == LeaseState::Failed))
+            return UiColors::error();
+        if (Lease::isTerminal(r.state))
+            return QApplication::palette().color(QPalette::Disabled, QPalette::Text);
+        return {};
+    case RawValueRole:
+        switch (column) {
+        case Id:
+            return r.id;
+        case Namespace:
+            return r.namespaceName;
+        case ServiceAccount:
+            return r.serviceAccount;
+        case Created:
+            return r.createdMs;
+        case Expires:
+            return r.expiresMs;
+        case State:
+            return int(r.state);
+        case CreatedBy:
+            return r.createdBy;
+        }
+        return {};
+    case LeaseIdRole:
+        return r.id;
+    case StateRole:
+        return int(r.state);
+    case KindRole:
+        return int(r.kind);
+    case FailureReasonRole:
+        return r.failureReason;
+    default:
+        return {};
+    }
+}
+
+QVariant LeaseTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= ColumnCount)
+        return {};
+    switch (section) {
+    case Id:
+        return tr("Lease ID");
+    case Namespace:
+        return tr("Namespace");
+    case ServiceAccount:
+        return tr("Service Account");
+    case Created:
+        return tr("Created");
+    case Expires:
+        return tr("Expires");
+    case State:
+        return tr("State");
+    case CreatedBy:
+        return tr("Created By");
+    }
+    return {};
+}
+
+} // namespace kms::ui

@@ -1,0 +1,251 @@
+#include "NewLeaseDialog.h"
+
+#include "UiColors.h"
+
+#include <QComboBox>
+#include <QCoro/QCoroTask>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace kms::ui {
+
+namespace {
+
+QLabel *errorLabel(QWidget *parent, const QString &name)
+{
+    auto *label = new QLabel(parent);
+    label->setObjectName(name);
+    label->setWordWrap(true);
+    QPalette pal = label->palette();
+    pal.setColor(QPalette::WindowText, UiColors::error());
+    label->setPalette(pal);
+    label->hide();
+    return label;
+}
+
+QWidget *withError(QWidget *parent, QWidget *editor, QLabel *error)
+{
+    auto *cell = new QWidget(parent);
+    auto *v = new QVBoxLayout(cell);
+    v->setContentsMargins(0, 0, 0, 0);
+    v->setSpacing(2);
+    v->addWidget(editor);
+    v->addWidget(error);
+    return cell;
+}
+
+} // namespace
+
+NewLeaseDialog::NewLeaseDialog(const AppServices &services, const DynamicSecret &secret, QWidget *parent)
+    : QDialog(parent)
+    , m_services(services)
+    , m_secret(secret)
+{
+    setObjectName(QStringLiteral("newLeaseDialog"));
+    setWindowTitle(tr("Provision Lease"));
+    setAccessibleName(tr("Provision lease for %1").arg(secret.name));
+    auto *layout = new QVBoxLayout(this);
+    auto *intro = new QLabel(secret.credentialType == CredentialType::Static
+            ? tr("A token for service account <b>%1</b> in namespace <b>%2</b> from secret <b>%3</b>.")
+                  .arg(secret.serviceAccount.toHtmlEscaped(), secret.namespaceName.toHtmlEscaped(),
+                      secret.name.toHtmlEscaped())
+            : tr("A temporary service account bound to %1 <b>%2</b>, from secret <b>%3</b>.")
+                  .arg(DynamicSecret::toString(secret.roleType), secret.roleName.toHtmlEscaped(),
+                      secret.name.toHtmlEscaped()),
+        this);
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+
+    auto *form = new QFormLayout;
+    m_ttl = new QLineEdit(secret.defaultTtl.toString(), this);
+    m_ttl->setObjectName(QStringLiteral("ttlEdit"));
+    m_ttl->setAccessibleName(tr("TTL"));
+    m_ttl->setToolTip(tr("How long the token is valid: at least 10m, at most the secret's max TTL of %1")
+                          .arg(secret.maxTtl.toString()));
+    m_ttlError = errorLabel(this, QStringLiteral("error_ttl"));
+    auto *ttlLabel = new QLabel(tr("&TTL"), this);
+    ttlLabel->setBuddy(m_ttl);
+    form->addRow(ttlLabel, withError(this, m_ttl, m_ttlError));
+
+    if (secret.credentialType == CredentialType::Dynamic) {
+        m_namespace = new QComboBox(this);
+        m_namespace->setObjectName(QStringLiteral("namespaceBox"));
+        m_namespace->addItems(secret.allowedNamespaces);
+        m_namespace->setAccessibleName(tr("Namespace"));
+        m_namespace->setToolTip(
+            tr("Where the temporary service account is created: one of the allowed namespaces"));
+        m_namespaceError = errorLabel(this, QStringLiteral("error_namespace"));
+        auto *nsLabel = new QLabel(tr("&Namespace"), this);
+        nsLabel->setBuddy(m_namespace);
+        form->addRow(nsLabel, withError(this, m_namespace, m_namespaceError));
+        connect(m_namespace, &QComboBox::currentIndexChanged, this, &NewLeaseDialog::revalidate);
+    }
+
+    m_audiences = new QLineEdit(this);
+    m_audiences->setObjectName(QStringLiteral("audiencesEdit"));
+    m_audiences->setAccessibleName(tr("Audiences"));
+    m_audiences->setPlaceholderText(secret.audiences.isEmpty() ? tr("The API server's default audience")
+                                                               : secret.audiences.join(QStringLiteral(", ")));
+    m_audiences->setToolTip(tr("Comma-separated; leave empty to use the secret's audiences"));
+    m_audiencesError = errorLabel(this, QStringLiteral("error_audiences"));
+    auto *audLabel = new QLabel(tr("&Audiences"), this);
+    audLabel->setBuddy(m_audiences);
+    form->addRow(audLabel, withError(this, m_audiences, m_audiencesError));
+    layout->addLayout(form);
+
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 0);
+    m_progress->setTextVisible(false);
+    m_progress->setAccessibleName(tr("Provisioning"));
+    m_progress->hide();
+    layout->addWidget(m_progress);
+    m_error = errorLabel(this, QStringLiteral("leaseError"));
+    m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_error);
+    layout->addStretch(1);
+
+    m_buttons = new QDialogButtonBox(this);
+    m_submit = m_buttons->addButton(tr("Submit"), QDialogButtonBox::AcceptRole);
+    m_submit->setObjectName(QStringLiteral("submitButton"));
+    m_submit->setAccessibleName(tr("Submit"));
+    m_submit->setDefault(true);
+    auto *cancel = m_buttons->addButton(QDialogButtonBox::Cancel);
+    cancel->setAccessibleName(tr("Cancel"));
+    layout->addWidget(m_buttons);
+    connect(m_submit, &QPushButton::clicked, this, &NewLeaseDialog::submit);
+    connect(cancel, &QPushButton::clicked, this, &QDialog::reject);
+    connect(m_ttl, &QLineEdit::textChanged, this, &NewLeaseDialog::revalidate);
+    connect(m_audiences, &QLineEdit::textChanged, this, &NewLeaseDialog::revalidate);
+
+    resize(480, sizeHint().height());
+    revalidate();
+}
+
+LeaseRequest NewLeaseDialog::request(FieldErrors *errors) const
+{
+    LeaseRequest r;
+    r.secretId = m_secret.id;
+    QString error;
+    if (const auto ttl = Duration::parse(m_ttl->text(), &error))
+        r.ttl = *ttl;
+    else
+        errors->append({ QStringLiteral("ttl"), error });
+    if (m_namespace)
+        r.namespaceName = m_namespace->currentText();
+    const QString audiences = m_audiences->text().trimmed();
+    if (!audiences.isEmpty()) {
+        const QStringList list = DynamicSecret::parseAudiences(audiences, &error);
+        if (list.isEmpty())
+            errors->append({ QStringLiteral("audiences"), error });
+        else
+            r.audiences = list;
+    }
+    return r;
+}
+
+QString NewLeaseDialog::fieldMessage(const QString &field) const
+{
+    if (field == QLatin1String("ttl"))
+        return m_ttlError->text();
+    if (field == QLatin1String("namespace"))
+        return m_namespaceError ? m_namespaceError->text() : QString();
+    if (field == QLatin1String("audiences"))
+        return m_audiencesError->text();
+    return {};
+}
+
+QString NewLeaseDialog::errorText() const
+{
+    return m_error->text();
+}
+
+void NewLeaseDialog::revalidate()
+{
+    FieldErrors errors;
+    const LeaseRequest r = request(&errors);
+    if (r.ttl || errors.isEmpty()) {
+        qint64 ttl = 0;
+        QString ns;
+        QStringList audiences;
+        for (const FieldError &e : LeaseService::validateRequest(m_secret, r, &ttl, &ns, &audiences)) {
+            bool already = false;
+            for (const FieldError &p : std::as_const(errors))
+                already = already || p.field == e.field;
+            if (!already)
+                errors.append(e);
+        }
+    }
+    auto show = [&errors](QLabel *label, const QString &field) {
+        if (!label)
+            return;
+        QString message;
+        for (const FieldError &e : std::as_const(errors)) {
+            if (e.field == field) {
+                message = e.message;
+                break;
+            }
+        }
+        label->setText(message);
+        label->setVisible(!message.isEmpty());
+    };
+    show(m_ttlError, QStringLiteral("ttl"));
+    show(m_namespaceError, QStringLiteral("namespace"));
+    show(m_audiencesError, QStringLiteral("audiences"));
+    m_ttl->setAccessibleDescription(m_ttlError->text());
+    m_submit->setEnabled(errors.isEmpty() && !m_submitting);
+}
+
+void NewLeaseDialog::showError(const QString &message)
+{
+    m_error->setText(message);
+    m_error->setVisible(!message.isEmpty());
+}
+
+void NewLeaseDialog::submit()
+{
+    if (m_submitting)
+        return;
+    FieldErrors errors;
+    const LeaseRequest r = request(&errors);
+    if (!errors.isEmpty()) {
+        revalidate();
+        return;
+    }
+    m_submitting = true;
+    m_submit->setEnabled(false);
+    m_ttl->setEnabled(false);
+    m_audiences->setEnabled(false);
+    if (m_namespace)
+        m_namespace->setEnabled(false);
+    m_progress->show();
+    showError(QString());
+    m_submit->setText(tr("Provisioning..."));
+    QCoro::connect(m_services.leases->createLease(r), this, [this](const LeaseCreation &result) {
+        m_submitting = false;
+        m_progress->hide();
+        m_submit->setText(tr("Submit"));
+        m_ttl->setEnabled(true);
+        m_audiences->setEnabled(true);
+        if (m_namespace)
+            m_namespace->setEnabled(true);
+        if (result.ok() && result.lease) {
+            emit leaseCreated(*result.lease, *result.issued);
+            accept();
+            return;
+        }
+        QString message = result.error;
+        if (message.isEmpty() && !result.fieldErrors.isEmpty())
+            message = result.fieldErrors.first().message;
+        if (message.isEmpty())
+            message = tr("The lease could not be created.");
+        showError(message);
+        revalidate();
+    });
+}
+
+} // namespace kms::ui

@@ -1,0 +1,61 @@
+#pragma once
+
+#include "AppServices.h"
+#include "core/DynamicSecret.h"
+#include "leases/LeaseService.h"
+
+#include <QDialog>
+
+class QComboBox;
+class QDialogButtonBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+
+namespace kms::ui {
+
+// Provision Lease: TTL (the secret's default, checked live against 10 minutes
+// and the max TTL), namespace (dynamic: one of the allowed ones), audiences
+// override. Submit shows progress and cannot be pressed twice; an error stays
+// in the dialog as one sentence.
+class NewLeaseDialog : public QDialog {
+    Q_OBJECT
+public:
+    NewLeaseDialog(const AppServices &services, const DynamicSecret &secret, QWidget *parent = nullptr);
+
+    QLineEdit *ttlEdit() const { return m_ttl; }
+    QComboBox *namespaceBox() const { return m_namespace; }
+    QLineEdit *audiencesEdit() const { return m_audiences; }
+    QPushButton *submitButton() const { return m_submit; }
+    QString errorText() const;
+    QString fieldMessage(const QString &field) const;
+    bool isSubmitting() const { return m_submitting; }
+
+    void submit();
+
+signals:
+    // The token, once; the dialog has closed itself.
+    void leaseCreated(const kms::Lease &lease, const kms::IssuedToken &issued);
+
+private:
+    LeaseRequest request(FieldErrors *errors) const;
+    void revalidate();
+    void showError(const QString &message);
+
+    AppServices m_services;
+    DynamicSecret m_secret;
+    bool m_submitting = false;
+    QLineEdit *m_ttl;
+    QLabel *m_ttlError;
+    QComboBox *m_namespace = nullptr;
+    QLabel *m_namespaceError = nullptr;
+    QLineEdit *m_audiences;
+    QLabel *m_audiencesError;
+    QLabel *m_error;
+    QProgressBar *m_progress;
+    QPushButton *m_submit;
+    QDialogButtonBox *m_buttons;
+};
+
+} // namespace kms::ui

@@ -1,0 +1,121 @@
+#pragma once
+
+#include "AppServices.h"
+#include "core/DynamicSecret.h"
+#include "provider/Preflight.h"
+
+#include <QDialog>
+#include <QHash>
+#include <QSet>
+
+class QCheckBox;
+class QComboBox;
+class QDialogButtonBox;
+class QFormLayout;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPlainTextEdit;
+class QPushButton;
+class QStackedWidget;
+class QTreeWidget;
+
+namespace kms::ui {
+
+class ProviderPicker;
+
+// Add Dynamic Secret / Edit: the provider picker, then every field of the
+// dashboard's setup modal in its order and words, plus this app's own
+// (cluster-wide binding, bound tokens). Fields show and hide with the auth
+// method and credential type; each field shows the engine's message as you
+// type. Test Connection runs the preflight on what is typed, unsaved.
+class SecretSetupDialog : public QDialog {
+    Q_OBJECT
+public:
+    // environmentId: where a new secret goes. existing: edit it instead (no picker).
+    SecretSetupDialog(const AppServices &services, qint64 environmentId,
+        const std::optional<DynamicSecret> &existing = std::nullopt, QWidget *parent = nullptr);
+
+    // The secret as the form describes it now; parse errors go to *errors.
+    DynamicSecret currentSecret(FieldErrors *errors = nullptr) const;
+    // Field key -> the message shown under it (empty when fine or not yet shown).
+    QString fieldMessage(const QString &field) const;
+    QWidget *fieldEditor(const QString &field) const { return m_editors.value(field); }
+    bool isFieldShown(const QString &field) const;
+    bool isBusy() const { return m_busy; }
+    const PreflightResult &preflightResult() const { return m_preflight; }
+
+    // Fills URL, CA, SSL verification and token from a kubeconfig context
+    // (empty context: its current one). Returns false and shows why on failure.
+    bool importKubeconfig(const QString &path, const QString &context = QString());
+
+    void showForm(); // skips the provider picker
+    void save();
+    void testConnection();
+
+signals:
+    void saved(const DynamicSecret &secret);
+    void preflightFinished(bool passed);
+    void saveFailed(const QString &message);
+
+private:
+    void buildForm();
+    QWidget *addField(const QString &field, const QString &label, QWidget *editor, const QString &help);
+    void touch(const QString &field);
+    void revalidate();
+    void updateVisibility();
+    void setBusy(bool busy, const QString &message = QString());
+    void showPreflight(const PreflightResult &result);
+    void chooseKubeconfig();
+    void addAudience();
+    void removeAudience();
+    QStringList audiences() const;
+
+    AppServices m_services;
+    qint64 m_environmentId;
+    std::optional<DynamicSecret> m_existing;
+    bool m_busy = false;
+    bool m_showAll = false;
+    QSet<QString> m_touched;
+    QHash<QString, QWidget *> m_editors;
+    QHash<QString, QWidget *> m_rows;
+    QHash<QString, QLabel *> m_errorLabels;
+    FieldErrors m_errors;
+    PreflightResult m_preflight;
+
+    QStackedWidget *m_pages;
+    ProviderPicker *m_picker;
+    QFormLayout *m_form;
+    QLineEdit *m_name;
+    QLineEdit *m_defaultTtl;
+    QLineEdit *m_maxTtl;
+    QComboBox *m_gateway;
+    QLineEdit *m_clusterUrl;
+    QCheckBox *m_sslVerify;
+    QPlainTextEdit *m_ca;
+    QComboBox *m_authMethod;
+    QLineEdit *m_clusterToken;
+    QComboBox *m_credentialType;
+    QLineEdit *m_serviceAccount;
+    QLineEdit *m_namespace;
+    QLineEdit *m_allowedNamespaces;
+    QComboBox *m_roleType;
+    QLineEdit *m_role;
+    QLineEdit *m_audienceInput;
+    QListWidget *m_audiences;
+    QPushButton *m_removeAudience;
+    QCheckBox *m_clusterWide;
+    QCheckBox *m_boundTokens;
+
+    QWidget *m_preflightBox;
+    QLabel *m_preflightSummary;
+    QTreeWidget *m_preflightChecks;
+    QPushButton *m_copyRbac;
+    QLabel *m_status;
+    QPushButton *m_importButton;
+    QPushButton *m_testButton;
+    QPushButton *m_saveButton;
+    QDialogButtonBox *m_buttons;
+};
+
+} // namespace kms::ui
