@@ -12,6 +12,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -98,11 +99,7 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
     m_status->hide();
     layout->addWidget(m_status);
 
-    auto *deleteAction = new QAction(tr("Delete..."), m_view);
-    deleteAction->setShortcut(QKeySequence::Delete);
-    deleteAction->setShortcutContext(Qt::WidgetShortcut);
-    m_view->addAction(deleteAction);
-    connect(deleteAction, &QAction::triggered, this, &LeasePanel::deleteSelected);
+    m_view->installEventFilter(this);
 
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &LeaseFilterProxyModel::setFilterText);
     connect(m_newLease, &QPushButton::clicked, this, &LeasePanel::newLeaseRequested);
@@ -123,7 +120,9 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
             ->setEnabled(m_newLease->isEnabled());
         menu.addAction(tr("Retry Cleanup"), this, &LeasePanel::retrySelected)
             ->setEnabled(m_retry->isEnabled());
-        menu.addAction(tr("Delete..."), this, &LeasePanel::deleteSelected)->setEnabled(m_delete->isEnabled());
+        QAction *remove = menu.addAction(tr("Delete..."), this, &LeasePanel::deleteSelected);
+        remove->setEnabled(m_delete->isEnabled());
+        remove->setShortcut(QKeySequence::Delete);
         menu.exec(m_view->viewport()->mapToGlobal(pos));
     });
 
@@ -133,6 +132,17 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
     m_countdown.start();
 
     setSecret(std::nullopt);
+}
+
+bool LeasePanel::eventFilter(QObject *watched, QEvent *event)
+{
+    // Delete in the list revokes the selected leases (after asking).
+    if (watched == m_view && event->type() == QEvent::KeyPress
+        && static_cast<QKeyEvent *>(event)->matches(QKeySequence::Delete)) {
+        deleteSelected();
+        return true;
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void LeasePanel::setSecret(const std::optional<DynamicSecret> &secret)
@@ -306,7 +316,9 @@ void LeasePanel::revoke(const QStringList &ids)
     updateActions();
     showStatus(tr("Deleting %n lease(s)...", nullptr, int(ids.size())), false);
     LeaseService *service = m_services.leases;
-    auto work = [service, ids]() -> QCoro::Task<QPair<bool, QStringList>> {
+    // Parameters, not captures: a lambda's captures die with the lambda, the coroutine frame keeps
+    // parameters.
+    auto work = [](LeaseService *service, QStringList ids) -> QCoro::Task<QPair<bool, QStringList>> {
         QStringList messages;
         bool failed = false;
         for (const QString &id : ids) {
@@ -317,7 +329,7 @@ void LeasePanel::revoke(const QStringList &ids)
         }
         co_return qMakePair(failed, messages);
     };
-    QCoro::connect(work(), this, [this](const QPair<bool, QStringList> &result) {
+    QCoro::connect(work(service, ids), this, [this](const QPair<bool, QStringList> &result) {
         m_busy = false;
         showStatus(result.second.join(QLatin1Char(' ')), result.first);
         updateActions();
@@ -340,7 +352,9 @@ void LeasePanel::retrySelected()
     updateActions();
     showStatus(tr("Retrying cleanup of %n lease(s)...", nullptr, int(ids.size())), false);
     LeaseService *service = m_services.leases;
-    auto work = [service, ids]() -> QCoro::Task<QPair<bool, QStringList>> {
+    // Parameters, not captures: a lambda's captures die with the lambda, the coroutine frame keeps
+    // parameters.
+    auto work = [](LeaseService *service, QStringList ids) -> QCoro::Task<QPair<bool, QStringList>> {
         QStringList messages;
         bool failed = false;
         for (const QString &id : ids) {
@@ -350,7 +364,7 @@ void LeasePanel::retrySelected()
         }
         co_return qMakePair(failed, messages);
     };
-    QCoro::connect(work(), this, [this](const QPair<bool, QStringList> &result) {
+    QCoro::connect(work(service, ids), this, [this](const QPair<bool, QStringList> &result) {
         m_busy = false;
         showStatus(result.second.join(QLatin1Char(' ')), result.first);
         updateActions();

@@ -55,6 +55,9 @@ public:
     void tickCountdown();
     int lastTickRowCount() const { return m_lastTickRows; }
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 signals:
     void newLeaseRequested();
     void leasesChanged();

@@ -422,18 +422,23 @@ void MainWindow::deleteSecret()
             return;
         statusBar()->showMessage(tr("Deleting %1...").arg(name));
         AppServices services = m_services;
-        auto work = [services, id]() -> QCoro::Task<QString> {
+        // Parameters, not captures: the coroutine frame keeps parameters alive.
+        auto work = [](AppServices services, qint64 id) -> QCoro::Task<QString> {
             LeaseRepository leases(*services.db);
             for (const Lease &lease : leases.listForSecret(id, false)) {
-                RevokeOutcome outcome = lease.state == LeaseState::CleanupFailed
-                    ? co_await services.leases->retryCleanup(lease.id)
-                    : co_await services.leases->revoke(lease.id);
+                // No ?: around co_await: GCC 12 miscompiles temporaries there.
+                RevokeOutcome outcome;
+                if (lease.state == LeaseState::CleanupFailed)
+                    outcome = co_await services.leases->retryCleanup(lease.id);
+                else
+                    outcome = co_await services.leases->revoke(lease.id);
                 if (!outcome.ok)
                     co_return outcome.message;
             }
-            co_return co_await services.catalog->remove(id);
+            const QString error = co_await services.catalog->remove(id);
+            co_return error;
         };
-        QCoro::connect(work(), this, [this, name](const QString &error) {
+        QCoro::connect(work(services, id), this, [this, name](const QString &error) {
             reloadSecrets();
             if (error.isEmpty()) {
                 statusBar()->showMessage(tr("Dynamic secret %1 deleted.").arg(name), 5000);
@@ -474,7 +479,7 @@ void MainWindow::showToken(const DynamicSecret &secret, const Lease &lease, cons
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     m_tokenDialog = dialog;
     dialog->open();
-    emit tokenShown(dialog);
+    emit tokenShown();
 }
 
 AuditDialog *MainWindow::openAuditLog()

@@ -74,7 +74,7 @@ public:
     QAction *generateAction() const { return m_generateAction; }
 
 signals:
-    void tokenShown(TokenDialog *dialog);
+    void tokenShown();
     void reconcileFinished();
 
 protected:

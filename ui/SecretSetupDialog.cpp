@@ -14,11 +14,12 @@
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
-#include <QFormLayout>
+#include <QGridLayout>
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -137,6 +138,14 @@ SecretSetupDialog::SecretSetupDialog(const AppServices &services, qint64 environ
     revalidate();
 }
 
+SecretSetupDialog::~SecretSetupDialog()
+{
+    // Children emit changes while they are destroyed (the gateway box's text);
+    // the form must not react to them any more.
+    for (QObject *child : findChildren<QObject *>())
+        child->disconnect(this);
+}
+
 QWidget *SecretSetupDialog::addField(
     const QString &field, const QString &label, QWidget *editor, const QString &help)
 {
@@ -159,7 +168,10 @@ QWidget *SecretSetupDialog::addField(
     editor->setAccessibleDescription(help);
     auto *labelWidget = new QLabel(label, this);
     labelWidget->setBuddy(editor);
-    m_form->addRow(labelWidget, cell);
+    const int row = m_form->rowCount();
+    m_form->addWidget(labelWidget, row, 0, Qt::AlignLeft | Qt::AlignTop);
+    m_form->addWidget(cell, row, 1);
+    m_labels.insert(field, labelWidget);
     m_editors.insert(field, editor);
     m_rows.insert(field, cell);
     m_errorLabels.insert(field, error);
@@ -173,9 +185,9 @@ void SecretSetupDialog::buildForm()
     scroll->setFrameShape(QFrame::NoFrame);
     auto *page = new QWidget(scroll);
     auto *pageLayout = new QVBoxLayout(page);
-    m_form = new QFormLayout;
-    m_form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    m_form->setRowWrapPolicy(QFormLayout::DontWrapRows);
+    m_form = new QGridLayout;
+    m_form->setColumnStretch(1, 1);
+    m_form->setVerticalSpacing(6);
     pageLayout->addLayout(m_form);
 
     m_name = new QLineEdit(page);
@@ -290,7 +302,7 @@ void SecretSetupDialog::buildForm()
         tr("Optional list of audiences to include in the generated token"));
     audienceBox->setObjectName(QStringLiteral("field_audiences"));
     connect(add, &QPushButton::clicked, this, &SecretSetupDialog::addAudience);
-    connect(m_audienceInput, &QLineEdit::returnPressed, this, &SecretSetupDialog::addAudience);
+    m_audienceInput->installEventFilter(this);
     connect(m_removeAudience, &QPushButton::clicked, this, &SecretSetupDialog::removeAudience);
     connect(m_audiences, &QListWidget::currentRowChanged, this,
         [this](int row) { m_removeAudience->setEnabled(row >= 0); });
@@ -383,7 +395,7 @@ void SecretSetupDialog::touch(const QString &field)
 bool SecretSetupDialog::isFieldShown(const QString &field) const
 {
     QWidget *row = m_rows.value(field);
-    return row && m_form->isRowVisible(row);
+    return row && !row->isHidden();
 }
 
 void SecretSetupDialog::updateVisibility()
@@ -391,8 +403,10 @@ void SecretSetupDialog::updateVisibility()
     const bool token = m_authMethod->currentIndex() == 0;
     const bool isStatic = m_credentialType->currentIndex() == 0;
     const bool clusterRole = m_roleType->currentIndex() == 0;
-    auto show
-        = [this](const QString &field, bool visible) { m_form->setRowVisible(m_rows.value(field), visible); };
+    auto show = [this](const QString &field, bool visible) {
+        m_rows.value(field)->setVisible(visible);
+        m_labels.value(field)->setVisible(visible);
+    };
     show(FGateway, !token);
     show(FClusterUrl, token);
     show(FSslVerify, token);
@@ -425,6 +439,19 @@ void SecretSetupDialog::addAudience()
         m_audiences->addItem(text);
     m_audienceInput->clear();
     touch(FAudiences);
+}
+
+bool SecretSetupDialog::eventFilter(QObject *watched, QEvent *event)
+{
+    // Enter in the audience box adds the audience; it must not save the form.
+    if (watched == m_audienceInput && event->type() == QEvent::KeyPress) {
+        const int key = static_cast<QKeyEvent *>(event)->key();
+        if (key == Qt::Key_Return || key == Qt::Key_Enter) {
+            addAudience();
+            return true;
+        }
+    }
+    return QDialog::eventFilter(watched, event);
 }
 
 void SecretSetupDialog::removeAudience()
@@ -573,7 +600,9 @@ void SecretSetupDialog::testConnection()
     const DynamicSecret secret = currentSecret(&errors);
     setBusy(true, tr("Asking the cluster..."));
     const QByteArray typedToken = m_clusterToken->text().trimmed().toUtf8();
-    auto run = [this, secret, typedToken]() -> QCoro::Task<PreflightResult> {
+    // Parameters, not captures: the coroutine frame keeps parameters alive.
+    auto run = [](LeaseService *service, DynamicSecret secret,
+                   QByteArray typedToken) -> QCoro::Task<PreflightResult> {
         if (secret.authMethod == AuthMethod::Token && !typedToken.isEmpty()) {
             QString error;
             auto connection = ClusterConnection::forToken(secret, typedToken, &error);
@@ -582,18 +611,19 @@ void SecretSetupDialog::testConnection()
                 r.connectionError = error;
                 co_return r;
             }
-            co_return co_await Preflight::run(connection->client(), secret);
+            PreflightResult r = co_await Preflight::run(connection->client(), secret);
+            co_return r;
         }
         if (secret.authMethod == AuthMethod::Token && secret.id == 0) {
             PreflightResult r;
-            r.connectionError = tr("Enter the cluster token to test the connection.");
+            r.connectionError = SecretSetupDialog::tr("Enter the cluster token to test the connection.");
             co_return r;
         }
         // The stored token (an edit) or the gateway: through the engine's connections.
-        PreflightResult r = co_await m_services.leases->preflight(secret);
+        PreflightResult r = co_await service->preflight(secret);
         co_return r;
     };
-    QCoro::connect(run(), this, [this](const PreflightResult &result) {
+    QCoro::connect(run(m_services.leases, secret, typedToken), this, [this](const PreflightResult &result) {
         setBusy(false);
         showPreflight(result);
     });

@@ -11,7 +11,7 @@
 class QCheckBox;
 class QComboBox;
 class QDialogButtonBox;
-class QFormLayout;
+class QGridLayout;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -35,6 +35,7 @@ public:
     // environmentId: where a new secret goes. existing: edit it instead (no picker).
     SecretSetupDialog(const AppServices &services, qint64 environmentId,
         const std::optional<DynamicSecret> &existing = std::nullopt, QWidget *parent = nullptr);
+    ~SecretSetupDialog() override;
 
     // The secret as the form describes it now; parse errors go to *errors.
     DynamicSecret currentSecret(FieldErrors *errors = nullptr) const;
@@ -52,6 +53,9 @@ public:
     void showForm(); // skips the provider picker
     void save();
     void testConnection();
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 signals:
     void saved(const DynamicSecret &secret);
@@ -85,7 +89,8 @@ private:
 
     QStackedWidget *m_pages;
     ProviderPicker *m_picker;
-    QFormLayout *m_form;
+    QGridLayout *m_form; // not QFormLayout: its setRowVisible writes out of bounds in Qt 6.4
+    QHash<QString, QLabel *> m_labels;
     QLineEdit *m_name;
     QLineEdit *m_defaultTtl;
     QLineEdit *m_maxTtl;

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Makes docs/screenshots/*.png from the real app: builds, then runs
+# kms-screenshots (tests/gui/screenshots) under Xvfb, in a private D-Bus
+# session with a throw-away unlocked gnome-keyring, against kms-testcluster.
+# Usage: packaging/screenshots.sh [output-dir]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${KMS_BUILD_DIR:-$root/build}
+out=$(realpath -m "${1:-$root/docs/screenshots}")
+
+if [ "${KMS_SCREENSHOTS_IN_SESSION:-}" != 1 ]; then
+  KMS_JOBS=${KMS_JOBS:-2} "$root/packaging/build.sh"
+  export KMS_SCREENSHOTS_IN_SESSION=1
+  exec dbus-run-session -- "$0" "$@"
+fi
+
+scratch=$(mktemp -d)
+trap 'kill "${GNOME_KEYRING_PID:-}" 2>/dev/null || true; rm -rf "$scratch"' EXIT
+export XDG_DATA_HOME=$scratch/data XDG_CONFIG_HOME=$scratch/config XDG_CACHE_HOME=$scratch/cache
+export XDG_RUNTIME_DIR=$scratch/run
+mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR" "$out"
+chmod 700 "$XDG_RUNTIME_DIR"
+eval "$(printf 'kms-screenshots\n' | gnome-keyring-daemon --unlock --components=secrets)"
+eval "$(gnome-keyring-daemon --start --components=secrets)"
+export GNOME_KEYRING_CONTROL GNOME_KEYRING_PID
+export HANZO_KMS_KEYCHAIN_SERVICE=hanzo-kms-screenshots
+export QT_QPA_PLATFORM=xcb
+# The same look on every machine: Qt's own style and font settings.
+export QT_STYLE_OVERRIDE=${QT_STYLE_OVERRIDE:-Fusion}
+
+xvfb-run -a -s '-screen 0 1400x900x24' "$build/tests/gui/kms-screenshots" "$out"
+echo "screenshots: written to $out"

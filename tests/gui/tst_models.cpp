@@ -1,0 +1,230 @@
+// Every item model of the UI under QAbstractItemModelTester, with its changes.
+#include "AuditTableModel.h"
+#include "EnglishPlurals.h"
+#include "EnvironmentListModel.h"
+#include "Fixtures.h"
+#include "LeaseFilterProxyModel.h"
+#include "LeaseTableModel.h"
+#include "SecretTableModel.h"
+#include "TimeText.h"
+#include "core/Clock.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace kms;
+using namespace kms::ui;
+
+class TestModels : public QObject {
+    Q_OBJECT
+
+private slots:
+    void environmentModelPassesTester();
+    void secretModelPassesTesterAndShowsColumns();
+    void leaseModelPassesTesterThroughChanges();
+    void leaseProxySortsOnRawValuesAndFilters();
+    void leaseRefreshExpiryTouchesOnlyExpiresColumn();
+    void auditModelPassesTester();
+    void relativeTime_data();
+    void relativeTime();
+    void pluralsReadAsEnglish_data();
+    void pluralsReadAsEnglish();
+};
+
+void TestModels::environmentModelPassesTester()
+{
+    EnvironmentListModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setEnvironments({ { 1, QStringLiteral("Development"), QStringLiteral("dev"), 0 },
+        { 2, QStringLiteral("Staging"), QStringLiteral("staging"), 1 } });
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(1).data().toString(), QStringLiteral("Staging"));
+    QCOMPARE(model.rowOf(2), 1);
+    QCOMPARE(model.rowOf(9), -1);
+    model.setEnvironments({});
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestModels::secretModelPassesTesterAndShowsColumns()
+{
+    SecretTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    DynamicSecret a = test::staticSecret(1, QStringLiteral("ci-deployer"));
+    a.id = 1;
+    DynamicSecret b = test::dynamicSecret(1, QStringLiteral("dev-access"));
+    b.id = 2;
+    b.authMethod = AuthMethod::Gateway;
+    b.gateway = QStringLiteral("private-gw");
+    b.clusterUrl.clear();
+    model.setSecrets({ a, b }, { { 2, 7 } });
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(0, SecretTableModel::Cluster).data().toString(), a.clusterUrl);
+    QCOMPARE(
+        model.index(1, SecretTableModel::Cluster).data().toString(), QStringLiteral("Gateway private-gw"));
+    QCOMPARE(model.index(1, SecretTableModel::AuthMethodColumn).data().toString(), QStringLiteral("Gateway"));
+    QCOMPARE(
+        model.index(1, SecretTableModel::CredentialTypeColumn).data().toString(), QStringLiteral("Dynamic"));
+    QCOMPARE(model.index(0, SecretTableModel::ActiveLeases).data().toInt(), 0);
+    QCOMPARE(model.index(1, SecretTableModel::ActiveLeases).data().toInt(), 7);
+    QCOMPARE(
+        model.index(0, SecretTableModel::DefaultTtl).data(SecretTableModel::RawValueRole).toLongLong(), 3600);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.setActiveLeaseCounts({ { 1, 3 } });
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(model.index(0, SecretTableModel::ActiveLeases).data().toInt(), 3);
+    QCOMPARE(model.index(1, SecretTableModel::ActiveLeases).data().toInt(), 0);
+    model.setSecrets({}, {});
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestModels::leaseModelPassesTesterThroughChanges()
+{
+    ManualClock clock(QDateTime(QDate(2026, 1, 1), QTime(12, 0), Qt::UTC));
+    LeaseTableModel model(&clock);
+    LeaseFilterProxyModel proxy(&model);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QList<Lease> leases;
+    for (int i = 0; i < 50; ++i)
+        leases << test::activeLease(1, clock.now().addSecs(-i * 60), 3600);
+    model.setLeases(leases);
+    QCOMPARE(model.rowCount(), 50);
+    QCOMPARE(proxy.rowCount(), 50);
+    Lease fresh = test::activeLease(1, clock.now(), 600);
+    model.upsert(fresh);
+    QCOMPARE(model.rowCount(), 51);
+    QCOMPARE(model.rowOf(fresh.id), 0);
+    fresh.state = LeaseState::CleanupFailed;
+    fresh.failureReason = QStringLiteral("The API server did not answer.");
+    model.upsert(fresh);
+    QCOMPARE(model.rowCount(), 51);
+    QCOMPARE(model.index(0, LeaseTableModel::State).data().toString(),
+        Lease::displayName(LeaseState::CleanupFailed));
+    QCOMPARE(model.index(0, LeaseTableModel::State).data(Qt::ToolTipRole).toString(), fresh.failureReason);
+    QCOMPARE(model.index(0, LeaseTableModel::Expires).data().toString(), QStringLiteral("in 10m 00s"));
+    QVERIFY(model.index(0, LeaseTableModel::Expires)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .startsWith(QStringLiteral("Expires at ")));
+    QCOMPARE(model.rowOf(leases[10].id), 11);
+    proxy.setFilterText(QStringLiteral("cleanup"));
+    QCOMPARE(proxy.rowCount(), 1);
+    proxy.setFilterText(QString());
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.rowOf(fresh.id), -1);
+}
+
+void TestModels::leaseProxySortsOnRawValuesAndFilters()
+{
+    ManualClock clock(QDateTime(QDate(2026, 1, 1), QTime(12, 0), Qt::UTC));
+    LeaseTableModel model(&clock);
+    LeaseFilterProxyModel proxy(&model);
+    // Expiries of 9 s, 10 min and 2 h: text order ("in 0m 09s", "in 10m", "in 2h") would differ from time
+    // order.
+    Lease a = test::activeLease(1, clock.now(), 7200);
+    a.namespaceName = QStringLiteral("monitoring");
+    Lease b = test::activeLease(1, clock.now(), 9);
+    Lease c = test::activeLease(1, clock.now(), 600);
+    model.setLeases({ a, b, c });
+    proxy.sort(LeaseTableModel::Expires, Qt::AscendingOrder);
+    QCOMPARE(proxy.index(0, 0).data(LeaseTableModel::LeaseIdRole).toString(), b.id);
+    QCOMPARE(proxy.index(1, 0).data(LeaseTableModel::LeaseIdRole).toString(), c.id);
+    QCOMPARE(proxy.index(2, 0).data(LeaseTableModel::LeaseIdRole).toString(), a.id);
+    proxy.sort(LeaseTableModel::Expires, Qt::DescendingOrder);
+    QCOMPARE(proxy.index(0, 0).data(LeaseTableModel::LeaseIdRole).toString(), a.id);
+    proxy.setFilterText(QStringLiteral("  MONITOR "));
+    QCOMPARE(proxy.rowCount(), 1);
+    QCOMPARE(proxy.index(0, 0).data(LeaseTableModel::LeaseIdRole).toString(), a.id);
+    proxy.setFilterText(b.id.left(8));
+    QCOMPARE(proxy.rowCount(), 1);
+}
+
+void TestModels::leaseRefreshExpiryTouchesOnlyExpiresColumn()
+{
+    ManualClock clock(QDateTime(QDate(2026, 1, 1), QTime(12, 0), Qt::UTC));
+    LeaseTableModel model(&clock);
+    QList<Lease> leases;
+    for (int i = 0; i < 10; ++i)
+        leases << test::activeLease(1, clock.now(), 3600);
+    model.setLeases(leases);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.refreshExpiry(2, 4);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed[0][0].toModelIndex(), model.index(2, LeaseTableModel::Expires));
+    QCOMPARE(changed[0][1].toModelIndex(), model.index(4, LeaseTableModel::Expires));
+    model.refreshExpiry(8, 20); // clamped
+    QCOMPARE(changed[1][1].toModelIndex(), model.index(9, LeaseTableModel::Expires));
+    model.refreshExpiry(20, 30); // nothing there
+    QCOMPARE(changed.size(), 2);
+    clock.advance(3600 + 90);
+    QCOMPARE(
+        model.index(0, LeaseTableModel::Expires).data().toString(), QStringLiteral("expired 1m 30s ago"));
+}
+
+void TestModels::auditModelPassesTester()
+{
+    AuditTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    AuditEvent e;
+    e.seq = 1;
+    e.at = QDateTime::currentDateTimeUtc();
+    e.actor = QStringLiteral("alice@host");
+    e.kind = AuditEvent::LeaseCreated;
+    e.secretName = QStringLiteral("dev-access");
+    model.setEvents({ e, e });
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(0, AuditTableModel::Kind).data().toString(), QStringLiteral("Lease created"));
+    QCOMPARE(model.index(0, AuditTableModel::Kind).data(AuditTableModel::RawValueRole).toString(),
+        AuditEvent::LeaseCreated);
+    QCOMPARE(AuditTableModel::kindName(QStringLiteral("something.new")), QStringLiteral("something.new"));
+    model.setEvents({});
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestModels::relativeTime_data()
+{
+    QTest::addColumn<qint64>("seconds");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("seconds") << qint64(9) << QStringLiteral("in 0m 09s");
+    QTest::newRow("minutes") << qint64(599) << QStringLiteral("in 9m 59s");
+    QTest::newRow("hours") << qint64(3600 + 5 * 60 + 7) << QStringLiteral("in 1h 05m");
+    QTest::newRow("days") << qint64(2 * 86400 + 3 * 3600) << QStringLiteral("in 2d 3h");
+    QTest::newRow("now") << qint64(0) << QStringLiteral("expired 0m 00s ago");
+    QTest::newRow("past") << qint64(-125) << QStringLiteral("expired 2m 05s ago");
+}
+
+void TestModels::relativeTime()
+{
+    QFETCH(qint64, seconds);
+    QFETCH(QString, text);
+    const QDateTime now(QDate(2026, 1, 1), QTime(12, 0), Qt::UTC);
+    QCOMPARE(TimeText::relative(now.addSecs(seconds), now), text);
+    QCOMPARE(TimeText::relative(QDateTime(), now), QString());
+}
+
+void TestModels::pluralsReadAsEnglish_data()
+{
+    QTest::addColumn<int>("n");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("one") << 1 << QStringLiteral("Delete 1 Lease? 1 event");
+    QTest::newRow("none") << 0 << QStringLiteral("Delete 0 Leases? 0 events");
+    QTest::newRow("many") << 30 << QStringLiteral("Delete 30 Leases? 30 events");
+}
+
+void TestModels::pluralsReadAsEnglish()
+{
+    QFETCH(int, n);
+    QFETCH(QString, text);
+    EnglishPlurals plurals;
+    QCoreApplication::installTranslator(&plurals);
+    QCOMPARE(QCoreApplication::translate("Test", "Delete %n Lease(s)? %n event(s)", nullptr, n), text);
+    // Texts without a plural are left alone.
+    QCOMPARE(QCoreApplication::translate("Test", "Status (s) %1"), QStringLiteral("Status (s) %1"));
+    QCoreApplication::removeTranslator(&plurals);
+    QCOMPARE(QCoreApplication::translate("Test", "%n lease(s)", nullptr, 2), QStringLiteral("2 lease(s)"));
+}
+
+QTEST_MAIN(TestModels)
+#include "tst_models.moc"
