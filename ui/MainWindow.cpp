@@ -2,6 +2,7 @@
 
 #include "AuditDialog.h"
 #include "EnvironmentListModel.h"
+#include "GatewaysDialog.h"
 #include "GenerateButtonDelegate.h"
 #include "LeasePanel.h"
 #include "LeaseTableModel.h"
@@ -200,6 +201,10 @@ void MainWindow::buildMenus()
     m_addSecretAction = file->addAction(tr("&Add Dynamic Secret..."), this, &MainWindow::addSecret);
     m_addSecretAction->setShortcut(QKeySequence::New);
     file->addAction(tr("New &Environment..."), this, &MainWindow::newEnvironment);
+    file->addAction(tr("&Gateways..."), this, [this] {
+        GatewaysDialog dialog(*m_services.db, *m_services.vault, this);
+        dialog.exec();
+    });
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);

@@ -2,6 +2,7 @@
 
 #include "ProviderPicker.h"
 #include "UiColors.h"
+#include "gateway/GatewayRegistry.h"
 #include "kube/Kubeconfig.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
@@ -207,9 +208,11 @@ void SecretSetupDialog::buildForm()
     m_gateway = new QComboBox(page);
     m_gateway->setEditable(true);
     m_gateway->lineEdit()->setPlaceholderText(tr("Name of a registered gateway"));
+    if (m_services.db && m_services.vault)
+        m_gateway->addItems(GatewayRegistry(*m_services.db, *m_services.vault).names());
     addField(FGateway, tr("&Gateway"), m_gateway,
-        tr("Select a gateway for private cluster access. The gateway must be registered with hanzo-kmsctl "
-           "gateway add."));
+        tr("Select a gateway for private cluster access. Gateways are registered under File > Gateways... "
+           "or with hanzo-kmsctl gateway add."));
 
     m_clusterUrl = new QLineEdit(page);
     m_clusterUrl->setPlaceholderText(QStringLiteral("https://kubernetes.example.com:6443"));

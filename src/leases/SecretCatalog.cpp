@@ -1,6 +1,7 @@
 #include "leases/SecretCatalog.h"
 
 #include "core/AuditEvent.h"
+#include "gateway/GatewayRegistry.h"
 #include "leases/ClusterConnections.h"
 #include "store/AuditLog.h"
 #include "store/CredentialVault.h"
@@ -42,6 +43,7 @@ SecretValidationContext SecretCatalog::validationContext(const DynamicSecret &se
     SecretValidationContext ctx;
     ctx.otherSecretNames = secrets.namesInEnvironment(secret.environmentId, secret.id);
     ctx.hasClusterToken = tokenGiven;
+    ctx.gatewayNames = GatewayRegistry(m_db, m_vault).names();
     if (!tokenGiven && secret.id != 0) {
         const auto stored = secrets.byId(secret.id);
         ctx.hasClusterToken = stored && stored->authMethod == AuthMethod::Token;

@@ -1,10 +1,15 @@
+#include "AppServices.h"
 #include "GatewaysDialog.h"
+#include "SecretSetupDialog.h"
 #include "TestSupport.h"
 #include "gateway/GatewayCertificates.h"
 #include "gateway/GatewayRegistry.h"
+#include "leases/SecretCatalog.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
+#include "store/EnvironmentRepository.h"
 
+#include <QComboBox>
 #include <QCoro/QCoroTask>
 #include <QLabel>
 #include <QLineEdit>
@@ -83,6 +88,36 @@ private slots:
         QCOMPARE(dialog.list()->topLevelItemCount(), 0);
         QCOMPARE(QCoro::waitFor(vault.get(GatewayRegistry::vaultKeyFor(QStringLiteral("prod")))).error,
             VaultResult::Error::NotFound);
+    }
+
+    void setupModalListsRegisteredGateways()
+    {
+        test::TempProfile profile;
+        Database db;
+        QVERIFY(db.open(profile.dataDir()));
+        CredentialVault vault;
+        for (const QString &name : { QStringLiteral("prod-eu"), QStringLiteral("edge") }) {
+            GatewayRecord r;
+            r.name = name;
+            r.url = QStringLiteral("https://localhost:8443");
+            r.caCertificate = m_pki.caCertificate;
+            r.clientCertificate = m_pki.clientCertificate;
+            QVERIFY(QCoro::waitFor(GatewayRegistry(db, vault).add(r, m_pki.clientKey)).ok);
+        }
+        SecretCatalog catalog(db, vault, nullptr);
+        ui::AppServices services;
+        services.db = &db;
+        services.vault = &vault;
+        services.catalog = &catalog;
+        ui::SecretSetupDialog dialog(services, EnvironmentRepository(db).list().first().id);
+        auto *gateway = qobject_cast<QComboBox *>(dialog.fieldEditor(QStringLiteral("gateway")));
+        QVERIFY(gateway);
+        QStringList items;
+        for (int i = 0; i < gateway->count(); ++i)
+            items << gateway->itemText(i);
+        QCOMPARE(items, (QStringList { QStringLiteral("edge"), QStringLiteral("prod-eu") }));
+        for (const QString &name : items)
+            QVERIFY(QCoro::waitFor(GatewayRegistry(db, vault).remove(name)).ok);
     }
 
     void showsWhatIsWrongAndStoresNothing_data()
