@@ -17,11 +17,36 @@ ExpiryScheduler::ExpiryScheduler(LeaseService &service, LeaseRepository &leases,
     connect(&m_timer, &QTimer::timeout, this, &ExpiryScheduler::runPass);
     connect(&m_service, &LeaseService::scheduleChanged, this, &ExpiryScheduler::rearm);
     connect(m_service.clock(), &Clock::jumped, this, &ExpiryScheduler::rearm);
+    connect(&m_reconcileTimer, &QTimer::timeout, this, &ExpiryScheduler::runReconcile);
+    setReconcileInterval(5 * 60 * 1000);
+}
+
+void ExpiryScheduler::setReconcileInterval(int milliseconds, int sweepEvery)
+{
+    m_reconcileTimer.setInterval(milliseconds);
+    m_sweepEvery = std::max(1, sweepEvery);
+    if (m_running)
+        m_reconcileTimer.start();
+}
+
+void ExpiryScheduler::runReconcile()
+{
+    if (m_busy)
+        return; // the next tick will do
+    m_busy = true;
+    const bool sweep = ++m_reconciles % m_sweepEvery == 0;
+    QCoro::connect(m_service.reconcile(sweep), this, [this](const ReconcileReport &report) {
+        m_busy = false;
+        m_afterPass = true;
+        emit reconcileFinished(report);
+        rearm();
+    });
 }
 
 void ExpiryScheduler::start()
 {
     m_running = true;
+    m_reconcileTimer.start();
     rearm();
 }
 

@@ -345,7 +345,8 @@ private slots:
         m_connections->invalidate(s.id);
         const LeaseCreation created = lease(s);
         QVERIFY(!created.ok());
-        QVERIFY2(created.error.contains("signed by an unknown authority; set the cluster's CA certificate"), qPrintable(created.error));
+        QVERIFY2(created.error.contains("signed by an unknown authority; set the cluster's CA certificate"),
+            qPrintable(created.error));
         QCOMPARE(created.lease->state, LeaseState::Failed);
     }
 
@@ -434,6 +435,27 @@ private slots:
         QCOMPARE(LeaseRepository(*m_db).byId(row.id)->state, LeaseState::Failed);
         QVERIFY(labelledObjects({ "team-a" }).isEmpty());
         QVERIFY(AuditLog(*m_db).verify().intact());
+    }
+
+    void theSchedulerAlsoFinishesWhatAnotherProcessLeftWhileTheAppRuns()
+    {
+        const DynamicSecret s = dynamicSecret();
+        Lease row = LeaseProvider::plan(s, Lease::newId(), "team-b");
+        row.createdAt = QDateTime::currentDateTimeUtc();
+        row.expiresAt = row.createdAt.addSecs(3600);
+        row.createdBy = "killed-cli@host";
+        row.requestedTtlSeconds = 3600;
+        QVERIFY(LeaseRepository(*m_db).insert(row));
+        createServiceAccount("team-b", row.serviceAccount,
+            { { "app.kubernetes.io/managed-by", "hanzo-kms" }, { "kms.hanzo.ai/lease-id", row.id } });
+        LeaseRepository leases(*m_db);
+        ExpiryScheduler scheduler(*m_service, leases);
+        scheduler.setReconcileInterval(50);
+        QSignalSpy reconciled(&scheduler, &ExpiryScheduler::reconcileFinished);
+        scheduler.start();
+        QVERIFY(reconciled.wait(10000));
+        QCOMPARE(leases.byId(row.id)->state, LeaseState::Failed);
+        QVERIFY(labelledObjects({ "team-b" }).isEmpty());
     }
 
     void orphanSweepDeletesExpiredAndClosedObjectsOnly()
