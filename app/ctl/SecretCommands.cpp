@@ -410,6 +410,7 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
     vctx.hasClusterToken = token.has_value();
     vctx.otherSecretNames = secrets.namesInEnvironment(env->id);
     vctx.gatewayNames = GatewayRegistry(*db, ctx.vault()).names();
+    vctx.gatewaysKnown = true;
     const FieldErrors errors = s.validate(vctx);
     if (!errors.isEmpty() || !ttlsParsed) {
         QStringList messages;

@@ -67,7 +67,8 @@ void checkAuth(const DynamicSecret &s, const SecretValidationContext &ctx, Field
         if (gateway.isEmpty()) {
             add(errors, "gateway",
                 QStringLiteral("Gateway is required with Gateway authentication; pick one."));
-        } else if (!ctx.gatewayNames.isEmpty() && !ctx.gatewayNames.contains(gateway)) {
+        } else if ((ctx.gatewaysKnown || !ctx.gatewayNames.isEmpty())
+            && !ctx.gatewayNames.contains(gateway)) {
             add(errors, "gateway",
                 QStringLiteral("Gateway \"%1\" is not registered; add it first or pick a registered one.")
                     .arg(gateway));

@@ -17,8 +17,10 @@ struct SecretValidationContext {
     bool hasClusterToken = false;
     // Names of the other dynamic secrets in the same environment.
     QStringList otherSecretNames;
-    // Registered gateways; an empty list means "not checked".
+    // Registered gateways, checked when gatewaysKnown (the callers that can
+    // read the registry set it; with none registered every name is unknown).
     QStringList gatewayNames;
+    bool gatewaysKnown = false;
 };
 
 // The Kubernetes configuration of a dynamic secret: every field of its setup

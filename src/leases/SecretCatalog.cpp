@@ -44,6 +44,7 @@ SecretValidationContext SecretCatalog::validationContext(const DynamicSecret &se
     ctx.otherSecretNames = secrets.namesInEnvironment(secret.environmentId, secret.id);
     ctx.hasClusterToken = tokenGiven;
     ctx.gatewayNames = GatewayRegistry(m_db, m_vault).names();
+    ctx.gatewaysKnown = true;
     if (!tokenGiven && secret.id != 0) {
         const auto stored = secrets.byId(secret.id);
         ctx.hasClusterToken = stored && stored->authMethod == AuthMethod::Token;

@@ -240,6 +240,14 @@ private slots:
                 c.gatewayNames = { QStringLiteral("staging-gw") };
             },
             "gateway", "\"prod-gw\" is not registered");
+        row(
+            "gateway unknown, none registered",
+            [](DynamicSecret &s, SecretValidationContext &c) {
+                makeGateway(s);
+                c.gatewayNames.clear();
+                c.gatewaysKnown = true;
+            },
+            "gateway", "\"prod-gw\" is not registered");
 
         // Static credentials.
         row(
