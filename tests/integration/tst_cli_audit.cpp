@@ -22,14 +22,15 @@ private:
     test::TempProfile *m_profile = nullptr;
     CliRunner *m_cli = nullptr;
 
-    void createGatewaySecret(const QString &name)
+    void createSecret(const QString &name)
     {
         const CliResult r = m_cli->run({ QStringLiteral("secret"), QStringLiteral("create"), name,
             QStringLiteral("--env"), QStringLiteral("dev"), QStringLiteral("--type"),
-            QStringLiteral("dynamic"), QStringLiteral("--auth"), QStringLiteral("gateway"),
-            QStringLiteral("--gateway"), QStringLiteral("gw"), QStringLiteral("--namespaces"),
+            QStringLiteral("dynamic"), QStringLiteral("--url"), QStringLiteral("https://cluster.example:6443"),
+            QStringLiteral("--token-stdin"), QStringLiteral("--namespaces"),
             QStringLiteral("default"), QStringLiteral("--role-type"), QStringLiteral("Role"),
-            QStringLiteral("--role"), QStringLiteral("reader") });
+            QStringLiteral("--role"), QStringLiteral("reader") },
+            "audit-test-cluster-token");
         QVERIFY2(r.exitCode == 0, r.describe());
     }
 
@@ -56,8 +57,8 @@ private slots:
 
     void recordsCreateAndDeleteWithActor()
     {
-        createGatewaySecret(QStringLiteral("one"));
-        createGatewaySecret(QStringLiteral("two"));
+        createSecret(QStringLiteral("one"));
+        createSecret(QStringLiteral("two"));
         QVERIFY(
             m_cli->run({ QStringLiteral("secret"), QStringLiteral("delete"), QStringLiteral("one") }).exitCode
             == 0);
@@ -91,9 +92,9 @@ private slots:
 
     void verifyPassesThenDetectsTampering()
     {
-        createGatewaySecret(QStringLiteral("one"));
-        createGatewaySecret(QStringLiteral("two"));
-        createGatewaySecret(QStringLiteral("three"));
+        createSecret(QStringLiteral("one"));
+        createSecret(QStringLiteral("two"));
+        createSecret(QStringLiteral("three"));
         CliResult r = m_cli->run({ QStringLiteral("audit"), QStringLiteral("--verify") });
         QVERIFY2(r.exitCode == 0 && r.outText().contains(QStringLiteral("intact: 3 event(s)")), r.describe());
         r = m_cli->run({ QStringLiteral("audit"), QStringLiteral("--verify"), QStringLiteral("-o"),

@@ -1,4 +1,5 @@
 #include "CliRunner.h"
+#include "gateway/GatewayCertificates.h"
 #include "Fixtures.h"
 #include "TestSupport.h"
 #include "store/CredentialVault.h"
@@ -157,12 +158,31 @@ private slots:
 
     void gatewaySecretsNeedNoToken()
     {
-        const CliResult r = m_cli->run({ QStringLiteral("secret"), QStringLiteral("create"),
+        const QStringList create { QStringLiteral("secret"), QStringLiteral("create"),
             QStringLiteral("private"), QStringLiteral("--env"), QStringLiteral("dev"),
             QStringLiteral("--type"), QStringLiteral("static"), QStringLiteral("--auth"),
             QStringLiteral("gateway"), QStringLiteral("--gateway"), QStringLiteral("gw-1"),
             QStringLiteral("--service-account"), QStringLiteral("sa"), QStringLiteral("--namespace"),
-            QStringLiteral("apps"), QStringLiteral("--bound") });
+            QStringLiteral("apps"), QStringLiteral("--bound") };
+        // No gateway registered yet: the name is unknown.
+        const CliResult unknown = m_cli->run(create);
+        QVERIFY2(unknown.exitCode == 2, unknown.describe());
+        QVERIFY2(unknown.errText().contains(QStringLiteral("--gateway: Gateway \"gw-1\" is not registered")),
+            unknown.describe());
+
+        QString error;
+        const auto certs = GatewayCertificates::generate({ QStringLiteral("gw.example") }, QStringLiteral("desk"), 30, &error);
+        QVERIFY2(certs, qPrintable(error));
+        QTemporaryDir dir;
+        QVERIFY2(GatewayCertificates::write(*certs, dir.filePath(QStringLiteral("certs")), &error), qPrintable(error));
+        const CliResult added = m_cli->run({ QStringLiteral("gateway"), QStringLiteral("add"), QStringLiteral("gw-1"),
+            QStringLiteral("--url"), QStringLiteral("https://gw.example:8443"), QStringLiteral("--ca-file"),
+            dir.filePath(QStringLiteral("certs/ca.crt")), QStringLiteral("--client-cert"),
+            dir.filePath(QStringLiteral("certs/client.crt")), QStringLiteral("--client-key"),
+            dir.filePath(QStringLiteral("certs/client.key")) });
+        QVERIFY2(added.exitCode == 0, added.describe());
+
+        const CliResult r = m_cli->run(create);
         QVERIFY2(r.exitCode == 0, r.describe());
         const QJsonObject s = listJson().at(0).toObject();
         QCOMPARE(s.value(QStringLiteral("auth")).toString(), QStringLiteral("gateway"));
