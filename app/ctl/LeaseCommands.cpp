@@ -94,6 +94,11 @@ int create(CliContext &ctx, const QStringList &args)
     if (!secret)
         return code;
     request.secretId = secret->id;
+    if (output == QLatin1String("kubeconfig") && secret->authMethod == AuthMethod::Gateway)
+        return ctx.usage(QStringLiteral(
+            "-o kubeconfig: secret \"%1\" reaches its cluster through gateway \"%2\", so there is no API "
+            "server URL to write; use -o token with your own kubeconfig for that cluster.")
+                             .arg(secret->name, secret->gateway));
     {
         qint64 ttl = 0;
         QString ns;

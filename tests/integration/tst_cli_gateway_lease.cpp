@@ -99,6 +99,11 @@ private slots:
             QStringLiteral("--namespaces"), QStringLiteral("default"), QStringLiteral("--role-type"),
             QStringLiteral("ClusterRole"), QStringLiteral("--role"), QStringLiteral("kms-dynamic-role") });
         QVERIFY2(created.exitCode == 0, created.describe());
+        // No API server URL to put in a kubeconfig for a private cluster.
+        const CliResult kubeconfig = m_cli->run({ QStringLiteral("lease"), QStringLiteral("create"),
+            QStringLiteral("gw-dynamic"), QStringLiteral("-o"), QStringLiteral("kubeconfig") });
+        QVERIFY2(kubeconfig.exitCode == 2 && kubeconfig.errText().contains(QStringLiteral("-o kubeconfig: secret \"gw-dynamic\" reaches its cluster through gateway")),
+            kubeconfig.describe());
         const QJsonObject lease
             = leaseJson({ QStringLiteral("gw-dynamic"), QStringLiteral("--ttl"), QStringLiteral("15m") });
         const QByteArray token = lease.value(QLatin1String("token")).toString().toUtf8();
