@@ -15,10 +15,12 @@ public:
 
     void setFilterText(const QString &text);
     QString filterText() const { return m_needle; }
+    // Sorting happens in the source model, once per header click; the proxy
+    // only filters, so a keystroke never re-sorts 100,000 rows.
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
-    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override;
 
 private:
     LeaseTableModel *m_leases;

@@ -6,6 +6,7 @@
 
 #include <QApplication>
 #include <QPalette>
+#include <numeric>
 
 namespace kms::ui {
 
@@ -27,6 +28,9 @@ LeaseTableModel::Row LeaseTableModel::toRow(const Lease &lease)
     r.expiresMs = lease.expiresAt.isValid() ? lease.expiresAt.toMSecsSinceEpoch() : 0;
     r.state = lease.state;
     r.kind = lease.kind;
+    r.haystack = QStringList { r.id, r.namespaceName, r.serviceAccount, r.createdBy }
+                     .join(QLatin1Char('\n'))
+                     .toLower();
     return r;
 }
 
@@ -113,6 +117,34 @@ bool LeaseTableModel::lessThan(int left, int right, int column) const
         return a.createdBy < b.createdBy;
     }
     return false;
+}
+
+void LeaseTableModel::sort(int column, Qt::SortOrder order)
+{
+    if (column < 0 || column >= ColumnCount)
+        return;
+    emit layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+    const QModelIndexList before = persistentIndexList();
+    QList<int> order_(m_rows.size());
+    std::iota(order_.begin(), order_.end(), 0);
+    std::stable_sort(order_.begin(), order_.end(), [&](int a, int b) {
+        return order == Qt::AscendingOrder ? lessThan(a, b, column) : lessThan(b, a, column);
+    });
+    QList<Row> sorted;
+    sorted.reserve(m_rows.size());
+    QList<int> newRowOf(m_rows.size());
+    for (int i = 0; i < order_.size(); ++i) {
+        sorted.append(std::move(m_rows[order_[i]]));
+        newRowOf[order_[i]] = i;
+    }
+    m_rows = std::move(sorted);
+    rebuildIndex();
+    QModelIndexList after;
+    after.reserve(before.size());
+    for (const QModelIndex &index : before)
+        after << index.sibling(newRowOf[index.row()], index.column());
+    changePersistentIndexList(before, after);
+    emit layoutChanged({}, QAbstractItemModel::VerticalSortHint);
 }
 
 int LeaseTableModel::rowCount(const QModelIndex &parent) const

@@ -31,6 +31,7 @@ public:
         qint64 expiresMs = 0; // 0: not known yet
         LeaseState state = LeaseState::Provisioning;
         LeaseKind kind = LeaseKind::Static;
+        QString haystack; // lowercase id, namespace, service account, creator: what the filter searches
     };
 
     explicit LeaseTableModel(Clock *clock, QObject *parent = nullptr);
@@ -47,6 +48,8 @@ public:
     // For the proxy: fast paths that avoid QVariant.
     bool rowMatches(int row, const QString &needle) const;
     bool lessThan(int left, int right, int column) const;
+    // Sorts the rows themselves (raw values), so a filter change does not re-sort.
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
