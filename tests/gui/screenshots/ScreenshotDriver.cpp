@@ -32,6 +32,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScreen>
+#include <QScrollArea>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTemporaryDir>
@@ -171,7 +172,6 @@ int main(int argc, char *argv[])
     lease(dynamicSecret, QStringLiteral("kube-system"), 15);
     lease(dynamicSecret, QStringLiteral("default"), 240);
     lease(staticSecret, QString(), 30);
-    lease(boundSecret, QString(), 45);
     QCoro::waitFor(service.revoke(revoked.id));
 
     ui::MainWindow window(services);
@@ -190,7 +190,7 @@ int main(int argc, char *argv[])
     shoot(&window, out, QStringLiteral("main-window.png"));
 
     ui::SecretSetupDialog *setup = window.addSecret();
-    shoot(&window, out, QStringLiteral("add-dynamic-secret.png"));
+    shoot(setup, out, QStringLiteral("add-dynamic-secret.png"));
     QTest::mouseClick(setup->findChild<ui::ProviderPicker *>()->kubernetesButton(), Qt::LeftButton);
     QTest::keyClicks(setup->fieldEditor(QStringLiteral("name")), QStringLiteral("staging-readonly"));
     QTest::keyClicks(setup->fieldEditor(QStringLiteral("clusterUrl")), cluster.url().toString());
@@ -199,13 +199,16 @@ int main(int argc, char *argv[])
     qobject_cast<QComboBox *>(setup->fieldEditor(QStringLiteral("credentialType")))->setCurrentIndex(1);
     QTest::keyClicks(setup->fieldEditor(QStringLiteral("clusterToken")), QString::fromUtf8(weak));
     QTest::keyClicks(
-        setup->fieldEditor(QStringLiteral("allowedNamespaces")), QStringLiteral("default,Monitoring"));
+        setup->fieldEditor(QStringLiteral("allowedNamespaces")), QStringLiteral("default,kube-system"));
     QTest::keyClicks(setup->fieldEditor(QStringLiteral("role")), QStringLiteral("kms-dynamic-role"));
-    shoot(&window, out, QStringLiteral("setup-modal.png"));
+    shoot(setup, out, QStringLiteral("setup-modal.png"));
     QSignalSpy preflight(setup, &ui::SecretSetupDialog::preflightFinished);
     setup->testConnection();
     preflight.wait(15000);
-    shoot(&window, out, QStringLiteral("test-connection.png"));
+    settle(200);
+    setup->findChild<QScrollArea *>()->ensureWidgetVisible(
+        setup->findChild<QWidget *>(QStringLiteral("preflightBox")));
+    shoot(setup, out, QStringLiteral("test-connection.png"));
     setup->reject();
     settle(200);
 
