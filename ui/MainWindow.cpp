@@ -92,6 +92,7 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     m_secretFilter->setPlaceholderText(tr("Filter secrets (Ctrl+F)"));
     m_secretFilter->setAccessibleName(tr("Filter secrets"));
     m_secretFilter->setClearButtonEnabled(true);
+    m_secretFilter->setMinimumWidth(220);
     m_secretFilter->setMaximumWidth(280);
     m_addSecretButton = new QPushButton(tr("Add Dynamic Secret"), secretsBox);
     m_addSecretButton->setObjectName(QStringLiteral("addSecretButton"));
