@@ -19,7 +19,7 @@ void ClusterConnections::invalidate(qint64 secretId)
 QCoro::Task<ClusterConnections::Result> ClusterConnections::forSecret(DynamicSecret secret)
 {
     Result result;
-    if (const auto it = m_connections.constFind(secret.id); it != m_connections.constEnd()) {
+    if (const auto it = m_connections.constFind(secret.id); secret.id != 0 && it != m_connections.constEnd()) {
         result.connection = *it;
         co_return result;
     }
@@ -51,6 +51,11 @@ QCoro::Task<ClusterConnections::Result> ClusterConnections::forSecret(DynamicSec
             result.error = QStringLiteral("Secret \"%1\" cannot be used: %2").arg(secret.name, error);
             co_return result;
         }
+    }
+    // An unsaved secret (id 0, "Test Connection") gets a connection of its own.
+    if (secret.id == 0) {
+        result.connection = connection;
+        co_return result;
     }
     // Another coroutine may have connected meanwhile; keep the first.
     if (const auto it = m_connections.constFind(secret.id); it != m_connections.constEnd()) {
