@@ -206,9 +206,9 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         lease.expiresAt = outcome.issued->expiresAt; // the server's answer, not our request
         lease.tokenJti = outcome.issued->jti;
         QString detail;
-        if (!outcome.issued->warnings.isEmpty())
-            detail = QStringLiteral("The cluster said: %1")
-                         .arg(outcome.issued->warnings.join(QStringLiteral("; ")));
+        const QStringList said = outcome.issued->warnings + outcome.issued->clusterWarnings;
+        if (!said.isEmpty())
+            detail = QStringLiteral("The cluster said: %1").arg(said.join(QStringLiteral("; ")));
         if (!commit(lease, LeaseState::Active, AuditEvent::LeaseCreated, detail, secret->name)) {
             // Without its row the token would be unmanaged: take it back.
             const QString dbError = m_db.lastError();

@@ -146,7 +146,12 @@ std::optional<IssuedToken> LeaseProvider::readToken(const KubeResult &result, QS
     issued.token = status.value(QLatin1String("token")).toString().toUtf8();
     issued.expiresAt
         = QDateTime::fromString(status.value(QLatin1String("expirationTimestamp")).toString(), Qt::ISODate);
-    issued.warnings = result.warnings;
+    for (const QString &warning : result.warnings) {
+        if (warning.contains(QLatin1String("requested expiration")))
+            issued.warnings << warning;
+        else
+            issued.clusterWarnings << warning;
+    }
     if (issued.token.isEmpty()) {
         *error = QStringLiteral("The cluster answered the token request without a token.");
         return std::nullopt;

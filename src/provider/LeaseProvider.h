@@ -17,7 +17,11 @@ struct IssuedToken {
     QByteArray token;
     QDateTime expiresAt; // from status.expirationTimestamp (the server may shorten the TTL)
     QString jti;
-    QStringList warnings; // e.g. "requested expiration of 7200 seconds shortened to 3600 seconds"
+    QStringList
+        warnings; // about this token, e.g. "requested expiration of 7200 seconds shortened to 3600 seconds"
+    // Other Warning headers of the answer: about the request's credentials
+    // (e.g. a legacy cluster token), not the issued token. For the audit log.
+    QStringList clusterWarnings;
 };
 
 struct ProvisionOutcome {
