@@ -85,14 +85,11 @@ int create(CliContext &ctx, const QStringList &args)
     if (!problems.isEmpty())
         return ctx.usage(problems);
 
-    Database *db = ctx.database();
-    if (!db)
-        return Failed;
     int code = Failed;
-    const std::optional<DynamicSecret> secret
-        = findSecret(ctx, *db, p.positionalArguments().constFirst(), p.value(QStringLiteral("env")), &code);
+    const std::optional<DynamicSecret> secret = findSecretArgument(ctx, p, &code);
     if (!secret)
         return code;
+    Database *db = ctx.database();
     request.secretId = secret->id;
     if (output == QLatin1String("kubeconfig") && secret->authMethod == AuthMethod::Gateway)
         return ctx.usage(QStringLiteral(

@@ -45,14 +45,11 @@ int check(CliContext &ctx, const QStringList &args)
     const std::optional<OutputFormat> format = outputFormat(ctx, p);
     if (!format)
         return Usage;
-    Database *db = ctx.database();
-    if (!db)
-        return Failed;
     int code = Failed;
-    const std::optional<DynamicSecret> secret
-        = findSecret(ctx, *db, p.positionalArguments().constFirst(), p.value(QStringLiteral("env")), &code);
+    const std::optional<DynamicSecret> secret = findSecretArgument(ctx, p, &code);
     if (!secret)
         return code;
+    Database *db = ctx.database();
 
     Engine engine(*db, ctx.vault());
     const PreflightResult result = QCoro::waitFor(engine.leases().preflight(*secret));

@@ -3,10 +3,10 @@
 #include "core/AuditEvent.h"
 #include "core/DynamicSecret.h"
 #include "gateway/GatewayRegistry.h"
+#include "kube/Kubeconfig.h"
 #include "store/AuditLog.h"
 #include "store/EnvironmentRepository.h"
 #include "store/SecretRepository.h"
-#include "kube/Kubeconfig.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -148,6 +148,17 @@ std::optional<DynamicSecret> findSecret(
     return found.constFirst();
 }
 
+std::optional<DynamicSecret> findSecretArgument(CliContext &ctx, const QCommandLineParser &parser, int *code)
+{
+    Database *db = ctx.database();
+    if (!db) {
+        *code = Failed;
+        return std::nullopt;
+    }
+    return findSecret(
+        ctx, *db, parser.positionalArguments().constFirst(), parser.value(QStringLiteral("env")), code);
+}
+
 QString environmentName(Database &db, qint64 id)
 {
     const std::optional<Environment> env = EnvironmentRepository(db).byId(id);
@@ -164,12 +175,14 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
 {
     QCommandLineParser p;
     p.setApplicationDescription(fromKubeconfig
-            ? QStringLiteral("Creates a dynamic secret with Token (API) auth whose cluster URL, CA and token come "
-                             "from a kubeconfig context.\nThe token is kept only in the OS keychain.")
-            : QStringLiteral(
-                "Creates a dynamic secret: how to reach a cluster and which service account tokens to issue.\n"
-                "The cluster token is read from a file or stdin, never from the command line, and is kept only "
-                "in the OS keychain."));
+            ? QStringLiteral(
+                "Creates a dynamic secret with Token (API) auth whose cluster URL, CA and token come "
+                "from a kubeconfig context.\nThe token is kept only in the OS keychain.")
+            : QStringLiteral("Creates a dynamic secret: how to reach a cluster and which service account "
+                             "tokens to issue.\n"
+                             "The cluster token is read from a file or stdin, never from the command line, "
+                             "and is kept only "
+                             "in the OS keychain."));
     p.addPositionalArgument(QStringLiteral("NAME"),
         QStringLiteral("Name of the secret: lower case letters, digits and '-', unique in its "
                        "environment."));
@@ -178,9 +191,10 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
     p.addOption({ QStringLiteral("type"), QStringLiteral("Credential type: static or dynamic."),
         QStringLiteral("TYPE") });
     if (fromKubeconfig) {
-        p.addOption({ QStringLiteral("kubeconfig"), QStringLiteral("The kubeconfig file to read."), QStringLiteral("FILE") });
-        p.addOption({ QStringLiteral("context"), QStringLiteral("The context to use (default: its current context)."),
-            QStringLiteral("NAME") });
+        p.addOption({ QStringLiteral("kubeconfig"), QStringLiteral("The kubeconfig file to read."),
+            QStringLiteral("FILE") });
+        p.addOption({ QStringLiteral("context"),
+            QStringLiteral("The context to use (default: its current context)."), QStringLiteral("NAME") });
     }
     // With import-kubeconfig these come from the kubeconfig: hidden, and refused if given.
     const auto connectionOption = [&](QCommandLineOption option) {
@@ -203,8 +217,8 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
         QStringLiteral("FILE") });
     connectionOption(
         { QStringLiteral("token-stdin"), QStringLiteral("Token auth: read the cluster token from stdin.") });
-    connectionOption({ QStringLiteral("gateway"), QStringLiteral("Gateway auth: name of the registered gateway."),
-        QStringLiteral("GW") });
+    connectionOption({ QStringLiteral("gateway"),
+        QStringLiteral("Gateway auth: name of the registered gateway."), QStringLiteral("GW") });
     p.addOption({ QStringLiteral("service-account"),
         QStringLiteral("Static: the existing service account to issue tokens for."), QStringLiteral("SA") });
     p.addOption({ QStringLiteral("namespace"), QStringLiteral("Static: the service account's namespace."),
@@ -228,10 +242,11 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
     p.addOption({ QStringLiteral("bound"),
         QStringLiteral("Static: bind each token to a per-lease Secret so that revoking works.") });
     const int parsed = parseCommand(ctx, p,
-        fromKubeconfig ? QStringLiteral("hanzo-kmsctl secret import-kubeconfig NAME --kubeconfig FILE [--context C] "
-                                        "--env ENV --type static|dynamic [options]")
-                       : QStringLiteral("hanzo-kmsctl secret create NAME --env ENV --type static|dynamic "
-                                        "[options]"),
+        fromKubeconfig
+            ? QStringLiteral("hanzo-kmsctl secret import-kubeconfig NAME --kubeconfig FILE [--context C] "
+                             "--env ENV --type static|dynamic [options]")
+            : QStringLiteral("hanzo-kmsctl secret create NAME --env ENV --type static|dynamic "
+                             "[options]"),
         args, 1, 1);
     if (parsed >= 0)
         return parsed;
@@ -241,8 +256,9 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
     s.name = p.positionalArguments().constFirst();
 
     // Which method and type decide which flags make sense.
-    std::optional<AuthMethod> auth = fromKubeconfig ? std::optional(AuthMethod::Token)
-                                                    : DynamicSecret::authMethodFromString(p.value(QStringLiteral("auth")));
+    std::optional<AuthMethod> auth = fromKubeconfig
+        ? std::optional(AuthMethod::Token)
+        : DynamicSecret::authMethodFromString(p.value(QStringLiteral("auth")));
     if (!auth) {
         problems << QStringLiteral("--auth: unknown authentication \"%1\"; use token or gateway.")
                         .arg(p.value(QStringLiteral("auth")));
@@ -288,15 +304,19 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
     s.sslVerify = !p.isSet(QStringLiteral("insecure-skip-tls-verify"));
     std::optional<QByteArray> token;
     if (fromKubeconfig) {
-        for (const char *flag : { "auth", "url", "ca-file", "insecure-skip-tls-verify", "token-file", "token-stdin", "gateway" }) {
+        for (const char *flag : { "auth", "url", "ca-file", "insecure-skip-tls-verify", "token-file",
+                 "token-stdin", "gateway" }) {
             if (p.isSet(QString::fromLatin1(flag)))
-                problems << QStringLiteral("--%1: not with import-kubeconfig, which reads the cluster from the kubeconfig.").arg(QLatin1String(flag));
+                problems << QStringLiteral(
+                    "--%1: not with import-kubeconfig, which reads the cluster from the kubeconfig.")
+                                .arg(QLatin1String(flag));
         }
         QString error;
         std::optional<KubeconfigContext> context;
         if (!p.isSet(QStringLiteral("kubeconfig"))) {
             problems << QStringLiteral("--kubeconfig: the kubeconfig file is required.");
-        } else if (const auto config = Kubeconfig::load(p.value(QStringLiteral("kubeconfig")), &error); !config) {
+        } else if (const auto config = Kubeconfig::load(p.value(QStringLiteral("kubeconfig")), &error);
+                   !config) {
             problems << QStringLiteral("--kubeconfig: ") + error;
         } else if (context = config->context(p.value(QStringLiteral("context")), &error); !context) {
             problems << QStringLiteral("--context: ") + error;
@@ -524,14 +544,11 @@ int show(CliContext &ctx, const QStringList &args)
     const std::optional<OutputFormat> format = outputFormat(ctx, p);
     if (!format)
         return Usage;
-    Database *db = ctx.database();
-    if (!db)
-        return Failed;
     int code = Failed;
-    const std::optional<DynamicSecret> s
-        = findSecret(ctx, *db, p.positionalArguments().constFirst(), p.value(QStringLiteral("env")), &code);
+    const std::optional<DynamicSecret> s = findSecretArgument(ctx, p, &code);
     if (!s)
         return code;
+    Database *db = ctx.database();
     SecretRepository secrets(*db);
     const int active = secrets.activeLeaseCounts().value(s->id);
     const QString env = environmentName(*db, s->environmentId);
@@ -603,14 +620,11 @@ int remove(CliContext &ctx, const QStringList &args)
         ctx, p, QStringLiteral("hanzo-kmsctl secret delete NAME [--env ENV] [--force]"), args, 1, 1);
     if (parsed >= 0)
         return parsed;
-    Database *db = ctx.database();
-    if (!db)
-        return Failed;
     int code = Failed;
-    const std::optional<DynamicSecret> s
-        = findSecret(ctx, *db, p.positionalArguments().constFirst(), p.value(QStringLiteral("env")), &code);
+    const std::optional<DynamicSecret> s = findSecretArgument(ctx, p, &code);
     if (!s)
         return code;
+    Database *db = ctx.database();
     SecretRepository secrets(*db);
     const int open = secrets.openLeaseCount(s->id);
     if (open > 0 && !p.isSet(QStringLiteral("force"))) {

@@ -15,7 +15,11 @@ Command secretCheckCommand();
 
 // Finds NAME, in --env if given, else in whichever environment has it (once).
 // Prints the error and returns nullopt when not found or ambiguous; *code says which.
-std::optional<DynamicSecret> findSecret(CliContext &ctx, Database &db, const QString &name, const QString &envName, int *code);
+std::optional<DynamicSecret> findSecret(
+    CliContext &ctx, Database &db, const QString &name, const QString &envName, int *code);
 QString environmentName(Database &db, qint64 id);
+// The secret a command names in its first argument (and --env), in the
+// profile's database. Prints the error and returns nullopt; *code says which.
+std::optional<DynamicSecret> findSecretArgument(CliContext &ctx, const QCommandLineParser &parser, int *code);
 
 } // namespace kms::cli
