@@ -19,7 +19,7 @@ QString BuildInfo::versionLine(const QString &program)
     const QString keychain = QStringLiteral(KMS_QTKEYCHAIN_VERSION);
     return QStringLiteral("%1 %2 (Qt %3, QtKeychain %4, %5)")
         .arg(program, version(), QString::fromLatin1(qVersion()), keychain,
-             QString::fromLatin1(OpenSSL_version(OPENSSL_VERSION)));
+            QString::fromLatin1(OpenSSL_version(OPENSSL_VERSION)));
 }
 
 } // namespace kms

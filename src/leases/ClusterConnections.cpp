@@ -19,7 +19,8 @@ void ClusterConnections::invalidate(qint64 secretId)
 QCoro::Task<ClusterConnections::Result> ClusterConnections::forSecret(DynamicSecret secret)
 {
     Result result;
-    if (const auto it = m_connections.constFind(secret.id); secret.id != 0 && it != m_connections.constEnd()) {
+    if (const auto it = m_connections.constFind(secret.id);
+        secret.id != 0 && it != m_connections.constEnd()) {
         result.connection = *it;
         co_return result;
     }

@@ -51,10 +51,14 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCommandLineParser p;
     p.addHelpOption();
-    p.addOption({QStringLiteral("latency-ms"), QStringLiteral("Injected latency per answer."), QStringLiteral("N"), QStringLiteral("50")});
-    p.addOption({QStringLiteral("samples"), QStringLiteral("Leases per timed kind."), QStringLiteral("N"), QStringLiteral("30")});
-    p.addOption({QStringLiteral("bulk"), QStringLiteral("Dynamic leases in the throughput run."), QStringLiteral("N"), QStringLiteral("1000")});
-    p.addOption({QStringLiteral("concurrency"), QStringLiteral("Leases in flight in the throughput run."), QStringLiteral("N"), QStringLiteral("16")});
+    p.addOption({ QStringLiteral("latency-ms"), QStringLiteral("Injected latency per answer."),
+        QStringLiteral("N"), QStringLiteral("50") });
+    p.addOption({ QStringLiteral("samples"), QStringLiteral("Leases per timed kind."), QStringLiteral("N"),
+        QStringLiteral("30") });
+    p.addOption({ QStringLiteral("bulk"), QStringLiteral("Dynamic leases in the throughput run."),
+        QStringLiteral("N"), QStringLiteral("1000") });
+    p.addOption({ QStringLiteral("concurrency"), QStringLiteral("Leases in flight in the throughput run."),
+        QStringLiteral("N"), QStringLiteral("16") });
     p.process(app);
     const int latency = p.value(QStringLiteral("latency-ms")).toInt();
     const int samples = p.value(QStringLiteral("samples")).toInt();
@@ -67,7 +71,9 @@ int main(int argc, char *argv[])
         return 1;
     }
     const QByteArray requester = cluster.applySeedSetup();
-    cluster.request("POST", QStringLiteral("/api/v1/namespaces"), {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", QJsonObject{{"name", "bench"}}}});
+    cluster.request("POST", QStringLiteral("/api/v1/namespaces"),
+        { { "apiVersion", "v1" }, { "kind", "Namespace" },
+            { "metadata", QJsonObject { { "name", "bench" } } } });
     kms::test::TempProfile profile;
     Database db;
     if (!db.open(profile.dataDir()))
@@ -93,13 +99,13 @@ int main(int argc, char *argv[])
     DynamicSecret dyn;
     dyn.name = QStringLiteral("bench-dynamic");
     dyn.credentialType = CredentialType::Dynamic;
-    dyn.allowedNamespaces = {QStringLiteral("bench")};
+    dyn.allowedNamespaces = { QStringLiteral("bench") };
     dyn.roleType = RoleType::ClusterRole;
     dyn.roleName = QStringLiteral("kms-dynamic-role");
     dyn = addSecret(dyn);
 
     // Warm the connections (TLS handshake, keychain read) before timing.
-    QCoro::waitFor(service.createLease({st.id, {}, {}, {}}));
+    QCoro::waitFor(service.createLease({ st.id, {}, {}, {} }));
     cluster.setFaults(latency, 0);
 
     QList<double> staticMs, dynamicMs, revokeMs;
@@ -107,10 +113,10 @@ int main(int argc, char *argv[])
     for (int i = 0; i < samples; ++i) {
         QElapsedTimer t;
         t.start();
-        const LeaseCreation s = QCoro::waitFor(service.createLease({st.id, {}, {}, {}}));
+        const LeaseCreation s = QCoro::waitFor(service.createLease({ st.id, {}, {}, {} }));
         staticMs << t.nsecsElapsed() / 1e6;
         t.restart();
-        const LeaseCreation d = QCoro::waitFor(service.createLease({dyn.id, {}, {}, {}}));
+        const LeaseCreation d = QCoro::waitFor(service.createLease({ dyn.id, {}, {}, {} }));
         dynamicMs << t.nsecsElapsed() / 1e6;
         if (!s.ok() || !d.ok()) {
             std::fprintf(stderr, "lease failed: %s %s\n", qPrintable(s.error), qPrintable(d.error));
@@ -124,9 +130,12 @@ int main(int argc, char *argv[])
     }
     const double l = latency > 0 ? latency : 1;
     std::printf("latency %d ms, %d samples each\n", latency, samples);
-    std::printf("static lease:  median %.1f ms = %.2f round trips (goal 1)\n", median(staticMs), median(staticMs) / l);
-    std::printf("dynamic lease: median %.1f ms = %.2f round trips (goal 2)\n", median(dynamicMs), median(dynamicMs) / l);
-    std::printf("revoke:        median %.1f ms = %.2f round trips (goal 1)\n", median(revokeMs), median(revokeMs) / l);
+    std::printf("static lease:  median %.1f ms = %.2f round trips (goal 1)\n", median(staticMs),
+        median(staticMs) / l);
+    std::printf("dynamic lease: median %.1f ms = %.2f round trips (goal 2)\n", median(dynamicMs),
+        median(dynamicMs) / l);
+    std::printf("revoke:        median %.1f ms = %.2f round trips (goal 1)\n", median(revokeMs),
+        median(revokeMs) / l);
 
     // Throughput: bulk dynamic leases, `concurrency` in flight.
     QElapsedTimer t;
@@ -138,22 +147,23 @@ int main(int argc, char *argv[])
         while (running < concurrency && started < bulk) {
             ++started;
             ++running;
-            QCoro::connect(service.createLease({dyn.id, {}, {}, {}}), &context, [&](const LeaseCreation &c) {
-                --running;
-                ok += c.ok() ? 1 : 0;
-                if (started == bulk && running == 0)
-                    loop.quit();
-                else
-                    launch();
-            });
+            QCoro::connect(
+                service.createLease({ dyn.id, {}, {}, {} }), &context, [&](const LeaseCreation &c) {
+                    --running;
+                    ok += c.ok() ? 1 : 0;
+                    if (started == bulk && running == 0)
+                        loop.quit();
+                    else
+                        launch();
+                });
         }
     };
     launch();
     if (bulk > 0)
         loop.exec();
     const double seconds = t.nsecsElapsed() / 1e9;
-    std::printf("bulk: %d/%d dynamic leases in %.2f s = %.1f leases/s at concurrency %d (latency %d ms)\n", ok, bulk, seconds,
-                ok / seconds, concurrency, latency);
+    std::printf("bulk: %d/%d dynamic leases in %.2f s = %.1f leases/s at concurrency %d (latency %d ms)\n",
+        ok, bulk, seconds, ok / seconds, concurrency, latency);
     std::printf("peak memory (VmHWM) of this process: %.1f MB\n", peakRssKb() / 1024.0);
     return 0;
 }

@@ -24,13 +24,14 @@ private:
 
     void createSecret(const QString &name)
     {
-        const CliResult r = m_cli->run({ QStringLiteral("secret"), QStringLiteral("create"), name,
-            QStringLiteral("--env"), QStringLiteral("dev"), QStringLiteral("--type"),
-            QStringLiteral("dynamic"), QStringLiteral("--url"), QStringLiteral("https://cluster.example:6443"),
-            QStringLiteral("--token-stdin"), QStringLiteral("--namespaces"),
-            QStringLiteral("default"), QStringLiteral("--role-type"), QStringLiteral("Role"),
-            QStringLiteral("--role"), QStringLiteral("reader") },
-            "audit-test-cluster-token");
+        const CliResult r
+            = m_cli->run({ QStringLiteral("secret"), QStringLiteral("create"), name, QStringLiteral("--env"),
+                             QStringLiteral("dev"), QStringLiteral("--type"), QStringLiteral("dynamic"),
+                             QStringLiteral("--url"), QStringLiteral("https://cluster.example:6443"),
+                             QStringLiteral("--token-stdin"), QStringLiteral("--namespaces"),
+                             QStringLiteral("default"), QStringLiteral("--role-type"), QStringLiteral("Role"),
+                             QStringLiteral("--role"), QStringLiteral("reader") },
+                "audit-test-cluster-token");
         QVERIFY2(r.exitCode == 0, r.describe());
     }
 

@@ -102,7 +102,9 @@ private slots:
         // No API server URL to put in a kubeconfig for a private cluster.
         const CliResult kubeconfig = m_cli->run({ QStringLiteral("lease"), QStringLiteral("create"),
             QStringLiteral("gw-dynamic"), QStringLiteral("-o"), QStringLiteral("kubeconfig") });
-        QVERIFY2(kubeconfig.exitCode == 2 && kubeconfig.errText().contains(QStringLiteral("-o kubeconfig: secret \"gw-dynamic\" reaches its cluster through gateway")),
+        QVERIFY2(kubeconfig.exitCode == 2
+                && kubeconfig.errText().contains(QStringLiteral(
+                    "-o kubeconfig: secret \"gw-dynamic\" reaches its cluster through gateway")),
             kubeconfig.describe());
         const QJsonObject lease
             = leaseJson({ QStringLiteral("gw-dynamic"), QStringLiteral("--ttl"), QStringLiteral("15m") });

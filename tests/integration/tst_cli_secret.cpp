@@ -1,7 +1,7 @@
 #include "CliRunner.h"
-#include "gateway/GatewayCertificates.h"
 #include "Fixtures.h"
 #include "TestSupport.h"
+#include "gateway/GatewayCertificates.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
 #include "store/LeaseRepository.h"
@@ -171,15 +171,17 @@ private slots:
             unknown.describe());
 
         QString error;
-        const auto certs = GatewayCertificates::generate({ QStringLiteral("gw.example") }, QStringLiteral("desk"), 30, &error);
+        const auto certs = GatewayCertificates::generate(
+            { QStringLiteral("gw.example") }, QStringLiteral("desk"), 30, &error);
         QVERIFY2(certs, qPrintable(error));
         QTemporaryDir dir;
-        QVERIFY2(GatewayCertificates::write(*certs, dir.filePath(QStringLiteral("certs")), &error), qPrintable(error));
-        const CliResult added = m_cli->run({ QStringLiteral("gateway"), QStringLiteral("add"), QStringLiteral("gw-1"),
-            QStringLiteral("--url"), QStringLiteral("https://gw.example:8443"), QStringLiteral("--ca-file"),
-            dir.filePath(QStringLiteral("certs/ca.crt")), QStringLiteral("--client-cert"),
-            dir.filePath(QStringLiteral("certs/client.crt")), QStringLiteral("--client-key"),
-            dir.filePath(QStringLiteral("certs/client.key")) });
+        QVERIFY2(GatewayCertificates::write(*certs, dir.filePath(QStringLiteral("certs")), &error),
+            qPrintable(error));
+        const CliResult added = m_cli->run({ QStringLiteral("gateway"), QStringLiteral("add"),
+            QStringLiteral("gw-1"), QStringLiteral("--url"), QStringLiteral("https://gw.example:8443"),
+            QStringLiteral("--ca-file"), dir.filePath(QStringLiteral("certs/ca.crt")),
+            QStringLiteral("--client-cert"), dir.filePath(QStringLiteral("certs/client.crt")),
+            QStringLiteral("--client-key"), dir.filePath(QStringLiteral("certs/client.key")) });
         QVERIFY2(added.exitCode == 0, added.describe());
 
         const CliResult r = m_cli->run(create);

@@ -8,8 +8,7 @@ namespace kms::test {
 
 // A throw-away profile: its own data directory, exported as HANZO_KMS_DATA_DIR
 // for the code under test and for child processes.
-class TempProfile
-{
+class TempProfile {
 public:
     TempProfile();
     QString dataDir() const { return m_dir.path(); }
