@@ -1,4 +1,4 @@
-#include "gateway/GatewayCommand.h"
+#include "gatewayserver/GatewayCommand.h"
 
 #include <QCoreApplication>
 

@@ -1,6 +1,6 @@
 #include "gateway/GatewayTransport.h"
 
-#include "gateway/GatewayCertificates.h"
+#include "kube/GatewayCertificates.h"
 
 #include <QNetworkRequest>
 

@@ -3,7 +3,7 @@
 // desktop makes them (KubeClient, LeaseProvider). Run by hand:
 //   build/tests/bench/bench_gateway [count]
 #include "TestCluster.h"
-#include "gateway/GatewayCertificates.h"
+#include "kube/GatewayCertificates.h"
 #include "gateway/GatewayTransport.h"
 #include "kube/KubeTransport.h"
 #include "provider/ClusterConnection.h"

@@ -2,7 +2,7 @@
 #include "GatewaysDialog.h"
 #include "SecretSetupDialog.h"
 #include "TestSupport.h"
-#include "gateway/GatewayCertificates.h"
+#include "kube/GatewayCertificates.h"
 #include "gateway/GatewayRegistry.h"
 #include "leases/SecretCatalog.h"
 #include "store/CredentialVault.h"

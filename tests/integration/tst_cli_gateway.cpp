@@ -1,6 +1,6 @@
 #include "CliRunner.h"
 #include "TestSupport.h"
-#include "gateway/GatewayCertificates.h"
+#include "kube/GatewayCertificates.h"
 #include "gateway/GatewayRegistry.h"
 #include "store/CredentialVault.h"
 

@@ -3,7 +3,7 @@
 #include "CliRunner.h"
 #include "TestCluster.h"
 #include "TestSupport.h"
-#include "gateway/GatewayCertificates.h"
+#include "kube/GatewayCertificates.h"
 #include "gateway/GatewayRegistry.h"
 #include "provider/LeaseLabels.h"
 #include "store/CredentialVault.h"

@@ -1,7 +1,7 @@
 #include "CliRunner.h"
 #include "Fixtures.h"
 #include "TestSupport.h"
-#include "gateway/GatewayCertificates.h"
+#include "kube/GatewayCertificates.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
 #include "store/LeaseRepository.h"

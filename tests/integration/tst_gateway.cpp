@@ -2,7 +2,7 @@
 // gateway running as the seed's kms-gateway service account under the RBAC of
 // packaging/gateway.
 #include "TestCluster.h"
-#include "gateway/GatewayCertificates.h"
+#include "kube/GatewayCertificates.h"
 #include "gateway/GatewayTransport.h"
 #include "provider/ClusterConnection.h"
 #include "provider/LeaseLabels.h"

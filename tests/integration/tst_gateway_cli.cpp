@@ -1,7 +1,7 @@
 // hanzo-kms-gateway's command line: usage errors, start-up failures, certs,
 // the plain-HTTP health port, and a clean stop on SIGTERM.
 #include "core/BuildInfo.h"
-#include "gateway/GatewayCertificates.h"
+#include "kube/GatewayCertificates.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,4 +1,4 @@
-#include "gateway/GatewayCertificates.h"
+#include "kube/GatewayCertificates.h"
 
 #include <QFileInfo>
 #include <QSslCertificateExtension>

@@ -1,4 +1,4 @@
-#include "gateway/GatewayPolicy.h"
+#include "gatewayserver/GatewayPolicy.h"
 
 #include <QTest>
 

@@ -1,5 +1,5 @@
 #include "TestSupport.h"
-#include "gateway/GatewayCertificates.h"
+#include "kube/GatewayCertificates.h"
 #include "gateway/GatewayRegistry.h"
 #include "store/AuditLog.h"
 #include "store/CredentialVault.h"

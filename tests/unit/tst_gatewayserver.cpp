@@ -1,5 +1,5 @@
-#include "gateway/GatewayCertificates.h"
-#include "gateway/GatewayServer.h"
+#include "kube/GatewayCertificates.h"
+#include "gatewayserver/GatewayServer.h"
 #include "gateway/GatewayTransport.h"
 #include "kube/KubeClient.h"
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "gateway/ServiceAccountTokenFile.h"
+#include "gatewayserver/ServiceAccountTokenFile.h"
 #include "kube/KubeTransport.h"
 
 #include <QProcessEnvironment>

@@ -1,6 +1,6 @@
-#include "gateway/GatewayServer.h"
+#include "gatewayserver/GatewayServer.h"
 
-#include "gateway/GatewayCertificates.h"
+#include "kube/GatewayCertificates.h"
 
 #include <QCoro/QCoroNetworkReply>
 #include <QElapsedTimer>

@@ -1,6 +1,6 @@
-#include "gateway/GatewayHealthServer.h"
+#include "gatewayserver/GatewayHealthServer.h"
 
-#include "gateway/GatewayServer.h"
+#include "gatewayserver/GatewayServer.h"
 
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>

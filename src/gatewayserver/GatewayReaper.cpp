@@ -1,4 +1,4 @@
-#include "gateway/GatewayReaper.h"
+#include "gatewayserver/GatewayReaper.h"
 
 #include "core/Clock.h"
 #include "provider/LeaseLabels.h"

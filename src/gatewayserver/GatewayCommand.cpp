@@ -1,14 +1,14 @@
-#include "gateway/GatewayCommand.h"
+#include "gatewayserver/GatewayCommand.h"
 
 #include "core/BuildInfo.h"
 #include "core/Clock.h"
 #include "core/Duration.h"
 #include "core/Names.h"
-#include "gateway/GatewayCertificates.h"
-#include "gateway/GatewayHealthServer.h"
-#include "gateway/GatewayReaper.h"
-#include "gateway/GatewayServer.h"
-#include "gateway/UpstreamTransport.h"
+#include "kube/GatewayCertificates.h"
+#include "gatewayserver/GatewayHealthServer.h"
+#include "gatewayserver/GatewayReaper.h"
+#include "gatewayserver/GatewayServer.h"
+#include "gatewayserver/UpstreamTransport.h"
 
 #include <QCoreApplication>
 #include <QCoro/QCoroTask>

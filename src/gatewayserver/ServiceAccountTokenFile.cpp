@@ -1,4 +1,4 @@
-#include "gateway/ServiceAccountTokenFile.h"
+#include "gatewayserver/ServiceAccountTokenFile.h"
 
 #include <QFile>
 #include <QFileInfo>

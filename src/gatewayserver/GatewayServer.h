@@ -1,7 +1,7 @@
 #pragma once
 
-#include "gateway/GatewayPolicy.h"
-#include "gateway/UpstreamTransport.h"
+#include "gatewayserver/GatewayPolicy.h"
+#include "gatewayserver/UpstreamTransport.h"
 
 #include <QAbstractHttpServer>
 #include <QCoro/QCoroTask>

@@ -1,4 +1,4 @@
-#include "gateway/UpstreamTransport.h"
+#include "gatewayserver/UpstreamTransport.h"
 
 #include <QHostAddress>
 #include <QNetworkRequest>

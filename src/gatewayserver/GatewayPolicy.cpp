@@ -1,4 +1,4 @@
-#include "gateway/GatewayPolicy.h"
+#include "gatewayserver/GatewayPolicy.h"
 
 #include "core/Names.h"
 #include "provider/LeaseLabels.h"
