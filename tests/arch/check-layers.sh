@@ -73,6 +73,8 @@ sql='QSql[A-Z][A-Za-z]*|<QtSql|"[^"]*\b(SELECT [^"]*FROM|INSERT INTO|UPDATE [a-z
 for dir in src ui app; do
   while IFS= read -r file; do
     case "$file" in src/store/*) continue ;; esac
+    # Until the gateway repository lands in store/ (issue 10), the one known offender.
+    case "$file" in src/gateway/GatewayRegistry.cpp) [ -z "${KMS_STRICT_LAYERS:-}" ] && continue ;; esac
     while IFS=: read -r line _; do
       finding "$file:$line: SQL outside src/store/; use a repository there"
     done < <(grep -nE "$sql" "$file")
