@@ -4,11 +4,11 @@
 #include "core/Clock.h"
 #include "core/Duration.h"
 #include "core/Names.h"
-#include "kube/GatewayCertificates.h"
 #include "gatewayserver/GatewayHealthServer.h"
 #include "gatewayserver/GatewayReaper.h"
 #include "gatewayserver/GatewayServer.h"
 #include "gatewayserver/UpstreamTransport.h"
+#include "kube/GatewayCertificates.h"
 
 #include <QCoreApplication>
 #include <QCoro/QCoroTask>

@@ -3,8 +3,8 @@
 // desktop makes them (KubeClient, LeaseProvider). Run by hand:
 //   build/tests/bench/bench_gateway [count]
 #include "TestCluster.h"
-#include "kube/GatewayCertificates.h"
 #include "gateway/GatewayTransport.h"
+#include "kube/GatewayCertificates.h"
 #include "kube/KubeTransport.h"
 #include "provider/ClusterConnection.h"
 #include "provider/LeaseProvider.h"

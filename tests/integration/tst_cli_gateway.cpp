@@ -1,7 +1,7 @@
 #include "CliRunner.h"
 #include "TestSupport.h"
-#include "kube/GatewayCertificates.h"
 #include "gateway/GatewayRegistry.h"
+#include "kube/GatewayCertificates.h"
 #include "store/CredentialVault.h"
 
 #include <QCoro/QCoroTask>

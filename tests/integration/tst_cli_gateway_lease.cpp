@@ -3,8 +3,8 @@
 #include "CliRunner.h"
 #include "TestCluster.h"
 #include "TestSupport.h"
-#include "kube/GatewayCertificates.h"
 #include "gateway/GatewayRegistry.h"
+#include "kube/GatewayCertificates.h"
 #include "provider/LeaseLabels.h"
 #include "store/CredentialVault.h"
 

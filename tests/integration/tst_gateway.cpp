@@ -2,8 +2,8 @@
 // gateway running as the seed's kms-gateway service account under the RBAC of
 // packaging/gateway.
 #include "TestCluster.h"
-#include "kube/GatewayCertificates.h"
 #include "gateway/GatewayTransport.h"
+#include "kube/GatewayCertificates.h"
 #include "provider/ClusterConnection.h"
 #include "provider/LeaseLabels.h"
 #include "provider/LeaseProvider.h"

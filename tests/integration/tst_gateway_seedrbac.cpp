@@ -2,8 +2,8 @@
 // gateway-rbac-dynamic.yaml): no "get" or "list" on bindings, no Secrets.
 // Static and dynamic leases must still work and revoke.
 #include "TestCluster.h"
-#include "kube/GatewayCertificates.h"
 #include "gateway/GatewayTransport.h"
+#include "kube/GatewayCertificates.h"
 #include "provider/ClusterConnection.h"
 #include "provider/LeaseLabels.h"
 #include "provider/LeaseProvider.h"

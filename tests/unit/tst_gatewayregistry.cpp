@@ -1,6 +1,6 @@
 #include "TestSupport.h"
-#include "kube/GatewayCertificates.h"
 #include "gateway/GatewayRegistry.h"
+#include "kube/GatewayCertificates.h"
 #include "store/AuditLog.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"

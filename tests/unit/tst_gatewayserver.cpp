@@ -1,6 +1,6 @@
-#include "kube/GatewayCertificates.h"
-#include "gatewayserver/GatewayServer.h"
 #include "gateway/GatewayTransport.h"
+#include "gatewayserver/GatewayServer.h"
+#include "kube/GatewayCertificates.h"
 #include "kube/KubeClient.h"
 
 #include <QAbstractHttpServer>
