@@ -89,7 +89,8 @@ AuditDialog::AuditDialog(const AppServices &services, QWidget *parent)
     m_kind->addItem(tr("Lease events"), QStringLiteral("lease."));
     for (const QString &kind : { AuditEvent::SecretCreated, AuditEvent::SecretUpdated,
              AuditEvent::SecretDeleted, AuditEvent::LeaseCreated, AuditEvent::LeaseFailed,
-             AuditEvent::LeaseRevoked, AuditEvent::LeaseExpired, AuditEvent::LeaseCleanupFailed,
+             AuditEvent::LeaseRevoked, AuditEvent::LeaseReleased, AuditEvent::LeaseExpired,
+             AuditEvent::LeaseCleanupFailed,
              AuditEvent::LeaseCleanedUp, AuditEvent::LeaseRolledBack })
         m_kind->addItem(AuditTableModel::kindName(kind), kind);
     filters->addWidget(secretLabel);

@@ -20,6 +20,7 @@ QString AuditTableModel::kindName(const QString &kind)
         { AuditEvent::LeaseCreated, QT_TR_NOOP("Lease created") },
         { AuditEvent::LeaseFailed, QT_TR_NOOP("Lease failed") },
         { AuditEvent::LeaseRevoked, QT_TR_NOOP("Lease revoked") },
+        { AuditEvent::LeaseReleased, QT_TR_NOOP("Lease released") },
         { AuditEvent::LeaseExpired, QT_TR_NOOP("Lease expired") },
         { AuditEvent::LeaseCleanupFailed, QT_TR_NOOP("Cleanup failed") },
         { AuditEvent::LeaseCleanedUp, QT_TR_NOOP("Cleaned up") },

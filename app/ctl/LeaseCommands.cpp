@@ -27,6 +27,10 @@ QJsonObject toJson(const Lease &l, const QString &secretName)
         { QStringLiteral("createdBy"), l.createdBy }, { QStringLiteral("jti"), l.tokenJti } };
     if (!l.failureReason.isEmpty())
         o.insert(QStringLiteral("reason"), l.failureReason);
+    if (!l.closedBy.isEmpty()) {
+        o.insert(QStringLiteral("closedBy"), l.closedBy);
+        o.insert(QStringLiteral("closedAt"), l.closedAt.toString(Qt::ISODate));
+    }
     return o;
 }
 
@@ -149,14 +153,14 @@ int list(CliContext &ctx, const QStringList &args)
 {
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral(
-        "Lists open leases (of one secret, or all); --all adds revoked, expired and failed ones."));
+        "Lists open leases (of one secret, or all); --all adds revoked, released, expired and failed ones."));
     p.addPositionalArgument(
         QStringLiteral("SECRET"), QStringLiteral("Only this secret's leases."), QStringLiteral("[SECRET]"));
     p.addOption({ QStringLiteral("env"),
         QStringLiteral("The secret's environment (needed when the name exists in several)."),
         QStringLiteral("ENV") });
     p.addOption(
-        { QStringLiteral("all"), QStringLiteral("Include closed leases (revoked, expired, failed).") });
+        { QStringLiteral("all"), QStringLiteral("Include closed leases (revoked, released, expired, failed).") });
     addOutputOption(p);
     const int parsed = parseCommand(
         ctx, p, QStringLiteral("hanzo-kmsctl lease list [SECRET] [--all] [-o json]"), args, 0, 1);

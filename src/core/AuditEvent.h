@@ -40,6 +40,8 @@ struct AuditEvent {
     static inline const QString LeaseCreated = QStringLiteral("lease.created");
     static inline const QString LeaseFailed = QStringLiteral("lease.failed");
     static inline const QString LeaseRevoked = QStringLiteral("lease.revoked");
+    // An unbound static lease closed early: its token stays valid until it expires.
+    static inline const QString LeaseReleased = QStringLiteral("lease.released");
     static inline const QString LeaseExpired = QStringLiteral("lease.expired");
     static inline const QString LeaseCleanupFailed = QStringLiteral("lease.cleanup_failed");
     static inline const QString LeaseCleanedUp = QStringLiteral("lease.cleaned_up");

@@ -16,12 +16,13 @@ bool Lease::canTransition(LeaseState from, LeaseState to)
     case S::Provisioning:
         return to == S::Active || to == S::Failed || to == S::CleanupFailed;
     case S::Active:
-        return to == S::Revoking || to == S::Revoked || to == S::Expired || to == S::CleanupFailed;
+        return to == S::Revoking || to == S::Released || to == S::Expired || to == S::CleanupFailed;
     case S::Revoking:
         return to == S::Revoked || to == S::Expired || to == S::CleanupFailed;
     case S::CleanupFailed:
         return to == S::Revoking || to == S::Revoked || to == S::Expired || to == S::Failed;
     case S::Revoked:
+    case S::Released:
     case S::Expired:
     case S::Failed:
         return false;
@@ -31,7 +32,8 @@ bool Lease::canTransition(LeaseState from, LeaseState to)
 
 bool Lease::isTerminal(LeaseState state)
 {
-    return state == LeaseState::Revoked || state == LeaseState::Expired || state == LeaseState::Failed;
+    return state == LeaseState::Revoked || state == LeaseState::Released || state == LeaseState::Expired
+        || state == LeaseState::Failed;
 }
 
 QString Lease::toString(LeaseState state)
@@ -51,6 +53,8 @@ QString Lease::toString(LeaseState state)
         return QStringLiteral("cleanup_failed");
     case LeaseState::Failed:
         return QStringLiteral("failed");
+    case LeaseState::Released:
+        return QStringLiteral("released");
     }
     return {};
 }
@@ -58,7 +62,8 @@ QString Lease::toString(LeaseState state)
 std::optional<LeaseState> Lease::stateFromString(const QString &text)
 {
     for (LeaseState s : { LeaseState::Provisioning, LeaseState::Active, LeaseState::Revoking,
-             LeaseState::Revoked, LeaseState::Expired, LeaseState::CleanupFailed, LeaseState::Failed }) {
+             LeaseState::Revoked, LeaseState::Expired, LeaseState::CleanupFailed, LeaseState::Failed,
+             LeaseState::Released }) {
         if (text.compare(toString(s), Qt::CaseInsensitive) == 0)
             return s;
     }
@@ -82,6 +87,8 @@ QString Lease::displayName(LeaseState state)
         return QStringLiteral("Cleanup failed");
     case LeaseState::Failed:
         return QStringLiteral("Failed");
+    case LeaseState::Released:
+        return QStringLiteral("Released");
     }
     return {};
 }

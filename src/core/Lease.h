@@ -13,7 +13,8 @@ namespace kms {
 //                 -> Failed         provisioning failed and what it created was rolled back
 //                 -> CleanupFailed  provisioning failed and the rollback did not finish
 //   Active        -> Revoking       revoke (by a user, or at expiry for objects to delete) started
-//                 -> Revoked        revoked with nothing on the cluster to delete (unbound static)
+//                 -> Released       an unbound static lease closed early: nothing can revoke its
+//                                   token, which stays valid until it expires
 //                 -> Expired        past its expiry with nothing left to clean up
 //                 -> CleanupFailed  expiry cleanup failed; retried at nextCleanupAt
 //   Revoking      -> Revoked        its objects are gone (a user asked)
@@ -21,10 +22,13 @@ namespace kms {
 //                 -> CleanupFailed  deletion failed; retried at nextCleanupAt
 //   CleanupFailed -> Revoking       a retry started
 //                 -> Revoked | Expired | Failed   a retry finished (Failed: it was a rollback)
-//   Revoked, Expired, Failed: terminal.
+//   Revoked, Released, Expired, Failed: terminal.
+//
+// Every change is compare-and-set against the state it was read in
+// (LeaseRepository::update): of two processes that race, one wins.
 //
 // A state never "transitions" to itself; updating attempts is not a transition.
-enum class LeaseState { Provisioning, Active, Revoking, Revoked, Expired, CleanupFailed, Failed };
+enum class LeaseState { Provisioning, Active, Revoking, Revoked, Expired, CleanupFailed, Failed, Released };
 
 enum class LeaseKind {
     Static, // a token for an existing service account, unbound: lives until it expires
@@ -54,6 +58,10 @@ struct Lease {
     QString boundSecretName; // BoundStatic: the Secret the token is bound to
     bool createdServiceAccount = false; // Dynamic: serviceAccount was made for this lease
 
+    // Who closed it (revoke, release, expiry cleanup) and when; empty while open.
+    QString closedBy; // user@host
+    QDateTime closedAt; // UTC
+
     int cleanupAttempts = 0;
     QDateTime nextCleanupAt; // UTC; null when no cleanup is pending
 
@@ -64,7 +72,7 @@ struct Lease {
     // Not terminal: the lease may still hold objects or a live token.
     static bool isOpen(LeaseState state) { return !isTerminal(state); }
 
-    // "provisioning", "active", "revoking", "revoked", "expired", "cleanup_failed", "failed"
+    // "provisioning", "active", "revoking", "revoked", "expired", "cleanup_failed", "failed", "released"
     static QString toString(LeaseState state);
     static std::optional<LeaseState> stateFromString(const QString &text);
     // Words for people: "Cleanup failed" etc.

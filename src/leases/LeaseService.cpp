@@ -27,6 +27,17 @@ public:
         m_lock->setStaleLockTime(0); // stale only when its process is gone
     }
     bool tryLock() { return m_lock->tryLock(0); }
+    QString errorString() const
+    {
+        switch (m_lock->error()) {
+        case QLockFile::LockFailedError:
+            return QStringLiteral("held by another process");
+        case QLockFile::PermissionError:
+            return QStringLiteral("permission denied");
+        default:
+            return QStringLiteral("cannot create the lock file");
+        }
+    }
     ~LeaseLock()
     {
         if (m_lock->isLocked()) {
@@ -125,14 +136,18 @@ QString LeaseService::secretNameOf(qint64 secretId)
     return secret ? secret->name : QString();
 }
 
-bool LeaseService::commit(Lease &lease, std::optional<LeaseState> state, const QString &auditKind,
-    const QString &detail, const QString &secretName)
+LeaseService::Commit LeaseService::commit(Lease &lease, std::optional<LeaseState> state,
+    const QString &auditKind, const QString &detail, const QString &secretName)
 {
     Lease next = lease;
     if (state)
         next.state = *state;
+    LeaseRepository::Update written = LeaseRepository::Update::Failed;
     const bool ok = m_db.transaction([&] {
-        if (!m_leases->update(next))
+        // Compare-and-set against the state this process read: one writer wins
+        // a transition, and only the winner writes its audit event.
+        written = m_leases->update(next, lease.state);
+        if (written != LeaseRepository::Update::Updated)
             return false;
         if (auditKind.isEmpty())
             return true;
@@ -147,12 +162,55 @@ bool LeaseService::commit(Lease &lease, std::optional<LeaseState> state, const Q
         event.detail = detail;
         return m_audit->append(event).has_value();
     });
-    if (ok) {
-        lease = next;
-        emit leaseChanged(lease.id);
-        emit scheduleChanged();
+    if (!ok) {
+        if (written == LeaseRepository::Update::Conflict) {
+            if (const auto stored = m_leases->byId(lease.id))
+                lease = *stored; // what the winner wrote
+            return Commit::Conflict;
+        }
+        return Commit::Failed;
     }
-    return ok;
+    lease = next;
+    emit leaseChanged(lease.id);
+    emit scheduleChanged();
+    return Commit::Done;
+}
+
+void LeaseService::markClosed(Lease &lease) const
+{
+    if (lease.closedBy.isEmpty()) {
+        lease.closedBy = AuditEvent::currentActor();
+        lease.closedAt = m_clock->now();
+    }
+}
+
+QString LeaseService::describeClosed(const Lease &lease)
+{
+    QString by;
+    if (!lease.closedBy.isEmpty())
+        by = QStringLiteral(" by %1 at %2").arg(lease.closedBy, formatExpiry(lease.closedAt));
+    switch (lease.state) {
+    case LeaseState::Revoked:
+        return QStringLiteral("Lease %1 was already revoked%2.").arg(lease.id, by);
+    case LeaseState::Released:
+        return QStringLiteral("Lease %1 was already released%2; its token stays valid until %3.")
+            .arg(lease.id, by, formatExpiry(lease.expiresAt));
+    case LeaseState::Revoking:
+        return QStringLiteral("Lease %1 is being revoked%2.").arg(lease.id, by);
+    case LeaseState::Expired:
+        return QStringLiteral("Lease %1 already expired at %2.").arg(lease.id, formatExpiry(lease.expiresAt));
+    case LeaseState::Failed:
+        return QStringLiteral("Lease %1 failed before it issued a token, so there is nothing to revoke.")
+            .arg(lease.id);
+    case LeaseState::Provisioning:
+        return QStringLiteral("Lease %1 is still being provisioned; revoke it when it is active.").arg(lease.id);
+    case LeaseState::Active:
+        // Only asked when another process holds the lease's lock: it is closing it now.
+        return QStringLiteral("Lease %1 is being revoked by another process right now.").arg(lease.id);
+    case LeaseState::CleanupFailed:
+        break;
+    }
+    return QStringLiteral("Lease %1 is %2.").arg(lease.id, Lease::displayName(lease.state).toLower());
 }
 
 QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
@@ -182,7 +240,12 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
     lease.requestedTtlSeconds = ttlSeconds;
     lease.state = LeaseState::Provisioning;
     LeaseLock lock(m_db.dataDir(), lease.id);
-    lock.tryLock();
+    if (!lock.tryLock()) {
+        creation.error = QStringLiteral("The lease could not be locked in %1 (%2); check that the data "
+                                        "directory is writable.")
+                             .arg(m_db.dataDir(), lock.errorString());
+        co_return creation;
+    }
     if (!m_leases->insert(lease)) {
         creation.error = QStringLiteral("The lease could not be recorded: %1").arg(m_db.lastError());
         co_return creation;
@@ -209,7 +272,7 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         const QStringList said = outcome.issued->warnings + outcome.issued->clusterWarnings;
         if (!said.isEmpty())
             detail = QStringLiteral("The cluster said: %1").arg(said.join(QStringLiteral("; ")));
-        if (!commit(lease, LeaseState::Active, AuditEvent::LeaseCreated, detail, secret->name)) {
+        if (commit(lease, LeaseState::Active, AuditEvent::LeaseCreated, detail, secret->name) != Commit::Done) {
             // Without its row the token would be unmanaged: take it back.
             const QString dbError = m_db.lastError();
             co_await provider.cleanup(lease, false);
@@ -254,13 +317,20 @@ QCoro::Task<RevokeOutcome> LeaseService::revoke(QString leaseId)
     }
     if (lease->state == LeaseState::CleanupFailed)
         co_return co_await retryCleanup(leaseId);
-    if (lease->state != LeaseState::Active) {
-        outcome.lease = lease;
-        outcome.message = QStringLiteral("Lease %1 is %2, so there is nothing to revoke.")
-                              .arg(leaseId, Lease::displayName(lease->state).toLower());
-        co_return outcome;
-    }
+    if (lease->state != LeaseState::Active)
+        co_return closedAlready(*lease);
     co_return co_await closeLease(*lease, false);
+}
+
+RevokeOutcome LeaseService::closedAlready(const Lease &lease)
+{
+    RevokeOutcome outcome;
+    outcome.lease = lease;
+    outcome.message = describeClosed(lease);
+    // Closed by someone else (or closing now): what the caller wanted holds.
+    outcome.ok = lease.state != LeaseState::Provisioning;
+    outcome.alreadyClosed = true;
+    return outcome;
 }
 
 QCoro::Task<RevokeOutcome> LeaseService::retryCleanup(QString leaseId)
@@ -276,7 +346,12 @@ QCoro::Task<RevokeOutcome> LeaseService::retryCleanup(QString leaseId)
         : lease->expiresAt <= m_clock->now()                ? LeaseState::Expired
                                                             : LeaseState::Revoked;
     ReconcileReport report;
-    outcome.ok = co_await finishCleanup(*lease, finalState, &report);
+    const Cleanup cleaned = co_await finishCleanup(*lease, finalState, &report);
+    if (cleaned == Cleanup::Busy) {
+        const auto now = m_leases->byId(leaseId);
+        co_return closedAlready(now.value_or(*lease));
+    }
+    outcome.ok = cleaned == Cleanup::Done;
     outcome.lease = m_leases->byId(leaseId);
     outcome.message = outcome.ok
         ? QStringLiteral("Lease %1 is cleaned up; its objects are gone from the cluster.").arg(leaseId)
@@ -288,55 +363,95 @@ QCoro::Task<RevokeOutcome> LeaseService::closeLease(Lease lease, bool expiry)
 {
     RevokeOutcome outcome;
     const QString secretName = secretNameOf(lease.secretId);
-    const LeaseState finalState = expiry ? LeaseState::Expired : LeaseState::Revoked;
-    const QString kind = expiry ? AuditEvent::LeaseExpired : AuditEvent::LeaseRevoked;
+    markClosed(lease);
     if (lease.kind == LeaseKind::Static) {
-        // Nothing on the cluster can revoke an unbound token.
+        // Nothing on the cluster can revoke an unbound token: closed early it is
+        // released, and its token stays valid until it expires.
+        const LeaseState finalState = expiry ? LeaseState::Expired : LeaseState::Released;
+        const QString kind = expiry ? AuditEvent::LeaseExpired : AuditEvent::LeaseReleased;
         const QString detail = expiry
             ? QString()
             : QStringLiteral("The token stays valid until it expires at %1: Kubernetes cannot revoke an "
                              "unbound service account token.")
                   .arg(formatExpiry(lease.expiresAt));
-        outcome.ok = commit(lease, finalState, kind, detail, secretName);
+        const Commit committed = commit(lease, finalState, kind, detail, secretName);
+        if (committed == Commit::Conflict)
+            co_return closedAlready(lease);
+        outcome.ok = committed == Commit::Done;
         outcome.lease = lease;
-        outcome.message = outcome.ok
-            ? (expiry ? QStringLiteral("Lease %1 has expired.").arg(lease.id)
-                      : QStringLiteral("Lease %1 is deleted, but its token stays valid until it expires at "
-                                       "%2: Kubernetes cannot revoke an unbound service account token.")
-                            .arg(lease.id, formatExpiry(lease.expiresAt)))
-            : m_db.lastError();
+        if (!outcome.ok)
+            outcome.message = m_db.lastError();
+        else if (expiry)
+            outcome.message = QStringLiteral("Lease %1 has expired.").arg(lease.id);
+        else
+            outcome.message = QStringLiteral("Lease %1 is released, but its token stays valid until it expires "
+                                             "at %2: Kubernetes cannot revoke an unbound service account token.")
+                                  .arg(lease.id, formatExpiry(lease.expiresAt));
         co_return outcome;
     }
-    if (!commit(lease, LeaseState::Revoking, {}, {}, secretName)) {
+    const LeaseState finalState = expiry ? LeaseState::Expired : LeaseState::Revoked;
+    // Held from Revoking to the final state, so no reconcile elsewhere takes the lease over meanwhile.
+    LeaseLock lock(m_db.dataDir(), lease.id);
+    if (!lock.tryLock()) {
+        const auto now = m_leases->byId(lease.id);
+        co_return closedAlready(now.value_or(lease));
+    }
+    const Commit started = commit(lease, LeaseState::Revoking, {}, {}, secretName);
+    if (started == Commit::Conflict)
+        co_return closedAlready(lease);
+    if (started != Commit::Done) {
         outcome.message = m_db.lastError();
         co_return outcome;
     }
     ReconcileReport report;
-    outcome.ok = co_await finishCleanup(lease, finalState, &report);
+    const Cleanup cleaned = co_await finishCleanup(lease, finalState, &report, true);
     outcome.lease = m_leases->byId(lease.id);
-    outcome.message = outcome.ok
-        ? QStringLiteral("Lease %1 is revoked: its %2 deleted, so the token stops working within seconds.")
-              .arg(lease.id,
-                  lease.kind == LeaseKind::Dynamic ? QStringLiteral("service account and binding are")
-                                                   : QStringLiteral("bound Secret is"))
-        : report.errors.value(0);
+    if (cleaned == Cleanup::Busy && outcome.lease) {
+        co_return closedAlready(*outcome.lease);
+    }
+    outcome.ok = cleaned == Cleanup::Done;
+    if (outcome.ok) {
+        QString objects = QStringLiteral("bound Secret is");
+        if (lease.kind == LeaseKind::Dynamic)
+            objects = QStringLiteral("service account and binding are");
+        outcome.message
+            = QStringLiteral("Lease %1 is revoked: its %2 deleted, so the token stops working within seconds.")
+                  .arg(lease.id, objects);
+    } else {
+        outcome.message = report.errors.value(0);
+    }
     co_return outcome;
 }
 
-QCoro::Task<bool> LeaseService::finishCleanup(Lease lease, LeaseState finalState, ReconcileReport *report)
+QCoro::Task<LeaseService::Cleanup> LeaseService::finishCleanup(
+    Lease lease, LeaseState finalState, ReconcileReport *report, bool lockHeld)
 {
     const QString secretName = secretNameOf(lease.secretId);
     const auto secret = m_secrets->byId(lease.secretId);
     LeaseLock lock(m_db.dataDir(), lease.id);
-    lock.tryLock();
+    if (!lockHeld && !lock.tryLock())
+        co_return Cleanup::Busy; // another process works on this lease right now
+    // The snapshot the caller read may be stale: work from the row as it is now.
+    const auto current = m_leases->byId(lease.id);
+    if (!current || current->state != lease.state)
+        co_return Cleanup::Busy;
     m_inFlight.insert(lease.id);
     QString error;
     if (!secret) {
         error = QStringLiteral("The secret of lease %1 no longer exists, so its objects cannot be reached.")
                     .arg(lease.id);
     } else {
-        if (lease.state == LeaseState::Active || lease.state == LeaseState::CleanupFailed)
-            commit(lease, LeaseState::Revoking, {}, {}, secretName);
+        if (lease.state == LeaseState::Active || lease.state == LeaseState::CleanupFailed) {
+            markClosed(lease);
+            const Commit started = commit(lease, LeaseState::Revoking, {}, {}, secretName);
+            if (started != Commit::Done) {
+                m_inFlight.remove(lease.id);
+                if (started == Commit::Conflict)
+                    co_return Cleanup::Busy;
+                report->errors << m_db.lastError();
+                co_return Cleanup::Failed;
+            }
+        }
         const ClusterConnections::Result connection = co_await m_connections.forSecret(*secret);
         if (!connection.connection) {
             error = connection.error;
@@ -350,21 +465,31 @@ QCoro::Task<bool> LeaseService::finishCleanup(Lease lease, LeaseState finalState
     }
     m_inFlight.remove(lease.id);
     if (error.isEmpty()) {
-        const QString kind = finalState == LeaseState::Expired ? AuditEvent::LeaseExpired
-            : finalState == LeaseState::Failed                 ? AuditEvent::LeaseRolledBack
-                                                               : AuditEvent::LeaseRevoked;
+        QString kind = AuditEvent::LeaseRevoked;
+        if (finalState == LeaseState::Expired)
+            kind = AuditEvent::LeaseExpired;
+        else if (finalState == LeaseState::Failed)
+            kind = AuditEvent::LeaseRolledBack;
         lease.nextCleanupAt = QDateTime();
-        commit(lease, finalState, kind, QStringLiteral("Its objects were deleted from the cluster."),
-            secretName);
+        const Commit done = commit(
+            lease, finalState, kind, QStringLiteral("Its objects were deleted from the cluster."), secretName);
+        if (done == Commit::Conflict)
+            co_return Cleanup::Busy;
+        if (done != Commit::Done) {
+            report->errors << m_db.lastError();
+            co_return Cleanup::Failed;
+        }
         report->cleanedUp++;
-        co_return true;
+        co_return Cleanup::Done;
     }
     lease.cleanupAttempts++;
     lease.nextCleanupAt = m_clock->now().addSecs(cleanupBackoffSeconds(lease.cleanupAttempts));
     lease.failureReason = error;
-    commit(lease, LeaseState::CleanupFailed, AuditEvent::LeaseCleanupFailed, error, secretName);
+    if (commit(lease, LeaseState::CleanupFailed, AuditEvent::LeaseCleanupFailed, error, secretName)
+        == Commit::Failed)
+        error += QLatin1Char(' ') + m_db.lastError();
     report->errors << error;
-    co_return false;
+    co_return Cleanup::Failed;
 }
 
 QCoro::Task<ReconcileReport> LeaseService::runDueCleanups()
@@ -375,7 +500,10 @@ QCoro::Task<ReconcileReport> LeaseService::runDueCleanups()
         if (m_inFlight.contains(lease.id))
             continue;
         if (lease.state == LeaseState::Active) {
+            // The list is a snapshot: closeLease's compare-and-set skips a lease closed since.
             const RevokeOutcome closed = co_await closeLease(lease, true);
+            if (closed.alreadyClosed)
+                continue;
             if (closed.ok)
                 report.cleanedUp++;
             else
@@ -396,9 +524,7 @@ QCoro::Task<ReconcileReport> LeaseService::reconcile(bool sweepOrphans)
     for (const Lease &lease : m_leases->unfinished()) {
         if (m_inFlight.contains(lease.id))
             continue;
-        LeaseLock probe(m_db.dataDir(), lease.id);
-        if (!probe.tryLock())
-            continue; // another running process is working on it
+        // finishCleanup skips a lease another running process holds the lock of.
         Lease row = lease;
         if (row.state == LeaseState::Provisioning) {
             // Interrupted before it was Active: undo whatever it may have created.

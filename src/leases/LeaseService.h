@@ -39,6 +39,7 @@ struct LeaseCreation {
 
 struct RevokeOutcome {
     bool ok = false;
+    bool alreadyClosed = false; // another process or person closed it first; message says who and when
     std::optional<Lease> lease;
     QString message; // what happened, true for the lease kind
 };
@@ -88,16 +89,26 @@ public:
     // Retry delay after the n-th failed cleanup: 30 s doubling, at most 1 hour.
     static qint64 cleanupBackoffSeconds(int attempts);
 
+    // "Lease X was already revoked by user@host at TIME." and the like, for a lease not Active.
+    static QString describeClosed(const Lease &lease);
+
 signals:
     void leaseChanged(const QString &leaseId);
     // The earliest due time may have changed (the scheduler re-arms).
     void scheduleChanged();
 
 private:
+    enum class Commit { Done, Conflict, Failed };
+    enum class Cleanup { Done, Failed, Busy };
     QCoro::Task<RevokeOutcome> closeLease(Lease lease, bool expiry);
-    QCoro::Task<bool> finishCleanup(Lease lease, LeaseState finalState, ReconcileReport *report);
-    bool commit(Lease &lease, std::optional<LeaseState> state, const QString &auditKind,
+    // Busy: another process holds the lease or changed it first; nothing was done.
+    QCoro::Task<Cleanup> finishCleanup(
+        Lease lease, LeaseState finalState, ReconcileReport *report, bool lockHeld = false);
+    // Compare-and-set from lease.state; on Conflict, lease becomes the stored row.
+    Commit commit(Lease &lease, std::optional<LeaseState> state, const QString &auditKind,
         const QString &detail, const QString &secretName);
+    RevokeOutcome closedAlready(const Lease &lease);
+    void markClosed(Lease &lease) const;
     QString secretNameOf(qint64 secretId);
 
     Database &m_db;

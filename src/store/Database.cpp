@@ -308,7 +308,8 @@ bool Database::migrate()
     }
     // One transaction per version step: a failed step leaves the previous version intact.
     const std::function<bool()> steps[]
-        = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); } };
+        = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); },
+              [this] { return applyVersion3(); } };
     for (int v = version; v < SchemaVersion; ++v) {
         const bool ok = transaction([&] {
             return steps[v]()
@@ -363,6 +364,52 @@ bool Database::applyVersion2()
             client_cert_pem TEXT NOT NULL,
             created_at INTEGER NOT NULL))"),
         QStringLiteral("create schema version 2"));
+}
+
+bool Database::applyVersion3()
+{
+    // Leases learn the state "released" (an unbound static lease closed early)
+    // and who closed a lease when. SQLite cannot change a CHECK constraint, so
+    // the table is rebuilt; nothing references leases, so foreign keys allow it.
+    const char *steps[] = {
+        R"(CREATE TABLE leases_v3 (
+            id TEXT PRIMARY KEY,
+            secret_id INTEGER NOT NULL REFERENCES dynamic_secrets(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('static', 'bound_static', 'dynamic')),
+            namespace TEXT NOT NULL,
+            service_account TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER,
+            created_by TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('provisioning', 'active', 'revoking', 'revoked', 'released',
+                                                  'expired', 'cleanup_failed', 'failed')),
+            token_jti TEXT NOT NULL DEFAULT '',
+            failure_reason TEXT NOT NULL DEFAULT '',
+            requested_ttl INTEGER NOT NULL DEFAULT 0,
+            binding_name TEXT NOT NULL DEFAULT '',
+            binding_kind TEXT NOT NULL DEFAULT '',
+            bound_secret_name TEXT NOT NULL DEFAULT '',
+            created_service_account INTEGER NOT NULL DEFAULT 0,
+            cleanup_attempts INTEGER NOT NULL DEFAULT 0,
+            next_cleanup_at INTEGER,
+            closed_by TEXT NOT NULL DEFAULT '',
+            closed_at INTEGER))",
+        // A revoked unbound static lease was never revoked: its token lives until it expires.
+        R"(INSERT INTO leases_v3 SELECT id, secret_id, kind, namespace, service_account, created_at, expires_at,
+            created_by, CASE WHEN kind = 'static' AND state = 'revoked' THEN 'released' ELSE state END,
+            token_jti, failure_reason, requested_ttl, binding_name, binding_kind, bound_secret_name,
+            created_service_account, cleanup_attempts, next_cleanup_at, '', NULL FROM leases)",
+        "DROP TABLE leases",
+        "ALTER TABLE leases_v3 RENAME TO leases",
+        "CREATE INDEX leases_by_secret ON leases(secret_id, created_at)",
+        "CREATE INDEX leases_by_state ON leases(state, expires_at)",
+        "CREATE INDEX leases_by_expiry ON leases(expires_at)",
+    };
+    for (const char *sql : steps) {
+        if (!exec(QString::fromUtf8(sql), QStringLiteral("create schema version 3")))
+            return false;
+    }
+    return true;
 }
 
 } // namespace kms

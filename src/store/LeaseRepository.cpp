@@ -9,7 +9,7 @@ namespace {
 const QString Columns = QStringLiteral(
     "id, secret_id, kind, namespace, service_account, created_at, expires_at, created_by, state, token_jti, "
     "failure_reason, requested_ttl, binding_name, binding_kind, bound_secret_name, created_service_account, "
-    "cleanup_attempts, next_cleanup_at");
+    "cleanup_attempts, next_cleanup_at, closed_by, closed_at");
 
 Lease fromQuery(const QSqlQuery &q)
 {
@@ -32,6 +32,8 @@ Lease fromQuery(const QSqlQuery &q)
     l.createdServiceAccount = q.value(15).toBool();
     l.cleanupAttempts = q.value(16).toInt();
     l.nextCleanupAt = Database::timeFrom(q.value(17));
+    l.closedBy = q.value(18).toString();
+    l.closedAt = Database::timeFrom(q.value(19));
     return l;
 }
 
@@ -55,6 +57,8 @@ void bindFields(QSqlQuery &q, const Lease &l)
     q.addBindValue(l.createdServiceAccount);
     q.addBindValue(l.cleanupAttempts);
     q.addBindValue(Database::timeValue(l.nextCleanupAt));
+    q.addBindValue(l.closedBy);
+    q.addBindValue(Database::timeValue(l.closedAt));
 }
 
 const QString OpenStates = QStringLiteral("('provisioning', 'active', 'revoking', 'cleanup_failed')");
@@ -71,37 +75,49 @@ bool LeaseRepository::insert(const Lease &lease)
         = m_db.prepare(QStringLiteral("INSERT INTO leases (secret_id, kind, namespace, service_account, "
                                       "created_at, expires_at, created_by, state, token_jti, failure_reason, "
                                       "requested_ttl, binding_name, binding_kind, bound_secret_name, "
-                                      "created_service_account, cleanup_attempts, next_cleanup_at, id) "
-                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                      "created_service_account, cleanup_attempts, next_cleanup_at, closed_by, "
+                                      "closed_at, id) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     return m_db.exec(q, QStringLiteral("add lease %1").arg(lease.id));
 }
 
-bool LeaseRepository::update(const Lease &lease)
+LeaseRepository::Update LeaseRepository::update(const Lease &lease, LeaseState expected)
 {
-    return m_db.transaction([&] {
-        const std::optional<Lease> stored = byId(lease.id);
-        if (!stored) {
-            m_db.setLastError(QStringLiteral("Lease %1 does not exist.").arg(lease.id));
-            return false;
-        }
-        if (stored->state != lease.state && !Lease::canTransition(stored->state, lease.state)) {
-            m_db.setLastError(
-                QStringLiteral("Lease %1 cannot go from %2 to %3.")
-                    .arg(lease.id, Lease::displayName(stored->state), Lease::displayName(lease.state)));
-            return false;
-        }
-        QSqlQuery q = m_db.prepare(QStringLiteral(
-            "UPDATE leases SET secret_id = ?, kind = ?, namespace = ?, service_account = ?, created_at = ?, "
-            "expires_at = ?, created_by = ?, state = ?, token_jti = ?, failure_reason = ?, requested_ttl = "
-            "?, "
-            "binding_name = ?, binding_kind = ?, bound_secret_name = ?, created_service_account = ?, "
-            "cleanup_attempts = ?, next_cleanup_at = ? WHERE id = ?"));
-        bindFields(q, lease);
-        q.addBindValue(lease.id);
-        return m_db.exec(q, QStringLiteral("update lease %1").arg(lease.id));
-    });
+    if (lease.state != expected && !Lease::canTransition(expected, lease.state)) {
+        m_db.setLastError(QStringLiteral("Lease %1 cannot go from %2 to %3.")
+                              .arg(lease.id, Lease::displayName(expected), Lease::displayName(lease.state)));
+        return Update::Failed;
+    }
+    // Compare-and-set: the row changes only while it is still in the state the
+    // caller read. Of two writers that race, the second matches no row.
+    QSqlQuery q = m_db.prepare(QStringLiteral(
+        "UPDATE leases SET secret_id = ?, kind = ?, namespace = ?, service_account = ?, created_at = ?, "
+        "expires_at = ?, created_by = ?, state = ?, token_jti = ?, failure_reason = ?, requested_ttl = ?, "
+        "binding_name = ?, binding_kind = ?, bound_secret_name = ?, created_service_account = ?, "
+        "cleanup_attempts = ?, next_cleanup_at = ?, closed_by = ?, closed_at = ? WHERE id = ? AND state = ?"));
+    bindFields(q, lease);
+    q.addBindValue(lease.id);
+    q.addBindValue(Lease::toString(expected));
+    if (!m_db.exec(q, QStringLiteral("update lease %1").arg(lease.id)))
+        return Update::Failed;
+    const int changed = q.numRowsAffected();
+    if (changed == 1)
+        return Update::Updated;
+    if (changed < 0) {
+        m_db.setLastError(QStringLiteral("Cannot tell whether lease %1 was updated.").arg(lease.id));
+        return Update::Failed;
+    }
+    const std::optional<Lease> stored = byId(lease.id);
+    if (!stored) {
+        m_db.setLastError(QStringLiteral("Lease %1 does not exist.").arg(lease.id));
+        return Update::Failed;
+    }
+    m_db.setLastError(QStringLiteral("Lease %1 is %2, no longer %3: another process changed it first.")
+                          .arg(lease.id, Lease::displayName(stored->state).toLower(),
+                              Lease::displayName(expected).toLower()));
+    return Update::Conflict;
 }
 
 QList<Lease> LeaseRepository::select(const QString &whereAndOrder, const QVariantList &values)

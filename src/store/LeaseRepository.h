@@ -21,8 +21,15 @@ public:
 
     // The row must carry an id (Lease::newId()) and an existing secretId.
     bool insert(const Lease &lease);
-    // Writes every field by id. Refuses a state change Lease::canTransition forbids.
-    bool update(const Lease &lease);
+    enum class Update {
+        Updated,
+        Conflict, // the stored state is no longer `expected`: another writer won; nothing written
+        Failed, // refused (a transition canTransition forbids, no such lease) or a database error
+    };
+    // Writes every field by id, compare-and-set: only while the stored state is
+    // still `expected` (the state the caller read). Refuses a state change
+    // Lease::canTransition forbids.
+    Update update(const Lease &lease, LeaseState expected);
 
     std::optional<Lease> byId(const QString &id);
     // Newest first. includeClosed=false: only leases not in a terminal state.

@@ -137,8 +137,51 @@ private slots:
         QVERIFY(revoked.outText().contains("stops working within seconds"));
         QVERIFY(!authenticates(lease["token"].toString().toUtf8()));
         const CliResult again = kmsctl({ "lease", "revoke", id });
-        QCOMPARE(again.exitCode, 1);
-        QVERIFY2(again.errText().contains("nothing to revoke"), again.describe());
+        QCOMPARE(again.exitCode, 0); // what was asked for holds; says who did it and when
+        QVERIFY2(again.outText().contains("was already revoked by "), again.describe());
+    }
+
+    void concurrentRevokesWriteOneEvent()
+    {
+        const CliResult created = kmsctl({ "lease", "create", "deploy", "--namespace", "team-a", "-o", "json" });
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject lease = QJsonDocument::fromJson(created.out).object();
+        const QString id = lease["id"].toString();
+        QVERIFY(!id.isEmpty());
+
+        // Five processes revoke the same lease at once.
+        std::vector<std::unique_ptr<QProcess>> processes;
+        for (int i = 0; i < 5; ++i) {
+            auto p = std::make_unique<QProcess>();
+            p->setProcessEnvironment(m_cli->environment());
+            p->start(QStringLiteral(KMS_CTL_PATH), { "lease", "revoke", id });
+            processes.push_back(std::move(p));
+        }
+        int revokedHere = 0;
+        int alreadyClosed = 0;
+        for (auto &p : processes) {
+            QVERIFY(p->waitForFinished(60000));
+            const QString out = QString::fromUtf8(p->readAllStandardOutput());
+            const QString err = QString::fromUtf8(p->readAllStandardError());
+            QVERIFY2(p->exitCode() == 0, qPrintable(out + err));
+            if (out.contains("stops working within seconds"))
+                ++revokedHere;
+            else if (out.contains("already revoked by ") || out.contains("is being revoked by "))
+                ++alreadyClosed;
+            else
+                QFAIL(qPrintable("unexpected answer: " + out + err));
+        }
+        QCOMPARE(revokedHere, 1);
+        QCOMPARE(alreadyClosed, 4);
+        QVERIFY(!authenticates(lease["token"].toString().toUtf8()));
+
+        const CliResult audit = kmsctl({ "audit", "-o", "json" });
+        QVERIFY2(audit.exitCode == 0, audit.describe());
+        int revokedEvents = 0;
+        for (const QJsonValue &e : QJsonDocument::fromJson(audit.out).array())
+            if (e["leaseId"].toString() == id && e["kind"].toString() == "lease.revoked")
+                ++revokedEvents;
+        QCOMPARE(revokedEvents, 1);
     }
 
     void badInputExitsTwoNamingTheFlag_data()

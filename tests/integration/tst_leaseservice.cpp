@@ -176,6 +176,13 @@ class TestLeaseService : public QObject {
         m_service = std::make_unique<LeaseService>(*m_db, *m_connections, m_clock.get());
     }
 
+    QList<AuditEvent> leaseEvents(const QString &leaseId)
+    {
+        AuditFilter filter;
+        filter.leaseId = leaseId;
+        return AuditLog(*m_db).list(filter);
+    }
+
 private slots:
     void initTestCase()
     {
@@ -211,9 +218,25 @@ private slots:
 
         const RevokeOutcome revoked = QCoro::waitFor(m_service->revoke(created.lease->id));
         QVERIFY(revoked.ok);
-        QCOMPARE(revoked.lease->state, LeaseState::Revoked);
+        // Released, never "revoked": the token still passes a TokenReview, and every word says so.
+        QCOMPARE(revoked.lease->state, LeaseState::Released);
+        QVERIFY2(revoked.message.contains("released"), qPrintable(revoked.message));
         QVERIFY2(revoked.message.contains("stays valid until it expires"), qPrintable(revoked.message));
         QVERIFY(authenticates(created.issued->token)); // Kubernetes cannot revoke it; we said so
+        QCOMPARE(revoked.lease->closedBy, AuditEvent::currentActor());
+        QVERIFY(revoked.lease->closedAt.isValid());
+        const QList<AuditEvent> events = leaseEvents(created.lease->id);
+        QCOMPARE(events.last().kind, AuditEvent::LeaseReleased);
+        for (const AuditEvent &e : events)
+            QVERIFY2(e.kind != AuditEvent::LeaseRevoked, qPrintable(e.kind));
+
+        // A second close is not a second event: it says who released it and when.
+        const RevokeOutcome again = QCoro::waitFor(m_service->revoke(created.lease->id));
+        QVERIFY(again.ok);
+        QVERIFY(again.alreadyClosed);
+        QVERIFY2(again.message.contains("already released by " + AuditEvent::currentActor()),
+            qPrintable(again.message));
+        QCOMPARE(leaseEvents(created.lease->id).size(), events.size());
     }
 
     void boundStaticLeaseIsRevokedByDeletingItsSecret()

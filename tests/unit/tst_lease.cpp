@@ -8,7 +8,8 @@ using kms::LeaseState;
 
 namespace {
 const QList<LeaseState> AllStates = { LeaseState::Provisioning, LeaseState::Active, LeaseState::Revoking,
-    LeaseState::Revoked, LeaseState::Expired, LeaseState::CleanupFailed, LeaseState::Failed };
+    LeaseState::Revoked, LeaseState::Expired, LeaseState::CleanupFailed, LeaseState::Failed,
+    LeaseState::Released };
 }
 
 class TestLease : public QObject {
@@ -25,7 +26,7 @@ private slots:
             { LeaseState::Provisioning, LeaseState::Failed },
             { LeaseState::Provisioning, LeaseState::CleanupFailed },
             { LeaseState::Active, LeaseState::Revoking },
-            { LeaseState::Active, LeaseState::Revoked },
+            { LeaseState::Active, LeaseState::Released }, // unbound static: nothing to delete
             { LeaseState::Active, LeaseState::Expired },
             { LeaseState::Active, LeaseState::CleanupFailed },
             { LeaseState::Revoking, LeaseState::Revoked },

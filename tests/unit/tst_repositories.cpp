@@ -200,20 +200,38 @@ private slots:
         QCOMPARE(r.nextCleanupAt, l.nextCleanupAt);
         QCOMPARE(r.tokenJti, l.tokenJti);
 
+        using U = LeaseRepository::Update;
         r.state = LeaseState::Active;
-        QVERIFY2(leases.update(r), qPrintable(m_db->lastError()));
+        QCOMPARE(leases.update(r, LeaseState::Provisioning), U::Updated);
         r.state = LeaseState::Provisioning; // not allowed back
-        QVERIFY(!leases.update(r));
+        QCOMPARE(leases.update(r, LeaseState::Active), U::Failed);
         QVERIFY2(m_db->lastError().contains(QStringLiteral("cannot go from Active to Provisioning")),
             qPrintable(m_db->lastError()));
         QCOMPARE(leases.byId(l.id)->state, LeaseState::Active);
         r.state = LeaseState::Active;
         r.cleanupAttempts = 2; // same state: a plain update
-        QVERIFY(leases.update(r));
+        QCOMPARE(leases.update(r, LeaseState::Active), U::Updated);
         QCOMPARE(leases.byId(l.id)->cleanupAttempts, 2);
         Lease unknown = r;
         unknown.id = Lease::newId();
-        QVERIFY(!leases.update(unknown));
+        QCOMPARE(leases.update(unknown, LeaseState::Active), U::Failed);
+
+        // Compare-and-set: two writers read Active; the first moves it, the second changes nothing.
+        Lease first = r;
+        first.state = LeaseState::Revoking;
+        first.closedBy = QStringLiteral("alice@a");
+        first.closedAt = QDateTime::fromSecsSinceEpoch(1700000000, Qt::UTC);
+        Lease second = r;
+        second.state = LeaseState::Revoking;
+        second.closedBy = QStringLiteral("bob@b");
+        QCOMPARE(leases.update(first, LeaseState::Active), U::Updated);
+        QCOMPARE(leases.update(second, LeaseState::Active), U::Conflict);
+        QVERIFY2(m_db->lastError().contains(QStringLiteral("another process changed it first")),
+            qPrintable(m_db->lastError()));
+        const Lease stored = *leases.byId(l.id);
+        QCOMPARE(stored.state, LeaseState::Revoking);
+        QCOMPARE(stored.closedBy, QStringLiteral("alice@a"));
+        QCOMPARE(stored.closedAt, first.closedAt);
     }
 
     void findsLeasesDueForCleanup()
