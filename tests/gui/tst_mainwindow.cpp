@@ -606,9 +606,11 @@ void TestMainWindow::deleteUnboundStaticLeaseSaysTokenStaysValid()
     QVERIFY2(box->text().contains(QStringLiteral("stays valid until it expires")), qPrintable(box->text()));
     QTest::mouseClick(box->findChild<QPushButton *>(QStringLiteral("confirmRevokeButton")), Qt::LeftButton);
     const int row = panel->model()->rowOf(lease.id);
+    // Released, never "Revoked": its token still works until it expires.
     QTRY_COMPARE_WITH_TIMEOUT(panel->model()->index(row, LeaseTableModel::State).data().toString(),
-        Lease::displayName(LeaseState::Revoked), 15000);
+        Lease::displayName(LeaseState::Released), 15000);
     QTRY_VERIFY(panel->statusLabel()->text().contains(QStringLiteral("valid")));
+    QCOMPARE(LeaseRepository(*m_db).byId(lease.id)->state, LeaseState::Released);
 }
 
 void TestMainWindow::leaseFilterAndCountdown()
