@@ -307,8 +307,8 @@ bool Database::migrate()
         return false;
     }
     // One transaction per version step: a failed step leaves the previous version intact.
-    const std::function<bool()> steps[]
-        = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); } };
+    const std::function<bool()> steps[] = { [this] { return applyVersion1(); },
+        [this] { return applyVersion2(); }, [this] { return applyVersion3(); } };
     for (int v = version; v < SchemaVersion; ++v) {
         const bool ok = transaction([&] {
             return steps[v]()
@@ -363,6 +363,20 @@ bool Database::applyVersion2()
             client_cert_pem TEXT NOT NULL,
             created_at INTEGER NOT NULL))"),
         QStringLiteral("create schema version 2"));
+}
+
+bool Database::applyVersion3()
+{
+    // The next dynamic secret id (SecretRepository::reserveId). A new secret's
+    // cluster token goes into the keychain under its id before its row is
+    // written, so ids are handed out ahead and never reused; seeded above every id in use.
+    return exec(QStringLiteral(R"(CREATE TABLE id_sequences (
+            name TEXT PRIMARY KEY,
+            next_id INTEGER NOT NULL))"),
+               QStringLiteral("create schema version 3"))
+        && exec(QStringLiteral("INSERT INTO id_sequences (name, next_id) "
+                               "SELECT 'dynamic_secrets', coalesce(max(id), 0) + 1 FROM dynamic_secrets"),
+            QStringLiteral("seed the secret id sequence"));
 }
 
 } // namespace kms

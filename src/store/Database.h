@@ -16,7 +16,7 @@ namespace kms {
 // material: cluster tokens live in the CredentialVault.
 class Database {
 public:
-    static constexpr int SchemaVersion = 2;
+    static constexpr int SchemaVersion = 3;
     static constexpr const char *FileName = "kms.sqlite";
 
     Database();
@@ -64,6 +64,7 @@ private:
     bool migrate();
     bool applyVersion1();
     bool applyVersion2(); // gateways
+    bool applyVersion3(); // secret ids handed out before the row exists
 
     QString m_connectionName;
     QString m_dataDir;
