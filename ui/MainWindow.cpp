@@ -16,7 +16,6 @@
 #include "leases/SecretCatalog.h"
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
-#include "store/LeaseRepository.h"
 #include "store/SecretRepository.h"
 
 #include <QAction>
@@ -427,33 +426,31 @@ void MainWindow::deleteSecret()
         if (button != yes)
             return;
         statusBar()->showMessage(tr("Deleting %1...").arg(name));
-        AppServices services = m_services;
-        // Parameters, not captures: the coroutine frame keeps parameters alive.
-        auto work = [](AppServices services, qint64 id) -> QCoro::Task<QString> {
-            LeaseRepository leases(*services.db);
-            for (const Lease &lease : leases.listForSecret(id, false)) {
-                // No ?: around co_await: GCC 12 miscompiles temporaries there.
-                RevokeOutcome outcome;
-                if (lease.state == LeaseState::CleanupFailed)
-                    outcome = co_await services.leases->retryCleanup(lease.id);
-                else
-                    outcome = co_await services.leases->revoke(lease.id);
-                if (!outcome.ok)
-                    co_return outcome.message;
-            }
-            const QString error = co_await services.catalog->remove(id);
-            co_return error;
-        };
-        QCoro::connect(work(services, id), this, [this, name](const QString &error) {
+        // SecretCatalog revokes the open leases first and keeps the secret if one cannot be revoked.
+        QCoro::connect(m_services.catalog->remove(id), this, [this, name](const SecretRemoval &removal) {
             reloadSecrets();
-            if (error.isEmpty()) {
-                statusBar()->showMessage(tr("Dynamic secret %1 deleted.").arg(name), 5000);
+            if (removal.ok()) {
+                qsizetype valid = 0;
+                for (const SecretLeaseReport &lease : removal.leases)
+                    valid += lease.tokenStaysValid ? 1 : 0;
+                statusBar()->showMessage(valid > 0
+                        ? tr("Dynamic secret %1 deleted; %n unbound token(s) stay valid until they expire.",
+                            nullptr, int(valid))
+                              .arg(name)
+                        : tr("Dynamic secret %1 deleted.").arg(name),
+                    5000);
                 return;
             }
             statusBar()->clearMessage();
-            auto *failed = new QMessageBox(QMessageBox::Critical, tr("Secret Not Deleted"),
-                tr("%1 The secret was kept; try again when the cluster can be reached.").arg(error),
-                QMessageBox::Ok, this);
+            auto *failed = removal.deleted
+                ? new QMessageBox(QMessageBox::Warning, tr("Cluster Token Left in Keychain"), removal.error,
+                    QMessageBox::Ok, this)
+                : new QMessageBox(QMessageBox::Critical, tr("Secret Not Deleted"),
+                    removal.failure == SecretRemoval::Failure::LeaseNotRevoked
+                        ? tr("%1 Try again when the cluster can be reached.").arg(removal.error)
+                        : removal.error,
+                    QMessageBox::Ok, this);
+            failed->setObjectName(QStringLiteral("secretNotDeleted"));
             failed->setAttribute(Qt::WA_DeleteOnClose);
             failed->open();
         });

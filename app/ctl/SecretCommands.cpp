@@ -1,10 +1,9 @@
 #include "SecretCommands.h"
 
-#include "core/AuditEvent.h"
 #include "core/DynamicSecret.h"
-#include "gateway/GatewayRegistry.h"
 #include "kube/Kubeconfig.h"
-#include "store/AuditLog.h"
+#include "leases/Engine.h"
+#include "leases/SecretCatalog.h"
 #include "store/EnvironmentRepository.h"
 #include "store/SecretRepository.h"
 
@@ -168,12 +167,19 @@ QString environmentName(Database &db, qint64 id)
 namespace {
 
 // ---------------------------------------------------------------------------
-
 // "secret create", and "secret import-kubeconfig", which takes the cluster
-// URL, CA and token from a kubeconfig context instead of flags.
-int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
+// URL, CA and token from a kubeconfig context instead of flags:
+// parse the options into a DynamicSecret, then SecretCatalog::save.
+
+// What the command line asks for.
+struct NewSecret {
+    DynamicSecret secret;
+    QString environment;
+    std::optional<QByteArray> token; // from --token-file/--token-stdin or the kubeconfig
+};
+
+void addCreateOptions(QCommandLineParser &p, bool fromKubeconfig)
 {
-    QCommandLineParser p;
     p.setApplicationDescription(fromKubeconfig
             ? QStringLiteral(
                 "Creates a dynamic secret with Token (API) auth whose cluster URL, CA and token come "
@@ -241,41 +247,12 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
         QStringLiteral("DURATION"), QStringLiteral("24h") });
     p.addOption({ QStringLiteral("bound"),
         QStringLiteral("Static: bind each token to a per-lease Secret so that revoking works.") });
-    const int parsed = parseCommand(ctx, p,
-        fromKubeconfig
-            ? QStringLiteral("hanzo-kmsctl secret import-kubeconfig NAME --kubeconfig FILE [--context C] "
-                             "--env ENV --type static|dynamic [options]")
-            : QStringLiteral("hanzo-kmsctl secret create NAME --env ENV --type static|dynamic "
-                             "[options]"),
-        args, 1, 1);
-    if (parsed >= 0)
-        return parsed;
+}
 
-    QStringList problems;
-    DynamicSecret s;
-    s.name = p.positionalArguments().constFirst();
-
-    // Which method and type decide which flags make sense.
-    std::optional<AuthMethod> auth = fromKubeconfig
-        ? std::optional(AuthMethod::Token)
-        : DynamicSecret::authMethodFromString(p.value(QStringLiteral("auth")));
-    if (!auth) {
-        problems << QStringLiteral("--auth: unknown authentication \"%1\"; use token or gateway.")
-                        .arg(p.value(QStringLiteral("auth")));
-    }
-    std::optional<CredentialType> type;
-    if (!p.isSet(QStringLiteral("type"))) {
-        problems << QStringLiteral("--type: the credential type is required: static or dynamic.");
-    } else {
-        type = DynamicSecret::credentialTypeFromString(p.value(QStringLiteral("type")));
-        if (!type) {
-            problems << QStringLiteral("--type: unknown credential type \"%1\"; use static or dynamic.")
-                            .arg(p.value(QStringLiteral("type")));
-        }
-    }
-    if (!p.isSet(QStringLiteral("env")))
-        problems << QStringLiteral("--env: the environment is required (e.g. --env Development).");
-
+// Flags that the chosen --auth / --type (or import-kubeconfig) make meaningless.
+void checkFlagCombinations(const QCommandLineParser &p, bool fromKubeconfig, std::optional<AuthMethod> auth,
+    std::optional<CredentialType> type, QStringList &problems)
+{
     const auto onlyWith = [&](const char *flag, bool allowed, const QString &requirement) {
         if (p.isSet(QString::fromLatin1(flag)) && !allowed)
             problems << QStringLiteral("--%1: applies only with %2.").arg(QLatin1String(flag), requirement);
@@ -295,14 +272,6 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
     }
     if (p.isSet(QStringLiteral("token-file")) && p.isSet(QStringLiteral("token-stdin")))
         problems << QStringLiteral("--token-file/--token-stdin: give the cluster token one way, not both.");
-
-    if (auth)
-        s.authMethod = *auth;
-    if (type)
-        s.credentialType = *type;
-    s.clusterUrl = p.value(QStringLiteral("url"));
-    s.sslVerify = !p.isSet(QStringLiteral("insecure-skip-tls-verify"));
-    std::optional<QByteArray> token;
     if (fromKubeconfig) {
         for (const char *flag : { "auth", "url", "ca-file", "insecure-skip-tls-verify", "token-file",
                  "token-stdin", "gateway" }) {
@@ -311,29 +280,31 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
                     "--%1: not with import-kubeconfig, which reads the cluster from the kubeconfig.")
                                 .arg(QLatin1String(flag));
         }
-        QString error;
-        std::optional<KubeconfigContext> context;
-        if (!p.isSet(QStringLiteral("kubeconfig"))) {
-            problems << QStringLiteral("--kubeconfig: the kubeconfig file is required.");
-        } else if (const auto config = Kubeconfig::load(p.value(QStringLiteral("kubeconfig")), &error);
-                   !config) {
-            problems << QStringLiteral("--kubeconfig: ") + error;
-        } else if (context = config->context(p.value(QStringLiteral("context")), &error); !context) {
-            problems << QStringLiteral("--context: ") + error;
-        } else {
-            s.clusterUrl = context->server;
-            s.caCertificate = QString::fromUtf8(context->caPem);
-            s.sslVerify = !context->insecureSkipTlsVerify;
-            token = context->token;
-        }
     }
-    s.gateway = p.value(QStringLiteral("gateway"));
-    s.serviceAccount = p.value(QStringLiteral("service-account"));
-    s.namespaceName = p.value(QStringLiteral("namespace"));
-    s.roleName = p.value(QStringLiteral("role"));
-    s.clusterWide = p.isSet(QStringLiteral("cluster-wide"));
-    s.boundTokens = p.isSet(QStringLiteral("bound"));
+}
 
+// import-kubeconfig: URL, CA, TLS verification and token from the context.
+void readKubeconfig(const QCommandLineParser &p, NewSecret &wanted, QStringList &problems)
+{
+    QString error;
+    std::optional<KubeconfigContext> context;
+    if (!p.isSet(QStringLiteral("kubeconfig"))) {
+        problems << QStringLiteral("--kubeconfig: the kubeconfig file is required.");
+    } else if (const auto config = Kubeconfig::load(p.value(QStringLiteral("kubeconfig")), &error); !config) {
+        problems << QStringLiteral("--kubeconfig: ") + error;
+    } else if (context = config->context(p.value(QStringLiteral("context")), &error); !context) {
+        problems << QStringLiteral("--context: ") + error;
+    } else {
+        wanted.secret.clusterUrl = context->server;
+        wanted.secret.caCertificate = QString::fromUtf8(context->caPem);
+        wanted.secret.sslVerify = !context->insecureSkipTlsVerify;
+        wanted.token = context->token;
+    }
+}
+
+// Role type, namespaces, audiences and TTLs.
+void readCredentialOptions(const QCommandLineParser &p, DynamicSecret &s, QStringList &problems)
+{
     if (s.credentialType == CredentialType::Dynamic) {
         if (!p.isSet(QStringLiteral("role-type"))) {
             problems << QStringLiteral("--role-type: required with --type dynamic: Role or ClusterRole.");
@@ -351,40 +322,44 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
                 problems << QStringLiteral("--namespaces: ") + error;
         }
     }
-    {
-        QString error;
-        s.audiences = DynamicSecret::parseAudiences(p.value(QStringLiteral("audiences")), &error);
-        if (!error.isEmpty())
-            problems << QStringLiteral("--audiences: ") + error;
-    }
-    bool ttlsParsed = true;
+    QString error;
+    s.audiences = DynamicSecret::parseAudiences(p.value(QStringLiteral("audiences")), &error);
+    if (!error.isEmpty())
+        problems << QStringLiteral("--audiences: ") + error;
     for (const auto &[flag, target] :
         { std::pair { "default-ttl", &s.defaultTtl }, std::pair { "max-ttl", &s.maxTtl } }) {
-        QString error;
-        if (auto d = Duration::parse(p.value(QString::fromLatin1(flag)), &error)) {
+        QString ttlError;
+        if (auto d = Duration::parse(p.value(QString::fromLatin1(flag)), &ttlError))
             *target = *d;
-        } else {
-            ttlsParsed = false;
-            problems << QStringLiteral("--%1: %2").arg(QLatin1String(flag), error);
-        }
+        else
+            problems << QStringLiteral("--%1: %2").arg(QLatin1String(flag), ttlError);
     }
-    if (p.isSet(QStringLiteral("ca-file"))) {
-        QFile ca(p.value(QStringLiteral("ca-file")));
-        if (!ca.open(QIODevice::ReadOnly)) {
-            problems << QStringLiteral("--ca-file: cannot read %1: %2.").arg(ca.fileName(), ca.errorString());
-        } else if (ca.size() > 1024 * 1024) {
-            problems << QStringLiteral(
-                "--ca-file: %1 is larger than 1 MiB; give the CA certificate's PEM file.")
-                            .arg(ca.fileName());
-        } else {
-            s.caCertificate = QString::fromUtf8(ca.readAll());
-            if (s.caCertificate.trimmed().isEmpty())
-                problems << QStringLiteral("--ca-file: %1 is empty.").arg(ca.fileName());
-        }
-    }
+}
 
-    // The token: only from a file or stdin.
-    if (p.isSet(QStringLiteral("token-file")) && !p.isSet(QStringLiteral("token-stdin"))) {
+void readCaFile(const QCommandLineParser &p, DynamicSecret &s, QStringList &problems)
+{
+    if (!p.isSet(QStringLiteral("ca-file")))
+        return;
+    QFile ca(p.value(QStringLiteral("ca-file")));
+    if (!ca.open(QIODevice::ReadOnly)) {
+        problems << QStringLiteral("--ca-file: cannot read %1: %2.").arg(ca.fileName(), ca.errorString());
+    } else if (ca.size() > 1024 * 1024) {
+        problems << QStringLiteral("--ca-file: %1 is larger than 1 MiB; give the CA certificate's PEM file.")
+                        .arg(ca.fileName());
+    } else {
+        s.caCertificate = QString::fromUtf8(ca.readAll());
+        if (s.caCertificate.trimmed().isEmpty())
+            problems << QStringLiteral("--ca-file: %1 is empty.").arg(ca.fileName());
+    }
+}
+
+// The token: only from a file or stdin. False after printing a problem with
+// the token itself (never the token).
+bool readTokenOption(CliContext &ctx, const QCommandLineParser &p, NewSecret &wanted, QStringList &problems)
+{
+    const bool fromFile = p.isSet(QStringLiteral("token-file"));
+    const bool fromStdin = p.isSet(QStringLiteral("token-stdin"));
+    if (fromFile && !fromStdin) {
         QFile file(p.value(QStringLiteral("token-file")));
         if (!file.open(QIODevice::ReadOnly)) {
             problems << QStringLiteral("--token-file: cannot read %1: %2.")
@@ -394,88 +369,124 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
                 "--token-file: %1 is larger than 64 KiB; it should hold only the cluster token.")
                             .arg(file.fileName());
         } else {
-            token = readToken(ctx, QStringLiteral("--token-file"), file, file.fileName());
-            if (!token)
-                return Usage;
+            wanted.token = readToken(ctx, QStringLiteral("--token-file"), file, file.fileName());
+            return wanted.token.has_value();
         }
-    } else if (p.isSet(QStringLiteral("token-stdin")) && !p.isSet(QStringLiteral("token-file"))) {
+    } else if (fromStdin && !fromFile) {
         QFile in;
         if (!in.open(stdin, QIODevice::ReadOnly)) {
             problems << QStringLiteral("--token-stdin: cannot read stdin.");
         } else {
-            token = readToken(ctx, QStringLiteral("--token-stdin"), in, QStringLiteral("stdin"));
-            if (!token)
-                return Usage;
+            wanted.token = readToken(ctx, QStringLiteral("--token-stdin"), in, QStringLiteral("stdin"));
+            return wanted.token.has_value();
         }
     }
+    return true;
+}
 
-    if (!problems.isEmpty())
-        return ctx.usage(problems);
+// Everything the options say, checked as far as that needs no database.
+// Prints the problems and returns nullopt on bad usage.
+std::optional<NewSecret> parseNewSecret(CliContext &ctx, const QCommandLineParser &p, bool fromKubeconfig)
+{
+    QStringList problems;
+    NewSecret wanted;
+    DynamicSecret &s = wanted.secret;
+    s.name = p.positionalArguments().constFirst();
+    wanted.environment = p.value(QStringLiteral("env"));
+
+    // Which method and type decide which flags make sense.
+    const std::optional<AuthMethod> auth = fromKubeconfig
+        ? std::optional(AuthMethod::Token)
+        : DynamicSecret::authMethodFromString(p.value(QStringLiteral("auth")));
+    if (!auth) {
+        problems << QStringLiteral("--auth: unknown authentication \"%1\"; use token or gateway.")
+                        .arg(p.value(QStringLiteral("auth")));
+    }
+    std::optional<CredentialType> type;
+    if (!p.isSet(QStringLiteral("type"))) {
+        problems << QStringLiteral("--type: the credential type is required: static or dynamic.");
+    } else {
+        type = DynamicSecret::credentialTypeFromString(p.value(QStringLiteral("type")));
+        if (!type) {
+            problems << QStringLiteral("--type: unknown credential type \"%1\"; use static or dynamic.")
+                            .arg(p.value(QStringLiteral("type")));
+        }
+    }
+    if (!p.isSet(QStringLiteral("env")))
+        problems << QStringLiteral("--env: the environment is required (e.g. --env Development).");
+    checkFlagCombinations(p, fromKubeconfig, auth, type, problems);
+
+    if (auth)
+        s.authMethod = *auth;
+    if (type)
+        s.credentialType = *type;
+    s.clusterUrl = p.value(QStringLiteral("url"));
+    s.sslVerify = !p.isSet(QStringLiteral("insecure-skip-tls-verify"));
+    if (fromKubeconfig)
+        readKubeconfig(p, wanted, problems);
+    s.gateway = p.value(QStringLiteral("gateway"));
+    s.serviceAccount = p.value(QStringLiteral("service-account"));
+    s.namespaceName = p.value(QStringLiteral("namespace"));
+    s.roleName = p.value(QStringLiteral("role"));
+    s.clusterWide = p.isSet(QStringLiteral("cluster-wide"));
+    s.boundTokens = p.isSet(QStringLiteral("bound"));
+    readCredentialOptions(p, s, problems);
+    readCaFile(p, s, problems);
+    if (!readTokenOption(ctx, p, wanted, problems))
+        return std::nullopt;
+
+    if (!problems.isEmpty()) {
+        ctx.usage(problems);
+        return std::nullopt;
+    }
+    return wanted;
+}
+
+int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
+{
+    QCommandLineParser p;
+    addCreateOptions(p, fromKubeconfig);
+    const int parsed = parseCommand(ctx, p,
+        fromKubeconfig
+            ? QStringLiteral("hanzo-kmsctl secret import-kubeconfig NAME --kubeconfig FILE [--context C] "
+                             "--env ENV --type static|dynamic [options]")
+            : QStringLiteral("hanzo-kmsctl secret create NAME --env ENV --type static|dynamic "
+                             "[options]"),
+        args, 1, 1);
+    if (parsed >= 0)
+        return parsed;
+    std::optional<NewSecret> wanted = parseNewSecret(ctx, p, fromKubeconfig);
+    if (!wanted)
+        return Usage;
 
     Database *db = ctx.database();
     if (!db)
         return Failed;
-    const std::optional<Environment> env = EnvironmentRepository(*db).byName(p.value(QStringLiteral("env")));
+    const std::optional<Environment> env = EnvironmentRepository(*db).byName(wanted->environment);
     if (!env) {
         QStringList names;
         for (const Environment &e : EnvironmentRepository(*db).list())
             names << e.name;
         return ctx.usage(QStringLiteral("--env: there is no environment \"%1\"; use one of %2.")
-                             .arg(p.value(QStringLiteral("env")), names.join(QStringLiteral(", "))));
+                             .arg(wanted->environment, names.join(QStringLiteral(", "))));
     }
-    s.environmentId = env->id;
+    wanted->secret.environmentId = env->id;
 
-    SecretRepository secrets(*db);
-    SecretValidationContext vctx;
-    vctx.hasClusterToken = token.has_value();
-    vctx.otherSecretNames = secrets.namesInEnvironment(env->id);
-    vctx.gatewayNames = GatewayRegistry(*db, ctx.vault()).names();
-    vctx.gatewaysKnown = true;
-    const FieldErrors errors = s.validate(vctx);
-    if (!errors.isEmpty() || !ttlsParsed) {
+    SecretCatalog catalog(*db, ctx.vault());
+    const SecretSaveResult saved
+        = QCoro::waitFor(catalog.save(wanted->secret, wanted->token.value_or(QByteArray())));
+    if (wanted->token)
+        wanted->token->fill('\0'); // the catalog's copies are gone with its task
+    if (!saved.fieldErrors.isEmpty()) {
         QStringList messages;
-        for (const FieldError &e : errors) {
-            // A TTL that did not parse was reported above; do not report its zero value again.
-            if (!ttlsParsed && (e.field == QLatin1String("defaultTtl") || e.field == QLatin1String("maxTtl")))
-                continue;
+        for (const FieldError &e : saved.fieldErrors)
             messages << flagFor(e.field) + QStringLiteral(": ") + e.message;
-        }
         return ctx.usage(messages);
     }
-
-    // Secret row, keychain entry and audit event stand or fall together.
-    QString vaultError;
-    const bool ok = db->transaction([&] {
-        if (!secrets.insert(s))
-            return false;
-        if (token) {
-            const VaultResult put = QCoro::waitFor(ctx.vault().put(s.vaultKey(), *token));
-            if (!put.ok) {
-                vaultError = put.message;
-                return false;
-            }
-        }
-        AuditEvent e;
-        e.kind = AuditEvent::SecretCreated;
-        e.secretName = s.name;
-        e.namespaceName = s.namespaceName;
-        e.serviceAccount = s.serviceAccount;
-        e.detail = QStringLiteral("Dynamic secret created in %1 (%2, %3 auth).")
-                       .arg(env->name, DynamicSecret::displayName(s.credentialType),
-                           DynamicSecret::displayName(s.authMethod));
-        return AuditLog(*db).append(e).has_value();
-    });
-    if (token)
-        token->fill('\0');
-    if (!ok) {
-        if (!vaultError.isEmpty())
-            return ctx.fail(vaultError + QStringLiteral(" Nothing was created."));
-        if (token)
-            QCoro::waitFor(ctx.vault().remove(s.vaultKey()));
-        return ctx.fail(
-            QStringLiteral("Cannot create dynamic secret \"%1\": %2").arg(s.name, db->lastError()));
-    }
-    ctx.out() << QStringLiteral("Created dynamic secret \"%1\" in %2.").arg(s.name, env->name) << Qt::endl;
+    if (!saved.ok())
+        return ctx.fail(saved.error);
+    ctx.out() << QStringLiteral("Created dynamic secret \"%1\" in %2.").arg(saved.secret->name, env->name)
+              << Qt::endl;
     return Ok;
 }
 
@@ -608,14 +619,15 @@ int show(CliContext &ctx, const QStringList &args)
 int remove(CliContext &ctx, const QStringList &args)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral(
-        "Deletes a dynamic secret, its lease history and its cluster token in the keychain.\n"
-        "Refused while it has open leases (tokens or cluster objects that may still need revoking), "
-        "unless --force."));
+    p.setApplicationDescription(
+        QStringLiteral("Deletes a dynamic secret, its lease history and its cluster token in the keychain.\n"
+                       "Its open leases are revoked first; if one cannot be revoked, the secret is kept. "
+                       "With --force, no lease is revoked and the secret is deleted anyway."));
     p.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("The secret."));
     p.addOption(envOption(QStringLiteral("Its environment (needed when the name exists in several).")));
     p.addOption({ QStringLiteral("force"),
-        QStringLiteral("Delete even with open leases; their cluster objects are left for the sweep.") });
+        QStringLiteral("Delete without revoking its open leases: their tokens stay valid until they expire "
+                       "and their cluster objects are left for the sweep.") });
     const int parsed = parseCommand(
         ctx, p, QStringLiteral("hanzo-kmsctl secret delete NAME [--env ENV] [--force]"), args, 1, 1);
     if (parsed >= 0)
@@ -625,39 +637,24 @@ int remove(CliContext &ctx, const QStringList &args)
     if (!s)
         return code;
     Database *db = ctx.database();
-    SecretRepository secrets(*db);
-    const int open = secrets.openLeaseCount(s->id);
-    if (open > 0 && !p.isSet(QStringLiteral("force"))) {
-        return ctx.fail(QStringLiteral("Dynamic secret \"%1\" has %2 open lease(s); revoke them first "
-                                       "(hanzo-kmsctl lease list %1) or pass --force.")
-                            .arg(s->name)
-                            .arg(open));
-    }
     const QString env = environmentName(*db, s->environmentId);
-    const bool ok = db->transaction([&] {
-        if (!secrets.remove(s->id))
-            return false;
-        AuditEvent e;
-        e.kind = AuditEvent::SecretDeleted;
-        e.secretName = s->name;
-        e.detail = open > 0
-            ? QStringLiteral("Dynamic secret deleted from %1 with %2 open lease(s) (--force).")
-                  .arg(env)
-                  .arg(open)
-            : QStringLiteral("Dynamic secret deleted from %1.").arg(env);
-        return AuditLog(*db).append(e).has_value();
-    });
-    if (!ok)
-        return ctx.fail(
-            QStringLiteral("Cannot delete dynamic secret \"%1\": %2").arg(s->name, db->lastError()));
-    if (s->authMethod == AuthMethod::Token) {
-        const VaultResult removed = QCoro::waitFor(ctx.vault().remove(s->vaultKey()));
-        if (!removed.ok) {
-            return ctx.fail(
-                QStringLiteral("Deleted dynamic secret \"%1\", but its cluster token is still in the "
-                               "keychain: %2")
-                    .arg(s->name, removed.message));
-        }
+    Engine engine(*db, ctx.vault());
+    SecretCatalog catalog(*db, ctx.vault(), &engine.connections(), &engine.leases());
+    const SecretRemoval removal = QCoro::waitFor(catalog.remove(s->id, p.isSet(QStringLiteral("force"))));
+    for (const SecretLeaseReport &lease : removal.leases) {
+        if (removal.failure != SecretRemoval::Failure::LeaseNotRevoked || lease.revoked)
+            ctx.out() << lease.message << Qt::endl;
+    }
+    switch (removal.failure) {
+    case SecretRemoval::Failure::None:
+        break;
+    case SecretRemoval::Failure::LeaseNotRevoked:
+        return ctx.fail(removal.error
+            + QStringLiteral(
+                " Try again when the cluster can be reached, or pass --force to delete it anyway."));
+    case SecretRemoval::Failure::Database:
+    case SecretRemoval::Failure::Keychain:
+        return ctx.fail(removal.error);
     }
     ctx.out() << QStringLiteral("Deleted dynamic secret \"%1\" from %2.").arg(s->name, env) << Qt::endl;
     return Ok;

@@ -1,9 +1,8 @@
 #include "DemoProfile.h"
 
-#include "core/AuditEvent.h"
 #include "core/DynamicSecret.h"
 #include "gateway/GatewayRegistry.h"
-#include "store/AuditLog.h"
+#include "leases/SecretCatalog.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
@@ -122,46 +121,27 @@ bool DemoProfile::createSecrets()
     dynamicSecret.roleName = QStringLiteral("kms-dynamic-role");
 
     CredentialVault vault(m_service);
-    SecretRepository secrets(db);
-    for (DynamicSecret *s : { &staticSecret, &dynamicSecret }) {
-        SecretValidationContext vctx;
-        vctx.hasClusterToken = true;
-        vctx.otherSecretNames = secrets.namesInEnvironment(env->id);
-        const FieldErrors errors = s->validate(vctx);
-        if (!errors.isEmpty()) {
+    SecretCatalog catalog(db, vault);
+    for (const DynamicSecret &s : { staticSecret, dynamicSecret }) {
+        const SecretSaveResult saved = QCoro::waitFor(catalog.save(s, m_cluster.requesterToken()));
+        if (saved.ok())
+            continue;
+        switch (saved.failure) {
+        case SecretSaveResult::Failure::Keychain:
+            m_error = QStringLiteral(
+                "The demo needs a keychain for its cluster token: %1 (packaging/run-app.sh starts "
+                "the demo with a throw-away keychain when the session has none.)")
+                          .arg(saved.error);
+            break;
+        case SecretSaveResult::Failure::Invalid:
             m_error = QStringLiteral("The demo secret %1 is not valid: %2: %3")
-                          .arg(s->name, errors.constFirst().field, errors.constFirst().message);
-            return false;
+                          .arg(s.name, saved.fieldErrors.constFirst().field, saved.error);
+            break;
+        default:
+            m_error = QStringLiteral("Cannot create the demo secret %1: %2").arg(s.name, saved.error);
+            break;
         }
-        // Secret row, keychain entry and audit event stand or fall together.
-        QString vaultError;
-        const bool ok = db.transaction([&] {
-            if (!secrets.insert(*s))
-                return false;
-            const VaultResult put = QCoro::waitFor(vault.put(s->vaultKey(), m_cluster.requesterToken()));
-            if (!put.ok) {
-                vaultError = put.message;
-                return false;
-            }
-            AuditEvent e;
-            e.kind = AuditEvent::SecretCreated;
-            e.secretName = s->name;
-            e.namespaceName = s->namespaceName;
-            e.serviceAccount = s->serviceAccount;
-            e.detail = QStringLiteral("Demo: dynamic secret created in %1 (%2, Token (API) auth) against the "
-                                      "local test cluster %3.")
-                           .arg(env->name, DynamicSecret::displayName(s->credentialType), s->clusterUrl);
-            return AuditLog(db).append(e).has_value();
-        });
-        if (!ok) {
-            m_error = !vaultError.isEmpty()
-                ? QStringLiteral(
-                    "The demo needs a keychain for its cluster token: %1 (packaging/run-app.sh starts "
-                    "the demo with a throw-away keychain when the session has none.)")
-                      .arg(vaultError)
-                : QStringLiteral("Cannot create the demo secret %1: %2").arg(s->name, db.lastError());
-            return false;
-        }
+        return false;
     }
     return true;
 }

@@ -114,7 +114,7 @@ int main(int argc, char *argv[])
     }
     kms::CredentialVault vault;
     kms::Engine engine(db, vault);
-    kms::SecretCatalog catalog(db, vault, &engine.connections());
+    kms::SecretCatalog catalog(db, vault, &engine.connections(), &engine.leases());
     kms::LeaseRepository leaseRows(db);
     kms::ExpiryScheduler scheduler(engine.leases(), leaseRows);
 

@@ -3,9 +3,12 @@
 #include "core/AuditEvent.h"
 #include "gateway/GatewayRegistry.h"
 #include "leases/ClusterConnections.h"
+#include "leases/LeaseService.h"
 #include "store/AuditLog.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
+#include "store/EnvironmentRepository.h"
+#include "store/LeaseRepository.h"
 #include "store/SecretRepository.h"
 
 namespace kms {
@@ -13,7 +16,7 @@ namespace kms {
 namespace {
 
 // One sentence about the secret for the audit log; never secret material.
-QString describe(const DynamicSecret &secret)
+QString describe(const DynamicSecret &secret, const QString &environment)
 {
     const QString where = secret.authMethod == AuthMethod::Gateway
         ? QStringLiteral("gateway \"%1\"").arg(secret.gateway)
@@ -23,17 +26,24 @@ QString describe(const DynamicSecret &secret)
         : QStringLiteral("%1 \"%2\" in %3")
               .arg(DynamicSecret::toString(secret.roleType), secret.roleName,
                   secret.allowedNamespaces.join(QStringLiteral(",")));
-    return QStringLiteral("%1 secret on %2 for %3, default TTL %4, max TTL %5.")
-        .arg(DynamicSecret::displayName(secret.credentialType), where, who, secret.defaultTtl.toString(),
-            secret.maxTtl.toString());
+    return QStringLiteral("%1 secret in %2 on %3 for %4, default TTL %5, max TTL %6.")
+        .arg(DynamicSecret::displayName(secret.credentialType), environment, where, who,
+            secret.defaultTtl.toString(), secret.maxTtl.toString());
+}
+
+QString formatExpiry(const QDateTime &t)
+{
+    return t.toUTC().toString(Qt::ISODate);
 }
 
 } // namespace
 
-SecretCatalog::SecretCatalog(Database &db, CredentialVault &vault, ClusterConnections *connections)
+SecretCatalog::SecretCatalog(
+    Database &db, CredentialVault &vault, ClusterConnections *connections, LeaseService *leases)
     : m_db(db)
     , m_vault(vault)
     , m_connections(connections)
+    , m_leases(leases)
 {
 }
 
@@ -52,95 +62,216 @@ SecretValidationContext SecretCatalog::validationContext(const DynamicSecret &se
     return ctx;
 }
 
+QString SecretCatalog::environmentName(qint64 environmentId)
+{
+    const std::optional<Environment> env = EnvironmentRepository(m_db).byId(environmentId);
+    return env ? env->name : QString::number(environmentId);
+}
+
 QCoro::Task<SecretSaveResult> SecretCatalog::save(DynamicSecret secret, QByteArray clusterToken)
 {
     SecretSaveResult result;
-    const bool tokenGiven = !clusterToken.trimmed().isEmpty();
+    const QByteArray token = clusterToken.trimmed();
+    const bool tokenGiven = !token.isEmpty();
     result.fieldErrors = secret.validate(validationContext(secret, tokenGiven));
     if (!result.fieldErrors.isEmpty()) {
+        result.failure = SecretSaveResult::Failure::Invalid;
         result.error = result.fieldErrors.first().message;
         co_return result;
     }
 
     SecretRepository secrets(m_db);
-    AuditLog audit(m_db);
     const bool isNew = secret.id == 0;
     std::optional<DynamicSecret> previous;
     if (!isNew) {
         previous = secrets.byId(secret.id);
         if (!previous) {
-            result.error
-                = QStringLiteral("Secret \"%1\" no longer exists; it may have been deleted elsewhere.")
-                      .arg(secret.name);
-            co_return result;
-        }
-    }
-
-    if (isNew) {
-        if (!secrets.insert(secret)) {
-            result.error
-                = QStringLiteral("Secret \"%1\" could not be saved: %2").arg(secret.name, m_db.lastError());
-            co_return result;
-        }
-    }
-
-    if (secret.authMethod == AuthMethod::Token && tokenGiven) {
-        const VaultResult put = co_await m_vault.put(secret.vaultKey(), clusterToken.trimmed());
-        if (!put.ok) {
-            if (isNew)
-                secrets.remove(secret.id);
+            result.failure = SecretSaveResult::Failure::Gone;
             result.error = QStringLiteral(
-                "The cluster token could not be stored in the keychain, so the secret was not saved: %1")
-                               .arg(put.message);
+                "Dynamic secret \"%1\" no longer exists; it may have been deleted elsewhere.")
+                               .arg(secret.name);
             co_return result;
         }
+    }
+    const auto databaseFailure = [&] {
+        result.failure = SecretSaveResult::Failure::Database;
+        result.error = QStringLiteral("Dynamic secret \"%1\" could not be saved: %2")
+                           .arg(secret.name, m_db.lastError());
+    };
+    // The keychain entry is named after the id, so a new secret gets its id first.
+    if (isNew) {
+        secret.id = secrets.reserveId();
+        if (secret.id == 0) {
+            databaseFailure();
+            co_return result;
+        }
+    }
+
+    // 1. The keychain, outside any transaction.
+    const bool writeToken = secret.authMethod == AuthMethod::Token && tokenGiven;
+    std::optional<QByteArray> previousToken; // put back should the row not be written
+    if (writeToken) {
+        Q_ASSERT(!m_db.inTransaction());
+        if (!isNew && previous->authMethod == AuthMethod::Token) {
+            const VaultResult stored = co_await m_vault.get(secret.vaultKey());
+            if (stored.ok)
+                previousToken = stored.value;
+        }
+        const VaultResult put = co_await m_vault.put(secret.vaultKey(), token);
+        if (!put.ok) {
+            result.failure = SecretSaveResult::Failure::Keychain;
+            result.error = put.message
+                + (isNew ? QStringLiteral(" Nothing was created.")
+                         : QStringLiteral(" The secret was not changed."));
+            co_return result;
+        }
+    }
+
+    // 2. The row and its audit event, in one short transaction.
+    AuditEvent event;
+    event.kind = isNew ? AuditEvent::SecretCreated : AuditEvent::SecretUpdated;
+    event.secretName = secret.name;
+    if (secret.credentialType == CredentialType::Static) {
+        event.namespaceName = secret.namespaceName;
+        event.serviceAccount = secret.serviceAccount;
+    }
+    event.detail = describe(secret, environmentName(secret.environmentId));
+    const bool written = m_db.transaction([&] {
+        const bool row = isNew ? secrets.insertReserved(secret) : secrets.update(secret);
+        return row && AuditLog(m_db).append(event).has_value();
+    });
+    if (!written) {
+        databaseFailure();
+        if (writeToken) {
+            // Undo the keychain write. Should that fail too, a new secret's entry
+            // is left under an id no row will ever have; an edited one keeps the
+            // new token, which is better than a row without any.
+            if (isNew)
+                co_await m_vault.remove(secret.vaultKey());
+            else if (previousToken)
+                co_await m_vault.put(secret.vaultKey(), *previousToken);
+        }
+        co_return result;
     }
 
     if (!isNew) {
-        if (!secrets.update(secret)) {
-            result.error
-                = QStringLiteral("Secret \"%1\" could not be saved: %2").arg(secret.name, m_db.lastError());
-            co_return result;
-        }
-        // A secret that moved to Gateway auth no longer needs its token.
+        // A secret that moved to Gateway auth no longer needs its token; the row
+        // no longer refers to it, so a failure here leaves only a harmless entry.
         if (secret.authMethod == AuthMethod::Gateway && previous->authMethod == AuthMethod::Token)
             co_await m_vault.remove(secret.vaultKey());
         if (m_connections)
             m_connections->invalidate(secret.id);
     }
-
-    AuditEvent event;
-    event.kind = isNew ? AuditEvent::SecretCreated : AuditEvent::SecretUpdated;
-    event.secretName = secret.name;
-    event.detail = describe(secret);
-    audit.append(event);
-
     result.secret = secret;
     co_return result;
 }
 
-QCoro::Task<QString> SecretCatalog::remove(qint64 secretId)
+QCoro::Task<SecretRemoval> SecretCatalog::remove(qint64 secretId, bool force)
 {
+    SecretRemoval result;
     SecretRepository secrets(m_db);
-    const auto secret = secrets.byId(secretId);
-    if (!secret)
-        co_return QString();
-    const VaultResult removed = co_await m_vault.remove(secret->vaultKey());
-    if (!removed.ok)
-        co_return QStringLiteral("The cluster token of secret \"%1\" could not be removed from the keychain, "
-                                 "so the secret was kept: %2")
-            .arg(secret->name, removed.message);
-    if (!secrets.remove(secretId))
-        co_return QStringLiteral("Secret \"%1\" could not be deleted: %2")
-            .arg(secret->name, m_db.lastError());
-    if (m_connections)
-        m_connections->invalidate(secretId);
+    const std::optional<DynamicSecret> secret = secrets.byId(secretId);
+    if (!secret) {
+        result.deleted = true;
+        co_return result;
+    }
+
+    // 1. Its open leases: revoked first, each reported; with force, only reported.
+    const QDateTime now = m_leases ? m_leases->clock()->now() : QDateTime::currentDateTimeUtc();
+    QStringList validTokens; // leases whose token outlives the secret, for the audit log
+    const QList<Lease> open = LeaseRepository(m_db).listForSecret(secretId, false);
+    for (const Lease &lease : open) {
+        SecretLeaseReport report;
+        report.leaseId = lease.id;
+        report.expiresAt = lease.expiresAt;
+        const bool liveToken
+            = !lease.tokenJti.isEmpty() && lease.expiresAt.isValid() && lease.expiresAt > now;
+        if (force) {
+            report.tokenStaysValid = liveToken;
+            report.message = liveToken
+                ? QStringLiteral("Lease %1 was not revoked: its token stays valid until it expires at %2.")
+                      .arg(lease.id, formatExpiry(lease.expiresAt))
+                : QStringLiteral("Lease %1 was not revoked; it has no valid token.").arg(lease.id);
+        } else {
+            RevokeOutcome outcome;
+            if (m_leases)
+                outcome = co_await m_leases->revoke(lease.id);
+            else
+                outcome.message = QStringLiteral("this program cannot revoke leases.");
+            report.revoked = outcome.ok;
+            if (!outcome.ok) {
+                report.tokenStaysValid = liveToken;
+                report.message
+                    = QStringLiteral("Lease %1 could not be revoked: %2").arg(lease.id, outcome.message);
+                result.leases << report;
+                result.failure = SecretRemoval::Failure::LeaseNotRevoked;
+                result.error = QStringLiteral(
+                    "Dynamic secret \"%1\" was kept because lease %2 could not be revoked: %3")
+                                   .arg(secret->name, lease.id, outcome.message);
+                co_return result;
+            }
+            // Kubernetes cannot revoke an unbound token; LeaseService's message says so.
+            report.tokenStaysValid = lease.kind == LeaseKind::Static && liveToken;
+            report.message = outcome.message;
+        }
+        if (report.tokenStaysValid)
+            validTokens << lease.id;
+        result.leases << report;
+    }
+
+    // 2. The row, its lease history (by cascade) and the audit event, in one transaction.
+    const QString env = environmentName(secret->environmentId);
     AuditEvent event;
     event.kind = AuditEvent::SecretDeleted;
     event.secretName = secret->name;
-    event.detail = QStringLiteral("Secret \"%1\" and its lease history were deleted.").arg(secret->name);
-    AuditLog(m_db).append(event);
-    co_return QString();
+    event.detail = validTokens.isEmpty()
+        ? QStringLiteral("Deleted from %1 with its lease history.").arg(env)
+        : QStringLiteral("Deleted from %1 with its lease history; the tokens of lease(s) %2 stay valid "
+                         "until they expire.")
+              .arg(env, validTokens.join(QStringLiteral(", ")));
+    if (force && !result.leases.isEmpty())
+        event.detail
+            += QStringLiteral(" Forced: %1 open lease(s) were not revoked.").arg(result.leases.size());
+    bool leaseOpened = false;
+    const bool deleted = m_db.transaction([&] {
+        if (!force) {
+            // A lease made meanwhile (another window, the CLI) would lose its row with the secret.
+            const int stillOpen = secrets.openLeaseCount(secretId);
+            if (stillOpen != 0) {
+                leaseOpened = stillOpen > 0;
+                return false;
+            }
+        }
+        return secrets.remove(secretId) && AuditLog(m_db).append(event).has_value();
+    });
+    if (!deleted) {
+        result.failure = SecretRemoval::Failure::Database;
+        result.error = leaseOpened
+            ? QStringLiteral(
+                "Dynamic secret \"%1\" was kept because a lease was created while it was being deleted; "
+                "delete it again.")
+                  .arg(secret->name)
+            : QStringLiteral("Dynamic secret \"%1\" could not be deleted: %2")
+                  .arg(secret->name, m_db.lastError());
+        co_return result;
+    }
+    result.deleted = true;
+    if (m_connections)
+        m_connections->invalidate(secretId);
+
+    // 3. The keychain entry, after the row: a leftover entry is harmless (its id
+    // is never reused), a row whose token is missing is not.
+    if (secret->authMethod == AuthMethod::Token) {
+        Q_ASSERT(!m_db.inTransaction());
+        const VaultResult removed = co_await m_vault.remove(secret->vaultKey());
+        if (!removed.ok) {
+            result.failure = SecretRemoval::Failure::Keychain;
+            result.error = QStringLiteral(
+                "Deleted dynamic secret \"%1\", but its cluster token is still in the keychain: %2")
+                               .arg(secret->name, removed.message);
+        }
+    }
+    co_return result;
 }
 
 } // namespace kms

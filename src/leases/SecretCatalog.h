@@ -4,6 +4,8 @@
 #include "core/FieldError.h"
 
 #include <QCoro/QCoroTask>
+#include <QDateTime>
+#include <QList>
 
 #include <optional>
 
@@ -12,20 +14,61 @@ namespace kms {
 class ClusterConnections;
 class CredentialVault;
 class Database;
+class LeaseService;
 
 struct SecretSaveResult {
+    enum class Failure {
+        None,
+        Invalid, // fieldErrors say which fields; nothing was written
+        Gone, // the edited secret no longer exists
+        Keychain, // the cluster token could not be stored; nothing was changed
+        Database, // the row could not be written; nothing was changed
+    };
     std::optional<DynamicSecret> secret; // the stored secret on success
     FieldErrors fieldErrors; // refused before anything was written
+    Failure failure = Failure::None;
     QString error; // one sentence
     bool ok() const { return secret.has_value(); }
 };
 
-// Creating, editing and deleting dynamic secrets: the row, its cluster token
-// in the keychain, the audit event, and a fresh cluster connection after an
-// edit. Callers revoke a secret's open leases (LeaseService) before remove().
+// What deleting a secret did to one of its open leases.
+struct SecretLeaseReport {
+    QString leaseId;
+    QString message; // one sentence for people
+    bool revoked = false; // closed through LeaseService
+    bool tokenStaysValid = false; // its token still works until expiresAt
+    QDateTime expiresAt;
+};
+
+struct SecretRemoval {
+    enum class Failure {
+        None,
+        LeaseNotRevoked, // the secret was kept; the last report says which lease and why
+        Database, // the secret was kept
+        Keychain, // the secret was deleted, but its keychain entry was left
+    };
+    bool deleted = false; // the row (and its lease history) is gone
+    QList<SecretLeaseReport> leases; // one per open lease handled, in order
+    Failure failure = Failure::None;
+    QString error; // one sentence: why the secret was kept, or the keychain entry that was left
+    bool ok() const { return failure == Failure::None; }
+};
+
+// The one writer of dynamic secrets (GUI, CLI, demo): validation, the row,
+// its cluster token in the keychain, the audit event, the delete policy for
+// open leases, and a fresh cluster connection after an edit.
+//
+// The keychain is never awaited inside a database transaction (it may show
+// an unlock prompt, and the write lock would stop every other writer):
+// create writes the keychain entry under a reserved id, then the row and its
+// audit event in one short transaction, and removes the entry again if that
+// fails; delete removes the row first, then the entry (a leftover entry is
+// harmless, its id is never reused; a row whose token is missing is not).
 class SecretCatalog {
 public:
-    SecretCatalog(Database &db, CredentialVault &vault, ClusterConnections *connections = nullptr);
+    // leases: needed to revoke a secret's open leases in remove().
+    SecretCatalog(Database &db, CredentialVault &vault, ClusterConnections *connections = nullptr,
+        LeaseService *leases = nullptr);
 
     // What validate() needs for this secret: the other names in its environment,
     // and whether a cluster token is given or already stored (an edit of a Token secret).
@@ -35,13 +78,22 @@ public:
     // Token auth; empty keeps the stored one on an edit. Never logged or stored
     // outside the keychain.
     QCoro::Task<SecretSaveResult> save(DynamicSecret secret, QByteArray clusterToken);
-    // Deletes the secret, its lease rows and its keychain entry. Empty on success, else one sentence.
-    QCoro::Task<QString> remove(qint64 secretId);
+
+    // Deletes the secret, its lease history and its keychain entry.
+    // Its open leases are revoked first through LeaseService, one by one, each
+    // reported; if one cannot be revoked the secret is kept. With force, no
+    // lease is revoked: the secret is deleted anyway and every open lease is
+    // reported, saying whether its token stays valid.
+    // A secret that does not exist (any more) counts as deleted.
+    QCoro::Task<SecretRemoval> remove(qint64 secretId, bool force = false);
 
 private:
+    QString environmentName(qint64 environmentId);
+
     Database &m_db;
     CredentialVault &m_vault;
     ClusterConnections *m_connections;
+    LeaseService *m_leases;
 };
 
 } // namespace kms

@@ -307,9 +307,9 @@ bool Database::migrate()
         return false;
     }
     // One transaction per version step: a failed step leaves the previous version intact.
-    const std::function<bool()> steps[]
-        = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); },
-              [this] { return applyVersion3(); } };
+    const std::function<bool()> steps[] = { [this] { return applyVersion1(); },
+        [this] { return applyVersion2(); }, [this] { return applyVersion3(); },
+        [this] { return applyVersion4(); } };
     for (int v = version; v < SchemaVersion; ++v) {
         const bool ok = transaction([&] {
             return steps[v]()
@@ -410,6 +410,20 @@ bool Database::applyVersion3()
             return false;
     }
     return true;
+}
+
+bool Database::applyVersion4()
+{
+    // The next dynamic secret id (SecretRepository::reserveId). A new secret's
+    // cluster token goes into the keychain under its id before its row is
+    // written, so ids are handed out ahead and never reused; seeded above every id in use.
+    return exec(QStringLiteral(R"(CREATE TABLE id_sequences (
+            name TEXT PRIMARY KEY,
+            next_id INTEGER NOT NULL))"),
+               QStringLiteral("create schema version 4"))
+        && exec(QStringLiteral("INSERT INTO id_sequences (name, next_id) "
+                               "SELECT 'dynamic_secrets', coalesce(max(id), 0) + 1 FROM dynamic_secrets"),
+            QStringLiteral("seed the secret id sequence"));
 }
 
 } // namespace kms

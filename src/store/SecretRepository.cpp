@@ -85,20 +85,55 @@ const QString OpenStates = QStringLiteral("('provisioning', 'active', 'revoking'
 
 bool SecretRepository::insert(DynamicSecret &secret)
 {
+    DynamicSecret stored = secret;
+    const bool ok = m_db.transaction([&] {
+        stored.id = reserveId();
+        return stored.id > 0 && insertReserved(stored);
+    });
+    if (ok)
+        secret = stored;
+    return ok;
+}
+
+qint64 SecretRepository::reserveId()
+{
+    qint64 id = 0;
+    const bool ok = m_db.transaction([&] {
+        // Also above every id in the table, should a row ever get its id another way.
+        QSqlQuery q
+            = m_db.prepare(QStringLiteral("UPDATE id_sequences SET next_id = max(next_id, "
+                                          "(SELECT coalesce(max(id), 0) + 1 FROM dynamic_secrets)) + 1 "
+                                          "WHERE name = 'dynamic_secrets' RETURNING next_id - 1"));
+        if (!m_db.exec(q, QStringLiteral("reserve a dynamic secret id")))
+            return false;
+        if (!q.next()) {
+            m_db.setLastError(
+                QStringLiteral("The database has no dynamic secret id sequence; it may be damaged."));
+            return false;
+        }
+        id = q.value(0).toLongLong();
+        q.finish();
+        return true;
+    });
+    return ok ? id : 0;
+}
+
+bool SecretRepository::insertReserved(DynamicSecret &secret)
+{
     const QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
     QSqlQuery q = m_db.prepare(
         QStringLiteral("INSERT INTO dynamic_secrets (environment_id, name, default_ttl, max_ttl, "
                        "auth_method, gateway, cluster_url, "
                        "ssl_verify, ca_certificate, credential_type, service_account, namespace, "
                        "allowed_namespaces, role_type, "
-                       "role_name, audiences, cluster_wide, bound_tokens, created_at, updated_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+                       "role_name, audiences, cluster_wide, bound_tokens, created_at, updated_at, id) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     bindFields(q, secret);
     q.addBindValue(Database::timeValue(now));
     q.addBindValue(Database::timeValue(now));
-    if (!m_db.exec(q, QStringLiteral("add dynamic secret \"%1\"").arg(secret.name)) || !q.next())
+    q.addBindValue(secret.id);
+    if (!m_db.exec(q, QStringLiteral("add dynamic secret \"%1\"").arg(secret.name)))
         return false;
-    secret.id = q.value(0).toLongLong();
     secret.createdAt = now;
     secret.updatedAt = now;
     return true;

@@ -20,8 +20,15 @@ public:
     {
     }
 
-    // Sets id, createdAt and updatedAt. Fails on a duplicate name in the environment.
+    // Sets id (a fresh reserveId()), createdAt and updatedAt. Fails on a
+    // duplicate name in the environment.
     bool insert(DynamicSecret &secret);
+    // A new secret id, never handed out before and never reused after a
+    // delete (its own short transaction); 0 on failure. For a row whose
+    // keychain entry is written first (SecretCatalog).
+    qint64 reserveId();
+    // Inserts with secret.id, which must come from reserveId(); sets createdAt and updatedAt.
+    bool insertReserved(DynamicSecret &secret);
     // Updates every field by id; sets updatedAt.
     bool update(DynamicSecret &secret);
     // Deletes the secret and (by cascade) its lease rows. Check openLeaseCount() first.

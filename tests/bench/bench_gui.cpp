@@ -118,7 +118,7 @@ int main(int argc, char *argv[])
     CredentialVault vault;
     ClusterConnections connections(vault);
     LeaseService service(db, connections);
-    SecretCatalog catalog(db, vault, &connections);
+    SecretCatalog catalog(db, vault, &connections, &service);
     ui::AppServices services { &db, &vault, &connections, &service, &catalog, Clock::system() };
     ui::MainWindow window(services);
     window.resize(1280, 800);

@@ -2,6 +2,7 @@
 #include "AuditDialog.h"
 #include "AuditTableModel.h"
 #include "EnglishPlurals.h"
+#include "Fixtures.h"
 #include "GenerateButtonDelegate.h"
 #include "LeaseFilterProxyModel.h"
 #include "LeasePanel.h"
@@ -72,6 +73,7 @@ private slots:
     void leaseFilterAndCountdown();
     void auditViewShowsEventsAndVerifies();
     void deleteSecretRevokesOpenLeasesFirst();
+    void deleteSecretKeepsItWhenALeaseCannotBeRevoked();
 
 private:
     template<typename T> T *waitForDialog();
@@ -144,7 +146,7 @@ void TestMainWindow::initTestCase()
     m_connections = std::make_unique<ClusterConnections>(*m_vault);
     m_clock = std::make_unique<ManualClock>(QDateTime::currentDateTimeUtc());
     m_leases = std::make_unique<LeaseService>(*m_db, *m_connections, m_clock.get());
-    m_catalog = std::make_unique<SecretCatalog>(*m_db, *m_vault, m_connections.get());
+    m_catalog = std::make_unique<SecretCatalog>(*m_db, *m_vault, m_connections.get(), m_leases.get());
     AppServices services;
     services.db = m_db.get();
     services.vault = m_vault.get();
@@ -711,6 +713,41 @@ void TestMainWindow::deleteSecretRevokesOpenLeasesFirst()
     QTRY_VERIFY(m_window->secretModel()->rowOf(id) < 0);
     const VaultResult gone = QCoro::waitFor(m_vault->get(DynamicSecret::vaultKeyFor(id)));
     QCOMPARE(gone.error, VaultResult::Error::NotFound);
+}
+
+void TestMainWindow::deleteSecretKeepsItWhenALeaseCannotBeRevoked()
+{
+    // A secret whose cluster nobody answers for (nothing listens on port 1), with an open lease.
+    DynamicSecret spec = test::dynamicSecret(developmentId(), QStringLiteral("unreachable"));
+    spec.clusterUrl = QStringLiteral("https://127.0.0.1:1");
+    const SecretSaveResult saved = QCoro::waitFor(m_catalog->save(spec, QByteArray("cluster-token")));
+    QVERIFY2(saved.ok(), qPrintable(saved.error));
+    const qint64 id = saved.secret->id;
+    const Lease lease = test::activeLease(id, m_clock->now());
+    QVERIFY(LeaseRepository(*m_db).insert(lease));
+    m_window->reloadSecrets();
+    m_window->selectSecret(id);
+    QCOMPARE(m_window->currentSecret()->id, id);
+
+    m_window->deleteSecret();
+    QMessageBox *box = waitForMessageBox(QStringLiteral("confirmDeleteSecret"));
+    QVERIFY(box);
+    QTest::mouseClick(
+        box->findChild<QPushButton *>(QStringLiteral("confirmDeleteSecretButton")), Qt::LeftButton);
+    QMessageBox *failed = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (failed = m_window->findChild<QMessageBox *>(QStringLiteral("secretNotDeleted"))), 20000);
+    QVERIFY2(failed->text().contains(
+                 QStringLiteral("was kept because lease %1 could not be revoked").arg(lease.id))
+            && failed->text().contains(QStringLiteral("Try again when the cluster can be reached.")),
+        qPrintable(failed->text()));
+    failed->accept();
+    QVERIFY(SecretRepository(*m_db).byId(id));
+    QVERIFY(m_window->secretModel()->rowOf(id) >= 0);
+    QVERIFY(QCoro::waitFor(m_vault->get(DynamicSecret::vaultKeyFor(id))).ok);
+
+    const SecretRemoval forced = QCoro::waitFor(m_catalog->remove(id, true));
+    QVERIFY2(forced.ok(), qPrintable(forced.error));
 }
 
 QTEST_MAIN(TestMainWindow)

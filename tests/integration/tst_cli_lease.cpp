@@ -28,6 +28,8 @@ class TestCliLease : public QObject {
     std::unique_ptr<TempProfile> m_profile;
     std::unique_ptr<CliRunner> m_cli;
     QTemporaryDir m_files;
+    QString m_tokenFile;
+    QString m_caFile;
 
     CliResult kmsctl(const QStringList &args, const QByteArray &stdinData = {})
     {
@@ -74,12 +76,12 @@ private slots:
                     { "metadata", QJsonObject { { "name", ns } } } });
         m_profile = std::make_unique<TempProfile>();
         m_cli = std::make_unique<CliRunner>(m_profile->environment());
-        const QString tokenFile = write("requester.token", requester);
-        const QString caFile = write("ca.crt", m_cluster->caPem());
+        m_tokenFile = write("requester.token", requester);
+        m_caFile = write("ca.crt", m_cluster->caPem());
         const CliResult created = kmsctl({ "secret", "create", "deploy", "--env", "Development", "--type",
-            "dynamic", "--url", m_cluster->url().toString(), "--ca-file", caFile, "--token-file", tokenFile,
-            "--namespaces", "team-a,team-b", "--role-type", "ClusterRole", "--role", "kms-dynamic-role",
-            "--default-ttl", "15m" });
+            "dynamic", "--url", m_cluster->url().toString(), "--ca-file", m_caFile, "--token-file",
+            m_tokenFile, "--namespaces", "team-a,team-b", "--role-type", "ClusterRole", "--role",
+            "kms-dynamic-role", "--default-ttl", "15m" });
         QVERIFY2(created.exitCode == 0, created.describe());
     }
 
@@ -182,6 +184,29 @@ private slots:
             if (e["leaseId"].toString() == id && e["kind"].toString() == "lease.revoked")
                 ++revokedEvents;
         QCOMPARE(revokedEvents, 1);
+    }
+
+    void deletingASecretRevokesItsLeasesFirst()
+    {
+        const CliResult created
+            = kmsctl({ "secret", "create", "doomed", "--env", "Development", "--type", "dynamic", "--url",
+                m_cluster->url().toString(), "--ca-file", m_caFile, "--token-file", m_tokenFile,
+                "--namespaces", "team-a", "--role-type", "ClusterRole", "--role", "kms-dynamic-role" });
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const CliResult leased = kmsctl({ "lease", "create", "doomed", "-o", "json" });
+        QVERIFY2(leased.exitCode == 0, leased.describe());
+        const QJsonObject lease = QJsonDocument::fromJson(leased.out).object();
+        const QByteArray token = lease["token"].toString().toUtf8();
+        QVERIFY(authenticates(token));
+
+        const CliResult deleted = kmsctl({ "secret", "delete", "doomed" });
+        QVERIFY2(deleted.exitCode == 0, deleted.describe());
+        QVERIFY2(deleted.outText().contains(QStringLiteral("Lease %1 is revoked").arg(lease["id"].toString()))
+                && deleted.outText().contains("Deleted dynamic secret \"doomed\" from Development."),
+            deleted.describe());
+        QVERIFY(!authenticates(token));
+        const CliResult shown = kmsctl({ "secret", "show", "doomed" });
+        QCOMPARE(shown.exitCode, 1);
     }
 
     void badInputExitsTwoNamingTheFlag_data()

@@ -403,24 +403,39 @@ private slots:
             chosen.exitCode == 0 && chosen.outText().contains(QStringLiteral("Staging")), chosen.describe());
     }
 
-    void deleteIsRefusedWhileLeasesAreOpen()
+    void deleteRevokesOpenLeasesFirstAndKeepsTheSecretWhenThatFails()
     {
-        QVERIFY(m_cli->run(staticArgs(QStringLiteral("ci"))).exitCode == 0);
+        // Nothing listens on this cluster's port: its lease cannot be revoked.
+        QStringList args = staticArgs(QStringLiteral("ci"));
+        args[args.indexOf(QStringLiteral("--url")) + 1] = QStringLiteral("https://127.0.0.1:1");
+        QVERIFY(m_cli->run(args).exitCode == 0);
         const qint64 id = listJson().at(0).toObject().value(QStringLiteral("id")).toInteger();
+        const Lease lease = test::activeLease(id, QDateTime::currentDateTimeUtc());
         {
             Database db;
             QVERIFY(db.open(m_profile->dataDir()));
-            QVERIFY(LeaseRepository(db).insert(test::activeLease(id, QDateTime::currentDateTimeUtc())));
+            QVERIFY(LeaseRepository(db).insert(lease));
         }
         CliResult r
             = m_cli->run({ QStringLiteral("secret"), QStringLiteral("delete"), QStringLiteral("ci") });
-        QVERIFY2(r.exitCode == 1 && r.errText().contains(QStringLiteral("1 open lease")), r.describe());
+        QVERIFY2(r.exitCode == 1
+                && r.errText().contains(
+                    QStringLiteral("was kept because lease %1 could not be revoked").arg(lease.id))
+                && r.errText().contains(QStringLiteral("--force")),
+            r.describe());
         QCOMPARE(listJson().size(), 1);
-        QCOMPARE(listJson().at(0).toObject().value(QStringLiteral("activeLeases")).toInt(), 1);
+        QVERIFY(QCoro::waitFor(CredentialVault().get(DynamicSecret::vaultKeyFor(id))).ok);
         r = m_cli->run({ QStringLiteral("secret"), QStringLiteral("delete"), QStringLiteral("ci"),
             QStringLiteral("--force") });
-        QVERIFY2(r.exitCode == 0, r.describe());
+        QVERIFY2(r.exitCode == 0
+                && r.outText().contains(
+                    QStringLiteral("Lease %1 was not revoked: its token stays valid until it expires at ")
+                        .arg(lease.id))
+                && r.outText().contains(QStringLiteral("Deleted dynamic secret \"ci\" from Production.")),
+            r.describe());
         QCOMPARE(listJson().size(), 0);
+        QCOMPARE(QCoro::waitFor(CredentialVault().get(DynamicSecret::vaultKeyFor(id))).error,
+            VaultResult::Error::NotFound);
     }
 
     void withoutAKeychainNothingIsCreated()

@@ -122,6 +122,29 @@ private slots:
         QVERIFY(AuditLog(db).verify().intact());
     }
 
+    void upgradeHandsOutSecretIdsAboveTheExistingOnes()
+    {
+        test::TempProfile profile;
+        qint64 highest = 0;
+        {
+            Database db;
+            QVERIFY(db.open(profile.dataDir()));
+            const qint64 dev = EnvironmentRepository(db).list().first().id;
+            for (const char *name : { "one", "two", "three" }) {
+                DynamicSecret s = test::staticSecret(dev, QString::fromLatin1(name));
+                QVERIFY2(SecretRepository(db).insert(s), qPrintable(db.lastError()));
+                highest = s.id;
+            }
+            // Back to schema version 2, as a profile made before the id sequence.
+            QVERIFY(db.exec(QStringLiteral("DROP TABLE id_sequences"), QStringLiteral("test")));
+            QVERIFY(db.exec(QStringLiteral("PRAGMA user_version = 2"), QStringLiteral("test")));
+        }
+        Database db;
+        QVERIFY2(db.open(profile.dataDir()), qPrintable(db.lastError()));
+        QCOMPARE(db.schemaVersion(), Database::SchemaVersion);
+        QCOMPARE(SecretRepository(db).reserveId(), highest + 1);
+    }
+
     void refusesADatabaseFromANewerVersion()
     {
         test::TempProfile profile;

@@ -90,7 +90,7 @@ private slots:
         QVERIFY(keyBody.size() > 20);
         QVERIFY(!bytes.contains(keyBody));
         QVERIFY(m_db->open(m_profile->dataDir()));
-        QCOMPARE(m_db->schemaVersion(), 2);
+        QCOMPARE(m_db->schemaVersion(), Database::SchemaVersion);
         // Audited.
         QSqlQuery q
             = m_db->prepare(QStringLiteral("SELECT count(*) FROM audit_events WHERE kind = 'gateway.added'"));

@@ -45,6 +45,33 @@ private slots:
         delete m_profile;
     }
 
+    // SecretCatalog writes a new secret's keychain entry under a reserved id
+    // before the row: no other secret may ever get that id, nor a deleted one's.
+    void secretIdsAreReservedAndNeverReused()
+    {
+        SecretRepository secrets(*m_db);
+        DynamicSecret a = test::staticSecret(m_dev, QStringLiteral("id-a"));
+        QVERIFY2(secrets.insert(a), qPrintable(m_db->lastError()));
+        const qint64 reserved = secrets.reserveId();
+        QVERIFY(reserved > a.id);
+        DynamicSecret b = test::staticSecret(m_dev, QStringLiteral("id-b"));
+        QVERIFY(secrets.insert(b));
+        QVERIFY(b.id > reserved);
+        QVERIFY(secrets.remove(b.id));
+        DynamicSecret c = test::staticSecret(m_dev, QStringLiteral("id-c"));
+        QVERIFY(secrets.insert(c));
+        QVERIFY(c.id > b.id);
+
+        DynamicSecret late = test::staticSecret(m_dev, QStringLiteral("late"));
+        late.id = reserved;
+        QVERIFY2(secrets.insertReserved(late), qPrintable(m_db->lastError()));
+        QCOMPARE(secrets.byId(reserved)->name, QStringLiteral("late"));
+        // A failed insert hands out no id.
+        DynamicSecret duplicate = test::staticSecret(m_dev, QStringLiteral("late"));
+        QVERIFY(!secrets.insert(duplicate));
+        QCOMPARE(duplicate.id, qint64(0));
+    }
+
     void findsEnvironmentsByNameOrSlug_data()
     {
         QTest::addColumn<QString>("query");

@@ -123,7 +123,7 @@ int main(int argc, char *argv[])
     CredentialVault vault;
     ClusterConnections connections(vault);
     LeaseService service(db, connections);
-    SecretCatalog catalog(db, vault, &connections);
+    SecretCatalog catalog(db, vault, &connections, &service);
     ui::AppServices services { &db, &vault, &connections, &service, &catalog, Clock::system() };
     const qint64 dev = EnvironmentRepository(db).byName(QStringLiteral("Development"))->id;
 
