@@ -32,6 +32,9 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <span>
+#include <variant>
+
 namespace kms::ui {
 
 namespace {
@@ -55,7 +58,277 @@ const QString FAudiences = QStringLiteral("audiences");
 const QString FClusterWide = QStringLiteral("clusterWide");
 const QString FBoundTokens = QStringLiteral("boundTokens");
 
+// std::visit with one lambda per alternative.
+template<class... Ts> struct Overloaded : Ts... {
+    using Ts::operator()...;
+};
+template<class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
+
 } // namespace
+
+// One row of the form. Field::all() is the form: the rows in their order on
+// screen, built, wired to revalidate, shown and hidden, and walked by Save to
+// the first problem, all from this one table. (A nested class: it may name the
+// dialog's members.)
+struct SecretSetupDialog::Field {
+    // What shows the row (the auth method, the credential type, the role type).
+    enum class Shown { Always, TokenAuth, GatewayAuth, StaticType, DynamicType, DynamicClusterRole };
+    // The editor's kind is the type of the member that holds it.
+    template<class W> using Member = W *SecretSetupDialog::*;
+    using Editor = std::variant<Member<QLineEdit>, Member<QComboBox>, Member<QCheckBox>,
+        Member<QPlainTextEdit>, Member<QListWidget>>;
+
+    // The validation key: DynamicSecret::validate's FieldError::field for this
+    // row, and the editor's object name field_<key>.
+    QString key;
+    const char *label;
+    const char *help;
+    Editor editor;
+    Shown shown = Shown::Always;
+    const char *placeholder = nullptr;
+    const char *text = nullptr; // a line edit's first text; a check box's own words
+    QStringList (*choices)(const AppServices &) = nullptr; // a combo box's items, in index order
+    bool editable = false; // a combo box that takes any text
+    bool password = false; // a line edit that shows dots
+    bool checked = false; // a check box's first state
+
+    static std::span<const Field> all();
+    QWidget *createEditor(SecretSetupDialog &dialog, QWidget *page) const;
+    void watch(SecretSetupDialog &dialog) const;
+    bool isShown(bool tokenAuth, bool staticType, bool clusterRole) const;
+};
+
+std::span<const SecretSetupDialog::Field> SecretSetupDialog::Field::all()
+{
+    using D = SecretSetupDialog;
+    // The dashboard's setup modal, in its order and words, then this app's own fields.
+    static const Field fields[] = {
+        { .key = FName,
+            .label = QT_TR_NOOP("Secret &name"),
+            .help = QT_TR_NOOP("Name by which you want the secret to be referenced"),
+            .editor = &D::m_name,
+            .placeholder = QT_TR_NOOP("e.g. dev-cluster-access") },
+        { .key = FDefaultTtl,
+            .label = QT_TR_NOOP("&Default TTL"),
+            .help = QT_TR_NOOP("Default time-to-live for a generated secret (it is possible to modify this "
+                               "value after a secret is generated)"),
+            .editor = &D::m_defaultTtl,
+            .placeholder = QT_TR_NOOP("e.g. 1h, 30m, 1h30m"),
+            .text = "1h" },
+        { .key = FMaxTtl,
+            .label = QT_TR_NOOP("&Max TTL"),
+            .help = QT_TR_NOOP("Maximum time-to-live for a generated secret"),
+            .editor = &D::m_maxTtl,
+            .placeholder = QT_TR_NOOP("e.g. 24h"),
+            .text = "24h" },
+        { .key = FGateway,
+            .label = QT_TR_NOOP("&Gateway"),
+            .help = QT_TR_NOOP("Select a gateway for private cluster access. Gateways are registered under "
+                               "File > Gateways... or with hanzo-kmsctl gateway add."),
+            .editor = &D::m_gateway,
+            .shown = Shown::GatewayAuth,
+            .placeholder = QT_TR_NOOP("Name of a registered gateway"),
+            .choices =
+                [](const AppServices &services) {
+                    if (!services.db || !services.vault)
+                        return QStringList();
+                    return GatewayRegistry(*services.db, *services.vault).names();
+                },
+            .editable = true },
+        { .key = FClusterUrl,
+            .label = QT_TR_NOOP("Cluster &URL"),
+            .help
+            = QT_TR_NOOP("Kubernetes API server URL (e.g., https://kubernetes.default.svc). Not required "
+                         "when using Gateway authentication as the Gateway will use its internal cluster "
+                         "URL."),
+            .editor = &D::m_clusterUrl,
+            .shown = Shown::TokenAuth,
+            .placeholder = "https://kubernetes.example.com:6443" },
+        { .key = FSslVerify,
+            .label = QT_TR_NOOP("SSL verification"),
+            .help
+            = QT_TR_NOOP("Whether to enable SSL verification for the Kubernetes API server connection."),
+            .editor = &D::m_sslVerify,
+            .shown = Shown::TokenAuth,
+            .text = QT_TR_NOOP("Verify the API server's certificate"),
+            .checked = true },
+        { .key = FCa,
+            .label = QT_TR_NOOP("C&A certificate"),
+            .help = QT_TR_NOOP("Custom CA certificate for the Kubernetes API server. Leave blank to use the "
+                               "system/public CA."),
+            .editor = &D::m_ca,
+            .shown = Shown::TokenAuth,
+            .placeholder = "-----BEGIN CERTIFICATE-----" },
+        { .key = FAuthMethod,
+            .label = QT_TR_NOOP("Auth me&thod"),
+            .help = QT_TR_NOOP("Choose between Token (API) or Gateway authentication. If using Gateway, the "
+                               "Gateway must be deployed in your Kubernetes cluster."),
+            .editor = &D::m_authMethod,
+            .choices =
+                [](const AppServices &) {
+                    return QStringList { DynamicSecret::displayName(AuthMethod::Token),
+                        DynamicSecret::displayName(AuthMethod::Gateway) };
+                } },
+        { .key = FClusterToken,
+            .label = QT_TR_NOOP("Cluster to&ken"),
+            .help = QT_TR_NOOP("Token with permissions to create service accounts and manage RBAC (required "
+                               "when using Token authentication)"),
+            .editor = &D::m_clusterToken,
+            .shown = Shown::TokenAuth,
+            .placeholder = QT_TR_NOOP("Stored only in the system keychain"),
+            .password = true },
+        { .key = FCredentialType,
+            .label = QT_TR_NOOP("C&redential type"),
+            .help = QT_TR_NOOP("Choose between Static (predefined service account) or Dynamic (temporary "
+                               "service accounts with role assignments)"),
+            .editor = &D::m_credentialType,
+            .choices =
+                [](const AppServices &) {
+                    return QStringList { DynamicSecret::displayName(CredentialType::Static),
+                        DynamicSecret::displayName(CredentialType::Dynamic) };
+                } },
+        { .key = FServiceAccount,
+            .label = QT_TR_NOOP("&Service account name"),
+            .help = QT_TR_NOOP("Name of the service account to generate tokens for"),
+            .editor = &D::m_serviceAccount,
+            .shown = Shown::StaticType },
+        { .key = FNamespace,
+            .label = QT_TR_NOOP("Namespa&ce"),
+            .help = QT_TR_NOOP("Kubernetes namespace where the service account exists"),
+            .editor = &D::m_namespace,
+            .shown = Shown::StaticType },
+        { .key = FAllowedNamespaces,
+            .label = QT_TR_NOOP("Allowed namespa&ces"),
+            .help = QT_TR_NOOP("Kubernetes namespace(s) where the service accounts will be created. You can "
+                               "specify multiple namespaces as a comma-separated list (e.g., "
+                               "\"default,kube-system\"). During lease creation, you can specify which "
+                               "namespace to use from this allowed list."),
+            .editor = &D::m_allowedNamespaces,
+            .shown = Shown::DynamicType,
+            .placeholder = "default,kube-system" },
+        { .key = FRoleType,
+            .label = QT_TR_NOOP("Role t&ype"),
+            .help = QT_TR_NOOP("Type of role to assign (ClusterRole or Role)"),
+            .editor = &D::m_roleType,
+            .shown = Shown::DynamicType,
+            .choices =
+                [](const AppServices &) {
+                    return QStringList { QStringLiteral("ClusterRole"), QStringLiteral("Role") };
+                } },
+        { .key = FRole,
+            .label = QT_TR_NOOP("R&ole"),
+            .help = QT_TR_NOOP("Name of the role to assign to the temporary service account"),
+            .editor = &D::m_role,
+            .shown = Shown::DynamicType },
+        { .key = FAudiences,
+            .label = QT_TR_NOOP("&Audiences"),
+            .help = QT_TR_NOOP("Optional list of audiences to include in the generated token"),
+            .editor = &D::m_audiences },
+        { .key = FClusterWide,
+            .label = QT_TR_NOOP("Cluster-wide binding"),
+            .help = QT_TR_NOOP("ClusterRole only: bind the temporary service account cluster-wide instead of "
+                               "in its namespace"),
+            .editor = &D::m_clusterWide,
+            .shown = Shown::DynamicClusterRole,
+            .text = QT_TR_NOOP("Bind with a ClusterRoleBinding (access in all namespaces)") },
+        { .key = FBoundTokens,
+            .label = QT_TR_NOOP("Bound tokens"),
+            .help
+            = QT_TR_NOOP("Static only: a bound token stops working within seconds of deleting its lease; "
+                         "an unbound token stays valid until it expires"),
+            .editor = &D::m_boundTokens,
+            .shown = Shown::StaticType,
+            .text = QT_TR_NOOP("Bind each token to a per-lease Secret, so deleting the lease revokes it") },
+    };
+    return fields;
+}
+
+QWidget *SecretSetupDialog::Field::createEditor(SecretSetupDialog &dialog, QWidget *page) const
+{
+    const auto tr = [](const char *text) { return SecretSetupDialog::tr(text); };
+    const Overloaded create {
+        [&](Member<QLineEdit> member) -> QWidget * {
+            auto *edit = new QLineEdit(page);
+            if (text)
+                edit->setText(QString::fromLatin1(text));
+            if (password)
+                edit->setEchoMode(QLineEdit::Password);
+            if (placeholder)
+                edit->setPlaceholderText(tr(placeholder));
+            return dialog.*member = edit;
+        },
+        [&](Member<QComboBox> member) -> QWidget * {
+            auto *box = new QComboBox(page);
+            box->setEditable(editable);
+            if (placeholder)
+                box->lineEdit()->setPlaceholderText(tr(placeholder));
+            box->addItems(choices(dialog.m_services));
+            return dialog.*member = box;
+        },
+        [&](Member<QCheckBox> member) -> QWidget * {
+            auto *check = new QCheckBox(tr(text), page);
+            check->setChecked(checked);
+            return dialog.*member = check;
+        },
+        [&](Member<QPlainTextEdit> member) -> QWidget * {
+            // A PEM box: a few lines high; Tab leaves it.
+            auto *edit = new QPlainTextEdit(page);
+            if (placeholder)
+                edit->setPlaceholderText(tr(placeholder));
+            edit->setTabChangesFocus(true);
+            edit->setFixedHeight(72);
+            return dialog.*member = edit;
+        },
+        [&](Member<QListWidget>) -> QWidget * { return dialog.buildAudiences(page); },
+    };
+    return std::visit(create, editor);
+}
+
+void SecretSetupDialog::Field::watch(SecretSetupDialog &dialog) const
+{
+    const auto touch = [&dialog, key = key] { dialog.touch(key); };
+    const Overloaded connect {
+        [&](Member<QLineEdit> member) {
+            QObject::connect(dialog.*member, &QLineEdit::textEdited, &dialog, touch);
+        },
+        [&](Member<QComboBox> member) {
+            // Typing into an editable box changes its text, not its index.
+            if (editable)
+                QObject::connect(dialog.*member, &QComboBox::currentTextChanged, &dialog, touch);
+            else
+                QObject::connect(dialog.*member, &QComboBox::currentIndexChanged, &dialog, touch);
+        },
+        [&](Member<QCheckBox> member) {
+            QObject::connect(dialog.*member, &QCheckBox::toggled, &dialog, touch);
+        },
+        [&](Member<QPlainTextEdit> member) {
+            QObject::connect(dialog.*member, &QPlainTextEdit::textChanged, &dialog, touch);
+        },
+        [](Member<QListWidget>) {
+            // Add and Remove touch the audiences themselves.
+        },
+    };
+    std::visit(connect, editor);
+}
+
+bool SecretSetupDialog::Field::isShown(bool tokenAuth, bool staticType, bool clusterRole) const
+{
+    switch (shown) {
+    case Shown::Always:
+        return true;
+    case Shown::TokenAuth:
+        return tokenAuth;
+    case Shown::GatewayAuth:
+        return !tokenAuth;
+    case Shown::StaticType:
+        return staticType;
+    case Shown::DynamicType:
+        return !staticType;
+    case Shown::DynamicClusterRole:
+        return !staticType && clusterRole;
+    }
+    return true;
+}
 
 SecretSetupDialog::SecretSetupDialog(const AppServices &services, qint64 environmentId,
     const std::optional<DynamicSecret> &existing, QWidget *parent)
@@ -191,136 +464,8 @@ void SecretSetupDialog::buildForm()
     m_form->setVerticalSpacing(6);
     pageLayout->addLayout(m_form);
 
-    m_name = new QLineEdit(page);
-    m_name->setPlaceholderText(tr("e.g. dev-cluster-access"));
-    addField(FName, tr("Secret &name"), m_name, tr("Name by which you want the secret to be referenced"));
-
-    m_defaultTtl = new QLineEdit(QStringLiteral("1h"), page);
-    m_defaultTtl->setPlaceholderText(tr("e.g. 1h, 30m, 1h30m"));
-    addField(FDefaultTtl, tr("&Default TTL"), m_defaultTtl,
-        tr("Default time-to-live for a generated secret (it is possible to modify this value after a secret "
-           "is generated)"));
-
-    m_maxTtl = new QLineEdit(QStringLiteral("24h"), page);
-    m_maxTtl->setPlaceholderText(tr("e.g. 24h"));
-    addField(FMaxTtl, tr("&Max TTL"), m_maxTtl, tr("Maximum time-to-live for a generated secret"));
-
-    m_gateway = new QComboBox(page);
-    m_gateway->setEditable(true);
-    m_gateway->lineEdit()->setPlaceholderText(tr("Name of a registered gateway"));
-    if (m_services.db && m_services.vault)
-        m_gateway->addItems(GatewayRegistry(*m_services.db, *m_services.vault).names());
-    addField(FGateway, tr("&Gateway"), m_gateway,
-        tr("Select a gateway for private cluster access. Gateways are registered under File > Gateways... "
-           "or with hanzo-kmsctl gateway add."));
-
-    m_clusterUrl = new QLineEdit(page);
-    m_clusterUrl->setPlaceholderText(QStringLiteral("https://kubernetes.example.com:6443"));
-    addField(FClusterUrl, tr("Cluster &URL"), m_clusterUrl,
-        tr("Kubernetes API server URL (e.g., https://kubernetes.default.svc). Not required when using "
-           "Gateway "
-           "authentication as the Gateway will use its internal cluster URL."));
-
-    m_sslVerify = new QCheckBox(tr("Verify the API server's certificate"), page);
-    m_sslVerify->setChecked(true);
-    addField(FSslVerify, tr("SSL verification"), m_sslVerify,
-        tr("Whether to enable SSL verification for the Kubernetes API server connection."));
-
-    m_ca = new QPlainTextEdit(page);
-    m_ca->setPlaceholderText(QStringLiteral("-----BEGIN CERTIFICATE-----"));
-    m_ca->setTabChangesFocus(true);
-    m_ca->setFixedHeight(72);
-    addField(FCa, tr("C&A certificate"), m_ca,
-        tr("Custom CA certificate for the Kubernetes API server. Leave blank to use the system/public CA."));
-
-    m_authMethod = new QComboBox(page);
-    m_authMethod->addItem(DynamicSecret::displayName(AuthMethod::Token));
-    m_authMethod->addItem(DynamicSecret::displayName(AuthMethod::Gateway));
-    addField(FAuthMethod, tr("Auth me&thod"), m_authMethod,
-        tr("Choose between Token (API) or Gateway authentication. If using Gateway, the Gateway must be "
-           "deployed in "
-           "your Kubernetes cluster."));
-
-    m_clusterToken = new QLineEdit(page);
-    m_clusterToken->setEchoMode(QLineEdit::Password);
-    m_clusterToken->setPlaceholderText(tr("Stored only in the system keychain"));
-    addField(FClusterToken, tr("Cluster to&ken"), m_clusterToken,
-        tr("Token with permissions to create service accounts and manage RBAC (required when using Token "
-           "authentication)"));
-
-    m_credentialType = new QComboBox(page);
-    m_credentialType->addItem(DynamicSecret::displayName(CredentialType::Static));
-    m_credentialType->addItem(DynamicSecret::displayName(CredentialType::Dynamic));
-    addField(FCredentialType, tr("C&redential type"), m_credentialType,
-        tr("Choose between Static (predefined service account) or Dynamic (temporary service accounts with "
-           "role "
-           "assignments)"));
-
-    m_serviceAccount = new QLineEdit(page);
-    addField(FServiceAccount, tr("&Service account name"), m_serviceAccount,
-        tr("Name of the service account to generate tokens for"));
-
-    m_namespace = new QLineEdit(page);
-    addField(FNamespace, tr("Namespa&ce"), m_namespace,
-        tr("Kubernetes namespace where the service account exists"));
-
-    m_allowedNamespaces = new QLineEdit(page);
-    m_allowedNamespaces->setPlaceholderText(QStringLiteral("default,kube-system"));
-    addField(FAllowedNamespaces, tr("Allowed namespa&ces"), m_allowedNamespaces,
-        tr("Kubernetes namespace(s) where the service accounts will be created. You can specify multiple "
-           "namespaces "
-           "as a comma-separated list (e.g., \"default,kube-system\"). During lease creation, you can "
-           "specify which "
-           "namespace to use from this allowed list."));
-
-    m_roleType = new QComboBox(page);
-    m_roleType->addItem(QStringLiteral("ClusterRole"));
-    m_roleType->addItem(QStringLiteral("Role"));
-    addField(FRoleType, tr("Role t&ype"), m_roleType, tr("Type of role to assign (ClusterRole or Role)"));
-
-    m_role = new QLineEdit(page);
-    addField(FRole, tr("R&ole"), m_role, tr("Name of the role to assign to the temporary service account"));
-
-    auto *audienceBox = new QWidget(page);
-    auto *audienceLayout = new QGridLayout(audienceBox);
-    audienceLayout->setContentsMargins(0, 0, 0, 0);
-    m_audienceInput = new QLineEdit(audienceBox);
-    m_audienceInput->setObjectName(QStringLiteral("audienceInput"));
-    m_audienceInput->setPlaceholderText(tr("e.g. https://kubernetes.default.svc"));
-    m_audienceInput->setAccessibleName(tr("New audience"));
-    auto *add = new QPushButton(tr("Add"), audienceBox);
-    add->setObjectName(QStringLiteral("addAudienceButton"));
-    add->setAccessibleName(tr("Add audience"));
-    m_audiences = new QListWidget(audienceBox);
-    m_audiences->setFixedHeight(64);
-    m_audiences->setAccessibleName(tr("Audiences"));
-    m_removeAudience = new QPushButton(tr("Remove"), audienceBox);
-    m_removeAudience->setObjectName(QStringLiteral("removeAudienceButton"));
-    m_removeAudience->setAccessibleName(tr("Remove audience"));
-    audienceLayout->addWidget(m_audienceInput, 0, 0);
-    audienceLayout->addWidget(add, 0, 1);
-    audienceLayout->addWidget(m_audiences, 1, 0);
-    audienceLayout->addWidget(m_removeAudience, 1, 1, Qt::AlignTop);
-    addField(FAudiences, tr("&Audiences"), audienceBox,
-        tr("Optional list of audiences to include in the generated token"));
-    audienceBox->setObjectName(QStringLiteral("field_audiences"));
-    connect(add, &QPushButton::clicked, this, &SecretSetupDialog::addAudience);
-    m_audienceInput->installEventFilter(this);
-    connect(m_removeAudience, &QPushButton::clicked, this, &SecretSetupDialog::removeAudience);
-    connect(m_audiences, &QListWidget::currentRowChanged, this,
-        [this](int row) { m_removeAudience->setEnabled(row >= 0); });
-    m_removeAudience->setEnabled(false);
-
-    m_clusterWide = new QCheckBox(tr("Bind with a ClusterRoleBinding (access in all namespaces)"), page);
-    addField(FClusterWide, tr("Cluster-wide binding"), m_clusterWide,
-        tr("ClusterRole only: bind the temporary service account cluster-wide instead of in its namespace"));
-
-    m_boundTokens
-        = new QCheckBox(tr("Bind each token to a per-lease Secret, so deleting the lease revokes it"), page);
-    addField(FBoundTokens, tr("Bound tokens"), m_boundTokens,
-        tr("Static only: a bound token stops working within seconds of deleting its lease; an unbound token "
-           "stays "
-           "valid until it expires"));
+    for (const Field &field : Field::all())
+        addField(field.key, tr(field.label), field.createEditor(*this, page), tr(field.help));
 
     // The preflight's answer, shown after Test Connection.
     m_preflightBox = new QWidget(page);
@@ -357,24 +502,40 @@ void SecretSetupDialog::buildForm()
     scroll->setWidget(page);
     m_pages->addWidget(scroll);
 
-    auto watch = [this](const QString &field) { return [this, field] { touch(field); }; };
-    connect(m_name, &QLineEdit::textEdited, this, watch(FName));
-    connect(m_defaultTtl, &QLineEdit::textEdited, this, watch(FDefaultTtl));
-    connect(m_maxTtl, &QLineEdit::textEdited, this, watch(FMaxTtl));
-    connect(m_gateway, &QComboBox::currentTextChanged, this, watch(FGateway));
-    connect(m_clusterUrl, &QLineEdit::textEdited, this, watch(FClusterUrl));
-    connect(m_sslVerify, &QCheckBox::toggled, this, watch(FSslVerify));
-    connect(m_ca, &QPlainTextEdit::textChanged, this, watch(FCa));
-    connect(m_authMethod, &QComboBox::currentIndexChanged, this, watch(FAuthMethod));
-    connect(m_clusterToken, &QLineEdit::textEdited, this, watch(FClusterToken));
-    connect(m_credentialType, &QComboBox::currentIndexChanged, this, watch(FCredentialType));
-    connect(m_serviceAccount, &QLineEdit::textEdited, this, watch(FServiceAccount));
-    connect(m_namespace, &QLineEdit::textEdited, this, watch(FNamespace));
-    connect(m_allowedNamespaces, &QLineEdit::textEdited, this, watch(FAllowedNamespaces));
-    connect(m_roleType, &QComboBox::currentIndexChanged, this, watch(FRoleType));
-    connect(m_role, &QLineEdit::textEdited, this, watch(FRole));
-    connect(m_clusterWide, &QCheckBox::toggled, this, watch(FClusterWide));
-    connect(m_boundTokens, &QCheckBox::toggled, this, watch(FBoundTokens));
+    // Only now: filling the editors above must not count as the user's changes.
+    for (const Field &field : Field::all())
+        field.watch(*this);
+}
+
+QWidget *SecretSetupDialog::buildAudiences(QWidget *page)
+{
+    auto *audienceBox = new QWidget(page);
+    auto *audienceLayout = new QGridLayout(audienceBox);
+    audienceLayout->setContentsMargins(0, 0, 0, 0);
+    m_audienceInput = new QLineEdit(audienceBox);
+    m_audienceInput->setObjectName(QStringLiteral("audienceInput"));
+    m_audienceInput->setPlaceholderText(tr("e.g. https://kubernetes.default.svc"));
+    m_audienceInput->setAccessibleName(tr("New audience"));
+    auto *add = new QPushButton(tr("Add"), audienceBox);
+    add->setObjectName(QStringLiteral("addAudienceButton"));
+    add->setAccessibleName(tr("Add audience"));
+    m_audiences = new QListWidget(audienceBox);
+    m_audiences->setFixedHeight(64);
+    m_audiences->setAccessibleName(tr("Audiences"));
+    m_removeAudience = new QPushButton(tr("Remove"), audienceBox);
+    m_removeAudience->setObjectName(QStringLiteral("removeAudienceButton"));
+    m_removeAudience->setAccessibleName(tr("Remove audience"));
+    audienceLayout->addWidget(m_audienceInput, 0, 0);
+    audienceLayout->addWidget(add, 0, 1);
+    audienceLayout->addWidget(m_audiences, 1, 0);
+    audienceLayout->addWidget(m_removeAudience, 1, 1, Qt::AlignTop);
+    connect(add, &QPushButton::clicked, this, &SecretSetupDialog::addAudience);
+    m_audienceInput->installEventFilter(this);
+    connect(m_removeAudience, &QPushButton::clicked, this, &SecretSetupDialog::removeAudience);
+    connect(m_audiences, &QListWidget::currentRowChanged, this,
+        [this](int row) { m_removeAudience->setEnabled(row >= 0); });
+    m_removeAudience->setEnabled(false);
+    return audienceBox;
 }
 
 void SecretSetupDialog::showForm()
@@ -406,22 +567,13 @@ void SecretSetupDialog::updateVisibility()
     const bool token = m_authMethod->currentIndex() == 0;
     const bool isStatic = m_credentialType->currentIndex() == 0;
     const bool clusterRole = m_roleType->currentIndex() == 0;
-    auto show = [this](const QString &field, bool visible) {
-        m_rows.value(field)->setVisible(visible);
-        m_labels.value(field)->setVisible(visible);
-    };
-    show(FGateway, !token);
-    show(FClusterUrl, token);
-    show(FSslVerify, token);
-    show(FCa, token);
-    show(FClusterToken, token);
-    show(FServiceAccount, isStatic);
-    show(FNamespace, isStatic);
-    show(FBoundTokens, isStatic);
-    show(FAllowedNamespaces, !isStatic);
-    show(FRoleType, !isStatic);
-    show(FRole, !isStatic);
-    show(FClusterWide, !isStatic && clusterRole);
+    for (const Field &field : Field::all()) {
+        if (field.shown == Field::Shown::Always)
+            continue; // rows that never hide are left alone
+        const bool visible = field.isShown(token, isStatic, clusterRole);
+        m_rows.value(field.key)->setVisible(visible);
+        m_labels.value(field.key)->setVisible(visible);
+    }
     m_importButton->setEnabled(token);
 }
 
@@ -559,11 +711,9 @@ void SecretSetupDialog::save()
     revalidate();
     if (!m_errors.isEmpty()) {
         // Go to the first field with a problem.
-        for (const QString &field : { FName, FDefaultTtl, FMaxTtl, FGateway, FClusterUrl, FCa, FAuthMethod,
-                 FClusterToken, FCredentialType, FServiceAccount, FNamespace, FAllowedNamespaces, FRoleType,
-                 FRole, FAudiences, FClusterWide, FBoundTokens }) {
-            if (!fieldMessage(field).isEmpty() && m_editors.value(field)) {
-                m_editors.value(field)->setFocus();
+        for (const Field &field : Field::all()) {
+            if (!fieldMessage(field.key).isEmpty() && m_editors.value(field.key)) {
+                m_editors.value(field.key)->setFocus();
                 break;
             }
         }

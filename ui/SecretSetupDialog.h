@@ -63,7 +63,10 @@ signals:
     void saveFailed(const QString &message);
 
 private:
+    struct Field; // one row of the form; the table is in the .cpp
+
     void buildForm();
+    QWidget *buildAudiences(QWidget *page);
     QWidget *addField(const QString &field, const QString &label, QWidget *editor, const QString &help);
     void touch(const QString &field);
     void revalidate();

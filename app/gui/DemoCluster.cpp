@@ -2,6 +2,7 @@
 
 #include "kube/KubeClient.h"
 #include "kube/KubeTransport.h"
+#include "kube/Manifest.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -17,9 +18,6 @@
 #include <QCoro/QCoroTask>
 #include <QCoro/QCoroTimer>
 
-#include <yaml-cpp/yaml.h>
-
-#include <cctype>
 #include <chrono>
 
 #ifdef Q_OS_LINUX
@@ -34,101 +32,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A YAML node as JSON: quoted scalars stay strings, true/false become
-// booleans, unquoted numbers numbers.
-QJsonValue yamlToJson(const YAML::Node &node)
-{
-    switch (node.Type()) {
-    case YAML::NodeType::Map: {
-        QJsonObject o;
-        for (const auto &kv : node)
-            o.insert(QString::fromStdString(kv.first.as<std::string>()), yamlToJson(kv.second));
-        return o;
-    }
-    case YAML::NodeType::Sequence: {
-        QJsonArray a;
-        for (const auto &item : node)
-            a.append(yamlToJson(item));
-        return a;
-    }
-    case YAML::NodeType::Scalar: {
-        const std::string s = node.Scalar();
-        if (node.Tag() == "!")
-            return QString::fromStdString(s);
-        if (s == "true" || s == "false")
-            return s == "true";
-        bool ok = false;
-        const double d = QString::fromStdString(s).toDouble(&ok);
-        if (ok && !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-'))
-            return d;
-        return QString::fromStdString(s);
-    }
-    default:
-        return QJsonValue::Null;
-    }
-}
-
-// The REST collection of an object of the kinds the demo setup holds.
-QString collectionPath(const QJsonObject &object, QString *error)
-{
-    const QString kind = object.value(QStringLiteral("kind")).toString();
-    const QString apiVersion = object.value(QStringLiteral("apiVersion")).toString();
-    QString ns
-        = object.value(QStringLiteral("metadata")).toObject().value(QStringLiteral("namespace")).toString();
-    if (ns.isEmpty())
-        ns = QStringLiteral("default");
-    struct Kind {
-        const char *kind;
-        const char *apiVersion;
-        const char *resource;
-        bool namespaced;
-    };
-    static const Kind kinds[] = {
-        { "Namespace", "v1", "namespaces", false },
-        { "ServiceAccount", "v1", "serviceaccounts", true },
-        { "Secret", "v1", "secrets", true },
-        { "ClusterRole", "rbac.authorization.k8s.io/v1", "clusterroles", false },
-        { "ClusterRoleBinding", "rbac.authorization.k8s.io/v1", "clusterrolebindings", false },
-        { "Role", "rbac.authorization.k8s.io/v1", "roles", true },
-        { "RoleBinding", "rbac.authorization.k8s.io/v1", "rolebindings", true },
-    };
-    for (const Kind &k : kinds) {
-        if (kind != QLatin1String(k.kind) || apiVersion != QLatin1String(k.apiVersion))
-            continue;
-        const QString resource = QString::fromLatin1(k.resource);
-        if (apiVersion == QLatin1String("v1"))
-            return corePath(k.namespaced ? ns : QString(), resource);
-        return groupPath(QStringLiteral("rbac.authorization.k8s.io"), QStringLiteral("v1"),
-            k.namespaced ? ns : QString(), resource);
-    }
-    *error = QStringLiteral("%1 %2 is not a kind the demo setup knows").arg(apiVersion, kind);
-    return {};
-}
-
 QCoro::Task<QString> applySetup(KubeClient &client, QStringList files, QByteArray *requesterToken)
 {
     for (const QString &file : files) {
         QFile f(file);
         if (!f.open(QIODevice::ReadOnly))
             co_return QStringLiteral("the demo setup file %1 is missing from the build").arg(file);
-        std::vector<YAML::Node> docs;
-        try {
-            docs = YAML::LoadAll(f.readAll().toStdString());
-        } catch (const YAML::Exception &e) {
-            co_return QStringLiteral("%1: %2").arg(file, QString::fromStdString(e.what()));
-        }
-        for (const YAML::Node &doc : docs) {
-            if (!doc.IsMap())
-                continue;
-            const QJsonObject object = yamlToJson(doc).toObject();
-            QString error;
-            const QString path = collectionPath(object, &error);
-            if (path.isEmpty())
-                co_return QStringLiteral("%1: %2").arg(file, error);
-            const KubeResult r = co_await client.post(path, object);
-            if (!r.ok())
-                co_return QStringLiteral("%1: %2").arg(file, r.error->toString());
-        }
+        const QString error = co_await Manifest::apply(client, f.readAll(), file);
+        if (!error.isEmpty())
+            co_return error;
     }
 
     // kubectl patch serviceaccount kms-token-requester -p '{"secrets": [{"name":

@@ -1,6 +1,7 @@
 #include "gatewayserver/GatewayReaper.h"
 
 #include "core/Clock.h"
+#include "kube/ObjectKinds.h"
 #include "provider/LeaseLabels.h"
 
 #include <QJsonArray>
@@ -13,25 +14,6 @@ namespace kms {
 namespace {
 Q_LOGGING_CATEGORY(lcReaper, "kms.gateway.reaper")
 
-const QString Rbac = QStringLiteral("rbac.authorization.k8s.io");
-
-QString describe(const QString &kind, const QString &ns, const QString &name)
-{
-    return ns.isEmpty() ? QStringLiteral("%1 %2").arg(kind, name)
-                        : QStringLiteral("%1 %2/%3").arg(kind, ns, name);
-}
-
-QString objectPath(const QString &kind, const QString &ns, const QString &name)
-{
-    if (kind == QLatin1String("ServiceAccount"))
-        return corePath(ns, QStringLiteral("serviceaccounts"), name);
-    if (kind == QLatin1String("Secret"))
-        return corePath(ns, QStringLiteral("secrets"), name);
-    if (kind == QLatin1String("RoleBinding"))
-        return groupPath(Rbac, QStringLiteral("v1"), ns, QStringLiteral("rolebindings"), name);
-    return groupPath(Rbac, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings"), name);
-}
-
 } // namespace
 
 GatewayReaper::GatewayReaper(KubeClient &client, const Clock &clock)
@@ -41,8 +23,9 @@ GatewayReaper::GatewayReaper(KubeClient &client, const Clock &clock)
 }
 
 QCoro::Task<> GatewayReaper::collect(
-    QString kind, QString listPath, QDateTime now, std::vector<Found> *expired, Outcome *outcome)
+    QString kind, QString ns, QDateTime now, std::vector<Found> *expired, Outcome *outcome)
 {
+    const QString listPath = objectPath(kind, ns);
     QString continueToken;
     do {
         QString path = listPath + QLatin1Char('?') + LeaseLabels::managedSelectorQuery()
@@ -84,7 +67,7 @@ QCoro::Task<> GatewayReaper::collect(
 
 QCoro::Task<> GatewayReaper::remove(Found object, Outcome *outcome)
 {
-    const QString what = describe(object.kind, object.namespaceName, object.name);
+    const QString what = describeObject(object.kind, object.namespaceName, object.name);
     const KubeResult result = co_await m_client.remove(object.path);
     if (result.ok() || result.error->isNotFound()) {
         outcome->deleted << what;
@@ -102,24 +85,15 @@ QCoro::Task<GatewayReaper::Outcome> GatewayReaper::reapOnce()
     Outcome outcome;
     const QDateTime now = m_clock.now();
     std::vector<Found> bindings, rest;
-    co_await collect(QStringLiteral("ClusterRoleBinding"),
-        groupPath(Rbac, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings")), now, &bindings,
-        &outcome);
-    // Every namespace at once, or only the ones given (so that the gateway's
-    // RBAC can grant listing Secrets per namespace instead of cluster-wide).
+    co_await collect(QStringLiteral("ClusterRoleBinding"), QString(), now, &bindings, &outcome);
+    // Every namespace at once (an empty namespace lists across all of them), or
+    // only the ones given (so that the gateway's RBAC can grant listing Secrets
+    // per namespace instead of cluster-wide).
     const QStringList scopes = m_namespaces.isEmpty() ? QStringList { QString() } : m_namespaces;
     for (const QString &ns : scopes) {
-        // Paths in locals: GCC 12 mishandles temporaries of a ?: inside a co_await.
-        const QString roleBindings = ns.isEmpty()
-            ? QStringLiteral("/apis/rbac.authorization.k8s.io/v1/rolebindings")
-            : groupPath(Rbac, QStringLiteral("v1"), ns, QStringLiteral("rolebindings"));
-        const QString accounts = ns.isEmpty() ? QStringLiteral("/api/v1/serviceaccounts")
-                                              : corePath(ns, QStringLiteral("serviceaccounts"));
-        const QString secrets
-            = ns.isEmpty() ? QStringLiteral("/api/v1/secrets") : corePath(ns, QStringLiteral("secrets"));
-        co_await collect(QStringLiteral("RoleBinding"), roleBindings, now, &bindings, &outcome);
-        co_await collect(QStringLiteral("ServiceAccount"), accounts, now, &rest, &outcome);
-        co_await collect(QStringLiteral("Secret"), secrets, now, &rest, &outcome);
+        co_await collect(QStringLiteral("RoleBinding"), ns, now, &bindings, &outcome);
+        co_await collect(QStringLiteral("ServiceAccount"), ns, now, &rest, &outcome);
+        co_await collect(QStringLiteral("Secret"), ns, now, &rest, &outcome);
     }
 
     // Bindings first, concurrently; then the accounts and Secrets.

@@ -37,8 +37,9 @@ private:
         QString name;
         QString path;
     };
+    // Lists the labelled objects of a kind in ns (empty: every namespace).
     QCoro::Task<> collect(
-        QString kind, QString listPath, QDateTime now, std::vector<Found> *expired, Outcome *outcome);
+        QString kind, QString ns, QDateTime now, std::vector<Found> *expired, Outcome *outcome);
     QCoro::Task<> remove(Found object, Outcome *outcome);
 
     KubeClient &m_client;

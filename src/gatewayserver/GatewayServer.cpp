@@ -1,5 +1,6 @@
 #include "gatewayserver/GatewayServer.h"
 
+#include "gatewayserver/HttpMethod.h"
 #include "kube/GatewayCertificates.h"
 
 #include <QCoro/QCoroNetworkReply>
@@ -22,32 +23,6 @@ namespace kms {
 
 namespace {
 Q_LOGGING_CATEGORY(lcGateway, "kms.gateway")
-
-QByteArray methodName(QHttpServerRequest::Method method)
-{
-    switch (method) {
-    case QHttpServerRequest::Method::Get:
-        return "GET";
-    case QHttpServerRequest::Method::Put:
-        return "PUT";
-    case QHttpServerRequest::Method::Delete:
-        return "DELETE";
-    case QHttpServerRequest::Method::Post:
-        return "POST";
-    case QHttpServerRequest::Method::Head:
-        return "HEAD";
-    case QHttpServerRequest::Method::Options:
-        return "OPTIONS";
-    case QHttpServerRequest::Method::Patch:
-        return "PATCH";
-    case QHttpServerRequest::Method::Connect:
-        return "CONNECT";
-    case QHttpServerRequest::Method::Trace:
-        return "TRACE";
-    default:
-        return "UNKNOWN";
-    }
-}
 
 QString clientSubject(QTcpSocket *socket)
 {
@@ -179,7 +154,7 @@ QByteArray GatewayServer::stripSecretData(const QByteArray &json)
 bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     Call call;
-    call.method = methodName(request.method());
+    call.method = httpMethodName(request.method());
     call.path = request.url().path(QUrl::FullyEncoded);
     call.query = request.url().query(QUrl::FullyEncoded);
     call.body = request.body();

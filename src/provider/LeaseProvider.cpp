@@ -1,6 +1,7 @@
 #include "provider/LeaseProvider.h"
 
 #include "kube/JwtClaims.h"
+#include "kube/ObjectKinds.h"
 #include "provider/LeaseLabels.h"
 
 #include <QJsonArray>
@@ -12,23 +13,6 @@ namespace kms {
 namespace {
 
 const QString RbacGroup = QStringLiteral("rbac.authorization.k8s.io");
-
-QString objectPath(const QString &kind, const QString &ns, const QString &name)
-{
-    if (kind == QLatin1String("ServiceAccount"))
-        return corePath(ns, QStringLiteral("serviceaccounts"), name);
-    if (kind == QLatin1String("Secret"))
-        return corePath(ns, QStringLiteral("secrets"), name);
-    if (kind == QLatin1String("RoleBinding"))
-        return groupPath(RbacGroup, QStringLiteral("v1"), ns, QStringLiteral("rolebindings"), name);
-    return groupPath(RbacGroup, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings"), name);
-}
-
-QString describeObject(const QString &kind, const QString &ns, const QString &name)
-{
-    return ns.isEmpty() ? QStringLiteral("%1 %2").arg(kind, name)
-                        : QStringLiteral("%1 %2/%3").arg(kind, ns, name);
-}
 
 } // namespace
 
@@ -63,11 +47,11 @@ Lease LeaseProvider::plan(const DynamicSecret &secret, const QString &leaseId, c
 
 QString LeaseProvider::bindingPath(const Lease &lease, bool collection)
 {
-    const QString name = collection ? QString() : lease.bindingName;
-    if (lease.bindingKind == QLatin1String("ClusterRoleBinding"))
-        return groupPath(RbacGroup, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings"), name);
-    return groupPath(
-        RbacGroup, QStringLiteral("v1"), lease.namespaceName, QStringLiteral("rolebindings"), name);
+    // Any kind but a ClusterRoleBinding means a RoleBinding in the lease's namespace.
+    const QString kind = lease.bindingKind == QLatin1String("ClusterRoleBinding")
+        ? QStringLiteral("ClusterRoleBinding")
+        : QStringLiteral("RoleBinding");
+    return objectPath(kind, lease.namespaceName, collection ? QString() : lease.bindingName);
 }
 
 QCoro::Task<LeaseProvider::Created> LeaseProvider::createOwned(
@@ -329,27 +313,23 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(
     struct Listing {
         QString kind;
         QString ns;
-        QString path;
     };
     QList<Listing> listings;
     for (const QString &ns : namespaces) {
         if (secret.credentialType == CredentialType::Dynamic) {
-            listings.push_back({ QStringLiteral("RoleBinding"), ns,
-                groupPath(RbacGroup, QStringLiteral("v1"), ns, QStringLiteral("rolebindings")) });
-            listings.push_back(
-                { QStringLiteral("ServiceAccount"), ns, corePath(ns, QStringLiteral("serviceaccounts")) });
+            listings.push_back({ QStringLiteral("RoleBinding"), ns });
+            listings.push_back({ QStringLiteral("ServiceAccount"), ns });
         } else {
-            listings.push_back({ QStringLiteral("Secret"), ns, corePath(ns, QStringLiteral("secrets")) });
+            listings.push_back({ QStringLiteral("Secret"), ns });
         }
     }
     if (secret.credentialType == CredentialType::Dynamic && secret.clusterWide)
-        listings.prepend({ QStringLiteral("ClusterRoleBinding"), QString(),
-            groupPath(RbacGroup, QStringLiteral("v1"), {}, QStringLiteral("clusterrolebindings")) });
+        listings.prepend({ QStringLiteral("ClusterRoleBinding"), QString() });
 
     // Bindings first, so no binding outlives its account even for a moment.
     for (const Listing &listing : listings) {
-        const KubeResult list
-            = co_await m_client.get(listing.path + QLatin1Char('?') + LeaseLabels::managedSelectorQuery());
+        const KubeResult list = co_await m_client.get(
+            objectPath(listing.kind, listing.ns) + QLatin1Char('?') + LeaseLabels::managedSelectorQuery());
         if (!list.ok() && list.error->isForbidden()) {
             // One sentence per secret is enough: without "list" no listing will work.
             outcome.errors << QStringLiteral(

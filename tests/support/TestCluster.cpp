@@ -1,5 +1,8 @@
 #include "TestCluster.h"
 
+#include "kube/KubeClient.h"
+#include "kube/Manifest.h"
+
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QElapsedTimer>
@@ -14,47 +17,7 @@
 #include <QSslSocket>
 #include <QTimer>
 
-#include <yaml-cpp/yaml.h>
-
-#include <cctype>
-
 namespace kms::test {
-
-namespace {
-
-QJsonValue yamlToJson(const YAML::Node &node)
-{
-    switch (node.Type()) {
-    case YAML::NodeType::Map: {
-        QJsonObject o;
-        for (const auto &kv : node)
-            o.insert(QString::fromStdString(kv.first.as<std::string>()), yamlToJson(kv.second));
-        return o;
-    }
-    case YAML::NodeType::Sequence: {
-        QJsonArray a;
-        for (const auto &item : node)
-            a.append(yamlToJson(item));
-        return a;
-    }
-    case YAML::NodeType::Scalar: {
-        const std::string s = node.Scalar();
-        if (node.Tag() == "!") // quoted: always a string
-            return QString::fromStdString(s);
-        if (s == "true" || s == "false")
-            return s == "true";
-        bool ok = false;
-        const double d = QString::fromStdString(s).toDouble(&ok);
-        if (ok && !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-'))
-            return d;
-        return QString::fromStdString(s);
-    }
-    default:
-        return QJsonValue::Null;
-    }
-}
-
-} // namespace
 
 QByteArray TestCluster::Response::header(const QByteArray &name) const
 {
@@ -326,50 +289,23 @@ QJsonObject TestCluster::settings()
     return request("GET", QStringLiteral("/kms-testcluster/v1/settings")).json;
 }
 
-QString TestCluster::collectionPath(const QString &apiVersion, const QString &kind, const QString &ns)
-{
-    QString plural = kind.toLower();
-    plural += plural.endsWith(u's') ? QStringLiteral("es") : QStringLiteral("s");
-    if (plural == QStringLiteral("policys"))
-        plural = QStringLiteral("policies");
-    const QString prefix = apiVersion.contains(u'/') ? QStringLiteral("/apis/") + apiVersion
-                                                     : QStringLiteral("/api/") + apiVersion;
-    static const QStringList clusterScoped { QStringLiteral("Namespace"), QStringLiteral("Node"),
-        QStringLiteral("ClusterRole"), QStringLiteral("ClusterRoleBinding") };
-    if (clusterScoped.contains(kind))
-        return prefix + u'/' + plural;
-    return QStringLiteral("%1/namespaces/%2/%3").arg(prefix, ns, plural);
-}
-
 bool TestCluster::applyYamlFile(const QString &path, const QString &defaultNamespace)
 {
-    std::vector<YAML::Node> docs;
-    try {
-        docs = YAML::LoadAllFromFile(path.toStdString());
-    } catch (const YAML::Exception &e) {
-        m_error = QStringLiteral("%1: %2").arg(path, QString::fromStdString(e.what()));
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        m_error = QStringLiteral("%1: %2").arg(path, file.errorString());
         return false;
     }
-    for (const YAML::Node &doc : docs) {
-        if (!doc.IsMap())
-            continue;
-        const QJsonObject object = yamlToJson(doc).toObject();
-        const QString ns = object.value(QStringLiteral("metadata"))
-                               .toObject()
-                               .value(QStringLiteral("namespace"))
-                               .toString();
-        const QString collection = collectionPath(object.value(QStringLiteral("apiVersion")).toString(),
-            object.value(QStringLiteral("kind")).toString(), ns.isEmpty() ? defaultNamespace : ns);
-        const Response r = request("POST", collection, object);
-        if (r.status != 201) {
-            m_error = QStringLiteral("creating %1 from %2 failed: %3 %4")
-                          .arg(object.value(QStringLiteral("kind")).toString(), path)
-                          .arg(r.status)
-                          .arg(r.json.value(QStringLiteral("message")).toString());
-            return false;
-        }
+    QString error;
+    auto transport = TokenTransport::create(m_url.toString(), m_caPem, true, m_adminToken, &error);
+    if (!transport) {
+        m_error = error;
+        return false;
     }
-    return true;
+    QNetworkAccessManager network;
+    KubeClient client(&network, std::move(transport));
+    m_error = QCoro::waitFor(Manifest::apply(client, file.readAll(), path, defaultNamespace));
+    return m_error.isEmpty();
 }
 
 QByteArray TestCluster::applySeedSetup(SeedMode mode)

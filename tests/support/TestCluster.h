@@ -101,8 +101,8 @@ public:
     // `kubectl patch serviceaccount ... secrets`, and returns the requester's
     // legacy token (the Secret's data.token). Empty on failure (see errorString()).
     QByteArray applySeedSetup(SeedMode mode = SeedMode::Dynamic);
-    // Creates (admin) every object of a YAML file (one or more documents);
-    // namespaced objects without a namespace go to `defaultNamespace`.
+    // Creates (admin) every object of a YAML file (one or more documents) with
+    // kms::Manifest::apply; namespaced objects without a namespace go to `defaultNamespace`.
     bool applyYamlFile(const QString &path, const QString &defaultNamespace = QStringLiteral("default"));
     // A TokenRequest as admin; returns the token (empty on failure).
     QByteArray createToken(const QString &ns, const QString &serviceAccount, qint64 expirationSeconds = 3600,
@@ -115,8 +115,6 @@ public:
         const QString &group = {}, const QString &subresource = {}, const QString &name = {});
 
     static QString seedDir();
-    // The REST path of an object's collection: ("v1","Secret","ns") -> /api/v1/namespaces/ns/secrets.
-    static QString collectionPath(const QString &apiVersion, const QString &kind, const QString &ns);
 
 private:
     bool putSettings(const QJsonObject &settings);

@@ -2,6 +2,7 @@
 
 #include "ApiError.h"
 #include "Cluster.h"
+#include "gatewayserver/HttpMethod.h"
 
 #include <QDateTime>
 #include <QHttpServerRequest>
@@ -23,28 +24,6 @@ struct HttpFrontend::Answer {
 };
 
 namespace {
-
-QByteArray methodName(QHttpServerRequest::Method m)
-{
-    switch (m) {
-    case QHttpServerRequest::Method::Get:
-        return "GET";
-    case QHttpServerRequest::Method::Put:
-        return "PUT";
-    case QHttpServerRequest::Method::Delete:
-        return "DELETE";
-    case QHttpServerRequest::Method::Post:
-        return "POST";
-    case QHttpServerRequest::Method::Head:
-        return "HEAD";
-    case QHttpServerRequest::Method::Options:
-        return "OPTIONS";
-    case QHttpServerRequest::Method::Patch:
-        return "PATCH";
-    default:
-        return "UNKNOWN";
-    }
-}
 
 ApiResponse statusResponse(const ApiError &e)
 {
@@ -263,7 +242,7 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
             }
         } else {
             ApiRequest api;
-            api.method = methodName(request.method());
+            api.method = httpMethodName(request.method());
             api.path = request.url().path(QUrl::FullyDecoded);
             api.query = request.query();
             api.body = request.body();

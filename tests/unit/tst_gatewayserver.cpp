@@ -1,5 +1,6 @@
 #include "gateway/GatewayTransport.h"
 #include "gatewayserver/GatewayServer.h"
+#include "gatewayserver/HttpMethod.h"
 #include "kube/GatewayCertificates.h"
 #include "kube/KubeClient.h"
 
@@ -41,10 +42,7 @@ public:
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override
     {
-        const QByteArray method = request.method() == QHttpServerRequest::Method::Get ? "GET"
-            : request.method() == QHttpServerRequest::Method::Post                    ? "POST"
-            : request.method() == QHttpServerRequest::Method::Delete                  ? "DELETE"
-                                                                                      : "OTHER";
+        const QByteArray method = httpMethodName(request.method());
         const QString path = request.url().path(QUrl::FullyEncoded)
             + (request.url().hasQuery() ? QLatin1Char('?') + request.url().query(QUrl::FullyEncoded)
                                         : QString());

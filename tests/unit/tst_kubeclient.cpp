@@ -1,3 +1,4 @@
+#include "gatewayserver/HttpMethod.h"
 #include "kube/KubeClient.h"
 
 #include <QAbstractHttpServer>
@@ -34,7 +35,7 @@ public:
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override
     {
-        methods << methodName(request.method());
+        methods << httpMethodName(request.method());
         paths << request.url().path()
                 + (request.query().isEmpty() ? QString() : QLatin1Char('?') + request.query().toString());
         authorizations << request.value("Authorization");
@@ -52,25 +53,6 @@ protected:
         return true;
     }
     void missingHandler(const QHttpServerRequest &, QTcpSocket *) override { }
-
-private:
-    static QByteArray methodName(QHttpServerRequest::Method m)
-    {
-        switch (m) {
-        case QHttpServerRequest::Method::Get:
-            return "GET";
-        case QHttpServerRequest::Method::Post:
-            return "POST";
-        case QHttpServerRequest::Method::Delete:
-            return "DELETE";
-        case QHttpServerRequest::Method::Put:
-            return "PUT";
-        case QHttpServerRequest::Method::Patch:
-            return "PATCH";
-        default:
-            return "OTHER";
-        }
-    }
 };
 
 QByteArray status(int code, const char *reason, const char *message)
