@@ -14,6 +14,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <yaml-cpp/yaml.h>
+
 using namespace kms;
 
 namespace {
@@ -229,6 +231,41 @@ private slots:
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         QCOMPARE(p.exitCode(), 0);
         QVERIFY(!p.readAllStandardError().contains("now-there-is-one"));
+    }
+
+    // packaging/gateway/deployment.yaml passes every flag as --name=value;
+    // the gateway starts with exactly those flags (files and ports made local).
+    void startsWithTheDeploymentsArguments()
+    {
+        const YAML::Node deployment = YAML::LoadFile(KMS_SOURCE_DIR "/packaging/gateway/deployment.yaml");
+        const YAML::Node manifestArgs = deployment["spec"]["template"]["spec"]["containers"][0]["args"];
+        QVERIFY(manifestArgs.IsSequence() && manifestArgs.size() > 0);
+        const QHash<QString, QString> local { { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0") },
+            { QStringLiteral("--health-listen"), QStringLiteral("127.0.0.1:0") },
+            { QStringLiteral("--tls-cert"), path(QStringLiteral("pki/server.crt")) },
+            { QStringLiteral("--tls-key"), path(QStringLiteral("pki/server.key")) },
+            { QStringLiteral("--client-ca"), path(QStringLiteral("pki/ca.crt")) } };
+        QStringList args;
+        for (const YAML::Node &arg : manifestArgs) {
+            const QString text = QString::fromStdString(arg.as<std::string>());
+            const QString name = text.section(QLatin1Char('='), 0, 0);
+            QVERIFY2(text.contains(QLatin1Char('=')), qPrintable(text));
+            args << name + QLatin1Char('=') + local.value(name, text.section(QLatin1Char('='), 1));
+        }
+        // Outside a pod: the API server and token file the pod would have.
+        args << QStringLiteral("--kube-url=https://127.0.0.1:1")
+             << QStringLiteral("--kube-token-file=") + path(QStringLiteral("token"));
+        QProcess p;
+        p.start(QStringLiteral(KMS_GATEWAY_PATH), args);
+        QVERIFY(p.waitForStarted(5000));
+        p.waitForReadyRead(10000);
+        const QJsonObject ready = QJsonDocument::fromJson(p.readLine()).object();
+        QVERIFY2(ready.value(QLatin1String("listen")).toString().startsWith(QLatin1String("127.0.0.1:")),
+            p.readAllStandardError().constData());
+        QVERIFY(ready.value(QLatin1String("health")).toString().startsWith(QLatin1String("127.0.0.1:")));
+        p.terminate();
+        QVERIFY(p.waitForFinished(5000));
+        QCOMPARE(p.exitCode(), 0);
     }
 
     void certsNeverOverwrite()

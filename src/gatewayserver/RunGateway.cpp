@@ -1,0 +1,170 @@
+#include "gatewayserver/RunGateway.h"
+
+#include "core/Clock.h"
+#include "gatewayserver/GatewayHealthServer.h"
+#include "gatewayserver/GatewayReaper.h"
+#include "gatewayserver/GatewayServer.h"
+#include "gatewayserver/UpstreamTransport.h"
+
+#include <QCoreApplication>
+#include <QCoro/QCoroTask>
+#include <QFile>
+#include <QHostAddress>
+#include <QNetworkAccessManager>
+#include <QSocketNotifier>
+#include <QTextStream>
+#include <QTimer>
+
+#include <csignal>
+#include <memory>
+#include <optional>
+
+#ifdef Q_OS_UNIX
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+namespace kms {
+
+namespace {
+
+QTextStream &err()
+{
+    static QTextStream s(stderr);
+    return s;
+}
+
+int failure(const QString &message)
+{
+    err() << "hanzo-kms-gateway: " << message << Qt::endl;
+    return 1;
+}
+
+// Reads a whole file named by an option; error names the option.
+std::optional<QByteArray> readOptionFile(const QString &option, const QString &path, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("%1: cannot read %2: %3.").arg(option, path, file.errorString());
+        return std::nullopt;
+    }
+    const QByteArray data = file.read(1024 * 1024 + 1);
+    if (data.size() > 1024 * 1024) {
+        *error = QStringLiteral("%1: %2 is larger than 1 MiB; it is not a PEM file.").arg(option, path);
+        return std::nullopt;
+    }
+    return data;
+}
+
+#ifdef Q_OS_UNIX
+// SIGTERM/SIGINT end the event loop cleanly (the kubelet sends SIGTERM).
+int g_signalPipe[2] = { -1, -1 };
+void onSignal(int)
+{
+    const char c = 1;
+    [[maybe_unused]] const auto n = ::write(g_signalPipe[1], &c, 1);
+}
+void quitOnSignals()
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0)
+        return;
+    auto *notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, qApp);
+    QObject::connect(notifier, &QSocketNotifier::activated, qApp, [] { QCoreApplication::quit(); });
+    struct sigaction sa = {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+}
+#else
+void quitOnSignals() { }
+#endif
+
+QCoro::Task<> reapLoop(GatewayReaper *reaper, bool *running)
+{
+    *running = true;
+    co_await reaper->reapOnce();
+    *running = false;
+}
+
+} // namespace
+
+int runGateway(const GatewayOptions &o)
+{
+    QString error;
+    const auto cert = readOptionFile(QStringLiteral("--tls-cert"), o.tlsCertFile, &error);
+    const auto key = cert ? readOptionFile(QStringLiteral("--tls-key"), o.tlsKeyFile, &error) : std::nullopt;
+    const auto clientCa
+        = key ? readOptionFile(QStringLiteral("--client-ca"), o.clientCaFile, &error) : std::nullopt;
+    if (!clientCa)
+        return failure(error);
+    QByteArray kubeCa;
+    if (o.kubeCaRequired || (!o.kubeCaFile.isEmpty() && QFile::exists(o.kubeCaFile))) {
+        const auto ca = readOptionFile(QStringLiteral("--kube-ca"), o.kubeCaFile, &error);
+        if (!ca)
+            return failure(error);
+        kubeCa = *ca;
+    }
+    std::shared_ptr<UpstreamTransport> upstream
+        = UpstreamTransport::create(o.kubeUrl, kubeCa, o.kubeTokenFile, &error);
+    if (!upstream)
+        return failure(error);
+    if (upstream->tokenFile().token().isEmpty())
+        err() << "hanzo-kms-gateway: warning: " << upstream->tokenFile().problem()
+              << " Calls will be unauthorized until it can be read." << Qt::endl;
+
+    GatewayServer server(upstream);
+    server.setLimits({ o.maxRequestBytes, o.upstreamTimeout });
+    if (!server.setupTls(*cert, *key, *clientCa, &error))
+        return failure(error);
+    const quint16 port = server.listen(QHostAddress(o.listen.host), o.listen.port);
+    if (port == 0)
+        return failure(QStringLiteral("cannot listen on %1 (is the port in use?).").arg(o.listen.toString()));
+    std::unique_ptr<GatewayHealthServer> healthServer;
+    quint16 boundHealth = 0;
+    if (o.healthListen) {
+        healthServer = std::make_unique<GatewayHealthServer>(server);
+        boundHealth = healthServer->listen(QHostAddress(o.healthListen->host), o.healthListen->port);
+        if (boundHealth == 0)
+            return failure(QStringLiteral("cannot listen on %1 for health checks (is the port in use?).")
+                               .arg(o.healthListen->toString()));
+    }
+
+    // The reaper calls the API server directly, on its own connection pool.
+    QNetworkAccessManager reaperNam;
+    KubeClient reaperClient(&reaperNam, upstream);
+    reaperClient.setTimeout(o.upstreamTimeout);
+    GatewayReaper reaper(reaperClient, *Clock::system());
+    reaper.setNamespaces(o.reapNamespaces);
+    bool reaping = false;
+    QTimer reapTimer;
+    if (o.reapInterval.count() > 0) {
+        reapTimer.setInterval(o.reapInterval);
+        QObject::connect(&reapTimer, &QTimer::timeout, [&] {
+            if (!reaping)
+                reapLoop(&reaper, &reaping);
+        });
+        reapTimer.start();
+        QTimer::singleShot(0, [&] { reapLoop(&reaper, &reaping); });
+    }
+    quitOnSignals();
+
+    // One line for scripts and tests to wait on.
+    QTextStream(stdout) << QStringLiteral("{\"listen\":\"%1:%2\",\"health\":\"%3\",\"kube\":\"%4\"}")
+                               .arg(o.listen.host)
+                               .arg(port)
+                               .arg(o.healthListen
+                                       ? QStringLiteral("%1:%2").arg(o.healthListen->host).arg(boundHealth)
+                                       : QStringLiteral("off"),
+                                   upstream->describe())
+                        << Qt::endl;
+    err() << "hanzo-kms-gateway: serving on " << o.listen.host << ':' << port << ", API server "
+          << upstream->describe() << ", reaper "
+          << (o.reapInterval.count() > 0 ? QStringLiteral("every %1 s").arg(o.reapInterval.count())
+                                         : QStringLiteral("off"))
+          << Qt::endl;
+    return QCoreApplication::exec();
+}
+
+} // namespace kms
