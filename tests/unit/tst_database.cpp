@@ -135,9 +135,9 @@ private slots:
                 QVERIFY2(SecretRepository(db).insert(s), qPrintable(db.lastError()));
                 highest = s.id;
             }
-            // Back to schema version 2, as a profile made before the id sequence.
+            // Back to schema version 3, as a profile made before the id sequence.
             QVERIFY(db.exec(QStringLiteral("DROP TABLE id_sequences"), QStringLiteral("test")));
-            QVERIFY(db.exec(QStringLiteral("PRAGMA user_version = 2"), QStringLiteral("test")));
+            QVERIFY(db.exec(QStringLiteral("PRAGMA user_version = 3"), QStringLiteral("test")));
         }
         Database db;
         QVERIFY2(db.open(profile.dataDir()), qPrintable(db.lastError()));
