@@ -14,7 +14,6 @@
 #include <QHeaderView>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -239,23 +238,8 @@ bool AuditDialog::exportCsv(const QString &path, QString *error) const
 bool AuditDialog::exportJson(const QString &path, QString *error) const
 {
     QJsonArray array;
-    for (const AuditEvent &e : m_model->events()) {
-        array.append(QJsonObject {
-            { QStringLiteral("seq"), e.seq },
-            { QStringLiteral("at"), isoOrEmpty(e.at) },
-            { QStringLiteral("actor"), e.actor },
-            { QStringLiteral("kind"), e.kind },
-            { QStringLiteral("secret"), e.secretName },
-            { QStringLiteral("leaseId"), e.leaseId },
-            { QStringLiteral("namespace"), e.namespaceName },
-            { QStringLiteral("serviceAccount"), e.serviceAccount },
-            { QStringLiteral("jti"), e.jti },
-            { QStringLiteral("expiresAt"), isoOrEmpty(e.expiresAt) },
-            { QStringLiteral("detail"), e.detail },
-            { QStringLiteral("prevHash"), QString::fromLatin1(e.prevHash) },
-            { QStringLiteral("hash"), QString::fromLatin1(e.hash) },
-        });
-    }
+    for (const AuditEvent &e : m_model->events())
+        array.append(e.toJson());
     return writeFile(path, QJsonDocument(array).toJson(QJsonDocument::Indented), error);
 }
 

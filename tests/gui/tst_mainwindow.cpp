@@ -673,6 +673,12 @@ void TestMainWindow::auditViewShowsEventsAndVerifies()
     QVERIFY(json.open(QIODevice::ReadOnly));
     const QJsonArray array = QJsonDocument::fromJson(json.readAll()).array();
     QCOMPARE(array.size(), dialog->model()->rowCount());
+    // Each exported event reads back with the hash it was stored with.
+    for (const QJsonValue &value : array) {
+        const std::optional<AuditEvent> exported = AuditEvent::fromJson(value.toObject(), &error);
+        QVERIFY2(exported, qPrintable(error));
+        QCOMPARE(exported->computeHash(), exported->hash);
+    }
     QFile csv(dir.filePath(QStringLiteral("a.csv")));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     QCOMPARE(csv.readAll().count('\n'), dialog->model()->rowCount() + 1);
