@@ -2,8 +2,7 @@
 
 #include "AuditTableModel.h"
 #include "UiColors.h"
-#include "store/AuditLog.h"
-#include "store/SecretRepository.h"
+#include "leases/Engine.h"
 
 #include <QComboBox>
 #include <QCoreApplication>
@@ -158,11 +157,11 @@ AuditDialog::AuditDialog(const AppServices &services, QWidget *parent)
     // Secret names, including deleted ones that still have events.
     m_secret->addItem(tr("All secrets"), QString());
     QStringList names;
-    for (const AuditEvent &e : AuditLog(*services.db).list()) {
+    for (const AuditEvent &e : services.engine->auditEvents()) {
         if (!e.secretName.isEmpty() && !names.contains(e.secretName))
             names << e.secretName;
     }
-    for (const DynamicSecret &s : SecretRepository(*services.db).listAll()) {
+    for (const DynamicSecret &s : services.engine->allSecrets()) {
         if (!names.contains(s.name))
             names << s.name;
     }
@@ -180,7 +179,7 @@ void AuditDialog::reload()
     filter.secretName = m_secret->currentData().toString();
     filter.leaseId = m_lease->text().trimmed();
     filter.kind = m_kind->currentData().toString();
-    m_model->setEvents(AuditLog(*m_services.db).list(filter));
+    m_model->setEvents(m_services.engine->auditEvents(filter));
     m_count->setText(tr("%n event(s)", nullptr, m_model->rowCount()));
 }
 
@@ -202,7 +201,7 @@ void AuditDialog::setKindFilter(const QString &kind)
 
 void AuditDialog::verify()
 {
-    const AuditVerification result = AuditLog(*m_services.db).verify();
+    const AuditVerification result = m_services.engine->verifyAudit();
     QPalette pal = m_verifyResult->palette();
     if (result.intact()) {
         m_verifyResult->setText(

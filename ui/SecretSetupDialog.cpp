@@ -4,6 +4,7 @@
 #include "UiColors.h"
 #include "gateway/GatewayRegistry.h"
 #include "kube/Kubeconfig.h"
+#include "leases/Engine.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
 #include "provider/ClusterConnection.h"
@@ -208,8 +209,8 @@ void SecretSetupDialog::buildForm()
     m_gateway = new QComboBox(page);
     m_gateway->setEditable(true);
     m_gateway->lineEdit()->setPlaceholderText(tr("Name of a registered gateway"));
-    if (m_services.db && m_services.vault)
-        m_gateway->addItems(GatewayRegistry(*m_services.db, *m_services.vault).names());
+    if (m_services.engine)
+        m_gateway->addItems(m_services.engine->gateways().names());
     addField(FGateway, tr("&Gateway"), m_gateway,
         tr("Select a gateway for private cluster access. Gateways are registered under File > Gateways... "
            "or with hanzo-kmsctl gateway add."));
