@@ -2,9 +2,7 @@
 
 namespace kms {
 class Clock;
-class ClusterConnections;
-class CredentialVault;
-class Database;
+class Engine;
 class LeaseService;
 class SecretCatalog;
 } // namespace kms
@@ -12,12 +10,12 @@ class SecretCatalog;
 namespace kms::ui {
 
 // The engine the windows work through; owned by main() (or a test).
-// The UI reads the store for display and leaves every change to these.
+// The UI reaches the store only through these: it reads through the engine
+// and leaves every change to the engine, its LeaseService and gateways, and
+// the SecretCatalog.
 struct AppServices {
-    Database *db = nullptr;
-    CredentialVault *vault = nullptr;
-    ClusterConnections *connections = nullptr;
-    LeaseService *leases = nullptr;
+    Engine *engine = nullptr;
+    LeaseService *leases = nullptr; // &engine->leases()
     SecretCatalog *catalog = nullptr;
     Clock *clock = nullptr;
 };

@@ -2,8 +2,7 @@
 
 #include "AuditTableModel.h"
 #include "UiColors.h"
-#include "store/AuditLog.h"
-#include "store/SecretRepository.h"
+#include "leases/Engine.h"
 
 #include <QComboBox>
 #include <QCoreApplication>
@@ -14,7 +13,6 @@
 #include <QHeaderView>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -160,11 +158,11 @@ AuditDialog::AuditDialog(const AppServices &services, QWidget *parent)
     // Secret names, including deleted ones that still have events.
     m_secret->addItem(tr("All secrets"), QString());
     QStringList names;
-    for (const AuditEvent &e : AuditLog(*services.db).list()) {
+    for (const AuditEvent &e : services.engine->auditEvents()) {
         if (!e.secretName.isEmpty() && !names.contains(e.secretName))
             names << e.secretName;
     }
-    for (const DynamicSecret &s : SecretRepository(*services.db).listAll()) {
+    for (const DynamicSecret &s : services.engine->allSecrets()) {
         if (!names.contains(s.name))
             names << s.name;
     }
@@ -182,7 +180,7 @@ void AuditDialog::reload()
     filter.secretName = m_secret->currentData().toString();
     filter.leaseId = m_lease->text().trimmed();
     filter.kind = m_kind->currentData().toString();
-    m_model->setEvents(AuditLog(*m_services.db).list(filter));
+    m_model->setEvents(m_services.engine->auditEvents(filter));
     m_count->setText(tr("%n event(s)", nullptr, m_model->rowCount()));
 }
 
@@ -204,7 +202,7 @@ void AuditDialog::setKindFilter(const QString &kind)
 
 void AuditDialog::verify()
 {
-    const AuditVerification result = AuditLog(*m_services.db).verify();
+    const AuditVerification result = m_services.engine->verifyAudit();
     QPalette pal = m_verifyResult->palette();
     if (result.intact()) {
         m_verifyResult->setText(
@@ -240,23 +238,8 @@ bool AuditDialog::exportCsv(const QString &path, QString *error) const
 bool AuditDialog::exportJson(const QString &path, QString *error) const
 {
     QJsonArray array;
-    for (const AuditEvent &e : m_model->events()) {
-        array.append(QJsonObject {
-            { QStringLiteral("seq"), e.seq },
-            { QStringLiteral("at"), isoOrEmpty(e.at) },
-            { QStringLiteral("actor"), e.actor },
-            { QStringLiteral("kind"), e.kind },
-            { QStringLiteral("secret"), e.secretName },
-            { QStringLiteral("leaseId"), e.leaseId },
-            { QStringLiteral("namespace"), e.namespaceName },
-            { QStringLiteral("serviceAccount"), e.serviceAccount },
-            { QStringLiteral("jti"), e.jti },
-            { QStringLiteral("expiresAt"), isoOrEmpty(e.expiresAt) },
-            { QStringLiteral("detail"), e.detail },
-            { QStringLiteral("prevHash"), QString::fromLatin1(e.prevHash) },
-            { QStringLiteral("hash"), QString::fromLatin1(e.hash) },
-        });
-    }
+    for (const AuditEvent &e : m_model->events())
+        array.append(e.toJson());
     return writeFile(path, QJsonDocument(array).toJson(QJsonDocument::Indented), error);
 }
 

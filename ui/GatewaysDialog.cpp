@@ -43,10 +43,9 @@ std::optional<QByteArray> readPem(const QString &field, const QString &path, QSt
 
 } // namespace
 
-GatewaysDialog::GatewaysDialog(Database &db, CredentialVault &vault, QWidget *parent)
+GatewaysDialog::GatewaysDialog(GatewayRegistry &gateways, QWidget *parent)
     : QDialog(parent)
-    , m_db(db)
-    , m_vault(vault)
+    , m_gateways(gateways)
 {
     setWindowTitle(tr("Gateways"));
     auto *layout = new QVBoxLayout(this);
@@ -135,7 +134,7 @@ void GatewaysDialog::reload()
 {
     m_list->clear();
     QString error;
-    const QList<GatewayRecord> gateways = GatewayRegistry(m_db, m_vault).list(&error);
+    const QList<GatewayRecord> gateways = m_gateways.list(&error);
     for (const GatewayRecord &g : gateways) {
         const QSslCertificate client(g.clientCertificate);
         auto *item = new QTreeWidgetItem(m_list,
@@ -185,8 +184,7 @@ QCoro::Task<> GatewaysDialog::registerGateway()
     m_busy = true;
     updateButtons();
     QPointer<GatewaysDialog> self(this);
-    GatewayRegistry registry(m_db, m_vault);
-    const GatewayRegistry::Result result = co_await registry.add(record, *key);
+    const GatewayRegistry::Result result = co_await m_gateways.add(record, *key);
     key->fill('\0');
     if (!self)
         co_return;
@@ -212,8 +210,7 @@ QCoro::Task<> GatewaysDialog::removeSelected()
     m_busy = true;
     updateButtons();
     QPointer<GatewaysDialog> self(this);
-    GatewayRegistry registry(m_db, m_vault);
-    const GatewayRegistry::Result result = co_await registry.remove(name);
+    const GatewayRegistry::Result result = co_await m_gateways.remove(name);
     if (!self)
         co_return;
     m_busy = false;

@@ -10,8 +10,7 @@ class QPushButton;
 class QTreeWidget;
 
 namespace kms {
-class CredentialVault;
-class Database;
+class GatewayRegistry;
 } // namespace kms
 
 namespace kms::ui {
@@ -24,7 +23,7 @@ class GatewaysDialog : public QDialog {
     Q_OBJECT
 
 public:
-    GatewaysDialog(Database &db, CredentialVault &vault, QWidget *parent = nullptr);
+    explicit GatewaysDialog(GatewayRegistry &gateways, QWidget *parent = nullptr);
 
     // For tests: the widgets a person would use.
     QTreeWidget *list() const { return m_list; }
@@ -49,8 +48,7 @@ private:
     void showMessage(const QString &text, bool error);
     QLineEdit *fileRow(QFormLayout *form, const QString &label, const QString &tip);
 
-    Database &m_db;
-    CredentialVault &m_vault;
+    GatewayRegistry &m_gateways;
     QTreeWidget *m_list;
     QLineEdit *m_name;
     QLineEdit *m_url;

@@ -4,8 +4,8 @@
 #include "LeaseTableModel.h"
 #include "TimeText.h"
 #include "UiColors.h"
+#include "leases/Engine.h"
 #include "leases/LeaseService.h"
-#include "store/LeaseRepository.h"
 
 #include <QAction>
 #include <QCoro/QCoroTask>
@@ -162,8 +162,7 @@ void LeasePanel::reload()
         m_model->clear();
         return;
     }
-    LeaseRepository leases(*m_services.db);
-    m_model->setLeases(leases.listForSecret(m_secret->id));
+    m_model->setLeases(m_services.engine->leasesOf(m_secret->id));
     updateActions();
 }
 
@@ -171,8 +170,7 @@ void LeasePanel::refreshLease(const QString &leaseId)
 {
     if (!m_secret)
         return;
-    LeaseRepository leases(*m_services.db);
-    const auto lease = leases.byId(leaseId);
+    const auto lease = m_services.engine->lease(leaseId);
     if (!lease || lease->secretId != m_secret->id)
         return;
     m_model->upsert(*lease);
@@ -282,10 +280,9 @@ void LeasePanel::deleteSelected()
 {
     if (m_busy)
         return;
-    LeaseRepository repo(*m_services.db);
     QList<Lease> leases;
     for (const QString &id : selectedLeaseIds()) {
-        const auto lease = repo.byId(id);
+        const auto lease = m_services.engine->lease(id);
         if (lease && lease->state == LeaseState::Active)
             leases << *lease;
     }

@@ -12,11 +12,9 @@
 #include "SecretTableModel.h"
 #include "TokenDialog.h"
 #include "core/BuildInfo.h"
+#include "leases/Engine.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
-#include "store/Database.h"
-#include "store/EnvironmentRepository.h"
-#include "store/SecretRepository.h"
 
 #include <QAction>
 #include <QApplication>
@@ -202,7 +200,7 @@ void MainWindow::buildMenus()
     m_addSecretAction->setShortcut(QKeySequence::New);
     file->addAction(tr("New &Environment..."), this, &MainWindow::newEnvironment);
     file->addAction(tr("&Gateways..."), this, [this] {
-        GatewaysDialog dialog(*m_services.db, *m_services.vault, this);
+        GatewaysDialog dialog(m_services.engine->gateways(), this);
         dialog.exec();
     });
     file->addSeparator();
@@ -269,7 +267,7 @@ void MainWindow::buildMenus()
 
 void MainWindow::loadEnvironments()
 {
-    m_environmentModel->setEnvironments(EnvironmentRepository(*m_services.db).list());
+    m_environmentModel->setEnvironments(m_services.engine->environments());
 }
 
 void MainWindow::selectEnvironment(qint64 environmentId)
@@ -289,9 +287,8 @@ void MainWindow::reloadSecrets()
 {
     const qint64 env = currentEnvironmentId();
     const std::optional<DynamicSecret> selected = currentSecret();
-    SecretRepository secrets(*m_services.db);
-    m_secretModel->setSecrets(env ? secrets.listByEnvironment(env) : QList<DynamicSecret> {},
-        env ? secrets.activeLeaseCounts(env) : QHash<qint64, int> {});
+    m_secretModel->setSecrets(env ? m_services.engine->secrets(env) : QList<DynamicSecret> {},
+        env ? m_services.engine->activeLeaseCounts(env) : QHash<qint64, int> {});
     const QString envName = m_environmentView->currentIndex().data().toString();
     m_secretTitle->setText(
         envName.isEmpty() ? tr("Dynamic Secrets") : tr("Dynamic Secrets in %1").arg(envName));
@@ -306,8 +303,7 @@ void MainWindow::selectSecret(qint64 secretId)
 {
     const int row = m_secretModel->rowOf(secretId);
     if (row < 0) {
-        SecretRepository secrets(*m_services.db);
-        const auto secret = secrets.byId(secretId);
+        const auto secret = m_services.engine->secret(secretId);
         if (!secret || secret->environmentId == currentEnvironmentId())
             return;
         selectEnvironment(secret->environmentId); // reloads, then selects below
@@ -404,7 +400,7 @@ void MainWindow::deleteSecret()
     const auto secret = currentSecret();
     if (!secret)
         return;
-    const int open = SecretRepository(*m_services.db).openLeaseCount(secret->id);
+    const int open = m_services.engine->openLeaseCount(secret->id);
     const QString text = open > 0
         ? tr("It has %n open lease(s). They are revoked first: dynamic and bound tokens stop working within "
              "seconds; "
@@ -510,23 +506,19 @@ void MainWindow::newEnvironment()
     input->setLabelText(tr("Environment name:"));
     input->setObjectName(QStringLiteral("newEnvironmentDialog"));
     connect(input, &QInputDialog::textValueSelected, this, [this](const QString &text) {
-        Environment env;
-        env.name = text.trimmed();
-        QString slug;
-        for (const QChar c : env.name.toLower())
-            slug += c.isLetterOrNumber() ? c : QLatin1Char('-');
-        env.slug = slug;
-        EnvironmentRepository repo(*m_services.db);
-        if (env.name.isEmpty() || !repo.insert(env)) {
+        QString error;
+        const std::optional<Environment> env
+            = text.trimmed().isEmpty() ? std::nullopt : m_services.engine->addEnvironment(text, &error);
+        if (!env) {
             auto *box = new QMessageBox(QMessageBox::Warning, tr("Environment Not Added"),
-                env.name.isEmpty() ? tr("Enter a name for the environment.") : m_services.db->lastError(),
-                QMessageBox::Ok, this);
+                text.trimmed().isEmpty() ? tr("Enter a name for the environment.") : error, QMessageBox::Ok,
+                this);
             box->setAttribute(Qt::WA_DeleteOnClose);
             box->open();
             return;
         }
         loadEnvironments();
-        selectEnvironment(env.id);
+        selectEnvironment(env->id);
     });
     input->open();
 }
@@ -540,7 +532,7 @@ void MainWindow::onLeaseChanged(const QString &leaseId)
 void MainWindow::refreshCounts()
 {
     if (const qint64 env = currentEnvironmentId())
-        m_secretModel->setActiveLeaseCounts(SecretRepository(*m_services.db).activeLeaseCounts(env));
+        m_secretModel->setActiveLeaseCounts(m_services.engine->activeLeaseCounts(env));
 }
 
 void MainWindow::runReconcile()

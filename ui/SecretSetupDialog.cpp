@@ -4,6 +4,7 @@
 #include "UiColors.h"
 #include "gateway/GatewayRegistry.h"
 #include "kube/Kubeconfig.h"
+#include "leases/Engine.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
 #include "provider/ClusterConnection.h"
@@ -130,9 +131,9 @@ std::span<const SecretSetupDialog::Field> SecretSetupDialog::Field::all()
             .placeholder = QT_TR_NOOP("Name of a registered gateway"),
             .choices =
                 [](const AppServices &services) {
-                    if (!services.db || !services.vault)
+                    if (!services.engine)
                         return QStringList();
-                    return GatewayRegistry(*services.db, *services.vault).names();
+                    return services.engine->gateways().names();
                 },
             .editable = true },
         { .key = FClusterUrl,

@@ -14,25 +14,6 @@ QString isoOrEmpty(const QDateTime &t)
     return t.isValid() ? t.toUTC().toString(Qt::ISODate) : QString();
 }
 
-QJsonObject toJson(const AuditEvent &e)
-{
-    return QJsonObject {
-        { QStringLiteral("seq"), e.seq },
-        { QStringLiteral("at"), isoOrEmpty(e.at) },
-        { QStringLiteral("actor"), e.actor },
-        { QStringLiteral("kind"), e.kind },
-        { QStringLiteral("secret"), e.secretName },
-        { QStringLiteral("leaseId"), e.leaseId },
-        { QStringLiteral("namespace"), e.namespaceName },
-        { QStringLiteral("serviceAccount"), e.serviceAccount },
-        { QStringLiteral("jti"), e.jti },
-        { QStringLiteral("expiresAt"), isoOrEmpty(e.expiresAt) },
-        { QStringLiteral("detail"), e.detail },
-        { QStringLiteral("prevHash"), QString::fromLatin1(e.prevHash) },
-        { QStringLiteral("hash"), QString::fromLatin1(e.hash) },
-    };
-}
-
 int audit(CliContext &ctx, const QStringList &args)
 {
     QCommandLineParser p;
@@ -115,7 +96,7 @@ int audit(CliContext &ctx, const QStringList &args)
     if (*format == OutputFormat::Json) {
         QJsonArray array;
         for (const AuditEvent &e : events)
-            array.append(toJson(e));
+            array.append(e.toJson());
         ctx.printJson(array);
         return Ok;
     }

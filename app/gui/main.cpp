@@ -119,9 +119,7 @@ int main(int argc, char *argv[])
     kms::ExpiryScheduler scheduler(engine.leases(), leaseRows);
 
     kms::ui::AppServices services;
-    services.db = &db;
-    services.vault = &vault;
-    services.connections = &engine.connections();
+    services.engine = &engine;
     services.leases = &engine.leases();
     services.catalog = &catalog;
     services.clock = engine.leases().clock();

@@ -2,7 +2,10 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QJsonObject>
 #include <QString>
+
+#include <optional>
 
 namespace kms {
 
@@ -33,6 +36,15 @@ struct AuditEvent {
     QByteArray canonicalContent() const;
     // SHA-256 hex of canonicalContent().
     QByteArray computeHash() const;
+
+    // The event as `hanzo-kmsctl audit -o json` prints it and the audit
+    // dialog exports it: seq, at, actor, kind, secret, leaseId, namespace,
+    // serviceAccount, jti, expiresAt, detail, prevHash, hash. Times are UTC
+    // ISO 8601 with milliseconds (what the hash covers), "" when null.
+    QJsonObject toJson() const;
+    // The event from toJson()'s object, e.g. read back from an export. Nullopt
+    // when a key is missing or malformed; *error then names the key.
+    static std::optional<AuditEvent> fromJson(const QJsonObject &object, QString *error = nullptr);
 
     static inline const QString SecretCreated = QStringLiteral("secret.created");
     static inline const QString SecretUpdated = QStringLiteral("secret.updated");

@@ -6,8 +6,9 @@
 #include "store/AuditLog.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
+#include "store/GatewayRepository.h"
 
-#include <QSqlError>
+#include <QSslCertificate>
 
 namespace kms {
 
@@ -17,20 +18,6 @@ GatewayRegistry::Result failed(const QString &message, bool usage)
 {
     return { false, message, usage };
 }
-
-GatewayRecord fromQuery(const QSqlQuery &q)
-{
-    GatewayRecord r;
-    r.id = q.value(0).toLongLong();
-    r.name = q.value(1).toString();
-    r.url = q.value(2).toString();
-    r.caCertificate = q.value(3).toString().toUtf8();
-    r.clientCertificate = q.value(4).toString().toUtf8();
-    r.createdAt = Database::timeFrom(q.value(5));
-    return r;
-}
-
-const QString Columns = QStringLiteral("id, name, url, ca_pem, client_cert_pem, created_at");
 
 QCoro::Task<GatewayTransportResult> transportFor(Database *db, CredentialVault *vault, QString name)
 {
@@ -73,15 +60,9 @@ QCoro::Task<GatewayRegistry::Result> GatewayRegistry::add(GatewayRecord record, 
         co_return failed(error, false);
 
     record.createdAt = QDateTime::currentDateTimeUtc();
+    GatewayRepository gateways(m_db);
     const bool inserted = m_db.transaction([&] {
-        QSqlQuery q = m_db.prepare(QStringLiteral(
-            "INSERT INTO gateways (name, url, ca_pem, client_cert_pem, created_at) VALUES (?, ?, ?, ?, ?)"));
-        q.addBindValue(record.name);
-        q.addBindValue(record.url.trimmed());
-        q.addBindValue(QString::fromUtf8(record.caCertificate));
-        q.addBindValue(QString::fromUtf8(record.clientCertificate));
-        q.addBindValue(Database::timeValue(record.createdAt));
-        if (!m_db.exec(q, QStringLiteral("register the gateway")))
+        if (!gateways.insert(record))
             return false;
         AuditEvent e;
         e.kind = GatewayAdded;
@@ -95,11 +76,7 @@ QCoro::Task<GatewayRegistry::Result> GatewayRegistry::add(GatewayRecord record, 
     const VaultResult put = co_await m_vault.put(vaultKeyFor(record.name), clientKeyPem);
     if (!put.ok) {
         // No row without its key.
-        m_db.transaction([&] {
-            QSqlQuery q = m_db.prepare(QStringLiteral("DELETE FROM gateways WHERE name = ?"));
-            q.addBindValue(record.name);
-            return m_db.exec(q, QStringLiteral("undo the registration"));
-        });
+        m_db.transaction([&] { return gateways.remove(record.name); });
         co_return failed(
             QStringLiteral("The client key could not be stored in the keychain: %1").arg(put.message), false);
     }
@@ -116,19 +93,15 @@ QCoro::Task<GatewayRegistry::Result> GatewayRegistry::remove(QString name)
             QStringLiteral("NAME: there is no gateway \"%1\"; see hanzo-kmsctl gateway list.").arg(name),
             true);
     }
-    QSqlQuery used = m_db.prepare(QStringLiteral(
-        "SELECT name FROM dynamic_secrets WHERE auth_method = 'gateway' AND gateway = ? ORDER BY name"));
-    used.addBindValue(name);
-    if (!m_db.exec(used, QStringLiteral("find the secrets that use the gateway")))
+    GatewayRepository gateways(m_db);
+    const std::optional<QStringList> users = gateways.secretNamesUsing(name);
+    if (!users)
         co_return failed(m_db.lastError(), false);
-    QStringList users;
-    while (used.next())
-        users << used.value(0).toString();
-    if (!users.isEmpty())
+    if (!users->isEmpty())
         co_return failed(
             QStringLiteral("The gateway \"%1\" is used by the dynamic secrets %2; delete them or move "
                            "them to another gateway first.")
-                .arg(name, users.join(QStringLiteral(", "))),
+                .arg(name, users->join(QStringLiteral(", "))),
             true);
     // The key first: a row without a key is harmless, a key without a row is an orphan.
     const VaultResult removed = co_await m_vault.remove(vaultKeyFor(name));
@@ -137,9 +110,7 @@ QCoro::Task<GatewayRegistry::Result> GatewayRegistry::remove(QString name)
             QStringLiteral("The client key could not be removed from the keychain: %1").arg(removed.message),
             false);
     const bool deleted = m_db.transaction([&] {
-        QSqlQuery q = m_db.prepare(QStringLiteral("DELETE FROM gateways WHERE name = ?"));
-        q.addBindValue(name);
-        if (!m_db.exec(q, QStringLiteral("remove the gateway")))
+        if (!gateways.remove(name))
             return false;
         AuditEvent e;
         e.kind = GatewayRemoved;
@@ -153,30 +124,22 @@ QCoro::Task<GatewayRegistry::Result> GatewayRegistry::remove(QString name)
 
 QList<GatewayRecord> GatewayRegistry::list(QString *error)
 {
-    QList<GatewayRecord> out;
-    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT %1 FROM gateways ORDER BY name").arg(Columns));
-    if (!m_db.exec(q, QStringLiteral("list the gateways"))) {
+    std::optional<QList<GatewayRecord>> rows = GatewayRepository(m_db).list();
+    if (!rows) {
         if (error)
             *error = m_db.lastError();
-        return out;
+        return {};
     }
-    while (q.next())
-        out << fromQuery(q);
-    return out;
+    return *std::move(rows);
 }
 
 std::optional<GatewayRecord> GatewayRegistry::byName(const QString &name, QString *error)
 {
-    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT %1 FROM gateways WHERE name = ?").arg(Columns));
-    q.addBindValue(name);
-    if (!m_db.exec(q, QStringLiteral("read the gateway"))) {
-        if (error)
-            *error = m_db.lastError();
-        return std::nullopt;
-    }
-    if (!q.next())
-        return std::nullopt;
-    return fromQuery(q);
+    bool readFailed = false;
+    std::optional<GatewayRecord> record = GatewayRepository(m_db).byName(name, &readFailed);
+    if (readFailed && error)
+        *error = m_db.lastError();
+    return record;
 }
 
 QStringList GatewayRegistry::names()

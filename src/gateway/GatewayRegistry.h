@@ -1,9 +1,9 @@
 #pragma once
 
+#include "core/GatewayRecord.h"
 #include "kube/KubeTransport.h"
 
 #include <QCoro/QCoroTask>
-#include <QDateTime>
 #include <QList>
 #include <QString>
 
@@ -16,25 +16,14 @@ namespace kms {
 class CredentialVault;
 class Database;
 
-// A hanzo-kms-gateway the desktop knows: where it is and the certificates of
-// the mutual TLS. The client key is not here: it lives in the keychain under
-// GatewayRegistry::vaultKeyFor(name).
-struct GatewayRecord {
-    qint64 id = 0;
-    QString name;
-    QString url;
-    QByteArray caCertificate; // PEM: the CA that signs the gateway's certificate
-    QByteArray clientCertificate; // PEM
-    QDateTime createdAt;
-};
-
 struct GatewayTransportResult {
     std::shared_ptr<const KubeTransport> transport;
     QString error; // one sentence when there is no transport
 };
 
-// Registered gateways: the `gateways` table plus the client keys in the
-// keychain, and the transports Gateway-auth secrets reach their clusters by.
+// Registered gateways: the `gateways` table (through GatewayRepository) plus
+// the client keys in the keychain, and the transports Gateway-auth secrets
+// reach their clusters by.
 class GatewayRegistry {
 public:
     struct Result {

@@ -1,19 +1,31 @@
 #pragma once
 
+#include "core/AuditEvent.h"
+#include "core/AuditQuery.h"
 #include "core/Clock.h"
+#include "core/DynamicSecret.h"
+#include "core/Environment.h"
+#include "core/Lease.h"
+
+#include <QHash>
+#include <QList>
 
 #include <memory>
+#include <optional>
 
 namespace kms {
 
 class ClusterConnections;
 class CredentialVault;
 class Database;
+class GatewayRegistry;
 class LeaseService;
 
 // The lease engine as the GUI and the CLI use it: one place that wires the
 // store, the keychain, the cluster connections (direct or through gateways)
-// and the LeaseService together.
+// and the LeaseService together. The GUI reaches the store only through it:
+// the reads below, LeaseService for leases, gateways() for gateways, and
+// SecretCatalog for secrets.
 class Engine {
 public:
     Engine(Database &db, CredentialVault &vault, Clock *clock = Clock::system());
@@ -23,10 +35,37 @@ public:
     CredentialVault &vault() { return m_vault; }
     ClusterConnections &connections() { return *m_connections; }
     LeaseService &leases() { return *m_leases; }
+    GatewayRegistry &gateways() { return *m_gateways; }
+
+    // Environments, in display order.
+    QList<Environment> environments();
+    // Adds a user-made environment at the end; its slug is the lower-cased
+    // name with '-' for anything but letters and digits. Nullopt on an empty
+    // or duplicate name, with *error saying which.
+    std::optional<Environment> addEnvironment(const QString &name, QString *error = nullptr);
+
+    // Dynamic secrets (SecretCatalog writes them).
+    std::optional<DynamicSecret> secret(qint64 id);
+    QList<DynamicSecret> secrets(qint64 environmentId); // by name
+    QList<DynamicSecret> allSecrets(); // by environment, then name
+    // Active leases per secret id, for the secrets of one environment (0: all).
+    QHash<qint64, int> activeLeaseCounts(qint64 environmentId);
+    // Leases of the secret not yet in a terminal state (they may hold cluster objects).
+    int openLeaseCount(qint64 secretId);
+
+    // Lease rows (LeaseService writes them).
+    std::optional<Lease> lease(const QString &id);
+    // Newest first. includeClosed=false: only leases not in a terminal state.
+    QList<Lease> leasesOf(qint64 secretId, bool includeClosed = true);
+
+    // The audit log: events oldest first, and the walk of its chain.
+    QList<AuditEvent> auditEvents(const AuditFilter &filter = {});
+    AuditVerification verifyAudit();
 
 private:
     Database &m_db;
     CredentialVault &m_vault;
+    std::unique_ptr<GatewayRegistry> m_gateways; // before the connections that use it
     std::unique_ptr<ClusterConnections> m_connections;
     std::unique_ptr<LeaseService> m_leases;
 };

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/AuditEvent.h"
+#include "core/AuditQuery.h"
 
 #include <QList>
 
@@ -9,24 +10,6 @@
 namespace kms {
 
 class Database;
-
-// Which events list() returns. Empty fields do not filter.
-struct AuditFilter {
-    QString secretName;
-    QString leaseId;
-    QString kind; // exact, or a prefix ending in '.', e.g. "lease."
-    QDateTime since; // inclusive
-    QDateTime until; // exclusive
-    int limit = 0; // 0: no limit; with a limit, the newest events are kept
-};
-
-// The result of walking the chain.
-struct AuditVerification {
-    qint64 eventCount = 0; // events checked
-    std::optional<qint64> firstBrokenSeq; // the first event whose link does not hold
-    QString reason; // one sentence, when broken or unreadable
-    bool intact() const { return !firstBrokenSeq && reason.isEmpty(); }
-};
 
 // The append-only, hash-chained audit log (see AuditEvent).
 class AuditLog {

@@ -12,6 +12,7 @@
 #include "MainWindow.h"
 #include "core/Clock.h"
 #include "leases/ClusterConnections.h"
+#include "leases/Engine.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
 #include "store/CredentialVault.h"
@@ -116,10 +117,10 @@ int main(int argc, char *argv[])
     Database db;
     db.open(dir.path());
     CredentialVault vault;
-    ClusterConnections connections(vault);
-    LeaseService service(db, connections);
-    SecretCatalog catalog(db, vault, &connections, &service);
-    ui::AppServices services { &db, &vault, &connections, &service, &catalog, Clock::system() };
+    Engine engine(db, vault);
+    LeaseService &service = engine.leases();
+    SecretCatalog catalog(db, vault, &engine.connections(), &service);
+    ui::AppServices services { &engine, &service, &catalog, Clock::system() };
     ui::MainWindow window(services);
     window.resize(1280, 800);
     window.show();

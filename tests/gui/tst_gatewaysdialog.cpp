@@ -4,6 +4,7 @@
 #include "TestSupport.h"
 #include "gateway/GatewayRegistry.h"
 #include "kube/GatewayCertificates.h"
+#include "leases/Engine.h"
 #include "leases/SecretCatalog.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
@@ -57,7 +58,8 @@ private slots:
         Database db;
         QVERIFY(db.open(profile.dataDir()));
         CredentialVault vault;
-        GatewaysDialog dialog(db, vault);
+        GatewayRegistry gateways(db, vault);
+        GatewaysDialog dialog(gateways);
         dialog.show();
         QVERIFY(QTest::qWaitForWindowExposed(&dialog));
         QCOMPARE(dialog.list()->topLevelItemCount(), 0);
@@ -104,10 +106,11 @@ private slots:
             r.clientCertificate = m_pki.clientCertificate;
             QVERIFY(QCoro::waitFor(GatewayRegistry(db, vault).add(r, m_pki.clientKey)).ok);
         }
+        Engine engine(db, vault);
         SecretCatalog catalog(db, vault, nullptr);
         ui::AppServices services;
-        services.db = &db;
-        services.vault = &vault;
+        services.engine = &engine;
+        services.leases = &engine.leases();
         services.catalog = &catalog;
         ui::SecretSetupDialog dialog(services, EnvironmentRepository(db).list().first().id);
         auto *gateway = qobject_cast<QComboBox *>(dialog.fieldEditor(QStringLiteral("gateway")));
@@ -145,7 +148,8 @@ private slots:
         Database db;
         QVERIFY(db.open(profile.dataDir()));
         CredentialVault vault;
-        GatewaysDialog dialog(db, vault);
+        GatewayRegistry gateways(db, vault);
+        GatewaysDialog dialog(gateways);
         dialog.show();
         fill(dialog, name, file(QStringLiteral("ca.crt")), file(QStringLiteral("client.crt")), file(key));
         QTest::mouseClick(dialog.registerButton(), Qt::LeftButton);

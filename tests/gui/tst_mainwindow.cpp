@@ -18,6 +18,7 @@
 #include "TokenDialog.h"
 #include "core/Clock.h"
 #include "leases/ClusterConnections.h"
+#include "leases/Engine.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
 #include "store/AuditLog.h"
@@ -31,6 +32,7 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
+#include <QInputDialog>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
@@ -74,6 +76,7 @@ private slots:
     void auditViewShowsEventsAndVerifies();
     void deleteSecretRevokesOpenLeasesFirst();
     void deleteSecretKeepsItWhenALeaseCannotBeRevoked();
+    void newEnvironmentIsAddedAndSelected();
 
 private:
     template<typename T> T *waitForDialog();
@@ -89,9 +92,8 @@ private:
     QByteArray m_requesterToken;
     std::unique_ptr<Database> m_db;
     std::unique_ptr<CredentialVault> m_vault;
-    std::unique_ptr<ClusterConnections> m_connections;
     std::unique_ptr<ManualClock> m_clock;
-    std::unique_ptr<LeaseService> m_leases;
+    std::unique_ptr<Engine> m_engine;
     std::unique_ptr<SecretCatalog> m_catalog;
     std::unique_ptr<MainWindow> m_window;
 };
@@ -143,15 +145,13 @@ void TestMainWindow::initTestCase()
     m_db = std::make_unique<Database>();
     QVERIFY2(m_db->open(m_profile->dataDir()), qPrintable(m_db->lastError()));
     m_vault = std::make_unique<CredentialVault>();
-    m_connections = std::make_unique<ClusterConnections>(*m_vault);
     m_clock = std::make_unique<ManualClock>(QDateTime::currentDateTimeUtc());
-    m_leases = std::make_unique<LeaseService>(*m_db, *m_connections, m_clock.get());
-    m_catalog = std::make_unique<SecretCatalog>(*m_db, *m_vault, m_connections.get(), m_leases.get());
+    m_engine = std::make_unique<Engine>(*m_db, *m_vault, m_clock.get());
+    m_catalog = std::make_unique<SecretCatalog>(
+        *m_db, *m_vault, &m_engine->connections(), &m_engine->leases());
     AppServices services;
-    services.db = m_db.get();
-    services.vault = m_vault.get();
-    services.connections = m_connections.get();
-    services.leases = m_leases.get();
+    services.engine = m_engine.get();
+    services.leases = &m_engine->leases();
     services.catalog = m_catalog.get();
     services.clock = m_clock.get();
     m_window = std::make_unique<MainWindow>(services);
@@ -677,6 +677,12 @@ void TestMainWindow::auditViewShowsEventsAndVerifies()
     QVERIFY(json.open(QIODevice::ReadOnly));
     const QJsonArray array = QJsonDocument::fromJson(json.readAll()).array();
     QCOMPARE(array.size(), dialog->model()->rowCount());
+    // Each exported event reads back with the hash it was stored with.
+    for (const QJsonValue &value : array) {
+        const std::optional<AuditEvent> exported = AuditEvent::fromJson(value.toObject(), &error);
+        QVERIFY2(exported, qPrintable(error));
+        QCOMPARE(exported->computeHash(), exported->hash);
+    }
     QFile csv(dir.filePath(QStringLiteral("a.csv")));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     QCOMPARE(csv.readAll().count('\n'), dialog->model()->rowCount() + 1);
@@ -748,6 +754,41 @@ void TestMainWindow::deleteSecretKeepsItWhenALeaseCannotBeRevoked()
 
     const SecretRemoval forced = QCoro::waitFor(m_catalog->remove(id, true));
     QVERIFY2(forced.ok(), qPrintable(forced.error));
+}
+
+void TestMainWindow::newEnvironmentIsAddedAndSelected()
+{
+    auto addEnvironment = [this](const QString &name) {
+        QTest::mouseClick(
+            m_window->findChild<QPushButton *>(QStringLiteral("newEnvironmentButton")), Qt::LeftButton);
+        auto *input = waitForDialog<QInputDialog>();
+        QVERIFY(input);
+        QCOMPARE(input->objectName(), QStringLiteral("newEnvironmentDialog"));
+        input->setTextValue(name);
+        input->accept();
+    };
+    addEnvironment(QStringLiteral("QA Europe"));
+    const std::optional<Environment> qa = EnvironmentRepository(*m_db).byName(QStringLiteral("QA Europe"));
+    QVERIFY(qa);
+    QCOMPARE(qa->slug, QStringLiteral("qa-europe"));
+    QTRY_COMPARE(m_window->currentEnvironmentId(), qa->id);
+    QCOMPARE(m_window->environmentView()->currentIndex().data().toString(), QStringLiteral("QA Europe"));
+
+    // A second one by the same name is refused with the store's reason.
+    addEnvironment(QStringLiteral("qa europe"));
+    QMessageBox *box = nullptr;
+    auto refusal = [&] {
+        for (QMessageBox *b : m_window->findChildren<QMessageBox *>()) {
+            if (b->isVisible() && b->windowTitle() == QStringLiteral("Environment Not Added"))
+                box = b;
+        }
+        return box != nullptr;
+    };
+    QTRY_VERIFY(refusal());
+    QVERIFY2(box->text().contains(QStringLiteral("UNIQUE")), qPrintable(box->text()));
+    box->accept();
+    QCOMPARE(EnvironmentRepository(*m_db).list().size(), 4);
+    m_window->selectEnvironment(developmentId());
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -1,6 +1,9 @@
 #include "core/AuditEvent.h"
 
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QTest>
+#include <QTimeZone>
 
 #include <functional>
 
@@ -8,6 +11,8 @@ using kms::AuditEvent;
 
 using EventMutation = std::function<void(AuditEvent &)>;
 Q_DECLARE_METATYPE(EventMutation)
+using JsonMutation = std::function<void(QJsonObject &)>;
+Q_DECLARE_METATYPE(JsonMutation)
 
 namespace {
 AuditEvent sample()
@@ -83,6 +88,113 @@ private slots:
         const QByteArray before = e.computeHash();
         e.hash = QByteArray(64, 'f');
         QCOMPARE(e.computeHash(), before);
+    }
+
+    void toJsonHasTheKeysHanzoKmsctlPrints()
+    {
+        AuditEvent e = sample();
+        e.hash = e.computeHash();
+        const QJsonObject o = e.toJson();
+        QStringList keys = o.keys();
+        keys.sort();
+        QStringList expected { QStringLiteral("seq"), QStringLiteral("at"), QStringLiteral("actor"),
+            QStringLiteral("kind"), QStringLiteral("secret"), QStringLiteral("leaseId"),
+            QStringLiteral("namespace"), QStringLiteral("serviceAccount"), QStringLiteral("jti"),
+            QStringLiteral("expiresAt"), QStringLiteral("detail"), QStringLiteral("prevHash"),
+            QStringLiteral("hash") };
+        expected.sort();
+        QCOMPARE(keys, expected);
+        QCOMPARE(o.value(QStringLiteral("seq")).toInteger(), 3);
+        QCOMPARE(o.value(QStringLiteral("at")).toString(), QStringLiteral("2023-11-14T22:13:20.123Z"));
+        QCOMPARE(o.value(QStringLiteral("actor")).toString(), QStringLiteral("alice@ws"));
+        QCOMPARE(o.value(QStringLiteral("kind")).toString(), QStringLiteral("lease.created"));
+        QCOMPARE(o.value(QStringLiteral("secret")).toString(), QStringLiteral("ci"));
+        QCOMPARE(o.value(QStringLiteral("leaseId")).toString(), e.leaseId);
+        QCOMPARE(o.value(QStringLiteral("namespace")).toString(), QStringLiteral("default"));
+        QCOMPARE(o.value(QStringLiteral("serviceAccount")).toString(), QStringLiteral("builder"));
+        QCOMPARE(o.value(QStringLiteral("jti")).toString(), QStringLiteral("jti-1"));
+        QCOMPARE(o.value(QStringLiteral("expiresAt")).toString(), QStringLiteral("2023-11-14T23:13:20.000Z"));
+        QCOMPARE(o.value(QStringLiteral("detail")).toString(), QStringLiteral("Token for 1h."));
+        QCOMPARE(o.value(QStringLiteral("prevHash")).toString(), QString(64, QLatin1Char('a')));
+        QCOMPARE(o.value(QStringLiteral("hash")).toString(), QString::fromLatin1(e.hash));
+    }
+
+    void toJsonWritesNullTimesAsEmptyStrings()
+    {
+        const QJsonObject o = AuditEvent().toJson();
+        QCOMPARE(o.value(QStringLiteral("at")), QJsonValue(QString()));
+        QCOMPARE(o.value(QStringLiteral("expiresAt")), QJsonValue(QString()));
+        QCOMPARE(o.value(QStringLiteral("hash")), QJsonValue(QString()));
+    }
+
+    void fromJsonReadsBackAnEventThatStillVerifies()
+    {
+        AuditEvent e = sample();
+        e.at = e.at.toTimeZone(QTimeZone(3600)); // written as UTC all the same
+        e.hash = e.computeHash();
+        QString error;
+        const std::optional<AuditEvent> r = AuditEvent::fromJson(e.toJson(), &error);
+        QVERIFY2(r, qPrintable(error));
+        QCOMPARE(r->seq, e.seq);
+        QCOMPARE(r->at, e.at);
+        QCOMPARE(r->at.timeSpec(), Qt::UTC);
+        QCOMPARE(r->actor, e.actor);
+        QCOMPARE(r->kind, e.kind);
+        QCOMPARE(r->secretName, e.secretName);
+        QCOMPARE(r->leaseId, e.leaseId);
+        QCOMPARE(r->namespaceName, e.namespaceName);
+        QCOMPARE(r->serviceAccount, e.serviceAccount);
+        QCOMPARE(r->jti, e.jti);
+        QCOMPARE(r->expiresAt, e.expiresAt);
+        QCOMPARE(r->detail, e.detail);
+        QCOMPARE(r->prevHash, e.prevHash);
+        QCOMPARE(r->hash, e.hash);
+        // Millisecond times survive, so the hash recomputed from an export matches.
+        QCOMPARE(r->computeHash(), e.hash);
+
+        const std::optional<AuditEvent> empty = AuditEvent::fromJson(AuditEvent().toJson(), &error);
+        QVERIFY2(empty, qPrintable(error));
+        QVERIFY(!empty->at.isValid());
+        QVERIFY(!empty->expiresAt.isValid());
+        QVERIFY(empty->prevHash.isEmpty());
+    }
+
+    void fromJsonNamesTheKeyThatIsWrong_data()
+    {
+        QTest::addColumn<JsonMutation>("mutate");
+        QTest::addColumn<QString>("key");
+        auto set = [](const char *key, const QJsonValue &value) {
+            return JsonMutation(
+                [k = QString::fromLatin1(key), value](QJsonObject &o) { o.insert(k, value); });
+        };
+        auto drop = [](const char *key) {
+            return JsonMutation([k = QString::fromLatin1(key)](QJsonObject &o) { o.remove(k); });
+        };
+        QTest::newRow("seq missing") << drop("seq") << "seq";
+        QTest::newRow("seq negative") << set("seq", -1) << "seq";
+        QTest::newRow("seq fraction") << set("seq", 1.5) << "seq";
+        QTest::newRow("seq as text") << set("seq", QStringLiteral("3")) << "seq";
+        QTest::newRow("at not a time") << set("at", QStringLiteral("yesterday")) << "at";
+        QTest::newRow("at a number") << set("at", 1700000000) << "at";
+        QTest::newRow("actor missing") << drop("actor") << "actor";
+        QTest::newRow("kind null") << set("kind", QJsonValue()) << "kind";
+        QTest::newRow("secret a list") << set("secret", QJsonArray {}) << "secret";
+        QTest::newRow("detail missing") << drop("detail") << "detail";
+        QTest::newRow("expiresAt not a time")
+            << set("expiresAt", QStringLiteral("2023-13-40")) << "expiresAt";
+        QTest::newRow("prevHash short") << set("prevHash", QStringLiteral("abc")) << "prevHash";
+        QTest::newRow("hash upper case") << set("hash", QString(64, QLatin1Char('A'))) << "hash";
+        QTest::newRow("hash not hex") << set("hash", QString(64, QLatin1Char('g'))) << "hash";
+    }
+    void fromJsonNamesTheKeyThatIsWrong()
+    {
+        QFETCH(JsonMutation, mutate);
+        QFETCH(QString, key);
+        QJsonObject o = sample().toJson();
+        mutate(o);
+        QString error;
+        QVERIFY(!AuditEvent::fromJson(o, &error).has_value());
+        QVERIFY2(error.startsWith(key + QStringLiteral(": ")), qPrintable(error));
     }
 
     void currentActorIsUserAtHost()

@@ -2,6 +2,7 @@
 #include "TestSupport.h"
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
+#include "store/GatewayRepository.h"
 #include "store/LeaseRepository.h"
 #include "store/SecretRepository.h"
 
@@ -204,6 +205,111 @@ private slots:
             names, (QStringList { QStringLiteral("alpha"), QStringLiteral("mid"), QStringLiteral("zeta") }));
         QCOMPARE(secrets.listAll().size(), 4);
         QCOMPARE(secrets.listAll().constLast().name, QStringLiteral("prod-one"));
+    }
+
+    void gatewayRoundTripsEveryFieldAndRejectsDuplicates()
+    {
+        GatewayRepository gateways(*m_db);
+        GatewayRecord g;
+        g.name = QStringLiteral("prod-eu");
+        g.url = QStringLiteral("  https://gw.example:8443 ");
+        g.caCertificate = "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n";
+        g.clientCertificate = "-----BEGIN CERTIFICATE-----\nCLIENT\n-----END CERTIFICATE-----\n";
+        g.createdAt = QDateTime::fromMSecsSinceEpoch(1700000000123, Qt::UTC);
+        QVERIFY2(gateways.insert(g), qPrintable(m_db->lastError()));
+        QVERIFY(g.id > 0);
+
+        bool failed = true;
+        const std::optional<GatewayRecord> r = gateways.byName(QStringLiteral("prod-eu"), &failed);
+        QVERIFY(!failed);
+        QVERIFY(r);
+        QCOMPARE(r->id, g.id);
+        QCOMPARE(r->name, QStringLiteral("prod-eu"));
+        QCOMPARE(r->url, QStringLiteral("https://gw.example:8443")); // stored trimmed
+        QCOMPARE(r->caCertificate, g.caCertificate);
+        QCOMPARE(r->clientCertificate, g.clientCertificate);
+        QCOMPARE(r->createdAt, g.createdAt);
+
+        GatewayRecord again = g;
+        QVERIFY(!gateways.insert(again));
+        QVERIFY2(m_db->lastError().contains(QStringLiteral("UNIQUE")), qPrintable(m_db->lastError()));
+        QCOMPARE(gateways.list()->size(), 1);
+
+        failed = true;
+        QVERIFY(!gateways.byName(QStringLiteral("nope"), &failed).has_value());
+        QVERIFY(!failed); // none, not an error
+    }
+
+    void listsGatewaysByNameAndRemovesOne()
+    {
+        GatewayRepository gateways(*m_db);
+        const std::optional<QList<GatewayRecord>> none = gateways.list();
+        QVERIFY2(none && none->isEmpty(), qPrintable(m_db->lastError()));
+        for (const char *name : { "zeta", "alpha", "mid" }) {
+            GatewayRecord g;
+            g.name = QString::fromLatin1(name);
+            g.url = QStringLiteral("https://localhost:8443");
+            g.createdAt = QDateTime::currentDateTimeUtc();
+            QVERIFY2(gateways.insert(g), qPrintable(m_db->lastError()));
+        }
+        auto names = [&] {
+            QStringList out;
+            const std::optional<QList<GatewayRecord>> all = gateways.list();
+            for (const GatewayRecord &g : all.value_or(QList<GatewayRecord> {}))
+                out << g.name;
+            return out;
+        };
+        QCOMPARE(names(),
+            (QStringList { QStringLiteral("alpha"), QStringLiteral("mid"), QStringLiteral("zeta") }));
+        QVERIFY(gateways.remove(QStringLiteral("mid")));
+        QCOMPARE(names(), (QStringList { QStringLiteral("alpha"), QStringLiteral("zeta") }));
+        QVERIFY(!gateways.byName(QStringLiteral("mid")).has_value());
+        QVERIFY(gateways.remove(QStringLiteral("mid"))); // already gone: nothing to do
+        QCOMPARE(names().size(), 2);
+    }
+
+    void namesTheGatewayAuthSecretsThatUseAGateway()
+    {
+        SecretRepository secrets(*m_db);
+        auto add = [&](qint64 env, const QString &name, AuthMethod auth, const QString &gateway) {
+            DynamicSecret s = test::staticSecret(env, name);
+            s.authMethod = auth;
+            s.gateway = gateway;
+            return secrets.insert(s);
+        };
+        QVERIFY(add(m_dev, QStringLiteral("zeta"), AuthMethod::Gateway, QStringLiteral("gw-1")));
+        QVERIFY(add(m_prod, QStringLiteral("alpha"), AuthMethod::Gateway, QStringLiteral("gw-1")));
+        QVERIFY(add(m_dev, QStringLiteral("other-gateway"), AuthMethod::Gateway, QStringLiteral("gw-2")));
+        // A Token (API) secret that still names the gateway does not use it.
+        QVERIFY(add(m_dev, QStringLiteral("token-auth"), AuthMethod::Token, QStringLiteral("gw-1")));
+
+        GatewayRepository gateways(*m_db);
+        const std::optional<QStringList> gw1 = gateways.secretNamesUsing(QStringLiteral("gw-1"));
+        const std::optional<QStringList> gw2 = gateways.secretNamesUsing(QStringLiteral("gw-2"));
+        const std::optional<QStringList> unused = gateways.secretNamesUsing(QStringLiteral("unused"));
+        QVERIFY2(gw1 && gw2 && unused, qPrintable(m_db->lastError()));
+        QCOMPARE(*gw1, (QStringList { QStringLiteral("alpha"), QStringLiteral("zeta") }));
+        QCOMPARE(*gw2, QStringList { QStringLiteral("other-gateway") });
+        QVERIFY(unused->isEmpty());
+    }
+
+    void gatewayReadFailuresAreNotMistakenForNone()
+    {
+        QSqlQuery drop(m_db->connection());
+        QVERIFY(drop.exec(QStringLiteral("DROP TABLE gateways")));
+        GatewayRepository gateways(*m_db);
+        bool failed = false;
+        QVERIFY(!gateways.byName(QStringLiteral("prod"), &failed).has_value());
+        QVERIFY(failed);
+        QVERIFY2(
+            m_db->lastError().contains(QStringLiteral("read the gateway")), qPrintable(m_db->lastError()));
+        QVERIFY(!gateways.list().has_value());
+        QVERIFY2(
+            m_db->lastError().contains(QStringLiteral("list the gateways")), qPrintable(m_db->lastError()));
+        GatewayRecord g;
+        g.name = QStringLiteral("prod");
+        QVERIFY(!gateways.insert(g));
+        QVERIFY(!gateways.remove(QStringLiteral("prod")));
     }
 
     void leaseRoundTripsAndFollowsTransitions()

@@ -16,6 +16,7 @@
 #include "TokenDialog.h"
 #include "core/Clock.h"
 #include "leases/ClusterConnections.h"
+#include "leases/Engine.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
 #include "store/CredentialVault.h"
@@ -121,10 +122,10 @@ int main(int argc, char *argv[])
     if (!db.open(profile.path()))
         fail(db.lastError());
     CredentialVault vault;
-    ClusterConnections connections(vault);
-    LeaseService service(db, connections);
-    SecretCatalog catalog(db, vault, &connections, &service);
-    ui::AppServices services { &db, &vault, &connections, &service, &catalog, Clock::system() };
+    Engine engine(db, vault);
+    LeaseService &service = engine.leases();
+    SecretCatalog catalog(db, vault, &engine.connections(), &service);
+    ui::AppServices services { &engine, &service, &catalog, Clock::system() };
     const qint64 dev = EnvironmentRepository(db).byName(QStringLiteral("Development"))->id;
 
     // Seed through the engine, as a user would.
