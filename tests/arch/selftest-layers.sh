@@ -19,6 +19,7 @@ expect_violation "widgets in the CLI" app/ctl/Bad.cpp '#include <QLineEdit>'
 expect_violation "widgets in src" src/kube/Bad.h '#include <QtWidgets/QWidget>'
 expect_violation "QtSql outside store" src/kube/Bad.cpp 'QSqlQuery query;'
 expect_violation "SQL text outside store" ui/Bad.cpp 'auto q = "SELECT id FROM leases";'
+expect_violation "store from the ui" ui/Bad.cpp '#include "store/Database.h"'
 expect_violation "ui header in src" src/kube/Bad.cpp '#include "MainWindow.h"'
 # And a clean tree passes.
 rm -rf "$work/t"; mkdir -p "$work/t/src/kube"; echo '#include "core/Names.h"' > "$work/t/src/kube/Ok.cpp"
