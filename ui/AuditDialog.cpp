@@ -88,8 +88,7 @@ AuditDialog::AuditDialog(const AppServices &services, QWidget *parent)
     for (const QString &kind : { AuditEvent::SecretCreated, AuditEvent::SecretUpdated,
              AuditEvent::SecretDeleted, AuditEvent::LeaseCreated, AuditEvent::LeaseFailed,
              AuditEvent::LeaseRevoked, AuditEvent::LeaseReleased, AuditEvent::LeaseExpired,
-             AuditEvent::LeaseCleanupFailed,
-             AuditEvent::LeaseCleanedUp, AuditEvent::LeaseRolledBack })
+             AuditEvent::LeaseCleanupFailed, AuditEvent::LeaseCleanedUp, AuditEvent::LeaseRolledBack })
         m_kind->addItem(AuditTableModel::kindName(kind), kind);
     filters->addWidget(secretLabel);
     filters->addWidget(m_secret);

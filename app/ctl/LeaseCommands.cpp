@@ -159,8 +159,8 @@ int list(CliContext &ctx, const QStringList &args)
     p.addOption({ QStringLiteral("env"),
         QStringLiteral("The secret's environment (needed when the name exists in several)."),
         QStringLiteral("ENV") });
-    p.addOption(
-        { QStringLiteral("all"), QStringLiteral("Include closed leases (revoked, released, expired, failed).") });
+    p.addOption({ QStringLiteral("all"),
+        QStringLiteral("Include closed leases (revoked, released, expired, failed).") });
     addOutputOption(p);
     const int parsed = parseCommand(
         ctx, p, QStringLiteral("hanzo-kmsctl lease list [SECRET] [--all] [-o json]"), args, 0, 1);

@@ -61,9 +61,9 @@ QString Lease::toString(LeaseState state)
 
 std::optional<LeaseState> Lease::stateFromString(const QString &text)
 {
-    for (LeaseState s : { LeaseState::Provisioning, LeaseState::Active, LeaseState::Revoking,
-             LeaseState::Revoked, LeaseState::Expired, LeaseState::CleanupFailed, LeaseState::Failed,
-             LeaseState::Released }) {
+    for (LeaseState s :
+        { LeaseState::Provisioning, LeaseState::Active, LeaseState::Revoking, LeaseState::Revoked,
+            LeaseState::Expired, LeaseState::CleanupFailed, LeaseState::Failed, LeaseState::Released }) {
         if (text.compare(toString(s), Qt::CaseInsensitive) == 0)
             return s;
     }

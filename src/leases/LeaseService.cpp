@@ -203,7 +203,8 @@ QString LeaseService::describeClosed(const Lease &lease)
         return QStringLiteral("Lease %1 failed before it issued a token, so there is nothing to revoke.")
             .arg(lease.id);
     case LeaseState::Provisioning:
-        return QStringLiteral("Lease %1 is still being provisioned; revoke it when it is active.").arg(lease.id);
+        return QStringLiteral("Lease %1 is still being provisioned; revoke it when it is active.")
+            .arg(lease.id);
     case LeaseState::Active:
         // Only asked when another process holds the lease's lock: it is closing it now.
         return QStringLiteral("Lease %1 is being revoked by another process right now.").arg(lease.id);
@@ -272,7 +273,8 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         const QStringList said = outcome.issued->warnings + outcome.issued->clusterWarnings;
         if (!said.isEmpty())
             detail = QStringLiteral("The cluster said: %1").arg(said.join(QStringLiteral("; ")));
-        if (commit(lease, LeaseState::Active, AuditEvent::LeaseCreated, detail, secret->name) != Commit::Done) {
+        if (commit(lease, LeaseState::Active, AuditEvent::LeaseCreated, detail, secret->name)
+            != Commit::Done) {
             // Without its row the token would be unmanaged: take it back.
             const QString dbError = m_db.lastError();
             co_await provider.cleanup(lease, false);
@@ -384,9 +386,10 @@ QCoro::Task<RevokeOutcome> LeaseService::closeLease(Lease lease, bool expiry)
         else if (expiry)
             outcome.message = QStringLiteral("Lease %1 has expired.").arg(lease.id);
         else
-            outcome.message = QStringLiteral("Lease %1 is released, but its token stays valid until it expires "
-                                             "at %2: Kubernetes cannot revoke an unbound service account token.")
-                                  .arg(lease.id, formatExpiry(lease.expiresAt));
+            outcome.message
+                = QStringLiteral("Lease %1 is released, but its token stays valid until it expires "
+                                 "at %2: Kubernetes cannot revoke an unbound service account token.")
+                      .arg(lease.id, formatExpiry(lease.expiresAt));
         co_return outcome;
     }
     const LeaseState finalState = expiry ? LeaseState::Expired : LeaseState::Revoked;
@@ -414,9 +417,9 @@ QCoro::Task<RevokeOutcome> LeaseService::closeLease(Lease lease, bool expiry)
         QString objects = QStringLiteral("bound Secret is");
         if (lease.kind == LeaseKind::Dynamic)
             objects = QStringLiteral("service account and binding are");
-        outcome.message
-            = QStringLiteral("Lease %1 is revoked: its %2 deleted, so the token stops working within seconds.")
-                  .arg(lease.id, objects);
+        outcome.message = QStringLiteral(
+            "Lease %1 is revoked: its %2 deleted, so the token stops working within seconds.")
+                              .arg(lease.id, objects);
     } else {
         outcome.message = report.errors.value(0);
     }
@@ -471,8 +474,8 @@ QCoro::Task<LeaseService::Cleanup> LeaseService::finishCleanup(
         else if (finalState == LeaseState::Failed)
             kind = AuditEvent::LeaseRolledBack;
         lease.nextCleanupAt = QDateTime();
-        const Commit done = commit(
-            lease, finalState, kind, QStringLiteral("Its objects were deleted from the cluster."), secretName);
+        const Commit done = commit(lease, finalState, kind,
+            QStringLiteral("Its objects were deleted from the cluster."), secretName);
         if (done == Commit::Conflict)
             co_return Cleanup::Busy;
         if (done != Commit::Done) {

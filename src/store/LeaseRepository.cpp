@@ -71,13 +71,13 @@ bool LeaseRepository::insert(const Lease &lease)
         m_db.setLastError(QStringLiteral("A lease needs an id before it is stored."));
         return false;
     }
-    QSqlQuery q
-        = m_db.prepare(QStringLiteral("INSERT INTO leases (secret_id, kind, namespace, service_account, "
-                                      "created_at, expires_at, created_by, state, token_jti, failure_reason, "
-                                      "requested_ttl, binding_name, binding_kind, bound_secret_name, "
-                                      "created_service_account, cleanup_attempts, next_cleanup_at, closed_by, "
-                                      "closed_at, id) "
-                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    QSqlQuery q = m_db.prepare(
+        QStringLiteral("INSERT INTO leases (secret_id, kind, namespace, service_account, "
+                       "created_at, expires_at, created_by, state, token_jti, failure_reason, "
+                       "requested_ttl, binding_name, binding_kind, bound_secret_name, "
+                       "created_service_account, cleanup_attempts, next_cleanup_at, closed_by, "
+                       "closed_at, id) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     return m_db.exec(q, QStringLiteral("add lease %1").arg(lease.id));
@@ -96,7 +96,8 @@ LeaseRepository::Update LeaseRepository::update(const Lease &lease, LeaseState e
         "UPDATE leases SET secret_id = ?, kind = ?, namespace = ?, service_account = ?, created_at = ?, "
         "expires_at = ?, created_by = ?, state = ?, token_jti = ?, failure_reason = ?, requested_ttl = ?, "
         "binding_name = ?, binding_kind = ?, bound_secret_name = ?, created_service_account = ?, "
-        "cleanup_attempts = ?, next_cleanup_at = ?, closed_by = ?, closed_at = ? WHERE id = ? AND state = ?"));
+        "cleanup_attempts = ?, next_cleanup_at = ?, closed_by = ?, closed_at = ? WHERE id = ? AND state = "
+        "?"));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     q.addBindValue(Lease::toString(expected));

@@ -147,8 +147,8 @@ void TestMainWindow::initTestCase()
     m_vault = std::make_unique<CredentialVault>();
     m_clock = std::make_unique<ManualClock>(QDateTime::currentDateTimeUtc());
     m_engine = std::make_unique<Engine>(*m_db, *m_vault, m_clock.get());
-    m_catalog = std::make_unique<SecretCatalog>(
-        *m_db, *m_vault, &m_engine->connections(), &m_engine->leases());
+    m_catalog
+        = std::make_unique<SecretCatalog>(*m_db, *m_vault, &m_engine->connections(), &m_engine->leases());
     AppServices services;
     services.engine = m_engine.get();
     services.leases = &m_engine->leases();

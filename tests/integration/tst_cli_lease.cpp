@@ -145,7 +145,8 @@ private slots:
 
     void concurrentRevokesWriteOneEvent()
     {
-        const CliResult created = kmsctl({ "lease", "create", "deploy", "--namespace", "team-a", "-o", "json" });
+        const CliResult created
+            = kmsctl({ "lease", "create", "deploy", "--namespace", "team-a", "-o", "json" });
         QVERIFY2(created.exitCode == 0, created.describe());
         const QJsonObject lease = QJsonDocument::fromJson(created.out).object();
         const QString id = lease["id"].toString();

@@ -7,9 +7,9 @@ using kms::Lease;
 using kms::LeaseState;
 
 namespace {
-const QList<LeaseState> AllStates = { LeaseState::Provisioning, LeaseState::Active, LeaseState::Revoking,
-    LeaseState::Revoked, LeaseState::Expired, LeaseState::CleanupFailed, LeaseState::Failed,
-    LeaseState::Released };
+const QList<LeaseState> AllStates
+    = { LeaseState::Provisioning, LeaseState::Active, LeaseState::Revoking, LeaseState::Revoked,
+          LeaseState::Expired, LeaseState::CleanupFailed, LeaseState::Failed, LeaseState::Released };
 }
 
 class TestLease : public QObject {
