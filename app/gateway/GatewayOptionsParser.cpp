@@ -60,6 +60,13 @@ QList<Flag> flags()
             QStringLiteral("CA that signs desktop client certificates; clients without one are refused. "
                            "Required."),
             true, assign(&GatewayOptions::clientCaFile) },
+        { QStringLiteral("policy"), QStringLiteral("FILE"),
+            QStringLiteral("Who may do what (YAML; required): a clients: list of entries with subject "
+                           "(certificate CN or \"*\"), namespaces, staticServiceAccounts (ns/name), roles "
+                           "({kind, name}), clusterWide, maxTTL and audiences; see "
+                           "packaging/gateway/policy.yaml. The first matching entry applies; a client no "
+                           "entry matches is refused everything. Required."),
+            true, assign(&GatewayOptions::policyFile) },
         { QStringLiteral("health-listen"), QStringLiteral("ADDR:PORT"),
             QStringLiteral("Plain HTTP /healthz and /readyz for probes (default %1; off for none).")
                 .arg(d.healthListen->toString()),
@@ -97,13 +104,14 @@ QList<Flag> flags()
 }
 
 const QString UsageLines = QStringLiteral(
-    "hanzo-kms-gateway --tls-cert FILE --tls-key FILE --client-ca FILE [options]\n"
+    "hanzo-kms-gateway --policy FILE --tls-cert FILE --tls-key FILE --client-ca FILE [options]\n"
     "       hanzo-kms-gateway certs --out DIR --host NAME [--host NAME...] [--client-name NAME] [--days N]\n"
     "       hanzo-kms-gateway --version | --help");
 
 const QString Description = QStringLiteral(
     "Runs inside a Kubernetes cluster and makes the cluster calls of Hanzo KMS desktops with its own pod\n"
-    "service account. Desktops connect over mutual TLS; only the calls of Hanzo KMS leases are forwarded.\n"
+    "service account. Desktops connect over mutual TLS; only the calls of Hanzo KMS leases that the policy\n"
+    "allows the client are made.\n"
     "Also deletes the objects of expired leases (labelled app.kubernetes.io/managed-by=hanzo-kms) while\n"
     "every desktop is closed.");
 

@@ -57,6 +57,13 @@ struct Lease {
     QString bindingKind; // "RoleBinding", "ClusterRoleBinding" or empty
     QString boundSecretName; // BoundStatic: the Secret the token is bound to
     bool createdServiceAccount = false; // Dynamic: serviceAccount was made for this lease
+    // The uids the API server gave the objects above when this lease created
+    // them (empty until then). A delete carries the uid as a precondition, so
+    // that only that very object goes: a gateway that may not read bindings
+    // deletes nothing else.
+    QString serviceAccountUid;
+    QString bindingUid;
+    QString boundSecretUid;
 
     // Who closed it (revoke, release, expiry cleanup) and when; empty while open.
     QString closedBy; // user@host

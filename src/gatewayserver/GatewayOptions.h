@@ -36,6 +36,8 @@ struct GatewayOptions {
     QString tlsCertFile; // PEM, may include the chain
     QString tlsKeyFile; // PEM, unencrypted EC or RSA
     QString clientCaFile; // signs the desktops' client certificates
+    // Who may do what (GatewayAccessPolicy, YAML); required: without it the gateway does not start.
+    QString policyFile;
 
     // Plain-HTTP /healthz and /readyz for the kubelet's probes; nullopt: off.
     std::optional<ListenAddress> healthListen = ListenAddress { QStringLiteral("0.0.0.0"), 8081 };

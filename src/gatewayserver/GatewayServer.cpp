@@ -2,8 +2,11 @@
 
 #include "gatewayserver/HttpMethod.h"
 #include "kube/GatewayCertificates.h"
+#include "kube/KubeClient.h"
 
 #include <QCoro/QCoroNetworkReply>
+#include <QCoro/QCoroSignal>
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
@@ -24,6 +27,14 @@ namespace kms {
 namespace {
 Q_LOGGING_CATEGORY(lcGateway, "kms.gateway")
 
+QString clientCommonName(QTcpSocket *socket)
+{
+    auto *ssl = qobject_cast<QSslSocket *>(socket);
+    if (!ssl || ssl->peerCertificate().isNull())
+        return {};
+    return ssl->peerCertificate().subjectInfo(QSslCertificate::CommonName).value(0);
+}
+
 QString clientSubject(QTcpSocket *socket)
 {
     auto *ssl = qobject_cast<QSslSocket *>(socket);
@@ -41,14 +52,12 @@ QString clientSubject(QTcpSocket *socket)
     return parts.join(QLatin1Char(',')).replace(QLatin1Char('"'), QLatin1Char('\'')).simplified();
 }
 
-QJsonObject stripped(QJsonObject object)
+QString noEntry(const QString &commonName)
 {
-    if (object.value(QLatin1String("kind")).toString() == QLatin1String("Secret")
-        || object.contains(QLatin1String("data")) || object.contains(QLatin1String("stringData"))) {
-        object.remove(QLatin1String("data"));
-        object.remove(QLatin1String("stringData"));
-    }
-    return object;
+    return QStringLiteral(
+        "no entry of the gateway's policy matches the client certificate's common name \"%1\"; "
+        "ask the cluster owner to add one")
+        .arg(commonName);
 }
 
 } // namespace
@@ -136,21 +145,6 @@ GatewayServer::Answer GatewayServer::statusAnswer(int code, const QString &reaso
     return a;
 }
 
-QByteArray GatewayServer::stripSecretData(const QByteArray &json)
-{
-    const QJsonDocument doc = QJsonDocument::fromJson(json);
-    if (!doc.isObject())
-        return json;
-    QJsonObject object = stripped(doc.object());
-    if (object.contains(QLatin1String("items"))) {
-        QJsonArray items;
-        for (const QJsonValue &v : object.value(QLatin1String("items")).toArray())
-            items.append(stripped(v.toObject()));
-        object.insert(QStringLiteral("items"), items);
-    }
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
-}
-
 bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     Call call;
@@ -160,6 +154,7 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
     call.body = request.body();
     call.contentType = request.value("Content-Type");
     call.client = clientSubject(socket);
+    call.commonName = clientCommonName(socket);
     auto responder = std::make_shared<QHttpServerResponder>(makeResponder(request, socket));
     // Runs on; finishes writing when the API server answers.
     serve(std::move(call), std::move(responder), QPointer<QTcpSocket>(socket));
@@ -206,38 +201,191 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::answer(Call call)
         co_return statusAnswer(413, QStringLiteral("RequestEntityTooLarge"),
             QStringLiteral("the request body is larger than the gateway's limit of %1 bytes")
                 .arg(m_limits.maxRequestBytes));
-    const GatewayPolicy::Decision decision
-        = GatewayPolicy::check(call.method, call.path, QUrlQuery(call.query), call.body);
-    if (!decision.allowed())
-        co_return statusAnswer(403, QStringLiteral("Forbidden"),
-            QStringLiteral("hanzo-kms-gateway refuses %1 %2: %3")
-                .arg(QString::fromLatin1(call.method), call.path, decision.reason));
-    const QString target = call.path + (call.query.isEmpty() ? QString() : QLatin1Char('?') + call.query);
-    if (decision.kind == GatewayPolicy::Kind::Delete) {
-        // Delete only what Hanzo KMS made: read the object first. The seed's
-        // RBAC grants no "get" on bindings; where reading is forbidden, the
-        // object's name (random, chosen for the lease) has to do, as in the
-        // desktop's own rollback.
-        const Answer existing = co_await forward("GET", call.path, {}, {});
-        if (existing.status == 403) {
-            qCWarning(lcGateway).noquote()
-                << QStringLiteral("cannot read %1 to check its %2 label (grant the gateway \"get\", see "
-                                  "packaging/gateway/rbac.yaml); deleting it by name")
-                       .arg(call.path, LeaseLabels::ManagedBy);
-        } else if (existing.status != 200) {
-            Answer answer = existing;
-            if (decision.secretsInResponse)
-                answer.body = stripSecretData(answer.body);
-            co_return answer;
-        } else if (!LeaseLabels::isManaged(QJsonDocument::fromJson(existing.body).object())) {
-            co_return statusAnswer(403, QStringLiteral("Forbidden"),
-                QStringLiteral("hanzo-kms-gateway deletes only objects labelled %1=%2, and %3 is not")
-                    .arg(LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue, call.path));
-        }
+    if (call.method == "GET" && call.path == QLatin1String(PolicyPath)) {
+        const GatewayClientPolicy *entry = m_policy.entryFor(call.commonName);
+        if (!entry)
+            co_return refuse(call, noEntry(call.commonName));
+        QJsonObject body = entry->toJson();
+        body.insert(QStringLiteral("kind"), QStringLiteral("GatewayClientPolicy"));
+        Answer a;
+        a.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+        co_return a;
     }
-    Answer result = co_await forward(call.method, target, call.body, call.contentType);
-    if (decision.secretsInResponse)
-        result.body = stripSecretData(result.body);
+    const GatewayClientPolicy *policy = m_policy.entryFor(call.commonName);
+    if (!policy)
+        co_return refuse(call, noEntry(call.commonName));
+    const GatewayRoute::Decision route = GatewayRoute::check(call.method, call.path, QUrlQuery(call.query));
+    if (!route.allowed())
+        co_return refuse(call, route.reason);
+    const QString outOfScope = GatewayRules::scope(*policy, route);
+    if (!outOfScope.isEmpty())
+        co_return refuse(call, outOfScope);
+    const QString target = call.path + (call.query.isEmpty() ? QString() : QLatin1Char('?') + call.query);
+
+    switch (route.kind) {
+    case GatewayRoute::Kind::Refused:
+        break;
+    case GatewayRoute::Kind::Discovery:
+    case GatewayRoute::Kind::Review:
+        co_return co_await forward(call.method, target, call.body, call.contentType);
+    case GatewayRoute::Kind::Read:
+    case GatewayRoute::Kind::List: {
+        Answer result = co_await forward("GET", target, {}, {});
+        if (route.kind == GatewayRoute::Kind::Read && result.status == 200
+            && !GatewayRules::readable(*policy, route, QJsonDocument::fromJson(result.body).object()))
+            co_return refuse(call,
+                QStringLiteral("the gateway shows only objects labelled %1=%2 and the accounts and roles its "
+                               "policy names")
+                    .arg(LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue));
+        result.body = GatewayRules::redactAnswer(
+            result.body, [](const QJsonObject &o) { return LeaseLabels::isManaged(o); });
+        co_return result;
+    }
+    case GatewayRoute::Kind::Create: {
+        GatewayRules::BindingSubject subject;
+        const QString problem
+            = GatewayRules::checkCreate(*policy, route, call.body, QDateTime::currentDateTimeUtc(), &subject);
+        if (!problem.isEmpty())
+            co_return refuse(call, problem);
+        if (route.resource == GatewayRoute::Resource::RoleBinding
+            || route.resource == GatewayRoute::Resource::ClusterRoleBinding) {
+            const QString notSameLease = co_await verifyLeaseAccount(subject);
+            if (!notSameLease.isEmpty())
+                co_return refuse(call, notSameLease);
+        }
+        Answer result = co_await forward("POST", target, call.body, call.contentType);
+        if (result.status == 201 && route.resource == GatewayRoute::Resource::ServiceAccount) {
+            const QJsonObject created = QJsonDocument::fromJson(result.body).object();
+            emit serviceAccountCreated(route.namespaceName + QLatin1Char('/')
+                + created.value(QLatin1String("metadata"))
+                      .toObject()
+                      .value(QLatin1String("name"))
+                      .toString());
+        }
+        result.body = GatewayRules::redactAnswer(result.body, [](const QJsonObject &) { return false; });
+        co_return result;
+    }
+    case GatewayRoute::Kind::TokenRequest:
+        co_return co_await checkedTokenRequest(std::move(call), route, policy);
+    case GatewayRoute::Kind::Delete:
+        co_return co_await checkedDelete(std::move(call), route);
+    }
+    co_return refuse(call, QStringLiteral("the gateway forwards only the calls of Hanzo KMS leases"));
+}
+
+GatewayServer::Answer GatewayServer::refuse(const Call &call, const QString &reason)
+{
+    Answer a = statusAnswer(403, QStringLiteral("Forbidden"),
+        QStringLiteral("hanzo-kms-gateway refuses %1 %2: %3")
+            .arg(QString::fromLatin1(call.method), call.path, reason));
+    a.refusal = reason;
+    return a;
+}
+
+QCoro::Task<GatewayServer::Answer> GatewayServer::checkedTokenRequest(
+    Call call, GatewayRoute::Decision route, const GatewayClientPolicy *policy)
+{
+    const QString problem = GatewayRules::checkTokenRequest(*policy, call.body);
+    if (!problem.isEmpty())
+        co_return refuse(call, problem);
+    if (!policy->allowsStaticServiceAccount(route.namespaceName, route.name)) {
+        // Not a static account: only a lease's own, which says so in its labels.
+        const Answer account = co_await forward(
+            "GET", corePath(route.namespaceName, QStringLiteral("serviceaccounts"), route.name), {}, {});
+        if (account.status == 403)
+            co_return refuse(call,
+                QStringLiteral("the gateway may not read service account \"%1/%2\" to check that it is a "
+                               "lease's (its RBAC lacks \"get\" on serviceaccounts)")
+                    .arg(route.namespaceName, route.name));
+        if (account.status != 200) {
+            Answer passed = account;
+            passed.body = GatewayRules::redactAnswer(passed.body, [](const QJsonObject &) { return false; });
+            co_return passed;
+        }
+        const QString notManaged = GatewayRules::checkManagedAccount(
+            QJsonDocument::fromJson(account.body).object(), QDateTime::currentDateTimeUtc());
+        if (!notManaged.isEmpty())
+            co_return refuse(call, notManaged);
+    }
+    const QString target = call.path + (call.query.isEmpty() ? QString() : QLatin1Char('?') + call.query);
+    co_return co_await forward("POST", target, call.body, call.contentType);
+}
+
+QCoro::Task<QString> GatewayServer::verifyLeaseAccount(GatewayRules::BindingSubject subject)
+{
+    const QString path = corePath(subject.namespaceName, QStringLiteral("serviceaccounts"), subject.name);
+    const QString what = QStringLiteral("service account \"%1/%2\"").arg(subject.namespaceName, subject.name);
+    const QDeadlineTimer deadline(m_limits.accountWait);
+    while (true) {
+        const Answer account = co_await forward("GET", path, {}, {});
+        if (account.status == 200) {
+            const QJsonObject object = QJsonDocument::fromJson(account.body).object();
+            if (!LeaseLabels::isManaged(object) || LeaseLabels::leaseIdOf(object) != subject.leaseId)
+                co_return QStringLiteral("the binding's subject, %1, is not the service account of the same "
+                                         "lease (label %2=%3)")
+                    .arg(what, LeaseLabels::LeaseId, subject.leaseId);
+            co_return QString();
+        }
+        if (account.status == 403)
+            co_return QStringLiteral("the gateway may not read %1 to check that it belongs to the same lease "
+                                     "(its RBAC lacks \"get\" on serviceaccounts)")
+                .arg(what);
+        if (account.status != 404)
+            co_return QStringLiteral("reading %1 to check the binding's subject failed with HTTP %2")
+                .arg(what)
+                .arg(account.status);
+        if (deadline.hasExpired())
+            co_return QStringLiteral("%1 does not exist; a lease's binding is made with its service account")
+                .arg(what);
+        // The desktop creates the account at the same moment: wait for it
+        // (another gateway replica may make it, so look again now and then).
+        const auto wait
+            = std::min(std::chrono::milliseconds(deadline.remainingTime()), std::chrono::milliseconds(1000));
+        co_await qCoro(this, &GatewayServer::serviceAccountCreated, wait);
+    }
+}
+
+QCoro::Task<GatewayServer::Answer> GatewayServer::checkedDelete(Call call, GatewayRoute::Decision route)
+{
+    QString why;
+    std::optional<GatewayRules::DeleteOptions> options = GatewayRules::parseDeleteOptions(call.body, &why);
+    if (!options)
+        co_return refuse(call, why);
+    const QString target = call.path + (call.query.isEmpty() ? QString() : QLatin1Char('?') + call.query);
+    const QString what = GatewayRoute::resourceName(route.resource);
+    // Delete only what Hanzo KMS made: read the object first, and delete
+    // exactly the object read (its uid as a precondition).
+    const Answer existing = co_await forward("GET", call.path, {}, {});
+    if (existing.status == 200) {
+        const QJsonObject object = QJsonDocument::fromJson(existing.body).object();
+        if (!LeaseLabels::isManaged(object))
+            co_return refuse(call,
+                QStringLiteral("the gateway deletes only objects labelled %1=%2, and this one is not")
+                    .arg(LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue));
+        if (options->uid.isEmpty())
+            options->uid
+                = object.value(QLatin1String("metadata")).toObject().value(QLatin1String("uid")).toString();
+    } else if (existing.status == 403) {
+        // The setup guide's RBAC has no "get" on bindings: then only the uid
+        // the desktop recorded when it made the object will do, and the API
+        // server refuses (409) any other object of that name.
+        if (options->uid.isEmpty())
+            co_return refuse(call,
+                QStringLiteral(
+                    "the gateway may not read it to check its %1 label (its RBAC lacks \"get\" on %2) "
+                    "and the request carries no preconditions.uid; grant \"get\" on %2 as "
+                    "packaging/gateway/rbac.yaml does")
+                    .arg(LeaseLabels::ManagedBy, what));
+        qCInfo(lcGateway).noquote() << QStringLiteral("cannot read %1 to check its label; deleting it only "
+                                                      "with the uid precondition the client recorded")
+                                           .arg(call.path);
+    } else {
+        Answer passed = existing;
+        passed.body = GatewayRules::redactAnswer(passed.body, [](const QJsonObject &) { return false; });
+        co_return passed;
+    }
+    Answer result = co_await forward("DELETE", target, options->toJson(), "application/json");
+    result.body = GatewayRules::redactAnswer(result.body, [](const QJsonObject &) { return false; });
     co_return result;
 }
 

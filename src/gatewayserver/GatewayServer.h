@@ -1,6 +1,8 @@
 #pragma once
 
-#include "gatewayserver/GatewayPolicy.h"
+#include "gatewayserver/GatewayAccessPolicy.h"
+#include "gatewayserver/GatewayRoute.h"
+#include "gatewayserver/GatewayRules.h"
 #include "gatewayserver/UpstreamTransport.h"
 
 #include <QAbstractHttpServer>
@@ -19,9 +21,12 @@ namespace kms {
 
 // hanzo-kms-gateway's front door: HTTPS that demands a client certificate
 // signed by the configured client CA (a client without one is dropped in the
-// handshake and never gets an HTTP answer), then forwards the calls
-// GatewayPolicy allows to the API server with the gateway's own token. Client
-// credentials (Authorization, Impersonate-*, cookies ...) are never passed on.
+// handshake and never gets an HTTP answer), then serves only the product's own
+// calls (GatewayRoute) that the client's entry of the policy file allows
+// (GatewayRules), with the gateway's own token. Answers carry only the
+// metadata the desktop needs; deletes are never blind (labels read first, or
+// the uid precondition the desktop recorded). Client credentials
+// (Authorization, Impersonate-*, cookies ...) are never passed on.
 // One log line per call: client certificate subject, method, path, status,
 // duration; never a header or a body.
 class GatewayServer : public QAbstractHttpServer {
@@ -31,7 +36,13 @@ public:
     struct Limits {
         qint64 maxRequestBytes = 1024 * 1024;
         std::chrono::milliseconds upstreamTimeout { 30000 };
+        // How long a binding waits for the service account of its lease,
+        // which the desktop creates at the same moment.
+        std::chrono::milliseconds accountWait { 10000 };
     };
+
+    // The path where a client reads its own policy entry.
+    static constexpr const char *PolicyPath = "/kms/v1/policy";
 
     // The answer to one call, as the client gets it.
     struct Answer {
@@ -40,6 +51,7 @@ public:
         QByteArray body;
         QList<QByteArray> warnings;
         QByteArray retryAfter;
+        QString refusal; // when the gateway itself refused: why
     };
 
     explicit GatewayServer(std::shared_ptr<const UpstreamTransport> upstream, QObject *parent = nullptr);
@@ -51,6 +63,8 @@ public:
         QString *error);
     bool tlsConfigured() const { return m_tls; }
     void setLimits(const Limits &limits) { m_limits = limits; }
+    // Who may do what; without one, every call is refused.
+    void setPolicy(GatewayAccessPolicy policy) { m_policy = std::move(policy); }
 
     // Ready when the service account token can be read; why not otherwise.
     bool isReady(QString *why) const;
@@ -60,10 +74,10 @@ public:
     // A Kubernetes Status object for errors the gateway itself gives.
     static Answer statusAnswer(int code, const QString &reason, const QString &message);
 
-    // Removes data and stringData from Secret objects (one or a list).
-    static QByteArray stripSecretData(const QByteArray &json);
-
 signals:
+    // A service account of a lease was created through this gateway ("ns/name").
+    void serviceAccountCreated(const QString &key);
+
     // After each call, with the log line that was written.
     void callLogged(const QString &line);
 
@@ -79,6 +93,7 @@ private:
         QByteArray body;
         QByteArray contentType;
         QString client; // certificate subject
+        QString commonName; // the certificate's CN, which the policy matches
     };
 
     QCoro::Task<> serve(
@@ -86,11 +101,17 @@ private:
     QCoro::Task<Answer> answer(Call call);
     QCoro::Task<Answer> forward(
         QByteArray method, QString pathAndQuery, QByteArray body, QByteArray contentType);
+    QCoro::Task<Answer> checkedDelete(Call call, GatewayRoute::Decision route);
+    QCoro::Task<Answer> checkedTokenRequest(
+        Call call, GatewayRoute::Decision route, const GatewayClientPolicy *policy);
+    QCoro::Task<QString> verifyLeaseAccount(GatewayRules::BindingSubject subject);
+    static Answer refuse(const Call &call, const QString &reason);
     static void write(QHttpServerResponder &responder, const Answer &answer);
 
     std::shared_ptr<const UpstreamTransport> m_upstream;
     std::unique_ptr<QNetworkAccessManager> m_nam;
     Limits m_limits;
+    GatewayAccessPolicy m_policy;
     bool m_tls = false;
 };
 

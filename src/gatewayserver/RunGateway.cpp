@@ -1,6 +1,7 @@
 #include "gatewayserver/RunGateway.h"
 
 #include "core/Clock.h"
+#include "gatewayserver/GatewayAccessPolicy.h"
 #include "gatewayserver/GatewayHealthServer.h"
 #include "gatewayserver/GatewayReaper.h"
 #include "gatewayserver/GatewayServer.h"
@@ -93,6 +94,12 @@ QCoro::Task<> reapLoop(GatewayReaper *reaper, bool *running)
 int runGateway(const GatewayOptions &o)
 {
     QString error;
+    // Deny by default: no usable policy, no gateway (bad usage, one sentence).
+    std::optional<GatewayAccessPolicy> policy = GatewayAccessPolicy::load(o.policyFile, &error);
+    if (!policy) {
+        err() << "hanzo-kms-gateway: " << error << Qt::endl;
+        return 2;
+    }
     const auto cert = readOptionFile(QStringLiteral("--tls-cert"), o.tlsCertFile, &error);
     const auto key = cert ? readOptionFile(QStringLiteral("--tls-key"), o.tlsKeyFile, &error) : std::nullopt;
     const auto clientCa
@@ -116,6 +123,7 @@ int runGateway(const GatewayOptions &o)
 
     GatewayServer server(upstream);
     server.setLimits({ o.maxRequestBytes, o.upstreamTimeout });
+    server.setPolicy(std::move(*policy));
     if (!server.setupTls(*cert, *key, *clientCa, &error))
         return failure(error);
     const quint16 port = server.listen(QHostAddress(o.listen.host), o.listen.port);

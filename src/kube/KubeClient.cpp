@@ -98,6 +98,16 @@ QCoro::Task<KubeResult> KubeClient::remove(QString path)
     return request(QByteArrayLiteral("DELETE"), std::move(path), std::nullopt, Retry::IfTransient);
 }
 
+QCoro::Task<KubeResult> KubeClient::remove(QString path, QString uid)
+{
+    if (uid.isEmpty())
+        return remove(std::move(path));
+    const QJsonObject options { { QStringLiteral("apiVersion"), QStringLiteral("v1") },
+        { QStringLiteral("kind"), QStringLiteral("DeleteOptions") },
+        { QStringLiteral("preconditions"), QJsonObject { { QStringLiteral("uid"), uid } } } };
+    return request(QByteArrayLiteral("DELETE"), std::move(path), options, Retry::IfTransient);
+}
+
 QCoro::Task<KubeResult> KubeClient::post(QString path, QJsonObject body, Retry retry)
 {
     return request(QByteArrayLiteral("POST"), std::move(path), std::move(body), retry);

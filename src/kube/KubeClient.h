@@ -53,6 +53,9 @@ public:
     // a retry cannot duplicate anything (retry = IfTransient).
     QCoro::Task<KubeResult> get(QString path);
     QCoro::Task<KubeResult> remove(QString path);
+    // DELETE with preconditions.uid (when uid is not empty): the API server
+    // deletes the object only if it is still the one with that uid, else 409 Conflict.
+    QCoro::Task<KubeResult> remove(QString path, QString uid);
     QCoro::Task<KubeResult> post(QString path, QJsonObject body, Retry retry = Retry::Never);
 
     // The general form; path may carry a query string.

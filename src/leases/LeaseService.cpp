@@ -269,6 +269,9 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
     if (outcome.ok()) {
         lease.expiresAt = outcome.issued->expiresAt; // the server's answer, not our request
         lease.tokenJti = outcome.issued->jti;
+        lease.serviceAccountUid = outcome.lease.serviceAccountUid;
+        lease.bindingUid = outcome.lease.bindingUid;
+        lease.boundSecretUid = outcome.lease.boundSecretUid;
         QString detail;
         const QStringList said = outcome.issued->warnings + outcome.issued->clusterWarnings;
         if (!said.isEmpty())
@@ -298,6 +301,9 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         lease.bindingName = left.bindingName;
         lease.createdServiceAccount = left.createdServiceAccount;
         lease.boundSecretName = left.boundSecretName;
+        lease.serviceAccountUid = left.serviceAccountUid;
+        lease.bindingUid = left.bindingUid;
+        lease.boundSecretUid = left.boundSecretUid;
         lease.cleanupAttempts = 1;
         lease.nextCleanupAt = m_clock->now().addSecs(cleanupBackoffSeconds(1));
         commit(lease, LeaseState::CleanupFailed, AuditEvent::LeaseCleanupFailed,

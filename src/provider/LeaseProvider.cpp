@@ -14,6 +14,11 @@ namespace {
 
 const QString RbacGroup = QStringLiteral("rbac.authorization.k8s.io");
 
+QString uidOf(const QJsonObject &object)
+{
+    return object.value(QLatin1String("metadata")).toObject().value(QLatin1String("uid")).toString();
+}
+
 } // namespace
 
 LeaseProvider::LeaseProvider(KubeClient &client)
@@ -81,7 +86,7 @@ QCoro::Task<LeaseProvider::Created> LeaseProvider::createOwned(
 }
 
 QCoro::Task<std::optional<KubeError>> LeaseProvider::deleteObject(
-    QString path, QString leaseId, bool verifyOwnership)
+    QString path, QString uid, QString leaseId, bool verifyOwnership)
 {
     if (verifyOwnership) {
         // The seed's RBAC grants no "get" on bindings: when reading is
@@ -93,10 +98,17 @@ QCoro::Task<std::optional<KubeError>> LeaseProvider::deleteObject(
             co_return existing.error;
         if (existing.ok() && LeaseLabels::leaseIdOf(existing.body) != leaseId)
             co_return std::nullopt; // same name, another owner: not ours to delete
+        if (existing.ok() && uid.isEmpty())
+            uid = existing.body.value(QLatin1String("metadata"))
+                      .toObject()
+                      .value(QLatin1String("uid"))
+                      .toString();
     }
-    const KubeResult result = co_await m_client.remove(path);
+    const KubeResult result = co_await m_client.remove(path, uid);
     if (result.ok() || result.error->isNotFound())
         co_return std::nullopt;
+    if (!uid.isEmpty() && result.error->isConflict())
+        co_return std::nullopt; // the uid precondition failed: another object has the name now
     co_return result.error;
 }
 
@@ -200,6 +212,8 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(
             co_return outcome;
         }
         boundSecret = created.object;
+        lease.boundSecretUid = uidOf(created.object);
+        undo.boundSecretUid = lease.boundSecretUid;
     } else if (lease.kind == LeaseKind::Dynamic) {
         const QJsonObject account { { QStringLiteral("apiVersion"), QStringLiteral("v1") },
             { QStringLiteral("kind"), QStringLiteral("ServiceAccount") },
@@ -229,6 +243,10 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(
         const Created bindingCreated = co_await bindingTask;
         settle(accountCreated, [](Lease &l) { l.createdServiceAccount = false; });
         settle(bindingCreated, [](Lease &l) { l.bindingName.clear(); });
+        lease.serviceAccountUid = uidOf(accountCreated.object);
+        lease.bindingUid = uidOf(bindingCreated.object);
+        undo.serviceAccountUid = lease.serviceAccountUid;
+        undo.bindingUid = lease.bindingUid;
         if (!accountCreated.ok || !bindingCreated.ok) {
             // if/else rather than ?: with temporaries: GCC 12 mishandles those in coroutines.
             if (!accountCreated.ok)
@@ -259,6 +277,7 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(
     }
     QString readError;
     outcome.issued = readToken(token, &readError);
+    outcome.lease = lease;
     if (!outcome.issued) {
         outcome.error = readError;
         co_await rollback();
@@ -272,21 +291,22 @@ QCoro::Task<CleanupOutcome> LeaseProvider::cleanup(Lease lease, bool verifyOwner
     std::vector<QCoro::Task<std::optional<KubeError>>> deletions;
     QStringList what;
     if (!lease.bindingName.isEmpty()) {
-        deletions.push_back(deleteObject(bindingPath(lease, false), lease.id, verifyOwnership));
+        deletions.push_back(
+            deleteObject(bindingPath(lease, false), lease.bindingUid, lease.id, verifyOwnership));
         what << describeObject(lease.bindingKind,
             lease.bindingKind == QLatin1String("ClusterRoleBinding") ? QString() : lease.namespaceName,
             lease.bindingName);
     }
     if (lease.createdServiceAccount) {
         deletions.push_back(deleteObject(
-            corePath(lease.namespaceName, QStringLiteral("serviceaccounts"), lease.serviceAccount), lease.id,
-            verifyOwnership));
+            corePath(lease.namespaceName, QStringLiteral("serviceaccounts"), lease.serviceAccount),
+            lease.serviceAccountUid, lease.id, verifyOwnership));
         what << describeObject(QStringLiteral("ServiceAccount"), lease.namespaceName, lease.serviceAccount);
     }
     if (!lease.boundSecretName.isEmpty()) {
         deletions.push_back(
             deleteObject(corePath(lease.namespaceName, QStringLiteral("secrets"), lease.boundSecretName),
-                lease.id, verifyOwnership));
+                lease.boundSecretUid, lease.id, verifyOwnership));
         what << describeObject(QStringLiteral("Secret"), lease.namespaceName, lease.boundSecretName);
     }
     QStringList errors;
@@ -359,8 +379,9 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(
                 continue;
             const QString name
                 = object.value(QLatin1String("metadata")).toObject().value(QLatin1String("name")).toString();
-            const std::optional<KubeError> error
-                = co_await deleteObject(objectPath(listing.kind, listing.ns, name), leaseId, false);
+            // The uid of the object listed: a namesake made since is left alone.
+            const std::optional<KubeError> error = co_await deleteObject(
+                objectPath(listing.kind, listing.ns, name), uidOf(object), leaseId, false);
             if (error)
                 outcome.errors << error->toString();
             else

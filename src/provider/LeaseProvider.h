@@ -26,6 +26,8 @@ struct IssuedToken {
 
 struct ProvisionOutcome {
     std::optional<IssuedToken> issued;
+    // On success: the lease with the uids of the objects it created, to record.
+    Lease lease;
     QString error; // one sentence: what failed, the server's message, what to do
     // On failure: whether everything this lease created is gone again. When
     // false, the lease keeps its names so a later cleanup can finish the job.
@@ -66,7 +68,9 @@ public:
         DynamicSecret secret, Lease lease, qint64 ttlSeconds, QStringList audiences);
 
     // Deletes the lease's objects: dynamic, binding and service account
-    // concurrently; bound, its Secret. 404 counts as done. With
+    // concurrently; bound, its Secret. 404 counts as done. An object whose
+    // uid the lease recorded is deleted with that uid as a precondition (a
+    // 409 means another object took the name: not ours, done). With
     // verifyOwnership (used for rollbacks of unfinished leases), an object is
     // read first and deleted only when it carries this lease's id.
     QCoro::Task<CleanupOutcome> cleanup(Lease lease, bool verifyOwnership);
@@ -90,7 +94,8 @@ private:
         std::optional<KubeError> error;
     };
     QCoro::Task<Created> createOwned(QString collectionPath, QJsonObject body, QString leaseId);
-    QCoro::Task<std::optional<KubeError>> deleteObject(QString path, QString leaseId, bool verifyOwnership);
+    QCoro::Task<std::optional<KubeError>> deleteObject(
+        QString path, QString uid, QString leaseId, bool verifyOwnership);
     QCoro::Task<KubeResult> requestToken(DynamicSecret secret, Lease lease, qint64 ttlSeconds,
         QStringList audiences, QJsonObject boundSecret, bool retry);
     static std::optional<IssuedToken> readToken(const KubeResult &result, QString *error);

@@ -309,7 +309,8 @@ bool Database::migrate()
     // One transaction per version step: a failed step leaves the previous version intact.
     const std::function<bool()> steps[]
         = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); },
-              [this] { return applyVersion3(); }, [this] { return applyVersion4(); } };
+              [this] { return applyVersion3(); }, [this] { return applyVersion4(); },
+              [this] { return applyVersion5(); } };
     for (int v = version; v < SchemaVersion; ++v) {
         const bool ok = transaction([&] {
             return steps[v]()
@@ -424,6 +425,18 @@ bool Database::applyVersion4()
         && exec(QStringLiteral("INSERT INTO id_sequences (name, next_id) "
                                "SELECT 'dynamic_secrets', coalesce(max(id), 0) + 1 FROM dynamic_secrets"),
             QStringLiteral("seed the secret id sequence"));
+}
+
+bool Database::applyVersion5()
+{
+    // The uids of the objects a lease created: deletes carry them as preconditions.
+    for (const char *column : { "service_account_uid", "binding_uid", "bound_secret_uid" }) {
+        if (!exec(QStringLiteral("ALTER TABLE leases ADD COLUMN %1 TEXT NOT NULL DEFAULT ''")
+                      .arg(QLatin1String(column)),
+                QStringLiteral("create schema version 5")))
+            return false;
+    }
+    return true;
 }
 
 } // namespace kms

@@ -9,7 +9,8 @@ namespace {
 const QString Columns = QStringLiteral(
     "id, secret_id, kind, namespace, service_account, created_at, expires_at, created_by, state, token_jti, "
     "failure_reason, requested_ttl, binding_name, binding_kind, bound_secret_name, created_service_account, "
-    "cleanup_attempts, next_cleanup_at, closed_by, closed_at");
+    "cleanup_attempts, next_cleanup_at, closed_by, closed_at, service_account_uid, binding_uid, "
+    "bound_secret_uid");
 
 Lease fromQuery(const QSqlQuery &q)
 {
@@ -34,6 +35,9 @@ Lease fromQuery(const QSqlQuery &q)
     l.nextCleanupAt = Database::timeFrom(q.value(17));
     l.closedBy = q.value(18).toString();
     l.closedAt = Database::timeFrom(q.value(19));
+    l.serviceAccountUid = q.value(20).toString();
+    l.bindingUid = q.value(21).toString();
+    l.boundSecretUid = q.value(22).toString();
     return l;
 }
 
@@ -59,6 +63,9 @@ void bindFields(QSqlQuery &q, const Lease &l)
     q.addBindValue(Database::timeValue(l.nextCleanupAt));
     q.addBindValue(l.closedBy);
     q.addBindValue(Database::timeValue(l.closedAt));
+    q.addBindValue(l.serviceAccountUid);
+    q.addBindValue(l.bindingUid);
+    q.addBindValue(l.boundSecretUid);
 }
 
 const QString OpenStates = QStringLiteral("('provisioning', 'active', 'revoking', 'cleanup_failed')");
@@ -76,8 +83,8 @@ bool LeaseRepository::insert(const Lease &lease)
                        "created_at, expires_at, created_by, state, token_jti, failure_reason, "
                        "requested_ttl, binding_name, binding_kind, bound_secret_name, "
                        "created_service_account, cleanup_attempts, next_cleanup_at, closed_by, "
-                       "closed_at, id) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                       "closed_at, service_account_uid, binding_uid, bound_secret_uid, id) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     return m_db.exec(q, QStringLiteral("add lease %1").arg(lease.id));
@@ -96,8 +103,8 @@ LeaseRepository::Update LeaseRepository::update(const Lease &lease, LeaseState e
         "UPDATE leases SET secret_id = ?, kind = ?, namespace = ?, service_account = ?, created_at = ?, "
         "expires_at = ?, created_by = ?, state = ?, token_jti = ?, failure_reason = ?, requested_ttl = ?, "
         "binding_name = ?, binding_kind = ?, bound_secret_name = ?, created_service_account = ?, "
-        "cleanup_attempts = ?, next_cleanup_at = ?, closed_by = ?, closed_at = ? WHERE id = ? AND state = "
-        "?"));
+        "cleanup_attempts = ?, next_cleanup_at = ?, closed_by = ?, closed_at = ?, service_account_uid = ?, "
+        "binding_uid = ?, bound_secret_uid = ? WHERE id = ? AND state = ?"));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     q.addBindValue(Lease::toString(expected));

@@ -2,6 +2,7 @@
 // static TokenRequests and dynamic lease provision + revoke, each as the
 // desktop makes them (KubeClient, LeaseProvider). Run by hand:
 //   build/tests/bench/bench_gateway [count]
+#include "GatewayPolicyFile.h"
 #include "TestCluster.h"
 #include "gateway/GatewayTransport.h"
 #include "kube/GatewayCertificates.h"
@@ -78,7 +79,8 @@ int main(int argc, char *argv[])
             dir.filePath(QStringLiteral("pki/ca.crt")), QStringLiteral("--kube-url"),
             cluster.url().toString(), QStringLiteral("--kube-ca"), cluster.caPath(),
             QStringLiteral("--kube-token-file"), token.fileName(), QStringLiteral("--reap-interval"),
-            QStringLiteral("0") });
+            QStringLiteral("0"), QStringLiteral("--policy"),
+            kms::test::writeGatewayPolicy(dir.path(), kms::test::allowingGatewayPolicy()) });
     if (!gateway.waitForReadyRead(10000))
         return fail(QStringLiteral("the gateway did not start"));
     const QString listen

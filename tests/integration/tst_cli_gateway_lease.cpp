@@ -1,6 +1,7 @@
 // hanzo-kmsctl end to end through hanzo-kms-gateway: register the gateway,
 // create Gateway-auth secrets, lease and revoke, against kms-testcluster.
 #include "CliRunner.h"
+#include "GatewayPolicyFile.h"
 #include "TestCluster.h"
 #include "TestSupport.h"
 #include "gateway/GatewayRegistry.h"
@@ -73,7 +74,8 @@ private slots:
                 QStringLiteral("--client-ca"), path(QStringLiteral("pki/ca.crt")),
                 QStringLiteral("--kube-url"), m_cluster.url().toString(), QStringLiteral("--kube-ca"),
                 m_cluster.caPath(), QStringLiteral("--kube-token-file"), tokenFile.fileName(),
-                QStringLiteral("--reap-interval"), QStringLiteral("0") });
+                QStringLiteral("--reap-interval"), QStringLiteral("0"), QStringLiteral("--policy"),
+                test::writeGatewayPolicy(m_dir.path(), test::packagedGatewayPolicy()) });
         QVERIFY(m_gateway.waitForReadyRead(10000));
         const QString listen = QJsonDocument::fromJson(m_gateway.readLine())
                                    .object()

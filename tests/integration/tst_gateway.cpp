@@ -1,6 +1,8 @@
 // Desktop -> hanzo-kms-gateway (the real binary) -> kms-testcluster, with the
 // gateway running as the seed's kms-gateway service account under the RBAC of
 // packaging/gateway.
+#include "GatewayPolicyFile.h"
+#include "GatewayProcess.h"
 #include "TestCluster.h"
 #include "gateway/GatewayTransport.h"
 #include "kube/GatewayCertificates.h"
@@ -18,6 +20,7 @@
 #include <QTest>
 
 using namespace kms;
+using kms::test::GatewayProcess;
 using kms::test::TestCluster;
 
 namespace {
@@ -27,52 +30,6 @@ bool writeFile(const QString &path, const QByteArray &data)
     QFile f(path);
     return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(data) == data.size();
 }
-
-// The gateway binary, started with some flags; stopped with SIGTERM.
-class GatewayProcess {
-public:
-    ~GatewayProcess() { stop(); }
-    bool start(const QStringList &args, QString *error)
-    {
-        m_process.setProgram(QStringLiteral(KMS_GATEWAY_PATH));
-        m_process.setArguments(args);
-        m_process.start();
-        if (!m_process.waitForStarted(5000) || !m_process.waitForReadyRead(10000)) {
-            *error = QStringLiteral("gateway did not start: ")
-                + QString::fromUtf8(m_process.readAllStandardError());
-            return false;
-        }
-        const QJsonObject ready = QJsonDocument::fromJson(m_process.readLine()).object();
-        const QString listen = ready.value(QLatin1String("listen")).toString();
-        m_port = quint16(listen.section(QLatin1Char(':'), -1).toUInt());
-        if (!m_port) {
-            *error = QStringLiteral("no ready line; stderr: ")
-                + QString::fromUtf8(m_process.readAllStandardError());
-            return false;
-        }
-        return true;
-    }
-    void stop()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.terminate();
-            m_process.waitForFinished(5000);
-        }
-    }
-    quint16 port() const { return m_port; }
-    QByteArray log()
-    {
-        m_log += m_process.readAllStandardError();
-        return m_log;
-    }
-    int exitCode() const { return m_process.exitCode(); }
-    QProcess &process() { return m_process; }
-
-private:
-    QProcess m_process;
-    quint16 m_port = 0;
-    QByteArray m_log;
-};
 
 } // namespace
 
@@ -85,6 +42,7 @@ class TestGatewayIntegration : public QObject {
     GatewayProcess m_gateway;
     std::shared_ptr<GatewayTransport> m_transport;
     QString m_tokenPath;
+    QString m_policyPath;
     QList<QByteArray> m_secrets; // every token seen in the test: none may reach the gateway's log
 
     QString path(const QString &name) const { return m_dir.filePath(name); }
@@ -171,13 +129,17 @@ class TestGatewayIntegration : public QObject {
         QVERIFY(authenticated(outcome.issued->token));
         QVERIFY(!leftovers(lease.namespaceName, lease.id).isEmpty() || lease.kind == LeaseKind::Static);
 
-        const CleanupOutcome revoked = QCoro::waitFor(provider.cleanup(lease, false));
+        // As the desktop does: with the uids the lease recorded at creation.
+        QCOMPARE(outcome.lease.id, lease.id);
+        QCOMPARE(outcome.lease.bindingUid.isEmpty(), lease.bindingName.isEmpty());
+        QCOMPARE(outcome.lease.boundSecretUid.isEmpty(), lease.boundSecretName.isEmpty());
+        const CleanupOutcome revoked = QCoro::waitFor(provider.cleanup(outcome.lease, false));
         QVERIFY2(revoked.done, qPrintable(revoked.error));
         QVERIFY(!authenticated(outcome.issued->token));
         const QStringList left = leftovers(lease.namespaceName, lease.id);
         QVERIFY2(left.isEmpty(), qPrintable(left.join(QStringLiteral(", "))));
         // Revoking again is fine: everything is already gone.
-        QVERIFY(QCoro::waitFor(provider.cleanup(lease, false)).done);
+        QVERIFY(QCoro::waitFor(provider.cleanup(outcome.lease, false)).done);
     }
 
 private slots:
@@ -198,20 +160,24 @@ private slots:
         QVERIFY(GatewayCertificates::write(m_pki, path(QStringLiteral("certs")), &error));
 
         m_tokenPath = path(QStringLiteral("token"));
+        // The example policy packaging/gateway ships.
+        m_policyPath = test::writeGatewayPolicy(m_dir.path(), test::packagedGatewayPolicy());
+        QVERIFY(!m_policyPath.isEmpty());
         const QByteArray token = gatewayToken(QStringLiteral("gateway-token-a"));
         QVERIFY(!token.isEmpty());
         QVERIFY(writeFile(m_tokenPath, token));
 
-        QVERIFY2(m_gateway.start(
-                     { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                         QStringLiteral("--health-listen"), QStringLiteral("off"),
-                         QStringLiteral("--tls-cert"), path(QStringLiteral("certs/server.crt")),
-                         QStringLiteral("--tls-key"), path(QStringLiteral("certs/server.key")),
-                         QStringLiteral("--client-ca"), path(QStringLiteral("certs/ca.crt")),
-                         QStringLiteral("--kube-url"), m_cluster.url().toString(),
-                         QStringLiteral("--kube-ca"), m_cluster.caPath(), QStringLiteral("--kube-token-file"),
-                         m_tokenPath, QStringLiteral("--reap-interval"), QStringLiteral("0") },
-                     &error),
+        QVERIFY2(
+            m_gateway.start(QStringLiteral(KMS_GATEWAY_PATH),
+                { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                    QStringLiteral("--health-listen"), QStringLiteral("off"), QStringLiteral("--tls-cert"),
+                    path(QStringLiteral("certs/server.crt")), QStringLiteral("--tls-key"),
+                    path(QStringLiteral("certs/server.key")), QStringLiteral("--client-ca"),
+                    path(QStringLiteral("certs/ca.crt")), QStringLiteral("--kube-url"),
+                    m_cluster.url().toString(), QStringLiteral("--kube-ca"), m_cluster.caPath(),
+                    QStringLiteral("--kube-token-file"), m_tokenPath, QStringLiteral("--reap-interval"),
+                    QStringLiteral("0"), QStringLiteral("--policy"), m_policyPath },
+                &error),
             qPrintable(error));
         m_transport = GatewayTransport::create(QStringLiteral("it"),
             QStringLiteral("https://127.0.0.1:%1").arg(m_gateway.port()), m_pki.caCertificate,
@@ -379,16 +345,17 @@ private slots:
         // A gateway with the reaper on, as the same service account.
         GatewayProcess reaper;
         QString error;
-        QVERIFY2(reaper.start(
-                     { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                         QStringLiteral("--health-listen"), QStringLiteral("off"),
-                         QStringLiteral("--tls-cert"), path(QStringLiteral("certs/server.crt")),
-                         QStringLiteral("--tls-key"), path(QStringLiteral("certs/server.key")),
-                         QStringLiteral("--client-ca"), path(QStringLiteral("certs/ca.crt")),
-                         QStringLiteral("--kube-url"), m_cluster.url().toString(),
-                         QStringLiteral("--kube-ca"), m_cluster.caPath(), QStringLiteral("--kube-token-file"),
-                         m_tokenPath, QStringLiteral("--reap-interval"), QStringLiteral("1h") },
-                     &error),
+        QVERIFY2(
+            reaper.start(QStringLiteral(KMS_GATEWAY_PATH),
+                { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                    QStringLiteral("--health-listen"), QStringLiteral("off"), QStringLiteral("--tls-cert"),
+                    path(QStringLiteral("certs/server.crt")), QStringLiteral("--tls-key"),
+                    path(QStringLiteral("certs/server.key")), QStringLiteral("--client-ca"),
+                    path(QStringLiteral("certs/ca.crt")), QStringLiteral("--kube-url"),
+                    m_cluster.url().toString(), QStringLiteral("--kube-ca"), m_cluster.caPath(),
+                    QStringLiteral("--kube-token-file"), m_tokenPath, QStringLiteral("--reap-interval"),
+                    QStringLiteral("1h"), QStringLiteral("--policy"), m_policyPath },
+                &error),
             qPrintable(error));
         // The first pass runs at start.
         QTRY_VERIFY_WITH_TIMEOUT(reaper.log().contains("expired objects deleted"), 10000);
@@ -433,7 +400,7 @@ private slots:
         GatewayProcess reaper;
         QString error;
         QVERIFY2(
-            reaper.start(
+            reaper.start(QStringLiteral(KMS_GATEWAY_PATH),
                 { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
                     QStringLiteral("--health-listen"), QStringLiteral("off"), QStringLiteral("--tls-cert"),
                     path(QStringLiteral("certs/server.crt")), QStringLiteral("--tls-key"),
@@ -441,7 +408,8 @@ private slots:
                     path(QStringLiteral("certs/ca.crt")), QStringLiteral("--kube-url"),
                     m_cluster.url().toString(), QStringLiteral("--kube-ca"), m_cluster.caPath(),
                     QStringLiteral("--kube-token-file"), m_tokenPath, QStringLiteral("--reap-interval"),
-                    QStringLiteral("1h"), QStringLiteral("--reap-namespaces"), QStringLiteral("kms") },
+                    QStringLiteral("1h"), QStringLiteral("--reap-namespaces"), QStringLiteral("kms"),
+                    QStringLiteral("--policy"), m_policyPath },
                 &error),
             qPrintable(error));
         QTRY_VERIFY2_WITH_TIMEOUT(

@@ -1,5 +1,6 @@
 // hanzo-kms-gateway's command line: usage errors, start-up failures, certs,
 // the plain-HTTP health port, and a clean stop on SIGTERM.
+#include "GatewayPolicyFile.h"
 #include "core/BuildInfo.h"
 #include "kube/GatewayCertificates.h"
 
@@ -58,7 +59,8 @@ class TestGatewayCli : public QObject {
             path(QStringLiteral("pki/server.key")), QStringLiteral("--client-ca"),
             path(QStringLiteral("pki/ca.crt")), QStringLiteral("--kube-url"),
             QStringLiteral("https://127.0.0.1:1"), QStringLiteral("--kube-token-file"),
-            path(QStringLiteral("token")), QStringLiteral("--reap-interval"), QStringLiteral("0") };
+            path(QStringLiteral("token")), QStringLiteral("--reap-interval"), QStringLiteral("0"),
+            QStringLiteral("--policy"), path(QStringLiteral("policy.yaml")) };
     }
 
 private slots:
@@ -71,6 +73,7 @@ private slots:
         for (const QString &name : GatewayCertificates::fileNames())
             QVERIFY2(QFile::exists(path(QStringLiteral("pki/") + name)), qPrintable(name));
         QVERIFY(r.out.contains("Keep ca.key offline"));
+        QVERIFY(!kms::test::writeGatewayPolicy(m_dir.path(), kms::test::packagedGatewayPolicy()).isEmpty());
         QFile key(path(QStringLiteral("pki/client.key")));
         QVERIFY(key.open(QIODevice::ReadOnly));
         QVERIFY(!r.out.contains(key.readAll().split('\n').value(1)));
@@ -88,9 +91,9 @@ private slots:
             QString::fromUtf8(v.out).trimmed(), BuildInfo::versionLine(QStringLiteral("hanzo-kms-gateway")));
         const Run h = run({ QStringLiteral("--help") });
         QCOMPARE(h.exitCode, 0);
-        for (const char *flag : { "--listen", "--tls-cert", "--tls-key", "--client-ca", "--health-listen",
-                 "--kube-url", "--kube-ca", "--kube-token-file", "--reap-interval", "--reap-namespaces",
-                 "--upstream-timeout", "--max-request-bytes", "certs" })
+        for (const char *flag : { "--policy", "--listen", "--tls-cert", "--tls-key", "--client-ca",
+                 "--health-listen", "--kube-url", "--kube-ca", "--kube-token-file", "--reap-interval",
+                 "--reap-namespaces", "--upstream-timeout", "--max-request-bytes", "certs" })
             QVERIFY2(h.out.contains(flag), flag);
         const Run ch = run({ QStringLiteral("certs"), QStringLiteral("--help") });
         QCOMPARE(ch.exitCode, 0);
@@ -150,6 +153,48 @@ private slots:
         QVERIFY(p.waitForFinished(20000));
         QCOMPARE(p.exitCode(), 2);
         QVERIFY(p.readAllStandardError().contains("KUBERNETES_SERVICE_HOST/PORT are not set"));
+    }
+
+    void missingOrInvalidPolicyExitsTwo_data()
+    {
+        QTest::addColumn<QByteArray>("policy"); // empty: no --policy at all
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("no --policy") << QByteArray() << "--policy is required.";
+        QTest::newRow("not yaml") << QByteArray("clients: [") << "is not a usable policy: it is not YAML";
+        QTest::newRow("no clients") << QByteArray("other: 1\n") << "it has no \"clients:\" list";
+        QTest::newRow("bad ttl") << QByteArray(
+            "clients:\n  - subject: \"*\"\n    maxTTL: soon\n    audiences: "
+            "[\"*\"]\n") << "clients[0].maxTTL \"soon\" is not a duration";
+        QTest::newRow("typo") << QByteArray(
+            "clients:\n  - subject: a\n    namespace: [x]\n    maxTTL: 1h\n    "
+            "audiences: [\"*\"]\n")
+                              << "clients[0] has an unknown field \"namespace\"";
+        QTest::newRow("bad static account") << QByteArray(
+            "clients:\n  - subject: a\n    staticServiceAccounts: [app]\n    maxTTL: 1h\n    "
+            "audiences: [\"*\"]\n") << "staticServiceAccounts: \"app\" is not namespace/name";
+    }
+
+    void missingOrInvalidPolicyExitsTwo()
+    {
+        QFETCH(QByteArray, policy);
+        QFETCH(QString, expected);
+        QStringList args = serveArgs();
+        const qsizetype at = args.indexOf(QStringLiteral("--policy"));
+        if (policy.isEmpty()) {
+            args.remove(at, 2);
+        } else {
+            QTemporaryDir dir;
+            args[at + 1] = kms::test::writeGatewayPolicy(dir.path(), policy);
+            const Run r = run(args);
+            QCOMPARE(r.exitCode, 2);
+            QVERIFY2(r.err.contains(expected.toUtf8()), r.err.constData());
+            // One sentence, no usage text.
+            QCOMPARE(r.err.trimmed().count('\n'), 0);
+            return;
+        }
+        const Run r = run(args);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(expected.toUtf8()), r.err.constData());
     }
 
     void unusableFilesExitOne_data()

@@ -1,6 +1,7 @@
 // The gateway under exactly the seed's Gateway RBAC (tests/data/seed/
 // gateway-rbac-dynamic.yaml): no "get" or "list" on bindings, no Secrets.
 // Static and dynamic leases must still work and revoke.
+#include "GatewayPolicyFile.h"
 #include "TestCluster.h"
 #include "gateway/GatewayTransport.h"
 #include "kube/GatewayCertificates.h"
@@ -76,7 +77,8 @@ private slots:
                 m_dir.filePath(QStringLiteral("pki/ca.crt")), QStringLiteral("--kube-url"),
                 m_cluster.url().toString(), QStringLiteral("--kube-ca"), m_cluster.caPath(),
                 QStringLiteral("--kube-token-file"), tokenFile.fileName(), QStringLiteral("--reap-interval"),
-                QStringLiteral("0") });
+                QStringLiteral("0"), QStringLiteral("--policy"),
+                kms::test::writeGatewayPolicy(m_dir.path(), kms::test::allowingGatewayPolicy()) });
         QVERIFY(m_gateway.waitForReadyRead(10000));
         const QString listen = QJsonDocument::fromJson(m_gateway.readLine())
                                    .object()
@@ -120,7 +122,8 @@ private slots:
         const ProvisionOutcome outcome = QCoro::waitFor(provider.provision(secret, lease, 900, {}));
         QVERIFY2(outcome.ok(), qPrintable(outcome.error));
         QVERIFY(authenticated(outcome.issued->token));
-        const CleanupOutcome revoked = QCoro::waitFor(provider.cleanup(lease, false));
+        QVERIFY(!outcome.lease.bindingUid.isEmpty());
+        const CleanupOutcome revoked = QCoro::waitFor(provider.cleanup(outcome.lease, false));
         QVERIFY2(revoked.done, qPrintable(revoked.error));
         QVERIFY(!authenticated(outcome.issued->token));
         const QString rb
@@ -132,9 +135,10 @@ private slots:
                          QStringLiteral("/api/v1/namespaces/default/serviceaccounts/") + lease.serviceAccount)
                      .status,
             404);
-        // The gateway said that it could not check the binding's label.
+        // The gateway could not check the binding's label: it deleted only with the recorded uid.
         QByteArray log;
-        QTRY_VERIFY((log += m_gateway.readAllStandardError()).contains("deleting it by name"));
+        QTRY_VERIFY(
+            (log += m_gateway.readAllStandardError()).contains("uid precondition the client recorded"));
     }
 
     void cleanupTestCase()

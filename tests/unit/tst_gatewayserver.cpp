@@ -1,3 +1,4 @@
+#include "core/GatewayClientPolicy.h"
 #include "gateway/GatewayTransport.h"
 #include "gatewayserver/GatewayServer.h"
 #include "gatewayserver/HttpMethod.h"
@@ -66,6 +67,18 @@ protected:
     }
     void missingHandler(const QHttpServerRequest &, QTcpSocket *) override { }
 };
+
+const QByteArray Policy = R"(clients:
+  - subject: desk-1
+    namespaces: [a, gone, slow]
+    staticServiceAccounts: [default/app]
+    roles: [{kind: ClusterRole, name: view}]
+    maxTTL: 2h
+    audiences: ["*"]
+)";
+
+const QByteArray ManagedAccount
+    = R"({"kind":"ServiceAccount","metadata":{"name":"b","namespace":"a","uid":"u-b","labels":{"app.kubernetes.io/managed-by":"hanzo-kms","kms.hanzo.ai/lease-id":"0f0f0f0f-0000-4000-8000-000000000001"},"annotations":{"kms.hanzo.ai/expires-at":"2099-01-01T00:00:00Z"}}})";
 
 bool writeFile(const QString &path, const QByteArray &data)
 {
@@ -161,6 +174,7 @@ private slots:
         QVERIFY2(upstream, qPrintable(error));
         m_gateway = std::make_unique<GatewayServer>(upstream);
         m_gateway->setLimits({ 4096, 1500ms });
+        m_gateway->setPolicy(*GatewayAccessPolicy::parse(Policy, &error));
         QVERIFY2(m_gateway->setupTls(m_pki.serverCertificate, m_pki.serverKey, m_pki.caCertificate, &error),
             qPrintable(error));
         m_port = m_gateway->listen(QHostAddress::LocalHost, 0);
@@ -187,7 +201,7 @@ private slots:
                 { { "Authorization", "Bearer client-secret" }, { "Impersonate-User", "system:admin" },
                     { "Cookie", "session=1" } });
         QCOMPARE(status, 200);
-        QCOMPARE(body, QByteArray(R"({"kind":"Thing"})"));
+        QCOMPARE(body, QByteArray(R"({"kind":"Thing","metadata":{}})"));
         QCOMPARE(m_api->seen.size(), 1);
         QCOMPARE(m_api->seen[0].path, QStringLiteral("/api/v1/namespaces/default/serviceaccounts/app"));
         QCOMPARE(m_api->seen[0].authorization, QByteArray("Bearer gateway-token-one"));
@@ -214,6 +228,8 @@ private slots:
     {
         m_api->answers.insert(QStringLiteral("POST /api/v1/namespaces/a/serviceaccounts/b/token"),
             { 201, R"({"status":{"token":"t"}})" });
+        m_api->answers.insert(
+            QStringLiteral("GET /api/v1/namespaces/a/serviceaccounts/b"), { 200, ManagedAccount });
         QByteArray warning;
         const auto [status, body]
             = call("POST", QStringLiteral("/api/v1/namespaces/a/serviceaccounts/b/token"),
@@ -281,14 +297,36 @@ private slots:
         QCOMPARE(m_api->seen.size(), 1);
         QCOMPARE(m_api->seen[0].method, QByteArray("GET"));
 
-        // Reading forbidden (the seed's RBAC has no "get" on bindings): deleted by name.
+        // What was read is what goes: the uid read is the DELETE's precondition.
+        m_api->seen.clear();
+        m_api->answers.insert(QStringLiteral("GET ") + ours,
+            { 200,
+                R"({"metadata":{"name":"kms-x-bcdfg","uid":"u-42","labels":{"app.kubernetes.io/managed-by":"hanzo-kms"}}})" });
+        QCOMPARE(call("DELETE", ours).first, 200);
+        QCOMPARE(m_api->seen.size(), 2);
+        QVERIFY2(m_api->seen[1].body.contains(R"("preconditions":{"uid":"u-42"})"),
+            m_api->seen[1].body.constData());
+
+        // Reading forbidden (the seed's RBAC has no "get" on bindings): never
+        // by name alone; only with the uid the desktop recorded.
         m_api->seen.clear();
         const QString binding
             = QStringLiteral("/apis/rbac.authorization.k8s.io/v1/namespaces/a/rolebindings/kms-x-bcdfg");
         m_api->answers.insert(QStringLiteral("GET ") + binding, { 403, R"({"kind":"Status","code":403})" });
-        QCOMPARE(call("DELETE", binding).first, 200);
+        const auto blind = call("DELETE", binding);
+        QCOMPARE(blind.first, 403);
+        QVERIFY2(blind.second.contains("lacks \\\"get\\\" on rolebindings.rbac.authorization.k8s.io"),
+            blind.second.constData());
+        QCOMPARE(m_api->seen.size(), 1);
+        m_api->seen.clear();
+        QCOMPARE(call("DELETE", binding,
+                     R"({"kind":"DeleteOptions","apiVersion":"v1","preconditions":{"uid":"u-7"}})")
+                     .first,
+            200);
         QCOMPARE(m_api->seen.size(), 2);
         QCOMPARE(m_api->seen[1].method, QByteArray("DELETE"));
+        QVERIFY2(m_api->seen[1].body.contains(R"("preconditions":{"uid":"u-7"})"),
+            m_api->seen[1].body.constData());
 
         // Already gone: the 404 is the answer, as the desktop expects.
         m_api->seen.clear();
@@ -301,13 +339,14 @@ private slots:
     {
         m_api->answers.insert(QStringLiteral("GET /api/v1/namespaces/a/secrets/kms-x-bcdfg"),
             { 200,
-                R"({"kind":"Secret","metadata":{"name":"kms-x-bcdfg"},"data":{"k":"c2VjcmV0"},"stringData":{"k":"secret"}})" });
+                R"({"kind":"Secret","metadata":{"name":"kms-x-bcdfg","labels":{"app.kubernetes.io/managed-by":"hanzo-kms"},"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{'stringData':{'k':'secret'}}"}},"data":{"k":"c2VjcmV0"},"stringData":{"k":"secret"}})" });
         m_api->answers.insert(QStringLiteral("GET /api/v1/namespaces/a/secrets"),
             { 200,
-                R"({"kind":"SecretList","items":[{"kind":"Secret","metadata":{"name":"s"},"data":{"k":"c2VjcmV0"}}]})" });
+                R"({"kind":"SecretList","items":[{"kind":"Secret","metadata":{"name":"s","labels":{"app.kubernetes.io/managed-by":"hanzo-kms"}},"data":{"k":"c2VjcmV0"}},{"kind":"Secret","metadata":{"name":"other"},"data":{"k":"c2VjcmV0"}}]})" });
         const auto one = call("GET", QStringLiteral("/api/v1/namespaces/a/secrets/kms-x-bcdfg"));
         QCOMPARE(one.first, 200);
-        QVERIFY(!one.second.contains("c2VjcmV0") && !one.second.contains("secret\""));
+        QVERIFY(!one.second.contains("c2VjcmV0") && !one.second.contains("secret\"")
+            && !one.second.contains("secret\\\"") && !one.second.contains("last-applied"));
         QCOMPARE(QJsonDocument::fromJson(one.second)
                      .object()
                      .value(QLatin1String("metadata"))
@@ -322,6 +361,101 @@ private slots:
         QVERIFY(!list.second.contains("c2VjcmV0"));
         QCOMPARE(
             QJsonDocument::fromJson(list.second).object().value(QLatin1String("items")).toArray().size(), 1);
+    }
+
+    void refusesAClientNoEntryMatches()
+    {
+        QString error;
+        m_gateway->setPolicy(*GatewayAccessPolicy::parse(
+            "clients:\n  - subject: someone-else\n    maxTTL: 1h\n    audiences: [\"*\"]\n", &error));
+        const auto [status, body] = call("GET", QStringLiteral("/version"));
+        m_gateway->setPolicy(*GatewayAccessPolicy::parse(Policy, &error));
+        QCOMPARE(status, 403);
+        QVERIFY2(
+            body.contains("no entry of the gateway's policy matches the client certificate's common name "
+                          "\\\"desk-1\\\""),
+            body.constData());
+        QCOMPARE(m_api->seen.size(), 0);
+    }
+
+    void answersTheCallersPolicyEntry()
+    {
+        const auto [status, body] = call("GET", QString::fromLatin1(GatewayServer::PolicyPath));
+        QCOMPARE(status, 200);
+        QString error;
+        const auto entry = GatewayClientPolicy::fromJson(QJsonDocument::fromJson(body).object(), &error);
+        QVERIFY2(entry, qPrintable(error));
+        QCOMPARE(entry->subject, QStringLiteral("desk-1"));
+        QCOMPARE(entry->namespaces,
+            (QStringList { QStringLiteral("a"), QStringLiteral("gone"), QStringLiteral("slow") }));
+        QCOMPARE(entry->maxTtlSeconds, 7200);
+        QCOMPARE(m_api->seen.size(), 0);
+    }
+
+    void tokensOnlyForLeaseAccountsOrStaticOnes()
+    {
+        const QByteArray request = R"({"kind":"TokenRequest","spec":{"expirationSeconds":3600}})";
+        m_api->answers.insert(QStringLiteral("GET /api/v1/namespaces/a/serviceaccounts/web"),
+            { 200, R"({"kind":"ServiceAccount","metadata":{"name":"web"}})" });
+        const auto refused
+            = call("POST", QStringLiteral("/api/v1/namespaces/a/serviceaccounts/web/token"), request);
+        QCOMPARE(refused.first, 403);
+        QCOMPARE(m_api->seen.size(), 1); // the read, never the token request
+        QCOMPARE(m_api->seen[0].method, QByteArray("GET"));
+
+        m_api->seen.clear();
+        m_api->answers.insert(
+            QStringLiteral("GET /api/v1/namespaces/a/serviceaccounts/b"), { 200, ManagedAccount });
+        QCOMPARE(
+            call("POST", QStringLiteral("/api/v1/namespaces/a/serviceaccounts/b/token"), request).first, 200);
+        QCOMPARE(m_api->seen.size(), 2);
+
+        // A static account is not read; too long a token is refused unseen.
+        m_api->seen.clear();
+        QCOMPARE(call("POST", QStringLiteral("/api/v1/namespaces/default/serviceaccounts/app/token"), request)
+                     .first,
+            200);
+        QCOMPARE(m_api->seen.size(), 1);
+        m_api->seen.clear();
+        QCOMPARE(call("POST", QStringLiteral("/api/v1/namespaces/default/serviceaccounts/app/token"),
+                     R"({"spec":{"expirationSeconds":86400}})")
+                     .first,
+            403);
+        QCOMPARE(m_api->seen.size(), 0);
+    }
+
+    void aBindingWaitsForItsLeasesAccount()
+    {
+        const QByteArray binding
+            = R"({"kind":"RoleBinding","metadata":{"name":"kms-x-bcdfg","labels":{"app.kubernetes.io/managed-by":"hanzo-kms","kms.hanzo.ai/lease-id":"0f0f0f0f-0000-4000-8000-000000000001"},"annotations":{"kms.hanzo.ai/expires-at":"%1"}},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},"subjects":[{"kind":"ServiceAccount","name":"b","namespace":"a"}]})";
+        const QByteArray body = QString::fromLatin1(binding)
+                                    .arg(QDateTime::currentDateTimeUtc().addSecs(600).toString(Qt::ISODate))
+                                    .toLatin1();
+        const QString collection
+            = QStringLiteral("/apis/rbac.authorization.k8s.io/v1/namespaces/a/rolebindings");
+        // The account does not exist (yet): the binding waits, then gives up.
+        m_gateway->setLimits({ 4096, 1500ms, 300ms });
+        m_api->answers.insert(QStringLiteral("GET /api/v1/namespaces/a/serviceaccounts/b"),
+            { 404, R"({"kind":"Status","code":404,"reason":"NotFound"})" });
+        const auto missing = call("POST", collection, body);
+        QCOMPARE(missing.first, 403);
+        QVERIFY2(missing.second.contains("does not exist"), missing.second.constData());
+        // The account of the same lease: created.
+        m_api->seen.clear();
+        m_api->answers.insert(
+            QStringLiteral("GET /api/v1/namespaces/a/serviceaccounts/b"), { 200, ManagedAccount });
+        QCOMPARE(call("POST", collection, body).first, 200);
+        QCOMPARE(m_api->seen.last().method, QByteArray("POST"));
+        // Another lease's account: refused.
+        m_api->seen.clear();
+        QByteArray other = body;
+        other.replace("0f0f0f0f-0000-4000-8000-000000000001", "0f0f0f0f-0000-4000-8000-000000000002");
+        const auto refused = call("POST", collection, other);
+        QCOMPARE(refused.first, 403);
+        QVERIFY2(
+            refused.second.contains("not the service account of the same lease"), refused.second.constData());
+        QCOMPARE(m_api->seen.size(), 1);
+        m_gateway->setLimits({ 4096, 1500ms });
     }
 
     void refusesLargeBodiesUnseen()

@@ -321,6 +321,8 @@ private slots:
         l.state = LeaseState::Provisioning;
         l.boundSecretName = QStringLiteral("bound-x");
         l.nextCleanupAt = l.expiresAt.addSecs(60);
+        l.serviceAccountUid = QStringLiteral("uid-sa");
+        l.bindingUid = QStringLiteral("uid-rb");
         QVERIFY2(leases.insert(l), qPrintable(m_db->lastError()));
         QVERIFY(!leases.insert(l)); // same id
 
@@ -332,10 +334,15 @@ private slots:
         QCOMPARE(r.createdServiceAccount, true);
         QCOMPARE(r.nextCleanupAt, l.nextCleanupAt);
         QCOMPARE(r.tokenJti, l.tokenJti);
+        QCOMPARE(r.serviceAccountUid, QStringLiteral("uid-sa"));
+        QCOMPARE(r.bindingUid, QStringLiteral("uid-rb"));
+        QVERIFY(r.boundSecretUid.isEmpty());
 
         using U = LeaseRepository::Update;
         r.state = LeaseState::Active;
+        r.boundSecretUid = QStringLiteral("uid-secret");
         QCOMPARE(leases.update(r, LeaseState::Provisioning), U::Updated);
+        QCOMPARE(leases.byId(l.id)->boundSecretUid, QStringLiteral("uid-secret"));
         r.state = LeaseState::Provisioning; // not allowed back
         QCOMPARE(leases.update(r, LeaseState::Active), U::Failed);
         QVERIFY2(m_db->lastError().contains(QStringLiteral("cannot go from Active to Provisioning")),

@@ -1,18 +1,17 @@
-#include "gatewayserver/GatewayPolicy.h"
+#include "gatewayserver/GatewayRoute.h"
 
 #include "core/Names.h"
 #include "provider/LeaseLabels.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QStringList>
 
 namespace kms {
 
 namespace {
 
-using Kind = GatewayPolicy::Kind;
-using Decision = GatewayPolicy::Decision;
+using Kind = GatewayRoute::Kind;
+using Resource = GatewayRoute::Resource;
+using Decision = GatewayRoute::Decision;
 
 const QString Rbac = QStringLiteral("rbac.authorization.k8s.io");
 const QString Authorization = QStringLiteral("authorization.k8s.io");
@@ -25,11 +24,14 @@ Decision refuse(const QString &reason)
     return d;
 }
 
-Decision allow(Kind kind, bool secrets = false)
+Decision allow(
+    Kind kind, Resource resource = Resource::None, const QString &ns = {}, const QString &name = {})
 {
     Decision d;
     d.kind = kind;
-    d.secretsInResponse = secrets;
+    d.resource = resource;
+    d.namespaceName = ns;
+    d.name = name;
     return d;
 }
 
@@ -80,44 +82,32 @@ Decision checkQuery(Decision decision, const QUrlQuery &query)
     if (decision.kind == Kind::List) {
         const QStringList selectors
             = query.allQueryItemValues(QStringLiteral("labelSelector"), QUrl::FullyDecoded);
-        if (selectors.size() != 1 || !GatewayPolicy::selectsManaged(selectors.first()))
+        if (selectors.size() != 1 || !GatewayRoute::selectsManaged(selectors.first()))
             return refuse(QStringLiteral("lists must select %1=%2 with labelSelector")
                               .arg(LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue));
     }
     return decision;
 }
 
-Decision checkCreateBody(const QByteArray &body, bool secrets)
-{
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject())
-        return refuse(QStringLiteral("the request body is not a JSON object"));
-    if (!LeaseLabels::isManaged(doc.object()))
-        return refuse(QStringLiteral("the gateway creates only objects labelled %1=%2")
-                          .arg(LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue));
-    return allow(Kind::Create, secrets);
-}
-
 // A collection or one object of it: GET one, GET list, POST create, DELETE one.
-Decision objectCall(const QByteArray &method, bool hasName, const QByteArray &body, bool secrets)
+Decision objectCall(const QByteArray &method, Resource resource, const QString &ns, const QString &name)
 {
-    if (hasName) {
+    if (!name.isEmpty()) {
         if (method == "GET")
-            return allow(Kind::Read, secrets);
+            return allow(Kind::Read, resource, ns, name);
         if (method == "DELETE")
-            return allow(Kind::Delete, secrets);
+            return allow(Kind::Delete, resource, ns, name);
     } else {
         if (method == "GET")
-            return allow(Kind::List, secrets);
+            return allow(Kind::List, resource, ns);
         if (method == "POST")
-            return checkCreateBody(body, secrets);
+            return allow(Kind::Create, resource, ns);
     }
     return refuse(
         QStringLiteral("the method %1 is not allowed on this path").arg(QString::fromLatin1(method)));
 }
 
-Decision route(const QByteArray &method, const QStringList &p, const QByteArray &body)
+Decision route(const QByteArray &method, const QStringList &p)
 {
     const int n = p.size();
     // Discovery.
@@ -142,13 +132,15 @@ Decision route(const QByteArray &method, const QStringList &p, const QByteArray 
             return refuse(QStringLiteral("\"%1\" is not a valid object name").arg(p[5]));
         if (n == 7 && resource == QLatin1String("serviceaccounts") && p[6] == QLatin1String("token")) {
             if (method == "POST")
-                return allow(Kind::TokenRequest);
+                return allow(Kind::TokenRequest, Resource::ServiceAccount, p[3], p[5]);
             return refuse(QStringLiteral("token requests must be POST"));
         }
         if (n > 6)
             return refuse(
                 QStringLiteral("the gateway does not forward calls on subresources other than token"));
-        return objectCall(method, n == 6, body, resource == QLatin1String("secrets"));
+        return objectCall(method,
+            resource == QLatin1String("secrets") ? Resource::Secret : Resource::ServiceAccount, p[3],
+            n == 6 ? p[5] : QString());
     }
     if (n >= 3 && p[0] == QLatin1String("apis") && p[2] == QLatin1String("v1")) {
         const QString &group = p[1];
@@ -160,18 +152,18 @@ Decision route(const QByteArray &method, const QStringList &p, const QByteArray 
                 if (n == 7 && !isSubdomain(p[6]))
                     return refuse(QStringLiteral("\"%1\" is not a valid object name").arg(p[6]));
                 if (p[5] == QLatin1String("rolebindings"))
-                    return objectCall(method, n == 7, body, false);
+                    return objectCall(method, Resource::RoleBinding, p[4], n == 7 ? p[6] : QString());
                 if (p[5] == QLatin1String("roles") && n == 7 && method == "GET")
-                    return allow(Kind::Read);
+                    return allow(Kind::Read, Resource::Role, p[4], p[6]);
             }
             // /apis/rbac.authorization.k8s.io/v1/{clusterrolebindings,clusterroles}[/<name>]
             if (n >= 4 && n <= 5) {
                 if (n == 5 && !isSubdomain(p[4]))
                     return refuse(QStringLiteral("\"%1\" is not a valid object name").arg(p[4]));
                 if (p[3] == QLatin1String("clusterrolebindings"))
-                    return objectCall(method, n == 5, body, false);
+                    return objectCall(method, Resource::ClusterRoleBinding, {}, n == 5 ? p[4] : QString());
                 if (p[3] == QLatin1String("clusterroles") && n == 5 && method == "GET")
-                    return allow(Kind::Read);
+                    return allow(Kind::Read, Resource::ClusterRole, {}, p[4]);
             }
         }
         if (method == "POST" && n == 4
@@ -186,7 +178,28 @@ Decision route(const QByteArray &method, const QStringList &p, const QByteArray 
 
 } // namespace
 
-bool GatewayPolicy::selectsManaged(const QString &labelSelector)
+QString GatewayRoute::resourceName(Resource resource)
+{
+    switch (resource) {
+    case Resource::ServiceAccount:
+        return QStringLiteral("serviceaccounts");
+    case Resource::Secret:
+        return QStringLiteral("secrets");
+    case Resource::RoleBinding:
+        return QStringLiteral("rolebindings.") + Rbac;
+    case Resource::ClusterRoleBinding:
+        return QStringLiteral("clusterrolebindings.") + Rbac;
+    case Resource::Role:
+        return QStringLiteral("roles.") + Rbac;
+    case Resource::ClusterRole:
+        return QStringLiteral("clusterroles.") + Rbac;
+    case Resource::None:
+        break;
+    }
+    return {};
+}
+
+bool GatewayRoute::selectsManaged(const QString &labelSelector)
 {
     const QString wanted = LeaseLabels::ManagedBy + QLatin1Char('=') + LeaseLabels::ManagedByValue;
     const QString wantedDouble = LeaseLabels::ManagedBy + QStringLiteral("==") + LeaseLabels::ManagedByValue;
@@ -199,8 +212,8 @@ bool GatewayPolicy::selectsManaged(const QString &labelSelector)
     return false;
 }
 
-GatewayPolicy::Decision GatewayPolicy::check(
-    const QByteArray &method, const QString &path, const QUrlQuery &query, const QByteArray &body)
+GatewayRoute::Decision GatewayRoute::check(
+    const QByteArray &method, const QString &path, const QUrlQuery &query)
 {
     // Names in the paths we forward never need escaping; refusing '%' keeps
     // "/api/v1/namespaces/a%2Fb" and friends from meaning two things.
@@ -214,7 +227,7 @@ GatewayPolicy::Decision GatewayPolicy::check(
         if (s.isEmpty() || s == QLatin1String(".") || s == QLatin1String(".."))
             return refuse(QStringLiteral("the path is not a plain API path"));
     }
-    Decision decision = route(method, parts, body);
+    Decision decision = route(method, parts);
     if (!decision.allowed())
         return decision;
     return checkQuery(decision, query);

@@ -1,0 +1,237 @@
+#include "core/GatewayClientPolicy.h"
+
+#include "core/Duration.h"
+#include "core/Names.h"
+
+#include <QJsonArray>
+
+namespace kms {
+
+namespace {
+
+QString quotedList(const QStringList &items)
+{
+    if (items.isEmpty())
+        return QStringLiteral("none");
+    QStringList quoted;
+    for (const QString &i : items)
+        quoted << QLatin1Char('"') + i + QLatin1Char('"');
+    return quoted.join(QStringLiteral(", "));
+}
+
+QStringList roleNames(const QList<GatewayClientPolicy::Role> &roles)
+{
+    QStringList out;
+    for (const auto &r : roles)
+        out << r.kind + QLatin1Char('/') + r.name;
+    return out;
+}
+
+std::optional<QStringList> stringList(const QJsonValue &value, const QString &field, QString *error)
+{
+    if (value.isUndefined() || value.isNull())
+        return QStringList();
+    if (!value.isArray()) {
+        *error = QStringLiteral("%1 is not a list").arg(field);
+        return std::nullopt;
+    }
+    QStringList out;
+    for (const QJsonValue &v : value.toArray()) {
+        if (!v.isString()) {
+            *error = QStringLiteral("%1 holds something that is not a string").arg(field);
+            return std::nullopt;
+        }
+        out << v.toString();
+    }
+    return out;
+}
+
+} // namespace
+
+bool GatewayClientPolicy::matches(const QString &commonName) const
+{
+    return subject == QLatin1String("*") || (!commonName.isEmpty() && subject == commonName);
+}
+
+bool GatewayClientPolicy::allowsStaticServiceAccount(const QString &ns, const QString &name) const
+{
+    return staticServiceAccounts.contains(ns + QLatin1Char('/') + name);
+}
+
+bool GatewayClientPolicy::allowsStaticNamespace(const QString &ns) const
+{
+    for (const QString &sa : staticServiceAccounts) {
+        if (sa.section(QLatin1Char('/'), 0, 0) == ns)
+            return true;
+    }
+    return false;
+}
+
+bool GatewayClientPolicy::allowsRole(const QString &kind, const QString &name) const
+{
+    return roles.contains(Role { kind, name });
+}
+
+QString GatewayClientPolicy::checkAudiences(const QStringList &requested) const
+{
+    if (anyAudience())
+        return {};
+    if (requested.isEmpty())
+        return QStringLiteral("a token without audiences (the API server's own) is not allowed; the "
+                              "allowed audiences are %1")
+            .arg(quotedList(audiences));
+    for (const QString &a : requested) {
+        if (!audiences.contains(a))
+            return QStringLiteral("the audience \"%1\" is not allowed; the allowed audiences are %2")
+                .arg(a, quotedList(audiences));
+    }
+    return {};
+}
+
+QString GatewayClientPolicy::checkTtl(qint64 seconds) const
+{
+    if (seconds > maxTtlSeconds)
+        return QStringLiteral("a token for %1 is longer than the policy's maxTTL of %2")
+            .arg(Duration::fromSeconds(seconds).toString(), Duration::fromSeconds(maxTtlSeconds).toString());
+    return {};
+}
+
+QString GatewayClientPolicy::refusalFor(const DynamicSecret &secret) const
+{
+    const QString prefix = QStringLiteral("The gateway's policy for this client refuses the secret: ");
+    auto refuse = [&prefix](const QString &why) { return prefix + why + QLatin1Char('.'); };
+    if (secret.credentialType == CredentialType::Static) {
+        if (!allowsStaticServiceAccount(secret.namespaceName, secret.serviceAccount))
+            return refuse(
+                QStringLiteral("service account \"%1/%2\" is not in its staticServiceAccounts "
+                               "(%3); pick one of those or ask the cluster owner to add it")
+                    .arg(secret.namespaceName, secret.serviceAccount, quotedList(staticServiceAccounts)));
+    } else {
+        for (const QString &ns : secret.allowedNamespaces) {
+            if (!allowsNamespace(ns))
+                return refuse(QStringLiteral("namespace \"%1\" is not in its namespaces (%2); remove it from "
+                                             "the allowed namespaces or ask the cluster owner to add it")
+                                  .arg(ns, quotedList(namespaces)));
+        }
+        const QString kind = DynamicSecret::toString(secret.roleType);
+        if (!allowsRole(kind, secret.roleName))
+            return refuse(QStringLiteral("role %1 \"%2\" is not in its roles (%3); pick one of those")
+                              .arg(kind, secret.roleName, quotedList(roleNames(roles))));
+        if (secret.roleType == RoleType::ClusterRole && secret.clusterWide && !clusterWide)
+            return refuse(QStringLiteral("cluster-wide bindings are not allowed (clusterWide is false); turn "
+                                         "Cluster-wide off"));
+    }
+    if (secret.maxTtl.seconds() > maxTtlSeconds)
+        return refuse(QStringLiteral("the max TTL %1 is longer than its maxTTL of %2; lower it")
+                          .arg(secret.maxTtl.toString(), Duration::fromSeconds(maxTtlSeconds).toString()));
+    const QString audienceProblem = checkAudiences(secret.audiences);
+    if (!audienceProblem.isEmpty())
+        return refuse(audienceProblem);
+    return {};
+}
+
+QString GatewayClientPolicy::validate() const
+{
+    if (subject.isEmpty())
+        return QStringLiteral("subject is empty; give the client certificate's common name or \"*\"");
+    for (const QString &ns : namespaces) {
+        if (!Names::isDns1123Label(ns))
+            return QStringLiteral("namespaces: \"%1\" is not a namespace name").arg(ns);
+    }
+    for (const QString &sa : staticServiceAccounts) {
+        const QStringList parts = sa.split(QLatin1Char('/'));
+        if (parts.size() != 2 || !Names::isDns1123Label(parts[0]) || !Names::isDns1123Subdomain(parts[1]))
+            return QStringLiteral("staticServiceAccounts: \"%1\" is not namespace/name").arg(sa);
+    }
+    for (const Role &r : roles) {
+        if (r.kind != QLatin1String("Role") && r.kind != QLatin1String("ClusterRole"))
+            return QStringLiteral("roles: kind \"%1\" is neither Role nor ClusterRole").arg(r.kind);
+        if (!Names::isDns1123Subdomain(r.name))
+            return QStringLiteral("roles: \"%1\" is not a role name").arg(r.name);
+    }
+    if (maxTtlSeconds < MinimumTtl.seconds() || maxTtlSeconds > MaximumTtl.seconds())
+        return QStringLiteral("maxTTL must be between 10m and 2^32 seconds");
+    if (audiences.isEmpty())
+        return QStringLiteral("audiences is empty; give a list, or [\"*\"] for any");
+    for (const QString &a : audiences) {
+        if (a.trimmed().isEmpty() || a != a.trimmed())
+            return QStringLiteral("audiences: \"%1\" is not an audience").arg(a);
+    }
+    return {};
+}
+
+QString GatewayClientPolicy::summary() const
+{
+    QStringList parts;
+    parts << QStringLiteral("namespaces: %1")
+                 .arg(namespaces.isEmpty() ? QStringLiteral("none") : namespaces.join(QStringLiteral(", ")));
+    parts << QStringLiteral("static service accounts: %1")
+                 .arg(staticServiceAccounts.isEmpty() ? QStringLiteral("none")
+                                                      : staticServiceAccounts.join(QStringLiteral(", ")));
+    const QStringList r = roleNames(roles);
+    parts << QStringLiteral("roles: %1")
+                 .arg(r.isEmpty() ? QStringLiteral("none") : r.join(QStringLiteral(", ")));
+    parts
+        << QStringLiteral("cluster-wide: %1").arg(clusterWide ? QStringLiteral("yes") : QStringLiteral("no"));
+    parts << QStringLiteral("max TTL: %1").arg(Duration::fromSeconds(maxTtlSeconds).toString());
+    parts << QStringLiteral("audiences: %1")
+                 .arg(anyAudience() ? QStringLiteral("any") : audiences.join(QStringLiteral(", ")));
+    return parts.join(QStringLiteral("; "));
+}
+
+QJsonObject GatewayClientPolicy::toJson() const
+{
+    QJsonArray roleArray;
+    for (const Role &r : roles)
+        roleArray.append(
+            QJsonObject { { QStringLiteral("kind"), r.kind }, { QStringLiteral("name"), r.name } });
+    return QJsonObject {
+        { QStringLiteral("subject"), subject },
+        { QStringLiteral("namespaces"), QJsonArray::fromStringList(namespaces) },
+        { QStringLiteral("staticServiceAccounts"), QJsonArray::fromStringList(staticServiceAccounts) },
+        { QStringLiteral("roles"), roleArray },
+        { QStringLiteral("clusterWide"), clusterWide },
+        { QStringLiteral("maxTTL"), Duration::fromSeconds(maxTtlSeconds).toString() },
+        { QStringLiteral("maxTTLSeconds"), maxTtlSeconds },
+        { QStringLiteral("audiences"), QJsonArray::fromStringList(audiences) },
+    };
+}
+
+std::optional<GatewayClientPolicy> GatewayClientPolicy::fromJson(const QJsonObject &json, QString *error)
+{
+    QString why;
+    GatewayClientPolicy p;
+    p.subject = json.value(QLatin1String("subject")).toString();
+    const auto namespaces
+        = stringList(json.value(QLatin1String("namespaces")), QStringLiteral("namespaces"), &why);
+    const auto statics = namespaces ? stringList(json.value(QLatin1String("staticServiceAccounts")),
+                             QStringLiteral("staticServiceAccounts"), &why)
+                                    : std::nullopt;
+    const auto audiences = statics
+        ? stringList(json.value(QLatin1String("audiences")), QStringLiteral("audiences"), &why)
+        : std::nullopt;
+    if (!audiences) {
+        if (error)
+            *error = QStringLiteral("The gateway's policy answer is unusable: %1.").arg(why);
+        return std::nullopt;
+    }
+    p.namespaces = *namespaces;
+    p.staticServiceAccounts = *statics;
+    p.audiences = *audiences;
+    for (const QJsonValue &v : json.value(QLatin1String("roles")).toArray()) {
+        const QJsonObject r = v.toObject();
+        p.roles.append(
+            { r.value(QLatin1String("kind")).toString(), r.value(QLatin1String("name")).toString() });
+    }
+    p.clusterWide = json.value(QLatin1String("clusterWide")).toBool();
+    p.maxTtlSeconds = json.value(QLatin1String("maxTTLSeconds")).toInteger();
+    why = p.validate();
+    if (!why.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("The gateway's policy answer is unusable: %1.").arg(why);
+        return std::nullopt;
+    }
+    return p;
+}
+
+} // namespace kms

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "core/DynamicSecret.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace kms {
+
+// What a hanzo-kms-gateway lets one client (one certificate common name) do:
+// one entry of the `clients:` list of its policy file. The gateway applies it
+// to every call; it also tells the client its own entry (GET /kms/v1/policy),
+// so that the desktop refuses a secret the gateway would refuse before any
+// lease is tried.
+struct GatewayClientPolicy {
+    struct Role {
+        QString kind; // "Role" or "ClusterRole"
+        QString name;
+        bool operator==(const Role &) const = default;
+    };
+
+    QString subject; // the client certificate's CN, or "*" for any
+    QStringList namespaces; // where dynamic leases may be made
+    QStringList staticServiceAccounts; // "namespace/name": may receive tokens
+    QList<Role> roles; // what a dynamic lease may be bound to
+    bool clusterWide = false; // may a ClusterRoleBinding be created
+    qint64 maxTtlSeconds = 0;
+    QStringList audiences; // {"*"}: any
+
+    static inline const QString AnyAudience = QStringLiteral("*");
+
+    bool matches(const QString &commonName) const;
+    bool allowsNamespace(const QString &ns) const { return namespaces.contains(ns); }
+    bool allowsStaticServiceAccount(const QString &ns, const QString &name) const;
+    // A namespace of one of the static service accounts.
+    bool allowsStaticNamespace(const QString &ns) const;
+    bool allowsRole(const QString &kind, const QString &name) const;
+    bool anyAudience() const { return audiences.contains(AnyAudience); }
+
+    // Empty when allowed; otherwise why not, as a clause ("audience "x" is not ...").
+    QString checkAudiences(const QStringList &requested) const;
+    QString checkTtl(qint64 seconds) const;
+
+    // Why a lease of this secret through the gateway would be refused, in
+    // one sentence that names the field; empty when the policy allows it.
+    QString refusalFor(const DynamicSecret &secret) const;
+
+    // The first problem of the entry (field named), empty when it is usable.
+    QString validate() const;
+
+    // One line for people: "namespaces team-a, team-b; roles ClusterRole/x; ...".
+    QString summary() const;
+
+    // {subject, namespaces, staticServiceAccounts, roles:[{kind,name}],
+    //  clusterWide, maxTTL: "24h", maxTTLSeconds, audiences}
+    QJsonObject toJson() const;
+    static std::optional<GatewayClientPolicy> fromJson(const QJsonObject &json, QString *error);
+};
+
+} // namespace kms

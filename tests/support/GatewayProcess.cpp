@@ -1,0 +1,43 @@
+#include "GatewayProcess.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace kms::test {
+
+bool GatewayProcess::start(const QString &program, const QStringList &args, QString *error)
+{
+    m_process.setProgram(program);
+    m_process.setArguments(args);
+    m_process.start();
+    if (!m_process.waitForStarted(5000) || !m_process.waitForReadyRead(10000)) {
+        *error
+            = QStringLiteral("gateway did not start: ") + QString::fromUtf8(m_process.readAllStandardError());
+        return false;
+    }
+    const QJsonObject ready = QJsonDocument::fromJson(m_process.readLine()).object();
+    const QString listen = ready.value(QLatin1String("listen")).toString();
+    m_port = quint16(listen.section(QLatin1Char(':'), -1).toUInt());
+    if (!m_port) {
+        *error
+            = QStringLiteral("no ready line; stderr: ") + QString::fromUtf8(m_process.readAllStandardError());
+        return false;
+    }
+    return true;
+}
+
+void GatewayProcess::stop()
+{
+    if (m_process.state() != QProcess::NotRunning) {
+        m_process.terminate();
+        m_process.waitForFinished(5000);
+    }
+}
+
+QByteArray GatewayProcess::log()
+{
+    m_log += m_process.readAllStandardError();
+    return m_log;
+}
+
+} // namespace kms::test

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <QByteArray>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+namespace kms::test {
+
+// The hanzo-kms-gateway binary, started with some flags; stopped with SIGTERM.
+class GatewayProcess {
+public:
+    ~GatewayProcess() { stop(); }
+    // Starts `program` and waits for its ready line.
+    bool start(const QString &program, const QStringList &args, QString *error);
+    void stop();
+    quint16 port() const { return m_port; }
+    // Everything it wrote on stderr so far.
+    QByteArray log();
+    int exitCode() const { return m_process.exitCode(); }
+    QProcess &process() { return m_process; }
+
+private:
+    QProcess m_process;
+    quint16 m_port = 0;
+    QByteArray m_log;
+};
+
+} // namespace kms::test
