@@ -166,11 +166,10 @@ Decision route(const QByteArray &method, const QStringList &p)
                     return allow(Kind::Read, Resource::ClusterRole, {}, p[4]);
             }
         }
-        if (method == "POST" && n == 4
-            && ((group == Authorization
-                    && (p[3] == QLatin1String("selfsubjectaccessreviews")
-                        || p[3] == QLatin1String("selfsubjectrulesreviews")))
-                || (group == Authentication && p[3] == QLatin1String("tokenreviews"))))
+        // The one review the desktop's preflight makes. Not token reviews (an
+        // oracle for stolen tokens) nor rules reviews (the gateway's own rules).
+        if (method == "POST" && n == 4 && group == Authorization
+            && p[3] == QLatin1String("selfsubjectaccessreviews"))
             return allow(Kind::Review);
     }
     return refuse(QStringLiteral("the gateway forwards only the calls of Hanzo KMS leases"));

@@ -22,7 +22,7 @@ public:
         Create, // POST an object
         Delete, // DELETE one object
         TokenRequest, // POST serviceaccounts/<name>/token
-        Review, // POST self-subject access/rules reviews, token reviews
+        Review, // POST selfsubjectaccessreviews (the desktop's preflight)
     };
     enum class Resource {
         None,

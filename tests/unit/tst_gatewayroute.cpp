@@ -80,9 +80,9 @@ private slots:
             << "" << Kind::Review << false;
         QTest::newRow("rules review")
             << QByteArray("POST") << "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews"
-            << "" << Kind::Review << false;
+            << "" << Kind::Refused << false;
         QTest::newRow("token review") << QByteArray("POST") << "/apis/authentication.k8s.io/v1/tokenreviews"
-                                      << "" << Kind::Review << false;
+                                      << "" << Kind::Refused << false;
 
         // What it must not do.
         QTest::newRow("list kube-system secrets")
