@@ -1,6 +1,11 @@
 #include "GatewayCommands.h"
 
 #include "gateway/GatewayRegistry.h"
+#include "gateway/GatewayTransport.h"
+#include "kube/KubeClient.h"
+#include "provider/GatewayPolicyLookup.h"
+
+#include <QNetworkAccessManager>
 
 #include <QFile>
 #include <QJsonArray>
@@ -87,12 +92,29 @@ int add(CliContext &ctx, const QStringList &args)
     record.clientCertificate = *cert;
     const GatewayRegistry::Result result
         = QCoro::waitFor(GatewayRegistry(*db, ctx.vault()).add(record, *key));
+    QString transportError;
+    std::shared_ptr<const KubeTransport> transport = result.ok
+        ? GatewayTransport::create(record.name, record.url.trimmed(), *ca, *cert, *key, &transportError)
+        : nullptr;
     key->fill('\0');
     if (!result.ok)
         return result.usageError ? ctx.usage(result.error) : ctx.fail(result.error);
     ctx.out() << QStringLiteral("Registered gateway \"%1\" (%2); its client key is in the keychain.")
                      .arg(record.name, record.url.trimmed())
               << Qt::endl;
+    // What it allows this desktop: its policy entry for this certificate.
+    if (transport) {
+        QNetworkAccessManager nam;
+        KubeClient client(&nam, transport);
+        client.setRetryPolicy({ 1 });
+        const GatewayPolicyAnswer answer = QCoro::waitFor(GatewayPolicyLookup::fetch(client));
+        if (answer.policy)
+            ctx.out() << QStringLiteral("Its policy for this desktop: %1.").arg(answer.policy->summary())
+                      << Qt::endl;
+        else
+            ctx.out() << QStringLiteral("Its policy for this desktop is not known yet: %1").arg(answer.error)
+                      << Qt::endl;
+    }
     return Ok;
 }
 

@@ -472,11 +472,16 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
     }
     wanted->secret.environmentId = env->id;
 
-    SecretCatalog catalog(*db, ctx.vault());
+    // With the engine's connections, the catalog asks a gateway what its
+    // policy allows this desktop, and refuses now rather than at the first lease.
+    Engine engine(*db, ctx.vault());
+    SecretCatalog catalog(*db, ctx.vault(), &engine.connections());
     const SecretSaveResult saved
         = QCoro::waitFor(catalog.save(wanted->secret, wanted->token.value_or(QByteArray())));
     if (wanted->token)
         wanted->token->fill('\0'); // the catalog's copies are gone with its task
+    if (saved.failure == SecretSaveResult::Failure::Refused)
+        return ctx.fail(saved.error);
     if (!saved.fieldErrors.isEmpty()) {
         QStringList messages;
         for (const FieldError &e : saved.fieldErrors)

@@ -96,17 +96,24 @@ QString GatewayClientPolicy::checkTtl(qint64 seconds) const
     return {};
 }
 
-QString GatewayClientPolicy::refusalFor(const DynamicSecret &secret) const
+QString GatewayClientPolicy::refusalFor(const DynamicSecret &secret, QString *field) const
 {
     const QString prefix = QStringLiteral("The gateway's policy for this client refuses the secret: ");
-    auto refuse = [&prefix](const QString &why) { return prefix + why + QLatin1Char('.'); };
+    QString key;
+    auto refuse = [&prefix, &key, field](const QString &why) {
+        if (field)
+            *field = key;
+        return prefix + why + QLatin1Char('.');
+    };
     if (secret.credentialType == CredentialType::Static) {
+        key = QStringLiteral("serviceAccount");
         if (!allowsStaticServiceAccount(secret.namespaceName, secret.serviceAccount))
             return refuse(
                 QStringLiteral("service account \"%1/%2\" is not in its staticServiceAccounts "
                                "(%3); pick one of those or ask the cluster owner to add it")
                     .arg(secret.namespaceName, secret.serviceAccount, quotedList(staticServiceAccounts)));
     } else {
+        key = QStringLiteral("allowedNamespaces");
         for (const QString &ns : secret.allowedNamespaces) {
             if (!allowsNamespace(ns))
                 return refuse(QStringLiteral("namespace \"%1\" is not in its namespaces (%2); remove it from "
@@ -114,16 +121,20 @@ QString GatewayClientPolicy::refusalFor(const DynamicSecret &secret) const
                                   .arg(ns, quotedList(namespaces)));
         }
         const QString kind = DynamicSecret::toString(secret.roleType);
+        key = QStringLiteral("role");
         if (!allowsRole(kind, secret.roleName))
             return refuse(QStringLiteral("role %1 \"%2\" is not in its roles (%3); pick one of those")
                               .arg(kind, secret.roleName, quotedList(roleNames(roles))));
+        key = QStringLiteral("clusterWide");
         if (secret.roleType == RoleType::ClusterRole && secret.clusterWide && !clusterWide)
             return refuse(QStringLiteral("cluster-wide bindings are not allowed (clusterWide is false); turn "
                                          "Cluster-wide off"));
     }
+    key = QStringLiteral("maxTtl");
     if (secret.maxTtl.seconds() > maxTtlSeconds)
         return refuse(QStringLiteral("the max TTL %1 is longer than its maxTTL of %2; lower it")
                           .arg(secret.maxTtl.toString(), Duration::fromSeconds(maxTtlSeconds).toString()));
+    key = QStringLiteral("audiences");
     const QString audienceProblem = checkAudiences(secret.audiences);
     if (!audienceProblem.isEmpty())
         return refuse(audienceProblem);

@@ -47,7 +47,8 @@ struct GatewayClientPolicy {
 
     // Why a lease of this secret through the gateway would be refused, in
     // one sentence that names the field; empty when the policy allows it.
-    QString refusalFor(const DynamicSecret &secret) const;
+    // *field: the secret's field key (as DynamicSecret::validate names them).
+    QString refusalFor(const DynamicSecret &secret, QString *field = nullptr) const;
 
     // The first problem of the entry (field named), empty when it is usable.
     QString validate() const;

@@ -4,6 +4,8 @@
 #include "gateway/GatewayRegistry.h"
 #include "leases/ClusterConnections.h"
 #include "leases/LeaseService.h"
+#include "provider/ClusterConnection.h"
+#include "provider/GatewayPolicyLookup.h"
 #include "store/AuditLog.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
@@ -68,6 +70,25 @@ QString SecretCatalog::environmentName(qint64 environmentId)
     return env ? env->name : QString::number(environmentId);
 }
 
+QCoro::Task<std::optional<FieldError>> SecretCatalog::gatewayRefusal(
+    ClusterConnections &connections, DynamicSecret secret)
+{
+    if (secret.authMethod != AuthMethod::Gateway)
+        co_return std::nullopt;
+    const ClusterConnections::Result connection = co_await connections.forSecret(secret);
+    if (!connection.connection)
+        co_return std::nullopt;
+    const GatewayPolicyAnswer answer = co_await GatewayPolicyLookup::fetch(connection.connection->client());
+    FieldError refusal { QStringLiteral("gateway"), {} };
+    if (answer.policy)
+        refusal.message = answer.policy->refusalFor(secret, &refusal.field);
+    else if (answer.noEntry)
+        refusal.message = answer.error;
+    if (refusal.message.isEmpty())
+        co_return std::nullopt;
+    co_return refusal;
+}
+
 QCoro::Task<SecretSaveResult> SecretCatalog::save(DynamicSecret secret, QByteArray clusterToken)
 {
     SecretSaveResult result;
@@ -78,6 +99,17 @@ QCoro::Task<SecretSaveResult> SecretCatalog::save(DynamicSecret secret, QByteArr
         result.failure = SecretSaveResult::Failure::Invalid;
         result.error = result.fieldErrors.first().message;
         co_return result;
+    }
+    // A gateway says what it allows this desktop: a secret it would refuse
+    // is refused here, before any lease.
+    if (secret.authMethod == AuthMethod::Gateway && m_connections) {
+        const std::optional<FieldError> refusal = co_await gatewayRefusal(*m_connections, secret);
+        if (refusal) {
+            result.failure = SecretSaveResult::Failure::Refused;
+            result.fieldErrors.append(*refusal);
+            result.error = refusal->message;
+            co_return result;
+        }
     }
 
     SecretRepository secrets(m_db);

@@ -20,6 +20,7 @@ struct SecretSaveResult {
     enum class Failure {
         None,
         Invalid, // fieldErrors say which fields; nothing was written
+        Refused, // the gateway's policy refuses it (fieldErrors say which field); nothing was written
         Gone, // the edited secret no longer exists
         Keychain, // the cluster token could not be stored; nothing was changed
         Database, // the row could not be written; nothing was changed
@@ -78,7 +79,12 @@ public:
     // Token auth; empty keeps the stored one on an edit. Never logged or stored
     // outside the keychain.
     QCoro::Task<SecretSaveResult> save(DynamicSecret secret, QByteArray clusterToken);
-
+    // For a Gateway-auth secret: asks the gateway for this desktop's policy
+    // entry and returns why it would refuse the secret (the field and one
+    // sentence), or nothing when it allows it or cannot be asked now (the
+    // gateway refuses what its policy does not allow in any case).
+    static QCoro::Task<std::optional<FieldError>> gatewayRefusal(
+        ClusterConnections &connections, DynamicSecret secret);
     // Deletes the secret, its lease history and its keychain entry.
     // Its open leases are revoked first through LeaseService, one by one, each
     // reported; if one cannot be revoked the secret is kept. With force, no

@@ -1,5 +1,6 @@
 #include "provider/Preflight.h"
 
+#include "provider/GatewayPolicyLookup.h"
 #include "provider/LeaseProvider.h"
 #include "provider/RbacManifests.h"
 
@@ -150,6 +151,25 @@ QCoro::Task<PreflightResult> Preflight::run(KubeClient &client, DynamicSecret se
         result.connectionError
             = LeaseProvider::explain(QStringLiteral("Connecting to the cluster"), *version.error, secret);
         co_return result;
+    }
+
+    if (secret.authMethod == AuthMethod::Gateway) {
+        // What the gateway's policy allows this desktop comes first: the
+        // gateway refuses everything else, whatever its RBAC.
+        const GatewayPolicyAnswer answer = co_await GatewayPolicyLookup::fetch(client);
+        PreflightCheck check;
+        check.description = QStringLiteral("the gateway's policy allows this secret");
+        if (answer.policy) {
+            check.detail = answer.policy->refusalFor(secret);
+            check.result
+                = check.detail.isEmpty() ? PreflightCheck::Result::Passed : PreflightCheck::Result::Missing;
+            if (check.detail.isEmpty())
+                check.detail = answer.policy->summary();
+        } else {
+            check.result = answer.noEntry ? PreflightCheck::Result::Missing : PreflightCheck::Result::Unknown;
+            check.detail = answer.error;
+        }
+        result.checks.push_back(check);
     }
 
     std::vector<QCoro::Task<PreflightCheck>> pending;
