@@ -104,38 +104,47 @@ private slots:
         QTest::addColumn<QString>("expected");
         const QStringList dynamic { QStringLiteral("--type"), QStringLiteral("dynamic"),
             QStringLiteral("--role-type"), QStringLiteral("ClusterRole") };
-        QTest::newRow("namespace") << dynamic + QStringList { QStringLiteral("--namespaces"),
-            QStringLiteral("default,kube-system"), QStringLiteral("--role"), QStringLiteral("kms-dynamic-role") }
+        QTest::newRow("namespace") << dynamic
+                + QStringList { QStringLiteral("--namespaces"), QStringLiteral("default,kube-system"),
+                      QStringLiteral("--role"), QStringLiteral("kms-dynamic-role") }
                                    << "namespace \"kube-system\" is not in its namespaces";
-        QTest::newRow("role") << dynamic + QStringList { QStringLiteral("--namespaces"), QStringLiteral("default"),
-            QStringLiteral("--role"), QStringLiteral("cluster-admin") }
+        QTest::newRow("role") << dynamic
+                + QStringList { QStringLiteral("--namespaces"), QStringLiteral("default"),
+                      QStringLiteral("--role"), QStringLiteral("cluster-admin") }
                               << "role ClusterRole \"cluster-admin\" is not in its roles";
-        QTest::newRow("cluster-wide") << dynamic + QStringList { QStringLiteral("--namespaces"),
-            QStringLiteral("default"), QStringLiteral("--role"), QStringLiteral("kms-dynamic-role"),
-            QStringLiteral("--cluster-wide") } << "cluster-wide bindings are not allowed";
-        QTest::newRow("static account") << QStringList { QStringLiteral("--type"), QStringLiteral("static"),
-            QStringLiteral("--service-account"), QStringLiteral("power-sa"), QStringLiteral("--namespace"),
-            QStringLiteral("kube-system") } << "service account \"kube-system/power-sa\" is not in its staticServiceAccounts";
-        QTest::newRow("max ttl") << dynamic + QStringList { QStringLiteral("--namespaces"), QStringLiteral("default"),
-            QStringLiteral("--role"), QStringLiteral("kms-dynamic-role"), QStringLiteral("--max-ttl"),
-            QStringLiteral("48h") } << "the max TTL 2d is longer than its maxTTL of 1d";
+        QTest::newRow("cluster-wide") << dynamic
+                + QStringList { QStringLiteral("--namespaces"), QStringLiteral("default"),
+                      QStringLiteral("--role"), QStringLiteral("kms-dynamic-role"),
+                      QStringLiteral("--cluster-wide") }
+                                      << "cluster-wide bindings are not allowed";
+        QTest::newRow("static account") << QStringList {
+            QStringLiteral("--type"), QStringLiteral("static"), QStringLiteral("--service-account"),
+            QStringLiteral("power-sa"), QStringLiteral("--namespace"), QStringLiteral("kube-system")
+        } << "service account \"kube-system/power-sa\" is not in its staticServiceAccounts";
+        QTest::newRow("max ttl") << dynamic
+                + QStringList { QStringLiteral("--namespaces"), QStringLiteral("default"),
+                      QStringLiteral("--role"), QStringLiteral("kms-dynamic-role"),
+                      QStringLiteral("--max-ttl"), QStringLiteral("48h") }
+                                 << "the max TTL 2d is longer than its maxTTL of 1d";
     }
 
     void aSecretThePolicyRefusesIsNotCreated()
     {
         QFETCH(QStringList, args);
         QFETCH(QString, expected);
-        const CliResult r = m_cli->run(QStringList { QStringLiteral("secret"), QStringLiteral("create"),
-                                           QStringLiteral("gw-refused"), QStringLiteral("--env"), QStringLiteral("dev"),
-                                           QStringLiteral("--auth"), QStringLiteral("gateway"),
-                                           QStringLiteral("--gateway"), QStringLiteral("private") }
+        const CliResult r = m_cli->run(
+            QStringList { QStringLiteral("secret"), QStringLiteral("create"), QStringLiteral("gw-refused"),
+                QStringLiteral("--env"), QStringLiteral("dev"), QStringLiteral("--auth"),
+                QStringLiteral("gateway"), QStringLiteral("--gateway"), QStringLiteral("private") }
             + args);
         QCOMPARE(r.exitCode, 1);
-        QVERIFY2(r.errText().contains(QLatin1String("The gateway's policy for this client refuses the secret: ")), r.describe());
+        QVERIFY2(
+            r.errText().contains(QLatin1String("The gateway's policy for this client refuses the secret: ")),
+            r.describe());
         QVERIFY2(r.errText().contains(expected), r.describe());
         QCOMPARE(r.errText().trimmed().count(QLatin1Char('\n')), 0);
-        const CliResult list = m_cli->run({ QStringLiteral("secret"), QStringLiteral("list"), QStringLiteral("-o"),
-            QStringLiteral("json") });
+        const CliResult list = m_cli->run({ QStringLiteral("secret"), QStringLiteral("list"),
+            QStringLiteral("-o"), QStringLiteral("json") });
         QVERIFY2(!list.out.contains("gw-refused"), list.describe());
     }
 
