@@ -137,6 +137,11 @@ private slots:
             }
             // Back to schema version 3, as a profile made before the id sequence.
             QVERIFY(db.exec(QStringLiteral("DROP TABLE id_sequences"), QStringLiteral("test")));
+            for (const char *column :
+                { "service_account_uid", "binding_uid", "bound_secret_uid" }) // version 5
+                QVERIFY(
+                    db.exec(QStringLiteral("ALTER TABLE leases DROP COLUMN %1").arg(QLatin1String(column)),
+                        QStringLiteral("test")));
             QVERIFY(db.exec(QStringLiteral("PRAGMA user_version = 3"), QStringLiteral("test")));
         }
         Database db;
