@@ -307,10 +307,9 @@ bool Database::migrate()
         return false;
     }
     // One transaction per version step: a failed step leaves the previous version intact.
-    const std::function<bool()> steps[]
-        = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); },
-              [this] { return applyVersion3(); }, [this] { return applyVersion4(); },
-              [this] { return applyVersion5(); } };
+    const std::function<bool()> steps[] = { [this] { return applyVersion1(); },
+        [this] { return applyVersion2(); }, [this] { return applyVersion3(); },
+        [this] { return applyVersion4(); }, [this] { return applyVersion5(); } };
     for (int v = version; v < SchemaVersion; ++v) {
         const bool ok = transaction([&] {
             return steps[v]()

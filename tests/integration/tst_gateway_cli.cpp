@@ -285,11 +285,19 @@ private slots:
         const YAML::Node deployment = YAML::LoadFile(KMS_SOURCE_DIR "/packaging/gateway/deployment.yaml");
         const YAML::Node manifestArgs = deployment["spec"]["template"]["spec"]["containers"][0]["args"];
         QVERIFY(manifestArgs.IsSequence() && manifestArgs.size() > 0);
+        // The policy the shipped ConfigMap mounts, as the pod would see it.
+        const YAML::Node configMap = YAML::LoadFile(KMS_SOURCE_DIR "/packaging/gateway/policy.yaml");
+        QVERIFY(configMap["data"]["policy.yaml"].IsScalar());
+        QFile policy(path(QStringLiteral("shipped-policy.yaml")));
+        QVERIFY(policy.open(QIODevice::WriteOnly));
+        policy.write(QByteArray::fromStdString(configMap["data"]["policy.yaml"].as<std::string>()));
+        policy.close();
         const QHash<QString, QString> local { { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0") },
             { QStringLiteral("--health-listen"), QStringLiteral("127.0.0.1:0") },
             { QStringLiteral("--tls-cert"), path(QStringLiteral("pki/server.crt")) },
             { QStringLiteral("--tls-key"), path(QStringLiteral("pki/server.key")) },
-            { QStringLiteral("--client-ca"), path(QStringLiteral("pki/ca.crt")) } };
+            { QStringLiteral("--client-ca"), path(QStringLiteral("pki/ca.crt")) },
+            { QStringLiteral("--policy"), policy.fileName() } };
         QStringList args;
         for (const YAML::Node &arg : manifestArgs) {
             const QString text = QString::fromStdString(arg.as<std::string>());
