@@ -1,3 +1,4 @@
+#include "AuditTamper.h"
 #include "CliRunner.h"
 #include "TestSupport.h"
 
@@ -127,6 +128,63 @@ private slots:
         const QJsonObject o = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(o.value(QStringLiteral("intact")).toBool(true), false);
         QCOMPARE(o.value(QStringLiteral("firstBrokenSeq")).toInt(), 2);
+    }
+
+    // What someone with write access to the profile's files can do to the log,
+    // recomputing the SHA-256 chain and the head afterwards; verify names the
+    // first bad or missing event and exits 1.
+    void verifyNamesTheFirstBadOrMissingEvent_data()
+    {
+        QTest::addColumn<QStringList>("statements");
+        QTest::addColumn<int>("brokenSeq");
+        QTest::newRow("edited") << QStringList { QStringLiteral(
+            "UPDATE audit_events SET secret_name = 'forged' WHERE seq = 2") } << 2;
+        QTest::newRow("deleted") << QStringList { QStringLiteral("DELETE FROM audit_events WHERE seq = 3"),
+            QStringLiteral("UPDATE audit_events SET seq = seq + 100 WHERE seq > 3"),
+            QStringLiteral("UPDATE audit_events SET seq = seq - 101 WHERE seq > 100") } << 3;
+        QTest::newRow("reordered")
+            << QStringList { QStringLiteral("UPDATE audit_events SET seq = 100 WHERE seq = 2"),
+                   QStringLiteral("UPDATE audit_events SET seq = 2 WHERE seq = 3"),
+                   QStringLiteral("UPDATE audit_events SET seq = 3 WHERE seq = 100") }
+            << 2;
+        QTest::newRow("inserted")
+            << QStringList { QStringLiteral("UPDATE audit_events SET seq = seq + 100 WHERE seq > 2"),
+                   QStringLiteral("UPDATE audit_events SET seq = seq - 99 WHERE seq > 100"),
+                   QStringLiteral("INSERT INTO audit_events (seq, at, actor, kind, secret_name, lease_id, "
+                                  "namespace, service_account, jti, expires_at, detail, prev_hash, hash) "
+                                  "SELECT 3, at, actor, kind, 'inserted', lease_id, namespace, "
+                                  "service_account, jti, expires_at, detail, '', '' FROM audit_events "
+                                  "WHERE seq = 2") }
+            << 3;
+        QTest::newRow("chain recomputed")
+            << QStringList { QStringLiteral("UPDATE audit_events SET actor = 'mallory@elsewhere'") } << 1;
+        QTest::newRow("tail cut") << QStringList { QStringLiteral("DELETE FROM audit_events WHERE seq > 3") }
+                                  << 4;
+        QTest::newRow("emptied") << QStringList { QStringLiteral("DELETE FROM audit_events") } << 1;
+    }
+    void verifyNamesTheFirstBadOrMissingEvent()
+    {
+        QFETCH(QStringList, statements);
+        QFETCH(int, brokenSeq);
+        for (int i = 1; i <= 5; ++i)
+            createSecret(QStringLiteral("s%1").arg(i));
+        CliResult r = m_cli->run({ QStringLiteral("audit"), QStringLiteral("--verify") });
+        QVERIFY2(r.exitCode == 0 && r.outText().contains(QStringLiteral("intact: 5 event")), r.describe());
+
+        QString error;
+        QVERIFY2(test::tamperAuditLog(m_profile->dataDir() + QStringLiteral("/kms.sqlite"), statements,
+                     test::AuditChain::Recompute, &error),
+            qPrintable(error));
+
+        r = m_cli->run({ QStringLiteral("audit"), QStringLiteral("--verify") });
+        QVERIFY2(r.exitCode == 1, r.describe());
+        QVERIFY2(r.errText().contains(QStringLiteral("event %1").arg(brokenSeq)), r.describe());
+        r = m_cli->run({ QStringLiteral("audit"), QStringLiteral("--verify"), QStringLiteral("-o"),
+            QStringLiteral("json") });
+        QVERIFY2(r.exitCode == 1, r.describe());
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value(QStringLiteral("intact")).toBool(true), false);
+        QCOMPARE(o.value(QStringLiteral("firstBrokenSeq")).toInt(), brokenSeq);
     }
 
     void emptyLogVerifies()

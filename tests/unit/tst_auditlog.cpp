@@ -1,42 +1,20 @@
+#include "AuditTamper.h"
 #include "TestSupport.h"
 #include "store/AuditLog.h"
 #include "store/Database.h"
 
-#include <QSqlDatabase>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QTest>
-#include <QUuid>
 
 using namespace kms;
 
 namespace {
 
-// Changes the stored log behind the application's back, as someone with the file would.
+// Changes the stored log behind the application's back, as someone with the file
+// would: every trigger dropped first (test::tamperAuditLog).
 bool tamper(const QString &file, const QStringList &statements, QString *error)
 {
-    const QString name = QUuid::createUuid().toString();
-    bool ok = true;
-    {
-        QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        raw.setDatabaseName(file);
-        ok = raw.open();
-        QSqlQuery q(raw);
-        for (const QString &sql : statements) {
-            if (ok && !q.exec(sql)) {
-                *error = sql + QStringLiteral(": ") + q.lastError().text();
-                ok = false;
-            }
-        }
-        raw.close();
-    }
-    QSqlDatabase::removeDatabase(name);
-    return ok;
+    return test::tamperAuditLog(file, statements, test::AuditChain::AsIs, error);
 }
-
-const QStringList DropGuards = { QStringLiteral("DROP TRIGGER audit_events_no_update"),
-    QStringLiteral("DROP TRIGGER audit_events_no_delete"),
-    QStringLiteral("DROP TRIGGER audit_head_no_delete") };
 
 } // namespace
 
@@ -166,8 +144,7 @@ private slots:
         m_db->close();
         QString error;
         QVERIFY2(tamper(m_profile->dataDir() + QStringLiteral("/kms.sqlite"),
-                     DropGuards
-                         + QStringList { QStringLiteral("UPDATE audit_events SET %1 WHERE seq = %2")
+                     QStringList { QStringLiteral("UPDATE audit_events SET %1 WHERE seq = %2")
                                              .arg(assignment)
                                              .arg(seq) },
                      &error),
@@ -192,8 +169,7 @@ private slots:
         m_db->close();
         QString error;
         QVERIFY2(tamper(m_profile->dataDir() + QStringLiteral("/kms.sqlite"),
-                     DropGuards
-                         + QStringList { QStringLiteral("DELETE FROM audit_events WHERE seq = %1").arg(seq) },
+                     QStringList { QStringLiteral("DELETE FROM audit_events WHERE seq = %1").arg(seq) },
                      &error),
             qPrintable(error));
         QVERIFY(m_db->open(m_profile->dataDir()));
@@ -232,12 +208,69 @@ private slots:
         m_db->close();
         QString error;
         QVERIFY2(
-            tamper(m_profile->dataDir() + QStringLiteral("/kms.sqlite"), DropGuards + statements, &error),
+            tamper(m_profile->dataDir() + QStringLiteral("/kms.sqlite"), statements, &error),
             qPrintable(error));
         QVERIFY(m_db->open(m_profile->dataDir()));
         const AuditVerification v = AuditLog(*m_db).verify();
         QVERIFY(!v.intact());
         QVERIFY2(v.firstBrokenSeq == brokenSeq, qPrintable(v.reason));
+    }
+
+    void auditHeadRefusesUpdatesThatDoNotAppend()
+    {
+        QCOMPARE(appendFive().size(), 5);
+        QVERIFY(!m_db->exec(QStringLiteral("UPDATE audit_head SET seq = 4"), QStringLiteral("t")));
+        QVERIFY2(m_db->lastError().contains(QStringLiteral("append-only")), qPrintable(m_db->lastError()));
+        QVERIFY(!m_db->exec(QStringLiteral("UPDATE audit_head SET hash = 'x'"), QStringLiteral("t")));
+        QVERIFY(AuditLog(*m_db).verify().intact());
+    }
+
+    // The attacker edits, deletes, moves or adds events and then recomputes
+    // every SHA-256 link and the head, so the chain itself links again; only
+    // the signatures (made with a key the attacker does not have) tell.
+    void detectsARecomputedChain_data()
+    {
+        QTest::addColumn<QStringList>("statements");
+        QTest::addColumn<int>("brokenSeq");
+        QTest::newRow("edited") << QStringList { QStringLiteral(
+            "UPDATE audit_events SET detail = 'nothing happened' WHERE seq = 2") } << 2;
+        QTest::newRow("every event re-attributed")
+            << QStringList { QStringLiteral("UPDATE audit_events SET actor = 'mallory@elsewhere'") } << 1;
+        QTest::newRow("deleted, later ones renumbered")
+            << QStringList { QStringLiteral("DELETE FROM audit_events WHERE seq = 3"),
+                   QStringLiteral("UPDATE audit_events SET seq = seq + 100 WHERE seq > 3"),
+                   QStringLiteral("UPDATE audit_events SET seq = seq - 101 WHERE seq > 100") }
+            << 3;
+        QTest::newRow("two events swapped")
+            << QStringList { QStringLiteral("UPDATE audit_events SET seq = 100 WHERE seq = 2"),
+                   QStringLiteral("UPDATE audit_events SET seq = 2 WHERE seq = 3"),
+                   QStringLiteral("UPDATE audit_events SET seq = 3 WHERE seq = 100") }
+            << 2;
+        QTest::newRow("forged event inserted")
+            << QStringList { QStringLiteral("UPDATE audit_events SET seq = seq + 100 WHERE seq > 2"),
+                   QStringLiteral("UPDATE audit_events SET seq = seq - 99 WHERE seq > 100"),
+                   QStringLiteral("INSERT INTO audit_events (seq, at, actor, kind, secret_name, lease_id, "
+                                  "namespace, service_account, jti, expires_at, detail, prev_hash, hash) "
+                                  "SELECT 3, at, actor, 'lease.revoked', secret_name, lease_id, namespace, "
+                                  "service_account, jti, expires_at, 'Revoked.', '', '' FROM audit_events "
+                                  "WHERE seq = 2") }
+            << 3;
+    }
+    void detectsARecomputedChain()
+    {
+        QFETCH(QStringList, statements);
+        QFETCH(int, brokenSeq);
+        QCOMPARE(appendFive().size(), 5);
+        m_db->close();
+        QString error;
+        QVERIFY2(test::tamperAuditLog(m_profile->dataDir() + QStringLiteral("/kms.sqlite"), statements,
+                     test::AuditChain::Recompute, &error),
+            qPrintable(error));
+        QVERIFY(m_db->open(m_profile->dataDir()));
+        const AuditVerification v = AuditLog(*m_db).verify();
+        QVERIFY2(!v.intact(), "a rewritten chain verified as intact");
+        QVERIFY2(v.firstBrokenSeq == brokenSeq, qPrintable(v.reason));
+        QVERIFY2(v.reason.contains(QString::number(brokenSeq)), qPrintable(v.reason));
     }
 
     void listFilters_data()
