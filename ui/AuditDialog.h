@@ -16,7 +16,8 @@ namespace kms::ui {
 class AuditTableModel;
 
 // The audit log: every event, filterable by secret, lease and kind; Verify
-// walks the hash chain and says the result; Export writes CSV or JSON.
+// checks the chain, signatures and anchor (as hanzo-kmsctl audit --verify)
+// and says the result; Export writes CSV or JSON.
 class AuditDialog : public QDialog {
     Q_OBJECT
 public:
@@ -26,7 +27,7 @@ public:
     void setSecretFilter(const QString &secretName);
     void setLeaseFilter(const QString &leaseId);
     void setKindFilter(const QString &kind); // "" all, "lease.", "lease.created", ...
-    void verify();
+    void verify(); // asynchronous: the result appears in verifyLabel()
     bool exportCsv(const QString &path, QString *error = nullptr) const;
     bool exportJson(const QString &path, QString *error = nullptr) const;
 

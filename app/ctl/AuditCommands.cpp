@@ -1,9 +1,15 @@
 #include "AuditCommands.h"
 
+#include "core/AuditExport.h"
+#include "store/AuditKeychain.h"
 #include "store/AuditLog.h"
 
+#include <QCoro/QCoroTask>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QSaveFile>
 
 namespace kms::cli {
 
@@ -14,15 +20,116 @@ QString isoOrEmpty(const QDateTime &t)
     return t.isValid() ? t.toUTC().toString(Qt::ISODate) : QString();
 }
 
+// Reads at most AuditExport::MaxFileSize + 1 bytes (devices and pipes too):
+// nullopt after a usage error naming the file.
+std::optional<QByteArray> readBounded(CliContext &ctx, const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        ctx.usage(QStringLiteral("--file: cannot read %1 (%2); give an exported audit log.")
+                      .arg(path, file.errorString()));
+        return std::nullopt;
+    }
+    // One buffer of limit + 1 bytes (pages are only touched as they fill), read into in place.
+    QByteArray data(AuditExport::MaxFileSize + 1, Qt::Uninitialized);
+    qint64 filled = 0;
+    while (filled < data.size()) {
+        const qint64 got = file.read(data.data() + filled, data.size() - filled);
+        if (got <= 0)
+            break;
+        filled += got;
+    }
+    data.truncate(filled);
+    if (data.size() > AuditExport::MaxFileSize) {
+        ctx.usage(QStringLiteral("--file: %1 is larger than %2 MiB, more than an audit export can be; "
+                                 "give the file hanzo-kmsctl audit export wrote.")
+                      .arg(path)
+                      .arg(AuditExport::MaxFileSize / (1024 * 1024)));
+        return std::nullopt;
+    }
+    if (file.error() != QFileDevice::NoError) {
+        ctx.usage(QStringLiteral("--file: cannot read %1 (%2).").arg(path, file.errorString()));
+        return std::nullopt;
+    }
+    return data;
+}
+
+// Prints the verdict as the command's result: 0 intact, 1 broken or unreadable.
+int report(CliContext &ctx, OutputFormat format, const AuditVerification &v, const QString &keep)
+{
+    if (format == OutputFormat::Json) {
+        QJsonObject o { { QStringLiteral("intact"), v.intact() }, { QStringLiteral("events"), v.eventCount },
+            { QStringLiteral("unsignedEvents"), v.unsignedCount } };
+        if (v.firstBrokenSeq)
+            o.insert(QStringLiteral("firstBrokenSeq"), *v.firstBrokenSeq);
+        if (!v.reason.isEmpty())
+            o.insert(QStringLiteral("reason"), v.reason);
+        ctx.printJson(o);
+    }
+    if (v.intact()) {
+        if (format == OutputFormat::Table) {
+            ctx.out() << QStringLiteral("Audit log intact: %1 event(s) verified").arg(v.eventCount);
+            if (v.unsignedCount > 0)
+                ctx.out() << QStringLiteral(" (the first %1 written before events were signed: checked by "
+                                            "hash only)")
+                                 .arg(v.unsignedCount);
+            ctx.out() << '.' << Qt::endl;
+        }
+        return Ok;
+    }
+    if (v.firstBrokenSeq) {
+        return ctx.fail(QStringLiteral("Audit log broken at event %1: %2 Events before it are intact; keep a "
+                                       "copy of %3 for investigation.")
+                            .arg(*v.firstBrokenSeq)
+                            .arg(v.reason, keep));
+    }
+    return ctx.fail(QStringLiteral("Cannot verify the audit log: %1").arg(v.reason));
+}
+
+int exportLog(CliContext &ctx, const QString &path)
+{
+    Database *db = ctx.database();
+    if (!db)
+        return Failed;
+    const std::optional<AuditExport> data = AuditLog(*db).exportLog();
+    if (!data)
+        return ctx.fail(QStringLiteral("Cannot export the audit log: %1").arg(db->lastError()));
+    const QByteArray json = data->toJson();
+    if (path.isEmpty()) {
+        ctx.out().flush();
+        QFile out;
+        if (!out.open(stdout, QIODevice::WriteOnly) || out.write(json) != json.size() || !out.flush())
+            return ctx.fail(
+                QStringLiteral("Cannot write the audit export to stdout: %1").arg(out.errorString()));
+        return Ok;
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(json) != json.size() || !file.commit())
+        return ctx.fail(QStringLiteral("Cannot write the audit export to %1: %2; choose a writable path with "
+                                       "--file.")
+                            .arg(path, file.errorString()));
+    ctx.err() << QStringLiteral("Exported %1 audit event(s) to %2.").arg(data->events.size()).arg(path)
+              << Qt::endl;
+    return Ok;
+}
+
 int audit(CliContext &ctx, const QStringList &args)
 {
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral(
         "Shows the audit log (oldest first): who created, revoked or cleaned up what, and when.\n"
-        "With --verify, checks the SHA-256 chain that links every event to the one before it and "
-        "exits 1 if any event was changed, removed or inserted."));
-    p.addOption(
-        { QStringLiteral("verify"), QStringLiteral("Check the hash chain instead of listing events.") });
+        "With --verify, checks the SHA-256 chain that links every event to the one before it, each "
+        "event's Ed25519 signature by its writer, and that the log still reaches the newest event this "
+        "profile has written or verified (its anchor in the keychain); exits 1 naming the first bad or "
+        "missing event if any event was changed, removed, reordered or inserted, or the log was cut or "
+        "emptied.\n"
+        "\"audit export\" writes the events, their signatures and the writers' public keys as JSON "
+        "(to --file F, or stdout); \"audit --verify --file F\" checks such a file offline."));
+    p.addOption({ QStringLiteral("verify"),
+        QStringLiteral("Check the chain, signatures and anchor instead of listing events.") });
+    p.addOption({ QStringLiteral("file"),
+        QStringLiteral("With --verify: an exported log to check offline. With export: where to write it."),
+        QStringLiteral("F") });
     p.addOption({ QStringLiteral("secret"), QStringLiteral("Only events about this secret."),
         QStringLiteral("NAME") });
     p.addOption(
@@ -34,10 +141,28 @@ int audit(CliContext &ctx, const QStringList &args)
         { QStringLiteral("limit"), QStringLiteral("Only the newest N events."), QStringLiteral("N") });
     addOutputOption(p);
     // args[0] is "audit" itself: this group's only command.
-    const int parsed = parseCommand(
-        ctx, p, QStringLiteral("hanzo-kmsctl audit [--verify] [filters] [-o json]"), args, 0, 0);
+    const int parsed = parseCommand(ctx, p,
+        QStringLiteral(
+            "hanzo-kmsctl audit [--verify [--file F]] [filters] [-o json] | audit export [--file F]"),
+        args, 0, 1);
     if (parsed >= 0)
         return parsed;
+    const QStringList positional = p.positionalArguments();
+    const bool exporting = !positional.isEmpty();
+    if (exporting && positional.constFirst() != QLatin1String("export"))
+        return ctx.usage(
+            QStringLiteral("audit: unknown argument \"%1\"; use \"audit export\" or options only.")
+                .arg(positional.constFirst()));
+    const bool filtered = p.isSet(QStringLiteral("secret")) || p.isSet(QStringLiteral("lease"))
+        || p.isSet(QStringLiteral("kind")) || p.isSet(QStringLiteral("limit"));
+    if (exporting && (filtered || p.isSet(QStringLiteral("verify"))))
+        return ctx.usage(QStringLiteral("audit export: writes the whole log; it cannot be combined with "
+                                        "--verify, --secret, --lease, --kind or --limit."));
+    if (p.isSet(QStringLiteral("file")) && !exporting && !p.isSet(QStringLiteral("verify")))
+        return ctx.usage(QStringLiteral("--file: use it with --verify (a file to check) or export (where to "
+                                        "write)."));
+    if (exporting)
+        return exportLog(ctx, p.value(QStringLiteral("file")));
     const std::optional<OutputFormat> format = outputFormat(ctx, p);
     if (!format)
         return Usage;
@@ -52,12 +177,22 @@ int audit(CliContext &ctx, const QStringList &args)
             return ctx.usage(QStringLiteral("--limit: \"%1\" is not a positive number.")
                                  .arg(p.value(QStringLiteral("limit"))));
     }
-    if (p.isSet(QStringLiteral("verify"))
-        && (p.isSet(QStringLiteral("secret")) || p.isSet(QStringLiteral("lease"))
-            || p.isSet(QStringLiteral("kind")) || p.isSet(QStringLiteral("limit")))) {
+    if (p.isSet(QStringLiteral("verify")) && filtered) {
         return ctx.usage(
             QStringLiteral("--verify: checks the whole log; it cannot be combined with --secret, "
                            "--lease, --kind or --limit."));
+    }
+    if (p.isSet(QStringLiteral("verify")) && p.isSet(QStringLiteral("file"))) {
+        // Offline: the file alone, no profile opened.
+        const QString path = p.value(QStringLiteral("file"));
+        const std::optional<QByteArray> data = readBounded(ctx, path);
+        if (!data)
+            return Usage;
+        QString why;
+        const std::optional<AuditExport> file = AuditExport::fromJson(*data, &why);
+        if (!file)
+            return ctx.usage(QStringLiteral("--file: %1 is not an audit export: %2.").arg(path, why));
+        return report(ctx, *format, file->verify(), path);
     }
 
     Database *db = ctx.database();
@@ -65,32 +200,8 @@ int audit(CliContext &ctx, const QStringList &args)
         return Failed;
     AuditLog log(*db);
 
-    if (p.isSet(QStringLiteral("verify"))) {
-        const AuditVerification v = log.verify();
-        if (*format == OutputFormat::Json) {
-            QJsonObject o { { QStringLiteral("intact"), v.intact() },
-                { QStringLiteral("events"), v.eventCount } };
-            if (v.firstBrokenSeq)
-                o.insert(QStringLiteral("firstBrokenSeq"), *v.firstBrokenSeq);
-            if (!v.reason.isEmpty())
-                o.insert(QStringLiteral("reason"), v.reason);
-            ctx.printJson(o);
-        }
-        if (v.intact()) {
-            if (*format == OutputFormat::Table)
-                ctx.out() << QStringLiteral("Audit log intact: %1 event(s) verified.").arg(v.eventCount)
-                          << Qt::endl;
-            return Ok;
-        }
-        if (v.firstBrokenSeq) {
-            return ctx.fail(
-                QStringLiteral("Audit log broken at event %1: %2 Events before it are intact; keep a "
-                               "copy of %3 for investigation.")
-                    .arg(*v.firstBrokenSeq)
-                    .arg(v.reason, db->filePath()));
-        }
-        return ctx.fail(QStringLiteral("Cannot verify the audit log: %1").arg(v.reason));
-    }
+    if (p.isSet(QStringLiteral("verify")))
+        return report(ctx, *format, QCoro::waitFor(ctx.auditKeychain()->verify()), db->filePath());
 
     const QList<AuditEvent> events = log.list(filter);
     if (*format == OutputFormat::Json) {
@@ -118,8 +229,9 @@ int audit(CliContext &ctx, const QStringList &args)
 CommandGroup auditCommands()
 {
     // A group with one unnamed command: "hanzo-kmsctl audit [...]".
-    return { QStringLiteral("audit"), QStringLiteral("Show or verify the hash-chained audit log."),
-        { { QString(), QStringLiteral("Show or verify the audit log."), audit } } };
+    return { QStringLiteral("audit"),
+        QStringLiteral("Show, verify or export the signed, hash-chained audit log."),
+        { { QString(), QStringLiteral("Show, verify or export the audit log."), audit } } };
 }
 
 } // namespace kms::cli

@@ -4,7 +4,7 @@
 
 namespace kms::cli {
 
-// hanzo-kmsctl audit [--verify]
+// hanzo-kmsctl audit [--verify [--file F]] | audit export [--file F]
 CommandGroup auditCommands();
 
 } // namespace kms::cli

@@ -1,5 +1,9 @@
 #include "CliContext.h"
 
+#include "store/AuditLog.h"
+
+#include <QCoro/QCoroTask>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -25,7 +29,24 @@ Database *CliContext::database()
         return nullptr;
     }
     m_db = std::move(db);
+    m_audit = std::make_unique<AuditKeychain>(*m_db, m_vault);
+    // A failure is remembered by AuditLog: commands that write say why.
+    QCoro::waitFor(m_audit->loadSigningKey());
+    AuditLog(*m_db).readHead(m_headAtOpen);
     return m_db.get();
+}
+
+void CliContext::finish()
+{
+    if (!m_db || !m_audit)
+        return;
+    std::optional<AuditMark> head;
+    if (!AuditLog(*m_db).readHead(head) || head == m_headAtOpen)
+        return;
+    if (!QCoro::waitFor(m_audit->raiseAnchor())) {
+        m_err << "hanzo-kmsctl: warning: this profile's audit anchor was not moved to event "
+              << (head ? head->seq : 0) << ": " << m_audit->lastError() << Qt::endl;
+    }
 }
 
 int CliContext::fail(const QString &message)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/AuditChain.h"
+#include "store/AuditKeychain.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
 
@@ -25,9 +27,17 @@ public:
     explicit CliContext(const QString &dataDirOverride);
 
     // The database of the profile, opened (and migrated) on first use; null
-    // after printing why it could not be opened.
+    // after printing why it could not be opened. Opening also loads this
+    // user's audit signing key from the keychain (made on first use); without
+    // it, audit events (and so every change) fail with the keychain's reason.
     Database *database();
     CredentialVault &vault() { return m_vault; }
+    // The opened profile's audit keychain (anchor, signing key); null before database().
+    AuditKeychain *auditKeychain() { return m_audit.get(); }
+
+    // After the command: if it wrote audit events, this profile's anchor
+    // moves to the new head (a warning on stderr if the keychain refuses).
+    void finish();
 
     QTextStream &out() { return m_out; }
     QTextStream &err() { return m_err; }
@@ -47,6 +57,8 @@ private:
     QString m_dataDirOverride;
     std::unique_ptr<Database> m_db;
     CredentialVault m_vault;
+    std::unique_ptr<AuditKeychain> m_audit;
+    std::optional<AuditMark> m_headAtOpen;
     QTextStream m_out;
     QTextStream m_err;
 };

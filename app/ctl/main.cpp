@@ -52,6 +52,42 @@ QString groupHelp(const CommandGroup &g)
     return text;
 }
 
+// Runs the command args name (args[0] is its group).
+int runCommand(CliContext &ctx, const QStringList &args)
+{
+    const QString first = args.constFirst();
+    QTextStream out(stdout);
+    for (const CommandGroup &g : groups()) {
+        if (g.name != first)
+            continue;
+        // A group with a single unnamed command takes its options directly ("audit --verify").
+        if (g.commands.size() == 1 && g.commands.constFirst().name.isEmpty())
+            return g.commands.constFirst().run(ctx, args);
+        if (args.size() < 2 || args.at(1) == QLatin1String("--help") || args.at(1) == QLatin1String("-h")) {
+            if (args.size() < 2) {
+                QTextStream(stderr) << groupHelp(g);
+                return Usage;
+            }
+            out << groupHelp(g);
+            return Ok;
+        }
+        for (const Command &c : g.commands) {
+            if (c.name == args.at(1))
+                return c.run(ctx, args.mid(1));
+        }
+        QStringList names;
+        for (const Command &c : g.commands)
+            names << c.name;
+        return ctx.usage(QStringLiteral("unknown command \"%1 %2\"; use one of: %3.")
+                             .arg(g.name, args.at(1), names.join(QStringLiteral(", "))));
+    }
+    QStringList names;
+    for (const CommandGroup &g : groups())
+        names << g.name;
+    return ctx.usage(QStringLiteral("unknown command \"%1\"; use one of: %2 (see hanzo-kmsctl --help).")
+                         .arg(first, names.join(QStringLiteral(", "))));
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -104,33 +140,7 @@ int main(int argc, char *argv[])
     }
 
     CliContext ctx(dataDir);
-    for (const CommandGroup &g : groups()) {
-        if (g.name != first)
-            continue;
-        // A group with a single unnamed command takes its options directly ("audit --verify").
-        if (g.commands.size() == 1 && g.commands.constFirst().name.isEmpty())
-            return g.commands.constFirst().run(ctx, args);
-        if (args.size() < 2 || args.at(1) == QLatin1String("--help") || args.at(1) == QLatin1String("-h")) {
-            if (args.size() < 2) {
-                QTextStream(stderr) << groupHelp(g);
-                return Usage;
-            }
-            out << groupHelp(g);
-            return Ok;
-        }
-        for (const Command &c : g.commands) {
-            if (c.name == args.at(1))
-                return c.run(ctx, args.mid(1));
-        }
-        QStringList names;
-        for (const Command &c : g.commands)
-            names << c.name;
-        return ctx.usage(QStringLiteral("unknown command \"%1 %2\"; use one of: %3.")
-                             .arg(g.name, args.at(1), names.join(QStringLiteral(", "))));
-    }
-    QStringList names;
-    for (const CommandGroup &g : groups())
-        names << g.name;
-    return ctx.usage(QStringLiteral("unknown command \"%1\"; use one of: %2 (see hanzo-kmsctl --help).")
-                         .arg(first, names.join(QStringLiteral(", "))));
+    const int code = runCommand(ctx, args);
+    ctx.finish(); // moves this profile's audit anchor past what the command wrote
+    return code;
 }

@@ -3,6 +3,7 @@
 #include "core/DynamicSecret.h"
 #include "gateway/GatewayRegistry.h"
 #include "leases/SecretCatalog.h"
+#include "store/AuditKeychain.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
@@ -121,6 +122,9 @@ bool DemoProfile::createSecrets()
     dynamicSecret.roleName = QStringLiteral("kms-dynamic-role");
 
     CredentialVault vault(m_service);
+    // The demo's events are signed with a key in its own keychain service; a
+    // failure shows as the keychain error below.
+    QCoro::waitFor(AuditKeychain(db, vault).loadSigningKey());
     SecretCatalog catalog(db, vault);
     for (const DynamicSecret &s : { staticSecret, dynamicSecret }) {
         const SecretSaveResult saved = QCoro::waitFor(catalog.save(s, m_cluster.requesterToken()));
@@ -170,6 +174,8 @@ void DemoProfile::removeProfileAt(const QString &root)
             GatewayRegistry gateways(db, vault);
             for (const QString &name : gateways.names())
                 QCoro::waitFor(vault.remove(GatewayRegistry::vaultKeyFor(name)));
+            QCoro::waitFor(vault.remove(AuditKeychain::signingKeyName()));
+            QCoro::waitFor(vault.remove(AuditKeychain(db, vault).anchorName()));
         }
     }
     QDir(root).removeRecursively();

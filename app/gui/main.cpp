@@ -9,6 +9,8 @@
 #include "leases/ExpiryScheduler.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
+#include "store/AuditAnchorFollower.h"
+#include "store/AuditKeychain.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
 #include "store/LeaseRepository.h"
@@ -114,6 +116,14 @@ int main(int argc, char *argv[])
     }
     kms::CredentialVault vault;
     kms::Engine engine(db, vault);
+    // This user's audit signing key, and the anchor raised after every write.
+    if (!QCoro::waitFor(engine.audit().loadSigningKey()))
+        QTextStream(stderr) << "hanzo-kms: audit events cannot be signed, so changes will fail: "
+                            << engine.audit().lastError() << Qt::endl;
+    kms::AuditAnchorFollower anchorFollower(engine.audit(), db);
+    QObject::connect(&anchorFollower, &kms::AuditAnchorFollower::anchorFailed, [](const QString &error) {
+        QTextStream(stderr) << "hanzo-kms: the audit anchor was not moved: " << error << Qt::endl;
+    });
     kms::SecretCatalog catalog(db, vault, &engine.connections(), &engine.leases());
     kms::LeaseRepository leaseRows(db);
     kms::ExpiryScheduler scheduler(engine.leases(), leaseRows);

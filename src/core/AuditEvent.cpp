@@ -197,4 +197,9 @@ std::optional<AuditEvent> AuditEvent::fromJson(const QJsonObject &object, QStrin
     return e;
 }
 
+QByteArray AuditEvent::signedContent() const
+{
+    return QByteArrayLiteral("kms-audit-signature-v1\n") + canonicalContent();
+}
+
 } // namespace kms

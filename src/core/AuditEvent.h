@@ -12,7 +12,9 @@ namespace kms {
 // One entry of the append-only audit log. Events are chained: hash is the
 // SHA-256 (lowercase hex) of the event's content including prevHash, the hash
 // of the event before it (empty for the first event), so editing, deleting or
-// reordering any stored event breaks the chain (AuditLog::verify()).
+// reordering any stored event breaks the chain (AuditLog::verify()). Each event
+// is also signed (Ed25519) by its writer over the same content, so a chain
+// recomputed by someone without the writer's key does not verify.
 struct AuditEvent {
     qint64 seq = 0; // 1, 2, 3... assigned by AuditLog::append
     QDateTime at; // UTC, millisecond precision
@@ -27,6 +29,8 @@ struct AuditEvent {
     QString detail; // one sentence; never secret material
     QByteArray prevHash; // hex
     QByteArray hash; // hex
+    qint64 keyId = 0; // the public key (AuditPublicKey::id) that verifies signature; 0: unsigned
+    QByteArray signature; // base64 of the 64-byte Ed25519 signature of signedContent()
 
     // The OS user and host running this process: "alice@workstation".
     static QString currentActor();
@@ -36,6 +40,9 @@ struct AuditEvent {
     QByteArray canonicalContent() const;
     // SHA-256 hex of canonicalContent().
     QByteArray computeHash() const;
+    // The bytes the writer signs: its sequence number, the previous event's
+    // hash and its content (canonicalContent()), under a domain prefix.
+    QByteArray signedContent() const;
 
     // The event as `hanzo-kmsctl audit -o json` prints it and the audit
     // dialog exports it: seq, at, actor, kind, secret, leaseId, namespace,

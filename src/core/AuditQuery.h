@@ -17,10 +17,11 @@ struct AuditFilter {
     int limit = 0; // 0: no limit; with a limit, the newest events are kept
 };
 
-// The result of walking the audit chain.
+// The result of walking the audit chain (AuditChainVerifier).
 struct AuditVerification {
     qint64 eventCount = 0; // events checked
-    std::optional<qint64> firstBrokenSeq; // the first event whose link does not hold
+    qint64 unsignedCount = 0; // of those, written before events were signed (hash-checked only)
+    std::optional<qint64> firstBrokenSeq; // the first bad or missing event
     QString reason; // one sentence, when broken or unreadable
     bool intact() const { return !firstBrokenSeq && reason.isEmpty(); }
 };

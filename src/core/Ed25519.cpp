@@ -92,8 +92,8 @@ bool ed25519Verify(const QByteArray &publicKey, const QByteArray &message, const
     if (publicKey.size() != Ed25519PrivateKey::PublicKeySize
         || signature.size() != Ed25519PrivateKey::SignatureSize)
         return false;
-    std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY *)> key(
-        EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, bytes(publicKey), std::size_t(publicKey.size())),
+    std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY *)> key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                                            bytes(publicKey), std::size_t(publicKey.size())),
         EVP_PKEY_free);
     MdCtx ctx(EVP_MD_CTX_new());
     if (!key || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1)

@@ -3,6 +3,7 @@
 #include "gateway/GatewayRegistry.h"
 #include "leases/ClusterConnections.h"
 #include "leases/LeaseService.h"
+#include "store/AuditKeychain.h"
 #include "store/AuditLog.h"
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
@@ -28,6 +29,7 @@ Engine::Engine(Database &db, CredentialVault &vault, Clock *clock)
     , m_gateways(std::make_unique<GatewayRegistry>(db, vault))
     , m_connections(std::make_unique<ClusterConnections>(vault))
     , m_leases(std::make_unique<LeaseService>(db, *m_connections, clock))
+    , m_audit(std::make_unique<AuditKeychain>(db, vault))
 {
     // Not a coroutine lambda: its captures would dangle once the std::function moves.
     m_connections->setGatewayTransportFactory(
@@ -103,9 +105,9 @@ QList<AuditEvent> Engine::auditEvents(const AuditFilter &filter)
     return AuditLog(m_db).list(filter);
 }
 
-AuditVerification Engine::verifyAudit()
+QCoro::Task<AuditVerification> Engine::verifyAudit()
 {
-    return AuditLog(m_db).verify();
+    co_return co_await m_audit->verify();
 }
 
 } // namespace kms

@@ -7,6 +7,7 @@
 #include "core/Environment.h"
 #include "core/Lease.h"
 
+#include <QCoro/QCoroTask>
 #include <QHash>
 #include <QList>
 
@@ -15,6 +16,7 @@
 
 namespace kms {
 
+class AuditKeychain;
 class ClusterConnections;
 class CredentialVault;
 class Database;
@@ -36,6 +38,9 @@ public:
     ClusterConnections &connections() { return *m_connections; }
     LeaseService &leases() { return *m_leases; }
     GatewayRegistry &gateways() { return *m_gateways; }
+    // The audit log's keychain side: load the signing key once at start
+    // (audit().loadSigningKey()) before anything is written.
+    AuditKeychain &audit() { return *m_audit; }
 
     // Environments, in display order.
     QList<Environment> environments();
@@ -58,9 +63,10 @@ public:
     // Newest first. includeClosed=false: only leases not in a terminal state.
     QList<Lease> leasesOf(qint64 secretId, bool includeClosed = true);
 
-    // The audit log: events oldest first, and the walk of its chain.
+    // The audit log: events oldest first, and its check: chain, signatures,
+    // and this profile's anchor in the keychain (raised when intact).
     QList<AuditEvent> auditEvents(const AuditFilter &filter = {});
-    AuditVerification verifyAudit();
+    QCoro::Task<AuditVerification> verifyAudit();
 
 private:
     Database &m_db;
@@ -68,6 +74,7 @@ private:
     std::unique_ptr<GatewayRegistry> m_gateways; // before the connections that use it
     std::unique_ptr<ClusterConnections> m_connections;
     std::unique_ptr<LeaseService> m_leases;
+    std::unique_ptr<AuditKeychain> m_audit;
 };
 
 } // namespace kms

@@ -1,8 +1,11 @@
 #include "store/AuditLog.h"
 
+#include "core/Ed25519.h"
 #include "store/Database.h"
 
 #include <QSqlError>
+
+#include <mutex>
 
 namespace kms {
 
@@ -10,7 +13,7 @@ namespace {
 
 const QString Columns
     = QStringLiteral("seq, at, actor, kind, secret_name, lease_id, namespace, service_account, "
-                     "jti, expires_at, detail, prev_hash, hash");
+                     "jti, expires_at, detail, prev_hash, hash, key_id, signature");
 
 AuditEvent fromQuery(const QSqlQuery &q)
 {
@@ -28,7 +31,23 @@ AuditEvent fromQuery(const QSqlQuery &q)
     e.detail = q.value(10).toString();
     e.prevHash = q.value(11).toString().toLatin1();
     e.hash = q.value(12).toString().toLatin1();
+    e.keyId = q.value(13).toLongLong(); // NULL: 0, unsigned
+    e.signature = q.value(14).toString().toLatin1();
     return e;
+}
+
+// This process's signer: one OS user per process.
+struct Signing {
+    std::mutex mutex;
+    std::shared_ptr<const Ed25519PrivateKey> key;
+    QString reason;
+    std::function<void()> appended;
+};
+
+Signing &signing()
+{
+    static Signing s;
+    return s;
 }
 
 // Stored times have millisecond precision; hash exactly what is stored.
@@ -39,11 +58,69 @@ QDateTime toStoredPrecision(const QDateTime &time)
 
 } // namespace
 
+void AuditLog::setSigningKey(std::shared_ptr<const Ed25519PrivateKey> key, const QString &reason)
+{
+    Signing &s = signing();
+    const std::lock_guard lock(s.mutex);
+    s.key = std::move(key);
+    s.reason = reason;
+}
+
+bool AuditLog::hasSigningKey()
+{
+    Signing &s = signing();
+    const std::lock_guard lock(s.mutex);
+    return s.key != nullptr;
+}
+
+void AuditLog::setAppendedCallback(std::function<void()> callback)
+{
+    Signing &s = signing();
+    const std::lock_guard lock(s.mutex);
+    s.appended = std::move(callback);
+}
+
+std::optional<qint64> AuditLog::keyIdFor(const QString &actor, const QByteArray &publicKey)
+{
+    const QString encoded = QString::fromLatin1(publicKey.toBase64());
+    QSqlQuery find
+        = m_db.prepare(QStringLiteral("SELECT id FROM audit_keys WHERE actor = ? AND public_key = ?"));
+    find.addBindValue(actor);
+    find.addBindValue(encoded);
+    if (!m_db.exec(find, QStringLiteral("find the audit signing key")))
+        return std::nullopt;
+    if (find.next())
+        return find.value(0).toLongLong();
+    QSqlQuery add = m_db.prepare(
+        QStringLiteral("INSERT INTO audit_keys (actor, public_key, created_at) VALUES (?, ?, ?)"));
+    add.addBindValue(actor);
+    add.addBindValue(encoded);
+    add.addBindValue(QDateTime::currentMSecsSinceEpoch());
+    if (!m_db.exec(add, QStringLiteral("register the audit signing key")))
+        return std::nullopt;
+    return add.lastInsertId().toLongLong();
+}
+
 std::optional<AuditEvent> AuditLog::append(AuditEvent event)
 {
     if (event.kind.isEmpty()) {
         m_db.setLastError(QStringLiteral("An audit event needs a kind."));
         return std::nullopt;
+    }
+    std::shared_ptr<const Ed25519PrivateKey> key;
+    std::function<void()> appended;
+    {
+        Signing &s = signing();
+        const std::lock_guard lock(s.mutex);
+        key = s.key;
+        appended = s.appended;
+        if (!key) {
+            m_db.setLastError(
+                QStringLiteral("Cannot write to the audit log: %1")
+                    .arg(s.reason.isEmpty() ? QStringLiteral("no signing key was loaded from the keychain.")
+                                            : s.reason));
+            return std::nullopt;
+        }
     }
     event.at = toStoredPrecision(event.at.isValid() ? event.at : QDateTime::currentDateTimeUtc());
     event.expiresAt = toStoredPrecision(event.expiresAt);
@@ -54,18 +131,31 @@ std::optional<AuditEvent> AuditLog::append(AuditEvent event)
         QSqlQuery head = m_db.prepare(QStringLiteral("SELECT seq, hash FROM audit_head WHERE id = 1"));
         if (!m_db.exec(head, QStringLiteral("read the audit head")))
             return false;
-        if (head.next()) {
+        const bool hasHead = head.next();
+        if (hasHead) {
             event.seq = head.value(0).toLongLong() + 1;
             event.prevHash = head.value(1).toString().toLatin1();
         } else {
             event.seq = 1;
             event.prevHash.clear();
         }
+        head.finish();
+        const std::optional<qint64> keyId = keyIdFor(event.actor, key->publicKey());
+        if (!keyId)
+            return false;
+        event.keyId = *keyId;
         event.hash = event.computeHash();
+        const QByteArray signature = key->sign(event.signedContent());
+        if (signature.isEmpty()) {
+            m_db.setLastError(QStringLiteral("Cannot sign the audit event: OpenSSL could not make an Ed25519 "
+                                             "signature."));
+            return false;
+        }
+        event.signature = signature.toBase64();
 
         QSqlQuery q
             = m_db.prepare(QStringLiteral("INSERT INTO audit_events (%1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                          "?, ?, ?, ?)")
+                                          "?, ?, ?, ?, ?, ?)")
                                .arg(Columns));
         q.addBindValue(event.seq);
         q.addBindValue(Database::timeValue(event.at));
@@ -80,18 +170,23 @@ std::optional<AuditEvent> AuditLog::append(AuditEvent event)
         q.addBindValue(event.detail);
         q.addBindValue(QString::fromLatin1(event.prevHash));
         q.addBindValue(QString::fromLatin1(event.hash));
+        q.addBindValue(event.keyId);
+        q.addBindValue(QString::fromLatin1(event.signature));
         if (!m_db.exec(q, QStringLiteral("append an audit event")))
             return false;
 
-        QSqlQuery moveHead = m_db.prepare(
-            QStringLiteral("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
-                           "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"));
+        // Insert the head once, then only move it forward (its triggers refuse anything else).
+        QSqlQuery moveHead = m_db.prepare(hasHead
+                ? QStringLiteral("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+                : QStringLiteral("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)"));
         moveHead.addBindValue(event.seq);
         moveHead.addBindValue(QString::fromLatin1(event.hash));
         return m_db.exec(moveHead, QStringLiteral("move the audit head"));
     });
     if (!ok)
         return std::nullopt;
+    if (appended)
+        appended();
     return event;
 }
 
@@ -146,79 +241,125 @@ QList<AuditEvent> AuditLog::list(const AuditFilter &filter)
     return result;
 }
 
-AuditVerification AuditLog::verify()
+bool AuditLog::readMeta(QString &logId, qint64 &unsignedUntil)
+{
+    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT log_id, unsigned_until FROM audit_log WHERE id = 1"));
+    if (!m_db.exec(q, QStringLiteral("read the audit log's identity")))
+        return false;
+    if (!q.next()) {
+        m_db.setLastError(QStringLiteral("The audit log's identity record is missing."));
+        return false;
+    }
+    logId = q.value(0).toString();
+    unsignedUntil = q.value(1).toLongLong();
+    return true;
+}
+
+bool AuditLog::readKeys(QList<AuditPublicKey> &keys)
+{
+    QSqlQuery q = m_db.prepare(
+        QStringLiteral("SELECT id, actor, public_key, created_at FROM audit_keys ORDER BY id"));
+    if (!m_db.exec(q, QStringLiteral("read the audit signing keys")))
+        return false;
+    while (q.next()) {
+        AuditPublicKey k;
+        k.id = q.value(0).toLongLong();
+        k.actor = q.value(1).toString();
+        k.publicKey = QByteArray::fromBase64(q.value(2).toString().toLatin1());
+        k.createdAt = Database::timeFrom(q.value(3));
+        keys << k;
+    }
+    return true;
+}
+
+bool AuditLog::readHead(std::optional<AuditMark> &head)
+{
+    head.reset();
+    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT seq, hash FROM audit_head WHERE id = 1"));
+    if (!m_db.exec(q, QStringLiteral("read the audit head")))
+        return false;
+    if (q.next())
+        head = AuditMark { q.value(0).toLongLong(), q.value(1).toString().toLatin1() };
+    return true;
+}
+
+std::optional<QByteArray> AuditLog::hashAt(qint64 seq)
+{
+    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT hash FROM audit_events WHERE seq = ?"));
+    q.addBindValue(seq);
+    if (!m_db.exec(q, QStringLiteral("read an audit event")) || !q.next())
+        return std::nullopt;
+    return q.value(0).toString().toLatin1();
+}
+
+QString AuditLog::logId()
+{
+    QString id;
+    qint64 unsignedUntil = 0;
+    return readMeta(id, unsignedUntil) ? id : QString();
+}
+
+AuditVerification AuditLog::verify(const std::optional<AuditMark> &anchor)
 {
     AuditVerification result;
     // One read transaction: a consistent snapshot even while another process appends.
     m_db.transaction(
         [&] {
+            QString logId;
+            qint64 unsignedUntil = 0;
+            QList<AuditPublicKey> keys;
+            if (!readMeta(logId, unsignedUntil) || !readKeys(keys)) {
+                result.reason = m_db.lastError();
+                return false;
+            }
+            QHash<qint64, AuditPublicKey> byId;
+            for (const AuditPublicKey &k : std::as_const(keys))
+                byId.insert(k.id, k);
+            AuditChainVerifier verifier(byId, unsignedUntil, anchor);
             QSqlQuery q
                 = m_db.prepare(QStringLiteral("SELECT %1 FROM audit_events ORDER BY seq").arg(Columns));
             if (!m_db.exec(q, QStringLiteral("read the audit log"))) {
                 result.reason = m_db.lastError();
                 return false;
             }
-            QByteArray previousHash;
-            qint64 expectedSeq = 1;
-            const auto broken = [&](qint64 seq, const QString &reason) {
-                result.firstBrokenSeq = seq;
-                result.reason = reason;
-            };
             while (q.next()) {
-                const AuditEvent e = fromQuery(q);
-                if (e.seq != expectedSeq) {
-                    broken(expectedSeq,
-                        QStringLiteral("Audit event %1 is missing (the next stored event is %2).")
-                            .arg(expectedSeq)
-                            .arg(e.seq));
-                    return false;
-                }
-                if (e.prevHash != previousHash) {
-                    broken(e.seq,
-                        QStringLiteral("Audit event %1 does not link to the event before it.").arg(e.seq));
-                    return false;
-                }
-                if (e.computeHash() != e.hash) {
-                    broken(
-                        e.seq, QStringLiteral("Audit event %1 was changed after it was written.").arg(e.seq));
-                    return false;
-                }
-                previousHash = e.hash;
-                ++expectedSeq;
-                ++result.eventCount;
+                if (!verifier.add(fromQuery(q)))
+                    break;
             }
-
-            QSqlQuery head = m_db.prepare(QStringLiteral("SELECT seq, hash FROM audit_head WHERE id = 1"));
-            if (!m_db.exec(head, QStringLiteral("read the audit head"))) {
+            q.finish();
+            std::optional<AuditMark> head;
+            if (!readHead(head)) {
                 result.reason = m_db.lastError();
                 return false;
             }
-            const qint64 lastSeq = expectedSeq - 1;
-            if (!head.next()) {
-                if (lastSeq > 0)
-                    broken(1, QStringLiteral("The audit log's head record is missing."));
-                return false;
-            }
-            const qint64 headSeq = head.value(0).toLongLong();
-            if (headSeq > lastSeq) {
-                broken(lastSeq + 1,
-                    QStringLiteral("Audit event %1 is missing (the log ends at %2, its head says %3).")
-                        .arg(lastSeq + 1)
-                        .arg(lastSeq)
-                        .arg(headSeq));
-            } else if (headSeq < lastSeq) {
-                broken(headSeq + 1,
-                    QStringLiteral("Audit event %1 was added outside the audit log (its head says %2).")
-                        .arg(headSeq + 1)
-                        .arg(headSeq));
-            } else if (head.value(1).toString().toLatin1() != previousHash) {
-                broken(lastSeq,
-                    QStringLiteral("Audit event %1 does not match the log's head record.").arg(lastSeq));
-            }
+            result = verifier.finish(head);
             return false; // read only: nothing to commit
         },
         Database::Lock::Snapshot);
     return result;
+}
+
+std::optional<AuditExport> AuditLog::exportLog()
+{
+    AuditExport out;
+    bool ok = false;
+    m_db.transaction(
+        [&] {
+            if (!readMeta(out.logId, out.unsignedUntil) || !readKeys(out.keys) || !readHead(out.head))
+                return false;
+            QSqlQuery q
+                = m_db.prepare(QStringLiteral("SELECT %1 FROM audit_events ORDER BY seq").arg(Columns));
+            if (!m_db.exec(q, QStringLiteral("read the audit log")))
+                return false;
+            while (q.next())
+                out.events << fromQuery(q);
+            ok = true;
+            return false; // read only
+        },
+        Database::Lock::Snapshot);
+    if (!ok)
+        return std::nullopt;
+    return out;
 }
 
 } // namespace kms

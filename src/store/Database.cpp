@@ -94,6 +94,45 @@ const char *const Version1[] = {
            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END)",
 };
 
+// Signed audit events (AuditLog): the writers' public keys with their actors
+// (the private keys stay in each writer's keychain), each event's key and
+// signature, and the log's identity and the events written before signing
+// began. Triggers keep accidents out of the log; AuditLog::verify() catches
+// deliberate edits of the file.
+const char *const Version6[] = {
+    R"(CREATE TABLE audit_keys (
+            id INTEGER PRIMARY KEY,
+            actor TEXT NOT NULL,
+            public_key TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            UNIQUE (actor, public_key)))",
+    "ALTER TABLE audit_events ADD COLUMN key_id INTEGER REFERENCES audit_keys(id)",
+    "ALTER TABLE audit_events ADD COLUMN signature TEXT NOT NULL DEFAULT ''",
+    R"(CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            log_id TEXT NOT NULL,
+            unsigned_until INTEGER NOT NULL))",
+    R"(CREATE TRIGGER audit_events_in_order BEFORE INSERT ON audit_events
+           WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_events)
+           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END)",
+    R"(CREATE TRIGGER audit_head_first_only BEFORE INSERT ON audit_head
+           WHEN EXISTS (SELECT 1 FROM audit_head)
+           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END)",
+    R"(CREATE TRIGGER audit_head_no_update BEFORE UPDATE ON audit_head
+           WHEN NEW.id IS NOT OLD.id OR NEW.seq IS NOT OLD.seq + 1
+                OR NOT EXISTS (SELECT 1 FROM audit_events
+                               WHERE seq = NEW.seq AND hash = NEW.hash AND prev_hash = OLD.hash)
+           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END)",
+    R"(CREATE TRIGGER audit_keys_no_update BEFORE UPDATE ON audit_keys
+           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END)",
+    R"(CREATE TRIGGER audit_keys_no_delete BEFORE DELETE ON audit_keys
+           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END)",
+    R"(CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END)",
+    R"(CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END)",
+};
+
 QString describe(const QSqlError &error)
 {
     QString text = error.databaseText();
@@ -307,9 +346,10 @@ bool Database::migrate()
         return false;
     }
     // One transaction per version step: a failed step leaves the previous version intact.
-    const std::function<bool()> steps[] = { [this] { return applyVersion1(); },
-        [this] { return applyVersion2(); }, [this] { return applyVersion3(); },
-        [this] { return applyVersion4(); }, [this] { return applyVersion5(); } };
+    const std::function<bool()> steps[]
+        = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); },
+              [this] { return applyVersion3(); }, [this] { return applyVersion4(); },
+              [this] { return applyVersion5(); }, [this] { return applyVersion6(); } };
     for (int v = version; v < SchemaVersion; ++v) {
         const bool ok = transaction([&] {
             return steps[v]()
@@ -436,6 +476,20 @@ bool Database::applyVersion5()
             return false;
     }
     return true;
+}
+
+bool Database::applyVersion6()
+{
+    for (const char *sql : Version6) {
+        if (!exec(QString::fromUtf8(sql), QStringLiteral("create schema version 6")))
+            return false;
+    }
+    // Events already in the log stay as they are (hash-chained, unsigned);
+    // every event from here on is signed.
+    QSqlQuery q = prepare(QStringLiteral("INSERT INTO audit_log (id, log_id, unsigned_until) "
+                                         "VALUES (1, ?, (SELECT COALESCE(MAX(seq), 0) FROM audit_events))"));
+    q.addBindValue(QUuid::createUuid().toString(QUuid::WithoutBraces));
+    return exec(q, QStringLiteral("create schema version 6"));
 }
 
 } // namespace kms

@@ -16,7 +16,7 @@ namespace kms {
 // material: cluster tokens live in the CredentialVault.
 class Database {
 public:
-    static constexpr int SchemaVersion = 5;
+    static constexpr int SchemaVersion = 6;
     static constexpr const char *FileName = "kms.sqlite";
 
     Database();
@@ -67,6 +67,7 @@ private:
     bool applyVersion3(); // leases: released, closed_by, closed_at
     bool applyVersion4(); // secret ids handed out before the row exists
     bool applyVersion5(); // uids of the objects a lease created
+    bool applyVersion6(); // signed audit events
 
     QString m_connectionName;
     QString m_dataDir;

@@ -15,6 +15,7 @@
 #include "leases/Engine.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
+#include "store/AuditKeychain.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
@@ -118,6 +119,7 @@ int main(int argc, char *argv[])
     db.open(dir.path());
     CredentialVault vault;
     Engine engine(db, vault);
+    QCoro::waitFor(engine.audit().loadSigningKey()); // audit events are signed with this user's key
     LeaseService &service = engine.leases();
     SecretCatalog catalog(db, vault, &engine.connections(), &service);
     ui::AppServices services { &engine, &service, &catalog, Clock::system() };

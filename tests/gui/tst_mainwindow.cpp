@@ -666,7 +666,7 @@ void TestMainWindow::auditViewShowsEventsAndVerifies()
         QCOMPARE(e.leaseId, leaseId);
 
     QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("verifyButton")), Qt::LeftButton);
-    QVERIFY2(dialog->verifyLabel()->text().startsWith(QStringLiteral("Verified")),
+    QTRY_VERIFY2(dialog->verifyLabel()->text().startsWith(QStringLiteral("Verified")),
         qPrintable(dialog->verifyLabel()->text()));
 
     QTemporaryDir dir;
@@ -692,7 +692,7 @@ void TestMainWindow::auditViewShowsEventsAndVerifies()
     QVERIFY(q.exec(QStringLiteral("DROP TRIGGER audit_events_no_update")));
     QVERIFY(q.exec(QStringLiteral("UPDATE audit_events SET detail = 'edited' WHERE seq = 2")));
     dialog->verify();
-    QVERIFY2(dialog->verifyLabel()->text().contains(QStringLiteral("broken at event 2")),
+    QTRY_VERIFY2(dialog->verifyLabel()->text().contains(QStringLiteral("broken at event 2")),
         qPrintable(dialog->verifyLabel()->text()));
     dialog->accept();
 }

@@ -12,7 +12,7 @@ namespace kms::test {
 // hash chain links again. Signatures are left as they are: an attacker
 // without the writer's keychain cannot make new ones.
 enum class AuditChain { AsIs, Recompute };
-bool tamperAuditLog(const QString &databaseFile, const QStringList &statements, AuditChain chain,
-    QString *error);
+bool tamperAuditLog(
+    const QString &databaseFile, const QStringList &statements, AuditChain chain, QString *error);
 
 } // namespace kms::test

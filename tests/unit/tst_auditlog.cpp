@@ -1,7 +1,15 @@
 #include "AuditTamper.h"
 #include "TestSupport.h"
+#include "core/Ed25519.h"
 #include "store/AuditLog.h"
 #include "store/Database.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QUuid>
 
 #include <QTest>
 
@@ -143,11 +151,11 @@ private slots:
         QCOMPARE(appendFive().size(), 5);
         m_db->close();
         QString error;
-        QVERIFY2(tamper(m_profile->dataDir() + QStringLiteral("/kms.sqlite"),
-                     QStringList { QStringLiteral("UPDATE audit_events SET %1 WHERE seq = %2")
-                                             .arg(assignment)
-                                             .arg(seq) },
-                     &error),
+        QVERIFY2(
+            tamper(m_profile->dataDir() + QStringLiteral("/kms.sqlite"),
+                QStringList {
+                    QStringLiteral("UPDATE audit_events SET %1 WHERE seq = %2").arg(assignment).arg(seq) },
+                &error),
             qPrintable(error));
         QVERIFY(m_db->open(m_profile->dataDir()));
         const AuditVerification v = AuditLog(*m_db).verify();
@@ -168,9 +176,9 @@ private slots:
         QCOMPARE(appendFive().size(), 5);
         m_db->close();
         QString error;
-        QVERIFY2(tamper(m_profile->dataDir() + QStringLiteral("/kms.sqlite"),
-                     QStringList { QStringLiteral("DELETE FROM audit_events WHERE seq = %1").arg(seq) },
-                     &error),
+        QVERIFY2(
+            tamper(m_profile->dataDir() + QStringLiteral("/kms.sqlite"),
+                QStringList { QStringLiteral("DELETE FROM audit_events WHERE seq = %1").arg(seq) }, &error),
             qPrintable(error));
         QVERIFY(m_db->open(m_profile->dataDir()));
         const AuditVerification v = AuditLog(*m_db).verify();
@@ -196,8 +204,9 @@ private slots:
                    QStringLiteral("UPDATE audit_events SET seq = 3 WHERE seq = 100") }
             << 2;
         QTest::newRow("forged event appended without the log") << QStringList { QStringLiteral(
-            "INSERT INTO audit_events SELECT 6, at, actor, kind, secret_name, lease_id, "
-            "namespace, service_account, jti, expires_at, detail, hash, hash FROM "
+            "INSERT INTO audit_events (seq, at, actor, kind, secret_name, lease_id, namespace, "
+            "service_account, jti, expires_at, detail, prev_hash, hash) SELECT 6, at, actor, kind, "
+            "secret_name, lease_id, namespace, service_account, jti, expires_at, detail, hash, hash FROM "
             "audit_events WHERE seq = 5") } << 6;
     }
     void detectsOtherTampering()
@@ -207,8 +216,7 @@ private slots:
         QCOMPARE(appendFive().size(), 5);
         m_db->close();
         QString error;
-        QVERIFY2(
-            tamper(m_profile->dataDir() + QStringLiteral("/kms.sqlite"), statements, &error),
+        QVERIFY2(tamper(m_profile->dataDir() + QStringLiteral("/kms.sqlite"), statements, &error),
             qPrintable(error));
         QVERIFY(m_db->open(m_profile->dataDir()));
         const AuditVerification v = AuditLog(*m_db).verify();
@@ -232,8 +240,9 @@ private slots:
     {
         QTest::addColumn<QStringList>("statements");
         QTest::addColumn<int>("brokenSeq");
-        QTest::newRow("edited") << QStringList { QStringLiteral(
-            "UPDATE audit_events SET detail = 'nothing happened' WHERE seq = 2") } << 2;
+        QTest::newRow("edited") << QStringList {
+            QStringLiteral("UPDATE audit_events SET detail = 'nothing happened' WHERE seq = 2")
+        } << 2;
         QTest::newRow("every event re-attributed")
             << QStringList { QStringLiteral("UPDATE audit_events SET actor = 'mallory@elsewhere'") } << 1;
         QTest::newRow("deleted, later ones renumbered")
@@ -271,6 +280,251 @@ private slots:
         QVERIFY2(!v.intact(), "a rewritten chain verified as intact");
         QVERIFY2(v.firstBrokenSeq == brokenSeq, qPrintable(v.reason));
         QVERIFY2(v.reason.contains(QString::number(brokenSeq)), qPrintable(v.reason));
+    }
+
+    void eventsAreSignedByTheirWriter()
+    {
+        const QList<AuditEvent> events = appendFive();
+        QCOMPARE(events.size(), 5);
+        const std::optional<AuditExport> data = AuditLog(*m_db).exportLog();
+        QVERIFY(data.has_value());
+        QCOMPARE(data->keys.size(), 1);
+        QCOMPARE(data->keys.constFirst().actor, AuditEvent::currentActor());
+        QCOMPARE(data->keys.constFirst().publicKey.size(), Ed25519PrivateKey::PublicKeySize);
+        for (const AuditEvent &e : data->events) {
+            QCOMPARE(e.keyId, data->keys.constFirst().id);
+            QVERIFY(ed25519Verify(
+                data->keys.constFirst().publicKey, e.signedContent(), QByteArray::fromBase64(e.signature)));
+        }
+        QCOMPARE(data->unsignedUntil, qint64(0));
+        QCOMPARE(data->head, std::optional<AuditMark>(AuditMark { 5, events.constLast().hash }));
+    }
+
+    void refusesToAppendWithoutASigningKey()
+    {
+        QCOMPARE(appendFive().size(), 5);
+        AuditLog::setSigningKey(nullptr, QStringLiteral("the keychain is locked."));
+        AuditEvent e;
+        e.kind = AuditEvent::LeaseCreated;
+        const bool appended = AuditLog(*m_db).append(e).has_value();
+        const QString error = m_db->lastError();
+        std::optional<Ed25519PrivateKey> key = Ed25519PrivateKey::generate();
+        AuditLog::setSigningKey(std::make_shared<const Ed25519PrivateKey>(std::move(*key)));
+        QVERIFY(!appended);
+        QVERIFY2(error.contains(QStringLiteral("keychain is locked")), qPrintable(error));
+        QCOMPARE(AuditLog(*m_db).list().size(), 5);
+        // A new key (another user, or a new keychain) is registered beside the first.
+        QVERIFY(AuditLog(*m_db).append(e).has_value());
+        QCOMPARE(AuditLog(*m_db).exportLog()->keys.size(), 2);
+        QVERIFY(AuditLog(*m_db).verify().intact());
+    }
+
+    // The profile's anchor (AuditKeychain keeps it) catches what no chain can: a cut or emptied log.
+    void anchorCatchesACutOrEmptiedLog_data()
+    {
+        QTest::addColumn<QStringList>("statements");
+        QTest::addColumn<int>("brokenSeq");
+        QTest::newRow("nothing changed") << QStringList {} << 0;
+        QTest::newRow("tail cut") << QStringList { QStringLiteral("DELETE FROM audit_events WHERE seq > 3") }
+                                  << 4;
+        QTest::newRow("emptied") << QStringList { QStringLiteral("DELETE FROM audit_events") } << 1;
+    }
+    void anchorCatchesACutOrEmptiedLog()
+    {
+        QFETCH(QStringList, statements);
+        QFETCH(int, brokenSeq);
+        const QList<AuditEvent> events = appendFive();
+        QCOMPARE(events.size(), 5);
+        const AuditMark anchor { 5, events.constLast().hash };
+        m_db->close();
+        QString error;
+        QVERIFY2(test::tamperAuditLog(m_profile->dataDir() + QStringLiteral("/kms.sqlite"), statements,
+                     test::AuditChain::Recompute, &error),
+            qPrintable(error));
+        QVERIFY(m_db->open(m_profile->dataDir()));
+        const AuditVerification v = AuditLog(*m_db).verify(anchor);
+        if (brokenSeq == 0) {
+            QVERIFY2(v.intact(), qPrintable(v.reason));
+            QCOMPARE(v.eventCount, qint64(5));
+        } else {
+            QVERIFY2(!v.intact(), "a cut or emptied log verified against its anchor");
+            QVERIFY2(v.firstBrokenSeq == brokenSeq, qPrintable(v.reason));
+            QVERIFY2(v.reason.contains(QStringLiteral("anchor")), qPrintable(v.reason));
+        }
+        // Without the anchor, the file alone cannot tell.
+        QVERIFY(AuditLog(*m_db).verify().intact());
+    }
+
+    void anchorOfAnotherHashFails()
+    {
+        QCOMPARE(appendFive().size(), 5);
+        const AuditVerification v = AuditLog(*m_db).verify(AuditMark { 3, QByteArray(64, 'a') });
+        QVERIFY(!v.intact());
+        QCOMPARE(v.firstBrokenSeq, std::optional<qint64>(3));
+    }
+
+    // An attacker who swaps in a public key of their own and re-signs every
+    // event makes a log that is consistent on its own; the anchor still tells.
+    void swappedPublicKey_data()
+    {
+        QTest::addColumn<bool>("resign");
+        QTest::newRow("key swapped") << false;
+        QTest::newRow("key swapped, edited and re-signed") << true;
+    }
+    void swappedPublicKey()
+    {
+        QFETCH(bool, resign);
+        const QList<AuditEvent> events = appendFive();
+        QCOMPARE(events.size(), 5);
+        m_db->close();
+        const std::optional<Ed25519PrivateKey> mallory = Ed25519PrivateKey::generate();
+        QVERIFY(mallory.has_value());
+        const QString file = m_profile->dataDir() + QStringLiteral("/kms.sqlite");
+        QString error;
+        QVERIFY2(test::tamperAuditLog(file,
+                     { QStringLiteral("UPDATE audit_keys SET public_key = '%1'")
+                             .arg(QString::fromLatin1(mallory->publicKey().toBase64())),
+                         QStringLiteral("UPDATE audit_events SET detail = 'nothing' WHERE seq = %1")
+                             .arg(resign ? 2 : 0) },
+                     test::AuditChain::Recompute, &error),
+            qPrintable(error));
+        if (resign) {
+            QVERIFY(m_db->open(m_profile->dataDir()));
+            const QList<AuditEvent> stored = AuditLog(*m_db).list();
+            m_db->close();
+            const QString name = QUuid::createUuid().toString();
+            {
+                QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+                raw.setDatabaseName(file);
+                QVERIFY(raw.open());
+                for (const AuditEvent &e : stored) {
+                    QSqlQuery q(raw);
+                    q.prepare(QStringLiteral("UPDATE audit_events SET signature = ? WHERE seq = ?"));
+                    q.addBindValue(QString::fromLatin1(mallory->sign(e.signedContent()).toBase64()));
+                    q.addBindValue(e.seq);
+                    QVERIFY(q.exec());
+                }
+                raw.close();
+            }
+            QSqlDatabase::removeDatabase(name);
+        }
+        QVERIFY(m_db->open(m_profile->dataDir()));
+        const AuditVerification v = AuditLog(*m_db).verify(AuditMark { 5, events.constLast().hash });
+        QVERIFY2(!v.intact(), "a log under a swapped public key verified");
+        if (resign) {
+            QVERIFY2(
+                v.firstBrokenSeq == 5 && v.reason.contains(QStringLiteral("anchor")), qPrintable(v.reason));
+        } else {
+            QVERIFY2(v.firstBrokenSeq == 1 && v.reason.contains(QStringLiteral("signature")),
+                qPrintable(v.reason));
+        }
+    }
+
+    // Events written before schema version 5 have no signature: they verify
+    // by hash only, and only up to where signing began.
+    void unsignedEventsOnlyBeforeSigningBegan_data()
+    {
+        QTest::addColumn<int>("unsignedUntil");
+        QTest::addColumn<int>("brokenSeq");
+        QTest::newRow("all written before signing") << 5 << 0;
+        QTest::newRow("signatures stripped") << 0 << 1;
+        QTest::newRow("the newest stripped too") << 4 << 5;
+    }
+    void unsignedEventsOnlyBeforeSigningBegan()
+    {
+        QFETCH(int, unsignedUntil);
+        QFETCH(int, brokenSeq);
+        QCOMPARE(appendFive().size(), 5);
+        m_db->close();
+        QString error;
+        QVERIFY2(tamper(m_profile->dataDir() + QStringLiteral("/kms.sqlite"),
+                     { QStringLiteral("UPDATE audit_events SET key_id = NULL, signature = ''"),
+                         QStringLiteral("UPDATE audit_log SET unsigned_until = %1").arg(unsignedUntil) },
+                     &error),
+            qPrintable(error));
+        QVERIFY(m_db->open(m_profile->dataDir()));
+        const AuditVerification v = AuditLog(*m_db).verify();
+        if (brokenSeq == 0) {
+            QVERIFY2(v.intact(), qPrintable(v.reason));
+            QCOMPARE(v.unsignedCount, qint64(5));
+        } else {
+            QCOMPARE(v.firstBrokenSeq, std::optional<qint64>(brokenSeq));
+            QVERIFY2(v.reason.contains(QStringLiteral("not signed")), qPrintable(v.reason));
+        }
+    }
+
+    void exportVerifiesOfflineAndCatchesEdits()
+    {
+        QCOMPARE(appendFive().size(), 5);
+        const std::optional<AuditExport> data = AuditLog(*m_db).exportLog();
+        QVERIFY(data.has_value());
+        const QByteArray json = data->toJson();
+        QString error;
+        const std::optional<AuditExport> read = AuditExport::fromJson(json, &error);
+        QVERIFY2(read.has_value(), qPrintable(error));
+        QCOMPARE(read->logId, AuditLog(*m_db).logId());
+        QCOMPARE(read->events.size(), 5);
+        const AuditVerification v = read->verify();
+        QVERIFY2(v.intact(), qPrintable(v.reason));
+        QCOMPARE(v.eventCount, qint64(5));
+        QVERIFY(read->verify(AuditMark { 5, read->events.constLast().hash }).intact());
+        QCOMPARE(read->verify(AuditMark { 6, read->events.constLast().hash }).firstBrokenSeq,
+            std::optional<qint64>(6));
+
+        // Edited in the file: event 3's namespace.
+        QJsonObject root = QJsonDocument::fromJson(json).object();
+        QJsonArray events = root.value(QStringLiteral("events")).toArray();
+        QJsonObject third = events.at(2).toObject();
+        third.insert(QStringLiteral("namespace"), QStringLiteral("kube-system"));
+        events.replace(2, third);
+        root.insert(QStringLiteral("events"), events);
+        std::optional<AuditExport> edited = AuditExport::fromJson(QJsonDocument(root).toJson(), &error);
+        QVERIFY2(edited.has_value(), qPrintable(error));
+        QCOMPARE(edited->verify().firstBrokenSeq, std::optional<qint64>(3));
+        // Recomputing the file's chain does not help without the key.
+        QByteArray previous;
+        for (AuditEvent &e : edited->events) {
+            e.prevHash = previous;
+            e.hash = e.computeHash();
+            previous = e.hash;
+        }
+        edited->head = AuditMark { 5, previous };
+        QCOMPARE(edited->verify().firstBrokenSeq, std::optional<qint64>(3));
+
+        // A swapped public key.
+        std::optional<AuditExport> swapped = AuditExport::fromJson(json, &error);
+        swapped->keys[0].publicKey = Ed25519PrivateKey::generate()->publicKey();
+        const AuditVerification s = swapped->verify();
+        QCOMPARE(s.firstBrokenSeq, std::optional<qint64>(1));
+        QVERIFY2(s.reason.contains(QStringLiteral("signature")), qPrintable(s.reason));
+    }
+
+    void malformedExportsAreRefused_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("not json") << QByteArray("{ nope") << "not a JSON object";
+        QTest::newRow("array") << QByteArray("[]") << "not a JSON object";
+        QTest::newRow("other format") << QByteArray(R"({"format":"csv"})") << "format";
+        QTest::newRow("no events") << QByteArray(
+            R"({"format":"hanzo-kms-audit-log","version":1,"logId":"x","unsignedUntil":0})")
+                                   << "arrays";
+        QTest::newRow("seq as text") << QByteArray(R"({"format":"hanzo-kms-audit-log","version":1,"logId":"x",
+            "unsignedUntil":0,"keys":[],"events":[{"seq":"1"}]})")
+                                     << "seq";
+        QTest::newRow("duplicate key")
+            << QByteArray(R"({"format":"hanzo-kms-audit-log","version":1,"logId":"x",
+            "unsignedUntil":0,"events":[],"keys":[{"id":1,"actor":"a","publicKey":"","createdAt":""},
+            {"id":1,"actor":"b","publicKey":"","createdAt":""}]})")
+            << "twice";
+    }
+    void malformedExportsAreRefused()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, expected);
+        QString error;
+        QVERIFY(!AuditExport::fromJson(json, &error).has_value());
+        QVERIFY2(error.contains(expected), qPrintable(error));
     }
 
     void listFilters_data()

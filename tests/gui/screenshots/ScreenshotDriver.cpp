@@ -19,6 +19,7 @@
 #include "leases/Engine.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
+#include "store/AuditKeychain.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
@@ -123,6 +124,7 @@ int main(int argc, char *argv[])
         fail(db.lastError());
     CredentialVault vault;
     Engine engine(db, vault);
+    QCoro::waitFor(engine.audit().loadSigningKey()); // audit events are signed with this user's key
     LeaseService &service = engine.leases();
     SecretCatalog catalog(db, vault, &engine.connections(), &service);
     ui::AppServices services { &engine, &service, &catalog, Clock::system() };
