@@ -453,6 +453,46 @@ private slots:
         }
     }
 
+    // A profile from before schema version 5: its events stay as they were,
+    // verify by hash only, and the first signed event seals them (its
+    // signature covers their chain through prevHash).
+    void upgradeKeepsOlderEventsAndSealsThem()
+    {
+        QCOMPARE(appendFive().size(), 5);
+        for (const char *sql : { "DROP TRIGGER audit_events_in_order", "DROP TRIGGER audit_head_first_only",
+                 "DROP TRIGGER audit_head_no_update", "DROP TRIGGER audit_keys_no_update",
+                 "DROP TRIGGER audit_keys_no_delete", "DROP TRIGGER audit_log_no_update",
+                 "DROP TRIGGER audit_log_no_delete", "ALTER TABLE audit_events DROP COLUMN signature",
+                 "ALTER TABLE audit_events DROP COLUMN key_id", "DROP TABLE audit_log",
+                 "DROP TABLE audit_keys", "PRAGMA user_version = 4" })
+            QVERIFY2(
+                m_db->exec(QString::fromLatin1(sql), QStringLiteral("test")), qPrintable(m_db->lastError()));
+        reopen();
+        QCOMPARE(m_db->schemaVersion(), Database::SchemaVersion);
+        AuditVerification v = AuditLog(*m_db).verify();
+        QVERIFY2(v.intact(), qPrintable(v.reason));
+        QCOMPARE(v.unsignedCount, qint64(5));
+        AuditEvent e;
+        e.kind = AuditEvent::LeaseCreated;
+        QCOMPARE(AuditLog(*m_db).append(e)->seq, qint64(6));
+        v = AuditLog(*m_db).verify();
+        QVERIFY2(v.intact(), qPrintable(v.reason));
+        QCOMPARE(v.eventCount, qint64(6));
+        QCOMPARE(v.unsignedCount, qint64(5));
+
+        // An older event rewritten, chain recomputed: the first signed event no longer matches.
+        m_db->close();
+        QString error;
+        QVERIFY2(test::tamperAuditLog(m_profile->dataDir() + QStringLiteral("/kms.sqlite"),
+                     { QStringLiteral("UPDATE audit_events SET detail = 'nothing' WHERE seq = 3") },
+                     test::AuditChain::Recompute, &error),
+            qPrintable(error));
+        QVERIFY(m_db->open(m_profile->dataDir()));
+        v = AuditLog(*m_db).verify();
+        QCOMPARE(v.firstBrokenSeq, std::optional<qint64>(6));
+        QVERIFY2(v.reason.contains(QStringLiteral("signature")), qPrintable(v.reason));
+    }
+
     void exportVerifiesOfflineAndCatchesEdits()
     {
         QCOMPARE(appendFive().size(), 5);

@@ -135,14 +135,21 @@ private slots:
                 QVERIFY2(SecretRepository(db).insert(s), qPrintable(db.lastError()));
                 highest = s.id;
             }
-            // Back to schema version 3, as a profile made before the id sequence.
-            QVERIFY(db.exec(QStringLiteral("DROP TABLE id_sequences"), QStringLiteral("test")));
-            for (const char *column :
-                { "service_account_uid", "binding_uid", "bound_secret_uid" }) // version 5
-                QVERIFY(
-                    db.exec(QStringLiteral("ALTER TABLE leases DROP COLUMN %1").arg(QLatin1String(column)),
-                        QStringLiteral("test")));
-            QVERIFY(db.exec(QStringLiteral("PRAGMA user_version = 3"), QStringLiteral("test")));
+            // Back to schema version 3, as a profile made before the id sequence
+            // (version 4), the lease object uids (version 5) and the signed audit
+            // log (version 6).
+            for (const char *sql :
+                { "DROP TRIGGER audit_events_in_order", "DROP TRIGGER audit_head_first_only",
+                    "DROP TRIGGER audit_head_no_update", "DROP TRIGGER audit_keys_no_update",
+                    "DROP TRIGGER audit_keys_no_delete", "DROP TRIGGER audit_log_no_update",
+                    "DROP TRIGGER audit_log_no_delete", "ALTER TABLE audit_events DROP COLUMN signature",
+                    "ALTER TABLE audit_events DROP COLUMN key_id", "DROP TABLE audit_log",
+                    "DROP TABLE audit_keys", "ALTER TABLE leases DROP COLUMN service_account_uid",
+                    "ALTER TABLE leases DROP COLUMN binding_uid",
+                    "ALTER TABLE leases DROP COLUMN bound_secret_uid", "DROP TABLE id_sequences",
+                    "PRAGMA user_version = 3" })
+                QVERIFY2(
+                    db.exec(QString::fromLatin1(sql), QStringLiteral("test")), qPrintable(db.lastError()));
         }
         Database db;
         QVERIFY2(db.open(profile.dataDir()), qPrintable(db.lastError()));
