@@ -420,7 +420,7 @@ private slots:
         }
     }
 
-    // Events written before schema version 5 have no signature: they verify
+    // Events written before schema version 6 have no signature: they verify
     // by hash only, and only up to where signing began.
     void unsignedEventsOnlyBeforeSigningBegan_data()
     {
@@ -453,7 +453,7 @@ private slots:
         }
     }
 
-    // A profile from before schema version 5: its events stay as they were,
+    // A profile from before schema version 6: its events stay as they were,
     // verify by hash only, and the first signed event seals them (its
     // signature covers their chain through prevHash).
     void upgradeKeepsOlderEventsAndSealsThem()
@@ -464,7 +464,7 @@ private slots:
                  "DROP TRIGGER audit_keys_no_delete", "DROP TRIGGER audit_log_no_update",
                  "DROP TRIGGER audit_log_no_delete", "ALTER TABLE audit_events DROP COLUMN signature",
                  "ALTER TABLE audit_events DROP COLUMN key_id", "DROP TABLE audit_log",
-                 "DROP TABLE audit_keys", "PRAGMA user_version = 4" })
+                 "DROP TABLE audit_keys", "PRAGMA user_version = 5" })
             QVERIFY2(
                 m_db->exec(QString::fromLatin1(sql), QStringLiteral("test")), qPrintable(m_db->lastError()));
         reopen();
