@@ -43,6 +43,11 @@ QString seconds(std::chrono::seconds s)
     return Duration::fromSeconds(s.count()).toString();
 }
 
+QString seconds(std::chrono::milliseconds ms)
+{
+    return seconds(std::chrono::duration_cast<std::chrono::seconds>(ms));
+}
+
 QList<Flag> flags()
 {
     const GatewayOptions d;
@@ -68,12 +73,34 @@ QList<Flag> flags()
                            "entry matches is refused everything. Required."),
             true, assign(&GatewayOptions::policyFile) },
         { QStringLiteral("health-listen"), QStringLiteral("ADDR:PORT"),
-            QStringLiteral("Plain HTTP /healthz and /readyz for probes (default %1; off for none).")
+            QStringLiteral("Plain HTTP /healthz and /readyz for probes (default %1; off for none). In a "
+                           "pod, 0.0.0.0:8081 lets the kubelet reach it.")
                 .arg(d.healthListen->toString()),
             false, check(&GatewayOptions::setHealthListen) },
         { QStringLiteral("max-request-bytes"), QStringLiteral("N"),
-            QStringLiteral("Largest request body accepted (default %1).").arg(d.maxRequestBytes), false,
-            check(&GatewayOptions::setMaxRequestBytes) },
+            QStringLiteral("Largest request body accepted; a larger one gets 413 before it is read "
+                           "(default %1).")
+                .arg(d.connection.maxBodyBytes),
+            false, check(&GatewayOptions::setMaxRequestBytes) },
+        { QStringLiteral("header-timeout"), QStringLiteral("DUR"),
+            QStringLiteral("Time for the TLS handshake, and for a request's headers (default %1).")
+                .arg(seconds(d.connection.headerTimeout)),
+            false, check(&GatewayOptions::setHeaderTimeout) },
+        { QStringLiteral("body-timeout"), QStringLiteral("DUR"),
+            QStringLiteral("Time for a request's body after its headers (default %1).")
+                .arg(seconds(d.connection.bodyTimeout)),
+            false, check(&GatewayOptions::setBodyTimeout) },
+        { QStringLiteral("idle-timeout"), QStringLiteral("DUR"),
+            QStringLiteral("A connection with no request under way is closed after this (default %1).")
+                .arg(seconds(d.connection.idleTimeout)),
+            false, check(&GatewayOptions::setIdleTimeout) },
+        { QStringLiteral("max-connections"), QStringLiteral("N"),
+            QStringLiteral("Open client connections in all (default %1).").arg(d.connection.maxConnections),
+            false, check(&GatewayOptions::setMaxConnections) },
+        { QStringLiteral("max-client-connections"), QStringLiteral("N"),
+            QStringLiteral("Open connections per client certificate (default %1).")
+                .arg(d.connection.maxConnectionsPerClient),
+            false, check(&GatewayOptions::setMaxClientConnections) },
         { QStringLiteral("upstream-timeout"), QStringLiteral("DUR"),
             QStringLiteral("Time limit of each API server call (default %1).")
                 .arg(seconds(d.upstreamTimeout)),

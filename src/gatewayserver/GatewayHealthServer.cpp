@@ -1,6 +1,7 @@
 #include "gatewayserver/GatewayHealthServer.h"
 
 #include "gatewayserver/GatewayServer.h"
+#include "gatewayserver/GuardedServer.h"
 
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
@@ -11,6 +12,26 @@ GatewayHealthServer::GatewayHealthServer(const GatewayServer &gateway, QObject *
     : QAbstractHttpServer(parent)
     , m_gateway(gateway)
 {
+}
+
+ConnectionLimits GatewayHealthServer::limits()
+{
+    using namespace std::chrono_literals;
+    ConnectionLimits limits;
+    limits.maxBodyBytes = 0;
+    limits.maxHeaderBytes = 8 * 1024;
+    limits.headerTimeout = 5s;
+    limits.bodyTimeout = 5s;
+    limits.idleTimeout = 30s;
+    limits.maxConnections = 32;
+    limits.maxConnectionsPerClient = 32;
+    limits.maxBodyBytesInFlight = 0;
+    return limits;
+}
+
+quint16 GatewayHealthServer::listen(const QHostAddress &address, quint16 port)
+{
+    return GuardedServer::serve(this, address, port, limits(), std::nullopt, nullptr);
 }
 
 bool GatewayHealthServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)

@@ -24,6 +24,29 @@ std::optional<std::chrono::seconds> readDuration(
     return std::chrono::seconds(d->seconds());
 }
 
+bool setTimeout(std::chrono::milliseconds &timeout, const QString &name, const QString &text, QString *error)
+{
+    const auto seconds = readDuration(name, text, false, error);
+    if (!seconds)
+        return false;
+    timeout = *seconds;
+    return true;
+}
+
+bool setCount(int &count, const QString &name, const QString &text, QString *error)
+{
+    bool ok = false;
+    const int n = text.toInt(&ok);
+    if (!ok || n < 1 || n > GatewayOptions::MaxConnectionCount) {
+        *error = QStringLiteral("%1 must be a number between 1 and %2.")
+                     .arg(name)
+                     .arg(GatewayOptions::MaxConnectionCount);
+        return false;
+    }
+    count = n;
+    return true;
+}
+
 } // namespace
 
 std::optional<ListenAddress> ListenAddress::parse(const QString &text)
@@ -97,8 +120,33 @@ bool GatewayOptions::setMaxRequestBytes(const QString &name, const QString &text
                      .arg(MaxRequestBytes);
         return false;
     }
-    maxRequestBytes = bytes;
+    connection.maxBodyBytes = bytes;
     return true;
+}
+
+bool GatewayOptions::setHeaderTimeout(const QString &name, const QString &text, QString *error)
+{
+    return setTimeout(connection.headerTimeout, name, text, error);
+}
+
+bool GatewayOptions::setBodyTimeout(const QString &name, const QString &text, QString *error)
+{
+    return setTimeout(connection.bodyTimeout, name, text, error);
+}
+
+bool GatewayOptions::setIdleTimeout(const QString &name, const QString &text, QString *error)
+{
+    return setTimeout(connection.idleTimeout, name, text, error);
+}
+
+bool GatewayOptions::setMaxConnections(const QString &name, const QString &text, QString *error)
+{
+    return setCount(connection.maxConnections, name, text, error);
+}
+
+bool GatewayOptions::setMaxClientConnections(const QString &name, const QString &text, QString *error)
+{
+    return setCount(connection.maxConnectionsPerClient, name, text, error);
 }
 
 bool GatewayOptions::setUpstreamTimeout(const QString &name, const QString &text, QString *error)

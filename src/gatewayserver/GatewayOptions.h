@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gatewayserver/ConnectionLimits.h"
+
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
@@ -40,7 +42,8 @@ struct GatewayOptions {
     QString policyFile;
 
     // Plain-HTTP /healthz and /readyz for the kubelet's probes; nullopt: off.
-    std::optional<ListenAddress> healthListen = ListenAddress { QStringLiteral("0.0.0.0"), 8081 };
+    // Only where told: in a pod, --health-listen=0.0.0.0:8081 lets the kubelet reach it.
+    std::optional<ListenAddress> healthListen = ListenAddress { QStringLiteral("127.0.0.1"), 8081 };
 
     // The API server the gateway calls with its own service account.
     QString kubeUrl; // empty: not in a pod, and none given
@@ -48,13 +51,17 @@ struct GatewayOptions {
     bool kubeCaRequired = false; // named explicitly, so a missing file is an error
     QString kubeTokenFile; // read again whenever it changes
 
-    qint64 maxRequestBytes = 1024 * 1024;
+    // What each client connection may take (ConnectionGuard): its maxBodyBytes
+    // is the largest request body, then header, body and idle timeouts and the
+    // connection caps; the rest keep ConnectionLimits' defaults.
+    ConnectionLimits connection;
     std::chrono::seconds upstreamTimeout { 30 };
     std::chrono::seconds reapInterval { 300 }; // zero: never
     QStringList reapNamespaces; // empty: all
 
     static constexpr qint64 MinRequestBytes = 1024;
     static constexpr qint64 MaxRequestBytes = 64 * 1024 * 1024;
+    static constexpr int MaxConnectionCount = 100000;
 
     // The defaults, with the API server, its CA and the token file of the pod
     // the gateway runs in (https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT
@@ -69,6 +76,13 @@ struct GatewayOptions {
     bool setHealthListen(const QString &name, const QString &text, QString *error);
     // A whole number from MinRequestBytes to MaxRequestBytes.
     bool setMaxRequestBytes(const QString &name, const QString &text, QString *error);
+    // Positive durations (10s, 1m).
+    bool setHeaderTimeout(const QString &name, const QString &text, QString *error);
+    bool setBodyTimeout(const QString &name, const QString &text, QString *error);
+    bool setIdleTimeout(const QString &name, const QString &text, QString *error);
+    // Whole numbers from 1 to MaxConnectionCount.
+    bool setMaxConnections(const QString &name, const QString &text, QString *error);
+    bool setMaxClientConnections(const QString &name, const QString &text, QString *error);
     // A positive duration (30s, 5m, 1h).
     bool setUpstreamTimeout(const QString &name, const QString &text, QString *error);
     // A positive duration, or "0" / "off" for never.

@@ -1,5 +1,7 @@
 #include "gatewayserver/GatewayServer.h"
 
+#include "gatewayserver/ConnectionGuard.h"
+#include "gatewayserver/GuardedServer.h"
 #include "gatewayserver/HttpMethod.h"
 #include "kube/GatewayCertificates.h"
 #include "kube/KubeClient.h"
@@ -35,23 +37,6 @@ QString clientCommonName(QTcpSocket *socket)
     return ssl->peerCertificate().subjectInfo(QSslCertificate::CommonName).value(0);
 }
 
-QString clientSubject(QTcpSocket *socket)
-{
-    auto *ssl = qobject_cast<QSslSocket *>(socket);
-    if (!ssl)
-        return QStringLiteral("-");
-    const QSslCertificate peer = ssl->peerCertificate();
-    if (peer.isNull())
-        return QStringLiteral("-");
-    QStringList parts;
-    for (const QByteArray &attribute : peer.subjectInfoAttributes()) {
-        for (const QString &value : peer.subjectInfo(attribute))
-            parts << QString::fromLatin1(attribute) + QLatin1Char('=') + value;
-    }
-    // No quotes or line breaks from a certificate into the log line.
-    return parts.join(QLatin1Char(',')).replace(QLatin1Char('"'), QLatin1Char('\'')).simplified();
-}
-
 QString noEntry(const QString &commonName)
 {
     return QStringLiteral(
@@ -60,15 +45,49 @@ QString noEntry(const QString &commonName)
         .arg(commonName);
 }
 
+QString kindName(GatewayRoute::Kind kind)
+{
+    switch (kind) {
+    case GatewayRoute::Kind::Refused:
+        break;
+    case GatewayRoute::Kind::Discovery:
+        return QStringLiteral("discovery");
+    case GatewayRoute::Kind::Read:
+        return QStringLiteral("read");
+    case GatewayRoute::Kind::List:
+        return QStringLiteral("list");
+    case GatewayRoute::Kind::Create:
+        return QStringLiteral("create");
+    case GatewayRoute::Kind::Delete:
+        return QStringLiteral("delete");
+    case GatewayRoute::Kind::TokenRequest:
+        return QStringLiteral("token request");
+    case GatewayRoute::Kind::Review:
+        return QStringLiteral("access review");
+    }
+    return QStringLiteral("refused");
+}
+
+// For the access log: which entry let which kind of call through.
+QString allowedBecause(const GatewayClientPolicy &policy, const GatewayRoute::Decision &route)
+{
+    const QString what = route.resource == GatewayRoute::Resource::None
+        ? kindName(route.kind)
+        : kindName(route.kind) + QLatin1Char(' ') + GatewayRoute::resourceName(route.resource);
+    return QStringLiteral("policy entry \"%1\" allows %2").arg(policy.subject, what);
+}
+
 } // namespace
 
 GatewayServer::GatewayServer(std::shared_ptr<const UpstreamTransport> upstream, QObject *parent)
     : QAbstractHttpServer(parent)
     , m_upstream(std::move(upstream))
     , m_nam(std::make_unique<QNetworkAccessManager>())
+    , m_accessLog(std::make_unique<AccessLog>())
 {
     // Every call carries the current token; a pooled connection carries nothing of its own.
     m_nam->setAutoDeleteReplies(false);
+    connect(m_accessLog.get(), &AccessLog::logged, this, &GatewayServer::callLogged);
 }
 
 GatewayServer::~GatewayServer() = default;
@@ -109,8 +128,30 @@ bool GatewayServer::setupTls(
     ssl.setPeerVerifyMode(QSslSocket::VerifyPeer);
     ssl.setProtocol(QSsl::TlsV1_2OrLater);
     sslSetup(ssl);
-    m_tls = true;
+    m_tls = ssl;
     return true;
+}
+
+std::chrono::milliseconds GatewayServer::answerTimeout(const Limits &limits)
+{
+    // The longest answer: a binding waits for its lease's account (API server
+    // calls until accountWait has passed, the last one started just before),
+    // then is created; a delete or a token request makes two calls.
+    return limits.accountWait + 2 * limits.upstreamTimeout + std::chrono::seconds(10);
+}
+
+quint16 GatewayServer::listen(const QHostAddress &address, quint16 port)
+{
+    ConnectionLimits limits = m_limits.connection;
+    limits.answerTimeout = answerTimeout(m_limits);
+    return GuardedServer::serve(this, address, port, limits, m_tls, m_accessLog.get());
+}
+
+void GatewayServer::setAccessLogOutput(std::FILE *out)
+{
+    auto log = std::make_unique<AccessLog>(out);
+    connect(log.get(), &AccessLog::logged, this, &GatewayServer::callLogged);
+    m_accessLog = std::move(log);
 }
 
 bool GatewayServer::isReady(QString *why) const
@@ -134,14 +175,17 @@ GatewayServer::Answer GatewayServer::healthAnswer(bool ok, const QString &text)
 
 GatewayServer::Answer GatewayServer::statusAnswer(int code, const QString &reason, const QString &message)
 {
-    const QJsonObject status { { QStringLiteral("kind"), QStringLiteral("Status") },
-        { QStringLiteral("apiVersion"), QStringLiteral("v1") }, { QStringLiteral("metadata"), QJsonObject() },
-        { QStringLiteral("status"), QStringLiteral("Failure") }, { QStringLiteral("message"), message },
-        { QStringLiteral("reason"), reason }, { QStringLiteral("details"), QJsonObject() },
-        { QStringLiteral("code"), code } };
     Answer a;
     a.status = code;
-    a.body = QJsonDocument(status).toJson(QJsonDocument::Compact);
+    a.body = ConnectionGuard::statusBody(code, reason, message);
+    return a;
+}
+
+GatewayServer::Answer GatewayServer::refusal(
+    int code, const QString &reason, const QString &message, const QString &why)
+{
+    Answer a = statusAnswer(code, reason, message);
+    a.verdict = AccessLog::Verdict::deny(why);
     return a;
 }
 
@@ -153,7 +197,7 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
     call.query = request.url().query(QUrl::FullyEncoded);
     call.body = request.body();
     call.contentType = request.value("Content-Type");
-    call.client = clientSubject(socket);
+    call.client = ConnectionGuard::clientOf(socket);
     call.commonName = clientCommonName(socket);
     auto responder = std::make_shared<QHttpServerResponder>(makeResponder(request, socket));
     // Runs on; finishes writing when the API server answers.
@@ -173,34 +217,42 @@ QCoro::Task<> GatewayServer::serve(
 {
     QElapsedTimer timer;
     timer.start();
-    const QString client = call.client;
-    const QString method = QString::fromLatin1(call.method);
-    const QString path = call.path + (call.query.isEmpty() ? QString() : QLatin1Char('?') + call.query);
+    AccessLog::Entry entry;
+    entry.client = call.client;
+    entry.verb = call.method;
+    entry.path = call.path + (call.query.isEmpty() ? QString() : QLatin1Char('?') + call.query);
     const Answer result = co_await answer(std::move(call));
     if (socket)
         write(*responder, result);
-    const QString line
-        = QStringLiteral("client=\"%1\" %2 %3 %4 %5ms")
-              .arg(client, method, path, QString::number(result.status), QString::number(timer.elapsed()));
-    qCInfo(lcGateway).noquote() << line;
-    emit callLogged(line);
+    entry.time = QDateTime::currentDateTimeUtc();
+    entry.status = result.status;
+    entry.verdict = result.verdict;
+    entry.milliseconds = timer.elapsed();
+    m_accessLog->record(entry);
 }
 
 QCoro::Task<GatewayServer::Answer> GatewayServer::answer(Call call)
 {
     if (call.method == "GET"
         && (call.path == QLatin1String("/healthz") || call.path == QLatin1String("/readyz"))) {
-        if (call.path == QLatin1String("/healthz"))
-            co_return healthAnswer(true, QStringLiteral("ok"));
-        QString why;
-        const bool ready = isReady(&why);
-        const QString text = ready ? QStringLiteral("ok") : why;
-        co_return healthAnswer(ready, text);
+        Answer health;
+        if (call.path == QLatin1String("/healthz")) {
+            health = healthAnswer(true, QStringLiteral("ok"));
+        } else {
+            QString why;
+            const bool ready = isReady(&why);
+            const QString text = ready ? QStringLiteral("ok") : why;
+            health = healthAnswer(ready, text);
+        }
+        health.verdict = AccessLog::Verdict::allow(QStringLiteral("health check"));
+        co_return health;
     }
-    if (call.body.size() > m_limits.maxRequestBytes)
-        co_return statusAnswer(413, QStringLiteral("RequestEntityTooLarge"),
+    // ConnectionGuard refuses larger bodies before they are read; this holds without it too.
+    if (call.body.size() > m_limits.connection.maxBodyBytes)
+        co_return refusal(413, QStringLiteral("RequestEntityTooLarge"),
             QStringLiteral("the request body is larger than the gateway's limit of %1 bytes")
-                .arg(m_limits.maxRequestBytes));
+                .arg(m_limits.connection.maxBodyBytes),
+            QStringLiteral("body over %1 bytes").arg(m_limits.connection.maxBodyBytes));
     if (call.method == "GET" && call.path == QLatin1String(PolicyPath)) {
         const GatewayClientPolicy *entry = m_policy.entryFor(call.commonName);
         if (!entry)
@@ -209,6 +261,8 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::answer(Call call)
         body.insert(QStringLiteral("kind"), QStringLiteral("GatewayClientPolicy"));
         Answer a;
         a.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+        a.verdict = AccessLog::Verdict::allow(
+            QStringLiteral("the client's own policy entry \"%1\"").arg(entry->subject));
         co_return a;
     }
     const GatewayClientPolicy *policy = m_policy.entryFor(call.commonName);
@@ -220,6 +274,16 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::answer(Call call)
     const QString outOfScope = GatewayRules::scope(*policy, route);
     if (!outOfScope.isEmpty())
         co_return refuse(call, outOfScope);
+    Answer result = co_await answerAllowed(std::move(call), route, policy);
+    // What the policy let through, also when the API server then refused it.
+    if (result.verdict.allowed && result.verdict.reason.isEmpty())
+        result.verdict = AccessLog::Verdict::allow(allowedBecause(*policy, route));
+    co_return result;
+}
+
+QCoro::Task<GatewayServer::Answer> GatewayServer::answerAllowed(
+    Call call, GatewayRoute::Decision route, const GatewayClientPolicy *policy)
+{
     const QString target = call.path + (call.query.isEmpty() ? QString() : QLatin1Char('?') + call.query);
 
     switch (route.kind) {
@@ -275,11 +339,10 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::answer(Call call)
 
 GatewayServer::Answer GatewayServer::refuse(const Call &call, const QString &reason)
 {
-    Answer a = statusAnswer(403, QStringLiteral("Forbidden"),
+    return refusal(403, QStringLiteral("Forbidden"),
         QStringLiteral("hanzo-kms-gateway refuses %1 %2: %3")
-            .arg(QString::fromLatin1(call.method), call.path, reason));
-    a.refusal = reason;
-    return a;
+            .arg(QString::fromLatin1(call.method), call.path, reason),
+        reason);
 }
 
 QCoro::Task<GatewayServer::Answer> GatewayServer::checkedTokenRequest(

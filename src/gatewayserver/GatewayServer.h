@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gatewayserver/AccessLog.h"
+#include "gatewayserver/ConnectionLimits.h"
 #include "gatewayserver/GatewayAccessPolicy.h"
 #include "gatewayserver/GatewayRoute.h"
 #include "gatewayserver/GatewayRules.h"
@@ -10,9 +12,12 @@
 #include <QHostAddress>
 #include <QList>
 #include <QPointer>
+#include <QSslConfiguration>
 
 #include <chrono>
+#include <cstdio>
 #include <memory>
+#include <optional>
 
 class QNetworkAccessManager;
 class QHttpServerResponder;
@@ -27,14 +32,16 @@ namespace kms {
 // metadata the desktop needs; deletes are never blind (labels read first, or
 // the uid precondition the desktop recorded). Client credentials
 // (Authorization, Impersonate-*, cookies ...) are never passed on.
-// One log line per call: client certificate subject, method, path, status,
-// duration; never a header or a body.
+// Connections pass a ConnectionGuard (size, time and connection limits) before
+// a request is read. One AccessLog line per call: client certificate subject,
+// verb, path, status, decision and reason (the policy's, when it refuses);
+// never a header or a body.
 class GatewayServer : public QAbstractHttpServer {
     Q_OBJECT
 
 public:
     struct Limits {
-        qint64 maxRequestBytes = 1024 * 1024;
+        ConnectionLimits connection; // its maxBodyBytes is the largest request body
         std::chrono::milliseconds upstreamTimeout { 30000 };
         // How long a binding waits for the service account of its lease,
         // which the desktop creates at the same moment.
@@ -51,7 +58,8 @@ public:
         QByteArray body;
         QList<QByteArray> warnings;
         QByteArray retryAfter;
-        QString refusal; // when the gateway itself refused: why
+        // For the access log: let through or refused, and why.
+        AccessLog::Verdict verdict;
     };
 
     explicit GatewayServer(std::shared_ptr<const UpstreamTransport> upstream, QObject *parent = nullptr);
@@ -61,10 +69,23 @@ public:
     // certificates. False and error set when one of them cannot be used.
     bool setupTls(const QByteArray &certificatePem, const QByteArray &keyPem, const QByteArray &clientCaPem,
         QString *error);
-    bool tlsConfigured() const { return m_tls; }
+    bool tlsConfigured() const { return m_tls.has_value(); }
+    // Before listen(): a listening server keeps the limits it started with.
     void setLimits(const Limits &limits) { m_limits = limits; }
+    // The longest the gateway itself may take to answer a complete request
+    // under these limits; ConnectionGuard closes a connection whose answer takes longer.
+    static std::chrono::milliseconds answerTimeout(const Limits &limits);
     // Who may do what; without one, every call is refused.
     void setPolicy(GatewayAccessPolicy policy) { m_policy = std::move(policy); }
+
+    // Listens on address:port behind a GuardedServer (HTTPS once setupTls
+    // succeeded); hides QAbstractHttpServer::listen, whose connections no
+    // guard would bound. The port listened on; 0 when it cannot listen.
+    quint16 listen(const QHostAddress &address, quint16 port);
+
+    // Where each call's line goes besides callLogged(): stdout for hanzo-kms-gateway, nowhere by
+    // default. Before listen(), whose connections log their refusals to the log set then.
+    void setAccessLogOutput(std::FILE *out);
 
     // Ready when the service account token can be read; why not otherwise.
     bool isReady(QString *why) const;
@@ -73,12 +94,14 @@ public:
     static Answer healthAnswer(bool ok, const QString &text);
     // A Kubernetes Status object for errors the gateway itself gives.
     static Answer statusAnswer(int code, const QString &reason, const QString &message);
+    // The same, for a call the gateway refuses; why (a few words) goes to the access log.
+    static Answer refusal(int code, const QString &reason, const QString &message, const QString &why);
 
 signals:
     // A service account of a lease was created through this gateway ("ns/name").
     void serviceAccountCreated(const QString &key);
 
-    // After each call, with the log line that was written.
+    // After each call, and each request a connection limit refused, with its access log line.
     void callLogged(const QString &line);
 
 protected:
@@ -99,6 +122,8 @@ private:
     QCoro::Task<> serve(
         Call call, std::shared_ptr<QHttpServerResponder> responder, QPointer<QTcpSocket> socket);
     QCoro::Task<Answer> answer(Call call);
+    // A call its route and the caller's policy entry allow so far.
+    QCoro::Task<Answer> answerAllowed(Call call, GatewayRoute::Decision route, const GatewayClientPolicy *policy);
     QCoro::Task<Answer> forward(
         QByteArray method, QString pathAndQuery, QByteArray body, QByteArray contentType);
     QCoro::Task<Answer> checkedDelete(Call call, GatewayRoute::Decision route);
@@ -112,7 +137,8 @@ private:
     std::unique_ptr<QNetworkAccessManager> m_nam;
     Limits m_limits;
     GatewayAccessPolicy m_policy;
-    bool m_tls = false;
+    std::optional<QSslConfiguration> m_tls;
+    std::unique_ptr<AccessLog> m_accessLog;
 };
 
 } // namespace kms

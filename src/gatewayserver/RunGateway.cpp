@@ -122,8 +122,13 @@ int runGateway(const GatewayOptions &o)
               << " Calls will be unauthorized until it can be read." << Qt::endl;
 
     GatewayServer server(upstream);
-    server.setLimits({ o.maxRequestBytes, o.upstreamTimeout });
+    GatewayServer::Limits limits;
+    limits.connection = o.connection;
+    limits.upstreamTimeout = o.upstreamTimeout;
+    server.setLimits(limits);
     server.setPolicy(std::move(*policy));
+    // One JSON line per request (AccessLog), after the start-up line below.
+    server.setAccessLogOutput(stdout);
     if (!server.setupTls(*cert, *key, *clientCa, &error))
         return failure(error);
     const quint16 port = server.listen(QHostAddress(o.listen.host), o.listen.port);
@@ -158,7 +163,7 @@ int runGateway(const GatewayOptions &o)
     }
     quitOnSignals();
 
-    // One line for scripts and tests to wait on.
+    // One line for scripts and tests to wait on; then one access log line per request.
     QTextStream(stdout) << QStringLiteral("{\"listen\":\"%1:%2\",\"health\":\"%3\",\"kube\":\"%4\"}")
                                .arg(o.listen.host)
                                .arg(port)

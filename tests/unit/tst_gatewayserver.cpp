@@ -127,6 +127,53 @@ class TestGatewayServer : public QObject {
         return { status, data };
     }
 
+    struct RawExchange {
+        QList<QByteArray> answers; // one per request answered
+        bool closed = false; // the gateway hung up
+    };
+
+    // Sends each request on one TLS connection with the desktop's
+    // certificate, the next once the last is answered; stops when the gateway
+    // hangs up or a request goes unanswered for 3 s.
+    RawExchange exchange(const QList<QByteArray> &requests)
+    {
+        RawExchange r;
+        QSslSocket socket;
+        socket.setSslConfiguration(m_transport->sslConfiguration());
+        QByteArray received;
+        connect(&socket, &QIODevice::readyRead, this, [&] { received += socket.readAll(); });
+        QSignalSpy encrypted(&socket, &QSslSocket::encrypted);
+        socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_port);
+        if (!encrypted.wait(5000))
+            return r;
+        // Complete when the headers and Content-Length bytes of body are in.
+        auto complete = [&received] {
+            const qsizetype end = received.indexOf("\r\n\r\n");
+            if (end < 0)
+                return false;
+            const qsizetype at = received.toLower().indexOf("content-length:");
+            if (at < 0 || at > end)
+                return true;
+            const qint64 length = received.mid(at + 15, received.indexOf('\r', at) - at - 15).trimmed().toLongLong();
+            return received.size() >= end + 4 + length;
+        };
+        for (const QByteArray &request : requests) {
+            received.clear();
+            socket.write(request);
+            const bool ended = QTest::qWaitFor(
+                [&] { return complete() || socket.state() == QAbstractSocket::UnconnectedState; }, 3000);
+            if (ended && complete())
+                r.answers << received;
+            if (socket.state() == QAbstractSocket::UnconnectedState)
+                break;
+        }
+        // A refusal (or no answer) ends the connection: wait for that; otherwise it must still be open.
+        const bool refused = r.answers.isEmpty() || r.answers.last().contains("Connection: close");
+        const auto unconnected = [&] { return socket.state() == QAbstractSocket::UnconnectedState; };
+        r.closed = unconnected() || (refused && QTest::qWaitFor(unconnected, 5000));
+        return r;
+    }
+
     // Connects with raw TLS, asks for /version as soon as its side of the
     // handshake is done, and returns what came back before the server hung up.
     QByteArray rawAttempt(const QSslConfiguration &ssl, bool *closed)
@@ -173,7 +220,11 @@ private slots:
             QStringLiteral("https://127.0.0.1:%1").arg(apiPort), m_apiPki.caCertificate, m_tokenPath, &error);
         QVERIFY2(upstream, qPrintable(error));
         m_gateway = std::make_unique<GatewayServer>(upstream);
-        m_gateway->setLimits({ 4096, 1500ms });
+        GatewayServer::Limits limits;
+        limits.connection.maxBodyBytes = 4096;
+        limits.connection.maxHeaderBytes = 2048;
+        limits.upstreamTimeout = 1500ms;
+        m_gateway->setLimits(limits);
         m_gateway->setPolicy(*GatewayAccessPolicy::parse(Policy, &error));
         QVERIFY2(m_gateway->setupTls(m_pki.serverCertificate, m_pki.serverKey, m_pki.caCertificate, &error),
             qPrintable(error));
@@ -209,19 +260,31 @@ private slots:
         QVERIFY(m_api->seen[0].cookie.isEmpty());
     }
 
-    void logsOneLinePerCallWithoutSecrets()
+    void logsOneJsonLinePerCallWithoutSecrets()
     {
         call("POST", QStringLiteral("/api/v1/namespaces/default/serviceaccounts/app/token"),
             R"({"kind":"TokenRequest","spec":{}})", { { "Authorization", "Bearer client-secret" } });
         QTRY_COMPARE(m_logLines.size(), 1);
         const QString line = m_logLines.first();
-        QVERIFY2(line.contains(QLatin1String("CN=desk-1")), qPrintable(line));
-        QVERIFY2(
-            line.contains(QLatin1String("POST /api/v1/namespaces/default/serviceaccounts/app/token 200 ")),
-            qPrintable(line));
-        QVERIFY2(line.endsWith(QLatin1String("ms")), qPrintable(line));
+        const QJsonObject entry = QJsonDocument::fromJson(line.toUtf8()).object();
+        QCOMPARE(entry.value(QLatin1String("client")).toString(), QStringLiteral("CN=desk-1,O=Hanzo KMS"));
+        QCOMPARE(entry.value(QLatin1String("verb")).toString(), QStringLiteral("POST"));
+        QCOMPARE(entry.value(QLatin1String("path")).toString(),
+            QStringLiteral("/api/v1/namespaces/default/serviceaccounts/app/token"));
+        QCOMPARE(entry.value(QLatin1String("status")).toInt(), 200);
+        QCOMPARE(entry.value(QLatin1String("decision")).toString(), QStringLiteral("allow"));
+        QVERIFY(!entry.value(QLatin1String("reason")).toString().isEmpty());
+        QVERIFY(entry.value(QLatin1String("time")).toString().endsWith(QLatin1Char('Z')));
         QVERIFY(!line.contains(QLatin1String("gateway-token")));
         QVERIFY(!line.contains(QLatin1String("client-secret")));
+
+        // A refusal says why.
+        call("GET", QStringLiteral("/api/v1/pods"));
+        QTRY_COMPARE(m_logLines.size(), 2);
+        const QJsonObject refused = QJsonDocument::fromJson(m_logLines.last().toUtf8()).object();
+        QCOMPARE(refused.value(QLatin1String("status")).toInt(), 403);
+        QCOMPARE(refused.value(QLatin1String("decision")).toString(), QStringLiteral("deny"));
+        QVERIFY(!refused.value(QLatin1String("reason")).toString().isEmpty());
     }
 
     void passesStatusBodyAndWarningThrough()
@@ -470,6 +533,90 @@ private slots:
         QCOMPARE(m_api->seen.size(), 0);
     }
 
+    void refusesByContentLengthWithoutTheBody()
+    {
+        // Only the headers are sent: the answer cannot wait for the body.
+        const RawExchange r = exchange({ "POST /api/v1/namespaces/a/serviceaccounts HTTP/1.1\r\nHost: x\r\n"
+                                         "Content-Length: 5000\r\n\r\n" });
+        QVERIFY2(r.answers.value(0).startsWith("HTTP/1.1 413"), r.answers.value(0).constData());
+        QVERIFY(r.answers.value(0).contains("4096 bytes"));
+        QVERIFY(r.closed);
+        QCOMPARE(m_api->seen.size(), 0);
+        QTRY_COMPARE(m_logLines.size(), 1);
+        QVERIFY2(m_logLines.first().contains(QLatin1String("\"decision\":\"deny\"")), qPrintable(m_logLines.first()));
+    }
+
+    void refusesOversizedHeadersWith431()
+    {
+        const RawExchange r = exchange(
+            { "GET /version HTTP/1.1\r\nHost: x\r\nX-Filler: " + QByteArray(2048, 'a') + "\r\n\r\n" });
+        QVERIFY2(r.answers.value(0).startsWith("HTTP/1.1 431"), r.answers.value(0).constData());
+        QVERIFY(r.closed);
+        QCOMPARE(m_api->seen.size(), 0);
+    }
+
+    void cutsOffChunkedBodiesPastTheLimit()
+    {
+        const QByteArray head = "POST /api/v1/namespaces/a/serviceaccounts HTTP/1.1\r\nHost: x\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n";
+        const RawExchange r = exchange({ head + "1000\r\n" + QByteArray(4096, 'a') + "\r\n10\r\n" });
+        QVERIFY2(r.answers.value(0).startsWith("HTTP/1.1 413"), r.answers.value(0).constData());
+        QVERIFY(r.closed);
+        QCOMPARE(m_api->seen.size(), 0);
+    }
+
+    void refusesAmbiguousFraming_data()
+    {
+        QTest::addColumn<QByteArray>("headers");
+        QTest::addColumn<QByteArray>("status");
+        QTest::newRow("length and chunked") << QByteArray("Content-Length: 3\r\nTransfer-Encoding: chunked\r\n")
+                                            << QByteArray("400");
+        QTest::newRow("two lengths") << QByteArray("Content-Length: 3\r\nContent-Length: 4\r\n")
+                                     << QByteArray("400");
+        QTest::newRow("signed length") << QByteArray("Content-Length: +3\r\n") << QByteArray("400");
+        QTest::newRow("gzip coding") << QByteArray("Transfer-Encoding: gzip\r\n") << QByteArray("501");
+        QTest::newRow("folded line") << QByteArray("X-A: 1\r\n  2\r\n") << QByteArray("400");
+    }
+
+    void refusesAmbiguousFraming()
+    {
+        QFETCH(QByteArray, headers);
+        QFETCH(QByteArray, status);
+        const RawExchange r
+            = exchange({ "POST /api/v1/namespaces/a/serviceaccounts HTTP/1.1\r\nHost: x\r\n" + headers + "\r\nabc" });
+        QVERIFY2(r.answers.value(0).startsWith("HTTP/1.1 " + status), r.answers.value(0).constData());
+        QVERIFY(r.closed);
+        QCOMPARE(m_api->seen.size(), 0);
+    }
+
+    void servesSeveralRequestsOnOneConnection()
+    {
+        const QByteArray body = R"({"kind":"TokenRequest","spec":{}})";
+        const RawExchange r = exchange({ "GET /version HTTP/1.1\r\nHost: x\r\n\r\n",
+            "POST /api/v1/namespaces/a/serviceaccounts/b/token HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                + QByteArray::number(body.size()) + "\r\n\r\n" + body,
+            "POST /api/v1/namespaces/a/serviceaccounts/b/token HTTP/1.1\r\nHost: x\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n5\r\n"
+                + body.left(5) + "\r\n" + QByteArray::number(body.size() - 5, 16) + "\r\n" + body.mid(5)
+                + "\r\n0\r\n\r\n",
+            "GET /version HTTP/1.1\r\nHost: x\r\n\r\n" });
+        QCOMPARE(r.answers.size(), 4);
+        for (const QByteArray &answer : r.answers)
+            QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
+        QVERIFY(!r.closed);
+        QCOMPARE(m_api->seen.size(), 4);
+        QCOMPARE(m_api->seen[1].body, body);
+        QCOMPARE(m_api->seen[2].body, body);
+    }
+
+    void closesAConnectionThatPipelines()
+    {
+        const RawExchange r = exchange(
+            { "GET /version HTTP/1.1\r\nHost: x\r\n\r\nGET /version HTTP/1.1\r\nHost: x\r\n\r\n" });
+        QVERIFY(r.closed);
+        QVERIFY(r.answers.isEmpty());
+    }
+
     void survivesAClientThatHangsUpMidCall()
     {
         m_api->hold.insert(QStringLiteral("GET /api/v1/namespaces/gone/serviceaccounts/x"));
@@ -485,7 +632,7 @@ private slots:
         }
         // The call ends (504 after the upstream limit) with nobody to answer; the gateway goes on.
         QTRY_COMPARE_WITH_TIMEOUT(m_logLines.size(), 1, 5000);
-        QVERIFY2(m_logLines.first().contains(QLatin1String(" 504 ")), qPrintable(m_logLines.first()));
+        QVERIFY2(m_logLines.first().contains(QLatin1String("\"status\":504")), qPrintable(m_logLines.first()));
         m_api->hold.clear();
         QCOMPARE(call("GET", QStringLiteral("/version")).first, 200);
     }

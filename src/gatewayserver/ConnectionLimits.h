@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QtGlobal>
+
+#include <chrono>
+
+namespace kms {
+
+// What one client connection of hanzo-kms-gateway may take: bytes, time, and
+// how many connections there may be. QAbstractHttpServer reads whole requests
+// into memory before the gateway sees them; ConnectionGuard enforces these
+// first. The defaults suit the desktop's calls (a few KiB each).
+struct ConnectionLimits {
+    static constexpr qint64 DefaultMaxBodyBytes = 1024 * 1024;
+    static constexpr qint64 DefaultMaxHeaderBytes = 32 * 1024;
+
+    // A request's body; larger ones get 413 before they are read.
+    qint64 maxBodyBytes = DefaultMaxBodyBytes;
+    // The request line and headers together; more get 431.
+    qint64 maxHeaderBytes = DefaultMaxHeaderBytes;
+    // Header fields in one request (QAbstractHttpServer's own parser stops at 100).
+    int maxHeaderFields = 100;
+    // The TLS handshake, and a request's first byte to the end of its headers.
+    std::chrono::milliseconds headerTimeout { std::chrono::seconds(10) };
+    // The end of a request's headers to the end of its body.
+    std::chrono::milliseconds bodyTimeout { std::chrono::seconds(30) };
+    // A connection with no request under way (before the first, between two).
+    std::chrono::milliseconds idleTimeout { std::chrono::seconds(60) };
+    // Open connections, all clients together; more are closed when accepted.
+    int maxConnections = 256;
+    // Open connections of one client (certificate subject, or peer address without one).
+    int maxConnectionsPerClient = 32;
+    // The bodies of all requests being received at once; a request that would
+    // go over gets 503 with Retry-After.
+    qint64 maxBodyBytesInFlight = 16 * DefaultMaxBodyBytes;
+};
+
+} // namespace kms
