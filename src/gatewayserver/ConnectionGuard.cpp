@@ -79,9 +79,6 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, std::shared_ptr<ConnectionB
     , m_log(log)
 {
     m_budget->opened();
-    const ConnectionLimits &limits = m_budget->limits();
-    // Qt stops reading from the network when this much is waiting: one request of the largest size.
-    m_socket->setReadBufferSize(limits.maxHeaderBytes + limits.maxBodyBytes + ReadBufferSlack);
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &ConnectionGuard::onTimeout);
     connect(m_socket, &QIODevice::readyRead, this, &ConnectionGuard::onReadyRead);
@@ -144,6 +141,25 @@ void ConnectionGuard::enter(Phase phase)
 {
     m_phase = phase;
     const ConnectionLimits &limits = m_budget->limits();
+    // Qt stops reading from the network when this much is waiting: what the
+    // phase can need. The HTTP server's read transaction keeps the whole
+    // request in the buffer until the request is complete.
+    switch (phase) {
+    case Phase::Handshake:
+    case Phase::Idle:
+    case Phase::Head:
+        m_socket->setReadBufferSize(limits.maxHeaderBytes + ReadBufferSlack);
+        break;
+    case Phase::Body:
+        m_socket->setReadBufferSize(
+            m_head.size() + (m_chunked ? limits.maxBodyBytes : m_remaining) + ReadBufferSlack);
+        break;
+    case Phase::Handling:
+        break;
+    case Phase::Closing:
+        m_socket->setReadBufferSize(ReadBufferSlack);
+        break;
+    }
     switch (phase) {
     case Phase::Handshake:
     case Phase::Head:
@@ -344,6 +360,13 @@ void ConnectionGuard::headComplete()
         requestComplete();
         return;
     }
+    if (length > ConnectionLimits::UnbudgetedBodyBytes) {
+        if (!m_budget->reserveBody(length)) {
+            refuseBusy();
+            return;
+        }
+        m_reserved = length;
+    }
     m_remaining = length;
     enter(Phase::Body);
 }
@@ -424,6 +447,8 @@ bool ConnectionGuard::countBody(qint64 bytes)
 {
     const ConnectionLimits &limits = m_budget->limits();
     m_bodyBytes += bytes;
+    if (!m_chunked)
+        return true; // announced, checked and reserved with the headers
     if (m_bodyBytes > limits.maxBodyBytes) {
         refuse(413, "Request Entity Too Large",
             QStringLiteral("chunked body over the limit of %1 bytes").arg(limits.maxBodyBytes),
@@ -432,16 +457,20 @@ bool ConnectionGuard::countBody(qint64 bytes)
         return false;
     }
     if (!m_budget->reserveBody(bytes)) {
-        refuse(503, "Service Unavailable",
-            QStringLiteral("%1 bytes of request bodies under way, the most allowed")
-                .arg(limits.maxBodyBytesInFlight),
-            QStringLiteral("hanzo-kms-gateway is receiving as many request bodies as it can hold; retry "
-                           "shortly."),
-            true);
+        refuseBusy();
         return false;
     }
     m_reserved += bytes;
     return true;
+}
+
+void ConnectionGuard::refuseBusy()
+{
+    refuse(503, "Service Unavailable",
+        QStringLiteral("%1 bytes of request bodies under way, the most allowed")
+            .arg(m_budget->limits().maxBodyBytesInFlight),
+        QStringLiteral("hanzo-kms-gateway is receiving as many request bodies as it can hold; retry shortly."),
+        true);
 }
 
 void ConnectionGuard::requestComplete()
@@ -500,7 +529,8 @@ void ConnectionGuard::refuse(
         answer += "Retry-After: 1\r\n";
     answer += "\r\n" + body;
     m_socket->write(answer);
-    releaseBody();
+    // The body bytes stay reserved until the connection is gone: the HTTP
+    // server holds what it read of the body as long as its socket lives.
     enter(Phase::Closing);
     drain();
 }
@@ -526,7 +556,6 @@ void ConnectionGuard::abortConnection(const QString &reason)
 {
     log(400, reason);
     stopHttpServerReading();
-    releaseBody();
     m_phase = Phase::Closing;
     m_timer.stop();
     m_socket->abort();

@@ -45,7 +45,7 @@ public:
     static constexpr qint64 MaxDrainBytes = 8 * 1024 * 1024;
     // A chunk-size line longer than this is not one.
     static constexpr qsizetype MaxChunkLineBytes = 256;
-    // The socket buffers at most one request of the largest size, plus this.
+    // The socket buffers at most what the request under way can still need, plus this.
     static constexpr qint64 ReadBufferSlack = 64 * 1024;
 
     // Watches socket, which nothing may have read or connected to yet; becomes its child.
@@ -87,6 +87,7 @@ private:
     void headComplete();
     void requestComplete();
     bool countBody(qint64 bytes);
+    void refuseBusy(); // 503: the body budget is spent
 
     // Answers status itself (a Status body), logs the refusal and closes the connection.
     void refuse(int status, const QByteArray &phrase, const QString &reason, const QString &message,

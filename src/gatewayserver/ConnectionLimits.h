@@ -27,12 +27,16 @@ struct ConnectionLimits {
     // A connection with no request under way (before the first, between two).
     std::chrono::milliseconds idleTimeout { std::chrono::seconds(60) };
     // Open connections, all clients together; more are closed when accepted.
-    int maxConnections = 256;
+    int maxConnections = 128;
     // Open connections of one client (certificate subject, or peer address without one).
     int maxConnectionsPerClient = 32;
-    // The bodies of all requests being received at once; a request that would
-    // go over gets 503 with Retry-After.
-    qint64 maxBodyBytesInFlight = 16 * DefaultMaxBodyBytes;
+    // The bodies of all requests being received at once (QAbstractHttpServer
+    // holds each about three times over); a request that would go over gets
+    // 503 with Retry-After. Bodies announced no larger than UnbudgetedBodyBytes
+    // do not count: the desktop's own calls (a few KiB) never wait for a flood
+    // of large ones. Chunked bodies always count, as they arrive.
+    qint64 maxBodyBytesInFlight = 4 * DefaultMaxBodyBytes;
+    static constexpr qint64 UnbudgetedBodyBytes = 64 * 1024;
 };
 
 } // namespace kms

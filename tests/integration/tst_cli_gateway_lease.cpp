@@ -180,12 +180,22 @@ private slots:
             QStringLiteral("/api/v1/namespaces/default/serviceaccounts?labelSelector=")
                 + QString::fromLatin1(QUrl::toPercentEncoding(LeaseLabels::LeaseId + QLatin1Char('=') + id)));
         QCOMPARE(left.json.value(QLatin1String("items")).toArray().size(), 0);
-        // The gateway made the calls, with the CLI's client certificate.
+        // The gateway made the calls, with the CLI's client certificate (its access log, on stdout).
         QByteArray log;
-        QTRY_VERIFY(
-            (log += m_gateway.readAllStandardError())
-                .contains(
-                    "client=\"CN=cli,O=Hanzo KMS\" DELETE /api/v1/namespaces/default/serviceaccounts/"));
+        const auto deleteLogged = [&] {
+            log += m_gateway.readAllStandardOutput();
+            for (const QByteArray &line : log.split('\n')) {
+                const QJsonObject entry = QJsonDocument::fromJson(line).object();
+                if (entry.value(QLatin1String("client")).toString() == QLatin1String("CN=cli,O=Hanzo KMS")
+                    && entry.value(QLatin1String("verb")).toString() == QLatin1String("DELETE")
+                    && entry.value(QLatin1String("path"))
+                           .toString()
+                           .startsWith(QLatin1String("/api/v1/namespaces/default/serviceaccounts/")))
+                    return true;
+            }
+            return false;
+        };
+        QTRY_VERIFY(deleteLogged());
     }
 
     void boundStaticLeaseThroughTheGatewayFromTheCli()

@@ -430,14 +430,24 @@ private slots:
     void cleanupTestCase()
     {
         const QByteArray log = m_gateway.log();
+        const QByteArray out = m_gateway.output();
         m_gateway.stop();
         // SIGTERM ends it cleanly.
         QCOMPARE(m_gateway.process().exitStatus(), QProcess::NormalExit);
         QCOMPARE(m_gateway.exitCode(), 0);
-        const QByteArray all = log + m_gateway.log();
-        QVERIFY(all.contains(
-            "client=\"CN=it-desktop,O=Hanzo KMS\" POST /api/v1/namespaces/default/serviceaccounts/"));
-        QVERIFY(all.contains("GET /api/v1/namespaces/kube-system/secrets 403"));
+        const QByteArray all = log + m_gateway.log() + out + m_gateway.output();
+        bool created = false, refused = false;
+        for (const QJsonObject &entry : m_gateway.accessLog()) {
+            const QString path = entry.value(QLatin1String("path")).toString();
+            created |= entry.value(QLatin1String("client")).toString() == QLatin1String("CN=it-desktop,O=Hanzo KMS")
+                && entry.value(QLatin1String("verb")).toString() == QLatin1String("POST")
+                && path.startsWith(QLatin1String("/api/v1/namespaces/default/serviceaccounts/"));
+            refused |= path == QLatin1String("/api/v1/namespaces/kube-system/secrets")
+                && entry.value(QLatin1String("status")).toInt() == 403
+                && entry.value(QLatin1String("decision")).toString() == QLatin1String("deny");
+        }
+        QVERIFY(created);
+        QVERIFY(refused);
         for (const QByteArray &s : std::as_const(m_secrets)) {
             if (!s.isEmpty())
                 QVERIFY2(!all.contains(s), "a token reached the gateway's log");

@@ -40,4 +40,20 @@ QByteArray GatewayProcess::log()
     return m_log;
 }
 
+QByteArray GatewayProcess::output()
+{
+    m_out += m_process.readAllStandardOutput();
+    return m_out;
+}
+
+QList<QJsonObject> GatewayProcess::accessLog()
+{
+    QList<QJsonObject> lines;
+    for (const QByteArray &line : output().split('\n')) {
+        if (!line.isEmpty())
+            lines << QJsonDocument::fromJson(line).object();
+    }
+    return lines;
+}
+
 } // namespace kms::test

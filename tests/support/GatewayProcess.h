@@ -1,6 +1,8 @@
 #pragma once
 
 #include <QByteArray>
+#include <QJsonObject>
+#include <QList>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -15,8 +17,12 @@ public:
     bool start(const QString &program, const QStringList &args, QString *error);
     void stop();
     quint16 port() const { return m_port; }
-    // Everything it wrote on stderr so far.
+    // Everything it wrote on stderr so far: start-up, the reaper, warnings.
     QByteArray log();
+    // What it wrote on stdout after the ready line: the access log.
+    QByteArray output();
+    // The same, one JSON object per line.
+    QList<QJsonObject> accessLog();
     int exitCode() const { return m_process.exitCode(); }
     QProcess &process() { return m_process; }
 
@@ -24,6 +30,7 @@ private:
     QProcess m_process;
     quint16 m_port = 0;
     QByteArray m_log;
+    QByteArray m_out;
 };
 
 } // namespace kms::test

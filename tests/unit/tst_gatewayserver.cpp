@@ -1,6 +1,8 @@
 #include "core/GatewayClientPolicy.h"
 #include "gateway/GatewayTransport.h"
+#include "gatewayserver/ConnectionBudget.h"
 #include "gatewayserver/GatewayServer.h"
+#include "gatewayserver/GuardedServer.h"
 #include "gatewayserver/HttpMethod.h"
 #include "kube/GatewayCertificates.h"
 #include "kube/KubeClient.h"
@@ -563,6 +565,11 @@ private slots:
         QVERIFY2(r.answers.value(0).startsWith("HTTP/1.1 413"), r.answers.value(0).constData());
         QVERIFY(r.closed);
         QCOMPARE(m_api->seen.size(), 0);
+        // The connection and its body bytes are given back.
+        const auto *server = m_gateway->findChild<GuardedServer *>();
+        QVERIFY(server);
+        QTRY_COMPARE(server->budget().open(), 0);
+        QCOMPARE(server->budget().bodyBytesInFlight(), 0);
     }
 
     void refusesAmbiguousFraming_data()
