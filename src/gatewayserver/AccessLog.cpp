@@ -16,13 +16,13 @@ QByteArray AccessLog::line(const Entry &entry)
     QString path = entry.path;
     if (path.size() > MaxPathLength)
         path = path.left(MaxPathLength) + QStringLiteral("...");
-    QJsonObject object { { QStringLiteral("time"),
-                             entry.time.toUTC().toString(Qt::ISODateWithMs) },
+    QJsonObject object { { QStringLiteral("time"), entry.time.toUTC().toString(Qt::ISODateWithMs) },
         { QStringLiteral("client"), entry.client.isEmpty() ? QStringLiteral("-") : entry.client },
         { QStringLiteral("verb"), QString::fromLatin1(entry.verb.isEmpty() ? QByteArray("-") : entry.verb) },
         { QStringLiteral("path"), path.isEmpty() ? QStringLiteral("-") : path },
         { QStringLiteral("status"), entry.status },
-        { QStringLiteral("decision"), entry.verdict.allowed ? QStringLiteral("allow") : QStringLiteral("deny") },
+        { QStringLiteral("decision"),
+            entry.verdict.allowed ? QStringLiteral("allow") : QStringLiteral("deny") },
         { QStringLiteral("reason"), entry.verdict.reason } };
     if (entry.milliseconds >= 0)
         object.insert(QStringLiteral("ms"), entry.milliseconds);

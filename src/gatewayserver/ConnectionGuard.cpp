@@ -351,7 +351,9 @@ void ConnectionGuard::headComplete()
     }
     if (length > limits.maxBodyBytes) {
         refuse(413, "Request Entity Too Large",
-            QStringLiteral("Content-Length %1 over the limit of %2 bytes").arg(length).arg(limits.maxBodyBytes),
+            QStringLiteral("Content-Length %1 over the limit of %2 bytes")
+                .arg(length)
+                .arg(limits.maxBodyBytes),
             QStringLiteral("the request body is larger than the gateway's limit of %1 bytes")
                 .arg(limits.maxBodyBytes));
         return;
@@ -389,7 +391,8 @@ qsizetype ConnectionGuard::takeChunked(QByteArrayView bytes)
             used = end;
             if (newline < 0)
                 break;
-            const qint64 size = m_chunkLine.endsWith("\r\n") ? parseChunkSize(withoutLineEnd(m_chunkLine)) : -1;
+            const qint64 size
+                = m_chunkLine.endsWith("\r\n") ? parseChunkSize(withoutLineEnd(m_chunkLine)) : -1;
             m_chunkLine.clear();
             if (size < 0) {
                 refuse(400, "Bad Request", QStringLiteral("an unreadable chunk size"),
@@ -469,7 +472,8 @@ void ConnectionGuard::refuseBusy()
     refuse(503, "Service Unavailable",
         QStringLiteral("%1 bytes of request bodies under way, the most allowed")
             .arg(m_budget->limits().maxBodyBytesInFlight),
-        QStringLiteral("hanzo-kms-gateway is receiving as many request bodies as it can hold; retry shortly."),
+        QStringLiteral(
+            "hanzo-kms-gateway is receiving as many request bodies as it can hold; retry shortly."),
         true);
 }
 

@@ -218,8 +218,8 @@ int main(int argc, char *argv[])
     const quint16 port = quint16(listen.section(QLatin1Char(':'), -1).toUInt());
     const qint64 pid = gateway.processId();
     // The access log and warnings are not what is measured.
-    QObject::connect(&gateway, &QProcess::readyReadStandardOutput, &gateway,
-        [&] { gateway.readAllStandardOutput(); });
+    QObject::connect(
+        &gateway, &QProcess::readyReadStandardOutput, &gateway, [&] { gateway.readAllStandardOutput(); });
     QObject::connect(
         &gateway, &QProcess::readyReadStandardError, &gateway, [&] { gateway.readAllStandardError(); });
 
@@ -296,7 +296,8 @@ int main(int argc, char *argv[])
             dynamics.push_back(t.nsecsElapsed() / 1e6);
         }
         for (const auto &f : flood)
-            QMetaObject::invokeMethod(f.get(), [&f] { f->stop(); }, Qt::BlockingQueuedConnection);
+            QMetaObject::invokeMethod(
+                f.get(), [&f] { f->stop(); }, Qt::BlockingQueuedConnection);
         floodThread.quit();
         floodThread.wait();
         const qint64 peak = statusField(pid, "VmHWM:");
@@ -308,8 +309,9 @@ int main(int argc, char *argv[])
             double(tally.bytesWritten.load()) / 1e6, tally.refused413.load(), tally.otherAnswers.load(),
             tally.hungUp.load());
         std::printf("  gateway VmHWM %.1f MiB (VmRSS now %.1f MiB)\n", double(peak) / MiB, double(now) / MiB);
-        std::printf("  meanwhile: static lease median %.1f ms max %.1f ms | dynamic lease + revoke median %.1f "
-                    "ms max %.1f ms (%zu each)%s\n",
+        std::printf(
+            "  meanwhile: static lease median %.1f ms max %.1f ms | dynamic lease + revoke median %.1f "
+            "ms max %.1f ms (%zu each)%s\n",
             a.median, a.max, b.median, b.max, dynamics.size(),
             leaseError.isEmpty() ? "" : qPrintable(QStringLiteral("; a lease failed: ") + leaseError));
         if (!leaseError.isEmpty() || peak > PeakLimit)

@@ -439,7 +439,8 @@ private slots:
         bool created = false, refused = false;
         for (const QJsonObject &entry : m_gateway.accessLog()) {
             const QString path = entry.value(QLatin1String("path")).toString();
-            created |= entry.value(QLatin1String("client")).toString() == QLatin1String("CN=it-desktop,O=Hanzo KMS")
+            created |= entry.value(QLatin1String("client")).toString()
+                    == QLatin1String("CN=it-desktop,O=Hanzo KMS")
                 && entry.value(QLatin1String("verb")).toString() == QLatin1String("POST")
                 && path.startsWith(QLatin1String("/api/v1/namespaces/default/serviceaccounts/"));
             refused |= path == QLatin1String("/api/v1/namespaces/kube-system/secrets")

@@ -64,7 +64,8 @@ public:
             return false;
         }
         m_ready = QJsonDocument::fromJson(m_process.readLine()).object();
-        m_port = quint16(m_ready.value(QLatin1String("listen")).toString().section(QLatin1Char(':'), -1).toUInt());
+        m_port = quint16(
+            m_ready.value(QLatin1String("listen")).toString().section(QLatin1Char(':'), -1).toUInt());
         if (!m_port) {
             *error = QStringLiteral("no ready line; stderr: ")
                 + QString::fromUtf8(m_process.readAllStandardError());
@@ -115,7 +116,8 @@ public:
         m_socket.setSslConfiguration(ssl);
         m_socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
         m_encrypted = m_socket.waitForEncrypted(10000);
-        // The client's last handshake message is still in its buffer (TLS 1.3: the server's side ends after it).
+        // The client's last handshake message is still in its buffer (TLS 1.3: the server's side ends after
+        // it).
         m_socket.flush();
     }
     bool encrypted() const { return m_encrypted; }
@@ -292,12 +294,13 @@ private slots:
         m_otherPki = *other;
         QVERIFY(GatewayCertificates::write(m_pki, path(QStringLiteral("pki")), &error));
         // Both CAs sign clients: two clients with certificates of their own.
-        QVERIFY(writeFile(path(QStringLiteral("client-ca.crt")), m_pki.caCertificate + m_otherPki.caCertificate));
+        QVERIFY(
+            writeFile(path(QStringLiteral("client-ca.crt")), m_pki.caCertificate + m_otherPki.caCertificate));
         m_sslA = clientSsl(m_pki);
         m_sslB = clientSsl(m_otherPki);
 
-        QVERIFY2(m_gateway.start(gatewayArgs() << QStringLiteral("--health-listen") << QStringLiteral("off"),
-                     &error),
+        QVERIFY2(m_gateway.start(
+                     gatewayArgs() << QStringLiteral("--health-listen") << QStringLiteral("off"), &error),
             qPrintable(error));
     }
 
@@ -337,8 +340,8 @@ private slots:
         QVERIFY2(status == 413 || status == 0, client.received().constData());
         QVERIFY(client.closedWithin(5000));
         const qint64 after = peakMemory(m_gateway.pid());
-        qInfo("gateway peak memory %lld -> %lld KiB; %lld chunked bytes sent before it hung up", before / 1024,
-            after / 1024, sent);
+        qInfo("gateway peak memory %lld -> %lld KiB; %lld chunked bytes sent before it hung up",
+            before / 1024, after / 1024, sent);
         QVERIFY2(after - before < 16 * MiB,
             qPrintable(QStringLiteral("peak memory went from %1 to %2 bytes").arg(before).arg(after)));
         QVERIFY2(sent < 40 * MiB, qPrintable(QString::number(sent)));
@@ -411,11 +414,11 @@ private slots:
     {
         GatewayProcess gateway;
         QString error;
-        QVERIFY2(gateway.start(gatewayArgs() << QStringLiteral("--health-listen") << QStringLiteral("off")
-                                             << QStringLiteral("--max-client-connections")
-                                             << QStringLiteral("3") << QStringLiteral("--max-connections")
-                                             << QStringLiteral("4"),
-                     &error),
+        QVERIFY2(
+            gateway.start(gatewayArgs() << QStringLiteral("--health-listen") << QStringLiteral("off")
+                                        << QStringLiteral("--max-client-connections") << QStringLiteral("3")
+                                        << QStringLiteral("--max-connections") << QStringLiteral("4"),
+                &error),
             qPrintable(error));
         std::vector<std::unique_ptr<RawClient>> a;
         for (int i = 0; i < 3; ++i) {
@@ -475,7 +478,8 @@ private slots:
         QVERIFY(p.waitForStarted(5000));
         const bool ready = p.waitForReadyRead(10000);
         const QByteArray out = p.readLine();
-        const QString health = QJsonDocument::fromJson(out).object().value(QLatin1String("health")).toString();
+        const QString health
+            = QJsonDocument::fromJson(out).object().value(QLatin1String("health")).toString();
         p.terminate();
         p.waitForFinished(5000);
         if (ready && !out.isEmpty()) {
@@ -505,8 +509,8 @@ private slots:
         const Lease lease = LeaseProvider::plan(secret, Lease::newId(), {});
         const ProvisionOutcome outcome = QCoro::waitFor(provider.provision(secret, lease, 600, {}));
         QVERIFY2(outcome.ok(), qPrintable(outcome.error));
-        const KubeResult refused
-            = QCoro::waitFor(connection.client().get(QStringLiteral("/api/v1/namespaces/kube-system/secrets")));
+        const KubeResult refused = QCoro::waitFor(
+            connection.client().get(QStringLiteral("/api/v1/namespaces/kube-system/secrets")));
         QVERIFY(!refused.ok());
         QCOMPARE(refused.error->httpStatus, 403);
 
@@ -528,7 +532,8 @@ private slots:
         QCOMPARE(issued.value(QLatin1String("client")).toString(), QStringLiteral("CN=desk-a,O=Hanzo KMS"));
         QCOMPARE(issued.value(QLatin1String("status")).toInt(), 201);
         QCOMPARE(issued.value(QLatin1String("decision")).toString(), QStringLiteral("allow"));
-        QVERIFY(QDateTime::fromString(issued.value(QLatin1String("time")).toString(), Qt::ISODateWithMs).isValid());
+        QVERIFY(QDateTime::fromString(issued.value(QLatin1String("time")).toString(), Qt::ISODateWithMs)
+                    .isValid());
         QCOMPARE(denied.value(QLatin1String("status")).toInt(), 403);
         QCOMPARE(denied.value(QLatin1String("decision")).toString(), QStringLiteral("deny"));
         QVERIFY(!denied.value(QLatin1String("reason")).toString().isEmpty());

@@ -156,7 +156,8 @@ class TestGatewayServer : public QObject {
             const qsizetype at = received.toLower().indexOf("content-length:");
             if (at < 0 || at > end)
                 return true;
-            const qint64 length = received.mid(at + 15, received.indexOf('\r', at) - at - 15).trimmed().toLongLong();
+            const qint64 length
+                = received.mid(at + 15, received.indexOf('\r', at) - at - 15).trimmed().toLongLong();
             return received.size() >= end + 4 + length;
         };
         for (const QByteArray &request : requests) {
@@ -545,7 +546,8 @@ private slots:
         QVERIFY(r.closed);
         QCOMPARE(m_api->seen.size(), 0);
         QTRY_COMPARE(m_logLines.size(), 1);
-        QVERIFY2(m_logLines.first().contains(QLatin1String("\"decision\":\"deny\"")), qPrintable(m_logLines.first()));
+        QVERIFY2(m_logLines.first().contains(QLatin1String("\"decision\":\"deny\"")),
+            qPrintable(m_logLines.first()));
     }
 
     void refusesOversizedHeadersWith431()
@@ -576,8 +578,8 @@ private slots:
     {
         QTest::addColumn<QByteArray>("headers");
         QTest::addColumn<QByteArray>("status");
-        QTest::newRow("length and chunked") << QByteArray("Content-Length: 3\r\nTransfer-Encoding: chunked\r\n")
-                                            << QByteArray("400");
+        QTest::newRow("length and chunked")
+            << QByteArray("Content-Length: 3\r\nTransfer-Encoding: chunked\r\n") << QByteArray("400");
         QTest::newRow("two lengths") << QByteArray("Content-Length: 3\r\nContent-Length: 4\r\n")
                                      << QByteArray("400");
         QTest::newRow("signed length") << QByteArray("Content-Length: +3\r\n") << QByteArray("400");
@@ -589,8 +591,8 @@ private slots:
     {
         QFETCH(QByteArray, headers);
         QFETCH(QByteArray, status);
-        const RawExchange r
-            = exchange({ "POST /api/v1/namespaces/a/serviceaccounts HTTP/1.1\r\nHost: x\r\n" + headers + "\r\nabc" });
+        const RawExchange r = exchange(
+            { "POST /api/v1/namespaces/a/serviceaccounts HTTP/1.1\r\nHost: x\r\n" + headers + "\r\nabc" });
         QVERIFY2(r.answers.value(0).startsWith("HTTP/1.1 " + status), r.answers.value(0).constData());
         QVERIFY(r.closed);
         QCOMPARE(m_api->seen.size(), 0);
@@ -639,7 +641,8 @@ private slots:
         }
         // The call ends (504 after the upstream limit) with nobody to answer; the gateway goes on.
         QTRY_COMPARE_WITH_TIMEOUT(m_logLines.size(), 1, 5000);
-        QVERIFY2(m_logLines.first().contains(QLatin1String("\"status\":504")), qPrintable(m_logLines.first()));
+        QVERIFY2(
+            m_logLines.first().contains(QLatin1String("\"status\":504")), qPrintable(m_logLines.first()));
         m_api->hold.clear();
         QCOMPARE(call("GET", QStringLiteral("/version")).first, 200);
     }
