@@ -18,6 +18,20 @@ bool isSpace(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v';
 }
 
+// An HTTP token (a method, a field name), as QAbstractHttpServer's header parser checks it.
+bool isToken(QByteArrayView text)
+{
+    static constexpr QByteArrayView extra = "!#$%&'*+-.^_`|~";
+    if (text.isEmpty())
+        return false;
+    for (const char c : text) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || extra.contains(c)))
+            return false;
+    }
+    return true;
+}
+
 QByteArrayView withoutLineEnd(QByteArrayView line)
 {
     if (line.endsWith('\n'))
@@ -184,7 +198,7 @@ void ConnectionGuard::enter(Phase phase)
         m_timer.start(limits.idleTimeout);
         break;
     case Phase::Handling:
-        m_timer.stop();
+        m_timer.start(limits.answerTimeout);
         break;
     case Phase::Closing:
         m_timer.start(DrainTimeout);
@@ -212,7 +226,8 @@ void ConnectionGuard::onReadyRead()
         if (m_remaining == 0)
             requestComplete();
         if (available > taken)
-            abortConnection(QStringLiteral("the client sent a request before the answer to the last one"));
+            abortConnection(
+                400, QStringLiteral("the client sent a request before the answer to the last one"));
         return;
     }
     const QByteArray fresh = m_socket->peek(available);
@@ -222,7 +237,8 @@ void ConnectionGuard::onReadyRead()
         switch (m_phase) {
         case Phase::Handshake: // no application data before the handshake is done
         case Phase::Handling:
-            abortConnection(QStringLiteral("the client sent a request before the answer to the last one"));
+            abortConnection(
+                400, QStringLiteral("the client sent a request before the answer to the last one"));
             return;
         case Phase::Closing:
             return;
@@ -274,6 +290,8 @@ qsizetype ConnectionGuard::takeHead(QByteArrayView bytes)
         const QByteArrayView line = QByteArrayView(m_head).sliced(m_lineStart);
         const bool requestLine = m_lineStart == 0;
         m_lineStart = m_head.size();
+        if (requestLine && !takeRequestLine(withoutLineEnd(line)))
+            return bytes.size();
         if (!requestLine && withoutLineEnd(line).isEmpty()) {
             headComplete();
             return used;
@@ -289,12 +307,25 @@ qsizetype ConnectionGuard::takeHead(QByteArrayView bytes)
     return used;
 }
 
+bool ConnectionGuard::takeRequestLine(QByteArrayView line)
+{
+    // METHOD SP /path SP HTTP/1.x: what QAbstractHttpServer reads, and only
+    // that, so it never meets a request line it cannot parse.
+    const QList<QByteArray> parts = line.toByteArray().split(' ');
+    m_verb = parts.value(0).left(32);
+    m_path = QString::fromLatin1(parts.value(1));
+    if (parts.size() != 3 || !isToken(parts[0]) || !parts[1].startsWith('/')
+        || (parts[2] != "HTTP/1.1" && parts[2] != "HTTP/1.0")) {
+        refuse(400, "Bad Request", QStringLiteral("a request line that is not METHOD /path HTTP/1.1"),
+            QStringLiteral("hanzo-kms-gateway reads request lines of the form METHOD /path HTTP/1.1 only."));
+        return false;
+    }
+    return true;
+}
+
 void ConnectionGuard::headComplete()
 {
     const QList<QByteArray> lines = m_head.split('\n');
-    const QList<QByteArray> requestLine = withoutLineEnd(lines.value(0)).toByteArray().split(' ');
-    m_verb = requestLine.value(0).left(32);
-    m_path = QString::fromLatin1(requestLine.value(1));
 
     QList<QByteArray> lengths, encodings;
     for (qsizetype i = 1; i < lines.size(); ++i) {
@@ -308,8 +339,9 @@ void ConnectionGuard::headComplete()
         }
         const qsizetype colon = line.indexOf(':');
         const QByteArray name = colon > 0 ? line.first(colon).toByteArray().toLower() : QByteArray();
-        if (name.isEmpty() || name.contains(' ') || name.contains('\t')) {
-            refuse(400, "Bad Request", QStringLiteral("a header line without a field name"),
+        if (!isToken(name)) {
+            // QAbstractHttpServer would drop every header of the request, Content-Length included.
+            refuse(400, "Bad Request", QStringLiteral("a header line without a valid field name"),
                 QStringLiteral("hanzo-kms-gateway got a header line that is not \"Name: value\"."));
             return;
         }
@@ -512,6 +544,9 @@ void ConnectionGuard::onTimeout()
                 .arg(seconds(limits.bodyTimeout)));
         break;
     case Phase::Handling:
+        // The gateway bounds its own calls; this is the net under them.
+        abortConnection(500,
+            QStringLiteral("no answer within %1 s; connection closed").arg(seconds(limits.answerTimeout)));
         break;
     case Phase::Closing:
         m_socket->abort();
@@ -556,9 +591,9 @@ void ConnectionGuard::drain()
         m_socket->abort();
 }
 
-void ConnectionGuard::abortConnection(const QString &reason)
+void ConnectionGuard::abortConnection(int status, const QString &reason)
 {
-    log(400, reason);
+    log(status, reason);
     stopHttpServerReading();
     m_phase = Phase::Closing;
     m_timer.stop();

@@ -26,9 +26,10 @@ class ConnectionBudget;
 // passed: 431 for a header block over the limit, 413 for a body over it
 // (announced or counted), 408 when headers or body take too long, 429 for a
 // client with too many connections, 503 when all bodies under way would pass
-// the memory budget, 400/501 for framing the gateway does not accept (both
-// Content-Length and Transfer-Encoding, other codings, pipelining). Idle
-// connections are closed. Every refusal is one access log line.
+// the memory budget, 400/501 for what the gateway does not accept (a request
+// line or header QAbstractHttpServer would misread, both Content-Length and
+// Transfer-Encoding, other codings). Idle connections are closed, and so is a
+// connection whose answer does not come. Every refusal is one access log line.
 //
 // It relies on QAbstractHttpServer reading each request up to its last byte
 // and no further, and on nothing else reading the socket; a client that sends
@@ -83,6 +84,7 @@ private:
     void enter(Phase phase);
 
     qsizetype takeHead(QByteArrayView bytes);
+    bool takeRequestLine(QByteArrayView line);
     qsizetype takeChunked(QByteArrayView bytes);
     void headComplete();
     void requestComplete();
@@ -93,7 +95,7 @@ private:
     void refuse(int status, const QByteArray &phrase, const QString &reason, const QString &message,
         bool retryLater = false);
     // Closes the connection with no answer (one may be under way), logging why.
-    void abortConnection(const QString &reason);
+    void abortConnection(int status, const QString &reason);
     void log(int status, const QString &reason);
     void releaseBody();
 

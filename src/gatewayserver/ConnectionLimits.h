@@ -26,6 +26,9 @@ struct ConnectionLimits {
     std::chrono::milliseconds bodyTimeout { std::chrono::seconds(30) };
     // A connection with no request under way (before the first, between two).
     std::chrono::milliseconds idleTimeout { std::chrono::seconds(60) };
+    // A complete request to the start of its answer: the server's own work,
+    // bounded elsewhere; past this the connection is closed.
+    std::chrono::milliseconds answerTimeout { std::chrono::seconds(70) };
     // Open connections, all clients together; more are closed when accepted.
     int maxConnections = 128;
     // Open connections of one client (certificate subject, or peer address without one).

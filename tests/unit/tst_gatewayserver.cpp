@@ -585,6 +585,9 @@ private slots:
         QTest::newRow("signed length") << QByteArray("Content-Length: +3\r\n") << QByteArray("400");
         QTest::newRow("gzip coding") << QByteArray("Transfer-Encoding: gzip\r\n") << QByteArray("501");
         QTest::newRow("folded line") << QByteArray("X-A: 1\r\n  2\r\n") << QByteArray("400");
+        QTest::newRow("bad field name")
+            << QByteArray("Content-Length: 3\r\nX(A): 1\r\n") << QByteArray("400");
+        QTest::newRow("no colon") << QByteArray("Content-Length 3\r\n") << QByteArray("400");
     }
 
     void refusesAmbiguousFraming()
@@ -596,6 +599,27 @@ private slots:
         QVERIFY2(r.answers.value(0).startsWith("HTTP/1.1 " + status), r.answers.value(0).constData());
         QVERIFY(r.closed);
         QCOMPARE(m_api->seen.size(), 0);
+    }
+
+    void refusesRequestLinesItCannotRead_data()
+    {
+        QTest::addColumn<QByteArray>("line");
+        QTest::newRow("garbage") << QByteArray("garbage");
+        QTest::newRow("no version") << QByteArray("GET /version");
+        QTest::newRow("HTTP/2") << QByteArray("GET /version HTTP/2.0");
+        QTest::newRow("absolute form") << QByteArray("GET https://x/version HTTP/1.1");
+        QTest::newRow("bad method") << QByteArray("G(T /version HTTP/1.1");
+    }
+
+    void refusesRequestLinesItCannotRead()
+    {
+        QFETCH(QByteArray, line);
+        const RawExchange r = exchange({ line + "\r\nHost: x\r\n\r\n" });
+        QVERIFY2(r.answers.value(0).startsWith("HTTP/1.1 400"), r.answers.value(0).constData());
+        QVERIFY(r.closed);
+        QCOMPARE(m_api->seen.size(), 0);
+        const auto *server = m_gateway->findChild<GuardedServer *>();
+        QTRY_COMPARE(server->budget().open(), 0);
     }
 
     void servesSeveralRequestsOnOneConnection()
