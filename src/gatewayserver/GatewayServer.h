@@ -123,7 +123,8 @@ private:
         Call call, std::shared_ptr<QHttpServerResponder> responder, QPointer<QTcpSocket> socket);
     QCoro::Task<Answer> answer(Call call);
     // A call its route and the caller's policy entry allow so far.
-    QCoro::Task<Answer> answerAllowed(Call call, GatewayRoute::Decision route, const GatewayClientPolicy *policy);
+    QCoro::Task<Answer> answerAllowed(
+        Call call, GatewayRoute::Decision route, const GatewayClientPolicy *policy);
     QCoro::Task<Answer> forward(
         QByteArray method, QString pathAndQuery, QByteArray body, QByteArray contentType);
     QCoro::Task<Answer> checkedDelete(Call call, GatewayRoute::Decision route);

@@ -85,7 +85,9 @@ int main(int argc, char *argv[])
         return fail(QStringLiteral("the gateway did not start"));
     const QString listen
         = QJsonDocument::fromJson(gateway.readLine()).object().value(QLatin1String("listen")).toString();
-    // Per-call log lines are not what is measured.
+    // Per-call log lines (the access log on stdout, warnings on stderr) are not what is measured.
+    QObject::connect(
+        &gateway, &QProcess::readyReadStandardOutput, &gateway, [&] { gateway.readAllStandardOutput(); });
     QObject::connect(
         &gateway, &QProcess::readyReadStandardError, &gateway, [&] { gateway.readAllStandardError(); });
 

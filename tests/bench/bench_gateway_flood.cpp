@@ -8,6 +8,7 @@
 // the one busy encrypting 300 MB bodies.
 // Run by hand:
 //   build/tests/bench/bench_gateway_flood [clients] [megabytes] [leases]
+#include "GatewayPolicyFile.h"
 #include "TestCluster.h"
 #include "gateway/GatewayTransport.h"
 #include "kube/GatewayCertificates.h"
@@ -210,7 +211,8 @@ int main(int argc, char *argv[])
             dir.filePath(QStringLiteral("pki/ca.crt")), QStringLiteral("--kube-url"),
             cluster.url().toString(), QStringLiteral("--kube-ca"), cluster.caPath(),
             QStringLiteral("--kube-token-file"), token.fileName(), QStringLiteral("--reap-interval"),
-            QStringLiteral("0") });
+            QStringLiteral("0"), QStringLiteral("--policy"),
+            test::writeGatewayPolicy(dir.path(), test::allowingGatewayPolicy()) });
     if (!gateway.waitForReadyRead(10000))
         return fail(QStringLiteral("the gateway did not start"));
     const QString listen

@@ -36,9 +36,15 @@ const QByteArray Plaintext = "hunter2-plaintext";
 const QString LastApplied = QStringLiteral("kubectl.kubernetes.io/last-applied-configuration");
 const QString Rbac = QStringLiteral("/apis/rbac.authorization.k8s.io/v1");
 
+struct Setup;
+
 struct Answer {
     int status = 0;
     QByteArray body;
+    // What was asked, of which gateway.
+    Setup *setup = nullptr;
+    QByteArray method;
+    QString path;
     QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
 };
 
@@ -105,6 +111,9 @@ class TestGatewayAttacks : public QObject {
         QNetworkReply *reply = nam.sendCustomRequest(request, method, body);
         QSignalSpy finished(reply, &QNetworkReply::finished);
         Answer a;
+        a.setup = &s;
+        a.method = method;
+        a.path = path.section(QLatin1Char('?'), 0, 0);
         if (!finished.wait(20000))
             return a;
         a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
@@ -130,7 +139,23 @@ class TestGatewayAttacks : public QObject {
         const QJsonObject status = a.json();
         QCOMPARE(status.value(QLatin1String("kind")).toString(), QStringLiteral("Status"));
         QCOMPARE(status.value(QLatin1String("reason")).toString(), QStringLiteral("Forbidden"));
-        QVERIFY2(status.value(QLatin1String("message")).toString().size() > 30, a.body.constData());
+        const QString message = status.value(QLatin1String("message")).toString();
+        QVERIFY2(message.size() > 30, a.body.constData());
+        // The gateway's access log has the refusal, with the reason the client was told.
+        const QString prefix
+            = QStringLiteral("hanzo-kms-gateway refuses %1 %2: ").arg(QString::fromLatin1(a.method), a.path);
+        QVERIFY2(message.startsWith(prefix), qPrintable(message));
+        const auto logged = [&] {
+            for (const QJsonObject &line : a.setup->gateway.accessLog()) {
+                if (line.value(QLatin1String("decision")).toString() == QLatin1String("deny")
+                    && line.value(QLatin1String("verb")).toString() == QString::fromLatin1(a.method)
+                    && line.value(QLatin1String("status")).toInt() == 403
+                    && prefix + line.value(QLatin1String("reason")).toString() == message)
+                    return true;
+            }
+            return false;
+        };
+        QTRY_VERIFY2(logged(), qPrintable(QStringLiteral("no access log line for: ") + message));
     }
 
     void startSetup(const QString &rbac)
@@ -387,7 +412,7 @@ private slots:
     void cleanupTestCase()
     {
         for (auto &[name, s] : m_setups) {
-            const QByteArray log = s->gateway.log();
+            const QByteArray log = s->gateway.log() + s->gateway.output();
             s->gateway.stop();
             QCOMPARE(s->gateway.exitCode(), 0);
             QVERIFY2(!log.contains(Plaintext), qPrintable(name));

@@ -91,9 +91,11 @@ private slots:
             QString::fromUtf8(v.out).trimmed(), BuildInfo::versionLine(QStringLiteral("hanzo-kms-gateway")));
         const Run h = run({ QStringLiteral("--help") });
         QCOMPARE(h.exitCode, 0);
-        for (const char *flag : { "--policy", "--listen", "--tls-cert", "--tls-key", "--client-ca",
-                 "--health-listen", "--kube-url", "--kube-ca", "--kube-token-file", "--reap-interval",
-                 "--reap-namespaces", "--upstream-timeout", "--max-request-bytes", "certs" })
+        for (const char *flag :
+            { "--policy", "--listen", "--tls-cert", "--tls-key", "--client-ca", "--health-listen",
+                "--kube-url", "--kube-ca", "--kube-token-file", "--reap-interval", "--reap-namespaces",
+                "--upstream-timeout", "--max-request-bytes", "--header-timeout", "--body-timeout",
+                "--idle-timeout", "--max-connections", "--max-client-connections", "certs" })
             QVERIFY2(h.out.contains(flag), flag);
         const Run ch = run({ QStringLiteral("certs"), QStringLiteral("--help") });
         QCOMPARE(ch.exitCode, 0);
@@ -116,6 +118,14 @@ private slots:
             QStringLiteral("a,,B") } << "--reap-namespaces: \"\" is not a namespace name";
         QTest::newRow("bad max bytes") << QStringList { QStringLiteral("--max-request-bytes"),
             QStringLiteral("12") } << "--max-request-bytes must be a number between";
+        QTest::newRow("header timeout off") << QStringList { QStringLiteral("--header-timeout=0") }
+                                            << "--header-timeout: \"0\" is not a duration";
+        QTest::newRow("bad idle timeout") << QStringList { QStringLiteral("--idle-timeout"),
+            QStringLiteral("never") } << "--idle-timeout: \"never\" is not a duration";
+        QTest::newRow("no connections") << QStringList { QStringLiteral("--max-connections=0") }
+                                        << "--max-connections must be a number between 1 and 100000.";
+        QTest::newRow("bad client connections") << QStringList { QStringLiteral("--max-client-connections"),
+            QStringLiteral("lots") } << "--max-client-connections must be a number between 1 and 100000.";
         QTest::newRow("certs without out") << QStringList { QStringLiteral("certs"), QStringLiteral("--host"),
             QStringLiteral("a") } << "--out is required.";
         QTest::newRow("certs without host") << QStringList { QStringLiteral("certs"), QStringLiteral("--out"),

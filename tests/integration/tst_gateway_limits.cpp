@@ -5,6 +5,8 @@
 // the health port on loopback unless told otherwise, and the access log (one
 // JSON line per request on stdout, never a token). Memory is the gateway's
 // own peak (VmHWM in /proc/PID/status).
+#include "GatewayPolicyFile.h"
+#include "GatewayProcess.h"
 #include "TestCluster.h"
 #include "gateway/GatewayTransport.h"
 #include "kube/GatewayCertificates.h"
@@ -23,6 +25,7 @@
 #include <QTest>
 
 using namespace kms;
+using kms::test::GatewayProcess;
 using kms::test::TestCluster;
 
 namespace {
@@ -47,66 +50,6 @@ qint64 peakMemory(qint64 pid)
     }
     return -1;
 }
-
-// The gateway binary: started with some flags, its stdout (the ready line,
-// then the access log) and stderr kept; stopped with SIGTERM.
-class GatewayProcess {
-public:
-    ~GatewayProcess() { stop(); }
-    bool start(const QStringList &args, QString *error)
-    {
-        m_process.setProgram(QStringLiteral(KMS_GATEWAY_PATH));
-        m_process.setArguments(args);
-        m_process.start();
-        if (!m_process.waitForStarted(5000) || !m_process.waitForReadyRead(10000)) {
-            *error = QStringLiteral("gateway did not start: ")
-                + QString::fromUtf8(m_process.readAllStandardError());
-            return false;
-        }
-        m_ready = QJsonDocument::fromJson(m_process.readLine()).object();
-        m_port = quint16(
-            m_ready.value(QLatin1String("listen")).toString().section(QLatin1Char(':'), -1).toUInt());
-        if (!m_port) {
-            *error = QStringLiteral("no ready line; stderr: ")
-                + QString::fromUtf8(m_process.readAllStandardError());
-            return false;
-        }
-        return true;
-    }
-    void stop()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.terminate();
-            m_process.waitForFinished(5000);
-        }
-    }
-    quint16 port() const { return m_port; }
-    QJsonObject ready() const { return m_ready; }
-    qint64 pid() const { return m_process.processId(); }
-    // The access log so far, one JSON object per line.
-    QList<QJsonObject> accessLog()
-    {
-        m_out += m_process.readAllStandardOutput();
-        QList<QJsonObject> lines;
-        for (const QByteArray &line : m_out.split('\n')) {
-            if (!line.isEmpty())
-                lines << QJsonDocument::fromJson(line).object();
-        }
-        return lines;
-    }
-    QByteArray allOutput()
-    {
-        m_out += m_process.readAllStandardOutput();
-        m_err += m_process.readAllStandardError();
-        return m_out + m_err;
-    }
-
-private:
-    QProcess m_process;
-    QJsonObject m_ready;
-    quint16 m_port = 0;
-    QByteArray m_out, m_err;
-};
 
 // A raw HTTPS client: talks to the gateway in a separate process, so blocking waits are fine.
 class RawClient {
@@ -220,6 +163,7 @@ class TestGatewayLimits : public QObject {
     GatewayProcess m_gateway; // started with no limit flags: the defaults
     QSslConfiguration m_sslA, m_sslB;
     QByteArray m_gatewayToken;
+    QString m_policyPath;
 
     QString path(const QString &name) const { return m_dir.filePath(name); }
 
@@ -230,7 +174,13 @@ class TestGatewayLimits : public QObject {
             path(QStringLiteral("pki/server.key")), QStringLiteral("--client-ca"),
             path(QStringLiteral("client-ca.crt")), QStringLiteral("--kube-url"), m_cluster.url().toString(),
             QStringLiteral("--kube-ca"), m_cluster.caPath(), QStringLiteral("--kube-token-file"),
-            path(QStringLiteral("token")), QStringLiteral("--reap-interval"), QStringLiteral("0") };
+            path(QStringLiteral("token")), QStringLiteral("--reap-interval"), QStringLiteral("0"),
+            QStringLiteral("--policy"), m_policyPath };
+    }
+
+    bool startGateway(GatewayProcess &gateway, const QStringList &extra, QString *error) const
+    {
+        return gateway.start(QStringLiteral(KMS_GATEWAY_PATH), gatewayArgs() + extra, error);
     }
 
     QSslConfiguration clientSsl(const GatewayCertificates::Bundle &bundle) const
@@ -283,6 +233,8 @@ private slots:
         m_gatewayToken = m_cluster.applySeedSetup();
         QVERIFY2(!m_gatewayToken.isEmpty(), qPrintable(m_cluster.errorString()));
         QVERIFY(writeFile(path(QStringLiteral("token")), m_gatewayToken));
+        m_policyPath = test::writeGatewayPolicy(m_dir.path(), test::allowingGatewayPolicy());
+        QVERIFY(!m_policyPath.isEmpty());
 
         QString error;
         auto pki = GatewayCertificates::generate(
@@ -299,8 +251,8 @@ private slots:
         m_sslA = clientSsl(m_pki);
         m_sslB = clientSsl(m_otherPki);
 
-        QVERIFY2(m_gateway.start(
-                     gatewayArgs() << QStringLiteral("--health-listen") << QStringLiteral("off"), &error),
+        QVERIFY2(
+            startGateway(m_gateway, { QStringLiteral("--health-listen"), QStringLiteral("off") }, &error),
             qPrintable(error));
     }
 
@@ -415,9 +367,9 @@ private slots:
         GatewayProcess gateway;
         QString error;
         QVERIFY2(
-            gateway.start(gatewayArgs() << QStringLiteral("--health-listen") << QStringLiteral("off")
-                                        << QStringLiteral("--max-client-connections") << QStringLiteral("3")
-                                        << QStringLiteral("--max-connections") << QStringLiteral("4"),
+            startGateway(gateway,
+                { QStringLiteral("--health-listen"), QStringLiteral("off"),
+                    QStringLiteral("--max-client-connections=3"), QStringLiteral("--max-connections=4") },
                 &error),
             qPrintable(error));
         std::vector<std::unique_ptr<RawClient>> a;
@@ -455,8 +407,9 @@ private slots:
     {
         GatewayProcess gateway;
         QString error;
-        QVERIFY2(gateway.start(gatewayArgs() << QStringLiteral("--health-listen") << QStringLiteral("off")
-                                             << QStringLiteral("--idle-timeout") << QStringLiteral("2s"),
+        QVERIFY2(startGateway(gateway,
+                     { QStringLiteral("--health-listen"), QStringLiteral("off"),
+                         QStringLiteral("--idle-timeout"), QStringLiteral("2s") },
                      &error),
             qPrintable(error));
         RawClient client(gateway.port(), m_sslA);
@@ -536,10 +489,14 @@ private slots:
                     .isValid());
         QCOMPARE(denied.value(QLatin1String("status")).toInt(), 403);
         QCOMPARE(denied.value(QLatin1String("decision")).toString(), QStringLiteral("deny"));
-        QVERIFY(!denied.value(QLatin1String("reason")).toString().isEmpty());
+        // The reason is the policy's own, the one the client was told.
+        const QString reason = denied.value(QLatin1String("reason")).toString();
+        QVERIFY(!reason.isEmpty());
+        QVERIFY2(
+            refused.error->message.contains(reason), qPrintable(refused.error->message + " / " + reason));
 
         // Every stdout line is a JSON object (the ready line, then the log), and no token is anywhere.
-        const QByteArray all = m_gateway.allOutput();
+        const QByteArray all = m_gateway.log() + m_gateway.output();
         QVERIFY(!outcome.issued->token.isEmpty());
         QVERIFY2(!all.contains(outcome.issued->token), "an issued token reached the gateway's output");
         QVERIFY2(!all.contains(m_gatewayToken), "the gateway's token reached its output");

@@ -17,6 +17,7 @@ public:
     bool start(const QString &program, const QStringList &args, QString *error);
     void stop();
     quint16 port() const { return m_port; }
+    qint64 pid() const { return m_process.processId(); }
     // Everything it wrote on stderr so far: start-up, the reaper, warnings.
     QByteArray log();
     // What it wrote on stdout after the ready line: the access log.

@@ -60,7 +60,8 @@ private slots:
     void healthListenCanBeOff()
     {
         GatewayOptions o;
-        QCOMPARE(o.healthListen, (ListenAddress { QStringLiteral("0.0.0.0"), 8081 }));
+        // Only where told: loopback unless --health-listen says otherwise.
+        QCOMPARE(o.healthListen, (ListenAddress { QStringLiteral("127.0.0.1"), 8081 }));
         QString error;
         QVERIFY(o.setHealthListen(QStringLiteral("--health-listen"), QStringLiteral("off"), &error));
         QVERIFY(!o.healthListen);
@@ -135,10 +136,82 @@ private slots:
         GatewayOptions o;
         QString error;
         QCOMPARE(o.setMaxRequestBytes(QStringLiteral("--max-request-bytes"), text, &error), valid);
-        QCOMPARE(o.maxRequestBytes, valid ? text.toLongLong() : 1024 * 1024);
+        QCOMPARE(o.connection.maxBodyBytes, valid ? text.toLongLong() : 1024 * 1024);
         if (!valid)
             QCOMPARE(
                 error, QStringLiteral("--max-request-bytes must be a number between 1024 and 67108864."));
+    }
+
+    void connectionTimeoutsArePositiveDurations_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("valid");
+        QTest::addColumn<qint64>("seconds");
+        QTest::newRow("seconds") << "2s" << true << qint64(2);
+        QTest::newRow("minutes") << "1m" << true << qint64(60);
+        QTest::newRow("zero: a limit cannot be off") << "0" << false << qint64(0);
+        QTest::newRow("off") << "off" << false << qint64(0);
+        QTest::newRow("words") << "never" << false << qint64(0);
+    }
+
+    void connectionTimeoutsArePositiveDurations()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, valid);
+        QFETCH(qint64, seconds);
+        using Setter = bool (GatewayOptions::*)(const QString &, const QString &, QString *);
+        const struct {
+            const char *flag;
+            Setter set;
+            std::chrono::milliseconds ConnectionLimits::*member;
+        } timeouts[] = {
+            { "--header-timeout", &GatewayOptions::setHeaderTimeout, &ConnectionLimits::headerTimeout },
+            { "--body-timeout", &GatewayOptions::setBodyTimeout, &ConnectionLimits::bodyTimeout },
+            { "--idle-timeout", &GatewayOptions::setIdleTimeout, &ConnectionLimits::idleTimeout },
+        };
+        for (const auto &t : timeouts) {
+            GatewayOptions o;
+            const auto before = o.connection.*t.member;
+            QString error;
+            QCOMPARE((o.*t.set)(QLatin1String(t.flag), text, &error), valid);
+            if (valid) {
+                QCOMPARE(o.connection.*t.member, std::chrono::seconds(seconds));
+            } else {
+                QCOMPARE(o.connection.*t.member, before);
+                QCOMPARE(error,
+                    QStringLiteral("%1: \"%2\" is not a duration (e.g. 30s, 5m, 1h).")
+                        .arg(QLatin1String(t.flag), text));
+            }
+        }
+    }
+
+    void connectionCapsAreBounded_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("valid");
+        QTest::newRow("one") << "1" << true;
+        QTest::newRow("highest") << "100000" << true;
+        QTest::newRow("zero") << "0" << false;
+        QTest::newRow("above") << "100001" << false;
+        QTest::newRow("negative") << "-3" << false;
+        QTest::newRow("words") << "many" << false;
+    }
+
+    void connectionCapsAreBounded()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, valid);
+        GatewayOptions o;
+        QString error;
+        QCOMPARE(o.setMaxConnections(QStringLiteral("--max-connections"), text, &error), valid);
+        QCOMPARE(o.connection.maxConnections, valid ? text.toInt() : 128);
+        if (!valid)
+            QCOMPARE(error, QStringLiteral("--max-connections must be a number between 1 and 100000."));
+        QCOMPARE(o.setMaxClientConnections(QStringLiteral("--max-client-connections"), text, &error), valid);
+        QCOMPARE(o.connection.maxConnectionsPerClient, valid ? text.toInt() : 32);
+        if (!valid)
+            QCOMPARE(
+                error, QStringLiteral("--max-client-connections must be a number between 1 and 100000."));
     }
 
     void reapNamespacesAreNamesAndAccumulate()

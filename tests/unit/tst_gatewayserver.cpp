@@ -104,6 +104,17 @@ class TestGatewayServer : public QObject {
     std::shared_ptr<GatewayTransport> m_transport;
     QStringList m_logLines;
 
+    // Small bounds, so that tests pass them cheaply.
+    static GatewayServer::Limits limits(std::chrono::milliseconds accountWait = 10s)
+    {
+        GatewayServer::Limits limits;
+        limits.connection.maxBodyBytes = 4096;
+        limits.connection.maxHeaderBytes = 2048;
+        limits.upstreamTimeout = 1500ms;
+        limits.accountWait = accountWait;
+        return limits;
+    }
+
     QString gatewayUrl() const { return QStringLiteral("https://127.0.0.1:%1").arg(m_port); }
 
     // A plain request through the desktop's transport, with extra headers.
@@ -223,11 +234,7 @@ private slots:
             QStringLiteral("https://127.0.0.1:%1").arg(apiPort), m_apiPki.caCertificate, m_tokenPath, &error);
         QVERIFY2(upstream, qPrintable(error));
         m_gateway = std::make_unique<GatewayServer>(upstream);
-        GatewayServer::Limits limits;
-        limits.connection.maxBodyBytes = 4096;
-        limits.connection.maxHeaderBytes = 2048;
-        limits.upstreamTimeout = 1500ms;
-        m_gateway->setLimits(limits);
+        m_gateway->setLimits(limits());
         m_gateway->setPolicy(*GatewayAccessPolicy::parse(Policy, &error));
         QVERIFY2(m_gateway->setupTls(m_pki.serverCertificate, m_pki.serverKey, m_pki.caCertificate, &error),
             qPrintable(error));
@@ -276,18 +283,24 @@ private slots:
             QStringLiteral("/api/v1/namespaces/default/serviceaccounts/app/token"));
         QCOMPARE(entry.value(QLatin1String("status")).toInt(), 200);
         QCOMPARE(entry.value(QLatin1String("decision")).toString(), QStringLiteral("allow"));
-        QVERIFY(!entry.value(QLatin1String("reason")).toString().isEmpty());
+        // Which policy entry let which kind of call through.
+        QCOMPARE(entry.value(QLatin1String("reason")).toString(),
+            QStringLiteral("policy entry \"desk-1\" allows token request serviceaccounts"));
         QVERIFY(entry.value(QLatin1String("time")).toString().endsWith(QLatin1Char('Z')));
         QVERIFY(!line.contains(QLatin1String("gateway-token")));
         QVERIFY(!line.contains(QLatin1String("client-secret")));
 
-        // A refusal says why.
-        call("GET", QStringLiteral("/api/v1/pods"));
+        // A refusal says why: the policy's reason, as the client was told it.
+        const auto answer = call("GET", QStringLiteral("/api/v1/pods"));
         QTRY_COMPARE(m_logLines.size(), 2);
         const QJsonObject refused = QJsonDocument::fromJson(m_logLines.last().toUtf8()).object();
         QCOMPARE(refused.value(QLatin1String("status")).toInt(), 403);
         QCOMPARE(refused.value(QLatin1String("decision")).toString(), QStringLiteral("deny"));
-        QVERIFY(!refused.value(QLatin1String("reason")).toString().isEmpty());
+        const QString reason = refused.value(QLatin1String("reason")).toString();
+        QVERIFY(!reason.isEmpty());
+        const QString message
+            = QJsonDocument::fromJson(answer.second).object().value(QLatin1String("message")).toString();
+        QCOMPARE(message, QStringLiteral("hanzo-kms-gateway refuses GET /api/v1/pods: ") + reason);
     }
 
     void passesStatusBodyAndWarningThrough()
@@ -500,7 +513,7 @@ private slots:
         const QString collection
             = QStringLiteral("/apis/rbac.authorization.k8s.io/v1/namespaces/a/rolebindings");
         // The account does not exist (yet): the binding waits, then gives up.
-        m_gateway->setLimits({ 4096, 1500ms, 300ms });
+        m_gateway->setLimits(limits(300ms));
         m_api->answers.insert(QStringLiteral("GET /api/v1/namespaces/a/serviceaccounts/b"),
             { 404, R"({"kind":"Status","code":404,"reason":"NotFound"})" });
         const auto missing = call("POST", collection, body);
@@ -521,7 +534,7 @@ private slots:
         QVERIFY2(
             refused.second.contains("not the service account of the same lease"), refused.second.constData());
         QCOMPARE(m_api->seen.size(), 1);
-        m_gateway->setLimits({ 4096, 1500ms });
+        m_gateway->setLimits(limits());
     }
 
     void refusesLargeBodiesUnseen()
@@ -626,9 +639,10 @@ private slots:
     {
         const QByteArray body = R"({"kind":"TokenRequest","spec":{}})";
         const RawExchange r = exchange({ "GET /version HTTP/1.1\r\nHost: x\r\n\r\n",
-            "POST /api/v1/namespaces/a/serviceaccounts/b/token HTTP/1.1\r\nHost: x\r\nContent-Length: "
+            "POST /api/v1/namespaces/default/serviceaccounts/app/token HTTP/1.1\r\nHost: "
+            "x\r\nContent-Length: "
                 + QByteArray::number(body.size()) + "\r\n\r\n" + body,
-            "POST /api/v1/namespaces/a/serviceaccounts/b/token HTTP/1.1\r\nHost: x\r\n"
+            "POST /api/v1/namespaces/default/serviceaccounts/app/token HTTP/1.1\r\nHost: x\r\n"
             "Transfer-Encoding: chunked\r\n\r\n5\r\n"
                 + body.left(5) + "\r\n" + QByteArray::number(body.size() - 5, 16) + "\r\n" + body.mid(5)
                 + "\r\n0\r\n\r\n",
