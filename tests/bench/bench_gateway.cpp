@@ -132,7 +132,8 @@ int main(int argc, char *argv[])
                 return fail(p.error);
             provisions.push_back(t.nsecsElapsed() / 1e6);
             t.restart();
-            const CleanupOutcome c = QCoro::waitFor(provider.cleanup(d, false));
+            // The lease as the desktop records it: with the uids its deletes carry as preconditions.
+            const CleanupOutcome c = QCoro::waitFor(provider.cleanup(p.lease, false));
             if (!c.done)
                 return fail(c.error);
             revokes.push_back(t.nsecsElapsed() / 1e6);

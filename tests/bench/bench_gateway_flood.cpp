@@ -290,7 +290,8 @@ int main(int argc, char *argv[])
                 leaseError = p.error;
                 break;
             }
-            const CleanupOutcome c = QCoro::waitFor(provider.cleanup(d, false));
+            // The lease as the desktop records it: with the uids its deletes carry as preconditions.
+            const CleanupOutcome c = QCoro::waitFor(provider.cleanup(p.lease, false));
             if (!c.done) {
                 leaseError = c.error;
                 break;
