@@ -36,12 +36,20 @@ std::optional<JwtClaims> JwtClaims::decode(const QByteArray &token, QString *err
     } else if (aud.isString()) {
         c.audiences << aud.toString();
     }
-    auto time = [&o](const char *key) {
+    // NumericDate: seconds since 1970. A number no calendar date between 1970
+    // and 9999 has counts as no time (converting 1e300 to qint64 is undefined).
+    constexpr double LastSecondOf9999 = 253402300799.0;
+    auto inRange = [](const QJsonValue &v) {
+        return v.isDouble() && v.toDouble() >= 0 && v.toDouble() <= LastSecondOf9999;
+    };
+    auto time = [&o, &inRange](const char *key) {
         const QJsonValue v = o.value(QLatin1String(key));
-        return v.isDouble() ? QDateTime::fromSecsSinceEpoch(qint64(v.toDouble()), Qt::UTC) : QDateTime();
+        return inRange(v) ? QDateTime::fromSecsSinceEpoch(qint64(v.toDouble()), Qt::UTC) : QDateTime();
     };
     c.issuedAt = time("iat");
     c.expiresAt = time("exp");
+    if (o.value(QLatin1String("exp")).isDouble() && !inRange(o.value(QLatin1String("exp"))))
+        return fail(QStringLiteral("The token's expiry (exp) is not a time between 1970 and 9999."));
     c.jti = o.value(QLatin1String("jti")).toString();
     const QJsonObject k8s = o.value(QLatin1String("kubernetes.io")).toObject();
     c.namespaceName = k8s.value(QLatin1String("namespace")).toString();

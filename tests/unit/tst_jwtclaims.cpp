@@ -63,6 +63,11 @@ private slots:
             + QByteArray("hello").toBase64(QByteArray::Base64UrlEncoding) + ".c")
                                   << "not a JSON object";
         QTest::newRow("no exp") << jwt({ { "sub", "x" } }) << "no expiry";
+        // Found by fuzzer_jwt: 1e300 seconds overflowed the conversion to qint64 (UBSan).
+        QTest::newRow("exp beyond qint64") << jwt({ { "exp", 1e300 } }) << "exp) is not a time";
+        QTest::newRow("exp after year 9999") << jwt({ { "exp", 1e15 } }) << "exp) is not a time";
+        QTest::newRow("exp before 1970") << jwt({ { "exp", -1 } }) << "exp) is not a time";
+        QTest::newRow("exp as text") << jwt({ { "exp", "1700000000" } }) << "no expiry";
     }
     void rejectsWhatIsNotAServiceAccountJwt()
     {
