@@ -11,12 +11,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define KMS_FUZZ_CHECK(condition)                                                                       \
-    do {                                                                                                \
-        if (!(condition)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: fuzz check failed: %s\n", __FILE__, __LINE__, #condition);     \
-            std::abort();                                                                               \
-        }                                                                                               \
+#define KMS_FUZZ_CHECK(condition)                                                                            \
+    do {                                                                                                     \
+        if (!(condition)) {                                                                                  \
+            std::fprintf(stderr, "%s:%d: fuzz check failed: %s\n", __FILE__, __LINE__, #condition);          \
+            std::abort();                                                                                    \
+        }                                                                                                    \
     } while (false)
 
 namespace kms::fuzz {
@@ -40,9 +40,9 @@ extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv);
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 // Every target starts the application the same way.
-#define KMS_FUZZ_INITIALIZE                                                                             \
-    extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)                                        \
-    {                                                                                                   \
-        kms::fuzz::startApplication(argc, argv);                                                        \
-        return 0;                                                                                       \
+#define KMS_FUZZ_INITIALIZE                                                                                  \
+    extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)                                             \
+    {                                                                                                        \
+        kms::fuzz::startApplication(argc, argv);                                                             \
+        return 0;                                                                                            \
     }
