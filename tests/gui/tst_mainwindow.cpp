@@ -32,6 +32,8 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDirIterator>
+#include <QFileInfo>
 #include <QInputDialog>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -49,6 +51,8 @@
 #include <QTest>
 #include <QToolButton>
 #include <QTreeView>
+
+#include <functional>
 
 using namespace kms;
 using namespace kms::ui;
@@ -85,6 +89,15 @@ private:
     void fillCommon(SecretSetupDialog *dialog, const QString &name);
     Lease createLeaseThroughUi(const QString &secretName, QByteArray *token = nullptr);
     std::optional<DynamicSecret> secretNamed(const QString &name);
+    // Each test also runs alone (tst_mainwindow FUNCTION): what it needs from
+    // the tests before it is made here if missing, the way those tests make it.
+    std::optional<DynamicSecret> staticSecret(); // ci-deployer, saved through the setup form
+    std::optional<DynamicSecret> dynamicSecret(); // dev-access, saved through the setup form
+    std::optional<DynamicSecret> saveThroughSetupForm(
+        const QString &name, const std::function<void(SecretSetupDialog *)> &fill);
+    std::optional<Lease> activeLease(const QString &secretName); // generated through the UI if none
+    std::optional<Lease> revokedLease(
+        const QString &secretName); // an active one revoked by the engine if none
     qint64 developmentId();
 
     std::unique_ptr<test::TempProfile> m_profile;
@@ -182,6 +195,84 @@ void TestMainWindow::cleanup()
         && !m_window->findChild<TokenDialog *>());
 }
 
+std::optional<DynamicSecret> TestMainWindow::saveThroughSetupForm(
+    const QString &name, const std::function<void(SecretSetupDialog *)> &fill)
+{
+    SecretSetupDialog *dialog = openSetupModal();
+    if (!dialog)
+        return std::nullopt;
+    fillCommon(dialog, name);
+    fill(dialog);
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("saveButton")), Qt::LeftButton);
+    if (!QTest::qWaitFor([&] { return secretNamed(name).has_value(); }, 10000)
+        || !QTest::qWaitFor([&] { return !m_window->findChild<SecretSetupDialog *>(); }, 5000))
+        return std::nullopt;
+    return secretNamed(name);
+}
+
+std::optional<DynamicSecret> TestMainWindow::staticSecret()
+{
+    if (auto s = secretNamed(QStringLiteral("ci-deployer")))
+        return s;
+    return saveThroughSetupForm(QStringLiteral("ci-deployer"), [](SecretSetupDialog *dialog) {
+        QTest::keyClicks(
+            dialog->fieldEditor(QStringLiteral("serviceAccount")), QStringLiteral("ci-deployer"));
+        QTest::keyClicks(dialog->fieldEditor(QStringLiteral("namespace")), QStringLiteral("default"));
+        auto *audience = dialog->findChild<QLineEdit *>(QStringLiteral("audienceInput"));
+        QTest::keyClicks(audience, QStringLiteral("https://kubernetes.default.svc"));
+        QTest::keyClick(audience, Qt::Key_Return);
+    });
+}
+
+std::optional<DynamicSecret> TestMainWindow::dynamicSecret()
+{
+    if (auto s = secretNamed(QStringLiteral("dev-access")))
+        return s;
+    return saveThroughSetupForm(QStringLiteral("dev-access"), [](SecretSetupDialog *dialog) {
+        qobject_cast<QComboBox *>(dialog->fieldEditor(QStringLiteral("credentialType")))->setCurrentIndex(1);
+        QTest::keyClicks(
+            dialog->fieldEditor(QStringLiteral("allowedNamespaces")), QStringLiteral("default, kube-system"));
+        qobject_cast<QComboBox *>(dialog->fieldEditor(QStringLiteral("roleType")))->setCurrentIndex(0);
+        QTest::keyClicks(dialog->fieldEditor(QStringLiteral("role")), QStringLiteral("kms-dynamic-role"));
+    });
+}
+
+std::optional<Lease> TestMainWindow::activeLease(const QString &secretName)
+{
+    const auto secret = secretName == QLatin1String("ci-deployer") ? staticSecret() : dynamicSecret();
+    if (!secret)
+        return std::nullopt;
+    for (const Lease &lease : LeaseRepository(*m_db).listForSecret(secret->id)) {
+        if (lease.state == LeaseState::Active)
+            return lease;
+    }
+    const Lease lease = createLeaseThroughUi(secretName);
+    if (lease.id.isEmpty() || !m_window->tokenDialog())
+        return std::nullopt;
+    m_window->tokenDialog()->accept();
+    if (!QTest::qWaitFor([&] { return !m_window->tokenDialog(); }, 5000))
+        return std::nullopt;
+    return lease;
+}
+
+std::optional<Lease> TestMainWindow::revokedLease(const QString &secretName)
+{
+    const auto secret = secretNamed(secretName);
+    if (secret) {
+        for (const Lease &lease : LeaseRepository(*m_db).listForSecret(secret->id)) {
+            if (lease.state == LeaseState::Revoked)
+                return lease;
+        }
+    }
+    const auto active = activeLease(secretName);
+    if (!active)
+        return std::nullopt;
+    const RevokeOutcome outcome = QCoro::waitFor(m_engine->leases().revoke(active->id));
+    if (!outcome.ok || !outcome.lease || outcome.lease->state != LeaseState::Revoked)
+        return std::nullopt;
+    return outcome.lease;
+}
+
 SecretSetupDialog *TestMainWindow::openSetupModal()
 {
     QTest::mouseClick(m_window->addSecretButton(), Qt::LeftButton);
@@ -238,13 +329,27 @@ void TestMainWindow::setupModalSavesStaticSecret()
     QCOMPARE(s.namespaceName, QStringLiteral("default"));
     QCOMPARE(s.audiences, QStringList { QStringLiteral("https://kubernetes.default.svc") });
     QCOMPARE(s.clusterUrl, m_cluster->url().toString());
-    // The token is in the keychain, and nowhere in the database file.
+    // The token is in the keychain, and in no file of the profile: not the
+    // database, nor its -wal (where the new row is until a checkpoint), -shm
+    // or journal.
     const VaultResult stored = QCoro::waitFor(m_vault->get(s.vaultKey()));
     QVERIFY2(stored.ok, qPrintable(stored.message));
     QCOMPARE(stored.value, m_requesterToken);
-    QFile file(m_db->filePath());
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    QVERIFY(!file.readAll().contains(m_requesterToken));
+    QByteArray profileBytes;
+    QStringList read;
+    QDirIterator files(m_profile->dataDir(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (files.hasNext()) {
+        QFile file(files.next());
+        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+        const QByteArray content = file.readAll();
+        QVERIFY2(!content.contains(m_requesterToken), qPrintable(file.fileName()));
+        profileBytes += content;
+        read << QFileInfo(file).fileName();
+    }
+    QVERIFY2(read.contains(QFileInfo(m_db->filePath()).fileName()), qPrintable(read.join(QLatin1Char(' '))));
+    // The search is not vacuous: it sees the row just written.
+    QVERIFY2(
+        profileBytes.contains(m_cluster->url().toString().toUtf8()), qPrintable(read.join(QLatin1Char(' '))));
 
     // The row in the list, with its columns.
     QTRY_VERIFY(m_window->secretModel()->rowOf(s.id) >= 0);
@@ -260,6 +365,7 @@ void TestMainWindow::setupModalSavesStaticSecret()
 
 void TestMainWindow::setupModalSavesDynamicSecret()
 {
+    const int secretsBefore = m_window->secretModel()->rowCount();
     SecretSetupDialog *dialog = openSetupModal();
     QVERIFY(dialog);
     fillCommon(dialog, QStringLiteral("dev-access"));
@@ -276,7 +382,7 @@ void TestMainWindow::setupModalSavesDynamicSecret()
     QCOMPARE(s.roleType, RoleType::ClusterRole);
     QCOMPARE(s.roleName, QStringLiteral("kms-dynamic-role"));
     QVERIFY(s.serviceAccount.isEmpty());
-    QTRY_COMPARE(m_window->secretModel()->rowCount(), 2);
+    QTRY_COMPARE(m_window->secretModel()->rowCount(), secretsBefore + 1);
     // Saving selects it.
     QCOMPARE(m_window->currentSecret()->name, QStringLiteral("dev-access"));
 }
@@ -305,6 +411,7 @@ void TestMainWindow::fieldsShowAndHideWithAuthMethodAndCredentialType()
 
 void TestMainWindow::badFieldShowsEngineMessageAndBlocksSaving()
 {
+    QVERIFY(staticSecret());
     SecretSetupDialog *dialog = openSetupModal();
     QVERIFY(dialog);
     fillCommon(dialog, QStringLiteral("ci-deployer")); // taken in this environment
@@ -425,6 +532,7 @@ Lease TestMainWindow::createLeaseThroughUi(const QString &secretName, QByteArray
 
 void TestMainWindow::generateOpensNewLeaseThenShowsTokenOnce()
 {
+    QVERIFY(dynamicSecret());
     const int leasesBefore = LeaseRepository(*m_db).count();
     QByteArray token;
     const Lease lease = createLeaseThroughUi(QStringLiteral("dev-access"), &token);
@@ -499,7 +607,9 @@ void TestMainWindow::generateOpensNewLeaseThenShowsTokenOnce()
 
 void TestMainWindow::newLeaseChecksTtlLive()
 {
-    m_window->selectSecret(secretNamed(QStringLiteral("dev-access"))->id);
+    const auto secret = dynamicSecret();
+    QVERIFY(secret);
+    m_window->selectSecret(secret->id);
     m_window->generateAction()->trigger(); // Ctrl+G
     auto *dialog = waitForDialog<NewLeaseDialog>();
     QVERIFY(dialog);
@@ -525,6 +635,7 @@ void TestMainWindow::newLeaseChecksTtlLive()
 
 void TestMainWindow::copyMarksTokenSecretAndClearsAfterTimeout()
 {
+    QVERIFY(staticSecret());
     QByteArray token;
     const Lease lease = createLeaseThroughUi(QStringLiteral("ci-deployer"), &token);
     QVERIFY(!lease.id.isEmpty());
@@ -563,10 +674,12 @@ void TestMainWindow::copyLeavesClipboardAloneWhenItChanged()
 
 void TestMainWindow::deleteDynamicLeaseRevokesItOnTheCluster()
 {
+    const auto active = activeLease(QStringLiteral("dev-access"));
+    QVERIFY(active);
+    const Lease lease = *active;
     const auto secret = secretNamed(QStringLiteral("dev-access"));
     m_window->selectSecret(secret->id);
     LeasePanel *panel = m_window->leasePanel();
-    const Lease lease = LeaseRepository(*m_db).listForSecret(secret->id).first();
     QCOMPARE(lease.state, LeaseState::Active);
     const QString saPath = QStringLiteral("/api/v1/namespaces/%1/serviceaccounts/%2")
                                .arg(lease.namespaceName, lease.serviceAccount);
@@ -595,10 +708,12 @@ void TestMainWindow::deleteDynamicLeaseRevokesItOnTheCluster()
 
 void TestMainWindow::deleteUnboundStaticLeaseSaysTokenStaysValid()
 {
+    const auto active = activeLease(QStringLiteral("ci-deployer"));
+    QVERIFY(active);
+    const Lease lease = *active;
     const auto secret = secretNamed(QStringLiteral("ci-deployer"));
     m_window->selectSecret(secret->id);
     LeasePanel *panel = m_window->leasePanel();
-    const Lease lease = LeaseRepository(*m_db).listForSecret(secret->id).first();
     QCOMPARE(lease.kind, LeaseKind::Static);
     panel->selectLease(lease.id);
     panel->view()->setFocus();
@@ -617,7 +732,10 @@ void TestMainWindow::deleteUnboundStaticLeaseSaysTokenStaysValid()
 
 void TestMainWindow::leaseFilterAndCountdown()
 {
-    const auto secret = secretNamed(QStringLiteral("dev-access"));
+    const auto secret = dynamicSecret();
+    QVERIFY(secret);
+    if (LeaseRepository(*m_db).listForSecret(secret->id).isEmpty())
+        QVERIFY(activeLease(QStringLiteral("dev-access")));
     m_window->selectSecret(secret->id);
     LeasePanel *panel = m_window->leasePanel();
     QVERIFY(panel->proxy()->rowCount() >= 1);
@@ -641,6 +759,12 @@ void TestMainWindow::leaseFilterAndCountdown()
 
 void TestMainWindow::auditViewShowsEventsAndVerifies()
 {
+    // A secret made, a lease created and one revoked.
+    const auto revoked = revokedLease(QStringLiteral("dev-access"));
+    QVERIFY(revoked);
+    int leasesCreated = 0;
+    for (const AuditEvent &e : AuditLog(*m_db).list())
+        leasesCreated += e.kind == AuditEvent::LeaseCreated ? 1 : 0;
     AuditDialog *dialog = m_window->openAuditLog();
     QVERIFY(dialog && dialog->isVisible());
     dialog->setSecretFilter(QString());
@@ -653,13 +777,12 @@ void TestMainWindow::auditViewShowsEventsAndVerifies()
     QCOMPARE(dialog->model()->rowCount(), AuditLog(*m_db).list().size());
 
     dialog->setKindFilter(QStringLiteral("lease.created"));
-    QCOMPARE(dialog->model()->rowCount(), 2);
+    QCOMPARE(dialog->model()->rowCount(), leasesCreated);
     dialog->setKindFilter(QString());
     dialog->setSecretFilter(QStringLiteral("dev-access"));
     for (const AuditEvent &e : dialog->model()->events())
         QCOMPARE(e.secretName, QStringLiteral("dev-access"));
-    const QString leaseId
-        = LeaseRepository(*m_db).listForSecret(secretNamed(QStringLiteral("dev-access"))->id).first().id;
+    const QString leaseId = revoked->id;
     dialog->setLeaseFilter(leaseId);
     QVERIFY(dialog->model()->rowCount() >= 2);
     for (const AuditEvent &e : dialog->model()->events())
@@ -699,6 +822,7 @@ void TestMainWindow::auditViewShowsEventsAndVerifies()
 
 void TestMainWindow::deleteSecretRevokesOpenLeasesFirst()
 {
+    QVERIFY(dynamicSecret());
     QByteArray token;
     const Lease lease = createLeaseThroughUi(QStringLiteral("dev-access"), &token);
     QVERIFY(!lease.id.isEmpty());

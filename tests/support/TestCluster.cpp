@@ -17,6 +17,12 @@
 #include <QSslSocket>
 #include <QTimer>
 
+#include <csignal>
+
+#ifdef Q_OS_LINUX
+#include <sys/prctl.h>
+#endif
+
 namespace kms::test {
 
 QByteArray TestCluster::Response::header(const QByteArray &name) const
@@ -78,6 +84,12 @@ bool TestCluster::start()
     args << m_options.extraArguments;
     m_process->setArguments(args);
     m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+#ifdef Q_OS_LINUX
+    // A test that crashes never runs the destructor that stops the cluster:
+    // the kernel stops it instead, so no orphan keeps serving or holds the
+    // test's output pipe open (which kept each-alone.sh and CTest waiting).
+    m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+#endif
     m_process->start();
     if (!m_process->waitForStarted(10000)) {
         m_error = QStringLiteral("kms-testcluster did not start: %1").arg(m_process->errorString());
