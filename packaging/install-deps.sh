@@ -13,7 +13,23 @@ packages=(
   gnome-keyring dbus dbus-bin libsecret-tools xvfb xauth imagemagick
   # packaging checks
   desktop-file-utils appstream dpkg-dev file
+  # CI's checks: clang with libFuzzer and the sanitizer runtimes (packaging/build.sh --fuzz),
+  # llvm-symbolizer for readable reports
+  clang libclang-rt-dev llvm
 )
+
+# kubectl with `create token` (1.24 and later) for the tests that follow the
+# seed's kubectl steps; without one they are skipped, and run-tests.sh says so.
+# Debian 12's kubernetes-client is 1.20 (no `create token`), so it is installed
+# only where the distribution offers a newer one.
+if ! kubectl create token --help >/dev/null 2>&1; then
+  candidate=$(apt-cache policy kubernetes-client 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  if [ -n "$candidate" ] && [ "$candidate" != "(none)" ] && dpkg --compare-versions "$candidate" ge 1.24; then
+    packages+=(kubernetes-client)
+  else
+    echo "install-deps: this distribution offers no kubectl with 'create token' (kubernetes-client ${candidate:-none}, 1.24 or later needed); the kubectl tests will be skipped. Install kubectl from https://kubernetes.io/docs/tasks/tools/ to run them." >&2
+  fi
+fi
 
 missing=()
 for p in "${packages[@]}"; do

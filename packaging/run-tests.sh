@@ -1,35 +1,146 @@
 #!/usr/bin/env bash
-# The test command of README.md: installs what is missing, builds, and runs
-# every test under a private D-Bus session with an unlocked gnome-keyring, so
-# the real Secret Service path is exercised. Exits non-zero on any failure.
+# The test command of README.md and of CI (.ci/run). Installs what is missing,
+# then, each stage a build and a run:
+#   tests  ./build (or $KMS_BUILD_DIR): every test
+#   asan   BUILD-asan, every target under AddressSanitizer + UBSan: every test
+#          again; a sanitizer report from any process fails the run
+#   fuzz   BUILD-fuzz, clang's libFuzzer: each fuzz target for
+#          $KMS_FUZZ_SECONDS (default 20) from its corpus (packaging/run-fuzz.sh)
+# Tests run under a private D-Bus session with an unlocked gnome-keyring, so
+# the real Secret Service path is exercised. Extra arguments go to every ctest
+# run (e.g. -R unit_). KMS_CHECKS chooses the stages (default "tests asan fuzz").
+# The last lines give the time of each phase and the tests skipped, and why.
+# Exits non-zero on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${KMS_BUILD_DIR:-$root/build}
 
-if [ "${1:-}" != "--in-session" ]; then
-  "$root/packaging/install-deps.sh"
-  "$root/packaging/build.sh"
-  exec dbus-run-session -- "$0" --in-session "$@"
+if [ "${1:-}" = "--in-session" ]; then
+  # One ctest run in its own session: run-tests.sh --in-session BUILD [ctest args]
+  shift
+  dir=$1
+  shift
+  # A keyring of our own: a login keyring left elsewhere with another password
+  # would stay locked and fail the run.
+  scratch=$(mktemp -d)
+  trap 'kill "${GNOME_KEYRING_PID:-}" 2>/dev/null || true; rm -rf "$scratch"' EXIT
+  export XDG_DATA_HOME=$scratch/data XDG_CONFIG_HOME=$scratch/config XDG_CACHE_HOME=$scratch/cache
+  export XDG_RUNTIME_DIR=$scratch/run
+  mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
+  chmod 700 "$XDG_RUNTIME_DIR"
+  eval "$(printf 'kms-test\n' | gnome-keyring-daemon --unlock --components=secrets)"
+  eval "$(gnome-keyring-daemon --start --components=secrets)"
+  export GNOME_KEYRING_CONTROL GNOME_KEYRING_PID
+  export QT_QPA_PLATFORM=offscreen
+  export HANZO_KMS_DATA_DIR=$scratch/default-profile
+
+  cd "$dir"
+  printf "secret\n" | secret-tool store --label=kms-selftest service kms-selftest account probe
+  [ "$(secret-tool lookup service kms-selftest account probe)" = secret ] || { echo "run-tests: the test keyring does not work" >&2; exit 1; }
+  secret-tool clear service kms-selftest account probe
+
+  exec ctest --output-on-failure -j "${KMS_TEST_JOBS:-2}" "$@"
 fi
-shift
 
-# A keyring of our own: a login keyring left elsewhere with another password
-# would stay locked and fail the run.
-scratch=$(mktemp -d)
-trap 'kill "${GNOME_KEYRING_PID:-}" 2>/dev/null || true; rm -rf "$scratch"' EXIT
-export XDG_DATA_HOME=$scratch/data XDG_CONFIG_HOME=$scratch/config XDG_CACHE_HOME=$scratch/cache
-export XDG_RUNTIME_DIR=$scratch/run
-mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
-chmod 700 "$XDG_RUNTIME_DIR"
-eval "$(printf 'kms-test\n' | gnome-keyring-daemon --unlock --components=secrets)"
-eval "$(gnome-keyring-daemon --start --components=secrets)"
-export GNOME_KEYRING_CONTROL GNOME_KEYRING_PID
-export QT_QPA_PLATFORM=offscreen
-export HANZO_KMS_DATA_DIR=$scratch/default-profile
+checks=${KMS_CHECKS:-tests asan fuzz}
+wants() { [[ " $checks " == *" $1 "* ]]; }
 
-cd "$build"
-printf "secret\n" | secret-tool store --label=kms-selftest service kms-selftest account probe
-[ "$(secret-tool lookup service kms-selftest account probe)" = secret ] || { echo "run-tests: the test keyring does not work" >&2; exit 1; }
-secret-tool clear service kms-selftest account probe
+phases=()
+failed=()
+ticks=$(getconf CLK_TCK)
+# CPU seconds of this script's finished children (compilers, tests): with the
+# wall time it shows how much of a phase was waiting for a busy machine.
+child_cpu() {
+  local stat
+  read -ra stat </proc/$$/stat
+  echo $(((stat[15] + stat[16]) / ticks))
+}
+# phase NAME COMMAND...: runs and times one phase; a failed build stops the
+# run, a failed test run is reported and the next stage still runs.
+phase() {
+  local name=$1 start cpu status=0
+  shift
+  start=$(date +%s)
+  cpu=$(child_cpu)
+  echo "run-tests: == $name" >&2
+  "$@" || status=$?
+  phases+=("$(printf '%-12s %5ss wall %6ss cpu%s' "$name" "$(($(date +%s) - start))" "$(($(child_cpu) - cpu))" \
+    "$([ $status -eq 0 ] || echo "  FAILED (exit $status)")")")
+  if [ $status -ne 0 ]; then
+    failed+=("$name")
+    case $name in deps | build*) summary; exit $status ;; esac
+  fi
+  return 0
+}
 
-ctest --output-on-failure -j "${KMS_TEST_JOBS:-2}" "$@"
+# QSKIP lines from CTest's log of every test's output, with the test's name.
+skips() {
+  local log=$1/Testing/Temporary/LastTest.log
+  [ -f "$log" ] || return 0
+  awk '/^[0-9]+\/[0-9]+ Testing: / { test = $3 }
+       /^SKIP   : / { sub(/^SKIP   : /, ""); print "  " test ": " $0 }' "$log"
+}
+
+summary() {
+  echo
+  echo "run-tests: time per phase (total $(($(date +%s) - run_start))s):"
+  printf '  %s\n' "${phases[@]}"
+  local dir lines count
+  for dir in "$build" "$build-asan"; do
+    [ -f "$dir/Testing/Temporary/LastTest.log" ] && [ "$dir/Testing/Temporary/LastTest.log" -nt "$run_marker" ] || continue
+    lines=$(skips "$dir")
+    count=$(grep -c . <<<"$lines" || true)
+    echo "run-tests: $count test function(s) skipped in $(basename "$dir")${lines:+:}"
+    [ -z "$lines" ] || echo "$lines"
+  done
+  if ! kubectl create token --help >/dev/null 2>&1; then
+    echo "run-tests: no kubectl with 'create token' on this machine (packaging/install-deps.sh says why), so the kubectl tests were skipped."
+  fi
+  if [ ${#failed[@]} -eq 0 ]; then
+    echo "run-tests: all passed ($checks)."
+  else
+    echo "run-tests: FAILED: ${failed[*]}."
+  fi
+}
+
+run_start=$(date +%s)
+run_marker=$(mktemp)
+trap 'rm -f "$run_marker"' EXIT
+
+phase deps "$root/packaging/install-deps.sh"
+
+if wants tests; then
+  phase build "$root/packaging/build.sh"
+  phase test dbus-run-session -- "$0" --in-session "$build" "$@"
+fi
+
+if wants asan; then
+  phase build-asan "$root/packaging/build.sh" --asan
+  # Every instrumented process (tests, the CLI and gateway they start,
+  # kms-testcluster) writes its report to a file here as well as failing, so a
+  # report from a child whose exit status no test reads still fails the run.
+  reports=$build-asan/sanitizer-reports
+  rm -rf "$reports"
+  mkdir -p "$reports"
+  export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:check_initialization_order=1:detect_stack_use_after_return=0:log_path=$reports/asan"
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan"
+  export LSAN_OPTIONS="suppressions=$root/packaging/lsan-suppressions.txt:print_suppressions=0"
+  sanitizer_reports() {
+    if compgen -G "$reports/*" >/dev/null; then
+      echo "run-tests: sanitizer reports in $reports:" >&2
+      cat "$reports"/* >&2
+      return 1
+    fi
+  }
+  phase test-asan dbus-run-session -- "$0" --in-session "$build-asan" "$@"
+  phase reports-asan sanitizer_reports
+  unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+fi
+
+if wants fuzz; then
+  phase build-fuzz "$root/packaging/build.sh" --fuzz
+  phase fuzz "$root/packaging/run-fuzz.sh" "${KMS_FUZZ_SECONDS:-20}"
+fi
+
+summary
+[ ${#failed[@]} -eq 0 ]
