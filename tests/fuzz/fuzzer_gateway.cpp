@@ -1,13 +1,15 @@
-// Requests that reach hanzo-kms-gateway from a client: the policy decides on
-// each (method, path, query, body) without crashing, a refusal says why, a
-// list it allows selects only the product's objects, and Secret data never
-// survives the filter on the way back.
+// Requests that reach hanzo-kms-gateway from a client: the route and the
+// semantic rules decide on each (method, path, query, body) without crashing,
+// a refusal says why, a list it allows selects only the product's objects, and
+// nothing but the metadata the desktop needs survives the redaction of an
+// answer on its way back. The policy file's parser gets the same input.
 //
 // The input is "METHOD TARGET\n" followed by the body; TARGET is the path and
 // query as sent (percent-encoded), split at the first '?' as GatewayServer does.
 #include "FuzzTarget.h"
-#include "gatewayserver/GatewayPolicy.h"
-#include "gatewayserver/GatewayServer.h"
+#include "gatewayserver/GatewayAccessPolicy.h"
+#include "gatewayserver/GatewayRoute.h"
+#include "gatewayserver/GatewayRules.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -19,10 +21,39 @@ KMS_FUZZ_INITIALIZE
 
 namespace {
 
-bool holdsSecretData(const QJsonObject &object)
+// What redact() may leave in an object: apiVersion, kind and these metadata keys.
+bool onlyMetadata(const QJsonObject &object)
 {
-    return object.value(QLatin1String("kind")).toString() == QLatin1String("Secret")
-        && (object.contains(QLatin1String("data")) || object.contains(QLatin1String("stringData")));
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        if (it.key() != QLatin1String("apiVersion") && it.key() != QLatin1String("kind")
+            && it.key() != QLatin1String("metadata"))
+            return false;
+    }
+    const QJsonObject metadata = object.value(QLatin1String("metadata")).toObject();
+    for (auto it = metadata.begin(); it != metadata.end(); ++it) {
+        static const QStringList allowed { QStringLiteral("name"), QStringLiteral("namespace"),
+            QStringLiteral("uid"), QStringLiteral("labels"), QStringLiteral("annotations") };
+        if (!allowed.contains(it.key()))
+            return false;
+    }
+    const QJsonObject annotations = metadata.value(QLatin1String("annotations")).toObject();
+    for (auto it = annotations.begin(); it != annotations.end(); ++it) {
+        if (!it.key().startsWith(QLatin1String("kms.hanzo.ai/")))
+            return false;
+    }
+    return true;
+}
+
+GatewayClientPolicy fuzzPolicy()
+{
+    GatewayClientPolicy p;
+    p.subject = QStringLiteral("*");
+    p.namespaces = { QStringLiteral("team-a") };
+    p.staticServiceAccounts = { QStringLiteral("default/app-sa") };
+    p.roles = { { QStringLiteral("ClusterRole"), QStringLiteral("kms-dynamic-role") } };
+    p.maxTtlSeconds = 86400;
+    p.audiences = { GatewayClientPolicy::AnyAudience };
+    return p;
 }
 
 } // namespace
@@ -41,20 +72,44 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QString query = mark < 0 ? QString() : QString::fromLatin1(target.mid(mark + 1));
 
     const QUrlQuery urlQuery(query);
-    const GatewayPolicy::Decision decision = GatewayPolicy::check(method, path, urlQuery, body);
-    if (!decision.allowed())
-        KMS_FUZZ_CHECK(!decision.reason.isEmpty());
-    if (decision.kind == GatewayPolicy::Kind::List)
-        KMS_FUZZ_CHECK(GatewayPolicy::selectsManaged(
+    const GatewayRoute::Decision route = GatewayRoute::check(method, path, urlQuery);
+    if (!route.allowed())
+        KMS_FUZZ_CHECK(!route.reason.isEmpty());
+    if (route.kind == GatewayRoute::Kind::List)
+        KMS_FUZZ_CHECK(GatewayRoute::selectsManaged(
             urlQuery.queryItemValue(QStringLiteral("labelSelector"), QUrl::FullyDecoded)));
 
-    // The body as an answer from the API server, on its way back to the client.
-    const QJsonDocument stripped = QJsonDocument::fromJson(GatewayServer::stripSecretData(body));
-    if (stripped.isObject()) {
-        const QJsonObject object = stripped.object();
-        KMS_FUZZ_CHECK(!holdsSecretData(object));
-        for (const QJsonValue &item : object.value(QLatin1String("items")).toArray())
-            KMS_FUZZ_CHECK(!holdsSecretData(item.toObject()));
+    static const GatewayClientPolicy policy = fuzzPolicy();
+    const QDateTime now = QDateTime::fromSecsSinceEpoch(1798761600, Qt::UTC);
+    if (route.kind == GatewayRoute::Kind::Create) {
+        GatewayRules::BindingSubject subject;
+        (void)GatewayRules::checkCreate(policy, route, body, now, &subject);
+    } else if (route.kind == GatewayRoute::Kind::TokenRequest) {
+        (void)GatewayRules::checkTokenRequest(policy, body);
+    } else if (route.kind == GatewayRoute::Kind::Delete) {
+        QString why;
+        if (!GatewayRules::parseDeleteOptions(body, &why))
+            KMS_FUZZ_CHECK(!why.isEmpty());
     }
+
+    // The body as an answer from the API server, on its way back to the client.
+    const QJsonDocument redacted
+        = QJsonDocument::fromJson(GatewayRules::redactAnswer(body, [](const QJsonObject &) { return true; }));
+    if (redacted.isObject()) {
+        const QJsonObject object = redacted.object();
+        if (object.value(QLatin1String("kind")).toString() != QLatin1String("Status")) {
+            if (object.contains(QLatin1String("items"))) {
+                for (const QJsonValue &item : object.value(QLatin1String("items")).toArray())
+                    KMS_FUZZ_CHECK(onlyMetadata(item.toObject()));
+            } else {
+                KMS_FUZZ_CHECK(onlyMetadata(object));
+            }
+        }
+    }
+
+    // The same bytes as a policy file: parsed or refused with a reason.
+    QString error;
+    if (!GatewayAccessPolicy::parse(input, &error))
+        KMS_FUZZ_CHECK(!error.isEmpty());
     return 0;
 }
