@@ -15,17 +15,11 @@ CliRunner::CliRunner(const QProcessEnvironment &environment)
 {
 }
 
-CliResult CliRunner::run(const QStringList &args, const QByteArray &stdinData, int timeoutMs) const
+namespace {
+
+CliResult finish(QProcess &process, int timeoutMs)
 {
-    QProcess process;
-    process.setProcessEnvironment(m_environment);
-    process.start(QStringLiteral(KMS_CTL_PATH), args);
     CliResult result;
-    if (!process.waitForStarted(timeoutMs))
-        return result;
-    if (!stdinData.isEmpty())
-        process.write(stdinData);
-    process.closeWriteChannel();
     result.finished = process.waitForFinished(timeoutMs) && process.exitStatus() == QProcess::NormalExit;
     if (!result.finished)
         process.kill();
@@ -33,6 +27,32 @@ CliResult CliRunner::run(const QStringList &args, const QByteArray &stdinData, i
     result.out = process.readAllStandardOutput();
     result.err = process.readAllStandardError();
     return result;
+}
+
+} // namespace
+
+CliResult CliRunner::run(const QStringList &args, const QByteArray &stdinData, int timeoutMs) const
+{
+    QProcess process;
+    process.setProcessEnvironment(m_environment);
+    process.start(QStringLiteral(KMS_CTL_PATH), args);
+    if (!process.waitForStarted(timeoutMs))
+        return {};
+    if (!stdinData.isEmpty())
+        process.write(stdinData);
+    process.closeWriteChannel();
+    return finish(process, timeoutMs);
+}
+
+CliResult CliRunner::runWithStdinFile(const QStringList &args, const QString &stdinFile, int timeoutMs) const
+{
+    QProcess process;
+    process.setProcessEnvironment(m_environment);
+    process.setStandardInputFile(stdinFile);
+    process.start(QStringLiteral(KMS_CTL_PATH), args);
+    if (!process.waitForStarted(timeoutMs))
+        return {};
+    return finish(process, timeoutMs);
 }
 
 } // namespace kms::test

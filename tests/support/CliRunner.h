@@ -25,6 +25,9 @@ public:
 
     CliResult run(
         const QStringList &args, const QByteArray &stdinData = QByteArray(), int timeoutMs = 60000) const;
+    // With stdin read from a file or device (e.g. /dev/zero).
+    CliResult runWithStdinFile(
+        const QStringList &args, const QString &stdinFile, int timeoutMs = 60000) const;
     QProcessEnvironment environment() const { return m_environment; }
     void setEnvironment(const QProcessEnvironment &environment) { m_environment = environment; }
 

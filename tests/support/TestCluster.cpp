@@ -286,6 +286,11 @@ bool TestCluster::setFaults(int latencyMs, double failRate)
         QJsonObject { { QStringLiteral("latencyMs"), latencyMs }, { QStringLiteral("failRate"), failRate } });
 }
 
+bool TestCluster::setCutBodyRate(double rate)
+{
+    return putSettings(QJsonObject { { QStringLiteral("cutBodyRate"), rate } });
+}
+
 bool TestCluster::setClockOffset(qint64 seconds)
 {
     return putSettings(QJsonObject { { QStringLiteral("clockOffsetSeconds"), double(seconds) } });

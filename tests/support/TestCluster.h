@@ -83,6 +83,8 @@ public:
 
     // Run-time settings (the admin endpoint; see tests/testcluster/README.md).
     bool setFaults(int latencyMs, double failRate);
+    // Fraction of answers cut off halfway through the body (the request itself is processed).
+    bool setCutBodyRate(double rate);
     bool setClockOffset(qint64 seconds);
     bool setMaxTokenExpiration(qint64 seconds);
     QJsonObject settings();

@@ -21,6 +21,7 @@ namespace kms::testcluster {
 struct HttpFrontend::Answer {
     ApiResponse response;
     bool drop = false;
+    bool cut = false; // the request is processed, but its answer stops halfway through the body
 };
 
 namespace {
@@ -48,6 +49,17 @@ void write(QHttpServerResponder &responder, const ApiResponse &response, bool he
     for (const auto &[key, value] : response.headers)
         responder.writeHeader(key, value);
     responder.writeBody(head ? QByteArray() : response.body);
+}
+
+// The headers as usual (with the full Content-Length), then half the body,
+// then the connection closes: a 2xx whose body never arrives in full.
+void writeCut(QHttpServerResponder &responder, QTcpSocket *socket, const ApiResponse &response)
+{
+    responder.writeStatusLine(QHttpServerResponder::StatusCode(response.status));
+    responder.writeHeader("Content-Type", response.contentType);
+    responder.writeHeader("Content-Length", QByteArray::number(response.body.size()));
+    responder.writeBody(response.body.left(response.body.size() / 2));
+    socket->disconnectFromHost();
 }
 
 } // namespace
@@ -133,7 +145,7 @@ void HttpFrontend::endWatch(const std::shared_ptr<Watch> &watch)
 QJsonObject HttpFrontend::settings() const
 {
     return QJsonObject { { QStringLiteral("latencyMs"), m_latencyMs },
-        { QStringLiteral("failRate"), m_failRate },
+        { QStringLiteral("failRate"), m_failRate }, { QStringLiteral("cutBodyRate"), m_cutBodyRate },
         { QStringLiteral("clockOffsetSeconds"), double(m_cluster.clockOffsetSeconds()) },
         { QStringLiteral("maxTokenExpirationSeconds"), double(m_cluster.maxTokenExpirationSeconds()) },
         { QStringLiteral("tokenCacheSeconds"), double(m_cluster.tokenCacheSeconds()) },
@@ -160,13 +172,13 @@ HttpFrontend::Answer HttpFrontend::settingsRequest(const QHttpServerRequest &req
                 throw ApiError::badRequest(QStringLiteral("settings: the body must be a JSON object"));
             const QJsonObject o = doc.object();
             static const QStringList known { QStringLiteral("latencyMs"), QStringLiteral("failRate"),
-                QStringLiteral("clockOffsetSeconds"), QStringLiteral("maxTokenExpirationSeconds"),
-                QStringLiteral("tokenCacheSeconds") };
+                QStringLiteral("cutBodyRate"), QStringLiteral("clockOffsetSeconds"),
+                QStringLiteral("maxTokenExpirationSeconds"), QStringLiteral("tokenCacheSeconds") };
             for (const QString &k : o.keys()) {
                 if (!known.contains(k)) {
-                    throw ApiError::badRequest(QStringLiteral(
-                        "settings: unknown field %1; known: latencyMs, failRate, clockOffsetSeconds, "
-                        "maxTokenExpirationSeconds, tokenCacheSeconds")
+                    throw ApiError::badRequest(QStringLiteral("settings: unknown field %1; known: latencyMs, "
+                                                              "failRate, cutBodyRate, clockOffsetSeconds, "
+                                                              "maxTokenExpirationSeconds, tokenCacheSeconds")
                                                    .arg(goQuote(k)));
                 }
                 if (!o.value(k).isDouble())
@@ -182,6 +194,12 @@ HttpFrontend::Answer HttpFrontend::settingsRequest(const QHttpServerRequest &req
                 const double v = o.value(QStringLiteral("failRate")).toDouble();
                 if (v < 0 || v > 1)
                     throw ApiError::badRequest(QStringLiteral("settings: failRate must be between 0 and 1"));
+            }
+            if (o.contains(QStringLiteral("cutBodyRate"))) {
+                const double v = o.value(QStringLiteral("cutBodyRate")).toDouble();
+                if (v < 0 || v > 1)
+                    throw ApiError::badRequest(
+                        QStringLiteral("settings: cutBodyRate must be between 0 and 1"));
             }
             if (o.contains(QStringLiteral("maxTokenExpirationSeconds"))) {
                 const double v = o.value(QStringLiteral("maxTokenExpirationSeconds")).toDouble();
@@ -206,6 +224,8 @@ HttpFrontend::Answer HttpFrontend::settingsRequest(const QHttpServerRequest &req
                 m_latencyMs = o.value(QStringLiteral("latencyMs")).toInt();
             if (o.contains(QStringLiteral("failRate")))
                 m_failRate = o.value(QStringLiteral("failRate")).toDouble();
+            if (o.contains(QStringLiteral("cutBodyRate")))
+                m_cutBodyRate = o.value(QStringLiteral("cutBodyRate")).toDouble();
             if (o.contains(QStringLiteral("clockOffsetSeconds")))
                 m_cluster.setClockOffsetSeconds(
                     qint64(o.value(QStringLiteral("clockOffsetSeconds")).toDouble()));
@@ -250,6 +270,8 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
             api.accept = request.value("Accept");
             api.authorization = request.value("Authorization");
             answer.response = m_cluster.handle(api);
+            answer.cut
+                = m_cutBodyRate > 0 && !answer.response.watch && m_random.generateDouble() < m_cutBodyRate;
         }
     }
 
@@ -263,7 +285,10 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
             return true;
         }
         QHttpServerResponder responder = makeResponder(request, socket);
-        write(responder, answer.response, head);
+        if (answer.cut)
+            writeCut(responder, socket, answer.response);
+        else
+            write(responder, answer.response, head);
         return true;
     }
     auto responder = std::make_shared<QHttpServerResponder>(makeResponder(request, socket));
@@ -275,7 +300,10 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
             guard->abort();
             return;
         }
-        write(*responder, answer.response, head);
+        if (answer.cut)
+            writeCut(*responder, guard, answer.response);
+        else
+            write(*responder, answer.response, head);
     });
     return true;
 }

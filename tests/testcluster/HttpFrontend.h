@@ -25,6 +25,7 @@ public:
 
     void setLatencyMs(int ms) { m_latencyMs = ms; }
     void setFailRate(double rate) { m_failRate = rate; }
+    void setCutBodyRate(double rate) { m_cutBodyRate = rate; }
     QJsonObject settings() const;
 
 protected:
@@ -43,6 +44,7 @@ private:
     QList<std::shared_ptr<Watch>> m_watches;
     int m_latencyMs = 0;
     double m_failRate = 0;
+    double m_cutBodyRate = 0; // answers whose connection closes halfway through the body
     quint32 m_seed;
     QRandomGenerator m_random;
     quint64 m_requests = 0;
