@@ -1,5 +1,7 @@
 #include "core/Duration.h"
 
+#include "core/DisplayText.h"
+
 #include <limits>
 
 namespace kms {
@@ -34,12 +36,12 @@ std::optional<Duration> fail(QString *error, const QString &message)
 std::optional<Duration> Duration::parse(const QString &text, QString *error)
 {
     const QString input = text.trimmed();
-    const auto quoted = [&text] { return QStringLiteral("\"%1\"").arg(text); };
+    const auto quotedText = [&text] { return quoted(text); };
     if (input.isEmpty())
         return fail(error, QStringLiteral("Duration is empty; give a value such as 90s, 10m, 1h30m or 2d."));
     if (input.startsWith(QLatin1Char('-')))
         return fail(error,
-            QStringLiteral("Duration %1 is negative; give a positive value such as 10m.").arg(quoted()));
+            QStringLiteral("Duration %1 is negative; give a positive value such as 10m.").arg(quotedText()));
 
     constexpr qint64 max = std::numeric_limits<qint64>::max();
     qint64 total = 0;
@@ -51,7 +53,7 @@ std::optional<Duration> Duration::parse(const QString &text, QString *error)
         while (i < input.size() && input.at(i) >= QLatin1Char('0') && input.at(i) <= QLatin1Char('9')) {
             const int digit = input.at(i).unicode() - '0';
             if (number > (max - digit) / 10)
-                return fail(error, QStringLiteral("Duration %1 is too large.").arg(quoted()));
+                return fail(error, QStringLiteral("Duration %1 is too large.").arg(quotedText()));
             number = number * 10 + digit;
             ++i;
         }
@@ -59,41 +61,41 @@ std::optional<Duration> Duration::parse(const QString &text, QString *error)
             if (i == 0) {
                 return fail(error,
                     QStringLiteral("Duration %1 is not a duration; use e.g. 90s, 10m, 1h30m or 2d.")
-                        .arg(quoted()));
+                        .arg(quotedText()));
             }
             return fail(error,
-                QStringLiteral("Duration %1 has unexpected text \"%2\" after \"%3\"; use e.g. 90s, 10m, "
+                QStringLiteral("Duration %1 has unexpected text %2 after %3; use e.g. 90s, 10m, "
                                "1h30m or 2d.")
-                    .arg(quoted(), input.mid(i), input.left(i)));
+                    .arg(quotedText(), quoted(input.mid(i)), quoted(input.left(i))));
         }
         qint64 unit = 1;
         if (i < input.size()) {
             unit = unitSeconds(input.at(i));
             if (unit == 0) {
                 return fail(error,
-                    QStringLiteral("Duration %1 has an unknown unit \"%2\"; use s, m, h or d.")
-                        .arg(quoted(), input.mid(i)));
+                    QStringLiteral("Duration %1 has an unknown unit %2; use s, m, h or d.")
+                        .arg(quotedText(), quoted(input.mid(i))));
             }
             ++i;
         } else if (digitsStart != 0) {
             return fail(error,
                 QStringLiteral("Duration %1 ends in a number without a unit; use s, m, h or d.")
-                    .arg(quoted()));
+                    .arg(quotedText()));
         }
         if (unit >= lastUnit) {
             return fail(error,
                 QStringLiteral("Duration %1 repeats a unit or lists them out of order; write the largest "
                                "unit first, e.g. 1h30m.")
-                    .arg(quoted()));
+                    .arg(quotedText()));
         }
         lastUnit = unit;
         if (number > max / unit || total > max - number * unit)
-            return fail(error, QStringLiteral("Duration %1 is too large.").arg(quoted()));
+            return fail(error, QStringLiteral("Duration %1 is too large.").arg(quotedText()));
         total += number * unit;
     }
     if (total == 0)
-        return fail(
-            error, QStringLiteral("Duration %1 is zero; give a positive value such as 10m.").arg(quoted()));
+        return fail(error,
+            QStringLiteral("Duration %1 is zero; give a positive value such as 10m.").arg(quotedText()));
     return Duration(total);
 }
 

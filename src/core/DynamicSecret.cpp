@@ -1,5 +1,7 @@
 #include "core/DynamicSecret.h"
 
+#include "core/BoundedRead.h"
+#include "core/DisplayText.h"
 #include "core/Names.h"
 
 #include <QSet>
@@ -48,6 +50,12 @@ void checkCaCertificate(const QString &pem, FieldErrors &errors)
     if (pem.trimmed().isEmpty())
         return;
     const QByteArray data = pem.toUtf8();
+    if (data.size() > DynamicSecret::MaxCaCertificateBytes) {
+        add(errors, "caCertificate",
+            QStringLiteral("CA certificate is larger than %1; paste only the cluster's CA certificate.")
+                .arg(describeSize(DynamicSecret::MaxCaCertificateBytes)));
+        return;
+    }
     const int blocks = data.count("-----BEGIN CERTIFICATE-----");
     const QList<QSslCertificate> certificates = QSslCertificate::fromData(data, QSsl::Pem);
     bool allValid = blocks > 0 && certificates.size() == blocks;
@@ -70,8 +78,8 @@ void checkAuth(const DynamicSecret &s, const SecretValidationContext &ctx, Field
         } else if ((ctx.gatewaysKnown || !ctx.gatewayNames.isEmpty())
             && !ctx.gatewayNames.contains(gateway)) {
             add(errors, "gateway",
-                QStringLiteral("Gateway \"%1\" is not registered; add it first or pick a registered one.")
-                    .arg(gateway));
+                QStringLiteral("Gateway %1 is not registered; add it first or pick a registered one.")
+                    .arg(quoted(gateway)));
         }
         return;
     }
@@ -85,12 +93,12 @@ void checkAuth(const DynamicSecret &s, const SecretValidationContext &ctx, Field
         const QUrl parsed(url, QUrl::StrictMode);
         if (!parsed.isValid() || parsed.scheme() != QLatin1String("https") || parsed.host().isEmpty()) {
             add(errors, "clusterUrl",
-                QStringLiteral("Cluster URL must be an https:// URL with a host (got \"%1\").")
-                    .arg(s.clusterUrl));
+                QStringLiteral("Cluster URL must be an https:// URL with a host (got %1).")
+                    .arg(quoted(s.clusterUrl)));
         } else if (parsed.hasQuery() || parsed.hasFragment() || !parsed.userInfo().isEmpty()) {
             add(errors, "clusterUrl",
-                QStringLiteral("Cluster URL must not carry a query, fragment or user name (got \"%1\").")
-                    .arg(s.clusterUrl));
+                QStringLiteral("Cluster URL must not carry a query, fragment or user name (got %1).")
+                    .arg(quoted(s.clusterUrl)));
         }
     }
     checkCaCertificate(s.caCertificate, errors);
@@ -105,8 +113,8 @@ void checkNamespace(const char *field, const QString &label, const QString &valu
     const QStringList problems = Names::dns1123LabelErrors(value);
     if (!problems.isEmpty()) {
         add(errors, field,
-            QStringLiteral("%1 \"%2\" is not a valid namespace name: %3.")
-                .arg(label, value, problems.join(QStringLiteral("; "))));
+            QStringLiteral("%1 %2 is not a valid namespace name: %3.")
+                .arg(label, quoted(value), problems.join(QStringLiteral("; "))));
     }
 }
 
@@ -120,8 +128,8 @@ void checkCredentials(const DynamicSecret &s, FieldErrors &errors)
             const QStringList problems = Names::dns1123SubdomainErrors(s.serviceAccount);
             if (!problems.isEmpty()) {
                 add(errors, "serviceAccount",
-                    QStringLiteral("Service account \"%1\" is not a valid name: %2.")
-                        .arg(s.serviceAccount, problems.join(QStringLiteral("; "))));
+                    QStringLiteral("Service account %1 is not a valid name: %2.")
+                        .arg(quoted(s.serviceAccount), problems.join(QStringLiteral("; "))));
             }
         }
         if (s.namespaceName.isEmpty())
@@ -149,7 +157,7 @@ void checkCredentials(const DynamicSecret &s, FieldErrors &errors)
             }
             if (seen.contains(ns)) {
                 add(errors, "allowedNamespaces",
-                    QStringLiteral("Allowed namespaces lists \"%1\" more than once.").arg(ns));
+                    QStringLiteral("Allowed namespaces lists %1 more than once.").arg(quoted(ns)));
                 continue;
             }
             seen.insert(ns);
@@ -165,8 +173,8 @@ void checkCredentials(const DynamicSecret &s, FieldErrors &errors)
         const QStringList problems = Names::pathSegmentErrors(s.roleName);
         if (!problems.isEmpty()) {
             add(errors, "role",
-                QStringLiteral("Role \"%1\" is not a valid role name: %2.")
-                    .arg(s.roleName, problems.join(QStringLiteral("; "))));
+                QStringLiteral("Role %1 is not a valid role name: %2.")
+                    .arg(quoted(s.roleName), problems.join(QStringLiteral("; "))));
         }
     }
     if (s.clusterWide && s.roleType != DynamicSecret::RoleType::ClusterRole) {
@@ -190,9 +198,10 @@ void checkAudiences(const QStringList &audiences, FieldErrors &errors)
             add(errors, "audiences", QStringLiteral("Audiences has an empty entry."));
         } else if (audience != audience.trimmed()) {
             add(errors, "audiences",
-                QStringLiteral("Audience \"%1\" has leading or trailing spaces.").arg(audience));
+                QStringLiteral("Audience %1 has leading or trailing spaces.").arg(quoted(audience)));
         } else if (seen.contains(audience)) {
-            add(errors, "audiences", QStringLiteral("Audiences lists \"%1\" more than once.").arg(audience));
+            add(errors, "audiences",
+                QStringLiteral("Audiences lists %1 more than once.").arg(quoted(audience)));
         }
         seen.insert(audience);
     }
@@ -210,13 +219,13 @@ FieldErrors DynamicSecret::validate(const SecretValidationContext &ctx) const
         if (!problems.isEmpty()) {
             add(errors, "name",
                 QStringLiteral(
-                    "Name \"%1\" must be lower case letters, digits and '-', start and end with a letter "
+                    "Name %1 must be lower case letters, digits and '-', start and end with a letter "
                     "or digit, at most 63 characters (%2).")
-                    .arg(name, problems.join(QStringLiteral("; "))));
+                    .arg(quoted(name), problems.join(QStringLiteral("; "))));
         } else if (ctx.otherSecretNames.contains(name)) {
             add(errors, "name",
-                QStringLiteral("Name \"%1\" is already used by another dynamic secret in this environment.")
-                    .arg(name));
+                QStringLiteral("Name %1 is already used by another dynamic secret in this environment.")
+                    .arg(quoted(name)));
         }
     }
     checkTtls(*this, errors);
@@ -241,14 +250,14 @@ QStringList DynamicSecret::parseNamespaceList(const QString &text, QString *erro
     for (qsizetype i = 0; i < parts.size(); ++i) {
         const QString ns = parts.at(i).trimmed();
         if (ns.isEmpty()) {
-            return fail(QStringLiteral("Allowed namespaces \"%1\" has an empty entry at position %2.")
-                            .arg(text)
+            return fail(QStringLiteral("Allowed namespaces %1 has an empty entry at position %2.")
+                            .arg(quoted(text))
                             .arg(i + 1));
         }
         const QStringList problems = Names::dns1123LabelErrors(ns);
         if (!problems.isEmpty()) {
-            return fail(QStringLiteral("Allowed namespace \"%1\" is not a valid namespace name: %2.")
-                            .arg(ns, problems.join(QStringLiteral("; "))));
+            return fail(QStringLiteral("Allowed namespace %1 is not a valid namespace name: %2.")
+                            .arg(quoted(ns), problems.join(QStringLiteral("; "))));
         }
         if (!result.contains(ns))
             result.append(ns);
@@ -270,8 +279,8 @@ QStringList DynamicSecret::parseAudiences(const QString &text, QString *error)
         const QString audience = parts.at(i).trimmed();
         if (audience.isEmpty()) {
             if (error) {
-                *error = QStringLiteral("Audiences \"%1\" has an empty entry at position %2.")
-                             .arg(text)
+                *error = QStringLiteral("Audiences %1 has an empty entry at position %2.")
+                             .arg(quoted(text))
                              .arg(i + 1);
             }
             return {};

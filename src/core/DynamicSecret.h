@@ -28,6 +28,8 @@ struct SecretValidationContext {
 // CredentialVault under vaultKey().
 struct DynamicSecret {
     enum class AuthMethod { Token, Gateway };
+    // A CA bundle is a few certificates; a PEM file larger than this is something else.
+    static constexpr qint64 MaxCaCertificateBytes = 1024 * 1024;
     enum class CredentialType { Static, Dynamic };
     enum class RoleType { Role, ClusterRole };
 

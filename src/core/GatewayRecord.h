@@ -10,6 +10,9 @@ namespace kms {
 // the mutual TLS. The client key is not here: it lives in the keychain under
 // GatewayRegistry::vaultKeyFor(name).
 struct GatewayRecord {
+    // The PEM files of a gateway (CA, client certificate, client key) are a few KiB.
+    static constexpr qint64 MaxPemFileBytes = 1024 * 1024;
+
     qint64 id = 0;
     QString name;
     QString url;

@@ -1,5 +1,7 @@
 #include "core/Names.h"
 
+#include "core/DisplayText.h"
+
 #include <QRegularExpression>
 
 namespace kms {
@@ -82,7 +84,7 @@ QStringList Names::pathSegmentErrors(const QString &value)
 
 QString Names::invalidValue(const QString &value, const QStringList &errors)
 {
-    return QStringLiteral("Invalid value: \"%1\": %2").arg(value, errors.join(QStringLiteral("; ")));
+    return QStringLiteral("Invalid value: %1: %2").arg(quoted(value), errors.join(QStringLiteral("; ")));
 }
 
 } // namespace kms
