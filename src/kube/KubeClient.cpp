@@ -1,5 +1,7 @@
 #include "kube/KubeClient.h"
 
+#include "core/DisplayText.h"
+
 #include <QCoro/QCoroNetworkReply>
 #include <QCoro/QCoroTimer>
 #include <QJsonDocument>
@@ -50,6 +52,13 @@ std::chrono::milliseconds parseRetryAfter(const QByteArray &value)
     if (ok && seconds >= 0)
         return std::chrono::seconds(seconds);
     return std::chrono::milliseconds(-1);
+}
+
+// Errors of the connection itself (QNetworkReply's 1..99: refused, closed,
+// timed out, TLS) and of a proxy (101..199), as opposed to an HTTP answer.
+bool isTransportError(QNetworkReply::NetworkError error)
+{
+    return error != QNetworkReply::NoError && error < QNetworkReply::ContentAccessDenied;
 }
 
 QString escape(const QString &segment)
@@ -144,6 +153,12 @@ QCoro::Task<KubeResult> KubeClient::attempt(
             QStringLiteral("the connection was closed"), {}, {}, call };
         co_return result;
     }
+    // Checked again just before the request is built: a token with a line
+    // break would add headers, an http:// URL would send it in clear.
+    if (const QString problem = m_transport->requestProblem(); !problem.isEmpty()) {
+        result.error = KubeError { KubeError::Category::NotSent, 0, {}, problem, {}, {}, call };
+        co_return result;
+    }
     QUrl url = m_transport->baseUrl();
     const int q = path.indexOf(QLatin1Char('?'));
     url.setPath(url.path() + (q < 0 ? path : path.left(q)), QUrl::TolerantMode);
@@ -171,8 +186,11 @@ QCoro::Task<KubeResult> KubeClient::attempt(
     co_await reply;
     reply->deleteLater();
 
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QByteArray data = status == 0 ? QByteArray() : reply->readAll();
+    int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    // A transport error after the headers (the connection dropped mid-body)
+    // leaves a status but no whole answer: it is a network error, not a bad body.
+    const bool cutOff = status != 0 && isTransportError(reply->error());
+    const QByteArray data = status == 0 || cutOff ? QByteArray() : reply->readAll();
     for (const auto &[name, value] : reply->rawHeaderPairs()) {
         if (name.compare("Warning", Qt::CaseInsensitive) == 0)
             result.warnings << QString::fromUtf8(value);
@@ -180,6 +198,16 @@ QCoro::Task<KubeResult> KubeClient::attempt(
     *retryAfter = parseRetryAfter(reply->rawHeader("Retry-After"));
     result.httpStatus = status;
 
+    if (cutOff) {
+        const bool timedOut = reply->error() == QNetworkReply::OperationCanceledError
+            || reply->error() == QNetworkReply::TimeoutError;
+        result.error
+            = KubeError { timedOut ? KubeError::Category::Timeout : KubeError::Category::Network, status, {},
+                  QStringLiteral("the answer to %1 from %2 was cut off (%3)")
+                      .arg(call, m_transport->describe(), escapeControls(reply->errorString())),
+                  {}, {}, call };
+        co_return result;
+    }
     if (status == 0) {
         KubeError e;
         e.call = call;
@@ -191,12 +219,14 @@ QCoro::Task<KubeResult> KubeClient::attempt(
                             .arg(m_timeout.count() / 1000.0);
         } else if (err == QNetworkReply::SslHandshakeFailedError || !sslErrors.isEmpty()) {
             e.category = KubeError::Category::Tls;
-            e.message = sslErrors.isEmpty() ? QStringLiteral("the TLS handshake with %1 failed (%2)")
-                                                  .arg(m_transport->describe(), reply->errorString())
-                                            : describeTlsErrors(sslErrors, url.host());
+            e.message = sslErrors.isEmpty()
+                ? QStringLiteral("the TLS handshake with %1 failed (%2)")
+                      .arg(m_transport->describe(), escapeControls(reply->errorString()))
+                : describeTlsErrors(sslErrors, url.host());
         } else {
             e.category = KubeError::Category::Network;
-            e.message = QStringLiteral("%1: %2").arg(m_transport->describe(), reply->errorString());
+            e.message
+                = QStringLiteral("%1: %2").arg(m_transport->describe(), escapeControls(reply->errorString()));
         }
         result.error = e;
         co_return result;

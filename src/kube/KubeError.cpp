@@ -1,5 +1,7 @@
 #include "kube/KubeError.h"
 
+#include "core/DisplayText.h"
+
 #include <QJsonDocument>
 
 namespace kms {
@@ -14,6 +16,7 @@ bool KubeError::isTransient() const
         return httpStatus == 429 || httpStatus >= 500;
     case Category::Tls:
     case Category::InvalidResponse:
+    case Category::NotSent:
         return false;
     }
     return false;
@@ -30,15 +33,16 @@ KubeError KubeError::fromResponse(int httpStatus, const QByteArray &body, const 
     const QJsonObject status = doc.object();
     if (parseError.error == QJsonParseError::NoError
         && status.value(QLatin1String("kind")).toString() == QLatin1String("Status")) {
-        error.reason = status.value(QLatin1String("reason")).toString();
-        error.message = status.value(QLatin1String("message")).toString();
+        // The server's words are shown to people: control characters become escapes.
+        error.reason = escapeControls(status.value(QLatin1String("reason")).toString());
+        error.message = escapeControls(status.value(QLatin1String("message")).toString());
         const QJsonObject details = status.value(QLatin1String("details")).toObject();
-        error.detailsName = details.value(QLatin1String("name")).toString();
-        error.detailsKind = details.value(QLatin1String("kind")).toString();
+        error.detailsName = escapeControls(details.value(QLatin1String("name")).toString());
+        error.detailsKind = escapeControls(details.value(QLatin1String("kind")).toString());
         return error;
     }
     // Not a Status: a proxy, a load balancer or something that is not Kubernetes.
-    QString text = QString::fromUtf8(body.left(200)).simplified();
+    QString text = escapeControls(QString::fromUtf8(body.left(200)).simplified());
     if (body.size() > 200)
         text += QStringLiteral("...");
     error.message = text.isEmpty()
@@ -64,6 +68,8 @@ QString KubeError::toString() const
         return QStringLiteral("%1 failed: %2.").arg(what, message);
     case Category::InvalidResponse:
         return QStringLiteral("%1 failed: %2.").arg(what, message);
+    case Category::NotSent:
+        return QStringLiteral("%1 was not sent: %2").arg(what, message);
     }
     return message;
 }

@@ -15,6 +15,7 @@ struct KubeError {
         Tls, // certificate or handshake problem
         Timeout, // no answer in time
         InvalidResponse, // 2xx with a body that is not the JSON we expect
+        NotSent, // refused before anything was sent: the transport cannot carry it (bad token, not https)
     };
 
     Category category = Category::Status;

@@ -1,5 +1,8 @@
 #include "kube/KubeTransport.h"
 
+#include "core/BearerToken.h"
+#include "core/DisplayText.h"
+
 #include <QNetworkRequest>
 
 namespace kms {
@@ -27,15 +30,33 @@ QList<QSslCertificate> parseCaCertificates(const QByteArray &pem, QString *error
     return certs;
 }
 
+namespace {
+
+// Why the URL cannot carry a bearer token; empty when it can.
+QString urlProblem(const QUrl &url, const QString &given)
+{
+    if (!url.isValid() || url.host().isEmpty() || url.scheme() != QLatin1String("https"))
+        return QStringLiteral("The cluster URL %1 is not a valid https:// URL; Hanzo KMS sends cluster "
+                              "tokens only over TLS.")
+            .arg(quoted(given));
+    return {};
+}
+
+} // namespace
+
 std::unique_ptr<TokenTransport> TokenTransport::create(const QString &url, const QByteArray &caPem,
     bool verifyTls, const QByteArray &bearerToken, QString *error)
 {
     auto transport = std::unique_ptr<TokenTransport>(new TokenTransport);
     QUrl parsed(url.trimmed(), QUrl::StrictMode);
-    if (!parsed.isValid() || parsed.host().isEmpty()
-        || (parsed.scheme() != QLatin1String("https") && parsed.scheme() != QLatin1String("http"))) {
+    if (const QString problem = urlProblem(parsed, url); !problem.isEmpty()) {
         if (error)
-            *error = QStringLiteral("The cluster URL \"%1\" is not a valid https:// URL.").arg(url);
+            *error = problem;
+        return nullptr;
+    }
+    if (const QString problem = BearerToken::problem(bearerToken); !problem.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("The cluster token %1.").arg(problem);
         return nullptr;
     }
     // Paths are appended to the base; keep a prefix (e.g. a proxy path) without its trailing slash.
@@ -64,9 +85,19 @@ QSslConfiguration TokenTransport::sslConfiguration() const
     return ssl;
 }
 
+QString TokenTransport::requestProblem() const
+{
+    if (const QString problem = urlProblem(m_url, m_url.toString(QUrl::RemoveUserInfo)); !problem.isEmpty())
+        return problem;
+    if (const QString problem = BearerToken::problem(m_token); !problem.isEmpty())
+        return QStringLiteral("The cluster token %1.").arg(problem);
+    return {};
+}
+
 void TokenTransport::authorize(QNetworkRequest &request) const
 {
-    if (!m_token.isEmpty())
+    // KubeClient asked requestProblem() first; never build a header from a bad token anyway.
+    if (BearerToken::isValid(m_token))
         request.setRawHeader("Authorization", "Bearer " + m_token);
 }
 

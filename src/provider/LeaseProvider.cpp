@@ -408,6 +408,9 @@ QString LeaseProvider::explain(const QString &step, const KubeError &error, cons
     case KubeError::Category::InvalidResponse:
         advice = QStringLiteral("Check that the cluster URL points at a Kubernetes API server.");
         break;
+    case KubeError::Category::NotSent:
+        advice = QStringLiteral("Nothing was sent; correct the secret's cluster URL or token.");
+        break;
     case KubeError::Category::Status:
         if (error.isUnauthorized())
             advice = QStringLiteral("The cluster token was rejected: it may have expired or its service "

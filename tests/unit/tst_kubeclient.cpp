@@ -1,4 +1,5 @@
 #include "gatewayserver/HttpMethod.h"
+#include "kube/GatewayCertificates.h"
 #include "kube/KubeClient.h"
 
 #include <QAbstractHttpServer>
@@ -7,7 +8,9 @@
 #include <QHttpServerResponder>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
+#include <QSslConfiguration>
 #include <QSslError>
+#include <QSslKey>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
@@ -17,14 +20,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A scripted HTTP server: answers each request with the next scripted reply;
-// an entry with status 0 means "never answer".
+// A scripted HTTPS server: answers each request with the next scripted reply;
+// an entry with status 0 means "never answer", one with cut closes the
+// connection after the headers and half the body.
 class ScriptedServer : public QAbstractHttpServer {
 public:
     struct Reply {
         int status;
         QByteArray body;
         QList<std::pair<QByteArray, QByteArray>> headers = {};
+        bool cut = false;
     };
     QList<Reply> script;
     QList<QByteArray> methods;
@@ -49,6 +54,11 @@ protected:
             responder.writeHeader(name, value);
         responder.writeHeader("Content-Type", "application/json");
         responder.writeHeader("Content-Length", QByteArray::number(reply.body.size()));
+        if (reply.cut) {
+            responder.writeBody(reply.body.left(reply.body.size() / 2));
+            socket->disconnectFromHost();
+            return true;
+        }
         responder.writeBody(reply.body);
         return true;
     }
@@ -71,12 +81,16 @@ class TestKubeClient : public QObject {
     ScriptedServer *m_server = nullptr;
     quint16 m_port = 0;
     QNetworkAccessManager *m_nam = nullptr;
+    GatewayCertificates::Bundle m_pki; // a CA and a serving certificate for 127.0.0.1
 
     std::unique_ptr<KubeClient> client(QByteArray token = "s3cret-token")
     {
         QString error;
-        std::shared_ptr<const KubeTransport> t = TokenTransport::create(
-            QStringLiteral("http://127.0.0.1:%1/prefix/").arg(m_port), {}, true, token, &error);
+        std::shared_ptr<const KubeTransport> t
+            = TokenTransport::create(QStringLiteral("https://127.0.0.1:%1/prefix/").arg(m_port),
+                m_pki.caCertificate, true, token, &error);
+        if (!t)
+            qFatal("%s", qPrintable(error));
         auto c = std::make_unique<KubeClient>(m_nam, t);
         RetryPolicy fast;
         fast.initialBackoff = 5ms;
@@ -87,9 +101,21 @@ class TestKubeClient : public QObject {
     }
 
 private slots:
+    void initTestCase()
+    {
+        QString error;
+        const auto pki = GatewayCertificates::generate({ "127.0.0.1" }, "client", 1, &error);
+        QVERIFY2(pki, qPrintable(error));
+        m_pki = *pki;
+    }
     void init()
     {
         m_server = new ScriptedServer;
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        ssl.setLocalCertificate(QSslCertificate(m_pki.serverCertificate));
+        ssl.setPrivateKey(QSslKey(m_pki.serverKey, QSsl::Ec));
+        ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
+        m_server->sslSetup(ssl);
         m_port = m_server->listen(QHostAddress::LocalHost, 0);
         QVERIFY(m_port != 0);
         m_nam = new QNetworkAccessManager;
@@ -226,8 +252,8 @@ private slots:
         const KubeResult r = QCoro::waitFor(c->get("/x"));
         QVERIFY(!r.ok());
         QCOMPARE(r.error->category, KubeError::Category::Timeout);
-        QVERIFY2(
-            r.error->toString().contains("no answer from http://127.0.0.1"), qPrintable(r.error->toString()));
+        QVERIFY2(r.error->toString().contains("no answer from https://127.0.0.1"),
+            qPrintable(r.error->toString()));
     }
 
     void reportsConnectionRefusedAsNetworkError()
@@ -280,6 +306,8 @@ private slots:
         QTest::newRow("no scheme") << "kubernetes.default.svc" << QByteArray()
                                    << "is not a valid https:// URL";
         QTest::newRow("ftp") << "ftp://host" << QByteArray() << "is not a valid https:// URL";
+        QTest::newRow("http") << "http://127.0.0.1:6443" << QByteArray()
+                              << "is not a valid https:// URL; Hanzo KMS sends cluster tokens only over TLS";
         QTest::newRow("ca not pem") << "https://host" << QByteArray("hello") << "is not a PEM certificate";
         QTest::newRow("ca damaged") << "https://host"
                                     << QByteArray(
@@ -294,6 +322,81 @@ private slots:
         QString error;
         QVERIFY(!TokenTransport::create(url, ca, true, "t", &error));
         QVERIFY2(error.contains(expected), qPrintable(error));
+    }
+
+    void refusesTokensThatWouldBreakTheHeader_data()
+    {
+        QTest::addColumn<QByteArray>("token");
+        QTest::newRow("CR/LF") << QByteArray("t\r\nImpersonate-User: system:admin");
+        QTest::newRow("space") << QByteArray("t t");
+        QTest::newRow("empty") << QByteArray();
+        QTest::newRow("too long") << QByteArray(16 * 1024 + 1, 't');
+    }
+    void refusesTokensThatWouldBreakTheHeader()
+    {
+        QFETCH(QByteArray, token);
+        QString error;
+        QVERIFY(!TokenTransport::create("https://127.0.0.1:6443", {}, true, token, &error));
+        QVERIFY2(error.startsWith("The cluster token "), qPrintable(error));
+        QVERIFY(!error.contains("Impersonate"));
+    }
+
+    void sendsNothingWhenTheTransportRefuses()
+    {
+        // A transport that would send a token in clear: the client asks it first and sends nothing.
+        struct PlainTransport : KubeTransport {
+            quint16 port;
+            QUrl baseUrl() const override { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)); }
+            QSslConfiguration sslConfiguration() const override { return {}; }
+            QString requestProblem() const override { return "The cluster URL is not https://."; }
+            void authorize(QNetworkRequest &request) const override
+            {
+                request.setRawHeader("Authorization", "Bearer leaked");
+            }
+            QString describe() const override { return "plain"; }
+        };
+        auto transport = std::make_shared<PlainTransport>();
+        transport->port = m_port;
+        KubeClient c(m_nam, transport);
+        const KubeResult r = QCoro::waitFor(c.get("/version"));
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error->category, KubeError::Category::NotSent);
+        QVERIFY(!r.error->isTransient());
+        QCOMPARE(r.error->toString(), "GET /version was not sent: The cluster URL is not https://.");
+        QVERIFY(m_server->methods.isEmpty());
+    }
+
+    void reportsAnAnswerCutOffMidBodyAsANetworkError()
+    {
+        m_server->script = { { 201, R"({"kind":"TokenRequest","status":{"token":"abc"}})", {}, true } };
+        const KubeResult r
+            = QCoro::waitFor(client()->post("/api/v1/namespaces/a/serviceaccounts/b/token", {}));
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error->category, KubeError::Category::Network);
+        QVERIFY(r.error->isTransient());
+        QVERIFY2(
+            r.error->toString().startsWith(
+                "POST /api/v1/namespaces/a/serviceaccounts/b/token failed: could not reach the cluster (the "
+                "answer to POST /api/v1/namespaces/a/serviceaccounts/b/token from https://127.0.0.1:"),
+            qPrintable(r.error->toString()));
+        QVERIFY2(r.error->message.contains("was cut off"), qPrintable(r.error->message));
+        QVERIFY(!r.error->toString().contains("JSON"));
+        QCOMPARE(m_server->methods.size(), 1); // a POST is not retried
+    }
+
+    void escapesControlCharactersInServerMessages()
+    {
+        m_server->script
+            = { { 403, status(403, "Forbidden", "user \"evil\x1b]0;owned\x07\" cannot:\n{rule}") },
+                  { 502, "<html>\x1b[2Jbad gateway</html>" } };
+        const KubeResult r = QCoro::waitFor(client()->post("/x", {}));
+        QCOMPARE(r.error->message, "user \"evil\\x1b]0;owned\\x07\" cannot:\\n{rule}");
+        const KubeResult other = QCoro::waitFor(client()->post("/x", {}));
+        QVERIFY2(other.error->message.contains("\\x1b[2Jbad gateway"), qPrintable(other.error->message));
+        for (const QString &text : { r.error->toString(), other.error->toString() }) {
+            for (const QChar c : text)
+                QVERIFY2(c.unicode() >= 0x20 && c.unicode() != 0x7f, qPrintable(text));
+        }
     }
 };
 
