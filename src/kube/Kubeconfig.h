@@ -9,8 +9,12 @@
 namespace kms {
 
 // What the app takes from a kubeconfig context: where the cluster is, how to
-// trust it, and a bearer token. Client-certificate and exec users are named
-// as unsupported, since a dynamic secret authenticates with a token.
+// trust it, and a bearer token. A field the app would not honour is refused
+// by name, never dropped: proxy-url, tls-server-name, client certificates,
+// exec and auth-provider plugins, basic auth, impersonation (as*), and any
+// field it does not know. insecure-skip-tls-verify is reported, for the
+// caller to confirm. The token (token, or the file tokenFile names) is
+// checked as BearerToken; every file is read with a bound.
 struct KubeconfigContext {
     QString contextName;
     QString clusterName;
@@ -24,6 +28,9 @@ struct KubeconfigContext {
 
 class Kubeconfig {
 public:
+    // Kubeconfigs with many clusters and their CAs are a few hundred KiB.
+    static constexpr qint64 MaxFileBytes = 4 * 1024 * 1024;
+
     // Reads a kubeconfig file; error names the file and the problem.
     static std::optional<Kubeconfig> load(const QString &path, QString *error);
     static std::optional<Kubeconfig> parse(const QByteArray &yaml, const QString &baseDir, QString *error);
