@@ -1,5 +1,7 @@
 #include "leases/ClusterConnections.h"
 
+#include "core/BearerToken.h"
+#include "core/DisplayText.h"
 #include "store/CredentialVault.h"
 
 namespace kms {
@@ -42,14 +44,23 @@ QCoro::Task<ClusterConnections::Result> ClusterConnections::forSecret(DynamicSec
         const VaultResult token = co_await m_vault.get(secret.vaultKey());
         if (!token.ok) {
             result.error
-                = QStringLiteral("The cluster token of secret \"%1\" could not be read from the keychain: %2")
-                      .arg(secret.name, token.message);
+                = QStringLiteral("The cluster token of secret %1 could not be read from the keychain: %2")
+                      .arg(quoted(secret.name), token.message);
+            co_return result;
+        }
+        // What the keychain holds is outside input too: checked before it goes near a request.
+        if (const QString problem = BearerToken::problem(token.value); !problem.isEmpty()) {
+            result.error = QStringLiteral(
+                "The cluster token of secret %1 in the keychain %2; store the token again (edit the secret).")
+                               .arg(quoted(secret.name), problem);
+            result.unusable = true;
             co_return result;
         }
         QString error;
         connection = ClusterConnection::forToken(secret, token.value, &error);
         if (!connection) {
-            result.error = QStringLiteral("Secret \"%1\" cannot be used: %2").arg(secret.name, error);
+            result.error = QStringLiteral("Secret %1 cannot be used: %2").arg(quoted(secret.name), error);
+            result.unusable = true;
             co_return result;
         }
     }

@@ -21,6 +21,9 @@ public:
     struct Result {
         std::shared_ptr<ClusterConnection> connection; // kept alive while a call uses it
         QString error; // one sentence when no connection could be made
+        // The secret's stored settings or token cannot be used (bad input that
+        // nothing was sent with), as opposed to a keychain or gateway failure.
+        bool unusable = false;
     };
     struct TransportResult {
         std::shared_ptr<const KubeTransport> transport;

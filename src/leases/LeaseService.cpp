@@ -231,6 +231,16 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         co_return creation;
     }
 
+    // The connection first: without a keychain, or with a token or URL that
+    // cannot be used, nothing happens and no row is left behind. Making it
+    // sends nothing to the cluster.
+    const ClusterConnections::Result connection = co_await m_connections.forSecret(*secret);
+    if (!connection.connection) {
+        creation.error = connection.error;
+        creation.unusableSecret = connection.unusable;
+        co_return creation;
+    }
+
     // The row, with every name it will create, is committed before the first
     // cluster write: a crash from here on leaves something reconcile can undo.
     Lease lease = LeaseProvider::plan(*secret, Lease::newId(), namespaceName);
@@ -253,16 +263,6 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
     }
     m_inFlight.insert(lease.id);
     emit leaseChanged(lease.id);
-
-    const ClusterConnections::Result connection = co_await m_connections.forSecret(*secret);
-    if (!connection.connection) {
-        lease.failureReason = connection.error;
-        commit(lease, LeaseState::Failed, AuditEvent::LeaseFailed, connection.error, secret->name);
-        m_inFlight.remove(lease.id);
-        creation.error = connection.error;
-        creation.lease = lease;
-        co_return creation;
-    }
 
     LeaseProvider provider(connection.connection->client());
     const ProvisionOutcome outcome = co_await provider.provision(*secret, lease, ttlSeconds, audiences);

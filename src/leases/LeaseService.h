@@ -33,6 +33,9 @@ struct LeaseCreation {
     std::optional<IssuedToken> issued; // shown once, never stored
     FieldErrors fieldErrors; // the request was refused before any cluster call
     QString error; // one sentence
+    // The secret's stored settings or cluster token cannot be used: refused
+    // before any row or request, like fieldErrors (bad input, not a failure).
+    bool unusableSecret = false;
 
     bool ok() const { return issued.has_value(); }
 };

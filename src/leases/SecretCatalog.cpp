@@ -1,6 +1,7 @@
 #include "leases/SecretCatalog.h"
 
 #include "core/AuditEvent.h"
+#include "core/BearerToken.h"
 #include "gateway/GatewayRegistry.h"
 #include "leases/ClusterConnections.h"
 #include "leases/LeaseService.h"
@@ -95,6 +96,11 @@ QCoro::Task<SecretSaveResult> SecretCatalog::save(DynamicSecret secret, QByteArr
     const QByteArray token = clusterToken.trimmed();
     const bool tokenGiven = !token.isEmpty();
     result.fieldErrors = secret.validate(validationContext(secret, tokenGiven));
+    if (tokenGiven && secret.authMethod == AuthMethod::Token) {
+        if (const QString problem = BearerToken::problem(token); !problem.isEmpty())
+            result.fieldErrors.append(
+                { QStringLiteral("clusterToken"), QStringLiteral("Cluster token %1.").arg(problem) });
+    }
     if (!result.fieldErrors.isEmpty()) {
         result.failure = SecretSaveResult::Failure::Invalid;
         result.error = result.fieldErrors.first().message;
