@@ -1,5 +1,6 @@
 #include "CliContext.h"
 
+#include "core/DisplayText.h"
 #include "store/AuditLog.h"
 
 #include <QCoro/QCoroTask>
@@ -49,26 +50,34 @@ void CliContext::finish()
     }
 }
 
-int CliContext::fail(const QString &message)
+void CliContext::printError(const QString &message)
 {
     m_out.flush();
-    m_err << "hanzo-kmsctl: " << message << Qt::endl;
+    m_err << "hanzo-kmsctl: " << escapeControls(message) << Qt::endl;
+}
+
+int CliContext::fail(const QString &message)
+{
+    printError(message);
     return Failed;
 }
 
 int CliContext::usage(const QString &message)
 {
-    m_out.flush();
-    m_err << "hanzo-kmsctl: " << message << Qt::endl;
+    printError(message);
     return Usage;
 }
 
 int CliContext::usage(const QStringList &messages)
 {
-    m_out.flush();
     for (const QString &message : messages)
-        m_err << "hanzo-kmsctl: " << message << Qt::endl;
+        printError(message);
     return Usage;
+}
+
+void CliContext::warn(const QString &message)
+{
+    printError(QStringLiteral("warning: ") + message);
 }
 
 void CliContext::printJson(const QJsonValue &value)

@@ -42,11 +42,17 @@ public:
     QTextStream &out() { return m_out; }
     QTextStream &err() { return m_err; }
 
-    // "hanzo-kmsctl: <message>" on stderr; returns Failed / Usage.
+    // "hanzo-kmsctl: <message>" on stderr; returns Failed / Usage. Each
+    // message is one line: control characters in it (a name typed with an
+    // ESC, a server's message with line breaks) are printed as escapes.
     int fail(const QString &message);
     int usage(const QString &message);
     // One line per problem, each prefixed by the flag it is about.
     int usage(const QStringList &messages);
+    // "hanzo-kmsctl: warning: <message>" on stderr, escaped the same way.
+    void warn(const QString &message);
+    // "hanzo-kmsctl: <message>" on stderr, escaped the same way; no exit code.
+    void printError(const QString &message);
 
     // Writes compact-but-readable JSON and a newline to stdout.
     void printJson(const QJsonValue &value);

@@ -1,5 +1,6 @@
 #include "GatewayCommands.h"
 
+#include "core/BoundedRead.h"
 #include "gateway/GatewayRegistry.h"
 #include "gateway/GatewayTransport.h"
 #include "kube/KubeClient.h"
@@ -7,7 +8,6 @@
 
 #include <QNetworkAccessManager>
 
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -18,17 +18,12 @@ namespace {
 // Reads a PEM file named by a flag; the message names the flag. Never echoes the content.
 std::optional<QByteArray> readPem(CliContext &ctx, const QString &flag, const QString &path)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        ctx.usage(QStringLiteral("%1: cannot read %2: %3.").arg(flag, path, file.errorString()));
+    BoundedRead read = BoundedRead::fromFile(path, GatewayRecord::MaxPemFileBytes);
+    if (!read.ok()) {
+        ctx.usage(QStringLiteral("%1: %2; give the PEM file.").arg(flag, read.problem(path)));
         return std::nullopt;
     }
-    const QByteArray data = file.read(1024 * 1024 + 1);
-    if (data.size() > 1024 * 1024) {
-        ctx.usage(QStringLiteral("%1: %2 is larger than 1 MiB; it is not a PEM file.").arg(flag, path));
-        return std::nullopt;
-    }
-    return data;
+    return std::move(read.data);
 }
 
 QJsonObject toJson(const GatewayRecord &g)

@@ -116,11 +116,11 @@ int create(CliContext &ctx, const QStringList &args)
     Engine engine(*db, ctx.vault());
     LeaseCreation created = QCoro::waitFor(engine.leases().createLease(request));
     if (!created.ok())
-        return ctx.fail(created.error);
+        return created.unusableSecret ? ctx.usage(created.error) : ctx.fail(created.error);
     QByteArray &token = created.issued->token;
     const Lease &lease = *created.lease;
     for (const QString &warning : created.issued->warnings)
-        ctx.err() << QStringLiteral("hanzo-kmsctl: warning from the cluster: %1").arg(warning) << Qt::endl;
+        ctx.printError(QStringLiteral("warning from the cluster: %1").arg(warning));
     if (output == QLatin1String("token")) {
         ctx.out() << QString::fromUtf8(token) << Qt::endl;
     } else if (output == QLatin1String("kubeconfig")) {
@@ -272,9 +272,9 @@ int reconcile(CliContext &ctx, const QStringList &args)
                          .arg(report.orphansDeleted)
                   << Qt::endl;
         for (const QString &w : report.warnings)
-            ctx.err() << QStringLiteral("hanzo-kmsctl: warning: %1").arg(w) << Qt::endl;
+            ctx.warn(w);
         for (const QString &e : report.errors)
-            ctx.err() << QStringLiteral("hanzo-kmsctl: %1").arg(e) << Qt::endl;
+            ctx.printError(e);
     }
     return report.ok() ? Ok : Failed;
 }

@@ -1,5 +1,8 @@
 #include "SecretCommands.h"
 
+#include "core/BearerToken.h"
+#include "core/BoundedRead.h"
+#include "core/DisplayText.h"
 #include "core/DynamicSecret.h"
 #include "kube/Kubeconfig.h"
 #include "leases/Engine.h"
@@ -7,7 +10,6 @@
 #include "store/EnvironmentRepository.h"
 #include "store/SecretRepository.h"
 
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -47,25 +49,27 @@ QCommandLineOption envOption(const QString &help)
     return QCommandLineOption(QStringLiteral("env"), help, QStringLiteral("ENV"));
 }
 
-// Reads a cluster token: surrounding whitespace dropped; it must then be one
-// printable word. Error messages never include the token.
-std::optional<QByteArray> readToken(CliContext &ctx, const QString &flag, QFile &source, const QString &from)
+// Checks a cluster token read from `from` (a file name, "stdin"): surrounding
+// whitespace dropped, it must then be one visible-ASCII word. Messages never
+// include the token.
+std::optional<QByteArray> checkToken(
+    CliContext &ctx, const QString &flag, const BoundedRead &read, const QString &from)
 {
-    QByteArray token = source.readAll().trimmed();
-    if (token.isEmpty()) {
+    if (!read.ok()) {
         ctx.usage(
-            QStringLiteral("%1: %2 holds no token; put the cluster token (one line) there.").arg(flag, from));
+            QStringLiteral("%1: %2; it should hold only the cluster token.").arg(flag, read.problem(from)));
         return std::nullopt;
     }
-    for (char c : token) {
-        if (c <= ' ' || c == 0x7f) {
-            token.fill('\0');
-            ctx.usage(
-                QStringLiteral("%1: the token in %2 contains spaces or control characters; a cluster token "
-                               "is a single line with no spaces.")
-                    .arg(flag, from));
-            return std::nullopt;
-        }
+    QByteArray token = read.data.trimmed();
+    if (token.isEmpty()) {
+        ctx.usage(QStringLiteral("%1: %2 holds no token; put the cluster token (one line) there.")
+                      .arg(flag, escapeControls(from)));
+        return std::nullopt;
+    }
+    if (const QString problem = BearerToken::problem(token); !problem.isEmpty()) {
+        token.fill('\0');
+        ctx.usage(QStringLiteral("%1: the token in %2 %3.").arg(flag, escapeControls(from), problem));
+        return std::nullopt;
     }
     return token;
 }
@@ -215,8 +219,10 @@ void addCreateOptions(QCommandLineParser &p, bool fromKubeconfig)
     connectionOption({ QStringLiteral("ca-file"),
         QStringLiteral("Token auth: PEM file with the cluster's CA certificate (default: system CAs)."),
         QStringLiteral("PEM") });
-    connectionOption({ QStringLiteral("insecure-skip-tls-verify"),
-        QStringLiteral("Token auth: do not verify the API server's certificate.") });
+    p.addOption({ QStringLiteral("insecure-skip-tls-verify"),
+        fromKubeconfig ? QStringLiteral("Accept a context whose cluster sets insecure-skip-tls-verify: true "
+                                        "(refused without this flag).")
+                       : QStringLiteral("Token auth: do not verify the API server's certificate.") });
     connectionOption({ QStringLiteral("token-file"),
         QStringLiteral("Token auth: file holding the cluster token (a token allowed to create service "
                        "account tokens, and for dynamic secrets service accounts and bindings)."),
@@ -273,8 +279,8 @@ void checkFlagCombinations(const QCommandLineParser &p, bool fromKubeconfig, std
     if (p.isSet(QStringLiteral("token-file")) && p.isSet(QStringLiteral("token-stdin")))
         problems << QStringLiteral("--token-file/--token-stdin: give the cluster token one way, not both.");
     if (fromKubeconfig) {
-        for (const char *flag : { "auth", "url", "ca-file", "insecure-skip-tls-verify", "token-file",
-                 "token-stdin", "gateway" }) {
+        // --insecure-skip-tls-verify stays: it confirms a kubeconfig's insecure-skip-tls-verify.
+        for (const char *flag : { "auth", "url", "ca-file", "token-file", "token-stdin", "gateway" }) {
             if (p.isSet(QString::fromLatin1(flag)))
                 problems << QStringLiteral(
                     "--%1: not with import-kubeconfig, which reads the cluster from the kubeconfig.")
@@ -284,21 +290,32 @@ void checkFlagCombinations(const QCommandLineParser &p, bool fromKubeconfig, std
 }
 
 // import-kubeconfig: URL, CA, TLS verification and token from the context.
+// A cluster with insecure-skip-tls-verify: true is taken only when the
+// command line says --insecure-skip-tls-verify too.
 void readKubeconfig(const QCommandLineParser &p, NewSecret &wanted, QStringList &problems)
 {
     QString error;
+    std::optional<Kubeconfig> config;
     std::optional<KubeconfigContext> context;
+    const QString requested = p.value(QStringLiteral("context"));
     if (!p.isSet(QStringLiteral("kubeconfig"))) {
         problems << QStringLiteral("--kubeconfig: the kubeconfig file is required.");
-    } else if (const auto config = Kubeconfig::load(p.value(QStringLiteral("kubeconfig")), &error); !config) {
+    } else if (config = Kubeconfig::load(p.value(QStringLiteral("kubeconfig")), &error); !config) {
         problems << QStringLiteral("--kubeconfig: ") + error;
-    } else if (context = config->context(p.value(QStringLiteral("context")), &error); !context) {
-        problems << QStringLiteral("--context: ") + error;
+    } else if (context = config->context(requested, &error); !context) {
+        const bool aboutTheName = !requested.isEmpty() && !config->contextNames().contains(requested);
+        problems << (aboutTheName ? QStringLiteral("--context: ") : QStringLiteral("--kubeconfig: ")) + error;
+    } else if (context->insecureSkipTlsVerify && !p.isSet(QStringLiteral("insecure-skip-tls-verify"))) {
+        problems << QStringLiteral(
+            "--kubeconfig: the cluster %1 sets insecure-skip-tls-verify: true; pass "
+            "--insecure-skip-tls-verify to accept a cluster whose certificate is not verified, or give the "
+            "cluster its certificate-authority-data instead.")
+                        .arg(quoted(context->clusterName));
     } else {
         wanted.secret.clusterUrl = context->server;
         wanted.secret.caCertificate = QString::fromUtf8(context->caPem);
-        wanted.secret.sslVerify = !context->insecureSkipTlsVerify;
         wanted.token = context->token;
+        context->token.fill('\0');
     }
 }
 
@@ -340,46 +357,34 @@ void readCaFile(const QCommandLineParser &p, DynamicSecret &s, QStringList &prob
 {
     if (!p.isSet(QStringLiteral("ca-file")))
         return;
-    QFile ca(p.value(QStringLiteral("ca-file")));
-    if (!ca.open(QIODevice::ReadOnly)) {
-        problems << QStringLiteral("--ca-file: cannot read %1: %2.").arg(ca.fileName(), ca.errorString());
-    } else if (ca.size() > 1024 * 1024) {
-        problems << QStringLiteral("--ca-file: %1 is larger than 1 MiB; give the CA certificate's PEM file.")
-                        .arg(ca.fileName());
-    } else {
-        s.caCertificate = QString::fromUtf8(ca.readAll());
-        if (s.caCertificate.trimmed().isEmpty())
-            problems << QStringLiteral("--ca-file: %1 is empty.").arg(ca.fileName());
+    const QString path = p.value(QStringLiteral("ca-file"));
+    const BoundedRead ca = BoundedRead::fromFile(path, DynamicSecret::MaxCaCertificateBytes);
+    if (!ca.ok()) {
+        problems
+            << QStringLiteral("--ca-file: %1; give the CA certificate's PEM file.").arg(ca.problem(path));
+        return;
     }
+    s.caCertificate = QString::fromUtf8(ca.data);
+    if (s.caCertificate.trimmed().isEmpty())
+        problems << QStringLiteral("--ca-file: %1 is empty.").arg(escapeControls(path));
 }
 
 // The token: only from a file or stdin. False after printing a problem with
 // the token itself (never the token).
-bool readTokenOption(CliContext &ctx, const QCommandLineParser &p, NewSecret &wanted, QStringList &problems)
+bool readTokenOption(CliContext &ctx, const QCommandLineParser &p, NewSecret &wanted)
 {
     const bool fromFile = p.isSet(QStringLiteral("token-file"));
     const bool fromStdin = p.isSet(QStringLiteral("token-stdin"));
     if (fromFile && !fromStdin) {
-        QFile file(p.value(QStringLiteral("token-file")));
-        if (!file.open(QIODevice::ReadOnly)) {
-            problems << QStringLiteral("--token-file: cannot read %1: %2.")
-                            .arg(file.fileName(), file.errorString());
-        } else if (file.size() > 64 * 1024) {
-            problems << QStringLiteral(
-                "--token-file: %1 is larger than 64 KiB; it should hold only the cluster token.")
-                            .arg(file.fileName());
-        } else {
-            wanted.token = readToken(ctx, QStringLiteral("--token-file"), file, file.fileName());
-            return wanted.token.has_value();
-        }
-    } else if (fromStdin && !fromFile) {
-        QFile in;
-        if (!in.open(stdin, QIODevice::ReadOnly)) {
-            problems << QStringLiteral("--token-stdin: cannot read stdin.");
-        } else {
-            wanted.token = readToken(ctx, QStringLiteral("--token-stdin"), in, QStringLiteral("stdin"));
-            return wanted.token.has_value();
-        }
+        const QString path = p.value(QStringLiteral("token-file"));
+        wanted.token = checkToken(ctx, QStringLiteral("--token-file"),
+            BoundedRead::fromFile(path, BearerToken::MaxFileBytes), path);
+        return wanted.token.has_value();
+    }
+    if (fromStdin && !fromFile) {
+        wanted.token = checkToken(ctx, QStringLiteral("--token-stdin"),
+            BoundedRead::fromStdin(BearerToken::MaxFileBytes), QStringLiteral("stdin"));
+        return wanted.token.has_value();
     }
     return true;
 }
@@ -432,7 +437,7 @@ std::optional<NewSecret> parseNewSecret(CliContext &ctx, const QCommandLineParse
     s.boundTokens = p.isSet(QStringLiteral("bound"));
     readCredentialOptions(p, s, problems);
     readCaFile(p, s, problems);
-    if (!readTokenOption(ctx, p, wanted, problems))
+    if (!readTokenOption(ctx, p, wanted))
         return std::nullopt;
 
     if (!problems.isEmpty()) {
@@ -490,8 +495,13 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
     }
     if (!saved.ok())
         return ctx.fail(saved.error);
-    ctx.out() << QStringLiteral("Created dynamic secret \"%1\" in %2.").arg(saved.secret->name, env->name)
+    ctx.out() << QStringLiteral("Created dynamic secret %1 in %2.").arg(quoted(saved.secret->name), env->name)
               << Qt::endl;
+    if (saved.secret->authMethod == AuthMethod::Token && !saved.secret->sslVerify)
+        ctx.warn(
+            QStringLiteral("TLS verification is off for dynamic secret %1: anyone between you and %2 can "
+                           "read its cluster token and every token it issues.")
+                .arg(quoted(saved.secret->name), saved.secret->clusterUrl));
     return Ok;
 }
 
