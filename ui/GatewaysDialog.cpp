@@ -1,9 +1,9 @@
 #include "GatewaysDialog.h"
 
+#include "core/BoundedRead.h"
 #include "gateway/GatewayRegistry.h"
 
 #include <QDialogButtonBox>
-#include <QFile>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -28,17 +28,12 @@ std::optional<QByteArray> readPem(const QString &field, const QString &path, QSt
         *error = QObject::tr("%1: choose a file.").arg(field);
         return std::nullopt;
     }
-    QFile file(path.trimmed());
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = QObject::tr("%1: cannot read %2: %3.").arg(field, path, file.errorString());
+    BoundedRead read = BoundedRead::fromFile(path.trimmed(), GatewayRecord::MaxPemFileBytes);
+    if (!read.ok()) {
+        *error = QObject::tr("%1: %2; choose the PEM file.").arg(field, read.problem(path.trimmed()));
         return std::nullopt;
     }
-    const QByteArray data = file.read(1024 * 1024 + 1);
-    if (data.size() > 1024 * 1024) {
-        *error = QObject::tr("%1: %2 is larger than 1 MiB; it is not a PEM file.").arg(field, path);
-        return std::nullopt;
-    }
-    return data;
+    return std::move(read.data);
 }
 
 } // namespace

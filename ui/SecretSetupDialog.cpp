@@ -2,6 +2,8 @@
 
 #include "ProviderPicker.h"
 #include "UiColors.h"
+#include "core/BearerToken.h"
+#include "core/DisplayText.h"
 #include "gateway/GatewayRegistry.h"
 #include "kube/Kubeconfig.h"
 #include "leases/Engine.h"
@@ -660,7 +662,14 @@ void SecretSetupDialog::revalidate()
     const DynamicSecret secret = currentSecret(&errors);
     const bool tokenGiven = !m_clusterToken->text().trimmed().isEmpty();
     const SecretValidationContext ctx = m_services.catalog->validationContext(secret, tokenGiven);
-    for (const FieldError &e : secret.validate(ctx)) {
+    FieldErrors found = secret.validate(ctx);
+    // The typed token is checked as every cluster token is, wherever it comes from.
+    if (secret.authMethod == AuthMethod::Token && tokenGiven) {
+        if (const QString problem = BearerToken::problem(m_clusterToken->text().trimmed().toUtf8());
+            !problem.isEmpty())
+            found.append({ FClusterToken, tr("Cluster token %1.").arg(problem) });
+    }
+    for (const FieldError &e : std::as_const(found)) {
         bool already = false;
         for (const FieldError &p : std::as_const(errors))
             already = already || p.field == e.field;
@@ -750,8 +759,29 @@ void SecretSetupDialog::testConnection()
 {
     if (m_busy)
         return;
-    FieldErrors errors;
-    const DynamicSecret secret = currentSecret(&errors);
+    // Nothing goes to the cluster before the fields it uses are valid: no
+    // token is sent to an http:// URL or with a line break in it. The name
+    // and TTLs do not matter to the cluster, so they may still be unfinished.
+    revalidate();
+    QString firstBlocking;
+    for (const FieldError &e : std::as_const(m_errors)) {
+        if (e.field == FName || e.field == FDefaultTtl || e.field == FMaxTtl)
+            continue;
+        m_touched.insert(e.field);
+        if (firstBlocking.isEmpty())
+            firstBlocking = e.field;
+    }
+    if (!firstBlocking.isEmpty()) {
+        revalidate();
+        if (QWidget *editor = m_editors.value(firstBlocking))
+            editor->setFocus();
+        PreflightResult refused;
+        refused.connectionError
+            = tr("Correct the fields marked above to test the connection; nothing was sent.");
+        showPreflight(refused);
+        return;
+    }
+    const DynamicSecret secret = currentSecret();
     setBusy(true, tr("Asking the cluster..."));
     const QByteArray typedToken = m_clusterToken->text().trimmed().toUtf8();
     // Parameters, not captures: the coroutine frame keeps parameters alive.
@@ -887,10 +917,14 @@ bool SecretSetupDialog::importKubeconfig(const QString &path, const QString &con
         m_touched.insert(f);
     updateVisibility();
     revalidate();
+    // Never silently: the form shows the checkbox, and this says why it is off.
     setBusy(false,
-        ctx->token.isEmpty()
-            ? tr("Context \"%1\" has no token; enter the cluster token.").arg(ctx->contextName)
-            : QString());
+        ctx->insecureSkipTlsVerify ? tr(
+            "The cluster of context %1 sets insecure-skip-tls-verify, so TLS verification is off: anyone "
+            "on the network path can read the cluster token. Turn verification on and give the CA "
+            "certificate unless you accept that.")
+                                         .arg(quoted(ctx->contextName))
+                                   : QString());
     return true;
 }
 

@@ -1,5 +1,8 @@
 #include "DemoCluster.h"
 
+#include "core/BearerToken.h"
+#include "core/BoundedRead.h"
+#include "core/DynamicSecret.h"
 #include "kube/KubeClient.h"
 #include "kube/KubeTransport.h"
 #include "kube/Manifest.h"
@@ -35,6 +38,7 @@ using namespace std::chrono_literals;
 QCoro::Task<QString> applySetup(KubeClient &client, QStringList files, QByteArray *requesterToken)
 {
     for (const QString &file : files) {
+        // Compiled into the program (":/demo/..."), not outside input.
         QFile f(file);
         if (!f.open(QIODevice::ReadOnly))
             co_return QStringLiteral("the demo setup file %1 is missing from the build").arg(file);
@@ -161,8 +165,9 @@ bool DemoCluster::start(const QString &stateDir)
     QTimer::singleShot(20000, &loop, &QEventLoop::quit);
     if (!m_process->canReadLine())
         loop.exec();
-    const QJsonObject ready
-        = m_process->canReadLine() ? QJsonDocument::fromJson(m_process->readLine()).object() : QJsonObject();
+    const QJsonObject ready = m_process->canReadLine()
+        ? QJsonDocument::fromJson(m_process->readLine(64 * 1024)).object()
+        : QJsonObject();
     m_url = QUrl(ready.value(QStringLiteral("url")).toString());
     if (!m_url.isValid() || m_url.scheme() != QLatin1String("https")) {
         m_error = m_process->state() == QProcess::Running
@@ -172,16 +177,18 @@ bool DemoCluster::start(const QString &stateDir)
         stop();
         return false;
     }
-    QFile ca(ready.value(QStringLiteral("ca")).toString());
-    QFile admin(ready.value(QStringLiteral("adminTokenFile")).toString());
-    if (!ca.open(QIODevice::ReadOnly) || !admin.open(QIODevice::ReadOnly)) {
+    const BoundedRead ca = BoundedRead::fromFile(
+        ready.value(QStringLiteral("ca")).toString(), DynamicSecret::MaxCaCertificateBytes);
+    const BoundedRead admin = BoundedRead::fromFile(
+        ready.value(QStringLiteral("adminTokenFile")).toString(), BearerToken::MaxFileBytes);
+    if (!ca.ok() || !admin.ok() || !BearerToken::isValid(admin.data.trimmed())) {
         m_error
             = QStringLiteral("kms-testcluster's ca.crt or admin.token in %1 is unreadable.").arg(stateDir);
         stop();
         return false;
     }
-    m_caPem = ca.readAll();
-    m_adminToken = admin.readAll().trimmed();
+    m_caPem = ca.data;
+    m_adminToken = admin.data.trimmed();
     return true;
 }
 

@@ -1,5 +1,6 @@
 #include "DemoProfile.h"
 
+#include "core/BoundedRead.h"
 #include "core/DynamicSecret.h"
 #include "gateway/GatewayRegistry.h"
 #include "leases/SecretCatalog.h"
@@ -191,11 +192,11 @@ int DemoProfile::removeAbandonedProfiles()
     for (const QFileInfo &dir : candidates) {
         if (dir.isSymLink() || dir.ownerId() != ::getuid())
             continue;
-        QFile owner(QDir(dir.filePath()).filePath(OwnerFile));
-        if (!owner.open(QIODevice::ReadOnly))
+        const BoundedRead owner = BoundedRead::fromFile(QDir(dir.filePath()).filePath(OwnerFile), 64);
+        if (!owner.ok())
             continue; // not (yet) a demo profile of ours
         bool ok = false;
-        const qint64 pid = owner.readAll().trimmed().toLongLong(&ok);
+        const qint64 pid = owner.data.trimmed().toLongLong(&ok);
         // Only a pid that surely no longer runs; one reused by another process keeps the profile.
         if (!ok || pid <= 0 || pid == QCoreApplication::applicationPid() || ::kill(pid_t(pid), 0) == 0
             || errno != ESRCH)

@@ -47,6 +47,8 @@
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSqlQuery>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
@@ -70,6 +72,7 @@ private slots:
     void fieldsShowAndHideWithAuthMethodAndCredentialType();
     void badFieldShowsEngineMessageAndBlocksSaving();
     void testConnectionReportsMissingPermissionsWithRbacYaml();
+    void testConnectionValidatesTheFormBeforeSendingAnything();
     void generateOpensNewLeaseThenShowsTokenOnce();
     void newLeaseChecksTtlLive();
     void copyMarksTokenSecretAndClearsAfterTimeout();
@@ -492,6 +495,77 @@ void TestMainWindow::testConnectionReportsMissingPermissionsWithRbacYaml()
     QVERIFY2(finished.first().first().toBool(),
         qPrintable(dialog->preflightResult().missing().join(QLatin1Char('\n'))));
     QVERIFY(!copy->isVisible());
+    dialog->reject();
+    QTRY_VERIFY(!m_window->findChild<SecretSetupDialog *>());
+}
+
+void TestMainWindow::testConnectionValidatesTheFormBeforeSendingAnything()
+{
+    // A plain-HTTP listener: whatever reaches it went over the network in clear.
+    QTcpServer plain;
+    QVERIFY(plain.listen(QHostAddress::LocalHost, 0));
+    int connections = 0;
+    QByteArray received;
+    connect(&plain, &QTcpServer::newConnection, &plain, [&] {
+        while (QTcpSocket *socket = plain.nextPendingConnection()) {
+            ++connections;
+            connect(socket, &QTcpSocket::readyRead, socket, [&received, socket] {
+                received += socket->readAll();
+                socket->disconnectFromHost(); // no answer: the preflight ends with a network error
+            });
+        }
+    });
+
+    SecretSetupDialog *dialog = openSetupModal();
+    QVERIFY(dialog);
+    QTest::keyClicks(dialog->fieldEditor(QStringLiteral("clusterUrl")),
+        QStringLiteral("http://127.0.0.1:%1").arg(plain.serverPort()));
+    QTest::keyClicks(
+        dialog->fieldEditor(QStringLiteral("clusterToken")), QString::fromUtf8(m_requesterToken));
+    QTest::keyClicks(dialog->fieldEditor(QStringLiteral("serviceAccount")), QStringLiteral("ci-deployer"));
+    QTest::keyClicks(dialog->fieldEditor(QStringLiteral("namespace")), QStringLiteral("default"));
+    QSignalSpy finished(dialog, &SecretSetupDialog::preflightFinished);
+    auto *test = dialog->findChild<QPushButton *>(QStringLiteral("testConnectionButton"));
+    QTest::mouseClick(test, Qt::LeftButton);
+    // Refused at once; were it sent, the listener would see it before the preflight ends.
+    QVERIFY(finished.count() == 1 || finished.wait(15000));
+    QCOMPARE(finished.first().first().toBool(), false);
+    QVERIFY2(dialog->preflightResult().connectionError.contains(QStringLiteral("nothing was sent")),
+        qPrintable(dialog->preflightResult().connectionError));
+    QVERIFY2(dialog->fieldMessage(QStringLiteral("clusterUrl")).contains(QStringLiteral("https://")),
+        qPrintable(dialog->fieldMessage(QStringLiteral("clusterUrl"))));
+    QVERIFY(dialog->findChild<QLabel *>(QStringLiteral("error_clusterUrl"))->isVisible());
+    QCOMPARE(connections, 0);
+    QVERIFY(!received.contains(m_requesterToken));
+
+    // An https URL, but a token that is not one word: refused on its field, nothing sent.
+    auto *url = qobject_cast<QLineEdit *>(dialog->fieldEditor(QStringLiteral("clusterUrl")));
+    url->clear();
+    QTest::keyClicks(url, m_cluster->url().toString());
+    qobject_cast<QPlainTextEdit *>(dialog->fieldEditor(QStringLiteral("caCertificate")))
+        ->setPlainText(QString::fromUtf8(m_cluster->caPem()));
+    auto *token = qobject_cast<QLineEdit *>(dialog->fieldEditor(QStringLiteral("clusterToken")));
+    token->clear();
+    QTest::keyClicks(token, QString::fromUtf8(m_requesterToken) + QStringLiteral(" Impersonate-User: admin"));
+    const qint64 before = qint64(m_cluster->settings().value(QStringLiteral("requests")).toDouble());
+    finished.clear();
+    QTest::mouseClick(test, Qt::LeftButton);
+    QVERIFY(finished.count() == 1 || finished.wait(15000));
+    QCOMPARE(finished.first().first().toBool(), false);
+    QVERIFY2(dialog->fieldMessage(QStringLiteral("clusterToken")).contains(QStringLiteral("contains spaces")),
+        qPrintable(dialog->fieldMessage(QStringLiteral("clusterToken"))));
+    QVERIFY(dialog->fieldMessage(QStringLiteral("clusterUrl")).isEmpty());
+    QCOMPARE(qint64(m_cluster->settings().value(QStringLiteral("requests")).toDouble()), before);
+
+    // Corrected, the same button asks the cluster.
+    token->clear();
+    QTest::keyClicks(token, QString::fromUtf8(m_requesterToken));
+    finished.clear();
+    QTest::mouseClick(test, Qt::LeftButton);
+    QVERIFY(finished.wait(15000));
+    QVERIFY2(dialog->preflightResult().connectionError.isEmpty(),
+        qPrintable(dialog->preflightResult().connectionError));
+    QVERIFY(qint64(m_cluster->settings().value(QStringLiteral("requests")).toDouble()) > before);
     dialog->reject();
     QTRY_VERIFY(!m_window->findChild<SecretSetupDialog *>());
 }
