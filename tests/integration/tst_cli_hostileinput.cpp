@@ -164,14 +164,14 @@ private slots:
         QTest::newRow("escape") << QByteArray("    token: \"abc\\e[2J\"\n") << "contains spaces, line breaks";
         QTest::newRow("longer than 16 KiB") << "    token: " + QByteArray(16 * 1024 + 1, 'a') + "\n"
                                             << "is longer than 16 KiB";
-        QTest::newRow("multi-line tokenFile")
-            << "    tokenFile: "
+        QTest::newRow("multi-line tokenFile") << "    tokenFile: "
                 + write("shadow",
                     "root:$6$salt$hash:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n"
                     "kms:$6$other$hash:19000:0:99999:7:::\n")
                       .toUtf8()
                 + "\n"
-            << "--kubeconfig: The token in the tokenFile of user \"kc\" contains spaces, line breaks";
+                                              << "--kubeconfig: The token in the tokenFile of user \"kc\", "
+                + m_files.filePath("shadow") + ", contains spaces, line breaks";
         QTest::newRow("tokenFile /dev/zero")
             << QByteArray("    tokenFile: /dev/zero\n")
             << "The tokenFile of user \"kc\" cannot be used: /dev/zero is larger than 64 KiB";
@@ -275,7 +275,7 @@ private slots:
         QTest::addColumn<QString>("path");
         QTest::addColumn<QString>("expected");
         QTest::newRow("/dev/zero") << "/dev/zero"
-                                   << "--kubeconfig: /dev/zero is larger than 4 MiB";
+                                   << "--kubeconfig: The kubeconfig /dev/zero is larger than 4 MiB";
         QTest::newRow("FIFO") << fifo("kubeconfig.fifo") << "is empty";
         QTest::newRow("50 MB token") << kubeconfig(
             "huge.kubeconfig", {}, "    token: " + QByteArray(50 * 1024 * 1024, 'a') + "\n")
@@ -284,8 +284,8 @@ private slots:
             "apiVersion: v1\nkind: Config\ncurrent-context: kc\nclusters:\n- name: kc\n  cluster:\n"
             "    server: https://127.0.0.1:1\n    certificate-authority: /dev/zero\nusers:\n- name: kc\n"
             "  user:\n    token: abc\ncontexts:\n- name: kc\n  context: {cluster: kc, user: kc}\n")
-                                                         << "certificate-authority: /dev/zero is larger than "
-                                                            "1 MiB";
+                                                         << "The certificate-authority of cluster \"kc\" "
+                                                            "cannot be used: /dev/zero is larger than 1 MiB";
     }
     void kubeconfigReadsAreBounded()
     {
