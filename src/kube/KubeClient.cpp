@@ -1,5 +1,6 @@
 #include "kube/KubeClient.h"
 
+#include "core/BoundedRead.h"
 #include "core/DisplayText.h"
 
 #include <QCoro/QCoroNetworkReply>
@@ -183,8 +184,25 @@ QCoro::Task<KubeResult> KubeClient::attempt(
     QNetworkReply *reply = m_nam->sendCustomRequest(request, method, payload);
     QObject::connect(reply, &QNetworkReply::sslErrors, reply,
         [&sslErrors](const QList<QSslError> &errors) { sslErrors = errors; });
+    // A server's answer is outside input too: never buffered beyond the bound.
+    bool tooLarge = false;
+    QObject::connect(reply, &QNetworkReply::downloadProgress, reply,
+        [reply, &tooLarge, limit = m_maxAnswerBytes](qint64 received, qint64 total) {
+            if (!tooLarge && (received > limit || total > limit)) {
+                tooLarge = true;
+                reply->abort();
+            }
+        });
     co_await reply;
     reply->deleteLater();
+    if (tooLarge) {
+        result.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        result.error = KubeError { KubeError::Category::InvalidResponse, result.httpStatus, {},
+            QStringLiteral("the answer from %1 is larger than %2")
+                .arg(m_transport->describe(), describeSize(m_maxAnswerBytes)),
+            {}, {}, call };
+        co_return result;
+    }
 
     int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     // A transport error after the headers (the connection dropped mid-body)

@@ -47,6 +47,9 @@ public:
     void setTimeout(std::chrono::milliseconds timeout) { m_timeout = timeout; }
     std::chrono::milliseconds timeout() const { return m_timeout; }
     void setRetryPolicy(const RetryPolicy &policy) { m_retry = policy; }
+    // Answers larger than this are cut off and reported, not buffered.
+    void setMaxAnswerBytes(qint64 bytes) { m_maxAnswerBytes = bytes; }
+    static constexpr qint64 DefaultMaxAnswerBytes = 64 * 1024 * 1024;
     const KubeTransport &transport() const { return *m_transport; }
 
     // GET and DELETE retry on transient errors; POST only when the caller says
@@ -70,6 +73,7 @@ private:
     std::shared_ptr<const KubeTransport> m_transport;
     std::chrono::milliseconds m_timeout { 15000 };
     RetryPolicy m_retry;
+    qint64 m_maxAnswerBytes = DefaultMaxAnswerBytes;
 };
 
 // Certificate problems in words: expired, wrong host, unknown CA.

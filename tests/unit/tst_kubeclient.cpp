@@ -384,6 +384,22 @@ private slots:
         QCOMPARE(m_server->methods.size(), 1); // a POST is not retried
     }
 
+    void refusesAnswersLargerThanTheBound()
+    {
+        m_server->script = { { 200, "{\"a\":\"" + QByteArray(1024 - 8, 'x') + "\"}" },
+            { 200, "{\"a\":\"" + QByteArray(64 * 1024, 'x') + "\"}" } };
+        auto c = client();
+        c->setMaxAnswerBytes(1024);
+        const KubeResult fits = QCoro::waitFor(c->post("/x", {}));
+        QVERIFY2(fits.ok(), qPrintable(fits.error ? fits.error->toString() : QString()));
+        const KubeResult big = QCoro::waitFor(c->post("/x", {}));
+        QVERIFY(!big.ok());
+        QCOMPARE(big.error->category, KubeError::Category::InvalidResponse);
+        QVERIFY2(big.error->toString().startsWith("POST /x failed: the answer from https://127.0.0.1:"),
+            qPrintable(big.error->toString()));
+        QVERIFY2(big.error->toString().endsWith(" is larger than 1 KiB."), qPrintable(big.error->toString()));
+    }
+
     void escapesControlCharactersInServerMessages()
     {
         m_server->script
