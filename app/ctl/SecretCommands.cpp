@@ -56,8 +56,11 @@ std::optional<QByteArray> checkToken(
     CliContext &ctx, const QString &flag, const BoundedRead &read, const QString &from)
 {
     if (!read.ok()) {
-        ctx.usage(
-            QStringLiteral("%1: %2; it should hold only the cluster token.").arg(flag, read.problem(from)));
+        ctx.usage(QStringLiteral("%1: %2%3.")
+                      .arg(flag, read.problem(from),
+                          read.status == BoundedRead::Status::TooLarge
+                              ? QStringLiteral("; it should hold only the cluster token")
+                              : QString()));
         return std::nullopt;
     }
     QByteArray token = read.data.trimmed();
@@ -311,9 +314,15 @@ void readKubeconfig(const QCommandLineParser &p, NewSecret &wanted, QStringList 
             "--insecure-skip-tls-verify to accept a cluster whose certificate is not verified, or give the "
             "cluster its certificate-authority-data instead.")
                         .arg(quoted(context->clusterName));
+    } else if (!context->insecureSkipTlsVerify && p.isSet(QStringLiteral("insecure-skip-tls-verify"))) {
+        problems << QStringLiteral(
+            "--insecure-skip-tls-verify: the cluster %1 does not set insecure-skip-tls-verify, and with "
+            "import-kubeconfig the flag only confirms it; leave the flag out.")
+                        .arg(quoted(context->clusterName));
     } else {
         wanted.secret.clusterUrl = context->server;
         wanted.secret.caCertificate = QString::fromUtf8(context->caPem);
+        wanted.secret.sslVerify = !context->insecureSkipTlsVerify;
         wanted.token = context->token;
         context->token.fill('\0');
     }

@@ -357,6 +357,14 @@ private slots:
         QVERIFY2(shown.outText().contains("TLS verification:") && shown.outText().contains("off (insecure)"),
             shown.describe());
         QVERIFY(m_cli->run({ "secret", "delete", "insecure" }).exitCode == 0);
+
+        // With a cluster that verifies TLS, the flag has nothing to confirm.
+        const QString verified = kubeconfig("verified.kubeconfig", {}, "    token: " + m_requester + "\n");
+        const CliResult extra = m_cli->run(importArgs("insecure", verified) << "--insecure-skip-tls-verify");
+        QVERIFY2(extra.exitCode == 2
+                && extra.errText().contains("--insecure-skip-tls-verify: the cluster \"kc\" does not set"),
+            extra.describe());
+        QVERIFY(!secretNames().contains("insecure"));
     }
 
     // --- 5. Control characters in names and in the server's messages are escaped. ---
