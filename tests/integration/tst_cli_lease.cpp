@@ -2,6 +2,7 @@
 // create (-o token|json|kubeconfig), list, revoke, check, import-kubeconfig,
 // reconcile, and a CLI killed in the middle of provisioning.
 #include "CliRunner.h"
+#include "KmsTestPaths.h"
 #include "TestCluster.h"
 #include "TestSupport.h"
 

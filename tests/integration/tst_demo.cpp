@@ -2,6 +2,7 @@
 // profile whose secrets lease tokens the cluster accepts, the child ending with
 // the app even when the app is killed, and a clean quit leaving nothing behind.
 #include "CliRunner.h"
+#include "KmsTestPaths.h"
 #include "core/DynamicSecret.h"
 #include "kube/KubeClient.h"
 #include "kube/KubeTransport.h"

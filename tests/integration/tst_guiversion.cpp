@@ -1,5 +1,6 @@
 // hanzo-kms's command line: --version and --help answer without a display and
 // say what they should; anything else it does not know is refused.
+#include "KmsTestPaths.h"
 #include "core/BuildInfo.h"
 
 #include <QProcess>

@@ -1,5 +1,6 @@
 // kms-testcluster's command line: usage errors, the ready line and the files
 // it writes, clean exits, and the fault and expiry flags.
+#include "KmsTestPaths.h"
 #include "TestCluster.h"
 
 #include <QFile>

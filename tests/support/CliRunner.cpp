@@ -1,4 +1,5 @@
 #include "CliRunner.h"
+#include "KmsTestPaths.h"
 
 #include <QProcess>
 

@@ -1,4 +1,5 @@
 #include "GatewayPolicyFile.h"
+#include "KmsTestPaths.h"
 
 #include <QDir>
 #include <QFile>

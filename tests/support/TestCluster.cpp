@@ -1,4 +1,5 @@
 #include "TestCluster.h"
+#include "KmsTestPaths.h"
 
 #include "kube/KubeClient.h"
 #include "kube/Manifest.h"
