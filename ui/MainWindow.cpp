@@ -10,6 +10,7 @@
 #include "SecretClipboard.h"
 #include "SecretSetupDialog.h"
 #include "SecretTableModel.h"
+#include "TimeText.h"
 #include "TokenDialog.h"
 #include "core/BuildInfo.h"
 #include "leases/Engine.h"
@@ -464,11 +465,68 @@ NewLeaseDialog *MainWindow::generateLease()
     const DynamicSecret s = *secret;
     connect(dialog, &NewLeaseDialog::leaseCreated, this,
         [this, s](const Lease &lease, const IssuedToken &issued) { showToken(s, lease, issued); });
+    connect(dialog, &NewLeaseDialog::cancelRequested, this, [this, s] {
+        statusBar()->showMessage(s.credentialType == CredentialType::Static && !s.boundTokens
+                ? tr("The cancelled lease of %1 is still being provisioned. Kubernetes cannot revoke its "
+                     "token, "
+                     "so it is shown when it is ready.")
+                      .arg(s.name)
+                : tr("The cancelled lease of %1 is still being provisioned; it is revoked as soon as it is "
+                     "ready.")
+                      .arg(s.name));
+    });
+    connect(dialog, &NewLeaseDialog::cancelledLeaseFinished, this,
+        [this, s](const LeaseCreation &result) { finishCancelledLease(s, result); });
     dialog->open();
     return dialog;
 }
 
-void MainWindow::showToken(const DynamicSecret &secret, const Lease &lease, const IssuedToken &issued)
+void MainWindow::finishCancelledLease(const DynamicSecret &secret, const LeaseCreation &result)
+{
+    if (!result.ok() || !result.lease) {
+        statusBar()->showMessage(
+            tr("The cancelled lease of %1 was not created: %2").arg(secret.name, result.error), 15000);
+        return;
+    }
+    const Lease lease = *result.lease;
+    if (lease.kind == LeaseKind::Static) {
+        // Nothing can revoke it: the token goes to the one who asked for it.
+        const QDateTime expires
+            = result.issued->expiresAt.isValid() ? result.issued->expiresAt : lease.expiresAt;
+        statusBar()->clearMessage();
+        showToken(secret, lease, *result.issued,
+            tr("You cancelled this lease while it was being provisioned, but Kubernetes cannot revoke an "
+               "unbound "
+               "static token: it stays valid until %1, so here it is.")
+                .arg(TimeText::absolute(expires)));
+        return;
+    }
+    statusBar()->showMessage(
+        tr("Revoking lease %1, cancelled while it was being provisioned...").arg(lease.id));
+    QCoro::connect(m_services.leases->revoke(lease.id), this, [this, lease](const RevokeOutcome &outcome) {
+        if (outcome.ok) {
+            statusBar()->showMessage(tr("Lease %1 was cancelled while it was being provisioned; its token "
+                                        "was revoked without being "
+                                        "shown.")
+                                         .arg(lease.id),
+                15000);
+            return;
+        }
+        statusBar()->clearMessage();
+        auto *box = new QMessageBox(QMessageBox::Warning, tr("Cancelled Lease Not Revoked"),
+            tr("Lease %1 was cancelled while it was being provisioned, and revoking it failed: %2 Its "
+               "cleanup is "
+               "retried; until then its token works, although it was shown to no one.")
+                .arg(lease.id, outcome.message),
+            QMessageBox::Ok, this);
+        box->setObjectName(QStringLiteral("cancelledLeaseNotRevoked"));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
+}
+
+void MainWindow::showToken(
+    const DynamicSecret &secret, const Lease &lease, const IssuedToken &issued, const QString &note)
 {
     selectSecret(secret.id);
     m_leasePanel->refreshLease(lease.id);
@@ -476,6 +534,7 @@ void MainWindow::showToken(const DynamicSecret &secret, const Lease &lease, cons
     m_countsTimer.start();
     auto *dialog = new TokenDialog(m_services, secret, lease, issued, m_clipboard, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setNote(note);
     m_tokenDialog = dialog;
     dialog->open();
     emit tokenShown();

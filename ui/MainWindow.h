@@ -3,6 +3,7 @@
 #include "AppServices.h"
 #include "core/DynamicSecret.h"
 #include "core/Lease.h"
+#include "leases/LeaseService.h"
 #include "provider/LeaseProvider.h"
 
 #include <QMainWindow>
@@ -87,7 +88,10 @@ private:
     void saveState();
     void onSecretSelectionChanged();
     void updateActions();
-    void showToken(const DynamicSecret &secret, const Lease &lease, const IssuedToken &issued);
+    void showToken(const DynamicSecret &secret, const Lease &lease, const IssuedToken &issued,
+        const QString &note = QString());
+    // A New Lease cancelled while it was provisioned: revoke what can be revoked, deliver the rest.
+    void finishCancelledLease(const DynamicSecret &secret, const LeaseCreation &result);
     void onLeaseChanged(const QString &leaseId);
     void refreshCounts();
     void showSecretMenu(const QPoint &pos);

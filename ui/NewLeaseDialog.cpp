@@ -2,6 +2,7 @@
 
 #include "UiColors.h"
 
+#include <QCloseEvent>
 #include <QComboBox>
 #include <QCoro/QCoroTask>
 #include <QDialogButtonBox>
@@ -104,6 +105,16 @@ NewLeaseDialog::NewLeaseDialog(const AppServices &services, const DynamicSecret 
     m_progress->setAccessibleName(tr("Provisioning"));
     m_progress->hide();
     layout->addWidget(m_progress);
+    m_cancelHint = new QLabel(secret.credentialType == CredentialType::Static && !secret.boundTokens
+            ? tr(
+                "Kubernetes cannot revoke this token once it is issued: if you cancel now, it is still shown "
+                "when it is ready.")
+            : tr("If you cancel now, the lease is revoked as soon as it is ready."),
+        this);
+    m_cancelHint->setObjectName(QStringLiteral("cancelHint"));
+    m_cancelHint->setWordWrap(true);
+    m_cancelHint->hide();
+    layout->addWidget(m_cancelHint);
     m_error = errorLabel(this, QStringLiteral("leaseError"));
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_error);
@@ -206,6 +217,31 @@ void NewLeaseDialog::showError(const QString &message)
     m_error->setVisible(!message.isEmpty());
 }
 
+void NewLeaseDialog::done(int result)
+{
+    if (m_submitting && result != QDialog::Accepted) {
+        // The cluster calls are on their way; their outcome must still reach someone.
+        if (!m_cancelled) {
+            m_cancelled = true;
+            hide();
+            emit cancelRequested();
+        }
+        return;
+    }
+    QDialog::done(result);
+}
+
+void NewLeaseDialog::closeEvent(QCloseEvent *event)
+{
+    if (m_submitting) {
+        // The title bar's close: as Cancel, and the dialog must live on (hidden) until the outcome.
+        done(QDialog::Rejected);
+        event->ignore();
+        return;
+    }
+    QDialog::closeEvent(event);
+}
+
 void NewLeaseDialog::submit()
 {
     if (m_submitting)
@@ -223,11 +259,18 @@ void NewLeaseDialog::submit()
     if (m_namespace)
         m_namespace->setEnabled(false);
     m_progress->show();
+    m_cancelHint->show();
     showError(QString());
     m_submit->setText(tr("Provisioning..."));
     QCoro::connect(m_services.leases->createLease(r), this, [this](const LeaseCreation &result) {
         m_submitting = false;
         m_progress->hide();
+        m_cancelHint->hide();
+        if (m_cancelled) {
+            emit cancelledLeaseFinished(result);
+            QDialog::done(QDialog::Rejected);
+            return;
+        }
         m_submit->setText(tr("Submit"));
         m_ttl->setEnabled(true);
         m_audiences->setEnabled(true);

@@ -19,6 +19,12 @@ namespace kms::ui {
 // and the max TTL), namespace (dynamic: one of the allowed ones), audiences
 // override. Submit shows progress and cannot be pressed twice; an error stays
 // in the dialog as one sentence.
+//
+// Cancel after Submit cannot call back what was sent to the cluster, and no
+// token may be lost: the dialog hides, provisioning finishes, and the outcome
+// goes to cancelledLeaseFinished (MainWindow revokes a revocable lease and
+// delivers an unbound static token, which nothing can revoke). The dialog
+// says so while it provisions.
 class NewLeaseDialog : public QDialog {
     Q_OBJECT
 public:
@@ -31,12 +37,21 @@ public:
     QString errorText() const;
     QString fieldMessage(const QString &field) const;
     bool isSubmitting() const { return m_submitting; }
+    bool isCancelled() const { return m_cancelled; }
 
     void submit();
 
 signals:
     // The token, once; the dialog has closed itself.
     void leaseCreated(const kms::Lease &lease, const kms::IssuedToken &issued);
+    // Cancel was pressed while provisioning: the dialog is hidden and waits for the outcome.
+    void cancelRequested();
+    // The outcome of a provisioning cancelled on the way; the dialog then closes itself.
+    void cancelledLeaseFinished(const kms::LeaseCreation &result);
+
+protected:
+    void done(int result) override;
+    void closeEvent(QCloseEvent *event) override;
 
 private:
     LeaseRequest request(FieldErrors *errors) const;
@@ -46,6 +61,7 @@ private:
     AppServices m_services;
     DynamicSecret m_secret;
     bool m_submitting = false;
+    bool m_cancelled = false;
     QLineEdit *m_ttl;
     QLabel *m_ttlError;
     QComboBox *m_namespace = nullptr;
@@ -54,6 +70,7 @@ private:
     QLabel *m_audiencesError;
     QLabel *m_error;
     QProgressBar *m_progress;
+    QLabel *m_cancelHint;
     QPushButton *m_submit;
     QDialogButtonBox *m_buttons;
 };

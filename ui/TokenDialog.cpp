@@ -43,6 +43,11 @@ TokenDialog::TokenDialog(const AppServices &services, const DynamicSecret &secre
     wp.setColor(QPalette::WindowText, UiColors::warning());
     warning->setPalette(wp);
     layout->addWidget(warning);
+    m_note = new QLabel(this);
+    m_note->setObjectName(QStringLiteral("tokenNote"));
+    m_note->setWordWrap(true);
+    m_note->hide();
+    layout->addWidget(m_note);
 
     auto *form = new QFormLayout;
     auto *tokenRow = new QHBoxLayout;
@@ -152,6 +157,13 @@ void TokenDialog::done(int result)
 {
     wipe();
     QDialog::done(result);
+}
+
+void TokenDialog::setNote(const QString &note)
+{
+    m_note->setText(note);
+    m_note->setVisible(!note.isEmpty());
+    resize(width(), sizeHint().height());
 }
 
 void TokenDialog::copy()

@@ -33,6 +33,9 @@ public:
     QLabel *countdownLabel() const { return m_countdown; }
     QLabel *expiryLabel() const { return m_expiry; }
 
+    // A line under the warning about how this token came to be shown (empty: none).
+    void setNote(const QString &note);
+
     void copy();
     // Writes a kubeconfig with the token to path (mode 0600); false and a message on failure.
     bool saveKubeconfig(const QString &path, QString *error = nullptr);
@@ -56,6 +59,7 @@ private:
     QLabel *m_expiry;
     QLabel *m_countdown;
     QLabel *m_status;
+    QLabel *m_note;
 };
 
 } // namespace kms::ui
