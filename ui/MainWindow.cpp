@@ -532,6 +532,8 @@ void MainWindow::showToken(
     m_leasePanel->refreshLease(lease.id);
     m_leasePanel->selectLease(lease.id);
     m_countsTimer.start();
+    // A token of an earlier lease still on the clipboard would be pasted for this one.
+    m_clipboard->clearNow();
     auto *dialog = new TokenDialog(m_services, secret, lease, issued, m_clipboard, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setNote(note);

@@ -29,25 +29,35 @@ SecretClipboard::~SecretClipboard()
     // Leaving the app must not leave the token behind.
     if (isCounting() && QGuiApplication::clipboard()->text(QClipboard::Clipboard).toUtf8() == m_secret)
         QGuiApplication::clipboard()->clear(QClipboard::Clipboard);
+    clearSelectionIfOurs();
     forget();
 }
 
-void SecretClipboard::copy(const QByteArray &secret)
+void SecretClipboard::copy(const QByteArray &secret, const QObject *owner)
 {
+    clearNow(); // an earlier token, if it is still there
     auto *mime = new QMimeData;
     mime->setText(QString::fromUtf8(secret));
     mime->setData(QString::fromLatin1(KdeHint), QByteArrayLiteral("secret"));
     mime->setData(QString::fromLatin1(WindowsExclude), QByteArrayLiteral("\0\0\0\0"));
     mime->setData(QString::fromLatin1(MacConcealed), secret);
     QGuiApplication::clipboard()->setMimeData(mime, QClipboard::Clipboard);
-    if (QGuiApplication::clipboard()->supportsSelection()) {
-        // The selection is not marked as secret anywhere; keep the token out of it.
-        QGuiApplication::clipboard()->clear(QClipboard::Selection);
-    }
     m_secret = secret;
+    // The selection is not marked as secret anywhere: a token selected in a revealed field goes.
+    clearSelectionIfOurs();
+    m_owner = owner;
     m_deadline = m_clock->now().addSecs(m_timeoutSeconds);
     m_timer.start();
+    emit copied(owner);
     emit countdown(m_timeoutSeconds);
+}
+
+void SecretClipboard::clearSelectionIfOurs()
+{
+    QClipboard *clipboard = QGuiApplication::clipboard();
+    if (clipboard->supportsSelection() && !m_secret.isEmpty()
+        && clipboard->text(QClipboard::Selection).toUtf8() == m_secret)
+        clipboard->clear(QClipboard::Selection);
 }
 
 int SecretClipboard::secondsLeft() const
@@ -75,6 +85,7 @@ void SecretClipboard::clearNow()
     const bool stillOurs = clipboard->text(QClipboard::Clipboard).toUtf8() == m_secret;
     if (stillOurs)
         clipboard->clear(QClipboard::Clipboard);
+    clearSelectionIfOurs();
     forget();
     emit countdown(0);
     emit finished(stillOurs);

@@ -101,6 +101,7 @@ TokenDialog::TokenDialog(const AppServices &services, const DynamicSecret &secre
     m_countdown = new QLabel(this);
     m_countdown->setObjectName(QStringLiteral("clipboardCountdown"));
     m_countdown->setAccessibleName(tr("Clipboard status"));
+    m_countdown->setMinimumHeight(m_countdown->fontMetrics().lineSpacing()); // appearing text moves nothing
     layout->addWidget(m_countdown);
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("tokenStatus"));
@@ -130,13 +131,22 @@ TokenDialog::TokenDialog(const AppServices &services, const DynamicSecret &secre
     connect(m_saveKubeconfig, &QPushButton::clicked, this, &TokenDialog::chooseKubeconfigFile);
     connect(close, &QPushButton::clicked, this, &QDialog::accept);
 
+    // Only this dialog's own copy is spoken of here: the clipboard serves every token dialog.
     connect(m_clipboard, &SecretClipboard::countdown, this, [this](int left) {
+        if (m_clipboard->owner() != this)
+            return;
         m_countdown->setText(left > 0 ? tr("Copied. The clipboard is cleared in %n second(s).", nullptr, left)
                                       : tr("The clipboard was cleared."));
     });
     connect(m_clipboard, &SecretClipboard::finished, this, [this](bool cleared) {
+        if (m_clipboard->owner() != this)
+            return;
         m_countdown->setText(cleared ? tr("The clipboard was cleared.")
                                      : tr("The clipboard holds something else now; it was left alone."));
+    });
+    connect(m_clipboard, &SecretClipboard::copied, this, [this](const QObject *owner) {
+        if (owner != this && !m_countdown->text().isEmpty())
+            m_countdown->setText(tr("Another token was copied; this one is no longer on the clipboard."));
     });
     resize(620, sizeHint().height());
 }
@@ -170,7 +180,7 @@ void TokenDialog::copy()
 {
     if (m_value.isEmpty())
         return;
-    m_clipboard->copy(m_value);
+    m_clipboard->copy(m_value, this);
 }
 
 void TokenDialog::chooseKubeconfigFile()
