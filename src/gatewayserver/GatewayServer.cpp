@@ -1,10 +1,13 @@
 #include "gatewayserver/GatewayServer.h"
 
+#include "core/BoundedRead.h"
+#include "core/DisplayText.h"
 #include "gatewayserver/ConnectionGuard.h"
 #include "gatewayserver/GuardedServer.h"
 #include "gatewayserver/HttpMethod.h"
 #include "kube/GatewayCertificates.h"
 #include "kube/KubeClient.h"
+#include "kube/ReplyLimits.h"
 
 #include <QCoro/QCoroNetworkReply>
 #include <QCoro/QCoroSignal>
@@ -480,9 +483,19 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::forward(
     std::unique_ptr<QNetworkReply, Later> reply(body.isEmpty() && method != "POST"
             ? m_nam->sendCustomRequest(request, method)
             : m_nam->sendCustomRequest(request, method, body));
+    const std::shared_ptr<bool> tooLarge = abortAnswersLargerThan(reply.get(), m_limits.maxAnswerBytes);
     co_await reply.get();
 
     const QVariant code = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+    if (*tooLarge)
+        co_return statusAnswer(502, QStringLiteral("BadGateway"),
+            QStringLiteral("the API server's answer is larger than the gateway's limit of %1")
+                .arg(describeSize(m_limits.maxAnswerBytes)));
+    // A status line followed by a dropped connection: the body is not whole.
+    if (code.isValid() && isTransportError(reply->error()))
+        co_return statusAnswer(502, QStringLiteral("BadGateway"),
+            QStringLiteral("the API server's answer was cut off (%1)")
+                .arg(escapeControls(reply->errorString())));
     if (!code.isValid()) {
         const auto error = reply->error();
         if (error == QNetworkReply::OperationCanceledError || error == QNetworkReply::TimeoutError)

@@ -46,6 +46,8 @@ public:
         // How long a binding waits for the service account of its lease,
         // which the desktop creates at the same moment.
         std::chrono::milliseconds accountWait { 10000 };
+        // The largest answer taken from the API server (it is outside input too).
+        qint64 maxAnswerBytes = 32 * 1024 * 1024;
     };
 
     // The path where a client reads its own policy entry.

@@ -2,6 +2,7 @@
 
 #include "core/BoundedRead.h"
 #include "core/DisplayText.h"
+#include "kube/ReplyLimits.h"
 
 #include <QCoro/QCoroNetworkReply>
 #include <QCoro/QCoroTimer>
@@ -57,11 +58,6 @@ std::chrono::milliseconds parseRetryAfter(const QByteArray &value)
 
 // Errors of the connection itself (QNetworkReply's 1..99: refused, closed,
 // timed out, TLS) and of a proxy (101..199), as opposed to an HTTP answer.
-bool isTransportError(QNetworkReply::NetworkError error)
-{
-    return error != QNetworkReply::NoError && error < QNetworkReply::ContentAccessDenied;
-}
-
 QString escape(const QString &segment)
 {
     return QString::fromLatin1(QUrl::toPercentEncoding(segment));
@@ -185,17 +181,10 @@ QCoro::Task<KubeResult> KubeClient::attempt(
     QObject::connect(reply, &QNetworkReply::sslErrors, reply,
         [&sslErrors](const QList<QSslError> &errors) { sslErrors = errors; });
     // A server's answer is outside input too: never buffered beyond the bound.
-    bool tooLarge = false;
-    QObject::connect(reply, &QNetworkReply::downloadProgress, reply,
-        [reply, &tooLarge, limit = m_maxAnswerBytes](qint64 received, qint64 total) {
-            if (!tooLarge && (received > limit || total > limit)) {
-                tooLarge = true;
-                reply->abort();
-            }
-        });
+    const std::shared_ptr<bool> tooLarge = abortAnswersLargerThan(reply, m_maxAnswerBytes);
     co_await reply;
     reply->deleteLater();
-    if (tooLarge) {
+    if (*tooLarge) {
         result.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         result.error = KubeError { KubeError::Category::InvalidResponse, result.httpStatus, {},
             QStringLiteral("the answer from %1 is larger than %2")

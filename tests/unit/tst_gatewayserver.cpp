@@ -40,6 +40,7 @@ public:
     QList<Seen> seen;
     QHash<QString, std::pair<int, QByteArray>> answers; // "GET /path" -> status, body
     QSet<QString> hold;
+    QSet<QString> cut; // answered 200 with half the announced body, then the connection dropped
     std::vector<std::unique_ptr<QHttpServerResponder>> held;
 
 protected:
@@ -57,6 +58,14 @@ protected:
             return true;
         }
         const auto answer = answers.value(key, { 200, QByteArrayLiteral(R"({"kind":"Thing"})") });
+        if (cut.contains(key)) {
+            socket->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                + QByteArray::number(answer.second.size()) + "\r\n\r\n"
+                + answer.second.left(answer.second.size() / 2));
+            socket->flush();
+            socket->disconnectFromHost();
+            return true;
+        }
         QHttpServerResponder responder = makeResponder(request, socket);
         responder.writeStatusLine(QHttpServerResponder::StatusCode(answer.first));
         responder.writeHeader("Content-Type", "application/json");
@@ -112,6 +121,7 @@ class TestGatewayServer : public QObject {
         limits.connection.maxHeaderBytes = 2048;
         limits.upstreamTimeout = 1500ms;
         limits.accountWait = accountWait;
+        limits.maxAnswerBytes = 64 * 1024;
         return limits;
     }
 
@@ -252,6 +262,7 @@ private slots:
     {
         m_api->seen.clear();
         m_api->answers.clear();
+        m_api->cut.clear();
         m_logLines.clear();
     }
 
@@ -535,6 +546,34 @@ private slots:
             refused.second.contains("not the service account of the same lease"), refused.second.constData());
         QCOMPARE(m_api->seen.size(), 1);
         m_gateway->setLimits(limits());
+    }
+
+    // The API server's answers are outside input too: one larger than the
+    // bound is not buffered and not passed on.
+    void refusesAnswersLargerThanItsBound()
+    {
+        const QString path = QStringLiteral("/api/v1/namespaces/a/serviceaccounts");
+        QByteArray items;
+        for (int i = 0; items.size() < 256 * 1024; ++i)
+            items += (i ? "," : "") + ManagedAccount;
+        m_api->answers.insert(QStringLiteral("GET ") + path,
+            { 200, R"({"kind":"ServiceAccountList","items":[)" + items + "]}" });
+        const auto [status, body]
+            = call("GET", path + QStringLiteral("?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dhanzo-kms"));
+        QCOMPARE(status, 502);
+        QVERIFY2(body.contains("larger than the gateway's limit of 64 KiB"), body.constData());
+        QVERIFY(!body.contains("ServiceAccountList"));
+    }
+
+    // A 200 whose body the API server did not finish is not passed on as a 200.
+    void aCutOffAnswerIsABadGatewayNotAnAnswer()
+    {
+        const QString path = QStringLiteral("/api/v1/namespaces/default/serviceaccounts/app");
+        m_api->answers.insert(QStringLiteral("GET ") + path, { 200, ManagedAccount });
+        m_api->cut.insert(QStringLiteral("GET ") + path);
+        const auto [status, body] = call("GET", path);
+        QCOMPARE(status, 502);
+        QVERIFY2(body.contains("cut off"), body.constData());
     }
 
     void refusesLargeBodiesUnseen()
