@@ -1,8 +1,7 @@
 #include "gatewayserver/GatewayAccessPolicy.h"
 
+#include "core/BoundedRead.h"
 #include "core/Duration.h"
-
-#include <QFile>
 
 #include <yaml-cpp/yaml.h>
 
@@ -130,18 +129,15 @@ std::optional<GatewayAccessPolicy> GatewayAccessPolicy::parse(const QByteArray &
 
 std::optional<GatewayAccessPolicy> GatewayAccessPolicy::load(const QString &path, QString *error)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
+    const BoundedRead file = BoundedRead::fromFile(path, MaxFileBytes);
+    if (!file.ok()) {
         if (error)
-            *error = QStringLiteral("--policy: cannot read %1: %2.").arg(path, file.errorString());
+            *error = file.status == BoundedRead::Status::TooLarge
+                ? QStringLiteral("--policy: %1; it is not a policy file.").arg(file.problem(path))
+                : QStringLiteral("--policy: %1.").arg(file.problem(path));
         return std::nullopt;
     }
-    const QByteArray data = file.read(MaxFileBytes + 1);
-    if (data.size() > MaxFileBytes) {
-        if (error)
-            *error = QStringLiteral("--policy: %1 is larger than 1 MiB; it is not a policy file.").arg(path);
-        return std::nullopt;
-    }
+    const QByteArray &data = file.data;
     QString why;
     auto policy = parse(data, &why);
     if (!policy && error)

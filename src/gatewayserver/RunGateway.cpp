@@ -1,5 +1,6 @@
 #include "gatewayserver/RunGateway.h"
 
+#include "core/BoundedRead.h"
 #include "core/Clock.h"
 #include "gatewayserver/GatewayAccessPolicy.h"
 #include "gatewayserver/GatewayHealthServer.h"
@@ -44,16 +45,14 @@ int failure(const QString &message)
 // Reads a whole file named by an option; error names the option.
 std::optional<QByteArray> readOptionFile(const QString &option, const QString &path, QString *error)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("%1: cannot read %2: %3.").arg(option, path, file.errorString());
+    const BoundedRead file = BoundedRead::fromFile(path, 1024 * 1024);
+    if (!file.ok()) {
+        *error = file.status == BoundedRead::Status::TooLarge
+            ? QStringLiteral("%1: %2; it is not a PEM file.").arg(option, file.problem(path))
+            : QStringLiteral("%1: %2.").arg(option, file.problem(path));
         return std::nullopt;
     }
-    const QByteArray data = file.read(1024 * 1024 + 1);
-    if (data.size() > 1024 * 1024) {
-        *error = QStringLiteral("%1: %2 is larger than 1 MiB; it is not a PEM file.").arg(option, path);
-        return std::nullopt;
-    }
+    const QByteArray &data = file.data;
     return data;
 }
 

@@ -1,6 +1,9 @@
 #include "gatewayserver/ServiceAccountTokenFile.h"
 
-#include <QFile>
+#include "core/BearerToken.h"
+#include "core/BoundedRead.h"
+#include "core/DisplayText.h"
+
 #include <QFileInfo>
 #include <QLoggingCategory>
 
@@ -8,7 +11,6 @@ namespace kms {
 
 namespace {
 Q_LOGGING_CATEGORY(lcToken, "kms.gateway")
-constexpr qint64 MaxTokenBytes = 64 * 1024;
 constexpr qint64 ForcedRereadMs = 60 * 1000;
 } // namespace
 
@@ -38,23 +40,17 @@ void ServiceAccountTokenFile::refresh() const
         + QLatin1Char('|') + QString::number(info.lastModified().toMSecsSinceEpoch());
     if (stamp == m_stamp && m_sinceRead.isValid() && m_sinceRead.elapsed() < ForcedRereadMs)
         return;
-    QFile file(m_path);
     QString problem;
-    QByteArray token;
-    if (!file.open(QIODevice::ReadOnly)) {
-        problem = QStringLiteral("The token file %1 cannot be read: %2.").arg(m_path, file.errorString());
-    } else {
-        token = file.read(MaxTokenBytes + 1).trimmed();
-        if (token.size() > MaxTokenBytes)
-            problem
-                = QStringLiteral("The token file %1 is larger than 64 KiB; it is not a token.").arg(m_path);
-        else if (token.isEmpty())
-            problem = QStringLiteral("The token file %1 is empty.").arg(m_path);
-        else if (token.contains('\n') || token.contains(' '))
-            problem
-                = QStringLiteral("The token file %1 holds more than one line; it must hold only the token.")
-                      .arg(m_path);
-    }
+    const BoundedRead file = BoundedRead::fromFile(m_path, BearerToken::MaxFileBytes);
+    const QByteArray token = file.data.trimmed();
+    if (file.status == BoundedRead::Status::TooLarge)
+        problem = QStringLiteral("The token file %1 is larger than %2; it is not a token.")
+                      .arg(escapeControls(m_path), describeSize(file.limit));
+    else if (!file.ok())
+        problem = QStringLiteral("The token file %1 cannot be read: %2.")
+                      .arg(escapeControls(m_path), escapeControls(file.error));
+    else if (const QString why = BearerToken::problem(token); !why.isEmpty())
+        problem = QStringLiteral("The token in %1 %2.").arg(escapeControls(m_path), why);
     m_sinceRead.start();
     if (!problem.isEmpty()) {
         // Keep the last good token: a file being replaced may be briefly missing.

@@ -12,7 +12,7 @@ QList<QSslCertificate> parseCaCertificates(const QByteArray &pem, QString *error
     const QByteArray trimmed = pem.trimmed();
     if (!trimmed.contains("-----BEGIN CERTIFICATE-----")) {
         if (error)
-            *error = QStringLiteral("The CA certificate is not a PEM certificate (it must start with "
+            *error = QStringLiteral("This is not a PEM certificate (it must start with "
                                     "\"-----BEGIN CERTIFICATE-----\").");
         return {};
     }
@@ -23,8 +23,8 @@ QList<QSslCertificate> parseCaCertificates(const QByteArray &pem, QString *error
         allValid = allValid && !c.isNull();
     if (!allValid || certs.isEmpty()) {
         if (error)
-            *error = QStringLiteral(
-                "The CA certificate could not be read: the PEM data is damaged or incomplete.");
+            *error
+                = QStringLiteral("The certificate could not be read: the PEM data is damaged or incomplete.");
         return {};
     }
     return certs;

@@ -17,6 +17,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <sys/stat.h>
+
 using namespace kms;
 
 namespace {
@@ -224,6 +226,13 @@ private slots:
         QTest::newRow("kube ca not pem") << "--kube-ca"
                                          << "token"
                                          << "--kube-ca";
+        // A FIFO no one writes to: the open must not block the start.
+        QTest::newRow("cert is a fifo") << "--tls-cert"
+                                        << "fifo"
+                                        << "(--tls-cert): This is not a PEM certificate";
+        QTest::newRow("ca is a device") << "--client-ca"
+                                        << "/dev/zero"
+                                        << "--client-ca: /dev/zero is larger than 1 MiB";
     }
 
     void unusableFilesExitOne()
@@ -235,12 +244,15 @@ private slots:
         QVERIFY(token.open(QIODevice::WriteOnly | QIODevice::Truncate));
         token.write("a-token\n");
         token.close();
+        if (file == QLatin1String("fifo") && !QFile::exists(path(file)))
+            QCOMPARE(::mkfifo(QFile::encodeName(path(file)).constData(), 0600), 0);
+        const QString where = file.startsWith(QLatin1Char('/')) ? file : path(file);
         QStringList args = serveArgs();
         const qsizetype at = args.indexOf(flag);
         if (at >= 0)
-            args[at + 1] = path(file);
+            args[at + 1] = where;
         else
-            args << flag << path(file);
+            args << flag << where;
         const Run r = run(args);
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(expected.toUtf8()), r.err.constData());
