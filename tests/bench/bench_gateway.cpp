@@ -3,6 +3,7 @@
 // desktop makes them (KubeClient, LeaseProvider). Run by hand:
 //   build/tests/bench/bench_gateway [count]
 #include "GatewayPolicyFile.h"
+#include "GatewayProcess.h"
 #include "TestCluster.h"
 #include "gateway/GatewayTransport.h"
 #include "kube/GatewayCertificates.h"
@@ -72,15 +73,9 @@ int main(int argc, char *argv[])
     token.close();
     QProcess gateway;
     gateway.start(QStringLiteral(KMS_GATEWAY_PATH),
-        { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--health-listen"),
-            QStringLiteral("off"), QStringLiteral("--tls-cert"),
-            dir.filePath(QStringLiteral("pki/server.crt")), QStringLiteral("--tls-key"),
-            dir.filePath(QStringLiteral("pki/server.key")), QStringLiteral("--client-ca"),
-            dir.filePath(QStringLiteral("pki/ca.crt")), QStringLiteral("--kube-url"),
-            cluster.url().toString(), QStringLiteral("--kube-ca"), cluster.caPath(),
-            QStringLiteral("--kube-token-file"), token.fileName(), QStringLiteral("--reap-interval"),
-            QStringLiteral("0"), QStringLiteral("--policy"),
-            kms::test::writeGatewayPolicy(dir.path(), kms::test::allowingGatewayPolicy()) });
+        kms::test::gatewayServeArgs({ dir.filePath(QStringLiteral("pki")), cluster.url().toString(),
+            cluster.caPath(), token.fileName(),
+            kms::test::writeGatewayPolicy(dir.path(), kms::test::allowingGatewayPolicy()) }));
     if (!gateway.waitForReadyRead(10000))
         return fail(QStringLiteral("the gateway did not start"));
     const QString listen

@@ -9,6 +9,7 @@
 // Run by hand:
 //   build/tests/bench/bench_gateway_flood [clients] [megabytes] [leases]
 #include "GatewayPolicyFile.h"
+#include "GatewayProcess.h"
 #include "TestCluster.h"
 #include "gateway/GatewayTransport.h"
 #include "kube/GatewayCertificates.h"
@@ -204,15 +205,9 @@ int main(int argc, char *argv[])
 
     QProcess gateway;
     gateway.start(QStringLiteral(KMS_GATEWAY_PATH),
-        { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--health-listen"),
-            QStringLiteral("off"), QStringLiteral("--tls-cert"),
-            dir.filePath(QStringLiteral("pki/server.crt")), QStringLiteral("--tls-key"),
-            dir.filePath(QStringLiteral("pki/server.key")), QStringLiteral("--client-ca"),
-            dir.filePath(QStringLiteral("pki/ca.crt")), QStringLiteral("--kube-url"),
-            cluster.url().toString(), QStringLiteral("--kube-ca"), cluster.caPath(),
-            QStringLiteral("--kube-token-file"), token.fileName(), QStringLiteral("--reap-interval"),
-            QStringLiteral("0"), QStringLiteral("--policy"),
-            test::writeGatewayPolicy(dir.path(), test::allowingGatewayPolicy()) });
+        kms::test::gatewayServeArgs(
+            { dir.filePath(QStringLiteral("pki")), cluster.url().toString(), cluster.caPath(),
+                token.fileName(), test::writeGatewayPolicy(dir.path(), test::allowingGatewayPolicy()) }));
     if (!gateway.waitForReadyRead(10000))
         return fail(QStringLiteral("the gateway did not start"));
     const QString listen

@@ -2,6 +2,7 @@
 // create Gateway-auth secrets, lease and revoke, against kms-testcluster.
 #include "CliRunner.h"
 #include "GatewayPolicyFile.h"
+#include "GatewayProcess.h"
 #include "TestCluster.h"
 #include "TestSupport.h"
 #include "gateway/GatewayRegistry.h"
@@ -68,14 +69,9 @@ private slots:
             { QStringLiteral("127.0.0.1") }, QStringLiteral("cli"), 1, &error);
         QVERIFY(pki && GatewayCertificates::write(*pki, path(QStringLiteral("pki")), &error));
         m_gateway.start(QStringLiteral(KMS_GATEWAY_PATH),
-            { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--health-listen"),
-                QStringLiteral("off"), QStringLiteral("--tls-cert"), path(QStringLiteral("pki/server.crt")),
-                QStringLiteral("--tls-key"), path(QStringLiteral("pki/server.key")),
-                QStringLiteral("--client-ca"), path(QStringLiteral("pki/ca.crt")),
-                QStringLiteral("--kube-url"), m_cluster.url().toString(), QStringLiteral("--kube-ca"),
-                m_cluster.caPath(), QStringLiteral("--kube-token-file"), tokenFile.fileName(),
-                QStringLiteral("--reap-interval"), QStringLiteral("0"), QStringLiteral("--policy"),
-                test::writeGatewayPolicy(m_dir.path(), test::packagedGatewayPolicy()) });
+            test::gatewayServeArgs({ path(QStringLiteral("pki")), m_cluster.url().toString(),
+                m_cluster.caPath(), tokenFile.fileName(),
+                test::writeGatewayPolicy(m_dir.path(), test::packagedGatewayPolicy()) }));
         QVERIFY(m_gateway.waitForReadyRead(10000));
         const QString listen = QJsonDocument::fromJson(m_gateway.readLine())
                                    .object()

@@ -46,6 +46,11 @@ class TestGatewayIntegration : public QObject {
     QList<QByteArray> m_secrets; // every token seen in the test: none may reach the gateway's log
 
     QString path(const QString &name) const { return m_dir.filePath(name); }
+    test::GatewayFiles files() const
+    {
+        return { path(QStringLiteral("certs")), m_cluster.url().toString(), m_cluster.caPath(), m_tokenPath,
+            m_policyPath };
+    }
 
     // A Secret in kms that the gateway's own token is bound to: deleting it revokes that token.
     QByteArray gatewayToken(const QString &secretName)
@@ -167,17 +172,7 @@ private slots:
         QVERIFY(!token.isEmpty());
         QVERIFY(writeFile(m_tokenPath, token));
 
-        QVERIFY2(
-            m_gateway.start(QStringLiteral(KMS_GATEWAY_PATH),
-                { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                    QStringLiteral("--health-listen"), QStringLiteral("off"), QStringLiteral("--tls-cert"),
-                    path(QStringLiteral("certs/server.crt")), QStringLiteral("--tls-key"),
-                    path(QStringLiteral("certs/server.key")), QStringLiteral("--client-ca"),
-                    path(QStringLiteral("certs/ca.crt")), QStringLiteral("--kube-url"),
-                    m_cluster.url().toString(), QStringLiteral("--kube-ca"), m_cluster.caPath(),
-                    QStringLiteral("--kube-token-file"), m_tokenPath, QStringLiteral("--reap-interval"),
-                    QStringLiteral("0"), QStringLiteral("--policy"), m_policyPath },
-                &error),
+        QVERIFY2(m_gateway.start(QStringLiteral(KMS_GATEWAY_PATH), test::gatewayServeArgs(files()), &error),
             qPrintable(error));
         m_transport = GatewayTransport::create(QStringLiteral("it"),
             QStringLiteral("https://127.0.0.1:%1").arg(m_gateway.port()), m_pki.caCertificate,
@@ -345,17 +340,8 @@ private slots:
         // A gateway with the reaper on, as the same service account.
         GatewayProcess reaper;
         QString error;
-        QVERIFY2(
-            reaper.start(QStringLiteral(KMS_GATEWAY_PATH),
-                { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                    QStringLiteral("--health-listen"), QStringLiteral("off"), QStringLiteral("--tls-cert"),
-                    path(QStringLiteral("certs/server.crt")), QStringLiteral("--tls-key"),
-                    path(QStringLiteral("certs/server.key")), QStringLiteral("--client-ca"),
-                    path(QStringLiteral("certs/ca.crt")), QStringLiteral("--kube-url"),
-                    m_cluster.url().toString(), QStringLiteral("--kube-ca"), m_cluster.caPath(),
-                    QStringLiteral("--kube-token-file"), m_tokenPath, QStringLiteral("--reap-interval"),
-                    QStringLiteral("1h"), QStringLiteral("--policy"), m_policyPath },
-                &error),
+        QVERIFY2(reaper.start(QStringLiteral(KMS_GATEWAY_PATH),
+                     test::gatewayServeArgs(files(), QStringLiteral("1h")), &error),
             qPrintable(error));
         // The first pass runs at start.
         QTRY_VERIFY_WITH_TIMEOUT(reaper.log().contains("expired objects deleted"), 10000);
@@ -399,18 +385,10 @@ private slots:
             201);
         GatewayProcess reaper;
         QString error;
-        QVERIFY2(
-            reaper.start(QStringLiteral(KMS_GATEWAY_PATH),
-                { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                    QStringLiteral("--health-listen"), QStringLiteral("off"), QStringLiteral("--tls-cert"),
-                    path(QStringLiteral("certs/server.crt")), QStringLiteral("--tls-key"),
-                    path(QStringLiteral("certs/server.key")), QStringLiteral("--client-ca"),
-                    path(QStringLiteral("certs/ca.crt")), QStringLiteral("--kube-url"),
-                    m_cluster.url().toString(), QStringLiteral("--kube-ca"), m_cluster.caPath(),
-                    QStringLiteral("--kube-token-file"), m_tokenPath, QStringLiteral("--reap-interval"),
-                    QStringLiteral("1h"), QStringLiteral("--reap-namespaces"), QStringLiteral("kms"),
-                    QStringLiteral("--policy"), m_policyPath },
-                &error),
+        QVERIFY2(reaper.start(QStringLiteral(KMS_GATEWAY_PATH),
+                     test::gatewayServeArgs(files(), QStringLiteral("1h"))
+                         << QStringLiteral("--reap-namespaces") << QStringLiteral("kms"),
+                     &error),
             qPrintable(error));
         QTRY_VERIFY2_WITH_TIMEOUT(
             reaper.log().contains("expired objects deleted"), reaper.log().constData(), 10000);

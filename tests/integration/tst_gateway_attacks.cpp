@@ -234,15 +234,8 @@ class TestGatewayAttacks : public QObject {
             = kms::test::writeGatewayPolicy(s->dir.path(), kms::test::allowingGatewayPolicy());
         QVERIFY(!policy.isEmpty());
         QVERIFY2(s->gateway.start(QStringLiteral(KMS_GATEWAY_PATH),
-                     { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                         QStringLiteral("--health-listen"), QStringLiteral("off"),
-                         QStringLiteral("--tls-cert"), s->dir.filePath(QStringLiteral("pki/server.crt")),
-                         QStringLiteral("--tls-key"), s->dir.filePath(QStringLiteral("pki/server.key")),
-                         QStringLiteral("--client-ca"), s->dir.filePath(QStringLiteral("pki/ca.crt")),
-                         QStringLiteral("--kube-url"), c.url().toString(), QStringLiteral("--kube-ca"),
-                         c.caPath(), QStringLiteral("--kube-token-file"), tokenFile.fileName(),
-                         QStringLiteral("--reap-interval"), QStringLiteral("0"), QStringLiteral("--policy"),
-                         policy },
+                     kms::test::gatewayServeArgs({ s->dir.filePath(QStringLiteral("pki")), c.url().toString(),
+                         c.caPath(), tokenFile.fileName(), policy }),
                      &error),
             qPrintable(error));
         s->transport = GatewayTransport::create(QStringLiteral("attack"),

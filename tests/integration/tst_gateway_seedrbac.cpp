@@ -2,6 +2,7 @@
 // gateway-rbac-dynamic.yaml): no "get" or "list" on bindings, no Secrets.
 // Static and dynamic leases must still work and revoke.
 #include "GatewayPolicyFile.h"
+#include "GatewayProcess.h"
 #include "TestCluster.h"
 #include "gateway/GatewayTransport.h"
 #include "kube/GatewayCertificates.h"
@@ -70,15 +71,9 @@ private slots:
             { QStringLiteral("127.0.0.1") }, QStringLiteral("seed"), 1, &error);
         QVERIFY(pki && GatewayCertificates::write(*pki, m_dir.filePath(QStringLiteral("pki")), &error));
         m_gateway.start(QStringLiteral(KMS_GATEWAY_PATH),
-            { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--health-listen"),
-                QStringLiteral("off"), QStringLiteral("--tls-cert"),
-                m_dir.filePath(QStringLiteral("pki/server.crt")), QStringLiteral("--tls-key"),
-                m_dir.filePath(QStringLiteral("pki/server.key")), QStringLiteral("--client-ca"),
-                m_dir.filePath(QStringLiteral("pki/ca.crt")), QStringLiteral("--kube-url"),
-                m_cluster.url().toString(), QStringLiteral("--kube-ca"), m_cluster.caPath(),
-                QStringLiteral("--kube-token-file"), tokenFile.fileName(), QStringLiteral("--reap-interval"),
-                QStringLiteral("0"), QStringLiteral("--policy"),
-                kms::test::writeGatewayPolicy(m_dir.path(), kms::test::allowingGatewayPolicy()) });
+            kms::test::gatewayServeArgs({ m_dir.filePath(QStringLiteral("pki")), m_cluster.url().toString(),
+                m_cluster.caPath(), tokenFile.fileName(),
+                kms::test::writeGatewayPolicy(m_dir.path(), kms::test::allowingGatewayPolicy()) }));
         QVERIFY(m_gateway.waitForReadyRead(10000));
         const QString listen = QJsonDocument::fromJson(m_gateway.readLine())
                                    .object()

@@ -5,6 +5,17 @@
 
 namespace kms::test {
 
+QStringList gatewayServeArgs(const GatewayFiles &files, const QString &reapInterval)
+{
+    return { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--health-listen"),
+        QStringLiteral("off"), QStringLiteral("--tls-cert"), files.pkiDir + QStringLiteral("/server.crt"),
+        QStringLiteral("--tls-key"), files.pkiDir + QStringLiteral("/server.key"),
+        QStringLiteral("--client-ca"), files.pkiDir + QStringLiteral("/ca.crt"), QStringLiteral("--kube-url"),
+        files.kubeUrl, QStringLiteral("--kube-ca"), files.kubeCa, QStringLiteral("--kube-token-file"),
+        files.tokenFile, QStringLiteral("--reap-interval"), reapInterval, QStringLiteral("--policy"),
+        files.policyFile };
+}
+
 bool GatewayProcess::start(const QString &program, const QStringList &args, QString *error)
 {
     m_process.setProgram(program);

@@ -9,6 +9,21 @@
 
 namespace kms::test {
 
+// What a test gateway serves with: its certificates as GatewayCertificates::write
+// lays them out (server.crt, server.key, ca.crt in pkiDir), the API server, the
+// gateway's own token file and its policy file.
+struct GatewayFiles {
+    QString pkiDir;
+    QString kubeUrl;
+    QString kubeCa;
+    QString tokenFile;
+    QString policyFile;
+};
+
+// The flags that serve them on 127.0.0.1 (a free port), without a health port;
+// the reaper runs every reapInterval ("0": never).
+QStringList gatewayServeArgs(const GatewayFiles &files, const QString &reapInterval = QStringLiteral("0"));
+
 // The hanzo-kms-gateway binary, started with some flags; stopped with SIGTERM.
 class GatewayProcess {
 public:
