@@ -288,6 +288,13 @@ void NewLeaseDialog::submit()
             message = tr("The lease could not be created.");
         showError(message);
         revalidate();
+        // Disabling the form during Submit handed the focus on to Cancel; Enter must not cancel now.
+        QWidget *first = m_ttl;
+        if (m_namespace && !m_namespaceError->text().isEmpty() && m_ttlError->text().isEmpty())
+            first = m_namespace;
+        else if (!m_audiencesError->text().isEmpty() && m_ttlError->text().isEmpty())
+            first = m_audiences;
+        first->setFocus();
     });
 }
 

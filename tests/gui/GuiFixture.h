@@ -178,9 +178,15 @@ public:
     {
         QMessageBox *box = nullptr;
         (void)QTest::qWaitFor(
-            [&] { return (box = window->findChild<QMessageBox *>(objectName)) && box->isVisible(); },
+            [&] {
+                for (QMessageBox *candidate : window->findChildren<QMessageBox *>(objectName)) {
+                    if (candidate->isVisible())
+                        box = candidate;
+                }
+                return box != nullptr;
+            },
             timeoutMs);
-        return box && box->isVisible() ? box : nullptr;
+        return box;
     }
 
     // Rejects every dialog left open (a failed test must not block the next one).
