@@ -453,6 +453,8 @@ QWidget *SecretSetupDialog::addField(
     error->setPalette(pal);
     stack->addWidget(helpLine);
     stack->addWidget(error);
+    // Two lines at least: most messages are longer than a one-line help.
+    messages->setMinimumHeight(2 * messages->fontMetrics().lineSpacing());
     v->addWidget(messages);
     editor->setObjectName(QStringLiteral("field_%1").arg(field));
     editor->setToolTip(help);

@@ -161,6 +161,32 @@ private slots:
         QTRY_VERIFY(!dialog);
     }
 
+    // The TTL's message takes the place of its help line: Submit and the fields below stay put.
+    void messagesMoveNothing()
+    {
+        const auto secret = f.addSecret(QStringLiteral("steady"), CredentialType::Dynamic);
+        QVERIFY(secret);
+        QPointer<NewLeaseDialog> dialog = openFor(*secret);
+        QVERIFY(dialog);
+        const auto at = [](QWidget *w) { return w->mapTo(w->window(), QPoint(0, 0)); };
+        QTest::qWait(50);
+        const QPoint submit = at(dialog->submitButton());
+        const QPoint audiences = at(dialog->audiencesEdit());
+        const QSize size = dialog->size();
+        dialog->ttlEdit()->selectAll();
+        QTest::keyClicks(dialog->ttlEdit(), QStringLiteral("5m"));
+        QVERIFY(!dialog->fieldMessage(QStringLiteral("ttl")).isEmpty());
+        QTest::qWait(50);
+        QCOMPARE(at(dialog->audiencesEdit()), audiences);
+        QCOMPARE(at(dialog->submitButton()), submit);
+        QCOMPARE(dialog->size(), size);
+        dialog->ttlEdit()->selectAll();
+        QTest::keyClicks(dialog->ttlEdit(), QStringLiteral("30m"));
+        QTest::qWait(50);
+        QCOMPARE(at(dialog->audiencesEdit()), audiences);
+        QCOMPARE(at(dialog->submitButton()), submit);
+    }
+
     // Cancel before Submit is a plain cancel: no lease, nothing on the cluster.
     void cancelBeforeSubmitCreatesNothing()
     {
