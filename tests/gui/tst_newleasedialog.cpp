@@ -133,9 +133,10 @@ private slots:
         QVERIFY(dialog);
         // Before anything is sent, the dialog says what Cancel will mean.
         QSignalSpy shown(f.window.get(), &MainWindow::tokenShown);
-        QVERIFY(f.cluster->setFaults(400, 0));
+        QVERIFY(f.cluster->setFaults(1000, 0));
         QTest::mouseClick(dialog->submitButton(), Qt::LeftButton);
         QVERIFY(dialog->isSubmitting());
+        f.shot(QStringLiteral("newlease-provisioning"));
         auto *hint = dialog->findChild<QLabel *>(QStringLiteral("cancelHint"));
         QVERIFY(hint && hint->isVisible());
         QVERIFY2(hint->text().contains(QStringLiteral("cannot revoke")), qPrintable(hint->text()));
@@ -151,6 +152,7 @@ private slots:
         QVERIFY(f.authenticates(token));
         auto *note = tokenDialog->findChild<QLabel *>(QStringLiteral("tokenNote"));
         QVERIFY(note && note->isVisible());
+        f.shot(QStringLiteral("token-after-cancel"));
         QVERIFY2(note->text().contains(QStringLiteral("cancelled"))
                 && note->text().contains(QStringLiteral("cannot revoke")),
             qPrintable(note->text()));
@@ -177,6 +179,7 @@ private slots:
         QTest::keyClicks(dialog->ttlEdit(), QStringLiteral("5m"));
         QVERIFY(!dialog->fieldMessage(QStringLiteral("ttl")).isEmpty());
         QTest::qWait(50);
+        f.shot(QStringLiteral("newlease-ttl-message"));
         QCOMPARE(at(dialog->audiencesEdit()), audiences);
         QCOMPARE(at(dialog->submitButton()), submit);
         QCOMPARE(dialog->size(), size);

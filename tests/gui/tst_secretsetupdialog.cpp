@@ -96,6 +96,7 @@ private slots:
         QTest::keyClick(line(dialog, "name"), Qt::Key_Escape);
         QMessageBox *box = f.waitForMessageBox(QStringLiteral("confirmDiscard"));
         QVERIFY2(box, "Escape closed a filled form without asking");
+        f.shot(QStringLiteral("setup-discard"));
         QVERIFY(dialog && dialog->isVisible());
         QTest::mouseClick(box->findChild<QPushButton *>(QStringLiteral("keepEditingButton")), Qt::LeftButton);
         QTRY_VERIFY(!box->isVisible());
@@ -205,6 +206,7 @@ private slots:
         QSignalSpy failed(dialog.data(), &SecretSetupDialog::saveFailed);
         QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("saveButton")), Qt::LeftButton);
         QCOMPARE(failed.size(), 1);
+        f.shot(QStringLiteral("setup-errors"));
         auto *status = dialog->findChild<QLabel *>(QStringLiteral("setupStatus"));
         QVERIFY(status->isVisible() && status->text().contains(QStringLiteral("Correct the fields")));
         // The first bad field has the focus, not a button.
