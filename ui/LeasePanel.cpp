@@ -227,6 +227,7 @@ void LeasePanel::updateActions()
     } else {
         m_detail->hide();
     }
+    emit actionsChanged();
 }
 
 QString LeasePanel::revokeConfirmation(const QList<Lease> &leases)

@@ -61,6 +61,8 @@ protected:
 signals:
     void newLeaseRequested();
     void leasesChanged();
+    // Delete... or Retry Cleanup may have changed whether it applies.
+    void actionsChanged();
 
 private:
     void updateActions();

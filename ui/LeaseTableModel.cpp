@@ -176,7 +176,8 @@ QVariant LeaseTableModel::data(const QModelIndex &index, int role) const
         case Created:
             return TimeText::absolute(QDateTime::fromMSecsSinceEpoch(r.createdMs, Qt::UTC));
         case Expires:
-            if (r.expiresMs == 0)
+            // A revoked token no longer works and a failed lease never had one: nothing to count down.
+            if (r.expiresMs == 0 || r.state == LeaseState::Revoked || r.state == LeaseState::Failed)
                 return QString();
             return TimeText::relative(QDateTime::fromMSecsSinceEpoch(r.expiresMs, Qt::UTC), m_clock->now());
         case State:

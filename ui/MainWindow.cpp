@@ -228,6 +228,13 @@ void MainWindow::buildMenus()
     retry->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     QAction *revoke = lease->addAction(tr("&Delete..."), m_leasePanel, &LeasePanel::deleteSelected);
     revoke->setToolTip(tr("Revoke the selected leases"));
+    // As the panel's buttons: only for what is selected.
+    const auto follow = [this, retry, revoke] {
+        retry->setEnabled(m_leasePanel->retryButton()->isEnabled());
+        revoke->setEnabled(m_leasePanel->deleteButton()->isEnabled());
+    };
+    connect(m_leasePanel, &LeasePanel::actionsChanged, this, follow);
+    follow();
     lease->addSeparator();
     QAction *reconcile = lease->addAction(tr("Re&concile Now"), this, &MainWindow::runReconcile);
     reconcile->setToolTip(tr("Finish or roll back unfinished leases and clean up expired ones now"));
@@ -662,6 +669,37 @@ void MainWindow::saveState()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    int active = 0;
+    for (const int n : m_services.engine->activeLeaseCounts(0))
+        active += n;
+    if (active > 0 && !m_quitConfirmed) {
+        event->ignore();
+        for (QMessageBox *asking : findChildren<QMessageBox *>(QStringLiteral("confirmQuit"))) {
+            if (asking->isVisible())
+                return; // already asking
+        }
+        auto *box
+            = new QMessageBox(QMessageBox::Question, tr("Quit with %n Active Lease(s)?", nullptr, active),
+                tr("Their tokens keep working until they expire. Expired leases are cleaned up the next time "
+                   "Hanzo KMS starts, or by a gateway's reaper; Delete... revokes a lease now."),
+                QMessageBox::NoButton, this);
+        box->setObjectName(QStringLiteral("confirmQuit"));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        QPushButton *quit = box->addButton(tr("Quit"), QMessageBox::AcceptRole);
+        quit->setObjectName(QStringLiteral("quitButton"));
+        QPushButton *keep = box->addButton(tr("Keep Running"), QMessageBox::RejectRole);
+        keep->setObjectName(QStringLiteral("keepRunningButton"));
+        box->setDefaultButton(keep);
+        box->setEscapeButton(keep);
+        connect(box, &QMessageBox::buttonClicked, this, [this, quit](QAbstractButton *button) {
+            if (button != quit)
+                return;
+            m_quitConfirmed = true;
+            close();
+        });
+        box->open();
+        return;
+    }
     saveState();
     m_clipboard->clearNow();
     QMainWindow::closeEvent(event);

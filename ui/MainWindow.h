@@ -114,6 +114,7 @@ private:
     QPointer<TokenDialog> m_tokenDialog;
     QPointer<AuditDialog> m_auditDialog;
     QTimer m_countsTimer;
+    bool m_quitConfirmed = false;
 
     QAction *m_addSecretAction;
     QAction *m_editSecretAction;

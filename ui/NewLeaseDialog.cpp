@@ -11,6 +11,7 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QStackedLayout>
 #include <QVBoxLayout>
 
 namespace kms::ui {
@@ -29,15 +30,38 @@ QLabel *errorLabel(QWidget *parent, const QString &name)
     return label;
 }
 
-QWidget *withError(QWidget *parent, QWidget *editor, QLabel *error)
+// The editor, and under it its help line, whose place a message takes: the
+// stack is as tall as either, so a message moves nothing below it.
+QWidget *withError(QWidget *parent, QWidget *editor, QLabel *error, const QString &help)
 {
     auto *cell = new QWidget(parent);
     auto *v = new QVBoxLayout(cell);
     v->setContentsMargins(0, 0, 0, 0);
     v->setSpacing(2);
     v->addWidget(editor);
-    v->addWidget(error);
+    auto *messages = new QWidget(cell);
+    auto *stack = new QStackedLayout(messages);
+    stack->setContentsMargins(0, 0, 0, 0);
+    auto *helpLine = new QLabel(help, messages);
+    helpLine->setObjectName(error->objectName().replace(QLatin1String("error_"), QLatin1String("help_")));
+    helpLine->setWordWrap(true);
+    QPalette pal = helpLine->palette();
+    pal.setColor(QPalette::WindowText, pal.color(QPalette::Disabled, QPalette::WindowText));
+    helpLine->setPalette(pal);
+    error->setParent(messages);
+    stack->addWidget(helpLine);
+    stack->addWidget(error);
+    // Two lines at least: most messages are longer than a one-line help.
+    messages->setMinimumHeight(2 * messages->fontMetrics().lineSpacing());
+    v->addWidget(messages);
     return cell;
+}
+
+void showMessage(QLabel *error, const QString &message)
+{
+    error->setText(message);
+    if (auto *stack = qobject_cast<QStackedLayout *>(error->parentWidget()->layout()))
+        stack->setCurrentWidget(message.isEmpty() ? stack->widget(0) : error);
 }
 
 } // namespace
@@ -71,7 +95,9 @@ NewLeaseDialog::NewLeaseDialog(const AppServices &services, const DynamicSecret 
     m_ttlError = errorLabel(this, QStringLiteral("error_ttl"));
     auto *ttlLabel = new QLabel(tr("&TTL"), this);
     ttlLabel->setBuddy(m_ttl);
-    form->addRow(ttlLabel, withError(this, m_ttl, m_ttlError));
+    form->addRow(ttlLabel,
+        withError(this, m_ttl, m_ttlError,
+            tr("At least 10m, at most the secret's max TTL of %1.").arg(secret.maxTtl.toString())));
 
     if (secret.credentialType == CredentialType::Dynamic) {
         m_namespace = new QComboBox(this);
@@ -83,7 +109,9 @@ NewLeaseDialog::NewLeaseDialog(const AppServices &services, const DynamicSecret 
         m_namespaceError = errorLabel(this, QStringLiteral("error_namespace"));
         auto *nsLabel = new QLabel(tr("&Namespace"), this);
         nsLabel->setBuddy(m_namespace);
-        form->addRow(nsLabel, withError(this, m_namespace, m_namespaceError));
+        form->addRow(nsLabel,
+            withError(
+                this, m_namespace, m_namespaceError, tr("Where the temporary service account is created.")));
         connect(m_namespace, &QComboBox::currentIndexChanged, this, &NewLeaseDialog::revalidate);
     }
 
@@ -96,28 +124,42 @@ NewLeaseDialog::NewLeaseDialog(const AppServices &services, const DynamicSecret 
     m_audiencesError = errorLabel(this, QStringLiteral("error_audiences"));
     auto *audLabel = new QLabel(tr("&Audiences"), this);
     audLabel->setBuddy(m_audiences);
-    form->addRow(audLabel, withError(this, m_audiences, m_audiencesError));
+    form->addRow(audLabel,
+        withError(
+            this, m_audiences, m_audiencesError, tr("Comma-separated; empty: the secret's audiences.")));
     layout->addLayout(form);
 
-    m_progress = new QProgressBar(this);
+    // Progress and the error share one place below the form, kept from the start: the buttons stay put.
+    auto *statusArea = new QWidget(this);
+    m_statusStack = new QStackedLayout(statusArea);
+    m_statusStack->setContentsMargins(0, 0, 0, 0);
+    m_idle = new QWidget(statusArea);
+    m_busy = new QWidget(statusArea);
+    auto *busyLayout = new QVBoxLayout(m_busy);
+    busyLayout->setContentsMargins(0, 0, 0, 0);
+    m_progress = new QProgressBar(m_busy);
     m_progress->setRange(0, 0);
     m_progress->setTextVisible(false);
     m_progress->setAccessibleName(tr("Provisioning"));
-    m_progress->hide();
-    layout->addWidget(m_progress);
+    busyLayout->addWidget(m_progress);
     m_cancelHint = new QLabel(secret.credentialType == CredentialType::Static && !secret.boundTokens
             ? tr(
                 "Kubernetes cannot revoke this token once it is issued: if you cancel now, it is still shown "
                 "when it is ready.")
             : tr("If you cancel now, the lease is revoked as soon as it is ready."),
-        this);
+        m_busy);
     m_cancelHint->setObjectName(QStringLiteral("cancelHint"));
     m_cancelHint->setWordWrap(true);
-    m_cancelHint->hide();
-    layout->addWidget(m_cancelHint);
-    m_error = errorLabel(this, QStringLiteral("leaseError"));
+    busyLayout->addWidget(m_cancelHint);
+    busyLayout->addStretch(1);
+    m_error = errorLabel(statusArea, QStringLiteral("leaseError"));
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    layout->addWidget(m_error);
+    m_error->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    m_statusStack->addWidget(m_idle);
+    m_statusStack->addWidget(m_busy);
+    m_statusStack->addWidget(m_error);
+    m_statusStack->setCurrentWidget(m_idle);
+    layout->addWidget(statusArea);
     layout->addStretch(1);
 
     m_buttons = new QDialogButtonBox(this);
@@ -201,8 +243,7 @@ void NewLeaseDialog::revalidate()
                 break;
             }
         }
-        label->setText(message);
-        label->setVisible(!message.isEmpty());
+        showMessage(label, message);
     };
     show(m_ttlError, QStringLiteral("ttl"));
     show(m_namespaceError, QStringLiteral("namespace"));
@@ -214,7 +255,7 @@ void NewLeaseDialog::revalidate()
 void NewLeaseDialog::showError(const QString &message)
 {
     m_error->setText(message);
-    m_error->setVisible(!message.isEmpty());
+    m_statusStack->setCurrentWidget(message.isEmpty() ? m_idle : m_error);
 }
 
 void NewLeaseDialog::done(int result)
@@ -258,14 +299,12 @@ void NewLeaseDialog::submit()
     m_audiences->setEnabled(false);
     if (m_namespace)
         m_namespace->setEnabled(false);
-    m_progress->show();
-    m_cancelHint->show();
     showError(QString());
+    m_statusStack->setCurrentWidget(m_busy);
     m_submit->setText(tr("Provisioning..."));
     QCoro::connect(m_services.leases->createLease(r), this, [this](const LeaseCreation &result) {
         m_submitting = false;
-        m_progress->hide();
-        m_cancelHint->hide();
+        m_statusStack->setCurrentWidget(m_idle);
         if (m_cancelled) {
             emit cancelledLeaseFinished(result);
             QDialog::done(QDialog::Rejected);
@@ -288,6 +327,13 @@ void NewLeaseDialog::submit()
             message = tr("The lease could not be created.");
         showError(message);
         revalidate();
+        // Disabling the form during Submit handed the focus on to Cancel; Enter must not cancel now.
+        QWidget *first = m_ttl;
+        if (m_namespace && !m_namespaceError->text().isEmpty() && m_ttlError->text().isEmpty())
+            first = m_namespace;
+        else if (!m_audiencesError->text().isEmpty() && m_ttlError->text().isEmpty())
+            first = m_audiences;
+        first->setFocus();
     });
 }
 

@@ -12,6 +12,7 @@ class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
+class QStackedLayout;
 
 namespace kms::ui {
 
@@ -69,6 +70,9 @@ private:
     QLineEdit *m_audiences;
     QLabel *m_audiencesError;
     QLabel *m_error;
+    QStackedLayout *m_statusStack;
+    QWidget *m_idle; // the status area's pages: nothing, progress, the error
+    QWidget *m_busy;
     QProgressBar *m_progress;
     QLabel *m_cancelHint;
     QPushButton *m_submit;

@@ -27,10 +27,12 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QStackedLayout>
 #include <QStackedWidget>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -413,6 +415,7 @@ SecretSetupDialog::SecretSetupDialog(const AppServices &services, qint64 environ
     }
     updateVisibility();
     revalidate();
+    m_initialState = formState();
 }
 
 SecretSetupDialog::~SecretSetupDialog()
@@ -431,14 +434,28 @@ QWidget *SecretSetupDialog::addField(
     v->setContentsMargins(0, 0, 0, 0);
     v->setSpacing(2);
     v->addWidget(editor);
-    auto *error = new QLabel(cell);
+    // Under the field, its help line; a message takes its place, in space kept
+    // for both (a stack is as tall as its tallest page), so nothing below moves.
+    auto *messages = new QWidget(cell);
+    auto *stack = new QStackedLayout(messages);
+    stack->setContentsMargins(0, 0, 0, 0);
+    auto *helpLine = new QLabel(help, messages);
+    helpLine->setObjectName(QStringLiteral("help_%1").arg(field));
+    helpLine->setWordWrap(true);
+    QPalette helpPalette = helpLine->palette();
+    helpPalette.setColor(QPalette::WindowText, helpPalette.color(QPalette::Disabled, QPalette::WindowText));
+    helpLine->setPalette(helpPalette);
+    auto *error = new QLabel(messages);
     error->setObjectName(QStringLiteral("error_%1").arg(field));
     error->setWordWrap(true);
     QPalette pal = error->palette();
     pal.setColor(QPalette::WindowText, UiColors::error());
     error->setPalette(pal);
-    error->hide();
-    v->addWidget(error);
+    stack->addWidget(helpLine);
+    stack->addWidget(error);
+    // Two lines at least: most messages are longer than a one-line help.
+    messages->setMinimumHeight(2 * messages->fontMetrics().lineSpacing());
+    v->addWidget(messages);
     editor->setObjectName(QStringLiteral("field_%1").arg(field));
     editor->setToolTip(help);
     editor->setAccessibleName(label);
@@ -504,6 +521,9 @@ void SecretSetupDialog::buildForm()
 
     scroll->setWidget(page);
     m_pages->addWidget(scroll);
+
+    m_gateway->installEventFilter(this);
+    m_gateway->lineEdit()->installEventFilter(this);
 
     // Only now: filling the editors above must not count as the user's changes.
     for (const Field &field : Field::all())
@@ -601,6 +621,12 @@ void SecretSetupDialog::addAudience()
 
 bool SecretSetupDialog::eventFilter(QObject *watched, QEvent *event)
 {
+    // Escape in the Gateway box closes its list, never the dialog.
+    if ((watched == m_gateway || watched == m_gateway->lineEdit()) && event->type() == QEvent::KeyPress
+        && static_cast<QKeyEvent *>(event)->key() == Qt::Key_Escape) {
+        m_gateway->hidePopup();
+        return true;
+    }
     // Enter in the audience box adds the audience; it must not save the form.
     if (watched == m_audienceInput && event->type() == QEvent::KeyPress) {
         const int key = static_cast<QKeyEvent *>(event)->key();
@@ -688,9 +714,15 @@ void SecretSetupDialog::revalidate()
             }
         }
         it.value()->setText(message);
-        it.value()->setVisible(!message.isEmpty());
+        if (auto *stack = qobject_cast<QStackedLayout *>(it.value()->parentWidget()->layout()))
+            stack->setCurrentIndex(message.isEmpty() ? 0 : 1);
         if (QWidget *editor = m_editors.value(it.key()))
             editor->setAccessibleDescription(message.isEmpty() ? editor->toolTip() : message);
+    }
+    if (m_correctionShown && errors.isEmpty()) {
+        m_correctionShown = false;
+        m_status->clear();
+        m_status->hide();
     }
 }
 
@@ -702,7 +734,12 @@ QString SecretSetupDialog::fieldMessage(const QString &field) const
 
 void SecretSetupDialog::setBusy(bool busy, const QString &message)
 {
+    // The buttons about to be disabled would hand the focus on, down to Cancel.
+    if (busy && !m_busy) {
+        m_focusBeforeBusy = focusWidget();
+    }
     m_busy = busy;
+    m_correctionShown = false;
     m_saveButton->setEnabled(!busy);
     m_testButton->setEnabled(!busy);
     m_importButton->setEnabled(!busy && m_authMethod->currentIndex() == 0);
@@ -717,16 +754,14 @@ void SecretSetupDialog::save()
 {
     if (m_busy)
         return;
+    // An audience typed and not yet added is meant to be one.
+    if (!m_audienceInput->text().trimmed().isEmpty())
+        addAudience();
     m_showAll = true;
     revalidate();
     if (!m_errors.isEmpty()) {
-        // Go to the first field with a problem.
-        for (const Field &field : Field::all()) {
-            if (!fieldMessage(field.key).isEmpty() && m_editors.value(field.key)) {
-                m_editors.value(field.key)->setFocus();
-                break;
-            }
-        }
+        restoreFocus(); // the first field with a problem
+        m_correctionShown = true;
         m_status->setText(tr("Correct the fields marked above."));
         QPalette pal = m_status->palette();
         pal.setColor(QPalette::WindowText, UiColors::error());
@@ -745,14 +780,92 @@ void SecretSetupDialog::save()
                 revalidate();
             }
             setBusy(false, result.error);
+            restoreFocus();
             emit saveFailed(result.error);
             return;
         }
+        m_discardConfirmed = true; // saved: nothing left to lose
         m_clusterToken->clear();
         emit saved(*result.secret);
         accept();
     });
     token.fill('\0');
+}
+
+void SecretSetupDialog::restoreFocus()
+{
+    for (const Field &field : Field::all()) {
+        QWidget *editor = m_editors.value(field.key);
+        if (editor && isFieldShown(field.key) && !fieldMessage(field.key).isEmpty()) {
+            editor->setFocus();
+            return;
+        }
+    }
+    if (m_focusBeforeBusy && m_focusBeforeBusy->isEnabled() && m_focusBeforeBusy->isVisible())
+        m_focusBeforeBusy->setFocus();
+    else
+        m_name->setFocus();
+}
+
+QString SecretSetupDialog::formState() const
+{
+    QStringList values;
+    for (const Field &field : Field::all()) {
+        QWidget *editor = m_editors.value(field.key);
+        if (auto *edit = qobject_cast<QLineEdit *>(editor))
+            values << edit->text();
+        else if (auto *box = qobject_cast<QComboBox *>(editor))
+            values << box->currentText();
+        else if (auto *check = qobject_cast<QCheckBox *>(editor))
+            values << (check->isChecked() ? QStringLiteral("1") : QStringLiteral("0"));
+        else if (auto *text = qobject_cast<QPlainTextEdit *>(editor))
+            values << text->toPlainText();
+    }
+    values << audiences() << m_audienceInput->text();
+    // Not the token itself: it has no place in a second string. It starts empty, so typed is changed.
+    values << (m_clusterToken->text().isEmpty() ? QString() : QStringLiteral("token typed"));
+    return values.join(QChar(0x1f));
+}
+
+bool SecretSetupDialog::hasUnsavedChanges() const
+{
+    return formState() != m_initialState;
+}
+
+void SecretSetupDialog::done(int result)
+{
+    if (result == QDialog::Rejected && !m_discardConfirmed && hasUnsavedChanges()) {
+        askToDiscard();
+        return;
+    }
+    QDialog::done(result);
+}
+
+void SecretSetupDialog::askToDiscard()
+{
+    if (m_discardBox && m_discardBox->isVisible())
+        return; // already asking
+    auto *box = new QMessageBox(QMessageBox::Question,
+        m_existing ? tr("Discard Changes to %1?").arg(m_existing->name) : tr("Discard New Dynamic Secret?"),
+        m_existing ? tr("The changes you made are lost; the saved secret stays as it was.")
+                   : tr("What you entered in this form is lost."),
+        QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("confirmDiscard"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    m_discardBox = box;
+    QPushButton *discard = box->addButton(tr("Discard"), QMessageBox::DestructiveRole);
+    discard->setObjectName(QStringLiteral("discardButton"));
+    QPushButton *keep = box->addButton(tr("Keep Editing"), QMessageBox::RejectRole);
+    keep->setObjectName(QStringLiteral("keepEditingButton"));
+    box->setDefaultButton(keep);
+    box->setEscapeButton(keep);
+    connect(box, &QMessageBox::buttonClicked, this, [this, discard](QAbstractButton *button) {
+        if (button != discard)
+            return;
+        m_discardConfirmed = true;
+        reject();
+    });
+    box->open();
 }
 
 void SecretSetupDialog::testConnection()
@@ -809,6 +922,7 @@ void SecretSetupDialog::testConnection()
     };
     QCoro::connect(run(m_services.leases, secret, typedToken), this, [this](const PreflightResult &result) {
         setBusy(false);
+        restoreFocus();
         showPreflight(result);
     });
 }

@@ -6,6 +6,7 @@
 
 #include <QDialog>
 #include <QHash>
+#include <QPointer>
 #include <QSet>
 
 class QCheckBox;
@@ -15,6 +16,7 @@ class QGridLayout;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QMessageBox;
 class QPlainTextEdit;
 class QPushButton;
 class QStackedWidget;
@@ -54,8 +56,13 @@ public:
     void save();
     void testConnection();
 
+    // Does the form hold anything the user typed that Cancel would lose?
+    bool hasUnsavedChanges() const;
+
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
+    // Cancel, Escape and the title bar's close ask before a changed form is discarded.
+    void done(int result) override;
 
 signals:
     void saved(const DynamicSecret &secret);
@@ -77,12 +84,21 @@ private:
     void addAudience();
     void removeAudience();
     QStringList audiences() const;
+    QString formState() const;
+    void askToDiscard();
+    // After busy work: the first field with a message, else where the focus was.
+    void restoreFocus();
 
     AppServices m_services;
     qint64 m_environmentId;
     std::optional<DynamicSecret> m_existing;
     bool m_busy = false;
     bool m_showAll = false;
+    bool m_discardConfirmed = false;
+    bool m_correctionShown = false; // "Correct the fields marked above." is on screen
+    QString m_initialState; // formState() as the dialog opened
+    QPointer<QWidget> m_focusBeforeBusy;
+    QPointer<QMessageBox> m_discardBox;
     QSet<QString> m_touched;
     QHash<QString, QWidget *> m_editors;
     QHash<QString, QWidget *> m_rows;

@@ -16,6 +16,7 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QStyle>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -76,10 +77,8 @@ TokenDialog::TokenDialog(const AppServices &services, const DynamicSecret &secre
         m_reveal->setAccessibleName(shown ? tr("Hide token") : tr("Show token"));
     });
 
-    const QDateTime expires = issued.expiresAt.isValid() ? issued.expiresAt : lease.expiresAt;
-    m_expiry = new QLabel(
-        tr("%1 (%2)").arg(TimeText::absolute(expires), TimeText::relative(expires, services.clock->now())),
-        this);
+    m_expires = issued.expiresAt.isValid() ? issued.expiresAt : lease.expiresAt;
+    m_expiry = new QLabel(this);
     m_expiry->setObjectName(QStringLiteral("expiryLabel"));
     m_expiry->setTextInteractionFlags(Qt::TextSelectableByMouse);
     form->addRow(tr("Expires"), m_expiry);
@@ -148,7 +147,20 @@ TokenDialog::TokenDialog(const AppServices &services, const DynamicSecret &secre
         if (owner != this && !m_countdown->text().isEmpty())
             m_countdown->setText(tr("Another token was copied; this one is no longer on the clipboard."));
     });
+    // "(in 59m 59s)" follows the clock, as the lease table does.
+    showExpiry();
+    m_tick = new QTimer(this);
+    m_tick->setInterval(1000);
+    connect(m_tick, &QTimer::timeout, this, &TokenDialog::showExpiry);
+    connect(services.clock, &Clock::jumped, this, &TokenDialog::showExpiry);
+    m_tick->start();
     resize(620, sizeHint().height());
+}
+
+void TokenDialog::showExpiry()
+{
+    m_expiry->setText(tr("%1 (%2)").arg(
+        TimeText::absolute(m_expires), TimeText::relative(m_expires, m_services.clock->now())));
 }
 
 TokenDialog::~TokenDialog()

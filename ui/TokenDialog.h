@@ -10,6 +10,7 @@
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QTimer;
 class QToolButton;
 
 namespace kms::ui {
@@ -45,12 +46,15 @@ protected:
 
 private:
     void chooseKubeconfigFile();
+    void showExpiry();
     void wipe();
 
     AppServices m_services;
     DynamicSecret m_secret;
     Lease m_lease;
     QByteArray m_value;
+    QDateTime m_expires;
+    QTimer *m_tick;
     SecretClipboard *m_clipboard;
     QLineEdit *m_token;
     QToolButton *m_reveal;

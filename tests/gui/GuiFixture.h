@@ -19,8 +19,11 @@
 
 #include <QCoreApplication>
 #include <QCoro/QCoroTask>
+#include <QDir>
+#include <QGuiApplication>
 #include <QJsonArray>
 #include <QMessageBox>
+#include <QScreen>
 #include <QTest>
 
 #include <memory>
@@ -178,9 +181,27 @@ public:
     {
         QMessageBox *box = nullptr;
         (void)QTest::qWaitFor(
-            [&] { return (box = window->findChild<QMessageBox *>(objectName)) && box->isVisible(); },
+            [&] {
+                for (QMessageBox *candidate : window->findChildren<QMessageBox *>(objectName)) {
+                    if (candidate->isVisible())
+                        box = candidate;
+                }
+                return box != nullptr;
+            },
             timeoutMs);
-        return box && box->isVisible() ? box : nullptr;
+        return box;
+    }
+
+    // KMS_TEST_SHOTS=DIR, under a real X server with a window manager
+    // (packaging/gui-test-shots.sh): saves the screen as it is now to DIR/NAME.png.
+    static void shot(const QString &name)
+    {
+        const QString dir = qEnvironmentVariable("KMS_TEST_SHOTS");
+        if (dir.isEmpty())
+            return;
+        QTest::qWait(400); // the window manager frames and the widgets paint
+        QGuiApplication::primaryScreen()->grabWindow(0).save(
+            QDir(dir).filePath(name + QStringLiteral(".png")));
     }
 
     // Rejects every dialog left open (a failed test must not block the next one).

@@ -88,6 +88,8 @@ private slots:
 private:
     template<typename T> T *waitForDialog();
     QMessageBox *waitForMessageBox(const QString &objectName);
+    // Cancel, and Discard when the dialog asks whether to lose what was typed.
+    void discard(QDialog *dialog);
     SecretSetupDialog *openSetupModal();
     void fillCommon(SecretSetupDialog *dialog, const QString &name);
     Lease createLeaseThroughUi(const QString &secretName, QByteArray *token = nullptr);
@@ -127,6 +129,15 @@ QMessageBox *TestMainWindow::waitForMessageBox(const QString &objectName)
     (void)QTest::qWaitFor(
         [&] { return (box = m_window->findChild<QMessageBox *>(objectName)) && box->isVisible(); }, 5000);
     return box && box->isVisible() ? box : nullptr;
+}
+
+void TestMainWindow::discard(QDialog *dialog)
+{
+    dialog->reject();
+    for (QMessageBox *box : m_window->findChildren<QMessageBox *>(QStringLiteral("confirmDiscard"))) {
+        if (box->isVisible())
+            box->findChild<QPushButton *>(QStringLiteral("discardButton"))->click();
+    }
 }
 
 qint64 TestMainWindow::developmentId()
@@ -192,7 +203,7 @@ void TestMainWindow::cleanup()
     // A failed test must not leave its dialog in the way of the next one.
     for (QDialog *dialog : m_window->findChildren<QDialog *>()) {
         if (dialog->isVisible())
-            dialog->reject();
+            discard(dialog);
     }
     QTRY_VERIFY(!m_window->findChild<SecretSetupDialog *>() && !m_window->findChild<NewLeaseDialog *>()
         && !m_window->findChild<TokenDialog *>());
@@ -408,7 +419,7 @@ void TestMainWindow::fieldsShowAndHideWithAuthMethodAndCredentialType()
     // Cluster-wide binding exists for a ClusterRole only.
     qobject_cast<QComboBox *>(dialog->fieldEditor(QStringLiteral("roleType")))->setCurrentIndex(1);
     QVERIFY(!shown("clusterWide"));
-    dialog->reject();
+    discard(dialog); // a changed form asks first
     QTRY_VERIFY(!m_window->findChild<SecretSetupDialog *>());
 }
 
@@ -444,7 +455,7 @@ void TestMainWindow::badFieldShowsEngineMessageAndBlocksSaving()
     auto *nameError = dialog->findChild<QLabel *>(QStringLiteral("error_name"));
     QVERIFY(nameError->isVisible());
     QCOMPARE(nameError->text(), dialog->fieldMessage(QStringLiteral("name")));
-    dialog->reject();
+    discard(dialog); // a changed form asks first
     QTRY_VERIFY(!m_window->findChild<SecretSetupDialog *>());
 }
 
@@ -495,7 +506,7 @@ void TestMainWindow::testConnectionReportsMissingPermissionsWithRbacYaml()
     QVERIFY2(finished.first().first().toBool(),
         qPrintable(dialog->preflightResult().missing().join(QLatin1Char('\n'))));
     QVERIFY(!copy->isVisible());
-    dialog->reject();
+    discard(dialog); // a changed form asks first
     QTRY_VERIFY(!m_window->findChild<SecretSetupDialog *>());
 }
 
@@ -566,7 +577,7 @@ void TestMainWindow::testConnectionValidatesTheFormBeforeSendingAnything()
     QVERIFY2(dialog->preflightResult().connectionError.isEmpty(),
         qPrintable(dialog->preflightResult().connectionError));
     QVERIFY(qint64(m_cluster->settings().value(QStringLiteral("requests")).toDouble()) > before);
-    dialog->reject();
+    discard(dialog); // a changed form asks first
     QTRY_VERIFY(!m_window->findChild<SecretSetupDialog *>());
 }
 

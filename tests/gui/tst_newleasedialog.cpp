@@ -133,9 +133,10 @@ private slots:
         QVERIFY(dialog);
         // Before anything is sent, the dialog says what Cancel will mean.
         QSignalSpy shown(f.window.get(), &MainWindow::tokenShown);
-        QVERIFY(f.cluster->setFaults(400, 0));
+        QVERIFY(f.cluster->setFaults(1000, 0));
         QTest::mouseClick(dialog->submitButton(), Qt::LeftButton);
         QVERIFY(dialog->isSubmitting());
+        f.shot(QStringLiteral("newlease-provisioning"));
         auto *hint = dialog->findChild<QLabel *>(QStringLiteral("cancelHint"));
         QVERIFY(hint && hint->isVisible());
         QVERIFY2(hint->text().contains(QStringLiteral("cannot revoke")), qPrintable(hint->text()));
@@ -151,6 +152,7 @@ private slots:
         QVERIFY(f.authenticates(token));
         auto *note = tokenDialog->findChild<QLabel *>(QStringLiteral("tokenNote"));
         QVERIFY(note && note->isVisible());
+        f.shot(QStringLiteral("token-after-cancel"));
         QVERIFY2(note->text().contains(QStringLiteral("cancelled"))
                 && note->text().contains(QStringLiteral("cannot revoke")),
             qPrintable(note->text()));
@@ -159,6 +161,33 @@ private slots:
         QCOMPARE(lease->state, LeaseState::Active);
         QCOMPARE(lease->kind, LeaseKind::Static);
         QTRY_VERIFY(!dialog);
+    }
+
+    // The TTL's message takes the place of its help line: Submit and the fields below stay put.
+    void messagesMoveNothing()
+    {
+        const auto secret = f.addSecret(QStringLiteral("steady"), CredentialType::Dynamic);
+        QVERIFY(secret);
+        QPointer<NewLeaseDialog> dialog = openFor(*secret);
+        QVERIFY(dialog);
+        const auto at = [](QWidget *w) { return w->mapTo(w->window(), QPoint(0, 0)); };
+        QTest::qWait(50);
+        const QPoint submit = at(dialog->submitButton());
+        const QPoint audiences = at(dialog->audiencesEdit());
+        const QSize size = dialog->size();
+        dialog->ttlEdit()->selectAll();
+        QTest::keyClicks(dialog->ttlEdit(), QStringLiteral("5m"));
+        QVERIFY(!dialog->fieldMessage(QStringLiteral("ttl")).isEmpty());
+        QTest::qWait(50);
+        f.shot(QStringLiteral("newlease-ttl-message"));
+        QCOMPARE(at(dialog->audiencesEdit()), audiences);
+        QCOMPARE(at(dialog->submitButton()), submit);
+        QCOMPARE(dialog->size(), size);
+        dialog->ttlEdit()->selectAll();
+        QTest::keyClicks(dialog->ttlEdit(), QStringLiteral("30m"));
+        QTest::qWait(50);
+        QCOMPARE(at(dialog->audiencesEdit()), audiences);
+        QCOMPARE(at(dialog->submitButton()), submit);
     }
 
     // Cancel before Submit is a plain cancel: no lease, nothing on the cluster.

@@ -75,6 +75,7 @@ private slots:
         QVERIFY(b);
         QVERIFY(second != first);
         f.clock->advance(1); // a countdown tick
+        f.shot(QStringLiteral("token-fresh"));
         QVERIFY2(!b->countdownLabel()->text().contains(QStringLiteral("Copied")),
             qPrintable(b->countdownLabel()->text()));
         QVERIFY2(!b->countdownLabel()->text().contains(QStringLiteral("cleared")),
@@ -85,6 +86,7 @@ private slots:
         QTest::mouseClick(b->copyButton(), Qt::LeftButton);
         QCOMPARE(QGuiApplication::clipboard()->text().toUtf8(), second);
         QVERIFY(b->countdownLabel()->text().contains(QStringLiteral("Copied")));
+        f.shot(QStringLiteral("token-copied"));
         f.clock->advance(30);
         QTRY_VERIFY(QGuiApplication::clipboard()->text().isEmpty());
         QVERIFY(b->countdownLabel()->text().contains(QStringLiteral("cleared")));
