@@ -11,7 +11,7 @@ shift
 
 if [ "${KMS_SHOTS_IN_SESSION:-}" != 1 ]; then
   KMS_JOBS=${KMS_JOBS:-2} "$root/packaging/build.sh"
-  command -v openbox >/dev/null || { echo "gui-test-shots: install openbox (apt-get install openbox)" >&2; exit 2; }
+  command -v openbox >/dev/null || { echo "gui-test-shots: openbox is missing; packaging/install-deps.sh installs it" >&2; exit 2; }
   export KMS_SHOTS_IN_SESSION=1
   exec dbus-run-session -- xvfb-run -a -s '-screen 0 1400x900x24' "$0" "$out" "$@"
 fi

@@ -10,7 +10,7 @@ packages=(
   qt6-base-dev qt6-httpserver-dev libqt6sql6-sqlite qtkeychain-qt6-dev qcoro-qt6-dev
   libssl-dev libyaml-cpp-dev
   # run and test: Secret Service for the keychain, a session bus, X for screenshots
-  gnome-keyring dbus dbus-bin libsecret-tools xvfb xauth imagemagick
+  gnome-keyring dbus dbus-bin libsecret-tools xvfb xauth imagemagick openbox
   # packaging checks
   desktop-file-utils appstream dpkg-dev file
   # CI's checks: clang with libFuzzer and the sanitizer runtimes (packaging/build.sh --fuzz),
