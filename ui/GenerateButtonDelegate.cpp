@@ -10,6 +10,7 @@ namespace kms::ui {
 GenerateButtonDelegate::GenerateButtonDelegate(QAbstractItemView *view)
     : QStyledItemDelegate(view)
     , m_view(view)
+    , m_viewport(view->viewport())
 {
     view->setMouseTracking(true);
     view->viewport()->installEventFilter(this);
@@ -82,17 +83,17 @@ bool GenerateButtonDelegate::editorEvent(
 
 bool GenerateButtonDelegate::eventFilter(QObject *watched, QEvent *event)
 {
-    if (watched == m_view->viewport()) {
+    if (watched == m_viewport) {
         if (event->type() == QEvent::MouseMove) {
             const QModelIndex index
                 = m_view->indexAt(static_cast<QMouseEvent *>(event)->position().toPoint());
             if (index.row() != m_hovered.row() || !m_hovered.isValid() != !index.isValid()) {
                 m_hovered = index;
-                m_view->viewport()->update();
+                m_viewport->update();
             }
         } else if (event->type() == QEvent::Leave) {
             m_hovered = QPersistentModelIndex();
-            m_view->viewport()->update();
+            m_viewport->update();
         }
     }
     return QStyledItemDelegate::eventFilter(watched, event);

@@ -30,6 +30,9 @@ private:
     bool showsButton(const QModelIndex &index) const;
 
     QAbstractItemView *m_view;
+    // The viewport the filter watches: compared and repainted directly, because it
+    // still receives events (Leave, Hide) while the view around it is being destroyed.
+    QWidget *m_viewport;
     QPersistentModelIndex m_hovered; // any column of the hovered row
     bool m_pressed = false;
 };

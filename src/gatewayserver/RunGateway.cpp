@@ -10,6 +10,8 @@
 
 #include <QCoreApplication>
 #include <QCoro/QCoroTask>
+#include <QDeadlineTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QHostAddress>
 #include <QNetworkAccessManager>
@@ -176,7 +178,22 @@ int runGateway(const GatewayOptions &o)
           << (o.reapInterval.count() > 0 ? QStringLiteral("every %1 s").arg(o.reapInterval.count())
                                          : QStringLiteral("off"))
           << Qt::endl;
-    return QCoreApplication::exec();
+    const int code = QCoreApplication::exec();
+    // A reap pass under way on SIGTERM is finished, not abandoned mid-delete
+    // (its calls are bounded by the client's timeout); nothing is left waiting.
+    reapTimer.stop();
+    if (reaping) {
+        const QDeadlineTimer deadline(std::chrono::seconds(60));
+        QEventLoop wait;
+        QTimer check;
+        QObject::connect(&check, &QTimer::timeout, &wait, [&] {
+            if (!reaping || deadline.hasExpired())
+                wait.quit();
+        });
+        check.start(50);
+        wait.exec();
+    }
+    return code;
 }
 
 } // namespace kms
