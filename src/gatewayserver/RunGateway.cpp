@@ -179,11 +179,13 @@ int runGateway(const GatewayOptions &o)
                                          : QStringLiteral("off"))
           << Qt::endl;
     const int code = QCoreApplication::exec();
-    // A reap pass under way on SIGTERM is finished, not abandoned mid-delete
-    // (its calls are bounded by the client's timeout); nothing is left waiting.
+    // A reap pass under way on SIGTERM gets a short grace to finish the calls
+    // it has started (a delete takes milliseconds); one stuck on an API server
+    // that does not answer is abandoned, so a pod stops well within Kubernetes'
+    // 30 s grace period.
     reapTimer.stop();
     if (reaping) {
-        const QDeadlineTimer deadline(std::chrono::seconds(60));
+        const QDeadlineTimer deadline(std::chrono::seconds(2));
         QEventLoop wait;
         QTimer check;
         QObject::connect(&check, &QTimer::timeout, &wait, [&] {
