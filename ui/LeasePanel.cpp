@@ -1,5 +1,6 @@
 #include "LeasePanel.h"
 
+#include "LeaseDetailsDialog.h"
 #include "LeaseFilterProxyModel.h"
 #include "LeaseTableModel.h"
 #include "TimeText.h"
@@ -103,7 +104,7 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
 
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &LeaseFilterProxyModel::setFilterText);
     connect(m_newLease, &QPushButton::clicked, this, &LeasePanel::newLeaseRequested);
-    connect(m_delete, &QPushButton::clicked, this, &LeasePanel::deleteSelected);
+    connect(m_delete, &QPushButton::clicked, this, [this] { deleteSelected(); });
     connect(m_retry, &QPushButton::clicked, this, &LeasePanel::retrySelected);
     connect(
         m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &LeasePanel::updateActions);
@@ -114,13 +115,21 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
                 return; // the countdown
             updateActions();
         });
+    connect(m_view, &QTreeView::activated, this, [this](const QModelIndex &index) {
+        openDetails(index.data(LeaseTableModel::LeaseIdRole).toString());
+    });
     connect(m_view, &QTreeView::customContextMenuRequested, this, [this](const QPoint &pos) {
         QMenu menu(this);
+        const QModelIndex at = m_view->indexAt(pos);
+        QAction *details = menu.addAction(tr("Details..."), this,
+            [this, at] { openDetails(at.data(LeaseTableModel::LeaseIdRole).toString()); });
+        details->setEnabled(at.isValid());
+        menu.addSeparator();
         menu.addAction(tr("New Lease..."), this, &LeasePanel::newLeaseRequested)
             ->setEnabled(m_newLease->isEnabled());
         menu.addAction(tr("Retry Cleanup"), this, &LeasePanel::retrySelected)
             ->setEnabled(m_retry->isEnabled());
-        QAction *remove = menu.addAction(tr("Delete..."), this, &LeasePanel::deleteSelected);
+        QAction *remove = menu.addAction(tr("Delete..."), this, [this] { deleteSelected(); });
         remove->setEnabled(m_delete->isEnabled());
         remove->setShortcut(QKeySequence::Delete);
         menu.exec(m_view->viewport()->mapToGlobal(pos));
@@ -277,7 +286,33 @@ QString LeasePanel::revokeConfirmation(const QList<Lease> &leases)
     return parts.join(QLatin1Char(' '));
 }
 
-void LeasePanel::deleteSelected()
+LeaseDetailsDialog *LeasePanel::openDetails(const QString &leaseId)
+{
+    if (leaseId.isEmpty())
+        return nullptr;
+    for (LeaseDetailsDialog *open : findChildren<LeaseDetailsDialog *>()) {
+        if (open->leaseId() == leaseId) {
+            open->refresh();
+            open->raise();
+            open->activateWindow();
+            return open;
+        }
+    }
+    auto *dialog = new LeaseDetailsDialog(m_services, leaseId, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &LeaseDetailsDialog::revokeRequested, this, [this, dialog](const QString &id) {
+        selectLease(id);
+        deleteSelected(dialog);
+    });
+    connect(dialog, &LeaseDetailsDialog::retryRequested, this, [this](const QString &id) {
+        selectLease(id);
+        retrySelected();
+    });
+    dialog->show();
+    return dialog;
+}
+
+void LeasePanel::deleteSelected(QWidget *askOver)
 {
     if (m_busy)
         return;
@@ -293,7 +328,7 @@ void LeasePanel::deleteSelected()
     for (const Lease &lease : leases)
         ids << lease.id;
     auto *box = new QMessageBox(QMessageBox::Warning, tr("Delete %n Lease(s)?", nullptr, int(leases.size())),
-        revokeConfirmation(leases), QMessageBox::NoButton, this);
+        revokeConfirmation(leases), QMessageBox::NoButton, askOver ? askOver : this);
     box->setObjectName(QStringLiteral("confirmRevoke"));
     box->setAttribute(Qt::WA_DeleteOnClose);
     auto *yes

@@ -6,12 +6,14 @@
 #include "GenerateButtonDelegate.h"
 #include "LeasePanel.h"
 #include "LeaseTableModel.h"
+#include "LeaseWatch.h"
 #include "NewLeaseDialog.h"
 #include "SecretClipboard.h"
 #include "SecretSetupDialog.h"
 #include "SecretTableModel.h"
 #include "TimeText.h"
 #include "TokenDialog.h"
+#include "TrayIcon.h"
 #include "core/BuildInfo.h"
 #include "leases/Engine.h"
 #include "leases/LeaseService.h"
@@ -49,6 +51,14 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     setWindowIcon(QIcon(QStringLiteral(":/icons/ai.hanzo.KmsDesktop.png")));
 
     m_clipboard = new SecretClipboard(services.clock, this);
+    m_leaseWatch = new LeaseWatch(services, this);
+    m_tray = new TrayIcon(m_leaseWatch, this);
+    connect(m_tray, &TrayIcon::showWindowRequested, this, [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    });
+    connect(m_tray, &TrayIcon::quitRequested, this, &MainWindow::quit);
 
     // Side: environments.
     auto *side = new QWidget(this);
@@ -205,7 +215,7 @@ void MainWindow::buildMenus()
         dialog.exec();
     });
     file->addSeparator();
-    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    QAction *quit = file->addAction(tr("&Quit"), this, &MainWindow::quit);
     quit->setShortcut(QKeySequence::Quit);
 
     QMenu *secret = menuBar()->addMenu(tr("&Secret"));
@@ -224,12 +234,20 @@ void MainWindow::buildMenus()
 
     QMenu *lease = menuBar()->addMenu(tr("&Lease"));
     lease->addAction(tr("&New Lease..."), this, &MainWindow::generateLease);
+    QAction *details = lease->addAction(tr("De&tails..."), m_leasePanel, [this] {
+        const QStringList ids = m_leasePanel->selectedLeaseIds();
+        if (ids.size() == 1)
+            m_leasePanel->openDetails(ids.first());
+    });
+    details->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
     QAction *retry = lease->addAction(tr("&Retry Cleanup"), m_leasePanel, &LeasePanel::retrySelected);
     retry->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
-    QAction *revoke = lease->addAction(tr("&Delete..."), m_leasePanel, &LeasePanel::deleteSelected);
+    QAction *revoke
+        = lease->addAction(tr("&Delete..."), m_leasePanel, [this] { m_leasePanel->deleteSelected(); });
     revoke->setToolTip(tr("Revoke the selected leases"));
     // As the panel's buttons: only for what is selected.
-    const auto follow = [this, retry, revoke] {
+    const auto follow = [this, details, retry, revoke] {
+        details->setEnabled(m_leasePanel->selectedLeaseIds().size() == 1);
         retry->setEnabled(m_leasePanel->retryButton()->isEnabled());
         revoke->setEnabled(m_leasePanel->deleteButton()->isEnabled());
     };
@@ -667,8 +685,23 @@ void MainWindow::saveState()
     settings.endGroup();
 }
 
+void MainWindow::quit()
+{
+    m_quitting = true;
+    show();
+    if (!close())
+        m_quitting = false; // the user kept it running
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!m_quitting && m_tray->keepRunningWhenClosed()) {
+        saveState();
+        hide();
+        event->ignore();
+        m_tray->notifyStillRunning();
+        return;
+    }
     int active = 0;
     for (const int n : m_services.engine->activeLeaseCounts(0))
         active += n;
@@ -695,6 +728,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
             if (button != quit)
                 return;
             m_quitConfirmed = true;
+            m_quitting = true;
             close();
         });
         box->open();
