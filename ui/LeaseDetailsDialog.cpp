@@ -84,7 +84,10 @@ LeaseDetailsDialog::LeaseDetailsDialog(const AppServices &services, const QStrin
         value->setObjectName(QStringLiteral("field ") + QLatin1String(label));
         value->setTextFormat(Qt::PlainText);
         value->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
-        value->setWordWrap(true);
+        // Ids, names and times stay on one line (a wrapped label would cut them);
+        // only the sentences wrap.
+        const QLatin1String key(label);
+        value->setWordWrap(key == QLatin1String("Reason") || key == QLatin1String("Cleanup"));
         m_form->addRow(tr(label) + QLatin1Char(':'), value);
         m_fields.insert(QLatin1String(label), value);
     }
