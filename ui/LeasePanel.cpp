@@ -160,8 +160,10 @@ void LeasePanel::setSecret(const std::optional<DynamicSecret> &secret)
     m_secret = secret;
     m_title->setText(
         secret ? tr("Leases of %1").arg(secret->name) : tr("Select a dynamic secret to see its leases"));
-    if (!same)
+    if (!same) {
+        showStatus({}, false); // an answer about another secret's leases
         reload();
+    }
     updateActions();
 }
 

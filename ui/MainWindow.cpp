@@ -29,6 +29,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -636,9 +637,12 @@ void MainWindow::runReconcile()
                        .arg(report.cleanedUp)
                        .arg(report.orphansDeleted);
         if (text.isEmpty())
-            statusBar()->clearMessage();
-        else
-            statusBar()->showMessage(text, 15000);
+            text = tr("Reconciled at %1: nothing was left unfinished or expired.")
+                       .arg(QLocale().toString(
+                           m_services.clock->now().toLocalTime().time(), QLocale::ShortFormat));
+        if (!report.warnings.isEmpty())
+            text += QLatin1Char(' ') + report.warnings.join(QLatin1Char(' '));
+        statusBar()->showMessage(text, 30000);
         m_leasePanel->reload();
         refreshCounts();
         emit reconcileFinished();

@@ -1,0 +1,87 @@
+// What the window says after an action is about what is on screen, and every
+// action says something.
+#include "GuiFixture.h"
+#include "LeasePanel.h"
+#include "store/LeaseRepository.h"
+
+#include <QAction>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStatusBar>
+
+using namespace kms;
+using namespace kms::ui;
+
+class TestPanelFeedback : public QObject {
+    Q_OBJECT
+
+    test::GuiFixture f;
+
+    QAction *leaseMenuAction(const QString &text)
+    {
+        for (QAction *menu : f.window->menuBar()->actions()) {
+            if (menu->text() != QStringLiteral("&Lease") || !menu->menu())
+                continue;
+            for (QAction *action : menu->menu()->actions()) {
+                if (action->text() == text)
+                    return action;
+            }
+        }
+        return nullptr;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QString error;
+        QVERIFY2(f.start(QStringLiteral("tst_panelfeedback"), &error), qPrintable(error));
+    }
+
+    void cleanupTestCase() { f.stop(); }
+
+    // The answer to a revoke belongs to the secret it was about: another
+    // secret's leases do not show it.
+    void aRevokeMessageDoesNotFollowToAnotherSecret()
+    {
+        const auto first = f.addSecret(QStringLiteral("feedback-one"), CredentialType::Dynamic);
+        const auto second = f.addSecret(QStringLiteral("feedback-two"), CredentialType::Static);
+        QVERIFY(first && second);
+        LeaseRequest request;
+        request.secretId = first->id;
+        const LeaseCreation created = QCoro::waitFor(f.engine->leases().createLease(request));
+        QVERIFY2(created.ok(), qPrintable(created.error));
+        f.window->selectSecret(first->id);
+        LeasePanel *panel = f.window->leasePanel();
+        panel->reload();
+        panel->selectLease(created.lease->id);
+        panel->deleteSelected();
+        QMessageBox *box = f.waitForMessageBox(QStringLiteral("confirmRevoke"));
+        QVERIFY(box);
+        QSignalSpy changed(panel, &LeasePanel::leasesChanged);
+        box->findChild<QPushButton *>(QStringLiteral("confirmRevokeButton"))->click();
+        QVERIFY(changed.wait(15000));
+        QVERIFY(panel->statusLabel()->isVisible());
+        QVERIFY(!panel->statusLabel()->text().isEmpty());
+
+        f.window->selectSecret(second->id);
+        QVERIFY2(!panel->statusLabel()->isVisible(), qPrintable(panel->statusLabel()->text()));
+    }
+
+    // Reconcile Now says what it did, also when there was nothing to do.
+    void reconcileNowAlwaysAnswers()
+    {
+        QAction *reconcile = leaseMenuAction(QStringLiteral("Re&concile Now"));
+        QVERIFY(reconcile);
+        QSignalSpy finished(f.window.get(), &MainWindow::reconcileFinished);
+        reconcile->trigger();
+        QVERIFY(finished.wait(30000));
+        const QString said = f.window->statusBar()->currentMessage();
+        QVERIFY2(said.contains(QStringLiteral("nothing")), qPrintable(said));
+    }
+};
+
+QTEST_MAIN(TestPanelFeedback)
+#include "tst_panelfeedback.moc"
