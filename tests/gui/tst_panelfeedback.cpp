@@ -2,6 +2,8 @@
 // action says something.
 #include "GuiFixture.h"
 #include "LeasePanel.h"
+#include "LeaseFilterProxyModel.h"
+#include "LeaseTableModel.h"
 #include "store/LeaseRepository.h"
 
 #include <QAction>
@@ -11,6 +13,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStatusBar>
+#include <QTreeView>
 
 using namespace kms;
 using namespace kms::ui;
@@ -68,6 +71,33 @@ private slots:
 
         f.window->selectSecret(second->id);
         QVERIFY2(!panel->statusLabel()->isVisible(), qPrintable(panel->statusLabel()->text()));
+    }
+
+    // Sorted by State, a lease whose state changes moves to its new place.
+    void aSortByStateFollowsAChangedState()
+    {
+        const auto secret = f.addSecret(QStringLiteral("feedback-sort"), CredentialType::Dynamic);
+        QVERIFY(secret);
+        LeaseRequest request;
+        request.secretId = secret->id;
+        const LeaseCreation first = QCoro::waitFor(f.engine->leases().createLease(request));
+        const LeaseCreation second = QCoro::waitFor(f.engine->leases().createLease(request));
+        QVERIFY(first.ok() && second.ok());
+        f.window->selectSecret(secret->id);
+        LeasePanel *panel = f.window->leasePanel();
+        panel->reload();
+        panel->view()->sortByColumn(LeaseTableModel::State, Qt::AscendingOrder);
+        const auto idAt = [panel](int row) {
+            return panel->proxy()->index(row, 0).data(LeaseTableModel::LeaseIdRole).toString();
+        };
+        const QString top = idAt(0);
+        const QString other = idAt(1);
+        QVERIFY(QCoro::waitFor(f.engine->leases().revoke(top)).ok); // leaseChanged refreshes the row
+        QTRY_COMPARE(
+            panel->model()->index(panel->model()->rowOf(top), LeaseTableModel::State).data().toString(),
+            QStringLiteral("Revoked"));
+        QCOMPARE(idAt(0), other); // Active before Revoked
+        QCOMPARE(idAt(1), top);
     }
 
     // Reconcile Now says what it did, also when there was nothing to do.
