@@ -261,23 +261,23 @@ QString LeasePanel::revokeConfirmation(const QList<Lease> &leases)
         switch (lease.kind) {
         case LeaseKind::Dynamic:
             return tr(
-                "Its temporary service account %1 and its binding are deleted, so the token stops working "
-                "within seconds.")
+                "Its temporary service account %1 and its binding will be deleted, so the token will stop "
+                "working within seconds.")
                 .arg(lease.serviceAccount);
         case LeaseKind::BoundStatic:
-            return tr(
-                "The Secret its token is bound to is deleted, so the token stops working within seconds.");
+            return tr("The Secret its token is bound to will be deleted, so the token will stop working "
+                      "within seconds.");
         case LeaseKind::Static:
-            return tr(
-                "Kubernetes cannot revoke this token: the lease closes, but the token stays valid until it "
-                "expires at %1.")
+            return tr("Kubernetes cannot revoke this token: the lease will close, but the token stays valid "
+                      "until it "
+                      "expires at %1.")
                 .arg(TimeText::absolute(lease.expiresAt));
         }
     }
     if (revocable > 0)
         parts << tr(
-            "%n dynamic or bound lease(s): their objects are deleted, so their tokens stop working within "
-            "seconds.",
+            "%n dynamic or bound lease(s): their objects will be deleted, so their tokens will stop working "
+            "within seconds.",
             nullptr, revocable);
     if (unbound > 0)
         parts << tr(

@@ -103,7 +103,7 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     m_secretFilter->setClearButtonEnabled(true);
     m_secretFilter->setMinimumWidth(220);
     m_secretFilter->setMaximumWidth(280);
-    m_addSecretButton = new QPushButton(tr("Add Dynamic Secret"), secretsBox);
+    m_addSecretButton = new QPushButton(tr("Add Dynamic Secret..."), secretsBox);
     m_addSecretButton->setObjectName(QStringLiteral("addSecretButton"));
     m_addSecretButton->setAccessibleName(tr("Add dynamic secret"));
     m_addSecretButton->setToolTip(tr("Add a dynamic secret to this environment (Ctrl+N)"));
@@ -429,11 +429,11 @@ void MainWindow::deleteSecret()
         return;
     const int open = m_services.engine->openLeaseCount(secret->id);
     const QString text = open > 0
-        ? tr("It has %n open lease(s). They are revoked first: dynamic and bound tokens stop working within "
-             "seconds; "
-             "an unbound static token stays valid until it expires.",
+        ? tr(
+            "It has %n open lease(s). They will be revoked first: dynamic and bound tokens will stop working "
+            "within seconds; an unbound static token stays valid until it expires.",
             nullptr, open)
-        : tr("Its lease history is deleted with it; the audit log keeps every event.");
+        : tr("Its lease history will be deleted with it; the audit log keeps every event.");
     auto *box = new QMessageBox(QMessageBox::Warning, tr("Delete Dynamic Secret %1?").arg(secret->name), text,
         QMessageBox::NoButton, this);
     box->setObjectName(QStringLiteral("confirmDeleteSecret"));

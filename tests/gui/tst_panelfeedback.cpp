@@ -1,8 +1,9 @@
 // What the window says after an action is about what is on screen, and every
 // action says something.
+#include "Fixtures.h"
 #include "GuiFixture.h"
-#include "LeasePanel.h"
 #include "LeaseFilterProxyModel.h"
+#include "LeasePanel.h"
 #include "LeaseTableModel.h"
 #include "store/LeaseRepository.h"
 
@@ -98,6 +99,25 @@ private slots:
             QStringLiteral("Revoked"));
         QCOMPARE(idAt(0), other); // Active before Revoked
         QCOMPARE(idAt(1), top);
+    }
+
+    // Questions speak of what will happen, and a button that opens a dialog says so with "...".
+    void wordsOfTheConfirmationsAndButtons()
+    {
+        QVERIFY2(f.window->addSecretButton()->text().endsWith(QStringLiteral("...")),
+            qPrintable(f.window->addSecretButton()->text()));
+        Lease dynamic = test::activeLease(1, f.clock->now());
+        dynamic.kind = LeaseKind::Dynamic;
+        dynamic.serviceAccount = QStringLiteral("kms-x-abcde");
+        const QString one = LeasePanel::revokeConfirmation({ dynamic });
+        QVERIFY2(
+            one.contains(QStringLiteral("will be deleted")) && !one.contains(QStringLiteral("are deleted")),
+            qPrintable(one));
+        Lease other = dynamic;
+        other.id = Lease::newId();
+        const QString two = LeasePanel::revokeConfirmation({ dynamic, other });
+        QVERIFY2(two.startsWith(QStringLiteral("2 dynamic or bound leases: their objects will be deleted")),
+            qPrintable(two));
     }
 
     // Reconcile Now says what it did, also when there was nothing to do.
