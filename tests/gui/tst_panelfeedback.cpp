@@ -5,10 +5,12 @@
 #include "LeaseFilterProxyModel.h"
 #include "LeasePanel.h"
 #include "LeaseTableModel.h"
+#include "SecretSetupDialog.h"
 #include "store/LeaseRepository.h"
 
 #include <QAction>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
@@ -118,6 +120,37 @@ private slots:
         const QString two = LeasePanel::revokeConfirmation({ dynamic, other });
         QVERIFY2(two.startsWith(QStringLiteral("2 dynamic or bound leases: their objects will be deleted")),
             qPrintable(two));
+    }
+
+    // Test Connection does not call a check it could not decide "granted".
+    void anUnknownCheckIsNotCalledGranted()
+    {
+        PreflightResult result;
+        result.checks.push_back(
+            { QStringLiteral("create serviceaccounts/token"), PreflightCheck::Result::Passed, {} });
+        result.checks.push_back({ QStringLiteral("bind clusterroles kms-dynamic-role"),
+            PreflightCheck::Result::Unknown, QStringLiteral("Without \"bind\", ...") });
+        SecretSetupDialog::SummaryTone tone;
+        const QString said = SecretSetupDialog::preflightSummary(result, &tone);
+        QVERIFY2(!said.contains(QStringLiteral("every permission")), qPrintable(said));
+        QVERIFY2(said.contains(QStringLiteral("1 check could not be decided")), qPrintable(said));
+        QCOMPARE(tone, SecretSetupDialog::SummaryTone::Warning);
+        result.checks.removeLast();
+        QVERIFY(
+            SecretSetupDialog::preflightSummary(result, &tone).contains(QStringLiteral("every permission")));
+        QCOMPARE(tone, SecretSetupDialog::SummaryTone::Success);
+    }
+
+    // The audience example is not one a cluster's API server refuses.
+    void theAudienceExampleIsNotTheApiServersUrl()
+    {
+        SecretSetupDialog *dialog = f.window->addSecret();
+        QVERIFY(dialog);
+        auto *input = dialog->findChild<QLineEdit *>(QStringLiteral("audienceInput"));
+        QVERIFY(input);
+        QVERIFY2(!input->placeholderText().contains(QStringLiteral("kubernetes.default.svc")),
+            qPrintable(input->placeholderText()));
+        dialog->reject();
     }
 
     // Reconcile Now says what it did, also when there was nothing to do.
