@@ -10,6 +10,7 @@
 
 #include <QAction>
 #include <QCoro/QCoroTask>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -79,12 +80,22 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     m_view->header()->setStretchLastSection(true);
-    m_view->header()->resizeSection(LeaseTableModel::Id, 280);
-    m_view->header()->resizeSection(LeaseTableModel::Namespace, 110);
-    m_view->header()->resizeSection(LeaseTableModel::ServiceAccount, 230);
-    m_view->header()->resizeSection(LeaseTableModel::Created, 150);
-    m_view->header()->resizeSection(LeaseTableModel::Expires, 130);
-    m_view->header()->resizeSection(LeaseTableModel::State, 110);
+    // Widths from what the cells hold, so that every column is on screen at
+    // 1024 px: ids and names are elided in the middle (the whole id is in the
+    // tooltip, the details and Copy), times and states are never cut.
+    m_view->setTextElideMode(Qt::ElideMiddle);
+    // The last column (Created By) takes what is left, down to this.
+    m_view->header()->setMinimumSectionSize(40);
+    m_view->header()->resizeSection(LeaseTableModel::CreatedBy, 70);
+    const QFontMetrics metrics = m_view->fontMetrics();
+    const auto fit = [&metrics](const QString &widest) { return metrics.horizontalAdvance(widest) + 18; };
+    m_view->header()->resizeSection(LeaseTableModel::Id, fit(QStringLiteral("0123abcd…ef")));
+    m_view->header()->resizeSection(LeaseTableModel::Namespace, fit(QStringLiteral("kube-system")));
+    m_view->header()->resizeSection(
+        LeaseTableModel::ServiceAccount, fit(QStringLiteral("kms-deploy-x…abcde")));
+    m_view->header()->resizeSection(LeaseTableModel::Created, fit(QStringLiteral("2026-12-31 23:59:59")));
+    m_view->header()->resizeSection(LeaseTableModel::Expires, fit(QStringLiteral("expired 59m 59s ago")));
+    m_view->header()->resizeSection(LeaseTableModel::State, fit(QStringLiteral("Cleanup failed")));
     layout->addWidget(m_view, 1);
 
     m_detail = new QLabel(this);

@@ -9,6 +9,7 @@
 #include "store/LeaseRepository.h"
 
 #include <QAction>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -25,6 +26,14 @@ class TestPanelFeedback : public QObject {
     Q_OBJECT
 
     test::GuiFixture f;
+
+    static QString widths(QHeaderView *header)
+    {
+        QStringList out;
+        for (int i = 0; i < header->count(); ++i)
+            out << QString::number(header->sectionSize(i));
+        return out.join(QLatin1Char(' '));
+    }
 
     QAction *leaseMenuAction(const QString &text)
     {
@@ -151,6 +160,41 @@ private slots:
         QVERIFY2(!input->placeholderText().contains(QStringLiteral("kubernetes.default.svc")),
             qPrintable(input->placeholderText()));
         dialog->reject();
+    }
+
+    // At 1024x700 every lease column is on screen, none cut, without scrolling sideways.
+    void everyLeaseColumnFitsAt1024()
+    {
+        const auto secret = f.addSecret(QStringLiteral("feedback-width"), CredentialType::Static);
+        QVERIFY(secret);
+        LeaseRequest request;
+        request.secretId = secret->id;
+        QVERIFY(QCoro::waitFor(f.engine->leases().createLease(request)).ok());
+        f.window->selectSecret(secret->id);
+        f.window->resize(1024, 700);
+        QTRY_COMPARE(f.window->width(), 1024);
+        QTreeView *view = f.window->leasePanel()->view();
+        QTest::qWait(0);
+        QHeaderView *header = view->header();
+        const int visible = view->viewport()->width();
+        for (int column = 0; column < header->count(); ++column) {
+            const int right = header->sectionViewportPosition(column) + header->sectionSize(column);
+            QVERIFY2(right <= visible,
+                qPrintable(QStringLiteral("column %1 ends at %2 of %3 px")
+                               .arg(view->model()->headerData(column, Qt::Horizontal).toString())
+                               .arg(right)
+                               .arg(visible)));
+        }
+        // What each cell shows fits its column (the countdown and times are not elided).
+        const QModelIndex row = view->model()->index(0, 0);
+        for (const int column :
+            { int(LeaseTableModel::Created), int(LeaseTableModel::Expires), int(LeaseTableModel::State) }) {
+            const QString text = row.siblingAtColumn(column).data().toString();
+            QVERIFY2(view->fontMetrics().horizontalAdvance(text) + 12 <= header->sectionSize(column),
+                qPrintable(text));
+        }
+        test::GuiFixture::shot(QStringLiteral("lease-table-1024"));
+        f.window->resize(1280, 800);
     }
 
     // Reconcile Now says what it did, also when there was nothing to do.
