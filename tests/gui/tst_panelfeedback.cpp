@@ -204,7 +204,8 @@ private slots:
         QVERIFY(reconcile);
         QSignalSpy finished(f.window.get(), &MainWindow::reconcileFinished);
         reconcile->trigger();
-        QVERIFY(finished.wait(30000));
+        // With no secret to ask a cluster about, it finishes before trigger() returns.
+        QVERIFY(finished.count() > 0 || finished.wait(30000));
         const QString said = f.window->statusBar()->currentMessage();
         QVERIFY2(said.contains(QStringLiteral("nothing")), qPrintable(said));
     }
