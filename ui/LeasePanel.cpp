@@ -1,5 +1,6 @@
 #include "LeasePanel.h"
 
+#include "LeaseDetailsDialog.h"
 #include "LeaseFilterProxyModel.h"
 #include "LeaseTableModel.h"
 #include "TimeText.h"
@@ -9,6 +10,7 @@
 
 #include <QAction>
 #include <QCoro/QCoroTask>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -78,12 +80,22 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     m_view->header()->setStretchLastSection(true);
-    m_view->header()->resizeSection(LeaseTableModel::Id, 280);
-    m_view->header()->resizeSection(LeaseTableModel::Namespace, 110);
-    m_view->header()->resizeSection(LeaseTableModel::ServiceAccount, 230);
-    m_view->header()->resizeSection(LeaseTableModel::Created, 150);
-    m_view->header()->resizeSection(LeaseTableModel::Expires, 130);
-    m_view->header()->resizeSection(LeaseTableModel::State, 110);
+    // Widths from what the cells hold, so that every column is on screen at
+    // 1024 px: ids and names are elided in the middle (the whole id is in the
+    // tooltip, the details and Copy), times and states are never cut.
+    m_view->setTextElideMode(Qt::ElideMiddle);
+    // The last column (Created By) takes what is left, down to this.
+    m_view->header()->setMinimumSectionSize(40);
+    m_view->header()->resizeSection(LeaseTableModel::CreatedBy, 70);
+    const QFontMetrics metrics = m_view->fontMetrics();
+    const auto fit = [&metrics](const QString &widest) { return metrics.horizontalAdvance(widest) + 18; };
+    m_view->header()->resizeSection(LeaseTableModel::Id, fit(QStringLiteral("0123abcd…ef")));
+    m_view->header()->resizeSection(LeaseTableModel::Namespace, fit(QStringLiteral("kube-system")));
+    m_view->header()->resizeSection(
+        LeaseTableModel::ServiceAccount, fit(QStringLiteral("kms-deploy-x…abcde")));
+    m_view->header()->resizeSection(LeaseTableModel::Created, fit(QStringLiteral("2026-12-31 23:59:59")));
+    m_view->header()->resizeSection(LeaseTableModel::Expires, fit(QStringLiteral("expired 59m 59s ago")));
+    m_view->header()->resizeSection(LeaseTableModel::State, fit(QStringLiteral("Cleanup failed")));
     layout->addWidget(m_view, 1);
 
     m_detail = new QLabel(this);
@@ -103,7 +115,7 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
 
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &LeaseFilterProxyModel::setFilterText);
     connect(m_newLease, &QPushButton::clicked, this, &LeasePanel::newLeaseRequested);
-    connect(m_delete, &QPushButton::clicked, this, &LeasePanel::deleteSelected);
+    connect(m_delete, &QPushButton::clicked, this, [this] { deleteSelected(); });
     connect(m_retry, &QPushButton::clicked, this, &LeasePanel::retrySelected);
     connect(
         m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &LeasePanel::updateActions);
@@ -114,13 +126,21 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
                 return; // the countdown
             updateActions();
         });
+    connect(m_view, &QTreeView::activated, this, [this](const QModelIndex &index) {
+        openDetails(index.data(LeaseTableModel::LeaseIdRole).toString());
+    });
     connect(m_view, &QTreeView::customContextMenuRequested, this, [this](const QPoint &pos) {
         QMenu menu(this);
+        const QModelIndex at = m_view->indexAt(pos);
+        QAction *details = menu.addAction(tr("Details..."), this,
+            [this, at] { openDetails(at.data(LeaseTableModel::LeaseIdRole).toString()); });
+        details->setEnabled(at.isValid());
+        menu.addSeparator();
         menu.addAction(tr("New Lease..."), this, &LeasePanel::newLeaseRequested)
             ->setEnabled(m_newLease->isEnabled());
         menu.addAction(tr("Retry Cleanup"), this, &LeasePanel::retrySelected)
             ->setEnabled(m_retry->isEnabled());
-        QAction *remove = menu.addAction(tr("Delete..."), this, &LeasePanel::deleteSelected);
+        QAction *remove = menu.addAction(tr("Delete..."), this, [this] { deleteSelected(); });
         remove->setEnabled(m_delete->isEnabled());
         remove->setShortcut(QKeySequence::Delete);
         menu.exec(m_view->viewport()->mapToGlobal(pos));
@@ -151,8 +171,10 @@ void LeasePanel::setSecret(const std::optional<DynamicSecret> &secret)
     m_secret = secret;
     m_title->setText(
         secret ? tr("Leases of %1").arg(secret->name) : tr("Select a dynamic secret to see its leases"));
-    if (!same)
+    if (!same) {
+        showStatus({}, false); // an answer about another secret's leases
         reload();
+    }
     updateActions();
 }
 
@@ -250,23 +272,23 @@ QString LeasePanel::revokeConfirmation(const QList<Lease> &leases)
         switch (lease.kind) {
         case LeaseKind::Dynamic:
             return tr(
-                "Its temporary service account %1 and its binding are deleted, so the token stops working "
-                "within seconds.")
+                "Its temporary service account %1 and its binding will be deleted, so the token will stop "
+                "working within seconds.")
                 .arg(lease.serviceAccount);
         case LeaseKind::BoundStatic:
-            return tr(
-                "The Secret its token is bound to is deleted, so the token stops working within seconds.");
+            return tr("The Secret its token is bound to will be deleted, so the token will stop working "
+                      "within seconds.");
         case LeaseKind::Static:
-            return tr(
-                "Kubernetes cannot revoke this token: the lease closes, but the token stays valid until it "
-                "expires at %1.")
+            return tr("Kubernetes cannot revoke this token: the lease will close, but the token stays valid "
+                      "until it "
+                      "expires at %1.")
                 .arg(TimeText::absolute(lease.expiresAt));
         }
     }
     if (revocable > 0)
         parts << tr(
-            "%n dynamic or bound lease(s): their objects are deleted, so their tokens stop working within "
-            "seconds.",
+            "%n dynamic or bound lease(s): their objects will be deleted, so their tokens will stop working "
+            "within seconds.",
             nullptr, revocable);
     if (unbound > 0)
         parts << tr(
@@ -277,7 +299,33 @@ QString LeasePanel::revokeConfirmation(const QList<Lease> &leases)
     return parts.join(QLatin1Char(' '));
 }
 
-void LeasePanel::deleteSelected()
+LeaseDetailsDialog *LeasePanel::openDetails(const QString &leaseId)
+{
+    if (leaseId.isEmpty())
+        return nullptr;
+    for (LeaseDetailsDialog *open : findChildren<LeaseDetailsDialog *>()) {
+        if (open->leaseId() == leaseId) {
+            open->refresh();
+            open->raise();
+            open->activateWindow();
+            return open;
+        }
+    }
+    auto *dialog = new LeaseDetailsDialog(m_services, leaseId, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &LeaseDetailsDialog::revokeRequested, this, [this, dialog](const QString &id) {
+        selectLease(id);
+        deleteSelected(dialog);
+    });
+    connect(dialog, &LeaseDetailsDialog::retryRequested, this, [this](const QString &id) {
+        selectLease(id);
+        retrySelected();
+    });
+    dialog->show();
+    return dialog;
+}
+
+void LeasePanel::deleteSelected(QWidget *askOver)
 {
     if (m_busy)
         return;
@@ -293,7 +341,7 @@ void LeasePanel::deleteSelected()
     for (const Lease &lease : leases)
         ids << lease.id;
     auto *box = new QMessageBox(QMessageBox::Warning, tr("Delete %n Lease(s)?", nullptr, int(leases.size())),
-        revokeConfirmation(leases), QMessageBox::NoButton, this);
+        revokeConfirmation(leases), QMessageBox::NoButton, askOver ? askOver : this);
     box->setObjectName(QStringLiteral("confirmRevoke"));
     box->setAttribute(Qt::WA_DeleteOnClose);
     auto *yes

@@ -49,7 +49,11 @@ public:
     // The confirmation text for revoking these leases, true for their kinds.
     static QString revokeConfirmation(const QList<Lease> &leases);
 
-    void deleteSelected(); // asks first
+    // Opens (or raises) the details of one lease: double-click or Enter on a row.
+    class LeaseDetailsDialog *openDetails(const QString &leaseId);
+
+    // Asks first, over askOver (default: this panel's window).
+    void deleteSelected(QWidget *askOver = nullptr);
     void retrySelected();
     // Repaints the Expires cells of the visible rows (the 1 s countdown).
     void tickCountdown();

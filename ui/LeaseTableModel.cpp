@@ -41,6 +41,20 @@ void LeaseTableModel::setLeases(const QList<Lease> &leases)
     m_rows.reserve(leases.size());
     for (const Lease &lease : leases)
         m_rows.append(toRow(lease));
+    if (m_sortColumn >= 0) {
+        // Rows in the order the view shows them, so later changes keep their place (placeSorted).
+        QList<int> order(m_rows.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [this](int a, int b) {
+            return m_sortOrder == Qt::AscendingOrder ? lessThan(a, b, m_sortColumn)
+                                                     : lessThan(b, a, m_sortColumn);
+        });
+        QList<Row> sorted;
+        sorted.reserve(m_rows.size());
+        for (const int i : std::as_const(order))
+            sorted.append(std::move(m_rows[i]));
+        m_rows = std::move(sorted);
+    }
     rebuildIndex();
     endResetModel();
 }
@@ -67,12 +81,37 @@ void LeaseTableModel::upsert(const Lease &lease)
     if (row >= 0) {
         m_rows[row] = toRow(lease);
         emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        placeSorted(row);
         return;
     }
     beginInsertRows({}, 0, 0);
     m_rows.prepend(toRow(lease));
     rebuildIndex();
     endInsertRows();
+    placeSorted(0);
+}
+
+void LeaseTableModel::placeSorted(int row)
+{
+    if (m_sortColumn < 0)
+        return;
+    const auto before = [this](int a, int b) {
+        return m_sortOrder == Qt::AscendingOrder ? lessThan(a, b, m_sortColumn)
+                                                 : lessThan(b, a, m_sortColumn);
+    };
+    // Its place among the others: after every row that sorts before it, and
+    // after the equal rows that were above it (the sort is stable).
+    int target = 0;
+    for (int other = 0; other < int(m_rows.size()); ++other) {
+        if (other != row && (before(other, row) || (other < row && !before(row, other))))
+            ++target;
+    }
+    if (target == row)
+        return;
+    beginMoveRows({}, row, row, {}, target > row ? target + 1 : target);
+    m_rows.move(row, target);
+    rebuildIndex();
+    endMoveRows();
 }
 
 void LeaseTableModel::refreshExpiry(int first, int last)
@@ -123,6 +162,8 @@ void LeaseTableModel::sort(int column, Qt::SortOrder order)
 {
     if (column < 0 || column >= ColumnCount)
         return;
+    m_sortColumn = column;
+    m_sortOrder = order;
     emit layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
     const QModelIndexList before = persistentIndexList();
     QList<int> order_(m_rows.size());

@@ -60,9 +60,13 @@ public:
 
 private:
     void rebuildIndex();
+    // Moves a changed or new row to where the current sort puts it.
+    void placeSorted(int row);
 
     Clock *m_clock;
     QList<Row> m_rows;
+    int m_sortColumn = -1; // -1: unsorted
+    Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     QHash<QString, int> m_index;
 };
 

@@ -6,12 +6,14 @@
 #include "GenerateButtonDelegate.h"
 #include "LeasePanel.h"
 #include "LeaseTableModel.h"
+#include "LeaseWatch.h"
 #include "NewLeaseDialog.h"
 #include "SecretClipboard.h"
 #include "SecretSetupDialog.h"
 #include "SecretTableModel.h"
 #include "TimeText.h"
 #include "TokenDialog.h"
+#include "TrayIcon.h"
 #include "core/BuildInfo.h"
 #include "leases/Engine.h"
 #include "leases/LeaseService.h"
@@ -27,6 +29,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -49,6 +52,14 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     setWindowIcon(QIcon(QStringLiteral(":/icons/ai.hanzo.KmsDesktop.png")));
 
     m_clipboard = new SecretClipboard(services.clock, this);
+    m_leaseWatch = new LeaseWatch(services, this);
+    m_tray = new TrayIcon(m_leaseWatch, this);
+    connect(m_tray, &TrayIcon::showWindowRequested, this, [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    });
+    connect(m_tray, &TrayIcon::quitRequested, this, &MainWindow::quit);
 
     // Side: environments.
     auto *side = new QWidget(this);
@@ -92,7 +103,7 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     m_secretFilter->setClearButtonEnabled(true);
     m_secretFilter->setMinimumWidth(220);
     m_secretFilter->setMaximumWidth(280);
-    m_addSecretButton = new QPushButton(tr("Add Dynamic Secret"), secretsBox);
+    m_addSecretButton = new QPushButton(tr("Add Dynamic Secret..."), secretsBox);
     m_addSecretButton->setObjectName(QStringLiteral("addSecretButton"));
     m_addSecretButton->setAccessibleName(tr("Add dynamic secret"));
     m_addSecretButton->setToolTip(tr("Add a dynamic secret to this environment (Ctrl+N)"));
@@ -205,7 +216,7 @@ void MainWindow::buildMenus()
         dialog.exec();
     });
     file->addSeparator();
-    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    QAction *quit = file->addAction(tr("&Quit"), this, &MainWindow::quit);
     quit->setShortcut(QKeySequence::Quit);
 
     QMenu *secret = menuBar()->addMenu(tr("&Secret"));
@@ -224,12 +235,20 @@ void MainWindow::buildMenus()
 
     QMenu *lease = menuBar()->addMenu(tr("&Lease"));
     lease->addAction(tr("&New Lease..."), this, &MainWindow::generateLease);
+    QAction *details = lease->addAction(tr("De&tails..."), m_leasePanel, [this] {
+        const QStringList ids = m_leasePanel->selectedLeaseIds();
+        if (ids.size() == 1)
+            m_leasePanel->openDetails(ids.first());
+    });
+    details->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
     QAction *retry = lease->addAction(tr("&Retry Cleanup"), m_leasePanel, &LeasePanel::retrySelected);
     retry->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
-    QAction *revoke = lease->addAction(tr("&Delete..."), m_leasePanel, &LeasePanel::deleteSelected);
+    QAction *revoke
+        = lease->addAction(tr("&Delete..."), m_leasePanel, [this] { m_leasePanel->deleteSelected(); });
     revoke->setToolTip(tr("Revoke the selected leases"));
     // As the panel's buttons: only for what is selected.
-    const auto follow = [this, retry, revoke] {
+    const auto follow = [this, details, retry, revoke] {
+        details->setEnabled(m_leasePanel->selectedLeaseIds().size() == 1);
         retry->setEnabled(m_leasePanel->retryButton()->isEnabled());
         revoke->setEnabled(m_leasePanel->deleteButton()->isEnabled());
     };
@@ -410,11 +429,11 @@ void MainWindow::deleteSecret()
         return;
     const int open = m_services.engine->openLeaseCount(secret->id);
     const QString text = open > 0
-        ? tr("It has %n open lease(s). They are revoked first: dynamic and bound tokens stop working within "
-             "seconds; "
-             "an unbound static token stays valid until it expires.",
+        ? tr(
+            "It has %n open lease(s). They will be revoked first: dynamic and bound tokens will stop working "
+            "within seconds; an unbound static token stays valid until it expires.",
             nullptr, open)
-        : tr("Its lease history is deleted with it; the audit log keeps every event.");
+        : tr("Its lease history will be deleted with it; the audit log keeps every event.");
     auto *box = new QMessageBox(QMessageBox::Warning, tr("Delete Dynamic Secret %1?").arg(secret->name), text,
         QMessageBox::NoButton, this);
     box->setObjectName(QStringLiteral("confirmDeleteSecret"));
@@ -618,9 +637,12 @@ void MainWindow::runReconcile()
                        .arg(report.cleanedUp)
                        .arg(report.orphansDeleted);
         if (text.isEmpty())
-            statusBar()->clearMessage();
-        else
-            statusBar()->showMessage(text, 15000);
+            text = tr("Reconciled at %1: nothing was left unfinished or expired.")
+                       .arg(QLocale().toString(
+                           m_services.clock->now().toLocalTime().time(), QLocale::ShortFormat));
+        if (!report.warnings.isEmpty())
+            text += QLatin1Char(' ') + report.warnings.join(QLatin1Char(' '));
+        statusBar()->showMessage(text, 30000);
         m_leasePanel->reload();
         refreshCounts();
         emit reconcileFinished();
@@ -667,8 +689,23 @@ void MainWindow::saveState()
     settings.endGroup();
 }
 
+void MainWindow::quit()
+{
+    m_quitting = true;
+    show();
+    if (!close())
+        m_quitting = false; // the user kept it running
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!m_quitting && m_tray->keepRunningWhenClosed()) {
+        saveState();
+        hide();
+        event->ignore();
+        m_tray->notifyStillRunning();
+        return;
+    }
     int active = 0;
     for (const int n : m_services.engine->activeLeaseCounts(0))
         active += n;
@@ -695,6 +732,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
             if (button != quit)
                 return;
             m_quitConfirmed = true;
+            m_quitting = true;
             close();
         });
         box->open();

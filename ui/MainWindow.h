@@ -27,6 +27,8 @@ class AuditDialog;
 class EnvironmentListModel;
 class GenerateButtonDelegate;
 class LeasePanel;
+class LeaseWatch;
+class TrayIcon;
 class NewLeaseDialog;
 class SecretClipboard;
 class SecretSetupDialog;
@@ -73,6 +75,10 @@ public:
     TokenDialog *tokenDialog() const;
     AuditDialog *auditDialog() const;
     QAction *generateAction() const { return m_generateAction; }
+    LeaseWatch *leaseWatch() const { return m_leaseWatch; }
+    TrayIcon *trayIcon() const { return m_tray; }
+    // Quits (asking first while leases are active), even when closing would keep the app in the tray.
+    void quit();
 
 signals:
     void tokenShown();
@@ -115,6 +121,9 @@ private:
     QPointer<AuditDialog> m_auditDialog;
     QTimer m_countsTimer;
     bool m_quitConfirmed = false;
+    bool m_quitting = false;
+    LeaseWatch *m_leaseWatch;
+    TrayIcon *m_tray;
 
     QAction *m_addSecretAction;
     QAction *m_editSecretAction;

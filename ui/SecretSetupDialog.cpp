@@ -537,7 +537,12 @@ QWidget *SecretSetupDialog::buildAudiences(QWidget *page)
     audienceLayout->setContentsMargins(0, 0, 0, 0);
     m_audienceInput = new QLineEdit(audienceBox);
     m_audienceInput->setObjectName(QStringLiteral("audienceInput"));
-    m_audienceInput->setPlaceholderText(tr("e.g. https://kubernetes.default.svc"));
+    // No example URL: a token for an audience the API server does not accept
+    // (its issuer's, which differs between clusters) is refused by it.
+    m_audienceInput->setPlaceholderText(tr("e.g. vault, or your service's own audience"));
+    m_audienceInput->setToolTip(tr("Leave the list empty for a token the API server itself accepts. A token "
+                                   "with other audiences is meant for the service that checks them, and the "
+                                   "API server refuses it."));
     m_audienceInput->setAccessibleName(tr("New audience"));
     auto *add = new QPushButton(tr("Add"), audienceBox);
     add->setObjectName(QStringLiteral("addAudienceButton"));
@@ -956,18 +961,11 @@ void SecretSetupDialog::showPreflight(const PreflightResult &result)
         item->setToolTip(2, check.detail);
     }
     m_preflightChecks->header()->resizeSection(0, 320);
-    QString summary;
-    QColor colour = UiColors::error();
-    if (!result.connectionError.isEmpty()) {
-        summary = result.connectionError;
-    } else if (result.passed()) {
-        summary = tr("The connection works and every permission this secret needs is granted.");
-        colour = UiColors::success();
-    } else {
-        summary = tr("%n permission(s) or object(s) missing. Apply the RBAC YAML as a cluster administrator, "
-                     "then test again.",
-            nullptr, int(result.missing().size()));
-    }
+    SummaryTone tone = SummaryTone::Error;
+    const QString summary = preflightSummary(result, &tone);
+    const QColor colour = tone == SummaryTone::Success ? UiColors::success()
+        : tone == SummaryTone::Warning                 ? UiColors::warning()
+                                                       : UiColors::error();
     QPalette pal = m_preflightSummary->palette();
     pal.setColor(QPalette::WindowText, colour);
     m_preflightSummary->setPalette(pal);
@@ -977,6 +975,30 @@ void SecretSetupDialog::showPreflight(const PreflightResult &result)
     m_copyRbac->setVisible(!result.rbacYaml.isEmpty() && !result.passed());
     m_preflightBox->show();
     emit preflightFinished(result.passed());
+}
+
+QString SecretSetupDialog::preflightSummary(const PreflightResult &result, SummaryTone *tone)
+{
+    SummaryTone dummy;
+    SummaryTone &t = tone ? *tone : dummy;
+    t = SummaryTone::Error;
+    if (!result.connectionError.isEmpty())
+        return result.connectionError;
+    if (!result.passed())
+        return tr("%n permission(s) or object(s) missing. Apply the RBAC YAML as a cluster administrator, "
+                  "then test again.",
+            nullptr, int(result.missing().size()));
+    int unknown = 0;
+    for (const PreflightCheck &check : result.checks)
+        unknown += check.result == PreflightCheck::Result::Unknown ? 1 : 0;
+    if (unknown > 0) {
+        t = SummaryTone::Warning;
+        return tr("The connection works and nothing is missing, but %n check(s) could not be decided "
+                  "(Unknown): see why in the list. A lease may still fail on them.",
+            nullptr, unknown);
+    }
+    t = SummaryTone::Success;
+    return tr("The connection works and every permission this secret needs is granted.");
 }
 
 void SecretSetupDialog::chooseKubeconfig()

@@ -47,6 +47,11 @@ public:
     bool isFieldShown(const QString &field) const;
     bool isBusy() const { return m_busy; }
     const PreflightResult &preflightResult() const { return m_preflight; }
+    // The sentence under Test Connection's checks. Only when every check
+    // passed does it say everything is granted; checks that could not be
+    // decided are named as such (Unknown is not Allowed).
+    enum class SummaryTone { Success, Warning, Error };
+    static QString preflightSummary(const PreflightResult &result, SummaryTone *tone = nullptr);
 
     // Fills URL, CA, SSL verification and token from a kubeconfig context
     // (empty context: its current one). Returns false and shows why on failure.

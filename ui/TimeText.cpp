@@ -13,7 +13,9 @@ QString span(qint64 s)
         return QCoreApplication::translate("TimeText", "%1d %2h").arg(d).arg(h);
     if (h > 0)
         return QCoreApplication::translate("TimeText", "%1h %2m").arg(h).arg(m, 2, 10, QLatin1Char('0'));
-    return QCoreApplication::translate("TimeText", "%1m %2s").arg(m).arg(sec, 2, 10, QLatin1Char('0'));
+    if (m > 0)
+        return QCoreApplication::translate("TimeText", "%1m %2s").arg(m).arg(sec, 2, 10, QLatin1Char('0'));
+    return QCoreApplication::translate("TimeText", "%1s").arg(sec); // "expired 26s ago", not "0m 26s"
 }
 
 } // namespace
@@ -25,6 +27,8 @@ QString TimeText::relative(const QDateTime &when, const QDateTime &now)
     const qint64 s = now.secsTo(when);
     if (s > 0)
         return QCoreApplication::translate("TimeText", "in %1").arg(span(s));
+    if (s == 0)
+        return QCoreApplication::translate("TimeText", "expired just now");
     return QCoreApplication::translate("TimeText", "expired %1 ago").arg(span(-s));
 }
 

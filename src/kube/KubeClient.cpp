@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QRegularExpression>
 #include <QSslError>
 
 #include <algorithm>
@@ -86,6 +87,24 @@ QString groupPath(const QString &group, const QString &version, const QString &n
     if (!name.isEmpty())
         path += QLatin1Char('/') + escape(name);
     return path;
+}
+
+QString KubeClient::warningText(const QByteArray &header)
+{
+    static const QRegularExpression form(
+        QStringLiteral(R"re(^\s*\d{3}\s+\S+\s+"((?:[^"\\]|\\.)*)"(?:\s+"[^"]*")?\s*$)re"));
+    const QString value = QString::fromUtf8(header);
+    const QRegularExpressionMatch match = form.match(value);
+    if (!match.hasMatch())
+        return escapeControls(value.trimmed());
+    QString text;
+    const QString quoted = match.captured(1);
+    for (qsizetype i = 0; i < quoted.size(); ++i) {
+        if (quoted.at(i) == QLatin1Char('\\') && i + 1 < quoted.size())
+            ++i;
+        text += quoted.at(i);
+    }
+    return escapeControls(text);
 }
 
 KubeClient::KubeClient(QNetworkAccessManager *nam, std::shared_ptr<const KubeTransport> transport)
@@ -200,7 +219,7 @@ QCoro::Task<KubeResult> KubeClient::attempt(
     const QByteArray data = status == 0 || cutOff ? QByteArray() : reply->readAll();
     for (const auto &[name, value] : reply->rawHeaderPairs()) {
         if (name.compare("Warning", Qt::CaseInsensitive) == 0)
-            result.warnings << QString::fromUtf8(value);
+            result.warnings << warningText(value);
     }
     *retryAfter = parseRetryAfter(reply->rawHeader("Retry-After"));
     result.httpStatus = status;

@@ -50,6 +50,10 @@ public:
     // Answers larger than this are cut off and reported, not buffered.
     void setMaxAnswerBytes(qint64 bytes) { m_maxAnswerBytes = bytes; }
     static constexpr qint64 DefaultMaxAnswerBytes = 64 * 1024 * 1024;
+    // The text of a Warning header (RFC 7234: code, agent, quoted text), as a
+    // person reads it: `299 - "a \"b\""` is `a "b"`. Control characters are
+    // escaped; a header of another form is kept whole (escaped).
+    static QString warningText(const QByteArray &header);
     const KubeTransport &transport() const { return *m_transport; }
 
     // GET and DELETE retry on transient errors; POST only when the caller says

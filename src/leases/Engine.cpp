@@ -100,6 +100,11 @@ QList<Lease> Engine::leasesOf(qint64 secretId, bool includeClosed)
     return LeaseRepository(m_db).listForSecret(secretId, includeClosed);
 }
 
+QList<Lease> Engine::leasesIn(LeaseState state)
+{
+    return LeaseRepository(m_db).listByState(state);
+}
+
 QList<AuditEvent> Engine::auditEvents(const AuditFilter &filter)
 {
     return AuditLog(m_db).list(filter);

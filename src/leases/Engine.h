@@ -62,6 +62,8 @@ public:
     std::optional<Lease> lease(const QString &id);
     // Newest first. includeClosed=false: only leases not in a terminal state.
     QList<Lease> leasesOf(qint64 secretId, bool includeClosed = true);
+    // Every lease in one state, of every secret, soonest expiry first.
+    QList<Lease> leasesIn(LeaseState state);
 
     // The audit log: events oldest first, and its check: chain, signatures,
     // and this profile's anchor in the keychain (raised when intact).

@@ -593,4 +593,29 @@ QCoro::Task<PreflightResult> LeaseService::preflight(DynamicSecret secret)
     co_return co_await Preflight::run(connection.connection->client(), secret);
 }
 
+QCoro::Task<LeaseInspection> LeaseService::inspect(QString leaseId)
+{
+    LeaseInspection inspection;
+    const auto lease = m_leases->byId(leaseId);
+    if (!lease) {
+        inspection.error = QStringLiteral("Lease %1 does not exist.").arg(leaseId);
+        co_return inspection;
+    }
+    if (LeaseProvider::ownedObjects(*lease).isEmpty())
+        co_return inspection; // an unbound static lease creates nothing
+    const auto secret = m_secrets->byId(lease->secretId);
+    if (!secret) {
+        inspection.error = QStringLiteral("The secret of lease %1 no longer exists.").arg(leaseId);
+        co_return inspection;
+    }
+    const ClusterConnections::Result connection = co_await m_connections.forSecret(*secret);
+    if (!connection.connection) {
+        inspection.error = connection.error;
+        co_return inspection;
+    }
+    LeaseProvider provider(connection.connection->client());
+    inspection.objects = co_await provider.inspect(*lease);
+    co_return inspection;
+}
+
 } // namespace kms

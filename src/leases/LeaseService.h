@@ -47,6 +47,11 @@ struct RevokeOutcome {
     QString message; // what happened, true for the lease kind
 };
 
+struct LeaseInspection {
+    QList<LeaseObjectState> objects; // each object the lease created, as the cluster has it now
+    QString error; // one sentence when the cluster could not be asked at all
+};
+
 struct ReconcileReport {
     int rolledBack = 0; // unfinished provisioning undone
     int cleanedUp = 0; // revokes and expiries completed
@@ -88,6 +93,9 @@ public:
     QCoro::Task<ReconcileReport> reconcile(bool sweepOrphans = true);
 
     QCoro::Task<PreflightResult> preflight(DynamicSecret secret);
+
+    // Reads the objects the lease created on its cluster (lease details); writes nothing.
+    QCoro::Task<LeaseInspection> inspect(QString leaseId);
 
     // Retry delay after the n-th failed cleanup: 30 s doubling, at most 1 hour.
     static qint64 cleanupBackoffSeconds(int attempts);

@@ -285,29 +285,82 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(
     co_return outcome;
 }
 
+QList<LeaseProvider::Owned> LeaseProvider::ownedObjects(const Lease &lease)
+{
+    QList<Owned> owned;
+    if (!lease.bindingName.isEmpty()) {
+        const bool cluster = lease.bindingKind == QLatin1String("ClusterRoleBinding");
+        owned.append({ cluster ? lease.bindingKind : QStringLiteral("RoleBinding"),
+            cluster ? QString() : lease.namespaceName, lease.bindingName, bindingPath(lease, false),
+            lease.bindingUid });
+    }
+    if (lease.createdServiceAccount)
+        owned.append({ QStringLiteral("ServiceAccount"), lease.namespaceName, lease.serviceAccount,
+            corePath(lease.namespaceName, QStringLiteral("serviceaccounts"), lease.serviceAccount),
+            lease.serviceAccountUid });
+    if (!lease.boundSecretName.isEmpty())
+        owned.append({ QStringLiteral("Secret"), lease.namespaceName, lease.boundSecretName,
+            corePath(lease.namespaceName, QStringLiteral("secrets"), lease.boundSecretName),
+            lease.boundSecretUid });
+    return owned;
+}
+
+QString LeaseObjectState::presenceText(Presence presence)
+{
+    switch (presence) {
+    case Presence::Present:
+        return QStringLiteral("present");
+    case Presence::Gone:
+        return QStringLiteral("gone");
+    case Presence::Replaced:
+        return QStringLiteral("replaced");
+    case Presence::Unknown:
+        break;
+    }
+    return QStringLiteral("unknown");
+}
+
+QCoro::Task<QList<LeaseObjectState>> LeaseProvider::inspect(Lease lease)
+{
+    const QList<Owned> owned = ownedObjects(lease);
+    std::vector<QCoro::Task<KubeResult>> reads;
+    for (const Owned &object : owned)
+        reads.push_back(m_client.get(object.path));
+    QList<LeaseObjectState> states;
+    for (qsizetype i = 0; i < owned.size(); ++i) {
+        const Owned &object = owned.at(i);
+        const KubeResult result = co_await reads[size_t(i)];
+        LeaseObjectState state { object.kind, object.namespaceName, object.name,
+            LeaseObjectState::Presence::Unknown, {} };
+        if (result.ok()) {
+            const QString uid = uidOf(result.body);
+            const bool ours
+                = object.uid.isEmpty() ? LeaseLabels::leaseIdOf(result.body) == lease.id : uid == object.uid;
+            state.presence
+                = ours ? LeaseObjectState::Presence::Present : LeaseObjectState::Presence::Replaced;
+            if (!ours)
+                state.detail = QStringLiteral("Another object has this name now; it is not this lease's.");
+        } else if (result.error->isNotFound()) {
+            state.presence = LeaseObjectState::Presence::Gone;
+        } else if (result.error->isForbidden()) {
+            state.detail
+                = QStringLiteral("The credentials of this secret may not read %1 objects.").arg(object.kind);
+        } else {
+            state.detail = result.error->toString();
+        }
+        states << state;
+    }
+    co_return states;
+}
+
 QCoro::Task<CleanupOutcome> LeaseProvider::cleanup(Lease lease, bool verifyOwnership)
 {
     CleanupOutcome outcome;
     std::vector<QCoro::Task<std::optional<KubeError>>> deletions;
     QStringList what;
-    if (!lease.bindingName.isEmpty()) {
-        deletions.push_back(
-            deleteObject(bindingPath(lease, false), lease.bindingUid, lease.id, verifyOwnership));
-        what << describeObject(lease.bindingKind,
-            lease.bindingKind == QLatin1String("ClusterRoleBinding") ? QString() : lease.namespaceName,
-            lease.bindingName);
-    }
-    if (lease.createdServiceAccount) {
-        deletions.push_back(deleteObject(
-            corePath(lease.namespaceName, QStringLiteral("serviceaccounts"), lease.serviceAccount),
-            lease.serviceAccountUid, lease.id, verifyOwnership));
-        what << describeObject(QStringLiteral("ServiceAccount"), lease.namespaceName, lease.serviceAccount);
-    }
-    if (!lease.boundSecretName.isEmpty()) {
-        deletions.push_back(
-            deleteObject(corePath(lease.namespaceName, QStringLiteral("secrets"), lease.boundSecretName),
-                lease.boundSecretUid, lease.id, verifyOwnership));
-        what << describeObject(QStringLiteral("Secret"), lease.namespaceName, lease.boundSecretName);
+    for (const Owned &object : ownedObjects(lease)) {
+        deletions.push_back(deleteObject(object.path, object.uid, lease.id, verifyOwnership));
+        what << describeObject(object.kind, object.namespaceName, object.name);
     }
     QStringList errors;
     for (size_t i = 0; i < deletions.size(); ++i) {

@@ -45,6 +45,23 @@ struct CleanupOutcome {
     QString error;
 };
 
+// One object a lease created, as the cluster has it now (LeaseProvider::inspect).
+struct LeaseObjectState {
+    enum class Presence {
+        Present, // there, and it is this lease's (its uid or lease label matches)
+        Gone, // 404
+        Replaced, // an object of another owner has the name now
+        Unknown, // could not be read; detail says why
+    };
+    QString kind; // "ServiceAccount", "RoleBinding", "ClusterRoleBinding", "Secret"
+    QString namespaceName; // empty for cluster-scoped objects
+    QString name;
+    Presence presence = Presence::Unknown;
+    QString detail; // one sentence for Unknown and Replaced
+
+    static QString presenceText(Presence presence); // "present", "gone", "replaced", "unknown"
+};
+
 struct SweepOutcome {
     QStringList deleted; // "ServiceAccount team-a/kms-x-abcde", ...
     QStringList errors;
@@ -75,6 +92,10 @@ public:
     // read first and deleted only when it carries this lease's id.
     QCoro::Task<CleanupOutcome> cleanup(Lease lease, bool verifyOwnership);
 
+    // Reads each object the lease created (in the order cleanup deletes them)
+    // and says whether it is still there: for lease details, never a write.
+    QCoro::Task<QList<LeaseObjectState>> inspect(Lease lease);
+
     enum class LeaseStatus { Unknown, Open, Closed };
     // Deletes labelled objects in the secret's namespaces whose expiry has
     // passed, or whose lease this store knows to be closed. Objects of leases
@@ -86,6 +107,16 @@ public:
     // Turns a failed call into one sentence for a person: what failed, the
     // server's message, and what to do about it.
     static QString explain(const QString &step, const KubeError &error, const DynamicSecret &secret);
+
+    struct Owned {
+        QString kind;
+        QString namespaceName;
+        QString name;
+        QString path;
+        QString uid; // recorded at creation; empty when not known
+    };
+    // The objects this lease created, binding first (the order of deletion).
+    static QList<Owned> ownedObjects(const Lease &lease);
 
 private:
     struct Created {

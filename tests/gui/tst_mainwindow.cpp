@@ -775,7 +775,8 @@ void TestMainWindow::deleteDynamicLeaseRevokesItOnTheCluster()
     QTest::mouseClick(panel->deleteButton(), Qt::LeftButton);
     QMessageBox *box = waitForMessageBox(QStringLiteral("confirmRevoke"));
     QVERIFY(box);
-    QVERIFY2(box->text().contains(QStringLiteral("stops working within seconds")), qPrintable(box->text()));
+    QVERIFY2(
+        box->text().contains(QStringLiteral("will stop working within seconds")), qPrintable(box->text()));
     QVERIFY(!box->text().contains(QStringLiteral("stays valid")));
     QTest::mouseClick(box->findChild<QPushButton *>(QStringLiteral("confirmRevokeButton")), Qt::LeftButton);
 

@@ -187,11 +187,12 @@ void TestModels::relativeTime_data()
 {
     QTest::addColumn<qint64>("seconds");
     QTest::addColumn<QString>("text");
-    QTest::newRow("seconds") << qint64(9) << QStringLiteral("in 0m 09s");
+    QTest::newRow("seconds") << qint64(9) << QStringLiteral("in 9s");
     QTest::newRow("minutes") << qint64(599) << QStringLiteral("in 9m 59s");
     QTest::newRow("hours") << qint64(3600 + 5 * 60 + 7) << QStringLiteral("in 1h 05m");
     QTest::newRow("days") << qint64(2 * 86400 + 3 * 3600) << QStringLiteral("in 2d 3h");
-    QTest::newRow("now") << qint64(0) << QStringLiteral("expired 0m 00s ago");
+    QTest::newRow("now") << qint64(0) << QStringLiteral("expired just now");
+    QTest::newRow("seconds ago") << qint64(-26) << QStringLiteral("expired 26s ago");
     QTest::newRow("past") << qint64(-125) << QStringLiteral("expired 2m 05s ago");
 }
 

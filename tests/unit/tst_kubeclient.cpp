@@ -229,8 +229,31 @@ private slots:
                 R"(299 - "requested expiration of 7200 seconds shortened to 3600 seconds")" } } } };
         const KubeResult r = QCoro::waitFor(client()->post("/x", {}));
         QVERIFY(r.ok());
+        // The text a person reads, not the header's code and agent.
         QCOMPARE(r.warnings,
-            QStringList { R"(299 - "requested expiration of 7200 seconds shortened to 3600 seconds")" });
+            QStringList { QStringLiteral("requested expiration of 7200 seconds shortened to 3600 seconds") });
+    }
+
+    void warningTextOfEachForm_data()
+    {
+        QTest::addColumn<QByteArray>("header");
+        QTest::addColumn<QString>("text");
+        QTest::newRow("kubernetes") << QByteArray(R"(299 - "Use tokens from the TokenRequest API")")
+                                    << QStringLiteral("Use tokens from the TokenRequest API");
+        QTest::newRow("escaped quotes")
+            << QByteArray("299 - \"role \\\"x\\\" is gone\"") << QStringLiteral("role \"x\" is gone");
+        QTest::newRow("with a date") << QByteArray(R"(299 api "text" "Sat, 28 Nov 2026 10:00:00 GMT")")
+                                     << QStringLiteral("text");
+        QTest::newRow("not the form") << QByteArray("just words") << QStringLiteral("just words");
+        QTest::newRow("control characters")
+            << QByteArray("299 - \"a\x1b[31mb\"") << QStringLiteral("a\\x1b[31mb");
+    }
+
+    void warningTextOfEachForm()
+    {
+        QFETCH(QByteArray, header);
+        QFETCH(QString, text);
+        QCOMPARE(KubeClient::warningText(header), text);
     }
 
     void rejectsSuccessBodiesThatAreNotJson()

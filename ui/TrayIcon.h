@@ -1,0 +1,57 @@
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+class QAction;
+class QMenu;
+class QSystemTrayIcon;
+
+namespace kms {
+struct Lease;
+}
+
+namespace kms::ui {
+
+class LeaseWatch;
+
+// The tray icon: the number of active leases and the next expiry in its
+// tooltip, a menu (show the window, notification lead time, keep running when
+// the window closes, quit), and desktop notifications from LeaseWatch: a lease
+// about to expire, a cleanup that failed. Settings are kept in QSettings.
+class TrayIcon : public QObject {
+    Q_OBJECT
+public:
+    TrayIcon(LeaseWatch *watch, QObject *parent = nullptr);
+    ~TrayIcon() override;
+
+    // Whether the desktop has a tray to show it in.
+    static bool available();
+    // Close the window to the tray instead of quitting (needs available()).
+    bool keepRunningWhenClosed() const;
+
+    QString toolTip() const { return m_toolTip; }
+    QMenu *menu() const { return m_menu; }
+    // The last notification given (title, then text), for tests.
+    QString lastMessage() const { return m_lastMessage; }
+    // Tells the user, once per run, that closing left the app in the tray.
+    void notifyStillRunning();
+
+signals:
+    void showWindowRequested();
+    void quitRequested();
+
+private:
+    void updateToolTip();
+    void notify(const QString &title, const QString &text, bool warning);
+
+    LeaseWatch *m_watch;
+    QSystemTrayIcon *m_icon = nullptr;
+    QMenu *m_menu;
+    QAction *m_keepRunning;
+    QString m_toolTip;
+    QString m_lastMessage;
+    bool m_toldStillRunning = false;
+};
+
+} // namespace kms::ui
