@@ -9,7 +9,6 @@
 #include "leases/Engine.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
-#include "provider/ClusterConnection.h"
 
 #include <QCheckBox>
 #include <QClipboard>
@@ -76,8 +75,8 @@ template<class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
 // the first problem, all from this one table. (A nested class: it may name the
 // dialog's members.)
 struct SecretSetupDialog::Field {
-    // What shows the row (the auth method, the credential type, the role type).
-    enum class Shown { Always, TokenAuth, GatewayAuth, StaticType, DynamicType, DynamicClusterRole };
+    // What shows the row (the auth method and gateway, the credential type, the role type).
+    enum class Shown { Always, TokenAuth, DirectTokenAuth, StaticType, DynamicType, DynamicClusterRole };
     // The editor's kind is the type of the member that holds it.
     template<class W> using Member = W *SecretSetupDialog::*;
     using Editor = std::variant<Member<QLineEdit>, Member<QComboBox>, Member<QCheckBox>,
@@ -100,7 +99,7 @@ struct SecretSetupDialog::Field {
     static std::span<const Field> all();
     QWidget *createEditor(SecretSetupDialog &dialog, QWidget *page) const;
     void watch(SecretSetupDialog &dialog) const;
-    bool isShown(bool tokenAuth, bool staticType, bool clusterRole) const;
+    bool isShown(bool tokenAuth, bool viaGateway, bool staticType, bool clusterRole) const;
 };
 
 std::span<const SecretSetupDialog::Field> SecretSetupDialog::Field::all()
@@ -128,16 +127,19 @@ std::span<const SecretSetupDialog::Field> SecretSetupDialog::Field::all()
             .text = "24h" },
         { .key = FGateway,
             .label = QT_TR_NOOP("&Gateway"),
-            .help = QT_TR_NOOP("Select a gateway for private cluster access. Gateways are registered under "
-                               "File > Gateways... or with hanzo-kmsctl gateway add."),
+            .help = QT_TR_NOOP("Select a gateway for private cluster access. With Token (API) authentication "
+                               "the gateway relays the calls with the cluster token; leave it empty to reach "
+                               "the cluster URL directly. Gateways are registered under File > Gateways... "
+                               "or with hanzo-kmsctl gateway add."),
             .editor = &D::m_gateway,
-            .shown = Shown::GatewayAuth,
-            .placeholder = QT_TR_NOOP("Name of a registered gateway"),
+            .placeholder = QT_TR_NOOP("None: reach the cluster URL directly"),
             .choices =
                 [](const AppServices &services) {
-                    if (!services.engine)
-                        return QStringList();
-                    return services.engine->gateways().names();
+                    // The first, empty choice: no gateway (Token (API) auth only).
+                    QStringList names { QString() };
+                    if (services.engine)
+                        names += services.engine->gateways().names();
+                    return names;
                 },
             .editable = true },
         { .key = FClusterUrl,
@@ -147,14 +149,14 @@ std::span<const SecretSetupDialog::Field> SecretSetupDialog::Field::all()
                          "when using Gateway authentication as the Gateway will use its internal cluster "
                          "URL."),
             .editor = &D::m_clusterUrl,
-            .shown = Shown::TokenAuth,
+            .shown = Shown::DirectTokenAuth,
             .placeholder = "https://kubernetes.example.com:6443" },
         { .key = FSslVerify,
             .label = QT_TR_NOOP("SSL verification"),
             .help
             = QT_TR_NOOP("Whether to enable SSL verification for the Kubernetes API server connection."),
             .editor = &D::m_sslVerify,
-            .shown = Shown::TokenAuth,
+            .shown = Shown::DirectTokenAuth,
             .text = QT_TR_NOOP("Verify the API server's certificate"),
             .checked = true },
         { .key = FCa,
@@ -162,7 +164,7 @@ std::span<const SecretSetupDialog::Field> SecretSetupDialog::Field::all()
             .help = QT_TR_NOOP("Custom CA certificate for the Kubernetes API server. Leave blank to use the "
                                "system/public CA."),
             .editor = &D::m_ca,
-            .shown = Shown::TokenAuth,
+            .shown = Shown::DirectTokenAuth,
             .placeholder = "-----BEGIN CERTIFICATE-----" },
         { .key = FAuthMethod,
             .label = QT_TR_NOOP("Auth me&thod"),
@@ -177,7 +179,8 @@ std::span<const SecretSetupDialog::Field> SecretSetupDialog::Field::all()
         { .key = FClusterToken,
             .label = QT_TR_NOOP("Cluster to&ken"),
             .help = QT_TR_NOOP("Token with permissions to create service accounts and manage RBAC (required "
-                               "when using Token authentication)"),
+                               "when using Token authentication). Through a gateway it is sent only to the "
+                               "gateway, over its mutual TLS, which uses it instead of its own account."),
             .editor = &D::m_clusterToken,
             .shown = Shown::TokenAuth,
             .placeholder = QT_TR_NOOP("Stored only in the system keychain"),
@@ -316,15 +319,16 @@ void SecretSetupDialog::Field::watch(SecretSetupDialog &dialog) const
     std::visit(connect, editor);
 }
 
-bool SecretSetupDialog::Field::isShown(bool tokenAuth, bool staticType, bool clusterRole) const
+bool SecretSetupDialog::Field::isShown(
+    bool tokenAuth, bool viaGateway, bool staticType, bool clusterRole) const
 {
     switch (shown) {
     case Shown::Always:
         return true;
     case Shown::TokenAuth:
         return tokenAuth;
-    case Shown::GatewayAuth:
-        return !tokenAuth;
+    case Shown::DirectTokenAuth:
+        return tokenAuth && !viaGateway;
     case Shown::StaticType:
         return staticType;
     case Shown::DynamicType:
@@ -579,7 +583,7 @@ void SecretSetupDialog::touch(const QString &field)
 {
     m_touched.insert(field);
     m_preflightBox->hide();
-    if (field == FAuthMethod || field == FCredentialType || field == FRoleType)
+    if (field == FAuthMethod || field == FGateway || field == FCredentialType || field == FRoleType)
         updateVisibility();
     revalidate();
 }
@@ -593,15 +597,19 @@ bool SecretSetupDialog::isFieldShown(const QString &field) const
 void SecretSetupDialog::updateVisibility()
 {
     const bool token = m_authMethod->currentIndex() == 0;
+    const bool viaGateway = !m_gateway->currentText().trimmed().isEmpty();
     const bool isStatic = m_credentialType->currentIndex() == 0;
     const bool clusterRole = m_roleType->currentIndex() == 0;
     for (const Field &field : Field::all()) {
         if (field.shown == Field::Shown::Always)
             continue; // rows that never hide are left alone
-        const bool visible = field.isShown(token, isStatic, clusterRole);
+        const bool visible = field.isShown(token, viaGateway, isStatic, clusterRole);
         m_rows.value(field.key)->setVisible(visible);
         m_labels.value(field.key)->setVisible(visible);
     }
+    // Without a gateway, Gateway auth has nothing to reach the cluster by.
+    m_gateway->lineEdit()->setPlaceholderText(
+        token ? tr("None: reach the cluster URL directly") : tr("Name of a registered gateway"));
     m_importButton->setEnabled(token);
 }
 
@@ -664,10 +672,12 @@ DynamicSecret SecretSetupDialog::currentSecret(FieldErrors *errors) const
     else if (errors)
         errors->append({ FMaxTtl, error });
     s.authMethod = m_authMethod->currentIndex() == 0 ? AuthMethod::Token : AuthMethod::Gateway;
-    s.gateway = s.authMethod == AuthMethod::Gateway ? m_gateway->currentText().trimmed() : QString();
-    s.clusterUrl = s.authMethod == AuthMethod::Token ? m_clusterUrl->text().trimmed() : QString();
-    s.sslVerify = m_sslVerify->isChecked();
-    s.caCertificate = s.authMethod == AuthMethod::Token ? m_ca->toPlainText().trimmed() : QString();
+    // Either method may go through a gateway; only Token auth without one has a URL of its own.
+    s.gateway = m_gateway->currentText().trimmed();
+    const bool direct = s.authMethod == AuthMethod::Token && !s.viaGateway();
+    s.clusterUrl = direct ? m_clusterUrl->text().trimmed() : QString();
+    s.sslVerify = !direct || m_sslVerify->isChecked();
+    s.caCertificate = direct ? m_ca->toPlainText().trimmed() : QString();
     s.credentialType
         = m_credentialType->currentIndex() == 0 ? CredentialType::Static : CredentialType::Dynamic;
     const bool isStatic = s.credentialType == CredentialType::Static;
@@ -905,24 +915,16 @@ void SecretSetupDialog::testConnection()
     // Parameters, not captures: the coroutine frame keeps parameters alive.
     auto run = [](LeaseService *service, DynamicSecret secret,
                    QByteArray typedToken) -> QCoro::Task<PreflightResult> {
-        if (secret.authMethod == AuthMethod::Token && !typedToken.isEmpty()) {
-            QString error;
-            auto connection = ClusterConnection::forToken(secret, typedToken, &error);
-            if (!connection) {
-                PreflightResult r;
-                r.connectionError = error;
-                co_return r;
-            }
-            PreflightResult r = co_await Preflight::run(connection->client(), secret);
-            co_return r;
-        }
-        if (secret.authMethod == AuthMethod::Token && secret.id == 0) {
+        if (secret.hasClusterToken() && typedToken.isEmpty() && secret.id == 0) {
             PreflightResult r;
             r.connectionError = SecretSetupDialog::tr("Enter the cluster token to test the connection.");
             co_return r;
         }
-        // The stored token (an edit) or the gateway: through the engine's connections.
-        PreflightResult r = co_await service->preflight(secret);
+        // The typed token, else the stored one (an edit), directly or through
+        // the gateway; or the gateway's own account.
+        if (!secret.hasClusterToken())
+            typedToken.clear();
+        PreflightResult r = co_await service->preflight(secret, typedToken, true);
         co_return r;
     };
     QCoro::connect(run(m_services.leases, secret, typedToken), this, [this](const PreflightResult &result) {
@@ -1040,7 +1042,9 @@ bool SecretSetupDialog::importKubeconfig(const QString &path, const QString &con
         setBusy(false, error);
         return false;
     }
+    // A kubeconfig's server is reached directly.
     m_authMethod->setCurrentIndex(0);
+    m_gateway->setCurrentText(QString());
     m_clusterUrl->setText(ctx->server);
     m_ca->setPlainText(QString::fromUtf8(ctx->caPem).trimmed());
     m_sslVerify->setChecked(!ctx->insecureSkipTlsVerify);
@@ -1049,7 +1053,7 @@ bool SecretSetupDialog::importKubeconfig(const QString &path, const QString &con
     if (m_credentialType->currentIndex() == 0 && m_namespace->text().isEmpty()
         && !ctx->namespaceName.isEmpty())
         m_namespace->setText(ctx->namespaceName);
-    for (const QString &f : { FClusterUrl, FCa, FSslVerify, FClusterToken })
+    for (const QString &f : { FGateway, FClusterUrl, FCa, FSslVerify, FClusterToken })
         m_touched.insert(f);
     updateVisibility();
     revalidate();

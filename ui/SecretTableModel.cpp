@@ -44,7 +44,7 @@ QVariant SecretTableModel::data(const QModelIndex &index, int role) const
     const DynamicSecret &s = m_secrets[index.row()];
     if (role == SecretIdRole)
         return s.id;
-    const bool gateway = s.authMethod == AuthMethod::Gateway;
+    const bool gateway = s.viaGateway();
     if (role == Qt::DisplayRole || role == Qt::AccessibleTextRole) {
         switch (index.column()) {
         case Name:

@@ -118,7 +118,7 @@ TokenDialog::TokenDialog(const AppServices &services, const DynamicSecret &secre
     m_saveKubeconfig = buttons->addButton(tr("Save as Kubeconfig..."), QDialogButtonBox::ActionRole);
     m_saveKubeconfig->setObjectName(QStringLiteral("saveKubeconfigButton"));
     m_saveKubeconfig->setAccessibleName(tr("Save as kubeconfig"));
-    if (secret.authMethod == AuthMethod::Gateway) {
+    if (secret.viaGateway()) {
         m_saveKubeconfig->setEnabled(false);
         m_saveKubeconfig->setToolTip(
             tr("The cluster sits behind a gateway; its API server URL is not known here"));

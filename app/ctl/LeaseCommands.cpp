@@ -95,7 +95,7 @@ int create(CliContext &ctx, const QStringList &args)
         return code;
     Database *db = ctx.database();
     request.secretId = secret->id;
-    if (output == QLatin1String("kubeconfig") && secret->authMethod == AuthMethod::Gateway)
+    if (output == QLatin1String("kubeconfig") && secret->viaGateway())
         return ctx.usage(QStringLiteral(
             "-o kubeconfig: secret \"%1\" reaches its cluster through gateway \"%2\", so there is no API "
             "server URL to write; use -o token with your own kubeconfig for that cluster.")

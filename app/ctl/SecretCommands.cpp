@@ -94,12 +94,12 @@ QJsonObject toJson(const DynamicSecret &s, const QString &environment, int activ
         { QStringLiteral("createdAt"), s.createdAt.toString(Qt::ISODate) },
         { QStringLiteral("updatedAt"), s.updatedAt.toString(Qt::ISODate) },
     };
-    if (s.authMethod == AuthMethod::Token) {
+    if (s.viaGateway()) {
+        o.insert(QStringLiteral("gateway"), s.gateway);
+    } else {
         o.insert(QStringLiteral("url"), s.clusterUrl);
         o.insert(QStringLiteral("tlsVerify"), s.sslVerify);
         o.insert(QStringLiteral("caCertificate"), s.caCertificate);
-    } else {
-        o.insert(QStringLiteral("gateway"), s.gateway);
     }
     if (s.credentialType == CredentialType::Static) {
         o.insert(QStringLiteral("serviceAccount"), s.serviceAccount);
@@ -215,17 +215,22 @@ void addCreateOptions(QCommandLineParser &p, bool fromKubeconfig)
             option.setFlags(QCommandLineOption::HiddenFromHelp);
         p.addOption(option);
     };
-    connectionOption({ QStringLiteral("auth"), QStringLiteral("Authentication: token (default) or gateway."),
+    connectionOption({ QStringLiteral("auth"),
+        QStringLiteral("Authentication: token (default; the cluster token's own rights) or gateway (the "
+                       "gateway's service account)."),
         QStringLiteral("METHOD"), QStringLiteral("token") });
     connectionOption({ QStringLiteral("url"),
-        QStringLiteral("Token auth: Kubernetes API server URL (https://...)."), QStringLiteral("URL") });
+        QStringLiteral("Token auth without a gateway: Kubernetes API server URL (https://...)."),
+        QStringLiteral("URL") });
     connectionOption({ QStringLiteral("ca-file"),
-        QStringLiteral("Token auth: PEM file with the cluster's CA certificate (default: system CAs)."),
+        QStringLiteral("Token auth without a gateway: PEM file with the cluster's CA certificate (default: "
+                       "system CAs)."),
         QStringLiteral("PEM") });
     p.addOption({ QStringLiteral("insecure-skip-tls-verify"),
         fromKubeconfig ? QStringLiteral("Accept a context whose cluster sets insecure-skip-tls-verify: true "
                                         "(refused without this flag).")
-                       : QStringLiteral("Token auth: do not verify the API server's certificate.") });
+                       : QStringLiteral("Token auth without a gateway: do not verify the API server's "
+                                        "certificate.") });
     connectionOption({ QStringLiteral("token-file"),
         QStringLiteral("Token auth: file holding the cluster token (a token allowed to create service "
                        "account tokens, and for dynamic secrets service accounts and bindings)."),
@@ -233,7 +238,10 @@ void addCreateOptions(QCommandLineParser &p, bool fromKubeconfig)
     connectionOption(
         { QStringLiteral("token-stdin"), QStringLiteral("Token auth: read the cluster token from stdin.") });
     connectionOption({ QStringLiteral("gateway"),
-        QStringLiteral("Gateway auth: name of the registered gateway."), QStringLiteral("GW") });
+        QStringLiteral("Name of a registered gateway: required with --auth gateway; with --auth token, the "
+                       "gateway relays the calls with the cluster token (over its mutual TLS) and the "
+                       "cluster URL is the gateway's."),
+        QStringLiteral("GW") });
     p.addOption({ QStringLiteral("service-account"),
         QStringLiteral("Static: the existing service account to issue tokens for."), QStringLiteral("SA") });
     p.addOption({ QStringLiteral("namespace"), QStringLiteral("Static: the service account's namespace."),
@@ -268,9 +276,16 @@ void checkFlagCombinations(const QCommandLineParser &p, bool fromKubeconfig, std
     };
     if (auth && !fromKubeconfig) {
         const bool token = *auth == AuthMethod::Token;
-        for (const char *flag : { "url", "ca-file", "insecure-skip-tls-verify", "token-file", "token-stdin" })
+        const bool gateway = p.isSet(QStringLiteral("gateway"));
+        for (const char *flag : { "token-file", "token-stdin" })
             onlyWith(flag, token, QStringLiteral("--auth token"));
-        onlyWith("gateway", !token, QStringLiteral("--auth gateway"));
+        for (const char *flag : { "url", "ca-file", "insecure-skip-tls-verify" }) {
+            if (!token)
+                onlyWith(flag, false, QStringLiteral("--auth token"));
+            else if (gateway && p.isSet(QString::fromLatin1(flag)))
+                problems << QStringLiteral("--%1: not with --gateway, which reaches the API server itself.")
+                                .arg(QLatin1String(flag));
+        }
     }
     if (type) {
         const bool isStatic = *type == CredentialType::Static;
@@ -554,8 +569,8 @@ int list(CliContext &ctx, const QStringList &args)
     for (const DynamicSecret &s : found) {
         rows << QStringList { environmentName(*db, s.environmentId), s.name,
             DynamicSecret::toString(s.credentialType), DynamicSecret::toString(s.authMethod),
-            s.authMethod == AuthMethod::Token ? s.clusterUrl : s.gateway, s.defaultTtl.toString(),
-            s.maxTtl.toString(), QString::number(active.value(s.id)) };
+            s.viaGateway() ? s.gateway : s.clusterUrl, s.defaultTtl.toString(), s.maxTtl.toString(),
+            QString::number(active.value(s.id)) };
     }
     ctx.printTable({ QStringLiteral("ENVIRONMENT"), QStringLiteral("NAME"), QStringLiteral("TYPE"),
                        QStringLiteral("AUTH"), QStringLiteral("TARGET"), QStringLiteral("DEFAULT TTL"),
@@ -597,18 +612,24 @@ int show(CliContext &ctx, const QStringList &args)
         { QStringLiteral("Credential type"), DynamicSecret::displayName(s->credentialType) },
         { QStringLiteral("Authentication"), DynamicSecret::displayName(s->authMethod) },
     };
-    if (s->authMethod == AuthMethod::Token) {
+    if (s->viaGateway()) {
+        fields << qMakePair(QStringLiteral("Gateway"), s->gateway);
+    } else {
         fields << qMakePair(QStringLiteral("Cluster URL"), s->clusterUrl)
                << qMakePair(QStringLiteral("TLS verification"),
                       s->sslVerify ? QStringLiteral("on") : QStringLiteral("off (insecure)"))
                << qMakePair(QStringLiteral("CA certificate"),
                       s->caCertificate.isEmpty() ? QStringLiteral("system CAs")
-                                                 : QStringLiteral("custom (PEM)"))
-               << qMakePair(QStringLiteral("Cluster token"),
-                      QStringLiteral("in the keychain (service \"%1\"), never shown")
-                          .arg(ctx.vault().serviceName()));
-    } else {
-        fields << qMakePair(QStringLiteral("Gateway"), s->gateway);
+                                                 : QStringLiteral("custom (PEM)"));
+    }
+    if (s->hasClusterToken()) {
+        fields << qMakePair(QStringLiteral("Cluster token"),
+            s->viaGateway()
+                ? QStringLiteral("in the keychain (service \"%1\"), never shown; sent only to the gateway, "
+                                 "which uses it instead of its own account")
+                      .arg(ctx.vault().serviceName())
+                : QStringLiteral("in the keychain (service \"%1\"), never shown")
+                      .arg(ctx.vault().serviceName()));
     }
     if (s->credentialType == CredentialType::Static) {
         fields << qMakePair(QStringLiteral("Service account"), s->serviceAccount)

@@ -68,27 +68,13 @@ void checkCaCertificate(const QString &pem, FieldErrors &errors)
     }
 }
 
-void checkAuth(const DynamicSecret &s, const SecretValidationContext &ctx, FieldErrors &errors)
+void checkClusterUrl(const DynamicSecret &s, FieldErrors &errors)
 {
-    if (s.authMethod == DynamicSecret::AuthMethod::Gateway) {
-        const QString gateway = s.gateway.trimmed();
-        if (gateway.isEmpty()) {
-            add(errors, "gateway",
-                QStringLiteral("Gateway is required with Gateway authentication; pick one."));
-        } else if ((ctx.gatewaysKnown || !ctx.gatewayNames.isEmpty())
-            && !ctx.gatewayNames.contains(gateway)) {
-            add(errors, "gateway",
-                QStringLiteral("Gateway %1 is not registered; add it first or pick a registered one.")
-                    .arg(quoted(gateway)));
-        }
-        return;
-    }
-
     const QString url = s.clusterUrl.trimmed();
     if (url.isEmpty()) {
         add(errors, "clusterUrl",
-            QStringLiteral("Cluster URL is required with Token (API) authentication, e.g. "
-                           "https://kubernetes.example.com:6443."));
+            QStringLiteral("Cluster URL is required with Token (API) authentication without a gateway, "
+                           "e.g. https://kubernetes.example.com:6443."));
     } else {
         const QUrl parsed(url, QUrl::StrictMode);
         if (!parsed.isValid() || parsed.scheme() != QLatin1String("https") || parsed.host().isEmpty()) {
@@ -101,7 +87,41 @@ void checkAuth(const DynamicSecret &s, const SecretValidationContext &ctx, Field
                     .arg(quoted(s.clusterUrl)));
         }
     }
-    checkCaCertificate(s.caCertificate, errors);
+}
+
+void checkGateway(const DynamicSecret &s, const SecretValidationContext &ctx, FieldErrors &errors)
+{
+    const QString gateway = s.gateway.trimmed();
+    if (gateway.isEmpty()) {
+        if (s.authMethod == DynamicSecret::AuthMethod::Gateway)
+            add(errors, "gateway",
+                QStringLiteral("Gateway is required with Gateway authentication; pick one."));
+    } else if ((ctx.gatewaysKnown || !ctx.gatewayNames.isEmpty()) && !ctx.gatewayNames.contains(gateway)) {
+        add(errors, "gateway",
+            QStringLiteral("Gateway %1 is not registered; add it first or pick a registered one.")
+                .arg(quoted(gateway)));
+    }
+}
+
+void checkAuth(const DynamicSecret &s, const SecretValidationContext &ctx, FieldErrors &errors)
+{
+    checkGateway(s, ctx, errors);
+    if (s.authMethod == DynamicSecret::AuthMethod::Gateway)
+        return;
+    if (s.viaGateway()) {
+        // The gateway reaches the API server at its own in-cluster URL, with its own CA.
+        if (!s.clusterUrl.trimmed().isEmpty())
+            add(errors, "clusterUrl",
+                QStringLiteral("Cluster URL is not used through a gateway, which reaches the API server "
+                               "itself; leave it empty or pick no gateway."));
+        if (!s.caCertificate.trimmed().isEmpty())
+            add(errors, "caCertificate",
+                QStringLiteral("CA certificate is not used through a gateway, which reaches the API server "
+                               "itself; leave it empty or pick no gateway."));
+    } else {
+        checkClusterUrl(s, errors);
+        checkCaCertificate(s.caCertificate, errors);
+    }
     if (!ctx.hasClusterToken) {
         add(errors, "clusterToken",
             QStringLiteral("Cluster token is required with Token (API) authentication."));

@@ -40,8 +40,11 @@ struct DynamicSecret {
     Duration maxTtl = Duration::fromHours(24);
 
     AuthMethod authMethod = AuthMethod::Token;
-    QString gateway; // Gateway auth: the registered gateway's name
-    QString clusterUrl; // Token auth: https://...
+    // The registered gateway's name: required with Gateway auth (the gateway
+    // uses its own account); optional with Token auth (the gateway relays
+    // the calls with this secret's cluster token). Empty: none.
+    QString gateway;
+    QString clusterUrl; // Token auth without a gateway: https://...
     bool sslVerify = true;
     QString caCertificate; // PEM; empty = system CAs
 
@@ -72,6 +75,12 @@ struct DynamicSecret {
     // "a, b" -> {"a", "b"}: trimmed, de-duplicated; empty text -> {}. Sets
     // *error (and returns {}) on an empty entry such as "a,,b".
     static QStringList parseAudiences(const QString &text, QString *error = nullptr);
+
+    // The cluster is reached through a gateway (either auth method), so
+    // there is no API server URL here.
+    bool viaGateway() const { return !gateway.trimmed().isEmpty(); }
+    // A cluster token of this secret is in the keychain (Token auth, with or without a gateway).
+    bool hasClusterToken() const { return authMethod == AuthMethod::Token; }
 
     // Keychain key of this secret's cluster token (needs a stored id).
     QString vaultKey() const;

@@ -19,10 +19,11 @@ GatewayRegistry::Result failed(const QString &message, bool usage)
     return { false, message, usage };
 }
 
-QCoro::Task<GatewayTransportResult> transportFor(Database *db, CredentialVault *vault, QString name)
+QCoro::Task<GatewayTransportResult> transportFor(
+    Database *db, CredentialVault *vault, QString name, QByteArray callerToken)
 {
     GatewayRegistry registry(*db, *vault);
-    co_return co_await registry.transport(std::move(name));
+    co_return co_await registry.transport(std::move(name), std::move(callerToken));
 }
 
 } // namespace
@@ -150,7 +151,7 @@ QStringList GatewayRegistry::names()
     return out;
 }
 
-QCoro::Task<GatewayTransportResult> GatewayRegistry::transport(QString name)
+QCoro::Task<GatewayTransportResult> GatewayRegistry::transport(QString name, QByteArray callerToken)
 {
     QString error;
     const std::optional<GatewayRecord> record = byName(name, &error);
@@ -167,19 +168,22 @@ QCoro::Task<GatewayTransportResult> GatewayRegistry::transport(QString name)
         co_return GatewayTransportResult { nullptr,
             QStringLiteral("The client key of gateway \"%1\" could not be read from the keychain: %2")
                 .arg(name, key.message) };
-    std::shared_ptr<const KubeTransport> transport = GatewayTransport::create(
+    std::unique_ptr<GatewayTransport> transport = GatewayTransport::create(
         record->name, record->url, record->caCertificate, record->clientCertificate, key.value, &error);
     if (!transport)
         co_return GatewayTransportResult { nullptr,
             QStringLiteral("The gateway \"%1\" cannot be used: %2 Register it again.").arg(name, error) };
-    co_return GatewayTransportResult { transport, {} };
+    transport->setCallerToken(callerToken);
+    co_return GatewayTransportResult { std::shared_ptr<const KubeTransport>(std::move(transport)), {} };
 }
 
-std::function<QCoro::Task<GatewayTransportResult>(QString)> GatewayRegistry::transportFactory(
+std::function<QCoro::Task<GatewayTransportResult>(QString, QByteArray)> GatewayRegistry::transportFactory(
     Database &db, CredentialVault &vault)
 {
     // Not a coroutine lambda: its captures would dangle once the std::function moves.
-    return [db = &db, vault = &vault](QString name) { return transportFor(db, vault, std::move(name)); };
+    return [db = &db, vault = &vault](QString name, QByteArray callerToken) {
+        return transportFor(db, vault, std::move(name), std::move(callerToken));
+    };
 }
 
 } // namespace kms

@@ -51,12 +51,14 @@ public:
     std::optional<GatewayRecord> byName(const QString &name, QString *error = nullptr);
     QStringList names();
 
-    // The transport to a registered gateway, with its client key from the keychain.
-    QCoro::Task<GatewayTransportResult> transport(QString name);
+    // The transport to a registered gateway, with its client key from the
+    // keychain; with a caller token (Token (API) auth through the gateway),
+    // every request carries it for the gateway to use instead of its own account.
+    QCoro::Task<GatewayTransportResult> transport(QString name, QByteArray callerToken = {});
 
     // For ClusterConnections::setGatewayTransportFactory: db and vault must
     // outlive the factory.
-    static std::function<QCoro::Task<GatewayTransportResult>(QString)> transportFactory(
+    static std::function<QCoro::Task<GatewayTransportResult>(QString, QByteArray)> transportFactory(
         Database &db, CredentialVault &vault);
 
 private:

@@ -1,5 +1,6 @@
 #include "gateway/GatewayTransport.h"
 
+#include "core/BearerToken.h"
 #include "kube/GatewayCertificates.h"
 
 #include <QNetworkRequest>
@@ -58,14 +59,34 @@ QSslConfiguration GatewayTransport::sslConfiguration() const
     return ssl;
 }
 
+QString GatewayTransport::requestProblem() const
+{
+    if (m_callerToken.isEmpty())
+        return {};
+    if (const QString problem = BearerToken::problem(m_callerToken); !problem.isEmpty())
+        return QStringLiteral("The cluster token %1.").arg(problem);
+    return {};
+}
+
 void GatewayTransport::authorize(QNetworkRequest &request) const
 {
-    // The gateway drops any token anyway; never send one.
-    request.setRawHeader("Authorization", QByteArray());
+    // Gateway auth: no token at all, so the gateway uses its own account.
+    if (m_callerToken.isEmpty())
+        request.setRawHeader("Authorization", QByteArray());
+    // KubeClient asked requestProblem() first; never build a header from a bad
+    // token anyway, nor fall back to the gateway's account: the gateway
+    // refuses a Bearer header without a token.
+    else if (BearerToken::isValid(m_callerToken))
+        request.setRawHeader("Authorization", "Bearer " + m_callerToken);
+    else
+        request.setRawHeader("Authorization", "Bearer");
 }
 
 QString GatewayTransport::describe() const
 {
+    if (!m_callerToken.isEmpty())
+        return QStringLiteral("gateway \"%1\" (%2) with the secret's cluster token")
+            .arg(m_name, m_url.toString());
     return QStringLiteral("gateway \"%1\" (%2)").arg(m_name, m_url.toString());
 }
 

@@ -26,6 +26,8 @@ QByteArray AccessLog::line(const Entry &entry)
         { QStringLiteral("reason"), entry.verdict.reason } };
     if (entry.milliseconds >= 0)
         object.insert(QStringLiteral("ms"), entry.milliseconds);
+    if (!entry.identity.isEmpty())
+        object.insert(QStringLiteral("identity"), entry.identity);
     // Compact JSON escapes control characters: a line break sent in a path stays inside its line.
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }

@@ -12,7 +12,9 @@ namespace kms {
 // hanzo-kms-gateway's access log: one JSON line per request, on stdout by
 // default, with the time, the client certificate's subject, the verb, the
 // path, the status, whether the gateway let the call through (decision) and
-// why (reason). Never a header or a body, so never a token.
+// why (reason), and whose identity its API server calls used (identity:
+// "gateway" for its own account, "caller" for the caller's own cluster
+// token). Never a header or a body, so never a token.
 class AccessLog : public QObject {
     Q_OBJECT
 
@@ -35,6 +37,7 @@ public:
         int status = 0;
         Verdict verdict;
         qint64 milliseconds = -1; // from the complete request to the answer; -1: not measured
+        QString identity; // "gateway" or "caller"; empty: not written (no usable credential)
     };
 
     // Longest path written; a longer one is cut and marked with "...".

@@ -1,5 +1,6 @@
 #include "gatewayserver/GatewayServer.h"
 
+#include "core/BearerToken.h"
 #include "core/BoundedRead.h"
 #include "core/DisplayText.h"
 #include "gatewayserver/ConnectionGuard.h"
@@ -69,6 +70,13 @@ QString kindName(GatewayRoute::Kind kind)
         return QStringLiteral("access review");
     }
     return QStringLiteral("refused");
+}
+
+// Whose RBAC a refused read lacked, for the sentence that says so.
+QString reader(const QByteArray &callerToken)
+{
+    return callerToken.isEmpty() ? QStringLiteral("the gateway")
+                                 : QStringLiteral("the caller's cluster token");
 }
 
 // For the access log: which entry let which kind of call through.
@@ -192,6 +200,40 @@ GatewayServer::Answer GatewayServer::refusal(
     return a;
 }
 
+QByteArray GatewayServer::callerToken(const QList<QPair<QByteArray, QByteArray>> &headers, QString *problem)
+{
+    const auto fail = [problem](const QString &why) {
+        if (problem)
+            *problem = why;
+        return QByteArray();
+    };
+    QByteArray value;
+    int found = 0;
+    for (const auto &[name, v] : headers) {
+        if (name.compare("Authorization", Qt::CaseInsensitive) == 0) {
+            ++found;
+            value = v;
+        }
+    }
+    if (found > 1)
+        return fail(QStringLiteral("the request carries %1 Authorization headers; send one, \"Bearer\" and "
+                                   "the cluster token")
+                        .arg(found));
+    value = value.trimmed();
+    if (value.isEmpty())
+        return {};
+    constexpr QByteArrayView Scheme = "bearer ";
+    if (value.size() < Scheme.size()
+        || QByteArrayView(value).first(Scheme.size()).compare(Scheme, Qt::CaseInsensitive) != 0)
+        return fail(QStringLiteral("the Authorization header must be \"Bearer\" and a cluster token; the "
+                                   "gateway takes no other scheme"));
+    QByteArray token = value.sliced(Scheme.size());
+    const QString why = BearerToken::problem(token);
+    if (!why.isEmpty())
+        return fail(QStringLiteral("the cluster token in the Authorization header %1").arg(why));
+    return token;
+}
+
 bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     Call call;
@@ -202,6 +244,7 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
     call.contentType = request.value("Content-Type");
     call.client = ConnectionGuard::clientOf(socket);
     call.commonName = clientCommonName(socket);
+    call.callerToken = callerToken(request.headers(), &call.authorizationProblem);
     auto responder = std::make_shared<QHttpServerResponder>(makeResponder(request, socket));
     // Runs on; finishes writing when the API server answers.
     serve(std::move(call), std::move(responder), QPointer<QTcpSocket>(socket));
@@ -224,6 +267,8 @@ QCoro::Task<> GatewayServer::serve(
     entry.client = call.client;
     entry.verb = call.method;
     entry.path = call.path + (call.query.isEmpty() ? QString() : QLatin1Char('?') + call.query);
+    if (call.authorizationProblem.isEmpty())
+        entry.identity = call.callerToken.isEmpty() ? QStringLiteral("gateway") : QStringLiteral("caller");
     const Answer result = co_await answer(std::move(call));
     if (socket)
         write(*responder, result);
@@ -250,6 +295,11 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::answer(Call call)
         health.verdict = AccessLog::Verdict::allow(QStringLiteral("health check"));
         co_return health;
     }
+    if (!call.authorizationProblem.isEmpty())
+        co_return refusal(400, QStringLiteral("BadRequest"),
+            QStringLiteral("hanzo-kms-gateway cannot use the request's Authorization header: %1.")
+                .arg(call.authorizationProblem),
+            call.authorizationProblem);
     // ConnectionGuard refuses larger bodies before they are read; this holds without it too.
     if (call.body.size() > m_limits.connection.maxBodyBytes)
         co_return refusal(413, QStringLiteral("RequestEntityTooLarge"),
@@ -294,10 +344,10 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::answerAllowed(
         break;
     case GatewayRoute::Kind::Discovery:
     case GatewayRoute::Kind::Review:
-        co_return co_await forward(call.method, target, call.body, call.contentType);
+        co_return co_await forward(call.method, target, call.body, call.contentType, call.callerToken);
     case GatewayRoute::Kind::Read:
     case GatewayRoute::Kind::List: {
-        Answer result = co_await forward("GET", target, {}, {});
+        Answer result = co_await forward("GET", target, {}, {}, call.callerToken);
         if (route.kind == GatewayRoute::Kind::Read && result.status == 200
             && !GatewayRules::readable(*policy, route, QJsonDocument::fromJson(result.body).object()))
             co_return refuse(call,
@@ -316,11 +366,11 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::answerAllowed(
             co_return refuse(call, problem);
         if (route.resource == GatewayRoute::Resource::RoleBinding
             || route.resource == GatewayRoute::Resource::ClusterRoleBinding) {
-            const QString notSameLease = co_await verifyLeaseAccount(subject);
+            const QString notSameLease = co_await verifyLeaseAccount(subject, call.callerToken);
             if (!notSameLease.isEmpty())
                 co_return refuse(call, notSameLease);
         }
-        Answer result = co_await forward("POST", target, call.body, call.contentType);
+        Answer result = co_await forward("POST", target, call.body, call.contentType, call.callerToken);
         if (result.status == 201 && route.resource == GatewayRoute::Resource::ServiceAccount) {
             const QJsonObject created = QJsonDocument::fromJson(result.body).object();
             emit serviceAccountCreated(route.namespaceName + QLatin1Char('/')
@@ -356,13 +406,14 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::checkedTokenRequest(
         co_return refuse(call, problem);
     if (!policy->allowsStaticServiceAccount(route.namespaceName, route.name)) {
         // Not a static account: only a lease's own, which says so in its labels.
-        const Answer account = co_await forward(
-            "GET", corePath(route.namespaceName, QStringLiteral("serviceaccounts"), route.name), {}, {});
+        const Answer account = co_await forward("GET",
+            corePath(route.namespaceName, QStringLiteral("serviceaccounts"), route.name), {}, {},
+            call.callerToken);
         if (account.status == 403)
             co_return refuse(call,
-                QStringLiteral("the gateway may not read service account \"%1/%2\" to check that it is a "
+                QStringLiteral("%1 may not read service account \"%2/%3\" to check that it is a "
                                "lease's (its RBAC lacks \"get\" on serviceaccounts)")
-                    .arg(route.namespaceName, route.name));
+                    .arg(reader(call.callerToken), route.namespaceName, route.name));
         if (account.status != 200) {
             Answer passed = account;
             passed.body = GatewayRules::redactAnswer(passed.body, [](const QJsonObject &) { return false; });
@@ -374,16 +425,17 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::checkedTokenRequest(
             co_return refuse(call, notManaged);
     }
     const QString target = call.path + (call.query.isEmpty() ? QString() : QLatin1Char('?') + call.query);
-    co_return co_await forward("POST", target, call.body, call.contentType);
+    co_return co_await forward("POST", target, call.body, call.contentType, call.callerToken);
 }
 
-QCoro::Task<QString> GatewayServer::verifyLeaseAccount(GatewayRules::BindingSubject subject)
+QCoro::Task<QString> GatewayServer::verifyLeaseAccount(
+    GatewayRules::BindingSubject subject, QByteArray callerToken)
 {
     const QString path = corePath(subject.namespaceName, QStringLiteral("serviceaccounts"), subject.name);
     const QString what = QStringLiteral("service account \"%1/%2\"").arg(subject.namespaceName, subject.name);
     const QDeadlineTimer deadline(m_limits.accountWait);
     while (true) {
-        const Answer account = co_await forward("GET", path, {}, {});
+        const Answer account = co_await forward("GET", path, {}, {}, callerToken);
         if (account.status == 200) {
             const QJsonObject object = QJsonDocument::fromJson(account.body).object();
             if (!LeaseLabels::isManaged(object) || LeaseLabels::leaseIdOf(object) != subject.leaseId)
@@ -393,9 +445,9 @@ QCoro::Task<QString> GatewayServer::verifyLeaseAccount(GatewayRules::BindingSubj
             co_return QString();
         }
         if (account.status == 403)
-            co_return QStringLiteral("the gateway may not read %1 to check that it belongs to the same lease "
+            co_return QStringLiteral("%1 may not read %2 to check that it belongs to the same lease "
                                      "(its RBAC lacks \"get\" on serviceaccounts)")
-                .arg(what);
+                .arg(reader(callerToken), what);
         if (account.status != 404)
             co_return QStringLiteral("reading %1 to check the binding's subject failed with HTTP %2")
                 .arg(what)
@@ -421,7 +473,7 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::checkedDelete(Call call, Gatew
     const QString what = GatewayRoute::resourceName(route.resource);
     // Delete only what Hanzo KMS made: read the object first, and delete
     // exactly the object read (its uid as a precondition).
-    const Answer existing = co_await forward("GET", call.path, {}, {});
+    const Answer existing = co_await forward("GET", call.path, {}, {}, call.callerToken);
     if (existing.status == 200) {
         const QJsonObject object = QJsonDocument::fromJson(existing.body).object();
         if (!LeaseLabels::isManaged(object))
@@ -435,12 +487,18 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::checkedDelete(Call call, Gatew
         // The setup guide's RBAC has no "get" on bindings: then only the uid
         // the desktop recorded when it made the object will do, and the API
         // server refuses (409) any other object of that name.
-        if (options->uid.isEmpty())
+        if (options->uid.isEmpty() && call.callerToken.isEmpty())
             co_return refuse(call,
                 QStringLiteral(
                     "the gateway may not read it to check its %1 label (its RBAC lacks \"get\" on %2) "
                     "and the request carries no preconditions.uid; grant \"get\" on %2 as "
                     "packaging/gateway/rbac.yaml does")
+                    .arg(LeaseLabels::ManagedBy, what));
+        if (options->uid.isEmpty())
+            co_return refuse(call,
+                QStringLiteral("the caller's cluster token may not read it to check its %1 label (its RBAC "
+                               "lacks \"get\" on %2) and the request carries no preconditions.uid; grant "
+                               "the token's account \"get\" on %2")
                     .arg(LeaseLabels::ManagedBy, what));
         qCInfo(lcGateway).noquote() << QStringLiteral("cannot read %1 to check its label; deleting it only "
                                                       "with the uid precondition the client recorded")
@@ -450,13 +508,14 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::checkedDelete(Call call, Gatew
         passed.body = GatewayRules::redactAnswer(passed.body, [](const QJsonObject &) { return false; });
         co_return passed;
     }
-    Answer result = co_await forward("DELETE", target, options->toJson(), "application/json");
+    Answer result
+        = co_await forward("DELETE", target, options->toJson(), "application/json", call.callerToken);
     result.body = GatewayRules::redactAnswer(result.body, [](const QJsonObject &) { return false; });
     co_return result;
 }
 
 QCoro::Task<GatewayServer::Answer> GatewayServer::forward(
-    QByteArray method, QString pathAndQuery, QByteArray body, QByteArray contentType)
+    QByteArray method, QString pathAndQuery, QByteArray body, QByteArray contentType, QByteArray callerToken)
 {
     QUrl url = m_upstream->baseUrl();
     const qsizetype q = pathAndQuery.indexOf(QLatin1Char('?'));
@@ -474,7 +533,11 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::forward(
     if (!body.isEmpty())
         request.setRawHeader(
             "Content-Type", contentType.isEmpty() ? QByteArray("application/json") : contentType);
-    m_upstream->authorize(request);
+    // The caller's own identity, or the gateway's; never both, never another header of the client's.
+    if (callerToken.isEmpty())
+        m_upstream->authorize(request);
+    else
+        request.setRawHeader("Authorization", "Bearer " + callerToken);
 
     // deleteLater: the reply is still inside its own finished() when the coroutine resumes.
     struct Later {

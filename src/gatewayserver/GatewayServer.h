@@ -28,10 +28,15 @@ namespace kms {
 // signed by the configured client CA (a client without one is dropped in the
 // handshake and never gets an HTTP answer), then serves only the product's own
 // calls (GatewayRoute) that the client's entry of the policy file allows
-// (GatewayRules), with the gateway's own token. Answers carry only the
-// metadata the desktop needs; deletes are never blind (labels read first, or
-// the uid precondition the desktop recorded). Client credentials
-// (Authorization, Impersonate-*, cookies ...) are never passed on.
+// (GatewayRules), with the gateway's own token, or with the caller's own
+// cluster token when the request carries one (`Authorization: Bearer TOKEN`,
+// a secret with Token (API) auth through a gateway): then every call made for
+// the request, the gateway's own reads for its checks included, is the
+// caller's, and the API server applies the caller's RBAC. The token is never
+// logged nor echoed. Answers carry only the metadata the desktop needs;
+// deletes are never blind (labels read first, or the uid precondition the
+// desktop recorded). Other client headers (Impersonate-*, cookies ...) are
+// never passed on.
 // Connections pass a ConnectionGuard (size, time and connection limits) before
 // a request is read. One AccessLog line per call: client certificate subject,
 // verb, path, status, decision and reason (the policy's, when it refuses);
@@ -99,6 +104,12 @@ public:
     // The same, for a call the gateway refuses; why (a few words) goes to the access log.
     static Answer refusal(int code, const QString &reason, const QString &message, const QString &why);
 
+    // The caller's own cluster token from a request's headers: the one
+    // `Authorization: Bearer TOKEN` (scheme in any case), the token checked by
+    // BearerToken. Empty without an Authorization header (or with an empty
+    // one). *problem: why the header cannot be used, never quoting it.
+    static QByteArray callerToken(const QList<QPair<QByteArray, QByteArray>> &headers, QString *problem);
+
 signals:
     // A service account of a lease was created through this gateway ("ns/name").
     void serviceAccountCreated(const QString &key);
@@ -119,6 +130,10 @@ private:
         QByteArray contentType;
         QString client; // certificate subject
         QString commonName; // the certificate's CN, which the policy matches
+        // The caller's own cluster token: every upstream call for this request
+        // uses it. Empty: the gateway's own account.
+        QByteArray callerToken;
+        QString authorizationProblem; // why the Authorization header cannot be used
     };
 
     QCoro::Task<> serve(
@@ -127,12 +142,13 @@ private:
     // A call its route and the caller's policy entry allow so far.
     QCoro::Task<Answer> answerAllowed(
         Call call, GatewayRoute::Decision route, const GatewayClientPolicy *policy);
-    QCoro::Task<Answer> forward(
-        QByteArray method, QString pathAndQuery, QByteArray body, QByteArray contentType);
+    // One call to the API server, with the caller's token, or the gateway's own when it is empty.
+    QCoro::Task<Answer> forward(QByteArray method, QString pathAndQuery, QByteArray body,
+        QByteArray contentType, QByteArray callerToken);
     QCoro::Task<Answer> checkedDelete(Call call, GatewayRoute::Decision route);
     QCoro::Task<Answer> checkedTokenRequest(
         Call call, GatewayRoute::Decision route, const GatewayClientPolicy *policy);
-    QCoro::Task<QString> verifyLeaseAccount(GatewayRules::BindingSubject subject);
+    QCoro::Task<QString> verifyLeaseAccount(GatewayRules::BindingSubject subject, QByteArray callerToken);
     static Answer refuse(const Call &call, const QString &reason);
     static void write(QHttpServerResponder &responder, const Answer &answer);
 

@@ -18,54 +18,73 @@ void ClusterConnections::invalidate(qint64 secretId)
     m_connections.remove(secretId);
 }
 
-QCoro::Task<ClusterConnections::Result> ClusterConnections::forSecret(DynamicSecret secret)
+QCoro::Task<ClusterConnections::Result> ClusterConnections::forSecret(
+    DynamicSecret secret, QByteArray clusterToken, Reuse reuse)
 {
     Result result;
-    if (const auto it = m_connections.constFind(secret.id);
-        secret.id != 0 && it != m_connections.constEnd()) {
+    const bool keep = secret.id != 0 && clusterToken.isEmpty() && reuse == Reuse::Kept;
+    if (const auto it = m_connections.constFind(secret.id); keep && it != m_connections.constEnd()) {
         result.connection = *it;
         co_return result;
     }
-    std::shared_ptr<ClusterConnection> connection;
-    if (secret.authMethod == AuthMethod::Gateway) {
-        if (!m_gatewayFactory) {
-            result.error = QStringLiteral(
-                "Secret \"%1\" uses gateway \"%2\", but gateways are not available in this build.")
-                               .arg(secret.name, secret.gateway);
-            co_return result;
-        }
-        const TransportResult transport = co_await m_gatewayFactory(secret.gateway);
-        if (!transport.transport) {
-            result.error = transport.error;
-            co_return result;
-        }
-        connection = std::make_shared<ClusterConnection>(transport.transport);
-    } else {
-        const VaultResult token = co_await m_vault.get(secret.vaultKey());
-        if (!token.ok) {
+    // Token auth: the typed token, or the keychain's.
+    QByteArray token = clusterToken;
+    if (secret.hasClusterToken() && token.isEmpty()) {
+        const VaultResult stored = co_await m_vault.get(secret.vaultKey());
+        if (!stored.ok) {
             result.error
                 = QStringLiteral("The cluster token of secret %1 could not be read from the keychain: %2")
-                      .arg(quoted(secret.name), token.message);
+                      .arg(quoted(secret.name), stored.message);
             co_return result;
         }
         // What the keychain holds is outside input too: checked before it goes near a request.
-        if (const QString problem = BearerToken::problem(token.value); !problem.isEmpty()) {
+        if (const QString problem = BearerToken::problem(stored.value); !problem.isEmpty()) {
             result.error = QStringLiteral(
                 "The cluster token of secret %1 in the keychain %2; store the token again (edit the secret).")
                                .arg(quoted(secret.name), problem);
             result.unusable = true;
             co_return result;
         }
+        token = stored.value;
+    }
+    // A typed one too; and so a Token-auth secret never reaches a gateway
+    // without its token, which would make the calls the gateway's own.
+    if (secret.hasClusterToken()) {
+        if (const QString problem = BearerToken::problem(token); !problem.isEmpty()) {
+            result.error = QStringLiteral("The cluster token %1.").arg(problem);
+            result.unusable = true;
+            co_return result;
+        }
+    }
+    std::shared_ptr<ClusterConnection> connection;
+    if (secret.viaGateway()) {
+        if (!m_gatewayFactory) {
+            result.error
+                = QStringLiteral("Secret %1 uses gateway %2, but gateways are not available in this build.")
+                      .arg(quoted(secret.name), quoted(secret.gateway));
+            co_return result;
+        }
+        // Gateway auth sends no token: the gateway uses its own account.
+        if (!secret.hasClusterToken())
+            token.clear();
+        const TransportResult transport = co_await m_gatewayFactory(secret.gateway, token);
+        if (!transport.transport) {
+            result.error = transport.error;
+            co_return result;
+        }
+        connection = std::make_shared<ClusterConnection>(transport.transport);
+    } else {
         QString error;
-        connection = ClusterConnection::forToken(secret, token.value, &error);
+        connection = ClusterConnection::forToken(secret, token, &error);
         if (!connection) {
             result.error = QStringLiteral("Secret %1 cannot be used: %2").arg(quoted(secret.name), error);
             result.unusable = true;
             co_return result;
         }
     }
-    // An unsaved secret (id 0, "Test Connection") gets a connection of its own.
-    if (secret.id == 0) {
+    // An unsaved secret (id 0, "Test Connection"), a typed token or a fresh
+    // look gets a connection of its own.
+    if (!keep) {
         result.connection = connection;
         co_return result;
     }

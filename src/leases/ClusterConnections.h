@@ -13,9 +13,11 @@ namespace kms {
 
 class CredentialVault;
 
-// The open connection of each secret, made on first use: the cluster token
-// read from the keychain (Token auth) or the gateway's transport (Gateway
-// auth). Editing a secret must invalidate() it.
+// The open connection of each secret, made on first use: directly with the
+// cluster token read from the keychain (Token auth), through the gateway's
+// transport with that token (Token auth with a gateway), or through the
+// gateway's transport alone (Gateway auth). Editing a secret must
+// invalidate() it.
 class ClusterConnections {
 public:
     struct Result {
@@ -29,8 +31,12 @@ public:
         std::shared_ptr<const KubeTransport> transport;
         QString error;
     };
-    // Builds the transport to a registered gateway (gateway/ provides it).
-    using GatewayTransportFactory = std::function<QCoro::Task<TransportResult>(QString gatewayName)>;
+    // Builds the transport to a registered gateway (gateway/ provides it);
+    // with a caller token, requests carry it for the gateway to use.
+    using GatewayTransportFactory
+        = std::function<QCoro::Task<TransportResult>(QString gatewayName, QByteArray callerToken)>;
+    // Whether the secret's open connection may serve (and a new one be kept).
+    enum class Reuse { Kept, Fresh };
 
     explicit ClusterConnections(CredentialVault &vault);
     ~ClusterConnections();
@@ -39,7 +45,11 @@ public:
     {
         m_gatewayFactory = std::move(factory);
     }
-    QCoro::Task<Result> forSecret(DynamicSecret secret);
+    // clusterToken: one typed for this call (Test Connection, a save), used
+    // instead of the keychain's. A connection made with one, for an unsaved
+    // secret, or with Reuse::Fresh, is the caller's alone.
+    QCoro::Task<Result> forSecret(
+        DynamicSecret secret, QByteArray clusterToken = {}, Reuse reuse = Reuse::Kept);
     void invalidate(qint64 secretId);
 
 private:

@@ -14,10 +14,13 @@ namespace kms {
 
 namespace {
 
-// Gateway-auth secrets reach their cluster through the registered gateway.
-QCoro::Task<ClusterConnections::TransportResult> gatewayTransport(GatewayRegistry *registry, QString name)
+// Secrets with a gateway reach their cluster through the registered gateway;
+// with Token auth, the requests carry the secret's cluster token.
+QCoro::Task<ClusterConnections::TransportResult> gatewayTransport(
+    GatewayRegistry *registry, QString name, QByteArray callerToken)
 {
-    const GatewayTransportResult result = co_await registry->transport(std::move(name));
+    const GatewayTransportResult result
+        = co_await registry->transport(std::move(name), std::move(callerToken));
     co_return ClusterConnections::TransportResult { result.transport, result.error };
 }
 
@@ -33,7 +36,9 @@ Engine::Engine(Database &db, CredentialVault &vault, Clock *clock)
 {
     // Not a coroutine lambda: its captures would dangle once the std::function moves.
     m_connections->setGatewayTransportFactory(
-        [registry = m_gateways.get()](QString name) { return gatewayTransport(registry, std::move(name)); });
+        [registry = m_gateways.get()](QString name, QByteArray callerToken) {
+            return gatewayTransport(registry, std::move(name), std::move(callerToken));
+        });
 }
 
 Engine::~Engine()

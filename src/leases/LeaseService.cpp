@@ -582,9 +582,13 @@ QCoro::Task<ReconcileReport> LeaseService::reconcile(bool sweepOrphans)
     co_return report;
 }
 
-QCoro::Task<PreflightResult> LeaseService::preflight(DynamicSecret secret)
+QCoro::Task<PreflightResult> LeaseService::preflight(
+    DynamicSecret secret, QByteArray clusterToken, bool fresh)
 {
-    const ClusterConnections::Result connection = co_await m_connections.forSecret(secret);
+    const ClusterConnections::Reuse reuse
+        = fresh ? ClusterConnections::Reuse::Fresh : ClusterConnections::Reuse::Kept;
+    const ClusterConnections::Result connection
+        = co_await m_connections.forSecret(secret, std::move(clusterToken), reuse);
     if (!connection.connection) {
         PreflightResult result;
         result.connectionError = connection.error;

@@ -92,7 +92,11 @@ public:
     // crash, finishes revokes, cleans up expired leases, sweeps orphans.
     QCoro::Task<ReconcileReport> reconcile(bool sweepOrphans = true);
 
-    QCoro::Task<PreflightResult> preflight(DynamicSecret secret);
+    // Test Connection: clusterToken, when typed, is used instead of the
+    // keychain's; fresh: a connection made for this look alone (the form may
+    // have changed what the secret's open connection reaches).
+    QCoro::Task<PreflightResult> preflight(
+        DynamicSecret secret, QByteArray clusterToken = {}, bool fresh = false);
 
     // Reads the objects the lease created on its cluster (lease details); writes nothing.
     QCoro::Task<LeaseInspection> inspect(QString leaseId);

@@ -21,9 +21,11 @@ namespace {
 // One sentence about the secret for the audit log; never secret material.
 QString describe(const DynamicSecret &secret, const QString &environment)
 {
-    const QString where = secret.authMethod == AuthMethod::Gateway
-        ? QStringLiteral("gateway \"%1\"").arg(secret.gateway)
-        : secret.clusterUrl;
+    QString where = secret.clusterUrl;
+    if (secret.viaGateway())
+        where = secret.hasClusterToken()
+            ? QStringLiteral("gateway \"%1\" with its own cluster token").arg(secret.gateway)
+            : QStringLiteral("gateway \"%1\"").arg(secret.gateway);
     const QString who = secret.credentialType == CredentialType::Static
         ? QStringLiteral("service account %1/%2").arg(secret.namespaceName, secret.serviceAccount)
         : QStringLiteral("%1 \"%2\" in %3")
@@ -72,11 +74,13 @@ QString SecretCatalog::environmentName(qint64 environmentId)
 }
 
 QCoro::Task<std::optional<FieldError>> SecretCatalog::gatewayRefusal(
-    ClusterConnections &connections, DynamicSecret secret)
+    ClusterConnections &connections, DynamicSecret secret, QByteArray clusterToken)
 {
-    if (secret.authMethod != AuthMethod::Gateway)
+    if (!secret.viaGateway())
         co_return std::nullopt;
-    const ClusterConnections::Result connection = co_await connections.forSecret(secret);
+    // Fresh: an edit may have changed the gateway the open connection goes to.
+    const ClusterConnections::Result connection
+        = co_await connections.forSecret(secret, std::move(clusterToken), ClusterConnections::Reuse::Fresh);
     if (!connection.connection)
         co_return std::nullopt;
     const GatewayPolicyAnswer answer = co_await GatewayPolicyLookup::fetch(connection.connection->client());
@@ -108,8 +112,8 @@ QCoro::Task<SecretSaveResult> SecretCatalog::save(DynamicSecret secret, QByteArr
     }
     // A gateway says what it allows this desktop: a secret it would refuse
     // is refused here, before any lease.
-    if (secret.authMethod == AuthMethod::Gateway && m_connections) {
-        const std::optional<FieldError> refusal = co_await gatewayRefusal(*m_connections, secret);
+    if (secret.viaGateway() && m_connections) {
+        const std::optional<FieldError> refusal = co_await gatewayRefusal(*m_connections, secret, token);
         if (refusal) {
             result.failure = SecretSaveResult::Failure::Refused;
             result.fieldErrors.append(*refusal);

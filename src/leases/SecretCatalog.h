@@ -79,12 +79,13 @@ public:
     // Token auth; empty keeps the stored one on an edit. Never logged or stored
     // outside the keychain.
     QCoro::Task<SecretSaveResult> save(DynamicSecret secret, QByteArray clusterToken);
-    // For a Gateway-auth secret: asks the gateway for this desktop's policy
-    // entry and returns why it would refuse the secret (the field and one
-    // sentence), or nothing when it allows it or cannot be asked now (the
-    // gateway refuses what its policy does not allow in any case).
+    // For a secret with a gateway (either auth method): asks the gateway for
+    // this desktop's policy entry and returns why it would refuse the secret
+    // (the field and one sentence), or nothing when it allows it or cannot be
+    // asked now (the gateway refuses what its policy does not allow in any
+    // case). clusterToken: the one typed for Token auth, if any.
     static QCoro::Task<std::optional<FieldError>> gatewayRefusal(
-        ClusterConnections &connections, DynamicSecret secret);
+        ClusterConnections &connections, DynamicSecret secret, QByteArray clusterToken = {});
     // Deletes the secret, its lease history and its keychain entry.
     // Its open leases are revoked first through LeaseService, one by one, each
     // reported; if one cannot be revoked the secret is kept. With force, no

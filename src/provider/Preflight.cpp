@@ -153,9 +153,10 @@ QCoro::Task<PreflightResult> Preflight::run(KubeClient &client, DynamicSecret se
         co_return result;
     }
 
-    if (secret.authMethod == AuthMethod::Gateway) {
+    if (secret.viaGateway()) {
         // What the gateway's policy allows this desktop comes first: the
-        // gateway refuses everything else, whatever its RBAC.
+        // gateway refuses everything else, whatever the RBAC (its own, or
+        // that of the secret's cluster token, which the reviews below ask about).
         const GatewayPolicyAnswer answer = co_await GatewayPolicyLookup::fetch(client);
         PreflightCheck check;
         check.description = QStringLiteral("the gateway's policy allows this secret");

@@ -7,7 +7,7 @@ namespace kms {
 namespace {
 
 void rule(YAML::Emitter &out, const std::string &group, std::initializer_list<const char *> resources,
-    std::initializer_list<const char *> verbs)
+    std::initializer_list<const char *> verbs, const std::string &resourceName = {})
 {
     out << YAML::BeginMap;
     out << YAML::Key << "apiGroups" << YAML::Value << YAML::Flow << YAML::BeginSeq << group << YAML::EndSeq;
@@ -15,6 +15,9 @@ void rule(YAML::Emitter &out, const std::string &group, std::initializer_list<co
     for (const char *r : resources)
         out << r;
     out << YAML::EndSeq;
+    if (!resourceName.empty())
+        out << YAML::Key << "resourceNames" << YAML::Value << YAML::Flow << YAML::BeginSeq << resourceName
+            << YAML::EndSeq;
     out << YAML::Key << "verbs" << YAML::Value << YAML::BeginSeq;
     for (const char *v : verbs)
         out << v;
@@ -78,12 +81,27 @@ QByteArray RbacManifests::generate(const DynamicSecret &secret, const RbacReques
     out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value
         << "tokenrequest" << YAML::EndMap;
     out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
+    // Exactly what the secret's calls use (tests/integration/tst_gateway_rbac
+    // measures it): a token request is the only call on serviceaccounts/token.
+    const std::string rbac = "rbac.authorization.k8s.io";
+    rule(out, "", { "serviceaccounts/token" }, { "create" });
     if (dynamic) {
-        rule(out, "", { "serviceaccounts/token", "serviceaccounts" }, { "create", "get", "delete", "list" });
-        rule(out, "rbac.authorization.k8s.io", { "rolebindings", "clusterrolebindings" },
-            { "create", "delete", "get", "list" });
+        // get: to check a lease's account (a gateway reads it before a token
+        // request or a binding) and an object before it goes; list: the sweep.
+        rule(out, "", { "serviceaccounts" }, { "create", "get", "delete", "list" });
+        if (secret.roleType == RoleType::ClusterRole && secret.clusterWide) {
+            rule(out, rbac, { "clusterrolebindings" }, { "create", "delete", "get", "list" });
+            // The sweep looks for bindings in the allowed namespaces too.
+            rule(out, rbac, { "rolebindings" }, { "list" });
+        } else {
+            rule(out, rbac, { "rolebindings" }, { "create", "delete", "get", "list" });
+        }
+        // Test Connection checks that the role exists.
+        rule(out, rbac, { secret.roleType == RoleType::ClusterRole ? "clusterroles" : "roles" }, { "get" },
+            secret.roleName.toStdString());
     } else {
-        rule(out, "", { "serviceaccounts/token", "serviceaccounts" }, { "create", "get" });
+        // Test Connection checks that the account exists.
+        rule(out, "", { "serviceaccounts" }, { "get" });
         if (secret.boundTokens)
             rule(out, "", { "secrets" }, { "create", "get", "delete", "list" });
     }

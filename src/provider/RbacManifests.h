@@ -11,8 +11,12 @@ namespace kms {
 // document) adapted to the secret's mode: the requester service account and
 // its token Secret (Token auth), the "tokenrequest" ClusterRole and binding,
 // and for dynamic secrets the binding that lets the requester grant the role.
-// Beyond the guide: bound static secrets need to create and delete Secrets,
-// and "get"/"list" let the app verify and sweep what it created.
+// The ClusterRole holds exactly what the secret's calls use, directly or
+// through a gateway, with either auth method: beyond the guide, bound static
+// secrets create and delete Secrets, "get" lets the app (and a gateway) check
+// what it reads, deletes or binds and Test Connection look the account or
+// role up, "list" lets it sweep what it created; short of the guide, no verb
+// the secret never uses (e.g. "get" on serviceaccounts/token).
 struct RbacRequester {
     QString serviceAccount = QStringLiteral("kms-token-requester");
     QString namespaceName = QStringLiteral("default");

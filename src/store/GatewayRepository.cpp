@@ -73,8 +73,8 @@ std::optional<QList<GatewayRecord>> GatewayRepository::list()
 
 std::optional<QStringList> GatewayRepository::secretNamesUsing(const QString &name)
 {
-    QSqlQuery q = m_db.prepare(QStringLiteral(
-        "SELECT name FROM dynamic_secrets WHERE auth_method = 'gateway' AND gateway = ? ORDER BY name"));
+    QSqlQuery q
+        = m_db.prepare(QStringLiteral("SELECT name FROM dynamic_secrets WHERE gateway = ? ORDER BY name"));
     q.addBindValue(name);
     if (!m_db.exec(q, QStringLiteral("find the secrets that use the gateway")))
         return std::nullopt;

@@ -9,6 +9,7 @@
 #include "store/CredentialVault.h"
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
+#include "store/SecretRepository.h"
 
 #include <QComboBox>
 #include <QCoro/QCoroTask>
@@ -118,9 +119,90 @@ private slots:
         QStringList items;
         for (int i = 0; i < gateway->count(); ++i)
             items << gateway->itemText(i);
-        QCOMPARE(items, (QStringList { QStringLiteral("edge"), QStringLiteral("prod-eu") }));
-        for (const QString &name : items)
+        // First "none": Token (API) auth may reach its cluster URL directly.
+        QCOMPARE(items, (QStringList { QString(), QStringLiteral("edge"), QStringLiteral("prod-eu") }));
+        for (const QString &name : { QStringLiteral("prod-eu"), QStringLiteral("edge") })
             QVERIFY(QCoro::waitFor(GatewayRegistry(db, vault).remove(name)).ok);
+    }
+
+    // Token (API) auth through a gateway: the gateway takes the place of the
+    // cluster URL, CA and TLS setting; the cluster token stays, and is kept in
+    // the keychain only.
+    void setupModalTakesTokenAuthThroughAGateway()
+    {
+        test::TempProfile profile;
+        Database db;
+        QVERIFY(db.open(profile.dataDir()));
+        CredentialVault vault;
+        GatewayRecord r;
+        r.name = QStringLiteral("private");
+        r.url = QStringLiteral("https://127.0.0.1:1"); // nothing listens: the policy cannot be asked now
+        r.caCertificate = m_pki.caCertificate;
+        r.clientCertificate = m_pki.clientCertificate;
+        QVERIFY(QCoro::waitFor(GatewayRegistry(db, vault).add(r, m_pki.clientKey)).ok);
+        Engine engine(db, vault);
+        SecretCatalog catalog(db, vault, &engine.connections());
+        ui::AppServices services;
+        services.engine = &engine;
+        services.leases = &engine.leases();
+        services.catalog = &catalog;
+        ui::SecretSetupDialog dialog(services, EnvironmentRepository(db).list().first().id);
+        dialog.showForm();
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        const auto shown = [&dialog](const char *field) { return dialog.isFieldShown(QLatin1String(field)); };
+        auto *auth = qobject_cast<QComboBox *>(dialog.fieldEditor(QStringLiteral("authMethod")));
+        auto *gateway = qobject_cast<QComboBox *>(dialog.fieldEditor(QStringLiteral("gateway")));
+        QCOMPARE(auth->currentIndex(), 0);
+        QVERIFY(gateway->currentText().isEmpty());
+        QVERIFY(shown("gateway") && shown("clusterUrl") && shown("caCertificate") && shown("sslVerify"));
+
+        // Picking the gateway: no URL, CA or TLS setting of its own; the token stays.
+        gateway->setCurrentIndex(gateway->findText(QStringLiteral("private")));
+        QVERIFY(shown("gateway") && shown("clusterToken"));
+        QVERIFY(!shown("clusterUrl") && !shown("caCertificate") && !shown("sslVerify"));
+        // Gateway auth needs no token; back to Token (API), it is asked for again.
+        auth->setCurrentIndex(1);
+        QVERIFY(!shown("clusterToken"));
+        auth->setCurrentIndex(0);
+        QVERIFY(shown("clusterToken"));
+
+        const QByteArray token = "eyJhbGciOiJSUzI1NiJ9.gui-caller-token.c2lnbmF0dXJl";
+        QTest::keyClicks(dialog.fieldEditor(QStringLiteral("name")), QStringLiteral("through-gateway"));
+        QTest::keyClicks(dialog.fieldEditor(QStringLiteral("serviceAccount")), QStringLiteral("ci-deployer"));
+        QTest::keyClicks(dialog.fieldEditor(QStringLiteral("namespace")), QStringLiteral("default"));
+        // Without the token it is not saved, and says why under the token.
+        QSignalSpy failed(&dialog, &ui::SecretSetupDialog::saveFailed);
+        dialog.save();
+        QCOMPARE(failed.count(), 1);
+        QVERIFY2(dialog.fieldMessage(QStringLiteral("clusterToken")).contains(QLatin1String("required")),
+            qPrintable(dialog.fieldMessage(QStringLiteral("clusterToken"))));
+        QVERIFY(dialog.fieldMessage(QStringLiteral("clusterUrl")).isEmpty());
+
+        QTest::keyClicks(dialog.fieldEditor(QStringLiteral("clusterToken")), QString::fromLatin1(token));
+        QSignalSpy saved(&dialog, &ui::SecretSetupDialog::saved);
+        dialog.save();
+        QVERIFY2(
+            saved.wait(15000), qPrintable(failed.isEmpty() ? QString() : failed.last().first().toString()));
+        const std::optional<DynamicSecret> stored = SecretRepository(db).byName(
+            EnvironmentRepository(db).list().first().id, QStringLiteral("through-gateway"));
+        QVERIFY(stored);
+        const DynamicSecret secret = *stored;
+        QCOMPARE(secret.authMethod, AuthMethod::Token);
+        QCOMPARE(secret.gateway, QStringLiteral("private"));
+        QVERIFY(secret.clusterUrl.isEmpty() && secret.caCertificate.isEmpty());
+        QVERIFY(secret.viaGateway() && secret.hasClusterToken());
+        const VaultResult kept = QCoro::waitFor(vault.get(secret.vaultKey()));
+        QVERIFY2(kept.ok, qPrintable(kept.message));
+        QCOMPARE(kept.value, token);
+        QFile file(db.filePath());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(!file.readAll().contains("gui-caller-token"));
+        // The gateway is in use now: it cannot be removed from under the secret.
+        QVERIFY(!QCoro::waitFor(GatewayRegistry(db, vault).remove(QStringLiteral("private"))).ok);
+
+        QVERIFY(QCoro::waitFor(vault.remove(secret.vaultKey())).ok);
+        QVERIFY(QCoro::waitFor(vault.remove(GatewayRegistry::vaultKeyFor(QStringLiteral("private")))).ok);
     }
 
     void showsWhatIsWrongAndStoresNothing_data()

@@ -406,10 +406,10 @@ void TestMainWindow::fieldsShowAndHideWithAuthMethodAndCredentialType()
     SecretSetupDialog *dialog = openSetupModal();
     QVERIFY(dialog);
     auto shown = [dialog](const char *field) { return dialog->isFieldShown(QLatin1String(field)); };
-    // Token (API), Static: URL, CA, token, service account and namespace; no gateway, no role.
+    // Token (API), Static: URL, CA, token, service account and namespace; an optional gateway, no role.
     QVERIFY(shown("clusterUrl") && shown("caCertificate") && shown("clusterToken") && shown("sslVerify"));
-    QVERIFY(shown("serviceAccount") && shown("namespace") && shown("boundTokens"));
-    QVERIFY(!shown("gateway") && !shown("allowedNamespaces") && !shown("role") && !shown("clusterWide"));
+    QVERIFY(shown("serviceAccount") && shown("namespace") && shown("boundTokens") && shown("gateway"));
+    QVERIFY(!shown("allowedNamespaces") && !shown("role") && !shown("clusterWide"));
     qobject_cast<QComboBox *>(dialog->fieldEditor(QStringLiteral("authMethod")))->setCurrentIndex(1);
     QVERIFY(shown("gateway"));
     QVERIFY(!shown("clusterUrl") && !shown("caCertificate") && !shown("clusterToken") && !shown("sslVerify"));

@@ -65,6 +65,18 @@ void TestModels::secretModelPassesTesterAndShowsColumns()
     QCOMPARE(model.index(1, SecretTableModel::AuthMethodColumn).data().toString(), QStringLiteral("Gateway"));
     QCOMPARE(
         model.index(1, SecretTableModel::CredentialTypeColumn).data().toString(), QStringLiteral("Dynamic"));
+    // Token (API) auth through a gateway: the gateway is where it goes.
+    DynamicSecret c = a;
+    c.id = 3;
+    c.name = QStringLiteral("private-ci");
+    c.gateway = QStringLiteral("private-gw");
+    c.clusterUrl.clear();
+    model.setSecrets({ a, b, c }, { { 2, 7 } });
+    QCOMPARE(
+        model.index(2, SecretTableModel::Cluster).data().toString(), QStringLiteral("Gateway private-gw"));
+    QCOMPARE(
+        model.index(2, SecretTableModel::AuthMethodColumn).data().toString(), QStringLiteral("Token (API)"));
+    model.setSecrets({ a, b }, { { 2, 7 } });
     QCOMPARE(model.index(0, SecretTableModel::ActiveLeases).data().toInt(), 0);
     QCOMPARE(model.index(1, SecretTableModel::ActiveLeases).data().toInt(), 7);
     QCOMPARE(

@@ -249,8 +249,9 @@ private slots:
             "--role: applies only with --type dynamic");
         row("cluster-wide on static", { QStringLiteral("--cluster-wide"), QString() },
             "--cluster-wide: applies only with --type dynamic");
-        row("gateway flag with token auth", { QStringLiteral("--gateway"), QStringLiteral("gw") },
-            "--gateway: applies only with --auth gateway");
+        // Token auth through a gateway: the gateway reaches the API server, so no URL of its own.
+        row("gateway flag with a cluster url", { QStringLiteral("--gateway"), QStringLiteral("gw") },
+            "--url: not with --gateway, which reaches the API server itself");
         row("audiences empty entry", { QStringLiteral("--audiences"), QStringLiteral("a,,b") },
             "--audiences: Audiences \"a,,b\" has an empty entry");
         row("unknown option", { QStringLiteral("--frobnicate"), QString() }, "frobnicate");
@@ -361,6 +362,10 @@ private slots:
         QTest::newRow("blank lines") << QByteArray("\n\n  \n") << "holds no token";
         QTest::newRow("two words") << QByteArray("secret-part-one secret-part-two\n") << "contains spaces";
         QTest::newRow("two lines") << QByteArray("secret-part-one\nsecret-part-two\n") << "contains spaces";
+        QTest::newRow("non-ascii") << QByteArray("secret-part-\xc3\xa9\n") << "non-ASCII";
+        QTest::newRow("too long for a header")
+            << "secret-part-" + QByteArray(16 * 1024, 'a') << "longer than 16 KiB";
+        QTest::newRow("over 64 KiB") << "secret-part-" + QByteArray(70 * 1024, 'a') << "64 KiB";
     }
     void tokenFileProblemsExitTwoWithoutShowingTheToken()
     {

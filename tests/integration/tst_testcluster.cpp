@@ -113,6 +113,7 @@ private slots:
     void invalidNames_data();
     void invalidNames();
     void faultsAndClockAreAdminOnly();
+    void recordsTheAuthorizersDecisionsForTheAdmin();
     void failRateIsSeededAndReversible();
     void latencyIsAddedBeforeEachAnswer();
     void keepAliveServesManyRequestsOnOneConnection();
@@ -1209,6 +1210,47 @@ void TestClusterTest::faultsAndClockAreAdminOnly()
                                                         .toString(),
         Qt::ISODate);
     QVERIFY(QDateTime::currentDateTimeUtc().secsTo(created) > 86000);
+}
+
+void TestClusterTest::recordsTheAuthorizersDecisionsForTheAdmin()
+{
+    const QString path = QStringLiteral("/kms-testcluster/v1/authorizations");
+    QCOMPARE(m_cluster.request("GET", path, {}, m_requester).status, 403);
+    QCOMPARE(m_cluster.requestRaw("GET", path, {}, {}).status, 401);
+    QVERIFY(m_cluster.clearAuthorizations());
+    const QString requester = QStringLiteral("system:serviceaccount:default:kms-token-requester");
+    QCOMPARE(
+        m_cluster
+            .request("GET", QStringLiteral("/api/v1/namespaces/default/serviceaccounts/kms-token-requester"),
+                {}, m_requester)
+            .status,
+        200);
+    QCOMPARE(m_cluster.request("GET", QStringLiteral("/api/v1/namespaces/default/secrets"), {}, m_requester)
+                 .status,
+        403);
+    // Not a resource request: not recorded.
+    QCOMPARE(m_cluster.request("GET", QStringLiteral("/version"), {}, m_requester).status, 200);
+    QCOMPARE(m_cluster.request("GET", QStringLiteral("/api/v1/namespaces")).status, 200);
+
+    const QList<QJsonObject> seen = m_cluster.authorizations(requester);
+    QCOMPARE(seen.size(), 2);
+    QCOMPARE(seen[0],
+        (QJsonObject { { QStringLiteral("user"), requester },
+            { QStringLiteral("verb"), QStringLiteral("get") }, { QStringLiteral("apiGroup"), QString() },
+            { QStringLiteral("resource"), QStringLiteral("serviceaccounts") },
+            { QStringLiteral("subresource"), QString() },
+            { QStringLiteral("namespace"), QStringLiteral("default") },
+            { QStringLiteral("name"), QStringLiteral("kms-token-requester") },
+            { QStringLiteral("allowed"), true } }));
+    QCOMPARE(seen[1].value(QStringLiteral("verb")).toString(), QStringLiteral("list"));
+    QCOMPARE(seen[1].value(QStringLiteral("resource")).toString(), QStringLiteral("secrets"));
+    QCOMPARE(seen[1].value(QStringLiteral("allowed")).toBool(), false);
+    // Everyone's, the admin's included, without the filter.
+    const QList<QJsonObject> all = m_cluster.authorizations();
+    QCOMPARE(all.size(), 3);
+    QCOMPARE(all[2].value(QStringLiteral("resource")).toString(), QStringLiteral("namespaces"));
+    QVERIFY(m_cluster.clearAuthorizations());
+    QVERIFY(m_cluster.authorizations().isEmpty());
 }
 
 void TestClusterTest::failRateIsSeededAndReversible()

@@ -9,6 +9,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -305,6 +306,23 @@ bool TestCluster::setMaxTokenExpiration(qint64 seconds)
 QJsonObject TestCluster::settings()
 {
     return request("GET", QStringLiteral("/kms-testcluster/v1/settings")).json;
+}
+
+QList<QJsonObject> TestCluster::authorizations(const QString &user)
+{
+    QString path = QStringLiteral("/kms-testcluster/v1/authorizations");
+    if (!user.isEmpty())
+        path += QStringLiteral("?user=") + QString::fromLatin1(QUrl::toPercentEncoding(user));
+    const Response r = request("GET", path);
+    QList<QJsonObject> out;
+    for (const QJsonValue &item : r.json.value(QLatin1String("items")).toArray())
+        out << item.toObject();
+    return out;
+}
+
+bool TestCluster::clearAuthorizations()
+{
+    return request("DELETE", QStringLiteral("/kms-testcluster/v1/authorizations")).status == 200;
 }
 
 bool TestCluster::applyYamlFile(const QString &path, const QString &defaultNamespace)

@@ -88,6 +88,11 @@ public:
     bool setClockOffset(qint64 seconds);
     bool setMaxTokenExpiration(qint64 seconds);
     QJsonObject settings();
+    // The authorizer's decisions on resource requests since the last
+    // clearAuthorizations(), oldest first, of one user (all when empty): each
+    // {user, verb, apiGroup, resource, subresource, namespace, name, allowed}.
+    QList<QJsonObject> authorizations(const QString &user = {});
+    bool clearAuthorizations();
 
     enum class SeedMode {
         // Static and dynamic: service-account.yaml, rbac-dynamic.yaml (the

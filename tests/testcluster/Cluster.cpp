@@ -336,7 +336,13 @@ ApiResponse Cluster::handleAuthenticated(
 
         RequestAttributes attributes { route.resourceRequest, route.verb, route.ns, route.group,
             route.resource, route.subresource, route.name, route.path };
-        if (!m_rbac.authorize(*user, attributes)) {
+        const bool allowed = m_rbac.authorize(*user, attributes);
+        if (route.resourceRequest) {
+            m_authorizations.push_back({ user->name, attributes, allowed });
+            if (qsizetype(m_authorizations.size()) > MaxAuthorizations)
+                m_authorizations.pop_front();
+        }
+        if (!allowed) {
             QString why;
             if (!route.resourceRequest) {
                 why = QStringLiteral("User %1 cannot %2 path %3")

@@ -110,6 +110,18 @@ public:
     // Where every change goes, for the open watches (the HTTP front end).
     void setWatchSink(std::function<void(const WatchEvent &)> sink) { m_watchSink = std::move(sink); }
 
+    // The authorizer's decisions on resource requests, oldest first, so that
+    // a test can tell which permissions an identity used and which it lacked.
+    // The oldest go past MaxAuthorizations.
+    struct Authorization {
+        QString user;
+        RequestAttributes attributes;
+        bool allowed = false;
+    };
+    static constexpr qsizetype MaxAuthorizations = 100000;
+    const std::deque<Authorization> &authorizations() const { return m_authorizations; }
+    void clearAuthorizations() { m_authorizations.clear(); }
+
 private:
     // What a request addresses, as k8s.io/apiserver's RequestInfo resolves it.
     struct Route {
@@ -175,6 +187,7 @@ private:
     std::deque<WatchEvent> m_history; // the watch cache: recent events, oldest first
     std::function<void(const WatchEvent &)> m_watchSink;
     QHash<QString, CachedAuthentication> m_tokenCache;
+    std::deque<Authorization> m_authorizations;
     Store m_store;
     Rbac m_rbac;
     TokenAuthority m_tokens;

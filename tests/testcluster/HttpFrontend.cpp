@@ -7,11 +7,13 @@
 #include <QDateTime>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocale>
 #include <QPointer>
 #include <QTcpSocket>
 #include <QTimer>
+#include <QUrlQuery>
 #include <QUuid>
 
 #include <memory>
@@ -152,17 +154,53 @@ QJsonObject HttpFrontend::settings() const
         { QStringLiteral("seed"), double(m_seed) }, { QStringLiteral("requests"), double(m_requests) } };
 }
 
+void HttpFrontend::requireAdmin(const QHttpServerRequest &request, const QString &what) const
+{
+    const std::optional<UserInfo> user = m_cluster.authenticate(request.value("Authorization"));
+    if (!user)
+        throw ApiError::unauthorized();
+    if (!user->isMaster())
+        throw ApiError::forbidden(
+            {}, {}, {}, QStringLiteral("User %1 cannot %2").arg(goQuote(user->name), what));
+}
+
+HttpFrontend::Answer HttpFrontend::authorizationsRequest(const QHttpServerRequest &request)
+{
+    Answer answer;
+    try {
+        requireAdmin(request, QStringLiteral("read the test cluster's authorizations"));
+        const auto method = request.method();
+        if (method == QHttpServerRequest::Method::Delete)
+            m_cluster.clearAuthorizations();
+        else if (method != QHttpServerRequest::Method::Get)
+            throw ApiError::methodNotAllowed({});
+        const QString onlyUser = request.query().queryItemValue(QStringLiteral("user"), QUrl::FullyDecoded);
+        QJsonArray items;
+        for (const Cluster::Authorization &a : m_cluster.authorizations()) {
+            if (!onlyUser.isEmpty() && a.user != onlyUser)
+                continue;
+            items.append(QJsonObject { { QStringLiteral("user"), a.user },
+                { QStringLiteral("verb"), a.attributes.verb },
+                { QStringLiteral("apiGroup"), a.attributes.apiGroup },
+                { QStringLiteral("resource"), a.attributes.resource },
+                { QStringLiteral("subresource"), a.attributes.subresource },
+                { QStringLiteral("namespace"), a.attributes.ns },
+                { QStringLiteral("name"), a.attributes.name }, { QStringLiteral("allowed"), a.allowed } });
+        }
+        answer.response.body = QJsonDocument(
+            QJsonObject { { QStringLiteral("items"),
+                items } }).toJson(QJsonDocument::Compact);
+    } catch (const ApiError &e) {
+        answer.response = statusResponse(e);
+    }
+    return answer;
+}
+
 HttpFrontend::Answer HttpFrontend::settingsRequest(const QHttpServerRequest &request)
 {
     Answer answer;
     try {
-        const std::optional<UserInfo> user = m_cluster.authenticate(request.value("Authorization"));
-        if (!user)
-            throw ApiError::unauthorized();
-        if (!user->isMaster()) {
-            throw ApiError::forbidden({}, {}, {},
-                QStringLiteral("User %1 cannot change the test cluster's settings").arg(goQuote(user->name)));
-        }
+        requireAdmin(request, QStringLiteral("change the test cluster's settings"));
         const auto method = request.method();
         if (method == QHttpServerRequest::Method::Put || method == QHttpServerRequest::Method::Patch
             || method == QHttpServerRequest::Method::Post) {
@@ -249,6 +287,8 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
     const bool head = request.method() == QHttpServerRequest::Method::Head;
     if (request.url().path() == QLatin1String(kSettingsPath)) {
         answer = settingsRequest(request); // never delayed nor failed: tests must be able to turn faults off
+    } else if (request.url().path() == QLatin1String(kAuthorizationsPath)) {
+        answer = authorizationsRequest(request); // nor this one, nor counted as a request
     } else {
         ++m_requests;
         delay = m_latencyMs;

@@ -13,12 +13,14 @@ class Cluster;
 struct ApiResponse;
 
 // HTTPS in front of Cluster: turns QHttpServerRequest into ApiRequest, adds
-// the injected latency and failures, and serves the admin settings endpoint.
+// the injected latency and failures, and serves the admin endpoints (the
+// settings, the authorizer's decisions).
 class HttpFrontend : public QAbstractHttpServer {
     Q_OBJECT
 
 public:
     static constexpr const char *kSettingsPath = "/kms-testcluster/v1/settings";
+    static constexpr const char *kAuthorizationsPath = "/kms-testcluster/v1/authorizations";
 
     HttpFrontend(Cluster &cluster, quint32 seed, QObject *parent = nullptr);
     ~HttpFrontend() override;
@@ -35,6 +37,9 @@ protected:
 private:
     struct Answer;
     Answer settingsRequest(const QHttpServerRequest &request);
+    Answer authorizationsRequest(const QHttpServerRequest &request);
+    // The admin endpoints are for the admin (system:masters) only: throws 401/403 otherwise.
+    void requireAdmin(const QHttpServerRequest &request, const QString &what) const;
 
     struct Watch;
     void startWatch(const ApiResponse &response, QHttpServerResponder responder, QTcpSocket *socket);

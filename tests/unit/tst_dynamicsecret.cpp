@@ -65,6 +65,14 @@ void makeGateway(DynamicSecret &s)
     s.gateway = QStringLiteral("prod-gw");
 }
 
+// Token (API) auth through a gateway: the cluster token, no URL of its own.
+void makeTokenThroughGateway(DynamicSecret &s)
+{
+    s.authMethod = DynamicSecret::AuthMethod::Token;
+    s.clusterUrl.clear();
+    s.gateway = QStringLiteral("prod-gw");
+}
+
 } // namespace
 
 class TestDynamicSecret : public QObject {
@@ -248,6 +256,54 @@ private slots:
                 c.gatewaysKnown = true;
             },
             "gateway", "\"prod-gw\" is not registered");
+
+        // Token (API) auth through a gateway.
+        row(
+            "token through a gateway",
+            [](DynamicSecret &s, SecretValidationContext &c) {
+                makeTokenThroughGateway(s);
+                c.gatewayNames = { QStringLiteral("prod-gw") };
+            },
+            "", "");
+        row(
+            "token through a gateway, dynamic",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeTokenThroughGateway(s);
+                makeDynamic(s);
+            },
+            "", "");
+        row(
+            "token through a gateway without the token",
+            [](DynamicSecret &s, SecretValidationContext &c) {
+                makeTokenThroughGateway(s);
+                c.hasClusterToken = false;
+            },
+            "clusterToken", "Cluster token is required");
+        row(
+            "token through a gateway with a url",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeTokenThroughGateway(s);
+                s.clusterUrl = QStringLiteral("https://kubernetes.example.com:6443");
+            },
+            "clusterUrl", "not used through a gateway");
+        row(
+            "token through a gateway with a ca",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeTokenThroughGateway(s);
+                s.caCertificate = QString::fromLatin1(TestCaPem);
+            },
+            "caCertificate", "not used through a gateway");
+        row(
+            "token through an unknown gateway",
+            [](DynamicSecret &s, SecretValidationContext &c) {
+                makeTokenThroughGateway(s);
+                c.gatewayNames = { QStringLiteral("staging-gw") };
+            },
+            "gateway", "\"prod-gw\" is not registered");
+        row(
+            "token without gateway nor url",
+            [](DynamicSecret &s, SecretValidationContext &) { s.clusterUrl.clear(); }, "clusterUrl",
+            "required with Token (API) authentication without a gateway");
 
         // Static credentials.
         row(

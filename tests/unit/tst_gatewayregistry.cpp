@@ -9,6 +9,7 @@
 
 #include <QCoro/QCoroTask>
 #include <QFile>
+#include <QNetworkRequest>
 #include <QSqlQuery>
 #include <QTest>
 
@@ -165,7 +166,7 @@ private slots:
         GatewayRegistry registry(*m_db, m_vault);
         QVERIFY(QCoro::waitFor(registry.add(record(QStringLiteral("prod")), m_pki.clientKey)).ok);
         const auto factory = GatewayRegistry::transportFactory(*m_db, m_vault);
-        const GatewayTransportResult t = QCoro::waitFor(factory(QStringLiteral("prod")));
+        const GatewayTransportResult t = QCoro::waitFor(factory(QStringLiteral("prod"), {}));
         QVERIFY2(t.transport, qPrintable(t.error));
         QCOMPARE(t.transport->baseUrl(), QUrl(QStringLiteral("https://localhost:8443")));
         const QSslConfiguration ssl = t.transport->sslConfiguration();
@@ -173,15 +174,27 @@ private slots:
         QVERIFY(!ssl.privateKey().isNull());
         QCOMPARE(ssl.caCertificates(), QSslCertificate::fromData(m_pki.caCertificate));
         QCOMPARE(t.transport->describe(), QStringLiteral("gateway \"prod\" (https://localhost:8443)"));
+        // Gateway auth: no token on the wire; Token (API) auth through it: the caller's.
+        QNetworkRequest request;
+        t.transport->authorize(request);
+        QVERIFY(!request.hasRawHeader("Authorization"));
+        const GatewayTransportResult caller
+            = QCoro::waitFor(factory(QStringLiteral("prod"), QByteArrayLiteral("caller-token")));
+        QVERIFY2(caller.transport, qPrintable(caller.error));
+        caller.transport->authorize(request);
+        QCOMPARE(request.rawHeader("Authorization"), QByteArray("Bearer caller-token"));
+        QCOMPARE(caller.transport->sslConfiguration().localCertificate(),
+            QSslCertificate(m_pki.clientCertificate));
+        QVERIFY(!caller.transport->describe().contains(QLatin1String("caller-token")));
 
-        const GatewayTransportResult missing = QCoro::waitFor(factory(QStringLiteral("nope")));
+        const GatewayTransportResult missing = QCoro::waitFor(factory(QStringLiteral("nope"), {}));
         QVERIFY(!missing.transport);
         QVERIFY2(
             missing.error.contains(QLatin1String("\"nope\" is not registered")), qPrintable(missing.error));
 
         // The key gone from the keychain: one sentence saying so.
         QVERIFY(QCoro::waitFor(m_vault.remove(GatewayRegistry::vaultKeyFor(QStringLiteral("prod")))).ok);
-        const GatewayTransportResult noKey = QCoro::waitFor(factory(QStringLiteral("prod")));
+        const GatewayTransportResult noKey = QCoro::waitFor(factory(QStringLiteral("prod"), {}));
         QVERIFY(!noKey.transport);
         QVERIFY2(
             noKey.error.contains(QLatin1String("client key of gateway \"prod\"")), qPrintable(noKey.error));

@@ -270,8 +270,7 @@ private slots:
     {
         const auto [status, body]
             = call("GET", QStringLiteral("/api/v1/namespaces/default/serviceaccounts/app"), {},
-                { { "Authorization", "Bearer client-secret" }, { "Impersonate-User", "system:admin" },
-                    { "Cookie", "session=1" } });
+                { { "Impersonate-User", "system:admin" }, { "Cookie", "session=1" } });
         QCOMPARE(status, 200);
         QCOMPARE(body, QByteArray(R"({"kind":"Thing","metadata":{}})"));
         QCOMPARE(m_api->seen.size(), 1);
@@ -279,6 +278,145 @@ private slots:
         QCOMPARE(m_api->seen[0].authorization, QByteArray("Bearer gateway-token-one"));
         QVERIFY(m_api->seen[0].impersonate.isEmpty());
         QVERIFY(m_api->seen[0].cookie.isEmpty());
+        // The desktop's transport for Gateway auth sends no token at all.
+        QNetworkAccessManager nam;
+        KubeClient desktop(&nam, m_transport);
+        QVERIFY(QCoro::waitFor(desktop.get(QStringLiteral("/version"))).ok());
+        QCOMPARE(m_api->seen.last().authorization, QByteArray("Bearer gateway-token-one"));
+    }
+
+    // Token (API) auth through the gateway: every call made for the request,
+    // the gateway's own reads for its checks included, is the caller's.
+    void relaysEveryCallWithTheCallersOwnToken()
+    {
+        const QList<std::pair<QByteArray, QByteArray>> caller { { "Authorization", "Bearer caller-token-1" },
+            { "Impersonate-User", "system:admin" } };
+        const auto allCaller = [this] {
+            for (const FakeApiServer::Seen &seen : std::as_const(m_api->seen)) {
+                if (seen.authorization != "Bearer caller-token-1" || !seen.impersonate.isEmpty())
+                    return false;
+            }
+            return !m_api->seen.isEmpty();
+        };
+        // A read.
+        QCOMPARE(
+            call("GET", QStringLiteral("/api/v1/namespaces/default/serviceaccounts/app"), {}, caller).first,
+            200);
+        QVERIFY(allCaller());
+        // A token for a lease's account: the account's labels are read with the caller's token too.
+        m_api->seen.clear();
+        m_api->answers.insert(
+            QStringLiteral("GET /api/v1/namespaces/a/serviceaccounts/b"), { 200, ManagedAccount });
+        QCOMPARE(call("POST", QStringLiteral("/api/v1/namespaces/a/serviceaccounts/b/token"),
+                     R"({"kind":"TokenRequest","spec":{"expirationSeconds":3600}})", caller)
+                     .first,
+            200);
+        QCOMPARE(m_api->seen.size(), 2);
+        QVERIFY(allCaller());
+        // A delete: the object is read before it goes, as the caller.
+        m_api->seen.clear();
+        const QString ours = QStringLiteral("/api/v1/namespaces/a/serviceaccounts/kms-x-bcdfg");
+        m_api->answers.insert(QStringLiteral("GET ") + ours,
+            { 200,
+                R"({"metadata":{"name":"kms-x-bcdfg","uid":"u-9","labels":{"app.kubernetes.io/managed-by":"hanzo-kms"}}})" });
+        QCOMPARE(call("DELETE", ours, {}, caller).first, 200);
+        QCOMPARE(m_api->seen.size(), 2);
+        QCOMPARE(m_api->seen[1].method, QByteArray("DELETE"));
+        QVERIFY(allCaller());
+        // The caller's token may not read the object: only with the recorded uid, and the
+        // refusal names whose RBAC lacks what.
+        m_api->seen.clear();
+        const QString binding
+            = QStringLiteral("/apis/rbac.authorization.k8s.io/v1/namespaces/a/rolebindings/kms-x-bcdfg");
+        m_api->answers.insert(QStringLiteral("GET ") + binding, { 403, R"({"kind":"Status","code":403})" });
+        const auto blind = call("DELETE", binding, {}, caller);
+        QCOMPARE(blind.first, 403);
+        QVERIFY2(
+            blind.second.contains("the caller's cluster token may not read it"), blind.second.constData());
+        QCOMPARE(m_api->seen.size(), 1);
+        QVERIFY(allCaller());
+        // The policy applies as it does to the gateway's own calls.
+        m_api->seen.clear();
+        QCOMPARE(
+            call("GET", QStringLiteral("/api/v1/namespaces/kube-system/secrets/x"), {}, caller).first, 403);
+        QCOMPARE(call("POST", QStringLiteral("/api/v1/namespaces/kube-system/serviceaccounts/power/token"),
+                     R"({"kind":"TokenRequest","spec":{}})", caller)
+                     .first,
+            403);
+        QVERIFY(m_api->seen.isEmpty());
+        // The access log says whose identity was used, never the token.
+        QTRY_VERIFY(!m_logLines.isEmpty());
+        for (const QString &line : std::as_const(m_logLines)) {
+            QVERIFY2(line.contains(QLatin1String("\"identity\":\"caller\"")), qPrintable(line));
+            QVERIFY2(!line.contains(QLatin1String("caller-token")), qPrintable(line));
+        }
+        // The desktop's transport with a caller token sends it on every request.
+        m_api->seen.clear();
+        m_logLines.clear();
+        auto withToken = std::make_shared<GatewayTransport>(*m_transport);
+        withToken->setCallerToken("caller-token-1");
+        QNetworkAccessManager nam;
+        KubeClient desktop(&nam, withToken);
+        QVERIFY(QCoro::waitFor(desktop.get(QStringLiteral("/version"))).ok());
+        QVERIFY(allCaller());
+        // A caller token that is no BearerToken is never sent, and the request
+        // never goes out as the gateway's own account instead.
+        m_api->seen.clear();
+        auto broken = std::make_shared<GatewayTransport>(*m_transport);
+        broken->setCallerToken("caller-token-1\r\nImpersonate-User: system:admin");
+        QVERIFY(broken->requestProblem().contains(QLatin1String("line breaks")));
+        QVERIFY(!broken->requestProblem().contains(QLatin1String("caller-token")));
+        KubeClient brokenDesktop(&nam, broken);
+        const auto refused = QCoro::waitFor(brokenDesktop.get(QStringLiteral("/version")));
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error->category, KubeError::Category::NotSent);
+        QVERIFY(m_api->seen.isEmpty());
+        QNetworkRequest request;
+        broken->authorize(request);
+        QCOMPARE(request.rawHeader("Authorization"), QByteArray("Bearer"));
+    }
+
+    void refusesAnUnusableAuthorizationHeader_data()
+    {
+        QTest::addColumn<QByteArray>("headers");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("basic") << QByteArray("Authorization: Basic c2VjcmV0LXg6eQ==\r\n")
+                               << "no other scheme";
+        QTest::newRow("no token") << QByteArray("Authorization: Bearer\r\n") << "no other scheme";
+        QTest::newRow("two words") << QByteArray("Authorization: Bearer secret-x secret-y\r\n")
+                                   << "contains spaces";
+        QTest::newRow("control character")
+            << QByteArray("Authorization: Bearer secret-x\x01y\r\n") << "control or non-ASCII characters";
+        QTest::newRow("non-ascii") << QByteArray("Authorization: Bearer secret-x\xc3\xa9\r\n") << "non-ASCII";
+        QTest::newRow("two headers") << QByteArray(
+            "Authorization: Bearer secret-x\r\nauthorization: Bearer secret-y\r\n")
+                                     << "2 Authorization headers";
+    }
+    void refusesAnUnusableAuthorizationHeader()
+    {
+        QFETCH(QByteArray, headers);
+        QFETCH(QString, expected);
+        const RawExchange r
+            = exchange({ "GET /api/v1/namespaces/default/serviceaccounts/app HTTP/1.1\r\nHost: x\r\n"
+                + headers + "\r\n" });
+        const QByteArray answer = r.answers.value(0);
+        QVERIFY2(answer.startsWith("HTTP/1.1 400"), answer.constData());
+        const QJsonObject status
+            = QJsonDocument::fromJson(answer.mid(answer.indexOf("\r\n\r\n") + 4)).object();
+        QCOMPARE(status.value(QLatin1String("reason")).toString(), QStringLiteral("BadRequest"));
+        const QString message = status.value(QLatin1String("message")).toString();
+        QVERIFY2(message.startsWith(QLatin1String("hanzo-kms-gateway cannot use the request's Authorization "
+                                                  "header: ")),
+            qPrintable(message));
+        QVERIFY2(message.contains(expected), qPrintable(message));
+        QVERIFY2(!answer.contains("secret-"), answer.constData());
+        QCOMPARE(m_api->seen.size(), 0);
+        QTRY_COMPARE(m_logLines.size(), 1);
+        const QJsonObject line = QJsonDocument::fromJson(m_logLines.first().toUtf8()).object();
+        QCOMPARE(line.value(QLatin1String("status")).toInt(), 400);
+        QCOMPARE(line.value(QLatin1String("decision")).toString(), QStringLiteral("deny"));
+        QVERIFY(!line.contains(QLatin1String("identity")));
+        QVERIFY2(!m_logLines.first().contains(QLatin1String("secret-")), qPrintable(m_logLines.first()));
     }
 
     void logsOneJsonLinePerCallWithoutSecrets()
@@ -298,6 +436,8 @@ private slots:
         QCOMPARE(entry.value(QLatin1String("reason")).toString(),
             QStringLiteral("policy entry \"desk-1\" allows token request serviceaccounts"));
         QVERIFY(entry.value(QLatin1String("time")).toString().endsWith(QLatin1Char('Z')));
+        // Whose identity the API server saw: the caller's token, which is never written.
+        QCOMPARE(entry.value(QLatin1String("identity")).toString(), QStringLiteral("caller"));
         QVERIFY(!line.contains(QLatin1String("gateway-token")));
         QVERIFY(!line.contains(QLatin1String("client-secret")));
 
@@ -307,6 +447,7 @@ private slots:
         const QJsonObject refused = QJsonDocument::fromJson(m_logLines.last().toUtf8()).object();
         QCOMPARE(refused.value(QLatin1String("status")).toInt(), 403);
         QCOMPARE(refused.value(QLatin1String("decision")).toString(), QStringLiteral("deny"));
+        QCOMPARE(refused.value(QLatin1String("identity")).toString(), QStringLiteral("gateway"));
         const QString reason = refused.value(QLatin1String("reason")).toString();
         QVERIFY(!reason.isEmpty());
         const QString message

@@ -268,7 +268,7 @@ private slots:
         QCOMPARE(names().size(), 2);
     }
 
-    void namesTheGatewayAuthSecretsThatUseAGateway()
+    void namesTheSecretsThatUseAGateway()
     {
         SecretRepository secrets(*m_db);
         auto add = [&](qint64 env, const QString &name, AuthMethod auth, const QString &gateway) {
@@ -280,15 +280,17 @@ private slots:
         QVERIFY(add(m_dev, QStringLiteral("zeta"), AuthMethod::Gateway, QStringLiteral("gw-1")));
         QVERIFY(add(m_prod, QStringLiteral("alpha"), AuthMethod::Gateway, QStringLiteral("gw-1")));
         QVERIFY(add(m_dev, QStringLiteral("other-gateway"), AuthMethod::Gateway, QStringLiteral("gw-2")));
-        // A Token (API) secret that still names the gateway does not use it.
+        // Token (API) auth through the gateway uses it too; without one, it uses none.
         QVERIFY(add(m_dev, QStringLiteral("token-auth"), AuthMethod::Token, QStringLiteral("gw-1")));
+        QVERIFY(add(m_dev, QStringLiteral("direct"), AuthMethod::Token, QString()));
 
         GatewayRepository gateways(*m_db);
         const std::optional<QStringList> gw1 = gateways.secretNamesUsing(QStringLiteral("gw-1"));
         const std::optional<QStringList> gw2 = gateways.secretNamesUsing(QStringLiteral("gw-2"));
         const std::optional<QStringList> unused = gateways.secretNamesUsing(QStringLiteral("unused"));
         QVERIFY2(gw1 && gw2 && unused, qPrintable(m_db->lastError()));
-        QCOMPARE(*gw1, (QStringList { QStringLiteral("alpha"), QStringLiteral("zeta") }));
+        QCOMPARE(*gw1,
+            (QStringList { QStringLiteral("alpha"), QStringLiteral("token-auth"), QStringLiteral("zeta") }));
         QCOMPARE(*gw2, QStringList { QStringLiteral("other-gateway") });
         QVERIFY(unused->isEmpty());
     }

@@ -15,6 +15,8 @@
 #include "TestCluster.h"
 #include "TokenDialog.h"
 #include "core/Clock.h"
+#include "gateway/GatewayRegistry.h"
+#include "kube/GatewayCertificates.h"
 #include "leases/ClusterConnections.h"
 #include "leases/Engine.h"
 #include "leases/LeaseService.h"
@@ -176,6 +178,22 @@ int main(int argc, char *argv[])
     lease(dynamicSecret, QStringLiteral("default"), 240);
     lease(staticSecret, QString(), 30);
     QCoro::waitFor(service.revoke(revoked.id));
+    // A registered gateway, for the form with Token (API) auth through it.
+    {
+        QString error;
+        const auto pki = GatewayCertificates::generate(
+            { QStringLiteral("127.0.0.1") }, QStringLiteral("screenshots"), 1, &error);
+        if (!pki)
+            fail(error);
+        GatewayRecord gateway;
+        gateway.name = QStringLiteral("private-eu");
+        gateway.url = QStringLiteral("https://127.0.0.1:8443");
+        gateway.caCertificate = pki->caCertificate;
+        gateway.clientCertificate = pki->clientCertificate;
+        const GatewayRegistry::Result added = QCoro::waitFor(engine.gateways().add(gateway, pki->clientKey));
+        if (!added.ok)
+            fail(added.error);
+    }
 
     ui::MainWindow window(services);
     window.resize(1280, 760);
@@ -219,6 +237,19 @@ int main(int argc, char *argv[])
     }
     settle(200);
 
+    // Token (API) auth through a gateway: the gateway instead of URL and CA, the token kept.
+    setup = window.addSecret();
+    QTest::mouseClick(setup->findChild<ui::ProviderPicker *>()->kubernetesButton(), Qt::LeftButton);
+    QTest::keyClicks(setup->fieldEditor(QStringLiteral("name")), QStringLiteral("private-ci"));
+    auto *gatewayBox = qobject_cast<QComboBox *>(setup->fieldEditor(QStringLiteral("gateway")));
+    gatewayBox->setCurrentIndex(gatewayBox->findText(QStringLiteral("private-eu")));
+    QTest::keyClicks(setup->fieldEditor(QStringLiteral("clusterToken")), QString::fromUtf8(weak));
+    QTest::keyClicks(setup->fieldEditor(QStringLiteral("serviceAccount")), QStringLiteral("ci-deployer"));
+    QTest::keyClicks(setup->fieldEditor(QStringLiteral("namespace")), QStringLiteral("default"));
+    shoot(setup, out, QStringLiteral("setup-token-gateway.png"));
+    setup->reject();
+    settle(200);
+
     ui::NewLeaseDialog *newLease = window.generateLease();
     shoot(&window, out, QStringLiteral("new-lease.png"));
     QSignalSpy shown(&window, &ui::MainWindow::tokenShown);
@@ -251,5 +282,6 @@ int main(int argc, char *argv[])
     // Leave nothing in the keyring.
     for (const DynamicSecret &s : SecretRepository(db).listAll())
         QCoro::waitFor(vault.remove(s.vaultKey()));
+    QCoro::waitFor(vault.remove(GatewayRegistry::vaultKeyFor(QStringLiteral("private-eu"))));
     return 0;
 }
