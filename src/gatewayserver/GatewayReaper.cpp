@@ -53,8 +53,16 @@ QCoro::Task<> GatewayReaper::collect(
             found.kind = kind;
             found.namespaceName = meta.value(QLatin1String("namespace")).toString();
             found.name = meta.value(QLatin1String("name")).toString();
+            found.uid = meta.value(QLatin1String("uid")).toString();
             if (found.name.isEmpty())
                 continue;
+            if (found.uid.isEmpty()) {
+                // Without a uid the delete could hit another object of that name.
+                outcome->errors << QStringLiteral("Expired %1 was listed without a uid, so it is left "
+                                                  "alone: the reaper deletes only the object it found.")
+                                       .arg(describeObject(kind, found.namespaceName, found.name));
+                continue;
+            }
             found.path = objectPath(kind, found.namespaceName, found.name);
             expired->push_back(found);
         }
@@ -68,7 +76,14 @@ QCoro::Task<> GatewayReaper::collect(
 QCoro::Task<> GatewayReaper::remove(Found object, Outcome *outcome)
 {
     const QString what = describeObject(object.kind, object.namespaceName, object.name);
-    const KubeResult result = co_await m_client.remove(object.path);
+    const KubeResult result = co_await m_client.remove(object.path, object.uid);
+    if (!result.ok() && result.error->isConflict()) {
+        // The uid precondition failed: the name belongs to another object now.
+        outcome->replaced << what;
+        qCInfo(lcReaper).noquote() << "reaper: left" << what
+                                   << "alone: it was replaced by another object since it was listed";
+        co_return;
+    }
     if (result.ok() || result.error->isNotFound()) {
         outcome->deleted << what;
         qCInfo(lcReaper).noquote() << "reaper: deleted expired" << what;
@@ -104,13 +119,14 @@ QCoro::Task<GatewayReaper::Outcome> GatewayReaper::reapOnce()
         for (auto &task : pending)
             co_await task;
     }
-    if (!outcome.deleted.isEmpty() || !outcome.errors.isEmpty())
+    if (!outcome.deleted.isEmpty() || !outcome.errors.isEmpty() || !outcome.replaced.isEmpty())
         qCInfo(lcReaper).noquote() << QStringLiteral(
             "reaper: %1 expired objects deleted, %2 errors, %3 labelled "
-            "objects examined")
+            "objects examined, %4 replaced since listed")
                                           .arg(outcome.deleted.size())
                                           .arg(outcome.errors.size())
-                                          .arg(outcome.examined);
+                                          .arg(outcome.examined)
+                                          .arg(outcome.replaced.size());
     co_return outcome;
 }
 

@@ -14,12 +14,15 @@ class Clock;
 // labelled app.kubernetes.io/managed-by=hanzo-kms whose kms.hanzo.ai/expires-at
 // has passed, in every namespace: bindings first (so no token keeps a role
 // through a half-deleted lease), then service accounts and bound Secrets.
-// Objects without the label, or without a readable expiry, are left alone.
+// Objects without the label, or without a readable expiry, are left alone. An
+// object is deleted by name and the uid it was listed with, so one created
+// under the same name since (a new lease's, or anyone's) is never touched.
 class GatewayReaper {
 public:
     struct Outcome {
         QStringList deleted; // "RoleBinding team-a/kms-x-abcde", ...
         QStringList errors; // one sentence each
+        QStringList replaced; // found expired, but another object has the name by now: left alone
         int examined = 0; // labelled objects seen
     };
 
@@ -35,6 +38,7 @@ private:
         QString kind;
         QString namespaceName;
         QString name;
+        QString uid; // as listed: the delete's precondition
         QString path;
     };
     // Lists the labelled objects of a kind in ns (empty: every namespace).

@@ -1,3 +1,4 @@
+#include "ScriptedServer.h"
 #include "gatewayserver/HttpMethod.h"
 #include "kube/GatewayCertificates.h"
 #include "kube/KubeClient.h"
@@ -16,54 +17,10 @@
 #include <QTest>
 
 using namespace kms;
+using kms::test::ScriptedServer;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A scripted HTTPS server: answers each request with the next scripted reply;
-// an entry with status 0 means "never answer", one with cut closes the
-// connection after the headers and half the body.
-class ScriptedServer : public QAbstractHttpServer {
-public:
-    struct Reply {
-        int status;
-        QByteArray body;
-        QList<std::pair<QByteArray, QByteArray>> headers = {};
-        bool cut = false;
-    };
-    QList<Reply> script;
-    QList<QByteArray> methods;
-    QList<QByteArray> authorizations;
-    QList<QByteArray> bodies;
-    QList<QString> paths;
-
-protected:
-    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override
-    {
-        methods << httpMethodName(request.method());
-        paths << request.url().path()
-                + (request.query().isEmpty() ? QString() : QLatin1Char('?') + request.query().toString());
-        authorizations << request.value("Authorization");
-        bodies << request.body();
-        const Reply reply = script.isEmpty() ? Reply { 200, "{}" } : script.takeFirst();
-        if (reply.status == 0)
-            return true; // hold the connection without answering
-        QHttpServerResponder responder = makeResponder(request, socket);
-        responder.writeStatusLine(QHttpServerResponder::StatusCode(reply.status));
-        for (const auto &[name, value] : reply.headers)
-            responder.writeHeader(name, value);
-        responder.writeHeader("Content-Type", "application/json");
-        responder.writeHeader("Content-Length", QByteArray::number(reply.body.size()));
-        if (reply.cut) {
-            responder.writeBody(reply.body.left(reply.body.size() / 2));
-            socket->disconnectFromHost();
-            return true;
-        }
-        responder.writeBody(reply.body);
-        return true;
-    }
-    void missingHandler(const QHttpServerRequest &, QTcpSocket *) override { }
-};
 
 QByteArray status(int code, const char *reason, const char *message)
 {
