@@ -35,6 +35,7 @@
 #include <QStackedWidget>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include <span>
 #include <variant>
@@ -739,6 +740,35 @@ void SecretSetupDialog::revalidate()
         m_status->clear();
         m_status->hide();
     }
+    updateSaveState();
+}
+
+// Create Secret (Save) is enabled only for a form that would be saved, as
+// Submit is in Provision Lease; what is still needed is said next to it, by
+// the rows' own labels, so a disabled button never leaves the user guessing.
+void SecretSetupDialog::updateSaveState()
+{
+    QStringList needed;
+    for (const Field &field : Field::all()) {
+        const bool marked = std::any_of(m_errors.cbegin(), m_errors.cend(),
+            [&field](const FieldError &e) { return e.field == field.key; });
+        if (marked && m_labels.value(field.key) && !m_labels.value(field.key)->isHidden())
+            needed << tr(field.label).remove(QLatin1Char('&'));
+    }
+    const bool valid = m_errors.isEmpty();
+    m_saveButton->setEnabled(!m_busy && valid);
+    const QString hint = valid ? QString() : tr("Still needed: %1.").arg(needed.join(QStringLiteral(", ")));
+    m_saveButton->setToolTip(hint);
+    m_saveButton->setAccessibleDescription(hint);
+    // The status line is the hint's place unless something else is said there.
+    if (m_busy || m_correctionShown || (!m_hintShown && !m_status->text().isEmpty()))
+        return;
+    m_hintShown = !hint.isEmpty() && !needed.isEmpty();
+    QPalette pal = m_status->palette();
+    pal.setColor(QPalette::WindowText, palette().color(QPalette::PlaceholderText));
+    m_status->setPalette(pal);
+    m_status->setText(m_hintShown ? hint : QString());
+    m_status->setVisible(m_hintShown);
 }
 
 QString SecretSetupDialog::fieldMessage(const QString &field) const
@@ -755,7 +785,8 @@ void SecretSetupDialog::setBusy(bool busy, const QString &message)
     }
     m_busy = busy;
     m_correctionShown = false;
-    m_saveButton->setEnabled(!busy);
+    m_hintShown = false;
+    m_saveButton->setEnabled(!busy && m_errors.isEmpty());
     m_testButton->setEnabled(!busy);
     m_importButton->setEnabled(!busy && m_authMethod->currentIndex() == 0);
     QPalette pal = m_status->palette();
@@ -763,6 +794,8 @@ void SecretSetupDialog::setBusy(bool busy, const QString &message)
     m_status->setPalette(pal);
     m_status->setText(message);
     m_status->setVisible(!message.isEmpty());
+    if (!busy && message.isEmpty())
+        updateSaveState();
 }
 
 void SecretSetupDialog::save()
@@ -777,6 +810,7 @@ void SecretSetupDialog::save()
     if (!m_errors.isEmpty()) {
         restoreFocus(); // the first field with a problem
         m_correctionShown = true;
+        m_hintShown = false;
         m_status->setText(tr("Correct the fields marked above."));
         QPalette pal = m_status->palette();
         pal.setColor(QPalette::WindowText, UiColors::error());

@@ -82,6 +82,7 @@ private:
     QWidget *addField(const QString &field, const QString &label, QWidget *editor, const QString &help);
     void touch(const QString &field);
     void revalidate();
+    void updateSaveState();
     void updateVisibility();
     void setBusy(bool busy, const QString &message = QString());
     void showPreflight(const PreflightResult &result);
@@ -101,6 +102,7 @@ private:
     bool m_showAll = false;
     bool m_discardConfirmed = false;
     bool m_correctionShown = false; // "Correct the fields marked above." is on screen
+    bool m_hintShown = false; // "Still needed: ..." is on screen
     QString m_initialState; // formState() as the dialog opened
     QPointer<QWidget> m_focusBeforeBusy;
     QPointer<QMessageBox> m_discardBox;

@@ -33,8 +33,8 @@ void checkTtls(const DynamicSecret &s, FieldErrors &errors)
             bothOk = false;
         } else if (ttl.value > MaximumTtl) {
             add(errors, ttl.field,
-                QStringLiteral("%1 must be at most 2^32 seconds, the API server's limit (got %2).")
-                    .arg(QLatin1String(ttl.label), ttl.value.toString()));
+                QStringLiteral("%1 must be at most %2 (about 136 years), the API server's limit (got %3).")
+                    .arg(QLatin1String(ttl.label), MaximumTtl.toString(), ttl.value.toString()));
             bothOk = false;
         }
     }
@@ -130,11 +130,10 @@ void checkAuth(const DynamicSecret &s, const SecretValidationContext &ctx, Field
 
 void checkNamespace(const char *field, const QString &label, const QString &value, FieldErrors &errors)
 {
-    const QStringList problems = Names::dns1123LabelErrors(value);
-    if (!problems.isEmpty()) {
+    const QString problem = Names::labelProblem(value);
+    if (!problem.isEmpty()) {
         add(errors, field,
-            QStringLiteral("%1 %2 is not a valid namespace name: %3.")
-                .arg(label, quoted(value), problems.join(QStringLiteral("; "))));
+            QStringLiteral("%1 %2 is not a valid namespace name: it %3.").arg(label, quoted(value), problem));
     }
 }
 
@@ -145,11 +144,11 @@ void checkCredentials(const DynamicSecret &s, FieldErrors &errors)
             add(errors, "serviceAccount",
                 QStringLiteral("Service account is required with Static credentials."));
         } else {
-            const QStringList problems = Names::dns1123SubdomainErrors(s.serviceAccount);
-            if (!problems.isEmpty()) {
+            const QString problem = Names::subdomainProblem(s.serviceAccount);
+            if (!problem.isEmpty()) {
                 add(errors, "serviceAccount",
-                    QStringLiteral("Service account %1 is not a valid name: %2.")
-                        .arg(quoted(s.serviceAccount), problems.join(QStringLiteral("; "))));
+                    QStringLiteral("Service account %1 is not a valid name: it %2.")
+                        .arg(quoted(s.serviceAccount), problem));
             }
         }
         if (s.namespaceName.isEmpty())
@@ -235,13 +234,10 @@ FieldErrors DynamicSecret::validate(const SecretValidationContext &ctx) const
     if (name.isEmpty()) {
         add(errors, "name", QStringLiteral("Name is required."));
     } else {
-        const QStringList problems = Names::dns1123LabelErrors(name);
-        if (!problems.isEmpty()) {
+        const QString problem = Names::labelProblem(name);
+        if (!problem.isEmpty()) {
             add(errors, "name",
-                QStringLiteral(
-                    "Name %1 must be lower case letters, digits and '-', start and end with a letter "
-                    "or digit, at most 63 characters (%2).")
-                    .arg(quoted(name), problems.join(QStringLiteral("; "))));
+                QStringLiteral("Name %1 is not a valid name: it %2.").arg(quoted(name), problem));
         } else if (ctx.otherSecretNames.contains(name)) {
             add(errors, "name",
                 QStringLiteral("Name %1 is already used by another dynamic secret in this environment.")
@@ -274,10 +270,10 @@ QStringList DynamicSecret::parseNamespaceList(const QString &text, QString *erro
                             .arg(quoted(text))
                             .arg(i + 1));
         }
-        const QStringList problems = Names::dns1123LabelErrors(ns);
-        if (!problems.isEmpty()) {
-            return fail(QStringLiteral("Allowed namespace %1 is not a valid namespace name: %2.")
-                            .arg(quoted(ns), problems.join(QStringLiteral("; "))));
+        const QString problem = Names::labelProblem(ns);
+        if (!problem.isEmpty()) {
+            return fail(QStringLiteral("Allowed namespace %1 is not a valid namespace name: it %2.")
+                            .arg(quoted(ns), problem));
         }
         if (!result.contains(ns))
             result.append(ns);

@@ -161,7 +161,8 @@ QString GatewayClientPolicy::validate() const
             return QStringLiteral("roles: \"%1\" is not a role name").arg(r.name);
     }
     if (maxTtlSeconds < MinimumTtl.seconds() || maxTtlSeconds > MaximumTtl.seconds())
-        return QStringLiteral("maxTTL must be between 10m and 2^32 seconds");
+        return QStringLiteral("maxTTL must be between 10m and %1 (about 136 years)")
+            .arg(MaximumTtl.toString());
     if (audiences.isEmpty())
         return QStringLiteral("audiences is empty; give a list, or [\"*\"] for any");
     for (const QString &a : audiences) {

@@ -26,7 +26,55 @@ QString maxLengthError(int length)
     return QStringLiteral("must be no more than %1 characters").arg(length);
 }
 
+// One label's problem (no dots allowed in it), or empty.
+QString partProblem(const QString &value, bool dotsAllowed)
+{
+    const QString allowed = dotsAllowed ? QStringLiteral("use lower case letters, digits, '-' and '.'")
+                                        : QStringLiteral("use lower case letters, digits and '-'");
+    for (const QChar c : value) {
+        const bool ok = (c >= QLatin1Char('a') && c <= QLatin1Char('z'))
+            || (c >= QLatin1Char('0') && c <= QLatin1Char('9')) || c == QLatin1Char('-')
+            || (dotsAllowed && c == QLatin1Char('.'));
+        if (ok)
+            continue;
+        if (c.isUpper())
+            return QStringLiteral("has upper case letters; %1").arg(allowed);
+        return QStringLiteral("contains %1; %2").arg(quoted(QString(c)), allowed);
+    }
+    const QStringList parts = dotsAllowed ? value.split(QLatin1Char('.')) : QStringList { value };
+    for (const QString &part : parts) {
+        if (part.isEmpty())
+            return QStringLiteral("has an empty part between dots");
+        if (part.startsWith(QLatin1Char('-')) || part.endsWith(QLatin1Char('-')))
+            return dotsAllowed
+                ? QStringLiteral("must start and end with a letter or digit, around each '.' too")
+                : QStringLiteral("must start and end with a letter or digit");
+    }
+    return {};
+}
+
+QString lengthProblem(const QString &value, int max)
+{
+    if (value.isEmpty())
+        return QStringLiteral("is empty");
+    if (value.size() > max)
+        return QStringLiteral("is %1 characters long; at most %2 characters are allowed").arg(value.size()).arg(max);
+    return {};
+}
+
 } // namespace
+
+QString Names::labelProblem(const QString &value)
+{
+    const QString length = lengthProblem(value, MaxLabelLength);
+    return length.isEmpty() ? partProblem(value, false) : length;
+}
+
+QString Names::subdomainProblem(const QString &value)
+{
+    const QString length = lengthProblem(value, MaxSubdomainLength);
+    return length.isEmpty() ? partProblem(value, true) : length;
+}
 
 bool Names::isDns1123Label(const QString &value)
 {

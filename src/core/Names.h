@@ -19,6 +19,12 @@ struct Names {
     // Every rule the value breaks, in Kubernetes' words; empty when valid.
     static QStringList dns1123LabelErrors(const QString &value);
     static QStringList dns1123SubdomainErrors(const QString &value);
+    // The first rule the value breaks, in a few words for a form or a CLI
+    // message: `contains "_"; use lower case letters, digits and '-'`. Empty
+    // when valid. The value's characters are quoted with control characters
+    // escaped.
+    static QString labelProblem(const QString &value);
+    static QString subdomainProblem(const QString &value);
     // Role and ClusterRole names are path segments: not "." or "..", no "/" or "%".
     static QStringList pathSegmentErrors(const QString &value);
 

@@ -198,13 +198,41 @@ private slots:
         QCOMPARE(at(further), furtherBefore);
     }
 
-    // "Correct the fields marked above." goes once nothing is marked.
+    // Create Secret is enabled only for a form that would be saved (as Submit
+    // is in Provision Lease), and the dialog says what is still needed.
+    void createSecretIsEnabledOnlyForAValidForm()
+    {
+        QPointer<SecretSetupDialog> dialog = openSetupModal();
+        QVERIFY(dialog);
+        auto *save = dialog->findChild<QPushButton *>(QStringLiteral("saveButton"));
+        auto *status = dialog->findChild<QLabel *>(QStringLiteral("setupStatus"));
+        QVERIFY2(!save->isEnabled(), "Create Secret is enabled on an empty form");
+        QVERIFY2(
+            status->isVisible() && status->text().startsWith(QStringLiteral("Still needed: Secret name")),
+            qPrintable(status->text()));
+        QVERIFY(status->text().contains(QStringLiteral("Cluster token")));
+        QCOMPARE(save->toolTip(), status->text());
+        f.shot(QStringLiteral("setup-still-needed"));
+
+        fill(dialog, QStringLiteral("valid-form"));
+        QVERIFY(save->isEnabled());
+        QVERIFY2(status->isHidden() || status->text().isEmpty(), qPrintable(status->text()));
+        // Breaking one field disables it again, naming that field only.
+        QLineEdit *ttl = line(dialog, "defaultTtl");
+        ttl->selectAll();
+        QTest::keyClicks(ttl, QStringLiteral("5x"));
+        QVERIFY(!save->isEnabled());
+        QCOMPARE(status->text(), QStringLiteral("Still needed: Default TTL."));
+    }
+
+    // "Correct the fields marked above." (Enter or a programmatic save on an
+    // incomplete form) goes once nothing is marked; the first bad field has the focus.
     void correctionRequestGoesWhenTheFieldsAreFixed()
     {
         QPointer<SecretSetupDialog> dialog = openSetupModal();
         QVERIFY(dialog);
         QSignalSpy failed(dialog.data(), &SecretSetupDialog::saveFailed);
-        QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("saveButton")), Qt::LeftButton);
+        dialog->save();
         QCOMPARE(failed.size(), 1);
         f.shot(QStringLiteral("setup-errors"));
         auto *status = dialog->findChild<QLabel *>(QStringLiteral("setupStatus"));
@@ -213,6 +241,25 @@ private slots:
         QCOMPARE(dialog->focusWidget(), line(dialog, "name"));
         fill(dialog, QStringLiteral("fixed-form"));
         QVERIFY2(status->isHidden() || status->text().isEmpty(), qPrintable(status->text()));
+    }
+
+    // A bad name is explained in one short sentence, not with the API
+    // server's regex.
+    void aBadNameIsExplainedInWords()
+    {
+        QPointer<SecretSetupDialog> dialog = openSetupModal();
+        QVERIFY(dialog);
+        QTest::keyClicks(line(dialog, "name"), QStringLiteral("Prod_Cluster"));
+        const QString message = dialog->fieldMessage(QStringLiteral("name"));
+        QVERIFY2(message.contains(QStringLiteral("upper case")) && !message.contains(QStringLiteral("regex"))
+                && message.size() < 120,
+            qPrintable(message));
+        line(dialog, "name")->clear();
+        QTest::keyClicks(line(dialog, "name"), QStringLiteral("prod_cluster"));
+        QCOMPARE(dialog->fieldMessage(QStringLiteral("name")),
+            QStringLiteral("Name \"prod_cluster\" is not a valid name: it contains \"_\"; use lower case "
+                           "letters, digits and '-'."));
+        f.shot(QStringLiteral("setup-bad-name"));
     }
 
     // After a failed provisioning, Enter must not cancel: the focus is on the form, not on Cancel.

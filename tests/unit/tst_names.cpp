@@ -99,6 +99,48 @@ private slots:
         QFETCH(QStringList, errors);
         QCOMPARE(Names::pathSegmentErrors(value), errors);
     }
+
+    // For people: the first rule broken, in a few words, the value's
+    // characters quoted and escaped.
+    void problemsInWords_data()
+    {
+        QTest::addColumn<bool>("subdomain");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("problem");
+        QTest::newRow("valid label") << false << "team-a"
+                                     << "";
+        QTest::newRow("valid subdomain") << true << "ci.deployer"
+                                         << "";
+        QTest::newRow("empty") << false << ""
+                               << "is empty";
+        QTest::newRow("upper") << false << "Team"
+                               << "has upper case letters; use lower case letters, digits and '-'";
+        QTest::newRow("underscore") << false << "a_b"
+                                    << "contains \"_\"; use lower case letters, digits and '-'";
+        QTest::newRow("dot in label") << false << "a.b"
+                                      << "contains \".\"; use lower case letters, digits and '-'";
+        QTest::newRow("control") << false << "a\x1b[2Jb"
+                                 << "contains \"\\x1b\"; use lower case letters, digits and '-'";
+        QTest::newRow("dash end") << false << "ci-"
+                                  << "must start and end with a letter or digit";
+        QTest::newRow("too long") << false << QString(64, QLatin1Char('a'))
+                                  << "is 64 characters long; at most 63 characters are allowed";
+        QTest::newRow("subdomain empty part") << true << "a..b"
+                                              << "has an empty part between dots";
+        QTest::newRow("subdomain dash by dot")
+            << true << "a-.b"
+            << "must start and end with a letter or digit, around each '.' too";
+    }
+    void problemsInWords()
+    {
+        QFETCH(bool, subdomain);
+        QFETCH(QString, value);
+        QFETCH(QString, problem);
+        QCOMPARE(subdomain ? Names::subdomainProblem(value) : Names::labelProblem(value), problem);
+        // The same verdict as the API server's rules.
+        QCOMPARE(
+            problem.isEmpty(), subdomain ? Names::isDns1123Subdomain(value) : Names::isDns1123Label(value));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestNames)
