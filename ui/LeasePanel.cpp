@@ -1,4 +1,5 @@
 #include "LeasePanel.h"
+#include "EmptyViewHint.h"
 
 #include "LeaseDetailsDialog.h"
 #include "LeaseFilterProxyModel.h"
@@ -78,6 +79,16 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
     m_view->sortByColumn(LeaseTableModel::Created, Qt::DescendingOrder);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_emptyHint = new EmptyViewHint(m_view, [this] {
+        if (!m_secret)
+            return tr("Select a dynamic secret above to see its leases.");
+        if (!m_filter->text().trimmed().isEmpty() && m_model->rowCount() > 0)
+            return tr("No lease of %1 matches \"%2\".").arg(m_secret->name, m_filter->text().trimmed());
+        return tr("No leases of %1 yet.\nNew Lease... issues a short-lived token for it; its leases, "
+                  "active and past, are listed here.")
+            .arg(m_secret->name);
+    });
+    connect(m_filter, &QLineEdit::textChanged, m_emptyHint, &EmptyViewHint::refresh);
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     m_view->header()->setStretchLastSection(true);
     // Widths from what the cells hold, so that every column is on screen at
@@ -175,6 +186,7 @@ void LeasePanel::setSecret(const std::optional<DynamicSecret> &secret)
         showStatus({}, false); // an answer about another secret's leases
         reload();
     }
+    m_emptyHint->refresh();
     updateActions();
 }
 

@@ -75,6 +75,7 @@ private:
 
     AppServices m_services;
     std::optional<DynamicSecret> m_secret;
+    class EmptyViewHint *m_emptyHint = nullptr;
     LeaseTableModel *m_model;
     LeaseFilterProxyModel *m_proxy;
     QTreeView *m_view;

@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "AuditDialog.h"
+#include "EmptyViewHint.h"
 #include "EnvironmentListModel.h"
 #include "GatewaysDialog.h"
 #include "GenerateButtonDelegate.h"
@@ -128,6 +129,17 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     m_secretView->setSortingEnabled(true);
     m_secretView->sortByColumn(SecretTableModel::Name, Qt::AscendingOrder);
     m_secretView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_secretHint = new EmptyViewHint(m_secretView, [this] {
+        const QString envName = m_environmentView->currentIndex().data().toString();
+        if (envName.isEmpty())
+            return tr("Select an environment to see its dynamic secrets.");
+        if (!m_secretFilter->text().trimmed().isEmpty() && m_secretModel->rowCount() > 0)
+            return tr("No dynamic secret in %1 matches \"%2\".")
+                .arg(envName, m_secretFilter->text().trimmed());
+        return tr("No dynamic secrets in %1 yet.\nAdd Dynamic Secret... defines one: the cluster it reaches "
+                  "and the service account tokens its leases get.")
+            .arg(envName);
+    });
     m_secretView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_secretView->setContextMenuPolicy(Qt::CustomContextMenu);
     m_secretView->header()->setStretchLastSection(false);
@@ -143,6 +155,7 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     secretsLayout->addWidget(m_secretView, 1);
     connect(
         m_secretFilter, &QLineEdit::textChanged, m_secretProxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_secretFilter, &QLineEdit::textChanged, m_secretHint, &EmptyViewHint::refresh);
     connect(m_addSecretButton, &QPushButton::clicked, this, &MainWindow::addSecret);
     connect(m_generateDelegate, &GenerateButtonDelegate::generateRequested, this,
         [this](const QModelIndex &index) {
@@ -211,6 +224,30 @@ void MainWindow::buildMenus()
     m_addSecretAction = file->addAction(tr("&Add Dynamic Secret..."), this, &MainWindow::addSecret);
     m_addSecretAction->setShortcut(QKeySequence::New);
     file->addAction(tr("New &Environment..."), this, &MainWindow::newEnvironment);
+    m_renameEnvironmentAction
+        = file->addAction(tr("&Rename Environment..."), this, &MainWindow::renameEnvironment);
+    m_deleteEnvironmentAction
+        = file->addAction(tr("&Delete Environment..."), this, &MainWindow::deleteEnvironment);
+    // F2 and Delete in the list of environments, as in a file manager.
+    auto *renameKey = new QAction(this);
+    renameKey->setShortcut(QKeySequence(Qt::Key_F2));
+    renameKey->setShortcutContext(Qt::WidgetShortcut);
+    connect(renameKey, &QAction::triggered, this, &MainWindow::renameEnvironment);
+    auto *deleteKey = new QAction(this);
+    deleteKey->setShortcut(QKeySequence::Delete);
+    deleteKey->setShortcutContext(Qt::WidgetShortcut);
+    connect(deleteKey, &QAction::triggered, this, &MainWindow::deleteEnvironment);
+    m_environmentView->addActions({ renameKey, deleteKey });
+    m_environmentView->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_environmentView, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
+        QMenu menu(this);
+        menu.addAction(tr("New Environment..."), this, &MainWindow::newEnvironment);
+        if (m_environmentView->indexAt(pos).isValid()) {
+            menu.addAction(m_renameEnvironmentAction);
+            menu.addAction(m_deleteEnvironmentAction);
+        }
+        menu.exec(m_environmentView->viewport()->mapToGlobal(pos));
+    });
     file->addAction(tr("&Gateways..."), this, [this] {
         GatewaysDialog dialog(m_services.engine->gateways(), this);
         dialog.exec();
@@ -319,6 +356,7 @@ void MainWindow::reloadSecrets()
     const QString envName = m_environmentView->currentIndex().data().toString();
     m_secretTitle->setText(
         envName.isEmpty() ? tr("Dynamic Secrets") : tr("Dynamic Secrets in %1").arg(envName));
+    m_secretHint->refresh();
     if (selected && selected->environmentId == env)
         selectSecret(selected->id);
     else if (m_secretProxy->rowCount() > 0)
@@ -367,6 +405,8 @@ void MainWindow::updateActions()
     const bool haveEnv = currentEnvironmentId() != 0;
     const bool haveSecret = currentSecret().has_value();
     m_addSecretAction->setEnabled(haveEnv);
+    m_renameEnvironmentAction->setEnabled(haveEnv);
+    m_deleteEnvironmentAction->setEnabled(haveEnv);
     m_addSecretButton->setEnabled(haveEnv);
     m_generateAction->setEnabled(haveSecret);
     m_editSecretAction->setEnabled(haveSecret);
@@ -585,6 +625,18 @@ AuditDialog *MainWindow::openAuditLog()
     return dialog;
 }
 
+namespace {
+// An environment's name dialog wide enough for its title in the frame and a
+// long name. The dialog's layout sets its own minimum size from its
+// children's, so the text field is the one widened.
+void widenInput(QInputDialog *input)
+{
+    input->setTextValue(input->textValue()); // creates the line edit
+    if (auto *edit = input->findChild<QLineEdit *>())
+        edit->setMinimumWidth(std::max(320, edit->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 44));
+}
+} // namespace
+
 void MainWindow::newEnvironment()
 {
     auto *input = new QInputDialog(this);
@@ -592,6 +644,7 @@ void MainWindow::newEnvironment()
     input->setWindowTitle(tr("New Environment"));
     input->setLabelText(tr("Environment name:"));
     input->setObjectName(QStringLiteral("newEnvironmentDialog"));
+    widenInput(input);
     connect(input, &QInputDialog::textValueSelected, this, [this](const QString &text) {
         QString error;
         const std::optional<Environment> env
@@ -608,6 +661,81 @@ void MainWindow::newEnvironment()
         selectEnvironment(env->id);
     });
     input->open();
+}
+
+void MainWindow::renameEnvironment()
+{
+    const qint64 id = currentEnvironmentId();
+    const std::optional<Environment> env = id ? m_services.engine->environment(id) : std::nullopt;
+    if (!env)
+        return;
+    auto *input = new QInputDialog(this);
+    input->setAttribute(Qt::WA_DeleteOnClose);
+    input->setWindowTitle(tr("Rename Environment"));
+    input->setLabelText(tr("New name of environment %1:").arg(env->name));
+    input->setTextValue(env->name);
+    input->setObjectName(QStringLiteral("renameEnvironmentDialog"));
+    widenInput(input);
+    connect(input, &QInputDialog::textValueSelected, this, [this, env = *env](const QString &text) {
+        QString error;
+        if (text.trimmed() == env.name)
+            return;
+        if (!m_services.engine->renameEnvironment(env, text, &error)) {
+            auto *box = new QMessageBox(
+                QMessageBox::Warning, tr("Environment Not Renamed"), error, QMessageBox::Ok, this);
+            box->setObjectName(QStringLiteral("environmentNotRenamed"));
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->open();
+            return;
+        }
+        loadEnvironments();
+        selectEnvironment(env.id);
+    });
+    input->open();
+}
+
+void MainWindow::deleteEnvironment()
+{
+    const qint64 id = currentEnvironmentId();
+    const std::optional<Environment> env = id ? m_services.engine->environment(id) : std::nullopt;
+    if (!env)
+        return;
+    const int secrets = int(m_services.engine->secrets(env->id).size());
+    if (secrets > 0) {
+        auto *box = new QMessageBox(QMessageBox::Information, tr("Environment Not Deleted"),
+            tr("Environment %1 holds %n dynamic secret(s); delete them first.", nullptr, secrets)
+                .arg(env->name),
+            QMessageBox::Ok, this);
+        box->setObjectName(QStringLiteral("environmentNotDeleted"));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+        return;
+    }
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Delete Environment"),
+        tr("Delete environment %1? It holds no dynamic secrets.").arg(env->name), QMessageBox::NoButton,
+        this);
+    box->setObjectName(QStringLiteral("confirmDeleteEnvironment"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton *remove = box->addButton(tr("Delete"), QMessageBox::DestructiveRole);
+    remove->setObjectName(QStringLiteral("deleteButton"));
+    box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(QMessageBox::Cancel);
+    connect(remove, &QPushButton::clicked, this, [this, env = *env] {
+        QString error;
+        if (!m_services.engine->removeEnvironment(env, &error)) {
+            auto *failed = new QMessageBox(
+                QMessageBox::Warning, tr("Environment Not Deleted"), error, QMessageBox::Ok, this);
+            failed->setObjectName(QStringLiteral("environmentNotDeleted"));
+            failed->setAttribute(Qt::WA_DeleteOnClose);
+            failed->open();
+            return;
+        }
+        loadEnvironments();
+        if (m_environmentModel->rowCount() > 0)
+            m_environmentView->setCurrentIndex(m_environmentModel->index(0, 0));
+        reloadSecrets();
+    });
+    box->open();
 }
 
 void MainWindow::onLeaseChanged(const QString &leaseId)

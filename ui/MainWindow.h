@@ -24,6 +24,7 @@ class QTreeView;
 namespace kms::ui {
 
 class AuditDialog;
+class EmptyViewHint;
 class EnvironmentListModel;
 class GenerateButtonDelegate;
 class LeasePanel;
@@ -48,6 +49,8 @@ public:
     void runReconcile();
 
     void selectEnvironment(qint64 environmentId);
+    // Reads the environments again (after one was added, renamed or deleted elsewhere).
+    void loadEnvironments();
     void selectSecret(qint64 secretId);
     std::optional<DynamicSecret> currentSecret() const;
     qint64 currentEnvironmentId() const;
@@ -59,6 +62,9 @@ public:
     NewLeaseDialog *generateLease();
     AuditDialog *openAuditLog();
     void newEnvironment();
+    // The current environment: rename it, or delete it when it holds no secret.
+    void renameEnvironment();
+    void deleteEnvironment();
     void reloadSecrets();
 
     // For tests and the screenshot script.
@@ -89,7 +95,6 @@ protected:
 
 private:
     void buildMenus();
-    void loadEnvironments();
     void restoreState();
     void saveState();
     void onSecretSelectionChanged();
@@ -108,6 +113,9 @@ private:
     QSortFilterProxyModel *m_secretProxy;
     QListView *m_environmentView;
     QTreeView *m_secretView;
+    EmptyViewHint *m_secretHint = nullptr;
+    QAction *m_renameEnvironmentAction = nullptr;
+    QAction *m_deleteEnvironmentAction = nullptr;
     QLineEdit *m_secretFilter;
     QPushButton *m_addSecretButton;
     QLabel *m_secretTitle;

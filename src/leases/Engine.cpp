@@ -1,5 +1,7 @@
 #include "leases/Engine.h"
 
+#include "core/DisplayText.h"
+
 #include "gateway/GatewayRegistry.h"
 #include "leases/ClusterConnections.h"
 #include "leases/LeaseService.h"
@@ -51,23 +53,107 @@ QList<Environment> Engine::environments()
     return EnvironmentRepository(m_db).list();
 }
 
+namespace {
+// One sentence when another environment has this name or slug, else empty.
+QString nameTaken(Database &db, const QString &name, qint64 exceptId)
+{
+    EnvironmentRepository repo(db);
+    std::optional<Environment> other = repo.byName(name);
+    if (!other || other->id == exceptId) {
+        QString slug;
+        for (const QChar c : name.toLower())
+            slug += c.isLetterOrNumber() ? c : QLatin1Char('-');
+        other = repo.byName(slug);
+    }
+    if (other && other->id != exceptId)
+        return QStringLiteral("An environment called %1 exists already; choose another name.")
+            .arg(quoted(other->name));
+    return {};
+}
+
+QString slugFor(const QString &name)
+{
+    QString slug;
+    for (const QChar c : name.toLower())
+        slug += c.isLetterOrNumber() ? c : QLatin1Char('-');
+    return slug;
+}
+} // namespace
+
+std::optional<Environment> Engine::environment(qint64 id)
+{
+    return EnvironmentRepository(m_db).byId(id);
+}
+
+QString Engine::environmentNameProblem(const QString &name)
+{
+    const QString trimmed = name.trimmed();
+    if (trimmed.isEmpty())
+        return QStringLiteral("Enter a name for the environment.");
+    if (trimmed.size() > 64)
+        return QStringLiteral("An environment's name is at most 64 characters (this one has %1).")
+            .arg(trimmed.size());
+    for (const QChar c : trimmed) {
+        if (c.category() == QChar::Other_Control || c.category() == QChar::Other_Format)
+            return QStringLiteral("Environment name %1 contains a control character; use letters, digits, "
+                                  "spaces and punctuation.")
+                .arg(quoted(trimmed));
+    }
+    return {};
+}
+
 std::optional<Environment> Engine::addEnvironment(const QString &name, QString *error)
 {
-    Environment env;
-    env.name = name.trimmed();
-    if (env.name.isEmpty()) {
+    if (const QString problem = environmentNameProblem(name); !problem.isEmpty()) {
         if (error)
-            *error = QStringLiteral("Enter a name for the environment.");
+            *error = problem;
         return std::nullopt;
     }
-    for (const QChar c : env.name.toLower())
-        env.slug += c.isLetterOrNumber() ? c : QLatin1Char('-');
+    if (const QString taken = nameTaken(m_db, name.trimmed(), 0); !taken.isEmpty()) {
+        if (error)
+            *error = taken;
+        return std::nullopt;
+    }
+    Environment env;
+    env.name = name.trimmed();
+    env.slug = slugFor(env.name);
     if (!EnvironmentRepository(m_db).insert(env)) {
         if (error)
             *error = m_db.lastError();
         return std::nullopt;
     }
     return env;
+}
+
+bool Engine::renameEnvironment(const Environment &environment, const QString &newName, QString *error)
+{
+    if (const QString problem = environmentNameProblem(newName); !problem.isEmpty()) {
+        if (error)
+            *error = problem;
+        return false;
+    }
+    if (const QString taken = nameTaken(m_db, newName.trimmed(), environment.id); !taken.isEmpty()) {
+        if (error)
+            *error = taken;
+        return false;
+    }
+    if (!EnvironmentRepository(m_db).rename(
+            environment.id, environment.name, newName.trimmed(), slugFor(newName.trimmed()))) {
+        if (error)
+            *error = m_db.lastError();
+        return false;
+    }
+    return true;
+}
+
+bool Engine::removeEnvironment(const Environment &environment, QString *error)
+{
+    if (!EnvironmentRepository(m_db).remove(environment.id)) {
+        if (error)
+            *error = m_db.lastError();
+        return false;
+    }
+    return true;
 }
 
 std::optional<DynamicSecret> Engine::secret(qint64 id)

@@ -44,10 +44,18 @@ public:
 
     // Environments, in display order.
     QList<Environment> environments();
+    std::optional<Environment> environment(qint64 id);
     // Adds a user-made environment at the end; its slug is the lower-cased
     // name with '-' for anything but letters and digits. Nullopt on an empty
     // or duplicate name, with *error saying which.
     std::optional<Environment> addEnvironment(const QString &name, QString *error = nullptr);
+    // Renames (compare-and-set on the name the caller saw) or deletes an empty
+    // environment; false with one sentence in *error otherwise.
+    bool renameEnvironment(const Environment &environment, const QString &newName, QString *error = nullptr);
+    bool removeEnvironment(const Environment &environment, QString *error = nullptr);
+    // Why a name cannot be an environment's (empty, too long, control
+    // characters), or empty when it can.
+    static QString environmentNameProblem(const QString &name);
 
     // Dynamic secrets (SecretCatalog writes them).
     std::optional<DynamicSecret> secret(qint64 id);

@@ -1,5 +1,6 @@
 #include "store/EnvironmentRepository.h"
 
+#include "core/DisplayText.h"
 #include "store/Database.h"
 
 #include <QDateTime>
@@ -67,6 +68,44 @@ bool EnvironmentRepository::insert(Environment &environment)
         return false;
     environment.id = q.value(0).toLongLong();
     environment.position = q.value(1).toInt();
+    return true;
+}
+
+bool EnvironmentRepository::rename(
+    qint64 id, const QString &expectedName, const QString &name, const QString &slug)
+{
+    QSqlQuery q = m_db.prepare(QStringLiteral(
+        "UPDATE environments SET name = ?, slug = ? WHERE id = ? AND name = ? COLLATE BINARY"));
+    q.addBindValue(name.trimmed());
+    q.addBindValue(slug);
+    q.addBindValue(id);
+    q.addBindValue(expectedName);
+    if (!m_db.exec(q, QStringLiteral("rename environment \"%1\"").arg(expectedName)))
+        return false;
+    if (q.numRowsAffected() != 1) {
+        m_db.setLastError(QStringLiteral("Environment %1 was renamed or deleted meanwhile; nothing was "
+                                         "changed. Look at the list again.")
+                              .arg(quoted(expectedName)));
+        return false;
+    }
+    return true;
+}
+
+bool EnvironmentRepository::remove(qint64 id)
+{
+    QSqlQuery q = m_db.prepare(QStringLiteral("DELETE FROM environments WHERE id = ? AND NOT EXISTS "
+                                              "(SELECT 1 FROM dynamic_secrets WHERE environment_id = ?)"));
+    q.addBindValue(id);
+    q.addBindValue(id);
+    if (!m_db.exec(q, QStringLiteral("delete an environment")))
+        return false;
+    if (q.numRowsAffected() != 1) {
+        const std::optional<Environment> env = byId(id);
+        m_db.setLastError(env ? QStringLiteral("Environment %1 holds dynamic secrets; delete them first.")
+                                    .arg(quoted(env->name))
+                              : QStringLiteral("The environment was deleted meanwhile."));
+        return false;
+    }
     return true;
 }
 

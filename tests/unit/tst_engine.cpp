@@ -64,8 +64,58 @@ private slots:
         QVERIFY(!m_engine->addEnvironment(QStringLiteral("   "), &error));
         QCOMPARE(error, QStringLiteral("Enter a name for the environment."));
         QVERIFY(!m_engine->addEnvironment(QStringLiteral("production"), &error));
-        QVERIFY2(error.contains(QStringLiteral("UNIQUE")), qPrintable(error));
+        QCOMPARE(error,
+            QStringLiteral("An environment called \"Production\" exists already; choose another name."));
+        QVERIFY(!m_engine->addEnvironment(QStringLiteral("qa\x1b[31m"), &error));
+        QVERIFY2(error.contains(QStringLiteral("\\x1b")) && !error.contains(QChar(0x1b)), qPrintable(error));
+        QVERIFY(!m_engine->addEnvironment(QString(65, QLatin1Char('q')), &error));
+        QVERIFY2(error.contains(QStringLiteral("at most 64")), qPrintable(error));
         QCOMPARE(m_engine->environments().size(), 3);
+    }
+
+    void renamesAnEnvironmentOnlyFromTheNameItHad()
+    {
+        const Environment staging = *EnvironmentRepository(*m_db).byName(QStringLiteral("Staging"));
+        QString error;
+        QVERIFY2(m_engine->renameEnvironment(staging, QStringLiteral(" QA "), &error), qPrintable(error));
+        const std::optional<Environment> qa = EnvironmentRepository(*m_db).byId(staging.id);
+        QCOMPARE(qa->name, QStringLiteral("QA"));
+        QCOMPARE(qa->slug, QStringLiteral("qa"));
+        QCOMPARE(qa->position, staging.position);
+        // A second rename from the stale name changes nothing (compare-and-set).
+        QVERIFY(!m_engine->renameEnvironment(staging, QStringLiteral("Other"), &error));
+        QVERIFY2(error.contains(QStringLiteral("renamed or deleted meanwhile")), qPrintable(error));
+        QCOMPARE(EnvironmentRepository(*m_db).byId(staging.id)->name, QStringLiteral("QA"));
+        // Another environment's name or slug is refused in words.
+        QVERIFY(!m_engine->renameEnvironment(*qa, QStringLiteral("prod"), &error));
+        QCOMPARE(error,
+            QStringLiteral("An environment called \"Production\" exists already; choose another name."));
+        QVERIFY(!m_engine->renameEnvironment(*qa, QStringLiteral(" "), &error));
+        // Its own name in other letters is a rename, not a clash.
+        QVERIFY2(m_engine->renameEnvironment(*qa, QStringLiteral("qa"), &error), qPrintable(error));
+        QCOMPARE(EnvironmentRepository(*m_db).byId(staging.id)->name, QStringLiteral("qa"));
+    }
+
+    void deletesOnlyAnEmptyEnvironment()
+    {
+        QString error;
+        const std::optional<Environment> empty = m_engine->addEnvironment(QStringLiteral("Scratch"), &error);
+        QVERIFY2(empty, qPrintable(error));
+        const Environment dev = *EnvironmentRepository(*m_db).byName(QStringLiteral("dev"));
+        DynamicSecret kept = test::staticSecret(dev.id, QStringLiteral("kept"));
+        QVERIFY(SecretRepository(*m_db).insert(kept));
+
+        QVERIFY(!m_engine->removeEnvironment(dev, &error));
+        QCOMPARE(
+            error, QStringLiteral("Environment \"Development\" holds dynamic secrets; delete them first."));
+        QVERIFY(EnvironmentRepository(*m_db).byId(dev.id));
+        QVERIFY(SecretRepository(*m_db).byId(kept.id));
+
+        QVERIFY2(m_engine->removeEnvironment(*empty, &error), qPrintable(error));
+        QVERIFY(!EnvironmentRepository(*m_db).byId(empty->id));
+        QCOMPARE(m_engine->environments().size(), 3);
+        QVERIFY(!m_engine->removeEnvironment(*empty, &error));
+        QCOMPARE(error, QStringLiteral("The environment was deleted meanwhile."));
     }
 
     void readsSecretsLeasesAndTheAuditLogOfTheStore()
