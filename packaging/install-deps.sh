@@ -8,6 +8,7 @@ packages=(
   # build
   cmake ninja-build g++ pkg-config ccache clang-format
   qt6-base-dev qt6-httpserver-dev libqt6sql6-sqlite qtkeychain-qt6-dev qcoro-qt6-dev
+  qt6-tools-dev qt6-l10n-tools   # Qt6LinguistTools for CMake; lupdate and lrelease
   libssl-dev libyaml-cpp-dev
   # run and test: Secret Service for the keychain, a session bus, X for screenshots
   gnome-keyring dbus dbus-bin libsecret-tools xvfb xauth imagemagick openbox

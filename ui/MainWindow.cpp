@@ -760,10 +760,10 @@ void MainWindow::runReconcile()
                 "Reconcile: %n cleanup(s) failed and will be retried. %1", nullptr, int(report.errors.size()))
                        .arg(report.errors.first());
         else if (report.rolledBack + report.cleanedUp + report.orphansDeleted > 0)
-            text = tr("Reconciled: %1 unfinished lease(s) rolled back, %2 cleaned up, %3 orphan(s) deleted.")
-                       .arg(report.rolledBack)
-                       .arg(report.cleanedUp)
-                       .arg(report.orphansDeleted);
+            text = tr("Reconciled: %1, %2, %3.")
+                       .arg(tr("%n unfinished lease(s) rolled back", nullptr, report.rolledBack),
+                           tr("%n cleaned up", nullptr, report.cleanedUp),
+                           tr("%n orphaned object(s) deleted", nullptr, report.orphansDeleted));
         if (text.isEmpty())
             text = tr("Reconciled at %1: nothing was left unfinished or expired.")
                        .arg(QLocale().toString(

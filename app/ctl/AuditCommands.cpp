@@ -4,6 +4,7 @@
 #include "store/AuditKeychain.h"
 #include "store/AuditLog.h"
 
+#include <QCoreApplication>
 #include <QCoro/QCoroTask>
 #include <QFile>
 #include <QFileInfo>
@@ -68,7 +69,8 @@ int report(CliContext &ctx, OutputFormat format, const AuditVerification &v, con
     }
     if (v.intact()) {
         if (format == OutputFormat::Table) {
-            ctx.out() << QStringLiteral("Audit log intact: %1 event(s) verified").arg(v.eventCount);
+            ctx.out() << QCoreApplication::translate(
+                "hanzo-kmsctl", "Audit log intact: %n event(s) verified", nullptr, int(v.eventCount));
             if (v.unsignedCount > 0)
                 ctx.out() << QStringLiteral(" (the first %1 written before events were signed: checked by "
                                             "hash only)")
@@ -108,7 +110,9 @@ int exportLog(CliContext &ctx, const QString &path)
         return ctx.fail(QStringLiteral("Cannot write the audit export to %1: %2; choose a writable path with "
                                        "--file.")
                             .arg(path, file.errorString()));
-    ctx.err() << QStringLiteral("Exported %1 audit event(s) to %2.").arg(data->events.size()).arg(path)
+    ctx.err() << QCoreApplication::translate(
+        "hanzo-kmsctl", "Exported %n audit event(s) to %1.", nullptr, int(data->events.size()))
+                     .arg(path)
               << Qt::endl;
     return Ok;
 }

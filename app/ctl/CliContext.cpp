@@ -3,6 +3,7 @@
 #include "core/DisplayText.h"
 #include "store/AuditLog.h"
 
+#include <QCoreApplication>
 #include <QCoro/QCoroTask>
 
 #include <QJsonArray>
@@ -157,9 +158,11 @@ int parseCommand(CliContext &ctx, QCommandLineParser &parser, const QString &usa
     const qsizetype count = parser.positionalArguments().size();
     if (count < minPositional || count > maxPositional) {
         const QString expected = minPositional == maxPositional
-            ? QString::number(minPositional)
-            : QStringLiteral("%1 to %2").arg(minPositional).arg(maxPositional);
-        return ctx.usage(QStringLiteral("%1 takes %2 argument(s), got %3 (%4). Usage: %5")
+            ? QCoreApplication::translate("hanzo-kmsctl", "%n argument(s)", nullptr, minPositional)
+            : QCoreApplication::translate("hanzo-kmsctl", "%1 to %2 arguments")
+                  .arg(minPositional)
+                  .arg(maxPositional);
+        return ctx.usage(QCoreApplication::translate("hanzo-kmsctl", "%1 takes %2, got %3 (%4). Usage: %5")
                              .arg(usageLine.section(QLatin1Char(' '), 0, 2), expected)
                              .arg(count)
                              .arg(parser.positionalArguments().join(QLatin1Char(' ')), usageLine));

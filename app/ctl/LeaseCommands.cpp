@@ -8,6 +8,7 @@
 #include "store/LeaseRepository.h"
 #include "store/SecretRepository.h"
 
+#include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -265,11 +266,12 @@ int reconcile(CliContext &ctx, const QStringList &args)
             { QStringLiteral("errors"), QJsonArray::fromStringList(report.errors) },
             { QStringLiteral("warnings"), QJsonArray::fromStringList(report.warnings) } });
     } else {
-        ctx.out() << QStringLiteral(
-            "Rolled back %1 unfinished lease(s), cleaned up %2, deleted %3 orphaned object(s).")
-                         .arg(report.rolledBack)
-                         .arg(report.cleanedUp)
-                         .arg(report.orphansDeleted)
+        ctx.out() << QCoreApplication::translate("hanzo-kmsctl", "Rolled back %1, cleaned up %2, deleted %3.")
+                         .arg(QCoreApplication::translate(
+                                  "hanzo-kmsctl", "%n unfinished lease(s)", nullptr, report.rolledBack),
+                             QString::number(report.cleanedUp),
+                             QCoreApplication::translate(
+                                 "hanzo-kmsctl", "%n orphaned object(s)", nullptr, report.orphansDeleted))
                   << Qt::endl;
         for (const QString &w : report.warnings)
             ctx.warn(w);

@@ -5,6 +5,7 @@
 #include "GatewayCommands.h"
 #include "LeaseCommands.h"
 #include "SecretCommands.h"
+#include "core/Translations.h"
 
 #include "core/BuildInfo.h"
 
@@ -93,6 +94,7 @@ int runCommand(CliContext &ctx, const QStringList &args)
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
+    kms::installTranslations();
     QCoreApplication::setApplicationName(QStringLiteral("hanzo-kmsctl"));
     QCoreApplication::setApplicationVersion(kms::BuildInfo::version());
 

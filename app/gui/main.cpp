@@ -1,10 +1,10 @@
 #include "AppServices.h"
 #include "DemoBanner.h"
 #include "DemoProfile.h"
-#include "EnglishPlurals.h"
 #include "MainWindow.h"
 #include "QuitOnTermination.h"
 #include "core/BuildInfo.h"
+#include "core/Translations.h"
 #include "leases/Engine.h"
 #include "leases/ExpiryScheduler.h"
 #include "leases/LeaseService.h"
@@ -97,8 +97,7 @@ int main(int argc, char *argv[])
         }
     }
 
-    kms::ui::EnglishPlurals plurals;
-    QCoreApplication::installTranslator(&plurals);
+    kms::installTranslations();
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/ai.hanzo.KmsDesktop.png")));
     QApplication::setDesktopFileName(QStringLiteral("ai.hanzo.KmsDesktop"));
 

@@ -1,5 +1,7 @@
 #include "leases/SecretCatalog.h"
 
+#include <QCoreApplication>
+
 #include "core/AuditEvent.h"
 #include "core/BearerToken.h"
 #include "gateway/GatewayRegistry.h"
@@ -266,14 +268,16 @@ QCoro::Task<SecretRemoval> SecretCatalog::remove(qint64 secretId, bool force)
     AuditEvent event;
     event.kind = AuditEvent::SecretDeleted;
     event.secretName = secret->name;
-    event.detail = validTokens.isEmpty()
-        ? QStringLiteral("Deleted from %1 with its lease history.").arg(env)
-        : QStringLiteral("Deleted from %1 with its lease history; the tokens of lease(s) %2 stay valid "
-                         "until they expire.")
-              .arg(env, validTokens.join(QStringLiteral(", ")));
+    event.detail = validTokens.isEmpty() ? QStringLiteral("Deleted from %1 with its lease history.").arg(env)
+                                         : QCoreApplication::translate("SecretCatalog",
+                                             "Deleted from %1 with its lease history; the token(s) of "
+                                             "lease(s) %2 stay valid until they expire.",
+                                             nullptr, int(validTokens.size()))
+                                               .arg(env, validTokens.join(QStringLiteral(", ")));
     if (force && !result.leases.isEmpty())
-        event.detail
-            += QStringLiteral(" Forced: %1 open lease(s) were not revoked.").arg(result.leases.size());
+        event.detail += QLatin1Char(' ')
+            + QCoreApplication::translate("SecretCatalog", "Forced: %n open lease(s) were not revoked.",
+                nullptr, int(result.leases.size()));
     bool leaseOpened = false;
     const bool deleted = m_db.transaction([&] {
         if (!force) {

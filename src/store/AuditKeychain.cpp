@@ -1,5 +1,7 @@
 #include "store/AuditKeychain.h"
 
+#include <QCoreApplication>
+
 #include "core/Ed25519.h"
 #include "store/AuditLog.h"
 #include "store/CredentialVault.h"
@@ -159,12 +161,11 @@ QCoro::Task<AuditVerification> AuditKeychain::verify()
         }
         if (read.anchor->logId != logId) {
             result.firstBrokenSeq = 1;
-            result.reason = QStringLiteral("Audit event 1 is missing: this profile has seen %1 event(s) of "
-                                           "another audit log (its keychain "
-                                           "anchor), so this log replaced it. If you replaced the database "
-                                           "on purpose, remove the keychain "
-                                           "entry \"%2\" (service \"%3\").")
-                                .arg(read.anchor->mark.seq)
+            result.reason = QCoreApplication::translate("AuditKeychain",
+                "Audit event 1 is missing: this profile has seen %n event(s) of another audit log (its "
+                "keychain anchor), so this log replaced it. If you replaced the database on purpose, "
+                "remove the keychain entry \"%1\" (service \"%2\").",
+                nullptr, int(read.anchor->mark.seq))
                                 .arg(anchorName(), m_vault.serviceName());
             co_return result;
         }

@@ -4,13 +4,13 @@
 //   - the 1 s countdown: rows repainted and time per tick
 //   - sorting a column, resident memory (target: 200 MB)
 // Run: QT_QPA_PLATFORM=offscreen build/tests/bench/bench_gui [leaseCount]
-#include "EnglishPlurals.h"
 #include "Fixtures.h"
 #include "LeaseFilterProxyModel.h"
 #include "LeasePanel.h"
 #include "LeaseTableModel.h"
 #include "MainWindow.h"
 #include "core/Clock.h"
+#include "core/Translations.h"
 #include "leases/ClusterConnections.h"
 #include "leases/Engine.h"
 #include "leases/LeaseService.h"
@@ -91,8 +91,7 @@ int main(int argc, char *argv[])
     QElapsedTimer sinceStart;
     sinceStart.start();
     QApplication app(argc, argv);
-    ui::EnglishPlurals plurals;
-    QCoreApplication::installTranslator(&plurals);
+    kms::installTranslations();
     QCoreApplication::setOrganizationName(QStringLiteral("HanzoBench"));
     QCoreApplication::setApplicationName(QStringLiteral("bench_gui"));
     const int count = argc > 1 ? QByteArray(argv[1]).toInt() : 100000;

@@ -3,11 +3,11 @@
 // What the GUI tests of one dialog share: the real main window, offscreen,
 // with a profile, a keychain service (set per test by CTest) and a
 // kms-testcluster of its own, so each test file stands alone and in any order.
-#include "EnglishPlurals.h"
 #include "MainWindow.h"
 #include "TestCluster.h"
 #include "TestSupport.h"
 #include "core/Clock.h"
+#include "core/Translations.h"
 #include "leases/ClusterConnections.h"
 #include "leases/Engine.h"
 #include "leases/LeaseService.h"
@@ -39,7 +39,7 @@ public:
     {
         QCoreApplication::setOrganizationName(QStringLiteral("HanzoTest"));
         QCoreApplication::setApplicationName(appName);
-        QCoreApplication::installTranslator(new ui::EnglishPlurals(QCoreApplication::instance()));
+        kms::installTranslations();
         profile = std::make_unique<TempProfile>();
         cluster = std::make_unique<TestCluster>();
         if (!cluster->start()) {

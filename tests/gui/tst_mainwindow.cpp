@@ -1,7 +1,6 @@
 // The real main window, offscreen, with the real keychain, against kms-testcluster.
 #include "AuditDialog.h"
 #include "AuditTableModel.h"
-#include "EnglishPlurals.h"
 #include "Fixtures.h"
 #include "GenerateButtonDelegate.h"
 #include "LeaseFilterProxyModel.h"
@@ -17,6 +16,7 @@
 #include "TestSupport.h"
 #include "TokenDialog.h"
 #include "core/Clock.h"
+#include "core/Translations.h"
 #include "leases/ClusterConnections.h"
 #include "leases/Engine.h"
 #include "leases/LeaseService.h"
@@ -154,7 +154,7 @@ void TestMainWindow::initTestCase()
 {
     QCoreApplication::setOrganizationName(QStringLiteral("HanzoTest"));
     QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
-    QCoreApplication::installTranslator(new EnglishPlurals(this));
+    QVERIFY(kms::installTranslations());
     m_profile = std::make_unique<test::TempProfile>();
     m_cluster = std::make_unique<test::TestCluster>();
     QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));

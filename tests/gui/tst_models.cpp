@@ -1,6 +1,5 @@
 // Every item model of the UI under QAbstractItemModelTester, with its changes.
 #include "AuditTableModel.h"
-#include "EnglishPlurals.h"
 #include "EnvironmentListModel.h"
 #include "Fixtures.h"
 #include "LeaseFilterProxyModel.h"
@@ -8,6 +7,7 @@
 #include "SecretTableModel.h"
 #include "TimeText.h"
 #include "core/Clock.h"
+#include "core/Translations.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -220,23 +220,30 @@ void TestModels::relativeTime()
 void TestModels::pluralsReadAsEnglish_data()
 {
     QTest::addColumn<int>("n");
-    QTest::addColumn<QString>("text");
-    QTest::newRow("one") << 1 << QStringLiteral("Delete 1 Lease? 1 event");
-    QTest::newRow("none") << 0 << QStringLiteral("Delete 0 Leases? 0 events");
-    QTest::newRow("many") << 30 << QStringLiteral("Delete 30 Leases? 30 events");
+    QTest::addColumn<QString>("tray");
+    QTest::addColumn<QString>("forced");
+    QTest::newRow("one") << 1 << QStringLiteral("1 active lease")
+                         << QStringLiteral("Forced: 1 open lease was not revoked.");
+    QTest::newRow("none") << 0 << QStringLiteral("0 active leases")
+                          << QStringLiteral("Forced: 0 open leases were not revoked.");
+    QTest::newRow("many") << 30 << QStringLiteral("30 active leases")
+                          << QStringLiteral("Forced: 30 open leases were not revoked.");
 }
 
+// The product's own texts, through the English catalogue compiled into the
+// binary (translations/hanzo-kms_en.ts), not a rewriting of "(s)".
 void TestModels::pluralsReadAsEnglish()
 {
     QFETCH(int, n);
-    QFETCH(QString, text);
-    EnglishPlurals plurals;
-    QCoreApplication::installTranslator(&plurals);
-    QCOMPARE(QCoreApplication::translate("Test", "Delete %n Lease(s)? %n event(s)", nullptr, n), text);
-    // Texts without a plural are left alone.
-    QCOMPARE(QCoreApplication::translate("Test", "Status (s) %1"), QStringLiteral("Status (s) %1"));
-    QCoreApplication::removeTranslator(&plurals);
-    QCOMPARE(QCoreApplication::translate("Test", "%n lease(s)", nullptr, 2), QStringLiteral("2 lease(s)"));
+    QFETCH(QString, tray);
+    QFETCH(QString, forced);
+    QVERIFY(kms::installTranslations());
+    QCOMPARE(QCoreApplication::translate("kms::ui::TrayIcon", "%n active lease(s)", nullptr, n), tray);
+    QCOMPARE(QCoreApplication::translate(
+                 "SecretCatalog", "Forced: %n open lease(s) were not revoked.", nullptr, n),
+        forced);
+    // A text the catalogue does not hold is shown as written.
+    QCOMPARE(QCoreApplication::translate("Test", "%n thing(s)", nullptr, 2), QStringLiteral("2 thing(s)"));
 }
 
 QTEST_MAIN(TestModels)

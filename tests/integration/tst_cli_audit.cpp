@@ -100,7 +100,8 @@ private slots:
         createSecret(QStringLiteral("two"));
         createSecret(QStringLiteral("three"));
         CliResult r = m_cli->run({ QStringLiteral("audit"), QStringLiteral("--verify") });
-        QVERIFY2(r.exitCode == 0 && r.outText().contains(QStringLiteral("intact: 3 event(s)")), r.describe());
+        QVERIFY2(r.exitCode == 0 && r.outText().contains(QStringLiteral("intact: 3 events verified")),
+            r.describe());
         r = m_cli->run({ QStringLiteral("audit"), QStringLiteral("--verify"), QStringLiteral("-o"),
             QStringLiteral("json") });
         QVERIFY2(r.exitCode == 0, r.describe());
@@ -338,7 +339,7 @@ private slots:
     void emptyLogVerifies()
     {
         const CliResult r = m_cli->run({ QStringLiteral("audit"), QStringLiteral("--verify") });
-        QVERIFY2(r.exitCode == 0 && r.outText().contains(QStringLiteral("0 event(s)")), r.describe());
+        QVERIFY2(r.exitCode == 0 && r.outText().contains(QStringLiteral("0 events")), r.describe());
         QCOMPARE(auditJson().size(), 0);
     }
 

@@ -330,7 +330,8 @@ private slots:
 
         const CliResult reconciled = kmsctl({ "reconcile", "--no-sweep" });
         QVERIFY2(reconciled.exitCode == 0, reconciled.describe());
-        QVERIFY2(reconciled.outText().contains("Rolled back 1 unfinished lease"), reconciled.describe());
+        QVERIFY2(reconciled.outText().contains("Rolled back 1 unfinished lease, cleaned up"),
+            reconciled.describe());
         QCOMPARE(managedObjects(), before);
         const CliResult list = kmsctl({ "lease", "list", "--all", "-o", "json" });
         bool failed = false;

@@ -256,7 +256,7 @@ private slots:
             "--audiences: Audiences \"a,,b\" has an empty entry");
         row("unknown option", { QStringLiteral("--frobnicate"), QString() }, "frobnicate");
         row("extra argument", { QStringLiteral("EXTRA"), QStringLiteral("second-name") },
-            "takes 1 argument(s)");
+            "takes 1 argument,");
     }
     void badInputExitsTwoNamingTheField()
     {
@@ -494,8 +494,8 @@ private slots:
         QTest::newRow("bad output format") << QStringList { QStringLiteral("secret"), QStringLiteral("list"),
             QStringLiteral("-o"), QStringLiteral("yaml") }
                                            << "-o/--output: unknown output format \"yaml\"";
-        QTest::newRow("show without name") << QStringList { QStringLiteral("secret"), QStringLiteral("show") }
-                                           << "takes 1 argument(s), got 0";
+        QTest::newRow("show without name")
+            << QStringList { QStringLiteral("secret"), QStringLiteral("show") } << "takes 1 argument, got 0";
         QTest::newRow("list unknown env") << QStringList { QStringLiteral("secret"), QStringLiteral("list"),
             QStringLiteral("--env"), QStringLiteral("qa") }
                                           << "--env: there is no environment \"qa\"";

@@ -3,7 +3,6 @@
 // several states), opens each screen and saves a PNG of the screen area of the
 // main window. Run by packaging/screenshots.sh under Xvfb with a keyring.
 #include "AuditDialog.h"
-#include "EnglishPlurals.h"
 #include "GenerateButtonDelegate.h"
 #include "LeasePanel.h"
 #include "LeaseTableModel.h"
@@ -15,6 +14,7 @@
 #include "TestCluster.h"
 #include "TokenDialog.h"
 #include "core/Clock.h"
+#include "core/Translations.h"
 #include "gateway/GatewayRegistry.h"
 #include "kube/GatewayCertificates.h"
 #include "leases/ClusterConnections.h"
@@ -95,8 +95,7 @@ template<typename T> T *await(QWidget *parent)
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
-    ui::EnglishPlurals plurals;
-    QCoreApplication::installTranslator(&plurals);
+    kms::installTranslations();
     QCoreApplication::setOrganizationName(QStringLiteral("HanzoScreenshots"));
     QCoreApplication::setApplicationName(QStringLiteral("kms-screenshots"));
     const QString out = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QStringLiteral("docs/screenshots");
