@@ -28,5 +28,8 @@ export QT_QPA_PLATFORM=xcb
 # The same look on every machine: Qt's own style and font settings.
 export QT_STYLE_OVERRIDE=${QT_STYLE_OVERRIDE:-Fusion}
 
-xvfb-run -a -s '-screen 0 1400x900x24' "$build/tests/gui/kms-screenshots" "$out"
+# A window manager (openbox) frames the dialogs as users see them.
+command -v openbox >/dev/null || { echo "screenshots: openbox is missing; packaging/install-deps.sh installs it" >&2; exit 2; }
+xvfb-run -a -s '-screen 0 1400x900x24' bash -c 'openbox >/dev/null 2>&1 & wm=$!; sleep 1; "$0" "$1"; status=$?; kill $wm; exit $status' \
+  "$build/tests/gui/kms-screenshots" "$out"
 echo "screenshots: written to $out"

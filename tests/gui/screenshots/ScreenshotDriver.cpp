@@ -4,6 +4,7 @@
 // main window. Run by packaging/screenshots.sh under Xvfb with a keyring.
 #include "AuditDialog.h"
 #include "GenerateButtonDelegate.h"
+#include "LeaseDetailsDialog.h"
 #include "LeasePanel.h"
 #include "LeaseTableModel.h"
 #include "MainWindow.h"
@@ -13,6 +14,7 @@
 #include "SecretTableModel.h"
 #include "TestCluster.h"
 #include "TokenDialog.h"
+#include "TrayIcon.h"
 #include "core/Clock.h"
 #include "core/Translations.h"
 #include "gateway/GatewayRegistry.h"
@@ -27,6 +29,7 @@
 #include "store/EnvironmentRepository.h"
 #include "store/LeaseRepository.h"
 #include "store/SecretRepository.h"
+#include <QMenu>
 
 #include <QApplication>
 #include <QComboBox>
@@ -270,6 +273,24 @@ int main(int argc, char *argv[])
     if (auto *box = window.findChild<QMessageBox *>(QStringLiteral("confirmRevoke")))
         box->reject();
     settle(200);
+
+    // Lease details: fields, the objects on the cluster read live, the audit events.
+    ui::LeaseDetailsDialog *details = panel->openDetails(leases.first().id);
+    if (!details)
+        fail(QStringLiteral("the lease details did not open"));
+    settle(1500); // the objects' live state is read on open
+    shoot(details, out, QStringLiteral("lease-details.png"));
+    details->close();
+    settle(200);
+
+    // The tray icon's menu (Xvfb has no tray to click, so it is opened where a
+    // panel would put it), over the main window.
+    if (QMenu *trayMenu = window.trayIcon()->menu()) {
+        trayMenu->popup(window.geometry().topRight() - QPoint(trayMenu->sizeHint().width() + 40, -60));
+        settle(300);
+        shoot(trayMenu, out, QStringLiteral("tray-menu.png"));
+        trayMenu->hide();
+    }
 
     window.openAuditLog();
     ui::AuditDialog *audit = window.auditDialog();
