@@ -144,12 +144,29 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     m_secretView->setContextMenuPolicy(Qt::CustomContextMenu);
     m_secretView->header()->setStretchLastSection(false);
     m_secretView->header()->setSectionResizeMode(SecretTableModel::Cluster, QHeaderView::Stretch);
-    m_secretView->header()->resizeSection(SecretTableModel::Name, 200);
-    m_secretView->header()->resizeSection(SecretTableModel::CredentialTypeColumn, 120);
-    m_secretView->header()->resizeSection(SecretTableModel::AuthMethodColumn, 110);
-    m_secretView->header()->resizeSection(SecretTableModel::DefaultTtl, 100);
-    m_secretView->header()->resizeSection(SecretTableModel::ActiveLeases, 110);
-    m_secretView->header()->resizeSection(SecretTableModel::Actions, 110);
+    // Widths from what the cells and headers hold, so that at 1024 px the
+    // cluster URL (which stretches) is whole; long names are elided in the middle.
+    m_secretView->setTextElideMode(Qt::ElideMiddle);
+    {
+        const QFontMetrics cell = m_secretView->fontMetrics();
+        const QFontMetrics head = m_secretView->header()->fontMetrics();
+        const auto fit = [&](const QString &widestCell, int column) {
+            const QString title = m_secretModel->headerData(column, Qt::Horizontal).toString();
+            return std::max(cell.horizontalAdvance(widestCell), head.horizontalAdvance(title) + 12) + 18;
+        };
+        QHeaderView *header = m_secretView->header();
+        header->resizeSection(
+            SecretTableModel::Name, fit(QStringLiteral("dev-cluster-access"), SecretTableModel::Name));
+        header->resizeSection(SecretTableModel::CredentialTypeColumn,
+            fit(QStringLiteral("Dynamic"), SecretTableModel::CredentialTypeColumn));
+        header->resizeSection(SecretTableModel::AuthMethodColumn,
+            fit(QStringLiteral("Token (API)"), SecretTableModel::AuthMethodColumn));
+        header->resizeSection(
+            SecretTableModel::DefaultTtl, fit(QStringLiteral("12h30m"), SecretTableModel::DefaultTtl));
+        header->resizeSection(
+            SecretTableModel::ActiveLeases, fit(QStringLiteral("999"), SecretTableModel::ActiveLeases));
+        header->resizeSection(SecretTableModel::Actions, fit(tr("Generate"), SecretTableModel::Actions) + 12);
+    }
     m_generateDelegate = new GenerateButtonDelegate(m_secretView);
     m_secretView->setItemDelegateForColumn(SecretTableModel::Actions, m_generateDelegate);
     secretsLayout->addWidget(m_secretView, 1);

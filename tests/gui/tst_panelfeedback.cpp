@@ -6,6 +6,7 @@
 #include "LeasePanel.h"
 #include "LeaseTableModel.h"
 #include "SecretSetupDialog.h"
+#include "SecretTableModel.h"
 #include "store/LeaseRepository.h"
 
 #include <QAction>
@@ -194,6 +195,41 @@ private slots:
                 qPrintable(text));
         }
         test::GuiFixture::shot(QStringLiteral("lease-table-1024"));
+        f.window->resize(1280, 800);
+    }
+
+    // At 1024x700 the secrets table shows every column and a whole cluster URL.
+    void everySecretColumnFitsAt1024()
+    {
+        const auto secret = f.addSecret(QStringLiteral("cluster-url-width"), CredentialType::Static);
+        QVERIFY(secret);
+        f.window->reloadSecrets();
+        f.window->selectSecret(secret->id);
+        f.window->resize(1024, 700);
+        QTRY_COMPARE(f.window->width(), 1024);
+        QTest::qWait(0);
+        QTreeView *view = f.window->secretView();
+        QHeaderView *header = view->header();
+        const int visible = view->viewport()->width();
+        for (int column = 0; column < header->count(); ++column) {
+            const int right = header->sectionViewportPosition(column) + header->sectionSize(column);
+            QVERIFY2(right <= visible,
+                qPrintable(QStringLiteral("column %1 ends at %2 of %3 px")
+                               .arg(view->model()->headerData(column, Qt::Horizontal).toString())
+                               .arg(right)
+                               .arg(visible)));
+        }
+        const int row = f.window->secretProxy()
+                            ->mapFromSource(
+                                f.window->secretModel()->index(f.window->secretModel()->rowOf(secret->id), 0))
+                            .row();
+        for (const int column : { int(SecretTableModel::Cluster), int(SecretTableModel::CredentialTypeColumn),
+                 int(SecretTableModel::AuthMethodColumn), int(SecretTableModel::DefaultTtl) }) {
+            const QString text = view->model()->index(row, column).data().toString();
+            QVERIFY2(view->fontMetrics().horizontalAdvance(text) + 12 <= header->sectionSize(column),
+                qPrintable(QStringLiteral("%1 in %2 px").arg(text).arg(header->sectionSize(column))));
+        }
+        test::GuiFixture::shot(QStringLiteral("secret-table-1024"));
         f.window->resize(1280, 800);
     }
 
