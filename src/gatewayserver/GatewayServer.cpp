@@ -1,5 +1,7 @@
 #include "gatewayserver/GatewayServer.h"
 
+#include "core/SignalWait.h"
+
 #include "core/BearerToken.h"
 #include "core/BoundedRead.h"
 #include "core/DisplayText.h"
@@ -459,7 +461,7 @@ QCoro::Task<QString> GatewayServer::verifyLeaseAccount(
         // (another gateway replica may make it, so look again now and then).
         const auto wait
             = std::min(std::chrono::milliseconds(deadline.remainingTime()), std::chrono::milliseconds(1000));
-        co_await qCoro(this, &GatewayServer::serviceAccountCreated, wait);
+        co_await waitForSignal(this, &GatewayServer::serviceAccountCreated, wait);
     }
 }
 

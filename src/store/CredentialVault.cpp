@@ -1,5 +1,7 @@
 #include "store/CredentialVault.h"
 
+#include "core/SignalWait.h"
+
 #include <QCoro/QCoroSignal>
 #include <qt6keychain/keychain.h>
 
@@ -100,11 +102,11 @@ VaultResult classify(
 QCoro::Task<bool> run(QKeychain::Job *job, std::chrono::milliseconds timeout)
 {
     job->setAutoDelete(false);
-    // qCoro() connects before start(), so a job that finishes at once is not missed.
-    auto finished = qCoro(job, &QKeychain::Job::finished, timeout);
+    // Connected before start(), so a job that finishes at once is not missed
+    // (finished is emitted from the event loop, after start() returns).
+    auto finished = waitForSignal(job, &QKeychain::Job::finished, timeout);
     job->start();
-    const auto result = co_await finished;
-    co_return result.has_value();
+    co_return co_await finished;
 }
 
 } // namespace
