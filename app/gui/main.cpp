@@ -149,6 +149,11 @@ int main(int argc, char *argv[])
         window.runReconcile();
         scheduler.start();
         exitCode = QApplication::exec();
+        // Cluster calls under way (a reconcile's sweep, a lease being made or
+        // revoked) finish before the window and the engine go, up to a limit.
+        scheduler.stop();
+        if (!QCoro::waitFor(services.leases->waitUntilIdle(std::chrono::seconds(10))))
+            qWarning("hanzo-kms: quit with cluster calls still under way; the next start reconciles them.");
     }
     if (demo)
         demo->remove();

@@ -50,6 +50,13 @@ void ExpiryScheduler::start()
     rearm();
 }
 
+void ExpiryScheduler::stop()
+{
+    m_running = false;
+    m_timer.stop();
+    m_reconcileTimer.stop();
+}
+
 void ExpiryScheduler::rearm()
 {
     if (!m_running)

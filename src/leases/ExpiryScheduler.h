@@ -22,6 +22,8 @@ public:
     // hanzo-kmsctl) runs this often; every sweepEvery-th one also sweeps orphans.
     void setReconcileInterval(int milliseconds, int sweepEvery = 12);
     void start();
+    // No further passes (a pass under way finishes; LeaseService::waitUntilIdle waits for it).
+    void stop();
     bool isRunning() const { return m_running; }
     // When the timer fires next, in ms from now; -1 when idle.
     int nextWakeInMs() const { return m_timer.isActive() ? m_timer.remainingTime() : -1; }

@@ -1,5 +1,9 @@
 #include "leases/LeaseService.h"
 
+#include "core/SignalWait.h"
+
+#include <QDeadlineTimer>
+
 #include "core/AuditEvent.h"
 #include "leases/ClusterConnections.h"
 #include "store/AuditLog.h"
@@ -214,8 +218,42 @@ QString LeaseService::describeClosed(const Lease &lease)
     return QStringLiteral("Lease %1 is %2.").arg(lease.id, Lease::displayName(lease.state).toLower());
 }
 
+// Counts the operations under way (a frame each), so a quitting app can let
+// them finish instead of leaving a lease half made.
+class LeaseService::Busy {
+public:
+    explicit Busy(LeaseService *service)
+        : m_service(service)
+    {
+        ++m_service->m_busy;
+    }
+    ~Busy()
+    {
+        if (--m_service->m_busy == 0)
+            emit m_service->idle();
+    }
+    Busy(const Busy &) = delete;
+    Busy &operator=(const Busy &) = delete;
+
+private:
+    LeaseService *m_service;
+};
+
+QCoro::Task<bool> LeaseService::waitUntilIdle(std::chrono::milliseconds timeout)
+{
+    QDeadlineTimer deadline(timeout);
+    while (m_busy > 0) {
+        if (deadline.hasExpired())
+            co_return false;
+        co_await waitForSignal(
+            this, &LeaseService::idle, std::chrono::milliseconds(deadline.remainingTime()));
+    }
+    co_return true;
+}
+
 QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
 {
+    const Busy busy(this);
     LeaseCreation creation;
     const auto secret = m_secrets->byId(request.secretId);
     if (!secret) {
@@ -317,6 +355,7 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
 
 QCoro::Task<RevokeOutcome> LeaseService::revoke(QString leaseId)
 {
+    const Busy busy(this);
     RevokeOutcome outcome;
     const auto lease = m_leases->byId(leaseId);
     if (!lease) {
@@ -343,6 +382,7 @@ RevokeOutcome LeaseService::closedAlready(const Lease &lease)
 
 QCoro::Task<RevokeOutcome> LeaseService::retryCleanup(QString leaseId)
 {
+    const Busy busy(this);
     RevokeOutcome outcome;
     auto lease = m_leases->byId(leaseId);
     if (!lease || lease->state != LeaseState::CleanupFailed) {
@@ -503,6 +543,7 @@ QCoro::Task<LeaseService::Cleanup> LeaseService::finishCleanup(
 
 QCoro::Task<ReconcileReport> LeaseService::runDueCleanups()
 {
+    const Busy busy(this);
     ReconcileReport report;
     const QDateTime now = m_clock->now();
     for (const Lease &lease : m_leases->dueForCleanup(now)) {
@@ -529,6 +570,7 @@ QCoro::Task<ReconcileReport> LeaseService::runDueCleanups()
 
 QCoro::Task<ReconcileReport> LeaseService::reconcile(bool sweepOrphans)
 {
+    const Busy busy(this);
     ReconcileReport report;
     for (const Lease &lease : m_leases->unfinished()) {
         if (m_inFlight.contains(lease.id))
@@ -585,6 +627,7 @@ QCoro::Task<ReconcileReport> LeaseService::reconcile(bool sweepOrphans)
 QCoro::Task<PreflightResult> LeaseService::preflight(
     DynamicSecret secret, QByteArray clusterToken, bool fresh)
 {
+    const Busy busy(this);
     const ClusterConnections::Reuse reuse
         = fresh ? ClusterConnections::Reuse::Fresh : ClusterConnections::Reuse::Kept;
     const ClusterConnections::Result connection
@@ -599,6 +642,7 @@ QCoro::Task<PreflightResult> LeaseService::preflight(
 
 QCoro::Task<LeaseInspection> LeaseService::inspect(QString leaseId)
 {
+    const Busy busy(this);
     LeaseInspection inspection;
     const auto lease = m_leases->byId(leaseId);
     if (!lease) {

@@ -100,6 +100,11 @@ public:
 
     // Reads the objects the lease created on its cluster (lease details); writes nothing.
     QCoro::Task<LeaseInspection> inspect(QString leaseId);
+    // Operations under way (create, revoke, cleanups, reconcile, preflight,
+    // inspect); waitUntilIdle lets them finish, up to timeout: true when none
+    // is left. A quitting app calls it so no lease is left half made.
+    int busyCount() const { return m_busy; }
+    QCoro::Task<bool> waitUntilIdle(std::chrono::milliseconds timeout);
 
     // Retry delay after the n-th failed cleanup: 30 s doubling, at most 1 hour.
     static qint64 cleanupBackoffSeconds(int attempts);
@@ -111,6 +116,8 @@ signals:
     void leaseChanged(const QString &leaseId);
     // The earliest due time may have changed (the scheduler re-arms).
     void scheduleChanged();
+    // The last operation under way finished.
+    void idle();
 
 private:
     enum class Commit { Done, Conflict, Failed };
@@ -133,6 +140,8 @@ private:
     std::unique_ptr<SecretRepository> m_secrets;
     std::unique_ptr<AuditLog> m_audit;
     QSet<QString> m_inFlight; // leases this process is working on right now
+    class Busy;
+    int m_busy = 0;
 };
 
 } // namespace kms

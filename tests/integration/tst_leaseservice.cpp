@@ -440,6 +440,33 @@ private slots:
         newService();
     }
 
+    // A quitting app lets the operations under way finish: waitUntilIdle
+    // returns when the last one ends (here a lease being made and a reconcile
+    // with its sweep), and the lease is whole, not half made.
+    void waitUntilIdleLetsOperationsUnderWayFinish()
+    {
+        const DynamicSecret s = dynamicSecret();
+        QVERIFY(QCoro::waitFor(m_service->waitUntilIdle(std::chrono::milliseconds(0))));
+        LeaseRequest request;
+        request.secretId = s.id;
+        request.namespaceName = QStringLiteral("team-a");
+        auto creating = m_service->createLease(request);
+        auto reconciling = m_service->reconcile(true);
+        QCOMPARE(m_service->busyCount(), 2);
+        QSignalSpy idle(m_service.get(), &LeaseService::idle);
+        QVERIFY(QCoro::waitFor(m_service->waitUntilIdle(std::chrono::seconds(30))));
+        QCOMPARE(m_service->busyCount(), 0);
+        QCOMPARE(idle.count(), 1);
+        QVERIFY(creating.isReady() && reconciling.isReady());
+        const LeaseCreation created = QCoro::waitFor(std::move(creating));
+        QVERIFY2(created.ok(), qPrintable(created.error));
+        QCOMPARE(LeaseRepository(*m_db).byId(created.lease->id)->state, LeaseState::Active);
+        QVERIFY(authenticates(created.issued->token));
+        const RevokeOutcome revoked = QCoro::waitFor(m_service->revoke(created.lease->id));
+        QVERIFY2(revoked.ok, qPrintable(revoked.message));
+        QVERIFY(labelledObjects({ "team-a" }).isEmpty());
+    }
+
     void reconcileRollsBackProvisioningLeftByACrash()
     {
         const DynamicSecret s = dynamicSecret();
