@@ -4,6 +4,8 @@
 #include "core/FieldError.h"
 
 #include <QDateTime>
+#include <QList>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 
@@ -32,6 +34,17 @@ struct DynamicSecret {
     static constexpr qint64 MaxCaCertificateBytes = 1024 * 1024;
     enum class CredentialType { Static, Dynamic };
     enum class RoleType { Role, ClusterRole };
+    // A Role or ClusterRole a lease's service account is bound to.
+    struct RoleRef {
+        RoleType kind = RoleType::ClusterRole;
+        QString name;
+        bool operator==(const RoleRef &) const = default;
+        QString toString() const; // "ClusterRole/view"
+    };
+    // Extra labels and annotations: key -> value, on every object a lease creates.
+    using Metadata = QMap<QString, QString>;
+    // The API server's limit on all annotations of one object together.
+    static constexpr qsizetype MaxAnnotationBytes = 256 * 1024;
 
     qint64 id = 0; // 0 until stored
     qint64 environmentId = 0;
@@ -52,8 +65,12 @@ struct DynamicSecret {
     QString serviceAccount; // Static
     QString namespaceName; // Static
     QStringList allowedNamespaces; // Dynamic
-    RoleType roleType = RoleType::ClusterRole; // Dynamic
-    QString roleName; // Dynamic
+    RoleType roleType = RoleType::ClusterRole; // Dynamic: the first role's kind
+    QString roleName; // Dynamic: the first role bound to each lease's account
+    QList<RoleRef> extraRoles; // Dynamic: more roles, each bound to the account as well
+    Metadata extraLabels; // Dynamic and bound static: on every object a lease creates
+    Metadata extraAnnotations;
+    int maxLeases = 0; // leases whose token may still work at once; 0: no limit
 
     QStringList audiences;
     bool clusterWide = false; // Dynamic + ClusterRole: a ClusterRoleBinding instead of a RoleBinding
@@ -65,8 +82,20 @@ struct DynamicSecret {
     // Every problem, each tied to its field key: name, defaultTtl, maxTtl,
     // authMethod, gateway, clusterUrl, caCertificate, clusterToken,
     // credentialType, serviceAccount, namespace, allowedNamespaces, roleType,
-    // role, audiences, clusterWide, boundTokens. Empty when valid.
+    // role, roles, audiences, clusterWide, boundTokens, extraLabels,
+    // extraAnnotations, maxLeases. Empty when valid.
     FieldErrors validate(const SecretValidationContext &ctx) const;
+
+    // Every role a lease's account is bound to, in order: the first
+    // (roleType/roleName, when named), then extraRoles.
+    QList<RoleRef> boundRoles() const;
+    // Sets roleType/roleName to the first of roles and extraRoles to the rest.
+    void setBoundRoles(const QList<RoleRef> &roles);
+    // Whether a binding of this ClusterRole/Role is a ClusterRoleBinding.
+    bool bindsClusterWide(const RoleRef &role) const
+    {
+        return clusterWide && role.kind == RoleType::ClusterRole;
+    }
 
     // "default, kube-system ,default" -> {"default", "kube-system"}: trimmed,
     // de-duplicated in order. Sets *error (and returns {}) when the list is
@@ -75,6 +104,20 @@ struct DynamicSecret {
     // "a, b" -> {"a", "b"}: trimmed, de-duplicated; empty text -> {}. Sets
     // *error (and returns {}) on an empty entry such as "a,,b".
     static QStringList parseAudiences(const QString &text, QString *error = nullptr);
+    // "ClusterRole/view, Role/deployer" -> roles; the kind is Role or
+    // ClusterRole (any case). Sets *error (and returns {}) on an empty entry,
+    // an entry without "Kind/", an unknown kind, a name that is not a role
+    // name, or a role listed twice.
+    static QList<RoleRef> parseRoleList(const QString &text, QString *error = nullptr);
+    // "team=a, tier=web" -> {team: a, tier: web}; "\," is a comma inside a
+    // value, "\\" a backslash. what: "label" or "annotation", for messages.
+    // Sets *error (and returns {}) on an entry without "=", an empty key or a
+    // key given twice. Keys and values are checked by validate(), not here.
+    static Metadata parseMetadata(const QString &text, const QString &what, QString *error = nullptr);
+    static QString formatMetadata(const Metadata &metadata); // "k=v,k2=a\,b": what parseMetadata reads
+    // The product's own label and annotation keys, which extra labels and
+    // annotations may not set: app.kubernetes.io/managed-by and kms.hanzo.ai/*.
+    static bool isReservedMetadataKey(const QString &key);
 
     // The cluster is reached through a gateway (either auth method), so
     // there is no API server URL here.
@@ -104,5 +147,6 @@ struct DynamicSecret {
 using AuthMethod = DynamicSecret::AuthMethod;
 using CredentialType = DynamicSecret::CredentialType;
 using RoleType = DynamicSecret::RoleType;
+using RoleRef = DynamicSecret::RoleRef;
 
 } // namespace kms

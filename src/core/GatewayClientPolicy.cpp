@@ -72,6 +72,18 @@ bool GatewayClientPolicy::allowsRole(const QString &kind, const QString &name) c
     return roles.contains(Role { kind, name });
 }
 
+bool GatewayClientPolicy::allowsExtraLabel(const QString &key) const
+{
+    return !DynamicSecret::isReservedMetadataKey(key)
+        && (extraLabels.contains(AnyKey) || extraLabels.contains(key));
+}
+
+bool GatewayClientPolicy::allowsExtraAnnotation(const QString &key) const
+{
+    return !DynamicSecret::isReservedMetadataKey(key)
+        && (extraAnnotations.contains(AnyKey) || extraAnnotations.contains(key));
+}
+
 QString GatewayClientPolicy::checkAudiences(const QStringList &requested) const
 {
     if (anyAudience())
@@ -120,15 +132,36 @@ QString GatewayClientPolicy::refusalFor(const DynamicSecret &secret, QString *fi
                                              "the allowed namespaces or ask the cluster owner to add it")
                                   .arg(ns, quotedList(namespaces)));
         }
-        const QString kind = DynamicSecret::toString(secret.roleType);
-        key = QStringLiteral("role");
-        if (!allowsRole(kind, secret.roleName))
-            return refuse(QStringLiteral("role %1 \"%2\" is not in its roles (%3); pick one of those")
-                              .arg(kind, secret.roleName, quotedList(roleNames(roles))));
-        key = QStringLiteral("clusterWide");
-        if (secret.roleType == RoleType::ClusterRole && secret.clusterWide && !clusterWide)
-            return refuse(QStringLiteral("cluster-wide bindings are not allowed (clusterWide is false); turn "
-                                         "Cluster-wide off"));
+        const QList<RoleRef> bound = secret.boundRoles();
+        for (qsizetype i = 0; i < bound.size(); ++i) {
+            const RoleRef &role = bound.at(i);
+            key = i == 0 ? QStringLiteral("role") : QStringLiteral("roles");
+            if (!allowsRole(DynamicSecret::toString(role.kind), role.name))
+                return refuse(
+                    QStringLiteral("role %1 \"%2\" is not in its roles (%3); pick one of those")
+                        .arg(DynamicSecret::toString(role.kind), role.name, quotedList(roleNames(roles))));
+            key = QStringLiteral("clusterWide");
+            if (secret.bindsClusterWide(role) && !clusterWide)
+                return refuse(
+                    QStringLiteral("cluster-wide bindings are not allowed (clusterWide is false); turn "
+                                   "Cluster-wide off"));
+        }
+    }
+    key = QStringLiteral("extraLabels");
+    for (auto it = secret.extraLabels.begin(); it != secret.extraLabels.end(); ++it) {
+        if (!allowsExtraLabel(it.key()))
+            return refuse(
+                QStringLiteral("the extra label \"%1\" is not in its extraLabels (%2); remove it or ask "
+                               "the cluster owner to allow it")
+                    .arg(it.key(), quotedList(extraLabels)));
+    }
+    key = QStringLiteral("extraAnnotations");
+    for (auto it = secret.extraAnnotations.begin(); it != secret.extraAnnotations.end(); ++it) {
+        if (!allowsExtraAnnotation(it.key()))
+            return refuse(
+                QStringLiteral("the extra annotation \"%1\" is not in its extraAnnotations (%2); remove "
+                               "it or ask the cluster owner to allow it")
+                    .arg(it.key(), quotedList(extraAnnotations)));
     }
     key = QStringLiteral("maxTtl");
     if (secret.maxTtl.seconds() > maxTtlSeconds)
@@ -168,6 +201,19 @@ QString GatewayClientPolicy::validate() const
         if (a.trimmed().isEmpty() || a != a.trimmed())
             return QStringLiteral("audiences: \"%1\" is not an audience").arg(a);
     }
+    for (const auto &[field, keys] :
+        { std::pair { "extraLabels", &extraLabels }, std::pair { "extraAnnotations", &extraAnnotations } }) {
+        for (const QString &k : *keys) {
+            if (k == AnyKey)
+                continue;
+            if (DynamicSecret::isReservedMetadataKey(k))
+                return QStringLiteral("%1: \"%2\" is one of Hanzo KMS's own keys, which are always set")
+                    .arg(QLatin1String(field), k);
+            if (!Names::qualifiedNameErrors(k).isEmpty())
+                return QStringLiteral("%1: \"%2\" is not a label or annotation key")
+                    .arg(QLatin1String(field), k);
+        }
+    }
     return {};
 }
 
@@ -187,6 +233,14 @@ QString GatewayClientPolicy::summary() const
     parts << QStringLiteral("max TTL: %1").arg(Duration::fromSeconds(maxTtlSeconds).toString());
     parts << QStringLiteral("audiences: %1")
                  .arg(anyAudience() ? QStringLiteral("any") : audiences.join(QStringLiteral(", ")));
+    if (!extraLabels.isEmpty())
+        parts << QStringLiteral("extra labels: %1")
+                     .arg(extraLabels.contains(AnyKey) ? QStringLiteral("any")
+                                                       : extraLabels.join(QStringLiteral(", ")));
+    if (!extraAnnotations.isEmpty())
+        parts << QStringLiteral("extra annotations: %1")
+                     .arg(extraAnnotations.contains(AnyKey) ? QStringLiteral("any")
+                                                            : extraAnnotations.join(QStringLiteral(", ")));
     return parts.join(QStringLiteral("; "));
 }
 
@@ -205,6 +259,8 @@ QJsonObject GatewayClientPolicy::toJson() const
         { QStringLiteral("maxTTL"), Duration::fromSeconds(maxTtlSeconds).toString() },
         { QStringLiteral("maxTTLSeconds"), maxTtlSeconds },
         { QStringLiteral("audiences"), QJsonArray::fromStringList(audiences) },
+        { QStringLiteral("extraLabels"), QJsonArray::fromStringList(extraLabels) },
+        { QStringLiteral("extraAnnotations"), QJsonArray::fromStringList(extraAnnotations) },
     };
 }
 
@@ -221,7 +277,13 @@ std::optional<GatewayClientPolicy> GatewayClientPolicy::fromJson(const QJsonObje
     const auto audiences = statics
         ? stringList(json.value(QLatin1String("audiences")), QStringLiteral("audiences"), &why)
         : std::nullopt;
-    if (!audiences) {
+    const auto labelKeys = audiences
+        ? stringList(json.value(QLatin1String("extraLabels")), QStringLiteral("extraLabels"), &why)
+        : std::nullopt;
+    const auto annotationKeys = labelKeys
+        ? stringList(json.value(QLatin1String("extraAnnotations")), QStringLiteral("extraAnnotations"), &why)
+        : std::nullopt;
+    if (!annotationKeys) {
         if (error)
             *error = QStringLiteral("The gateway's policy answer is unusable: %1.").arg(why);
         return std::nullopt;
@@ -229,6 +291,8 @@ std::optional<GatewayClientPolicy> GatewayClientPolicy::fromJson(const QJsonObje
     p.namespaces = *namespaces;
     p.staticServiceAccounts = *statics;
     p.audiences = *audiences;
+    p.extraLabels = *labelKeys;
+    p.extraAnnotations = *annotationKeys;
     for (const QJsonValue &v : json.value(QLatin1String("roles")).toArray()) {
         const QJsonObject r = v.toObject();
         p.roles.append(

@@ -30,8 +30,13 @@ struct GatewayClientPolicy {
     bool clusterWide = false; // may a ClusterRoleBinding be created
     qint64 maxTtlSeconds = 0;
     QStringList audiences; // {"*"}: any
+    // Keys of the extra labels and annotations a lease's objects may carry
+    // ({"*"}: any); none by default. The product's own keys are never "extra".
+    QStringList extraLabels;
+    QStringList extraAnnotations;
 
     static inline const QString AnyAudience = QStringLiteral("*");
+    static inline const QString AnyKey = QStringLiteral("*");
 
     bool matches(const QString &commonName) const;
     bool allowsNamespace(const QString &ns) const { return namespaces.contains(ns); }
@@ -40,6 +45,8 @@ struct GatewayClientPolicy {
     bool allowsStaticNamespace(const QString &ns) const;
     bool allowsRole(const QString &kind, const QString &name) const;
     bool anyAudience() const { return audiences.contains(AnyAudience); }
+    bool allowsExtraLabel(const QString &key) const;
+    bool allowsExtraAnnotation(const QString &key) const;
 
     // Empty when allowed; otherwise why not, as a clause ("audience "x" is not ...").
     QString checkAudiences(const QStringList &requested) const;
@@ -57,7 +64,7 @@ struct GatewayClientPolicy {
     QString summary() const;
 
     // {subject, namespaces, staticServiceAccounts, roles:[{kind,name}],
-    //  clusterWide, maxTTL: "24h", maxTTLSeconds, audiences}
+    //  clusterWide, maxTTL: "24h", maxTTLSeconds, audiences, extraLabels, extraAnnotations}
     QJsonObject toJson() const;
     static std::optional<GatewayClientPolicy> fromJson(const QJsonObject &json, QString *error);
 };

@@ -48,7 +48,8 @@ GatewayClientPolicy readEntry(const YAML::Node &node, const QString &where)
         throw Invalid { QStringLiteral("%1 is not a map").arg(where) };
     static const QStringList known = { QStringLiteral("subject"), QStringLiteral("namespaces"),
         QStringLiteral("staticServiceAccounts"), QStringLiteral("roles"), QStringLiteral("clusterWide"),
-        QStringLiteral("maxTTL"), QStringLiteral("audiences") };
+        QStringLiteral("maxTTL"), QStringLiteral("audiences"), QStringLiteral("extraLabels"),
+        QStringLiteral("extraAnnotations") };
     for (const auto &kv : node) {
         const QString key = QString::fromStdString(kv.first.as<std::string>());
         if (!known.contains(key))
@@ -88,6 +89,8 @@ GatewayClientPolicy readEntry(const YAML::Node &node, const QString &where)
             QStringLiteral("%1 is missing (a list, or [\"*\"] for any)").arg(field("audiences"))
         };
     p.audiences = strings(node["audiences"], field("audiences"));
+    p.extraLabels = strings(node["extraLabels"], field("extraLabels"));
+    p.extraAnnotations = strings(node["extraAnnotations"], field("extraAnnotations"));
     const QString problem = p.validate();
     if (!problem.isEmpty())
         throw Invalid { where + QStringLiteral(": ") + problem };

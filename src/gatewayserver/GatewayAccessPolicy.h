@@ -21,6 +21,8 @@ namespace kms {
 //       clusterWide: false
 //       maxTTL: 24h
 //       audiences: ["*"]
+//       extraLabels: [team]       # keys of extra labels a lease's objects may carry ("*": any)
+//       extraAnnotations: []      # the same for annotations; none when absent
 //
 // The first entry whose subject matches the client applies; a client no entry
 // matches may do nothing at all.

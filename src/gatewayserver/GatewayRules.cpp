@@ -82,15 +82,22 @@ QString checkLeaseMetadata(const GatewayClientPolicy &policy, const QJsonObject 
     if (leaseId->isEmpty() || !Names::isDns1123Label(*leaseId))
         return QStringLiteral("the object needs the label %1 with the lease's id").arg(LeaseLabels::LeaseId);
     for (auto it = labels.begin(); it != labels.end(); ++it) {
-        if (it.key() != LeaseLabels::ManagedBy && !it.key().startsWith(KmsPrefix))
-            return QStringLiteral("the label \"%1\" is not one of a lease's").arg(it.key());
+        if (it.key() != LeaseLabels::ManagedBy && !it.key().startsWith(KmsPrefix)
+            && !policy.allowsExtraLabel(it.key()))
+            return QStringLiteral(
+                "the label \"%1\" is neither one of a lease's nor in the policy's extraLabels")
+                .arg(it.key());
         if (!it.value().isString())
             return QStringLiteral("the label \"%1\" is not a string").arg(it.key());
     }
     const QJsonObject annotations = meta.value(QLatin1String("annotations")).toObject();
     for (auto it = annotations.begin(); it != annotations.end(); ++it) {
-        if (!it.key().startsWith(KmsPrefix))
-            return QStringLiteral("the annotation \"%1\" is not one of a lease's").arg(it.key());
+        if (!it.key().startsWith(KmsPrefix) && !policy.allowsExtraAnnotation(it.key()))
+            return QStringLiteral("the annotation \"%1\" is neither one of a lease's nor in the policy's "
+                                  "extraAnnotations")
+                .arg(it.key());
+        if (!it.value().isString())
+            return QStringLiteral("the annotation \"%1\" is not a string").arg(it.key());
     }
     const QDateTime expiresAt = LeaseLabels::expiresAtOf(object);
     if (!expiresAt.isValid())

@@ -130,6 +130,15 @@ FieldErrors LeaseService::validateRequest(const DynamicSecret &secret, const Lea
     return errors;
 }
 
+QString LeaseService::limitMessage(const DynamicSecret &secret, int live)
+{
+    return QStringLiteral("Secret \"%1\" already has %2 of its at most %3 leases whose token may still work; "
+                          "revoke one or wait until one expires.")
+        .arg(secret.name)
+        .arg(live)
+        .arg(secret.maxLeases);
+}
+
 QString LeaseService::secretNameOf(qint64 secretId)
 {
     const auto secret = m_secrets->byId(secretId);
@@ -231,6 +240,17 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         co_return creation;
     }
 
+    // Refused early when the limit is reached already; the insert below counts
+    // again in its transaction, which is what holds against concurrent leases.
+    if (secret->maxLeases > 0) {
+        const int live = m_leases->liveCount(secret->id, m_clock->now());
+        if (live >= secret->maxLeases) {
+            creation.limitReached = true;
+            creation.error = limitMessage(*secret, live);
+            co_return creation;
+        }
+    }
+
     // The connection first: without a keychain, or with a token or URL that
     // cannot be used, nothing happens and no row is left behind. Making it
     // sends nothing to the cluster.
@@ -257,7 +277,14 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
                              .arg(m_db.dataDir(), lock.errorString());
         co_return creation;
     }
-    if (!m_leases->insert(lease)) {
+    int live = 0;
+    const LeaseRepository::Insert inserted = m_leases->insertWithinLimit(lease, secret->maxLeases, &live);
+    if (inserted == LeaseRepository::Insert::LimitReached) {
+        creation.limitReached = true;
+        creation.error = limitMessage(*secret, live);
+        co_return creation;
+    }
+    if (inserted != LeaseRepository::Insert::Inserted) {
         creation.error = QStringLiteral("The lease could not be recorded: %1").arg(m_db.lastError());
         co_return creation;
     }
@@ -272,6 +299,7 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         lease.serviceAccountUid = outcome.lease.serviceAccountUid;
         lease.bindingUid = outcome.lease.bindingUid;
         lease.boundSecretUid = outcome.lease.boundSecretUid;
+        lease.extraObjects = outcome.lease.extraObjects;
         QString detail;
         const QStringList said = outcome.issued->warnings + outcome.issued->clusterWarnings;
         if (!said.isEmpty())
@@ -304,6 +332,7 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         lease.serviceAccountUid = left.serviceAccountUid;
         lease.bindingUid = left.bindingUid;
         lease.boundSecretUid = left.boundSecretUid;
+        lease.extraObjects = left.extraObjects;
         lease.cleanupAttempts = 1;
         lease.nextCleanupAt = m_clock->now().addSecs(cleanupBackoffSeconds(1));
         commit(lease, LeaseState::CleanupFailed, AuditEvent::LeaseCleanupFailed,
@@ -421,8 +450,11 @@ QCoro::Task<RevokeOutcome> LeaseService::closeLease(Lease lease, bool expiry)
     outcome.ok = cleaned == Cleanup::Done;
     if (outcome.ok) {
         QString objects = QStringLiteral("bound Secret is");
-        if (lease.kind == LeaseKind::Dynamic)
+        if (lease.kind == LeaseKind::Dynamic && lease.extraObjects.isEmpty())
             objects = QStringLiteral("service account and binding are");
+        else if (lease.kind == LeaseKind::Dynamic)
+            objects = QStringLiteral("service account and its %1 other objects are")
+                          .arg(lease.extraObjects.size() + 1);
         outcome.message = QStringLiteral(
             "Lease %1 is revoked: its %2 deleted, so the token stops working within seconds.")
                               .arg(lease.id, objects);

@@ -42,12 +42,79 @@ Lease LeaseProvider::plan(const DynamicSecret &secret, const QString &leaseId, c
         lease.namespaceName = namespaceName;
         lease.serviceAccount = leaseObjectName(secret.name);
         lease.createdServiceAccount = true;
-        lease.bindingName = lease.serviceAccount;
-        const bool clusterBinding = secret.roleType == RoleType::ClusterRole && secret.clusterWide;
-        lease.bindingKind
-            = clusterBinding ? QStringLiteral("ClusterRoleBinding") : QStringLiteral("RoleBinding");
+        // One binding per role: the first in bindingName/bindingKind (as
+        // leases have always recorded it), the others in extraObjects.
+        const QList<RoleRef> roles = secret.boundRoles();
+        for (qsizetype i = 0; i < roles.size(); ++i) {
+            const RoleRef &role = roles.at(i);
+            const bool cluster = secret.bindsClusterWide(role);
+            const QString kind
+                = cluster ? QStringLiteral("ClusterRoleBinding") : QStringLiteral("RoleBinding");
+            if (i == 0) {
+                lease.bindingName = lease.serviceAccount;
+                lease.bindingKind = kind;
+                continue;
+            }
+            LeaseObject binding;
+            binding.kind = kind;
+            binding.namespaceName = cluster ? QString() : namespaceName;
+            binding.name = QStringLiteral("%1-%2").arg(lease.serviceAccount).arg(i + 1);
+            binding.roleKind = DynamicSecret::toString(role.kind);
+            binding.roleName = role.name;
+            lease.extraObjects.append(binding);
+        }
     }
     return lease;
+}
+
+QList<LeaseObject> LeaseProvider::bindingsOf(const Lease &lease, const DynamicSecret &secret)
+{
+    QList<LeaseObject> bindings;
+    if (!lease.bindingName.isEmpty()) {
+        const QList<RoleRef> roles = secret.boundRoles();
+        LeaseObject first;
+        first.kind = lease.bindingKind == QLatin1String("ClusterRoleBinding")
+            ? QStringLiteral("ClusterRoleBinding")
+            : QStringLiteral("RoleBinding");
+        first.namespaceName = first.kind == QLatin1String("RoleBinding") ? lease.namespaceName : QString();
+        first.name = lease.bindingName;
+        first.uid = lease.bindingUid;
+        if (!roles.isEmpty()) {
+            first.roleKind = DynamicSecret::toString(roles.first().kind);
+            first.roleName = roles.first().name;
+        }
+        bindings.append(first);
+    }
+    for (const LeaseObject &o : lease.extraObjects) {
+        if (o.isBinding())
+            bindings.append(o);
+    }
+    return bindings;
+}
+
+void LeaseProvider::forgetObject(Lease &lease, const LeaseObject &object)
+{
+    if (object.name == lease.bindingName && object.kind == lease.bindingKind) {
+        lease.bindingName.clear();
+        return;
+    }
+    lease.extraObjects.removeIf([&object](const LeaseObject &o) {
+        return o.kind == object.kind && o.name == object.name && o.namespaceName == object.namespaceName;
+    });
+}
+
+void LeaseProvider::setUid(Lease &lease, const LeaseObject &object, const QString &uid)
+{
+    if (uid.isEmpty())
+        return;
+    if (object.name == lease.bindingName && object.kind == lease.bindingKind) {
+        lease.bindingUid = uid;
+        return;
+    }
+    for (LeaseObject &o : lease.extraObjects) {
+        if (o.kind == object.kind && o.name == object.name && o.namespaceName == object.namespaceName)
+            o.uid = uid;
+    }
 }
 
 QString LeaseProvider::bindingPath(const Lease &lease, bool collection)
@@ -199,8 +266,8 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(
             { QStringLiteral("kind"), QStringLiteral("Secret") },
             { QStringLiteral("type"), QStringLiteral("Opaque") },
             { QStringLiteral("metadata"),
-                LeaseLabels::metadata(
-                    lease.boundSecretName, lease.namespaceName, lease.id, secret.name, expiresAt) } };
+                LeaseLabels::metadata(lease.boundSecretName, lease.namespaceName, lease.id, secret.name,
+                    expiresAt, secret.extraLabels, secret.extraAnnotations) } };
         const Created created
             = co_await createOwned(corePath(lease.namespaceName, QStringLiteral("secrets")), body, lease.id);
         settle(created, [](Lease &l) { l.boundSecretName.clear(); });
@@ -218,45 +285,50 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(
         const QJsonObject account { { QStringLiteral("apiVersion"), QStringLiteral("v1") },
             { QStringLiteral("kind"), QStringLiteral("ServiceAccount") },
             { QStringLiteral("metadata"),
-                LeaseLabels::metadata(
-                    lease.serviceAccount, lease.namespaceName, lease.id, secret.name, expiresAt) } };
-        const bool clusterBinding = lease.bindingKind == QLatin1String("ClusterRoleBinding");
-        const QJsonObject binding { { QStringLiteral("apiVersion"),
-                                        QStringLiteral("rbac.authorization.k8s.io/v1") },
-            { QStringLiteral("kind"), lease.bindingKind },
-            { QStringLiteral("metadata"),
-                LeaseLabels::metadata(lease.bindingName, clusterBinding ? QString() : lease.namespaceName,
-                    lease.id, secret.name, expiresAt) },
-            { QStringLiteral("roleRef"),
-                QJsonObject { { QStringLiteral("apiGroup"), RbacGroup },
-                    { QStringLiteral("kind"), DynamicSecret::toString(secret.roleType) },
-                    { QStringLiteral("name"), secret.roleName } } },
-            { QStringLiteral("subjects"),
-                QJsonArray { QJsonObject { { QStringLiteral("kind"), QStringLiteral("ServiceAccount") },
-                    { QStringLiteral("name"), lease.serviceAccount },
-                    { QStringLiteral("namespace"), lease.namespaceName } } } } };
-        // Both at once: QCoro tasks start eagerly, so the two POSTs overlap.
+                LeaseLabels::metadata(lease.serviceAccount, lease.namespaceName, lease.id, secret.name,
+                    expiresAt, secret.extraLabels, secret.extraAnnotations) } };
+        const QList<LeaseObject> bindings = bindingsOf(lease, secret);
+        // All at once: QCoro tasks start eagerly, so the POSTs overlap.
         QCoro::Task<Created> accountTask = createOwned(
             corePath(lease.namespaceName, QStringLiteral("serviceaccounts")), account, lease.id);
-        QCoro::Task<Created> bindingTask = createOwned(bindingPath(lease, true), binding, lease.id);
+        std::vector<QCoro::Task<Created>> bindingTasks;
+        for (const LeaseObject &b : bindings) {
+            const QJsonObject body { { QStringLiteral("apiVersion"),
+                                         QStringLiteral("rbac.authorization.k8s.io/v1") },
+                { QStringLiteral("kind"), b.kind },
+                { QStringLiteral("metadata"),
+                    LeaseLabels::metadata(b.name, b.namespaceName, lease.id, secret.name, expiresAt,
+                        secret.extraLabels, secret.extraAnnotations) },
+                { QStringLiteral("roleRef"),
+                    QJsonObject { { QStringLiteral("apiGroup"), RbacGroup },
+                        { QStringLiteral("kind"), b.roleKind }, { QStringLiteral("name"), b.roleName } } },
+                { QStringLiteral("subjects"),
+                    QJsonArray { QJsonObject { { QStringLiteral("kind"), QStringLiteral("ServiceAccount") },
+                        { QStringLiteral("name"), lease.serviceAccount },
+                        { QStringLiteral("namespace"), lease.namespaceName } } } } };
+            bindingTasks.push_back(createOwned(objectPath(b.kind, b.namespaceName), body, lease.id));
+        }
         const Created accountCreated = co_await accountTask;
-        const Created bindingCreated = co_await bindingTask;
         settle(accountCreated, [](Lease &l) { l.createdServiceAccount = false; });
-        settle(bindingCreated, [](Lease &l) { l.bindingName.clear(); });
         lease.serviceAccountUid = uidOf(accountCreated.object);
-        lease.bindingUid = uidOf(bindingCreated.object);
         undo.serviceAccountUid = lease.serviceAccountUid;
-        undo.bindingUid = lease.bindingUid;
-        if (!accountCreated.ok || !bindingCreated.ok) {
-            // if/else rather than ?: with temporaries: GCC 12 mishandles those in coroutines.
-            if (!accountCreated.ok)
-                outcome.error = explain(QStringLiteral("Creating service account \"%1\" in namespace \"%2\"")
-                                            .arg(lease.serviceAccount, lease.namespaceName),
-                    *accountCreated.error, secret);
-            else
+        if (!accountCreated.ok)
+            outcome.error = explain(QStringLiteral("Creating service account \"%1\" in namespace \"%2\"")
+                                        .arg(lease.serviceAccount, lease.namespaceName),
+                *accountCreated.error, secret);
+        for (size_t i = 0; i < bindingTasks.size(); ++i) {
+            const LeaseObject &b = bindings.at(qsizetype(i));
+            const Created created = co_await bindingTasks[i];
+            const QString uid = uidOf(created.object);
+            settle(created, [&b](Lease &l) { forgetObject(l, b); });
+            setUid(lease, b, uid);
+            setUid(undo, b, uid);
+            if (!created.ok && outcome.error.isEmpty())
                 outcome.error = explain(QStringLiteral("Binding %1 \"%2\" to the lease's service account")
-                                            .arg(DynamicSecret::toString(secret.roleType), secret.roleName),
-                    *bindingCreated.error, secret);
+                                            .arg(b.roleKind, b.roleName),
+                    *created.error, secret, QStringLiteral("%1 \"%2\"").arg(b.roleKind, b.roleName));
+        }
+        if (!outcome.error.isEmpty()) {
             co_await rollback();
             co_return outcome;
         }
@@ -298,6 +370,8 @@ QList<LeaseProvider::Owned> LeaseProvider::ownedObjects(const Lease &lease)
         owned.append({ QStringLiteral("ServiceAccount"), lease.namespaceName, lease.serviceAccount,
             corePath(lease.namespaceName, QStringLiteral("serviceaccounts"), lease.serviceAccount),
             lease.serviceAccountUid });
+    for (const LeaseObject &o : lease.extraObjects)
+        owned.append({ o.kind, o.namespaceName, o.name, objectPath(o.kind, o.namespaceName, o.name), o.uid });
     if (!lease.boundSecretName.isEmpty())
         owned.append({ QStringLiteral("Secret"), lease.namespaceName, lease.boundSecretName,
             corePath(lease.namespaceName, QStringLiteral("secrets"), lease.boundSecretName),
@@ -396,7 +470,10 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(
             listings.push_back({ QStringLiteral("Secret"), ns });
         }
     }
-    if (secret.credentialType == CredentialType::Dynamic && secret.clusterWide)
+    bool clusterBindings = false;
+    for (const RoleRef &role : secret.boundRoles())
+        clusterBindings = clusterBindings || secret.bindsClusterWide(role);
+    if (secret.credentialType == CredentialType::Dynamic && clusterBindings)
         listings.prepend({ QStringLiteral("ClusterRoleBinding"), QString() });
 
     // Bindings first, so no binding outlives its account even for a moment.
@@ -444,7 +521,8 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(
     co_return outcome;
 }
 
-QString LeaseProvider::explain(const QString &step, const KubeError &error, const DynamicSecret &secret)
+QString LeaseProvider::explain(
+    const QString &step, const KubeError &error, const DynamicSecret &secret, const QString &role)
 {
     QString advice;
     const QString check
@@ -472,8 +550,12 @@ QString LeaseProvider::explain(const QString &step, const KubeError &error, cons
             && error.message.contains(
                 QLatin1String("attempting to grant RBAC permissions not currently held")))
             advice = QStringLiteral(
-                "The requester must itself hold every permission of %1 \"%2\", or be allowed to bind it; %3.")
-                         .arg(DynamicSecret::toString(secret.roleType), secret.roleName, check);
+                "The requester must itself hold every permission of %1, or be allowed to bind it; %2.")
+                         .arg(role.isEmpty()
+                                 ? QStringLiteral("%1 \"%2\"")
+                                       .arg(DynamicSecret::toString(secret.roleType), secret.roleName)
+                                 : role,
+                             check);
         else if (error.isForbidden())
             advice = QStringLiteral("The cluster token lacks a permission; %1.").arg(check);
         else if (error.isNotFound() && error.detailsKind == QLatin1String("namespaces"))

@@ -19,6 +19,8 @@ const QByteArray Example = R"(clients:
     clusterWide: true
     maxTTL: 24h
     audiences: ["*"]
+    extraLabels: [team, example.com/tier]
+    extraAnnotations: ["*"]
   - subject: "*"
     namespaces: [team-a]
     maxTTL: 1h
@@ -59,7 +61,14 @@ private slots:
         QVERIFY(first.clusterWide);
         QCOMPARE(first.maxTtlSeconds, 24 * 3600);
         QVERIFY(first.anyAudience());
+        QCOMPARE(
+            first.extraLabels, (QStringList { QStringLiteral("team"), QStringLiteral("example.com/tier") }));
+        QVERIFY(first.allowsExtraLabel(QStringLiteral("team")));
+        QVERIFY(!first.allowsExtraLabel(QStringLiteral("owner")));
+        QVERIFY(first.allowsExtraAnnotation(QStringLiteral("owner")));
+        QVERIFY(!first.allowsExtraAnnotation(QStringLiteral("kms.hanzo.ai/expires-at"))); // never "extra"
         const GatewayClientPolicy &second = policy->clients().at(1);
+        QVERIFY(second.extraLabels.isEmpty() && !second.allowsExtraLabel(QStringLiteral("team")));
         QVERIFY(second.staticServiceAccounts.isEmpty() && second.roles.isEmpty() && !second.clusterWide);
         QCOMPARE(second.audiences, (QStringList { QStringLiteral("vault"), QStringLiteral("api") }));
     }
@@ -104,6 +113,13 @@ private slots:
         QTest::newRow("empty audiences")
             << QByteArray("clients:\n  - subject: a\n    maxTTL: 1h\n    audiences: []\n")
             << "audiences is empty";
+        QTest::newRow("extra label of the product's")
+            << QByteArray("clients:\n  - subject: a\n    maxTTL: 1h\n    audiences: [a]\n    extraLabels: "
+                          "[kms.hanzo.ai/lease-id]\n")
+            << "extraLabels: \"kms.hanzo.ai/lease-id\" is one of Hanzo KMS's own keys";
+        QTest::newRow("extra annotation not a key") << QByteArray(
+            "clients:\n  - subject: a\n    maxTTL: 1h\n    audiences: [a]\n    extraAnnotations: "
+            "[\"a b\"]\n") << "extraAnnotations: \"a b\" is not a label or annotation key";
         QTest::newRow("typo") << QByteArray(
             "clients:\n  - subject: a\n    namespace: [x]\n    maxTTL: 1h\n    "
             "audiences: [a]\n")
@@ -180,6 +196,8 @@ private slots:
         QCOMPARE(back->clusterWide, p.clusterWide);
         QCOMPARE(back->maxTtlSeconds, p.maxTtlSeconds);
         QCOMPARE(back->audiences, p.audiences);
+        QCOMPARE(back->extraLabels, p.extraLabels);
+        QCOMPARE(back->extraAnnotations, p.extraAnnotations);
         QCOMPARE(p.toJson().value(QLatin1String("maxTTL")).toString(), QStringLiteral("1d"));
         QVERIFY(!GatewayClientPolicy::fromJson(QJsonObject { { QStringLiteral("subject"), 3 } }, &error));
         QVERIFY2(
@@ -200,6 +218,10 @@ private slots:
         QTest::newRow("static allowed") << 6 << "";
         QTest::newRow("audience") << 7 << "the audience \"other\" is not allowed";
         QTest::newRow("no audience") << 8 << "a token without audiences";
+        QTest::newRow("second role allowed") << 9 << "";
+        QTest::newRow("second role refused") << 10 << "role Role \"admin\" is not in its roles";
+        QTest::newRow("extra label allowed") << 11 << "";
+        QTest::newRow("extra label refused") << 12 << "the extra label \"owner\" is not in its extraLabels";
     }
 
     void refusesSecretsThePolicyWouldRefuse()
@@ -233,6 +255,16 @@ private slots:
         case 8:
             p.audiences = { QStringLiteral("vault") };
             s.audiences = change == 7 ? QStringList { QStringLiteral("other") } : QStringList();
+            break;
+        case 9:
+        case 10:
+            s.extraRoles
+                = { { RoleType::Role, change == 9 ? QStringLiteral("reader") : QStringLiteral("admin") } };
+            break;
+        case 11:
+        case 12:
+            s.extraLabels = { { change == 11 ? QStringLiteral("team") : QStringLiteral("owner"),
+                QStringLiteral("a") } };
             break;
         }
         const QString refusal = p.refusalFor(s);

@@ -25,6 +25,8 @@ GatewayClientPolicy policy()
     p.clusterWide = false;
     p.maxTtlSeconds = 3600;
     p.audiences = { QStringLiteral("*") };
+    p.extraLabels = { QStringLiteral("team") };
+    p.extraAnnotations = { QStringLiteral("owner") };
     return p;
 }
 
@@ -178,7 +180,20 @@ private slots:
                                                 { LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue },
                                                 { LeaseLabels::LeaseId, LeaseId },
                                                 { QStringLiteral("app"), QStringLiteral("web") } })
-                                     << "the label \"app\"";
+                                     << "the label \"app\" is neither one of a lease's nor in the policy's "
+                                        "extraLabels";
+        QTest::newRow("extra label the policy allows")
+            << SA << "team-a"
+            << withMeta(QStringLiteral("labels"),
+                   QJsonObject { { LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue },
+                       { LeaseLabels::LeaseId, LeaseId }, { QStringLiteral("team"), QStringLiteral("a") } })
+            << "";
+        QTest::newRow("extra annotation the policy allows")
+            << SA << "team-a"
+            << withMeta(QStringLiteral("annotations"),
+                   QJsonObject { { LeaseLabels::ExpiresAt, Now.addSecs(60).toString(Qt::ISODate) },
+                       { QStringLiteral("owner"), QStringLiteral("ops") } })
+            << "";
         QTest::newRow("no expiry") << SA << "team-a"
                                    << withMeta(QStringLiteral("annotations"), QJsonValue::Undefined)
                                    << "kms.hanzo.ai/expires-at";

@@ -84,6 +84,41 @@ private slots:
         QVERIFY(bound.boundSecretName.startsWith("kms-static-one-"));
     }
 
+    void plansABindingPerRole()
+    {
+        DynamicSecret s = dynamicSecret();
+        s.extraRoles = { { RoleType::Role, QStringLiteral("deployer") },
+            { RoleType::ClusterRole, QStringLiteral("view") } };
+        s.clusterWide = true;
+        const Lease l = LeaseProvider::plan(s, QStringLiteral("id-1"), QStringLiteral("team-a"));
+        QCOMPARE(l.bindingName, l.serviceAccount);
+        QCOMPARE(l.bindingKind, "ClusterRoleBinding");
+        QCOMPARE(l.extraObjects.size(), 2);
+        const LeaseObject &role = l.extraObjects.at(0);
+        QCOMPARE(role.kind, "RoleBinding"); // a Role is bound in the lease namespace, cluster-wide or not
+        QCOMPARE(role.namespaceName, "team-a");
+        QCOMPARE(role.name, l.serviceAccount + "-2");
+        QCOMPARE(role.roleKind, "Role");
+        QCOMPARE(role.roleName, "deployer");
+        const LeaseObject &view = l.extraObjects.at(1);
+        QCOMPARE(view.kind, "ClusterRoleBinding");
+        QVERIFY(view.namespaceName.isEmpty());
+        QCOMPARE(view.name, l.serviceAccount + "-3");
+        QCOMPARE(view.roleName, "view");
+    }
+
+    void labelsCarryTheSecretsExtrasButNeverOverrideTheProducts()
+    {
+        const QDateTime at = QDateTime(QDate(2026, 1, 2), QTime(3, 4, 5), Qt::UTC);
+        const QJsonObject meta = LeaseLabels::metadata("n", "ns", "lease-1", "sec", at,
+            { { "team", "a" }, { "kms.hanzo.ai/lease-id", "forged" } },
+            { { "owner", "ops" }, { "kms.hanzo.ai/expires-at", "never" } });
+        QCOMPARE(meta["labels"]["team"].toString(), "a");
+        QCOMPARE(meta["labels"]["kms.hanzo.ai/lease-id"].toString(), "lease-1");
+        QCOMPARE(meta["annotations"]["owner"].toString(), "ops");
+        QCOMPARE(meta["annotations"]["kms.hanzo.ai/expires-at"].toString(), "2026-01-02T03:04:05Z");
+    }
+
     void labelsEveryObject()
     {
         const QDateTime at = QDateTime(QDate(2026, 1, 2), QTime(3, 4, 5), Qt::UTC);

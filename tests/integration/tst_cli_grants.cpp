@@ -1,0 +1,353 @@
+// What a lease grants, through hanzo-kmsctl against kms-testcluster: several
+// roles per lease, extra labels and annotations on every object, the lease
+// limit (also against concurrent processes), and bad input for each flag.
+#include "CliRunner.h"
+#include "KmsTestPaths.h"
+#include "TestCluster.h"
+#include "TestSupport.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QTest>
+#include <QUrl>
+
+#include <csignal>
+
+using namespace kms::test;
+
+namespace {
+
+const QString Managed = QStringLiteral("app.kubernetes.io%2Fmanaged-by%3Dhanzo-kms");
+
+} // namespace
+
+class TestCliGrants : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<TestCluster> m_cluster;
+    std::unique_ptr<TempProfile> m_profile;
+    std::unique_ptr<CliRunner> m_cli;
+    QTemporaryDir m_files;
+    QString m_tokenFile;
+    QString m_caFile;
+
+    CliResult kmsctl(const QStringList &args) { return m_cli->run(args); }
+    QString write(const QString &name, const QByteArray &data)
+    {
+        QFile f(m_files.filePath(name));
+        if (!f.open(QIODevice::WriteOnly))
+            qFatal("cannot write %s", qPrintable(name));
+        f.write(data);
+        return f.fileName();
+    }
+    // "secret create NAME --env Development --type dynamic" with this cluster and the seed's requester.
+    QStringList createArgs(const QString &name)
+    {
+        return { "secret", "create", name, "--env", "Development", "--type", "dynamic", "--url",
+            m_cluster->url().toString(), "--ca-file", m_caFile, "--token-file", m_tokenFile };
+    }
+    // Every object labelled as a lease's, of these kinds: "Kind ns/name" -> object.
+    QMap<QString, QJsonObject> managedObjects(const QString &extraSelector = {})
+    {
+        QMap<QString, QJsonObject> found;
+        const QString selector = Managed
+            + (extraSelector.isEmpty()
+                    ? QString()
+                    : QStringLiteral("%2C") + QString::fromLatin1(QUrl::toPercentEncoding(extraSelector)));
+        for (const auto &[kind, path] : { std::pair { "ServiceAccount", "/api/v1/serviceaccounts" },
+                 std::pair { "RoleBinding", "/apis/rbac.authorization.k8s.io/v1/rolebindings" },
+                 std::pair { "ClusterRoleBinding", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings" },
+                 std::pair { "Role", "/apis/rbac.authorization.k8s.io/v1/roles" },
+                 std::pair { "ClusterRole", "/apis/rbac.authorization.k8s.io/v1/clusterroles" } }) {
+            const auto r
+                = m_cluster->request("GET", QString::fromLatin1(path) + "?labelSelector=" + selector);
+            for (const QJsonValue &item : r.json.value("items").toArray()) {
+                const QJsonObject meta = item["metadata"].toObject();
+                found.insert(QString::fromLatin1(kind) + ' ' + meta["namespace"].toString() + '/'
+                        + meta["name"].toString(),
+                    item.toObject());
+            }
+        }
+        return found;
+    }
+    bool authenticates(const QByteArray &token)
+    {
+        return m_cluster->tokenReview(token).value("authenticated").toBool();
+    }
+    QJsonObject createLease(const QString &secret, const QString &ns)
+    {
+        const CliResult r = kmsctl({ "lease", "create", secret, "--namespace", ns, "-o", "json" });
+        if (r.exitCode != 0)
+            qWarning("%s", r.describe().constData());
+        return QJsonDocument::fromJson(r.out).object();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        m_cluster = std::make_unique<TestCluster>();
+        QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
+        const QByteArray requester = m_cluster->applySeedSetup();
+        QVERIFY2(!requester.isEmpty(), qPrintable(m_cluster->errorString()));
+        for (const char *ns : { "team-a", "team-b" })
+            QCOMPARE(m_cluster
+                         ->request("POST", "/api/v1/namespaces",
+                             { { "apiVersion", "v1" }, { "kind", "Namespace" },
+                                 { "metadata", QJsonObject { { "name", ns } } } })
+                         .status,
+                201);
+        // A second role, in team-a, that the requester holds (so it may grant it).
+        const QString yaml = write("deployer.yaml", R"(apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: deployer, namespace: team-a}
+rules:
+  - apiGroups: [apps]
+    resources: [deployments]
+    verbs: [create, update]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: requester-holds-deployer, namespace: team-a}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}]
+)");
+        QVERIFY2(m_cluster->applyYamlFile(yaml), qPrintable(m_cluster->errorString()));
+        m_profile = std::make_unique<TempProfile>();
+        m_cli = std::make_unique<CliRunner>(m_profile->environment());
+        m_tokenFile = write("requester.token", requester);
+        m_caFile = write("ca.crt", m_cluster->caPem());
+    }
+
+    void aLeaseBoundToTwoRolesHasBothUntilItIsRevoked()
+    {
+        const CliResult created
+            = kmsctl(createArgs("two-roles") << "--namespaces"
+                                             << "team-a"
+                                             << "--roles"
+                                             << "ClusterRole/kms-dynamic-role,Role/deployer"
+                                             << "--extra-labels"
+                                             << "team=a,tier=web"
+                                             << "--extra-annotations"
+                                             << "owner=ops\\, on call"
+                                             << "--extra-annotations"
+                                             << "ticket=OPS-1");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const CliResult shown = kmsctl({ "secret", "show", "two-roles", "-o", "json" });
+        const QJsonObject secret = QJsonDocument::fromJson(shown.out).object();
+        QCOMPARE(secret["roles"].toArray(), (QJsonArray { "ClusterRole/kms-dynamic-role", "Role/deployer" }));
+        QCOMPARE(secret["extraAnnotations"]["owner"].toString(), "ops, on call");
+
+        const QJsonObject lease = createLease("two-roles", "team-a");
+        const QByteArray token = lease["token"].toString().toUtf8();
+        QVERIFY(!token.isEmpty());
+        QVERIFY(m_cluster->canI(token, "list", "pods", "team-a")); // ClusterRole/kms-dynamic-role
+        QVERIFY(m_cluster->canI(token, "create", "deployments", "team-a", "apps")); // Role/deployer
+        QVERIFY(!m_cluster->canI(token, "delete", "deployments", "team-a", "apps"));
+
+        // The account and both bindings, each with the extra labels and annotations.
+        const QString id = lease["id"].toString();
+        const QMap<QString, QJsonObject> objects = managedObjects("kms.hanzo.ai/lease-id=" + id);
+        QCOMPARE(objects.size(), 3);
+        const QString sa = lease["serviceAccount"].toString();
+        QVERIFY2(objects.contains("ServiceAccount team-a/" + sa), qPrintable(objects.keys().join(' ')));
+        QVERIFY(objects.contains("RoleBinding team-a/" + sa));
+        QVERIFY(objects.contains("RoleBinding team-a/" + sa + "-2"));
+        QCOMPARE(objects.value("RoleBinding team-a/" + sa + "-2")
+                     .value("roleRef")
+                     .toObject()
+                     .value("name")
+                     .toString(),
+            "deployer");
+        for (const QJsonObject &o : objects) {
+            const QJsonObject meta = o["metadata"].toObject();
+            QCOMPARE(meta["labels"]["team"].toString(), "a");
+            QCOMPARE(meta["labels"]["tier"].toString(), "web");
+            QCOMPARE(meta["labels"]["kms.hanzo.ai/lease-id"].toString(), id);
+            QCOMPARE(meta["annotations"]["owner"].toString(), "ops, on call");
+            QCOMPARE(meta["annotations"]["ticket"].toString(), "OPS-1");
+            QVERIFY(meta["annotations"].toObject().contains("kms.hanzo.ai/expires-at"));
+        }
+
+        const CliResult revoked = kmsctl({ "lease", "revoke", id });
+        QVERIFY2(revoked.exitCode == 0, revoked.describe());
+        QVERIFY(!authenticates(token));
+        QVERIFY(!m_cluster->canI(token, "create", "deployments", "team-a", "apps"));
+        QVERIFY(managedObjects("kms.hanzo.ai/lease-id=" + id).isEmpty());
+    }
+
+    void theLeaseLimitRefusesTheNextLeaseInOneSentence()
+    {
+        const CliResult created = kmsctl(createArgs("capped") << "--namespaces"
+                                                              << "team-b"
+                                                              << "--role-type"
+                                                              << "ClusterRole"
+                                                              << "--role"
+                                                              << "kms-dynamic-role"
+                                                              << "--max-leases"
+                                                              << "2");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject first = createLease("capped", "team-b");
+        QVERIFY(!first.isEmpty());
+        QVERIFY(!createLease("capped", "team-b").isEmpty());
+        const auto before = managedObjects("kms.hanzo.ai/secret=capped");
+
+        const CliResult third = kmsctl({ "lease", "create", "capped", "--namespace", "team-b" });
+        QCOMPARE(third.exitCode, 1);
+        QVERIFY2(
+            third.errText().contains(
+                "Secret \"capped\" already has 2 of its at most 2 leases whose token may still work; revoke "
+                "one or wait until one expires."),
+            third.describe());
+        QCOMPARE(third.errText().trimmed().count('\n'), 0);
+        QVERIFY(third.out.isEmpty());
+        QCOMPARE(managedObjects("kms.hanzo.ai/secret=capped"), before); // nothing made on the cluster
+
+        QCOMPARE(kmsctl({ "lease", "revoke", first["id"].toString() }).exitCode, 0);
+        QVERIFY(!createLease("capped", "team-b").isEmpty());
+    }
+
+    void concurrentLeasesDoNotOvershootTheLimit()
+    {
+        const CliResult created = kmsctl(createArgs("one-at-a-time") << "--namespaces"
+                                                                     << "team-b"
+                                                                     << "--role-type"
+                                                                     << "ClusterRole"
+                                                                     << "--role"
+                                                                     << "kms-dynamic-role"
+                                                                     << "--max-leases"
+                                                                     << "1");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        std::vector<std::unique_ptr<QProcess>> processes;
+        for (int i = 0; i < 5; ++i) {
+            auto p = std::make_unique<QProcess>();
+            p->setProcessEnvironment(m_cli->environment());
+            p->start(QStringLiteral(KMS_CTL_PATH), { "lease", "create", "one-at-a-time", "-o", "token" });
+            processes.push_back(std::move(p));
+        }
+        int issued = 0;
+        int refused = 0;
+        for (auto &p : processes) {
+            QVERIFY(p->waitForFinished(60000));
+            const QString err = QString::fromUtf8(p->readAllStandardError());
+            if (p->exitCode() == 0)
+                ++issued;
+            else if (p->exitCode() == 1 && err.contains("already has 1 of its at most 1 leases"))
+                ++refused;
+            else
+                QFAIL(qPrintable(QStringLiteral("exit %1: %2").arg(p->exitCode()).arg(err)));
+        }
+        QCOMPARE(issued, 1);
+        QCOMPARE(refused, 4);
+        int accounts = 0;
+        for (const QString &key : managedObjects("kms.hanzo.ai/secret=one-at-a-time").keys())
+            accounts += key.startsWith("ServiceAccount ") ? 1 : 0;
+        QCOMPARE(accounts, 1);
+    }
+
+    void aCliKilledWhileProvisioningSeveralObjectsLeavesNothingAfterReconcile()
+    {
+        const CliResult created
+            = kmsctl(createArgs("killed") << "--namespaces"
+                                          << "team-a"
+                                          << "--roles"
+                                          << "ClusterRole/kms-dynamic-role,Role/deployer");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        // Slow answers keep the window between the first writes and the token wide.
+        const int served = m_cluster->settings().value("requests").toInt();
+        QVERIFY(m_cluster->setFaults(4000, 0));
+        QProcess cli;
+        cli.setProcessEnvironment(m_profile->environment());
+        cli.start(QStringLiteral(KMS_CTL_PATH), { "lease", "create", "killed", "-o", "token" });
+        QVERIFY(cli.waitForStarted());
+        // The account and both bindings are answered: the token request is in flight.
+        QTRY_VERIFY_WITH_TIMEOUT(m_cluster->settings().value("requests").toInt() >= served + 3, 30000);
+        QCOMPARE(cli.state(), QProcess::Running);
+        const qint64 pid = cli.processId();
+        QVERIFY(pid > 1);
+        ::kill(pid_t(pid), SIGKILL);
+        QVERIFY(cli.waitForFinished(10000));
+        QVERIFY(cli.readAllStandardOutput().isEmpty());
+        QVERIFY(m_cluster->setFaults(0, 0));
+        QCOMPARE(managedObjects("kms.hanzo.ai/secret=killed").size(), 3);
+
+        const CliResult reconciled = kmsctl({ "reconcile", "--no-sweep" });
+        QVERIFY2(reconciled.exitCode == 0, reconciled.describe());
+        QVERIFY2(reconciled.outText().contains("Rolled back 1 unfinished lease"), reconciled.describe());
+        QVERIFY(managedObjects("kms.hanzo.ai/secret=killed").isEmpty());
+    }
+
+    void badInputExitsTwoInOneSentenceNamingTheFlag_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        const QStringList dyn { "--namespaces", "team-a" };
+        const QStringList role { "--role-type", "ClusterRole", "--role", "kms-dynamic-role" };
+        QTest::newRow("roles without kind")
+            << (dyn + QStringList { "--roles", "view" }) << "--roles: Roles entry \"view\" has no kind";
+        QTest::newRow("roles unknown kind") << (dyn + QStringList { "--roles", "Group/view" })
+                                            << "--roles: Roles entry \"Group/view\" has an unknown kind";
+        QTest::newRow("roles empty entry")
+            << (dyn + QStringList { "--roles", "Role/a,,Role/b" })
+            << "--roles: Roles \"Role/a,,Role/b\" has an empty entry at position 2";
+        QTest::newRow("roles twice") << (dyn + QStringList { "--roles", "Role/a,Role/a" })
+                                     << "--roles: Roles lists \"Role/a\" more than once.";
+        QTest::newRow("role and roles")
+            << (dyn + QStringList { "--role", "kms-dynamic-role", "--roles", "Role/a" })
+            << "--role/--roles: give the roles one way";
+        QTest::newRow("role-type with roles")
+            << (dyn + QStringList { "--role-type", "Role", "--roles", "Role/a" })
+            << "--role-type: not with --roles";
+        QTest::newRow("roles on static") << QStringList { "--type", "static", "--service-account", "app",
+            "--namespace", "default", "--roles", "Role/a" }
+                                         << "--roles: applies only with --type dynamic.";
+        QTest::newRow("label managed-by")
+            << (dyn + role + QStringList { "--extra-labels", "app.kubernetes.io/managed-by=me" })
+            << "--extra-labels: Label key \"app.kubernetes.io/managed-by\" is one of Hanzo KMS's own";
+        QTest::newRow("label lease id")
+            << (dyn + role + QStringList { "--extra-labels", "kms.hanzo.ai/lease-id=x" })
+            << "--extra-labels: Label key \"kms.hanzo.ai/lease-id\" is one of";
+        QTest::newRow("annotation expiry")
+            << (dyn + role + QStringList { "--extra-annotations", "kms.hanzo.ai/expires-at=never" })
+            << "--extra-annotations: Annotation key \"kms.hanzo.ai/expires-at\" is one of Hanzo KMS's own";
+        QTest::newRow("label without value") << (dyn + role + QStringList { "--extra-labels", "team" })
+                                             << "--extra-labels: Extra label \"team\" has no value";
+        QTest::newRow("label bad value") << (dyn + role + QStringList { "--extra-labels", "team=a b" })
+                                         << "--extra-labels: Label \"team\" has an invalid value \"a b\"";
+        QTest::newRow("label bad key") << (dyn + role + QStringList { "--extra-labels", "Team Name=a" })
+                                       << "--extra-labels: Label key \"Team Name\" is not valid";
+        QTest::newRow("label control character")
+            << (dyn + role + QStringList { "--extra-labels", "team=a\x1b[2J" })
+            << "--extra-labels: Label \"team\" has an invalid value \"a\\x1b[2J\"";
+        QTest::newRow("label twice across flags")
+            << (dyn + role + QStringList { "--extra-labels", "team=a", "--extra-labels", "team=b" })
+            << "--extra-labels: Extra labels set \"team\" more than once.";
+        QTest::newRow("labels on unbound static") << QStringList { "--type", "static", "--service-account",
+            "app", "--namespace", "default", "--extra-labels",
+            "team=a" } << "--extra-labels: Extra labels apply only to Dynamic or bound Static secrets";
+        QTest::newRow("max leases negative") << (dyn + role + QStringList { "--max-leases", "-1" })
+                                             << "--max-leases: \"-1\" is not a whole number of leases";
+        QTest::newRow("max leases words") << (dyn + role + QStringList { "--max-leases", "many" })
+                                          << "--max-leases: \"many\" is not a whole number of leases";
+    }
+    void badInputExitsTwoInOneSentenceNamingTheFlag()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        QStringList all = { "secret", "create", "refused", "--env", "Development", "--url",
+            m_cluster->url().toString(), "--ca-file", m_caFile, "--token-file", m_tokenFile };
+        if (!args.contains("--type"))
+            all << "--type"
+                << "dynamic";
+        const CliResult r = kmsctl(all + args);
+        QVERIFY2(r.exitCode == 2, r.describe());
+        QVERIFY2(r.errText().contains(message), r.describe());
+        QCOMPARE(r.errText().trimmed().count('\n'), 0); // one sentence
+        QVERIFY2(!r.err.contains('\x1b'), r.describe());
+        QCOMPARE(kmsctl({ "secret", "show", "refused" }).exitCode, 1); // nothing was saved
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliGrants)
+#include "tst_cli_grants.moc"
