@@ -41,6 +41,7 @@ QString flagFor(const QString &field)
         { QStringLiteral("extraLabels"), QStringLiteral("--extra-labels") },
         { QStringLiteral("extraAnnotations"), QStringLiteral("--extra-annotations") },
         { QStringLiteral("maxLeases"), QStringLiteral("--max-leases") },
+        { QStringLiteral("nameTemplate"), QStringLiteral("--name-template") },
         { QStringLiteral("audiences"), QStringLiteral("--audiences") },
         { QStringLiteral("clusterWide"), QStringLiteral("--cluster-wide") },
         { QStringLiteral("boundTokens"), QStringLiteral("--bound") },
@@ -128,6 +129,7 @@ QJsonObject toJson(const DynamicSecret &s, const QString &environment, int activ
     o.insert(QStringLiteral("extraLabels"), object(s.extraLabels));
     o.insert(QStringLiteral("extraAnnotations"), object(s.extraAnnotations));
     o.insert(QStringLiteral("maxLeases"), s.maxLeases);
+    o.insert(QStringLiteral("nameTemplate"), s.nameTemplate);
     return o;
 }
 
@@ -284,6 +286,14 @@ void addCreateOptions(QCommandLineParser &p, bool fromKubeconfig)
             "Annotations put on every object a lease creates: key=value,... (\\, for a comma "
             "in a value; the flag may be repeated). Hanzo KMS's own (kms.hanzo.ai/*) cannot be set."),
         QStringLiteral("LIST") });
+    p.addOption({ QStringLiteral("name-template"),
+        QStringLiteral(
+            "How a lease's objects are named (dynamic: its service account, bindings and generated role; "
+            "bound static: its Secret), e.g. '{{secret}}-{{user | lower | truncate 12}}-{{random 6}}'. "
+            "Values: {{secret}} {{namespace}} {{user}} {{unix}} {{random N}}; helpers: lower, truncate N, "
+            "replace \"old\" \"new\". Every name must be a DNS-1123 label of at most 63 characters "
+            "with at least 5 random characters (default: kms-<secret>-<5 random>)."),
+        QStringLiteral("TEMPLATE") });
     p.addOption({ QStringLiteral("max-leases"),
         QStringLiteral("At most N leases whose token may still work at once; a lease beyond that is "
                        "refused (default 0: no limit)."),
@@ -544,6 +554,7 @@ std::optional<NewSecret> parseNewSecret(CliContext &ctx, const QCommandLineParse
         s.roleName = p.value(QStringLiteral("role"));
     s.clusterWide = p.isSet(QStringLiteral("cluster-wide"));
     s.boundTokens = p.isSet(QStringLiteral("bound"));
+    s.nameTemplate = p.value(QStringLiteral("name-template"));
     readCredentialOptions(p, s, problems);
     readCaFile(p, s, problems);
     if (!readTokenOption(ctx, p, wanted))
@@ -737,6 +748,8 @@ int show(CliContext &ctx, const QStringList &args)
     if (!s->extraAnnotations.isEmpty())
         fields << qMakePair(QStringLiteral("Extra annotations"),
             escapeControls(DynamicSecret::formatMetadata(s->extraAnnotations)));
+    if (!s->nameTemplate.isEmpty())
+        fields << qMakePair(QStringLiteral("Name template"), escapeControls(s->nameTemplate));
     fields << qMakePair(QStringLiteral("Max leases"),
         s->maxLeases > 0 ? QString::number(s->maxLeases) : QStringLiteral("no limit"));
     fields << qMakePair(QStringLiteral("Audiences"),

@@ -2,6 +2,7 @@
 
 #include "core/BoundedRead.h"
 #include "core/DisplayText.h"
+#include "core/NameTemplate.h"
 #include "core/Names.h"
 
 #include <QSet>
@@ -304,6 +305,25 @@ void checkMetadata(const DynamicSecret &s, FieldErrors &errors)
     }
 }
 
+void checkNameTemplate(const DynamicSecret &s, const SecretValidationContext &ctx, FieldErrors &errors)
+{
+    if (s.nameTemplate.isEmpty())
+        return;
+    if (s.credentialType == CredentialType::Static && !s.boundTokens) {
+        add(errors, "nameTemplate",
+            QStringLiteral(
+                "A name template applies only to Dynamic or bound Static secrets: an unbound Static "
+                "secret creates no objects to name."));
+        return;
+    }
+    const QStringList namespaces
+        = s.credentialType == CredentialType::Static ? QStringList { s.namespaceName } : s.allowedNamespaces;
+    const QString user = ctx.currentUser.isEmpty() ? NameTemplate::currentUser() : ctx.currentUser;
+    const QString problem = NameTemplate::check(s.nameTemplate, s.name, namespaces, false, user);
+    if (!problem.isEmpty())
+        add(errors, "nameTemplate", problem);
+}
+
 void checkAudiences(const QStringList &audiences, FieldErrors &errors)
 {
     QSet<QString> seen;
@@ -346,6 +366,7 @@ FieldErrors DynamicSecret::validate(const SecretValidationContext &ctx) const
     checkAuth(*this, ctx, errors);
     checkCredentials(*this, errors);
     checkMetadata(*this, errors);
+    checkNameTemplate(*this, ctx, errors);
     checkAudiences(audiences, errors);
     return errors;
 }

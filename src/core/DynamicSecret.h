@@ -23,6 +23,9 @@ struct SecretValidationContext {
     // read the registry set it; with none registered every name is unknown).
     QStringList gatewayNames;
     bool gatewaysKnown = false;
+    // The OS user whose name a name template's {{user}} is checked with
+    // (empty: the user running this process).
+    QString currentUser;
 };
 
 // The Kubernetes configuration of a dynamic secret: every field of its setup
@@ -71,6 +74,9 @@ struct DynamicSecret {
     Metadata extraLabels; // Dynamic and bound static: on every object a lease creates
     Metadata extraAnnotations;
     int maxLeases = 0; // leases whose token may still work at once; 0: no limit
+    // Dynamic and bound static: how the objects of a lease are named
+    // (NameTemplate); empty: "kms-<secret>-<5 random>".
+    QString nameTemplate;
 
     QStringList audiences;
     bool clusterWide = false; // Dynamic + ClusterRole: a ClusterRoleBinding instead of a RoleBinding
@@ -83,7 +89,7 @@ struct DynamicSecret {
     // authMethod, gateway, clusterUrl, caCertificate, clusterToken,
     // credentialType, serviceAccount, namespace, allowedNamespaces, roleType,
     // role, roles, audiences, clusterWide, boundTokens, extraLabels,
-    // extraAnnotations, maxLeases. Empty when valid.
+    // extraAnnotations, maxLeases, nameTemplate. Empty when valid.
     FieldErrors validate(const SecretValidationContext &ctx) const;
 
     // Every role a lease's account is bound to, in order: the first

@@ -1,6 +1,7 @@
 #include "leases/LeaseService.h"
 
 #include "core/AuditEvent.h"
+#include "core/NameTemplate.h"
 #include "leases/ClusterConnections.h"
 #include "store/AuditLog.h"
 #include "store/Database.h"
@@ -261,10 +262,24 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         co_return creation;
     }
 
+    // The secret's name template, for this user and namespace: a name it
+    // cannot give is refused before any row or request.
+    const QDateTime now = m_clock->now();
+    QString objectName;
+    const bool named = secret->credentialType == CredentialType::Dynamic || secret->boundTokens;
+    if (!secret->nameTemplate.isEmpty() && named) {
+        const NameTemplate::Inputs inputs { secret->name, namespaceName, NameTemplate::currentUser(),
+            now.toSecsSinceEpoch() };
+        objectName = NameTemplate::nameFor(secret->nameTemplate, inputs, &creation.error);
+        if (objectName.isEmpty()) {
+            creation.unusableSecret = true;
+            co_return creation;
+        }
+    }
+
     // The row, with every name it will create, is committed before the first
     // cluster write: a crash from here on leaves something reconcile can undo.
-    Lease lease = LeaseProvider::plan(*secret, Lease::newId(), namespaceName);
-    const QDateTime now = m_clock->now();
+    Lease lease = LeaseProvider::plan(*secret, Lease::newId(), namespaceName, objectName);
     lease.createdAt = now;
     lease.expiresAt = now.addSecs(ttlSeconds);
     lease.createdBy = AuditEvent::currentActor();

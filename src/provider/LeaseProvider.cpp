@@ -26,8 +26,10 @@ LeaseProvider::LeaseProvider(KubeClient &client)
 {
 }
 
-Lease LeaseProvider::plan(const DynamicSecret &secret, const QString &leaseId, const QString &namespaceName)
+Lease LeaseProvider::plan(const DynamicSecret &secret, const QString &leaseId, const QString &namespaceName,
+    const QString &objectName)
 {
+    const QString name = objectName.isEmpty() ? leaseObjectName(secret.name) : objectName;
     Lease lease;
     lease.id = leaseId;
     lease.secretId = secret.id;
@@ -36,11 +38,11 @@ Lease LeaseProvider::plan(const DynamicSecret &secret, const QString &leaseId, c
         lease.namespaceName = secret.namespaceName;
         lease.serviceAccount = secret.serviceAccount;
         if (secret.boundTokens)
-            lease.boundSecretName = leaseObjectName(secret.name);
+            lease.boundSecretName = name;
     } else {
         lease.kind = LeaseKind::Dynamic;
         lease.namespaceName = namespaceName;
-        lease.serviceAccount = leaseObjectName(secret.name);
+        lease.serviceAccount = name;
         lease.createdServiceAccount = true;
         // One binding per role: the first in bindingName/bindingKind (as
         // leases have always recorded it), the others in extraObjects.

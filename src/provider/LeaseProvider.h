@@ -77,7 +77,10 @@ public:
     // Names every object the lease will create, before the first cluster write:
     // dynamic, the account and a binding per role (the first in bindingName,
     // the others, "<account>-2" ..., in extraObjects).
-    static Lease plan(const DynamicSecret &secret, const QString &leaseId, const QString &namespaceName);
+    // objectName: what the secret's name template gave for this lease (the
+    // account, or a bound lease's Secret); empty: leaseObjectName(secret).
+    static Lease plan(const DynamicSecret &secret, const QString &leaseId, const QString &namespaceName,
+        const QString &objectName = {});
 
     // Creates the lease's objects and its token. Static: 1 round trip. Bound
     // static: the Secret, then the bound token (2). Dynamic: service account

@@ -18,7 +18,7 @@ const QStringList FieldColumns = { QStringLiteral("environment_id"), QStringLite
     QStringLiteral("namespace"), QStringLiteral("allowed_namespaces"), QStringLiteral("role_type"),
     QStringLiteral("role_name"), QStringLiteral("audiences"), QStringLiteral("cluster_wide"),
     QStringLiteral("bound_tokens"), QStringLiteral("extra_roles"), QStringLiteral("extra_labels"),
-    QStringLiteral("extra_annotations"), QStringLiteral("max_leases") };
+    QStringLiteral("extra_annotations"), QStringLiteral("max_leases"), QStringLiteral("name_template") };
 
 // SELECT order: id, the field columns, created_at, updated_at.
 const QString Columns = QStringLiteral("id, ") + FieldColumns.join(QStringLiteral(", "))
@@ -103,8 +103,9 @@ DynamicSecret fromQuery(const QSqlQuery &q)
     s.extraLabels = metadataFromJson(q.value(20).toString());
     s.extraAnnotations = metadataFromJson(q.value(21).toString());
     s.maxLeases = q.value(22).toInt();
-    s.createdAt = Database::timeFrom(q.value(23));
-    s.updatedAt = Database::timeFrom(q.value(24));
+    s.nameTemplate = q.value(23).toString();
+    s.createdAt = Database::timeFrom(q.value(24));
+    s.updatedAt = Database::timeFrom(q.value(25));
     return s;
 }
 
@@ -133,6 +134,7 @@ void bindFields(QSqlQuery &q, const DynamicSecret &s)
     q.addBindValue(metadataToJson(s.extraLabels));
     q.addBindValue(metadataToJson(s.extraAnnotations));
     q.addBindValue(s.maxLeases);
+    q.addBindValue(s.nameTemplate);
 }
 
 const QString OpenStates = QStringLiteral("('provisioning', 'active', 'revoking', 'cleanup_failed')");

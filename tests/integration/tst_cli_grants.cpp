@@ -6,10 +6,13 @@
 #include "TestCluster.h"
 #include "TestSupport.h"
 
+#include "core/NameTemplate.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTest>
 #include <QUrl>
 
@@ -278,6 +281,34 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
         QVERIFY(managedObjects("kms.hanzo.ai/secret=killed").isEmpty());
     }
 
+    void leaseObjectsAreNamedByTheTemplate()
+    {
+        const CliResult created = kmsctl(createArgs("named")
+            << "--namespaces"
+            << "team-a,team-b"
+            << "--roles"
+            << "ClusterRole/kms-dynamic-role,Role/deployer"
+            << "--name-template"
+            << "{{secret}}-{{namespace}}-{{user | lower | replace \".\" \"-\" | truncate 8}}-{{random 6}}");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject lease = createLease("named", "team-a");
+        const QString sa = lease["serviceAccount"].toString();
+        const QString user = kms::NameTemplate::currentUser().toLower().replace('.', '-').left(8);
+        QVERIFY2(QRegularExpression("^named-team-a-" + QRegularExpression::escape(user) + "-[b-z2-9]{6}$")
+                     .match(sa)
+                     .hasMatch(),
+            qPrintable(sa));
+        const QMap<QString, QJsonObject> objects
+            = managedObjects("kms.hanzo.ai/lease-id=" + lease["id"].toString());
+        QVERIFY2(objects.contains("ServiceAccount team-a/" + sa)
+                && objects.contains("RoleBinding team-a/" + sa)
+                && objects.contains("RoleBinding team-a/" + sa + "-2"),
+            qPrintable(objects.keys().join(' ')));
+        QVERIFY(
+            m_cluster->canI(lease["token"].toString().toUtf8(), "create", "deployments", "team-a", "apps"));
+        QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+    }
+
     void badInputExitsTwoInOneSentenceNamingTheFlag_data()
     {
         QTest::addColumn<QStringList>("args");
@@ -326,6 +357,26 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
         QTest::newRow("labels on unbound static") << QStringList { "--type", "static", "--service-account",
             "app", "--namespace", "default", "--extra-labels",
             "team=a" } << "--extra-labels: Extra labels apply only to Dynamic or bound Static secrets";
+        QTest::newRow("template without random")
+            << (dyn + role + QStringList { "--name-template", "kms-{{secret}}" })
+            << "--name-template: The name template \"kms-{{secret}}\" must keep at least 5 random characters";
+        QTest::newRow("template not closed")
+            << (dyn + role + QStringList { "--name-template", "{{secret-{{random 5}}" })
+            << "--name-template: The name template \"{{secret-{{random 5}}\" is not valid:";
+        QTest::newRow("template unknown value")
+            << (dyn + role + QStringList { "--name-template", "{{ .DisplayName }}-{{random 5}}" })
+            << "is not valid: \".\" at position 4 is not part of the template language.";
+        QTest::newRow("template gives names too long") << (dyn + role
+            + QStringList { "--name-template",
+                QStringLiteral("{{namespace}}").repeated(11) + QStringLiteral("-{{random 5}}") })
+                                                       << "for namespace \"team-a\" and user";
+        QTest::newRow("template gives upper case")
+            << (dyn + role + QStringList { "--name-template", "Kms-{{random 5}}" })
+            << "which is not a valid name";
+        QTest::newRow("template on unbound static")
+            << QStringList { "--type", "static", "--service-account", "app", "--namespace", "default",
+                   "--name-template", "x-{{random 5}}" }
+            << "--name-template: A name template applies only to Dynamic or bound Static secrets";
         QTest::newRow("max leases negative") << (dyn + role + QStringList { "--max-leases", "-1" })
                                              << "--max-leases: \"-1\" is not a whole number of leases";
         QTest::newRow("max leases words") << (dyn + role + QStringList { "--max-leases", "many" })

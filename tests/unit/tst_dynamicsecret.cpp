@@ -495,6 +495,41 @@ private slots:
             "max leases negative", [](DynamicSecret &s, SecretValidationContext &) { s.maxLeases = -1; },
             "maxLeases", "positive");
 
+        // Name templates.
+        row("name template", [](DynamicSecret &s, SecretValidationContext &) {
+            makeDynamic(s);
+            s.nameTemplate = QStringLiteral("{{secret}}-{{user | lower | truncate 10}}-{{random 6}}");
+        });
+        row(
+            "name template without random",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.nameTemplate = QStringLiteral("{{secret}}-{{namespace}}");
+            },
+            "nameTemplate", "at least 5 random characters");
+        row(
+            "name template too long for a listed namespace",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.allowedNamespaces = { QString(60, QLatin1Char('n')) };
+                s.nameTemplate = QStringLiteral("{{namespace}}-{{random 6}}");
+            },
+            "nameTemplate", "no more than 63 characters");
+        row(
+            "name template for an unusual user",
+            [](DynamicSecret &s, SecretValidationContext &c) {
+                makeDynamic(s);
+                c.currentUser = QStringLiteral("Jane.Doe");
+                s.nameTemplate = QStringLiteral("{{user}}-{{random 6}}");
+            },
+            "nameTemplate", "user \"Jane.Doe\"");
+        row(
+            "name template on an unbound static secret",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                s.nameTemplate = QStringLiteral("x-{{random 6}}");
+            },
+            "nameTemplate", "creates no objects to name");
+
         // Audiences.
         row(
             "audience empty",

@@ -84,6 +84,14 @@ private slots:
         QVERIFY(bound.boundSecretName.startsWith("kms-static-one-"));
     }
 
+    void plansTheNameATemplateGave()
+    {
+        const Lease l = LeaseProvider::plan(dynamicSecret(), QStringLiteral("id-1"), QStringLiteral("team-a"),
+            QStringLiteral("ci-jane-x7k2p"));
+        QCOMPARE(l.serviceAccount, "ci-jane-x7k2p");
+        QCOMPARE(l.bindingName, "ci-jane-x7k2p");
+    }
+
     void plansABindingPerRole()
     {
         DynamicSecret s = dynamicSecret();

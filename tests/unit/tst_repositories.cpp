@@ -134,6 +134,7 @@ private slots:
             = { { QStringLiteral("team"), QStringLiteral("a") }, { QStringLiteral("x/y"), QString() } };
         s.extraAnnotations = { { QStringLiteral("note"), QStringLiteral("a, \"b\" = c") } };
         s.maxLeases = 7;
+        s.nameTemplate = QStringLiteral("{{secret}}-{{random 6}}");
         QVERIFY2(secrets.insert(s), qPrintable(m_db->lastError()));
         QVERIFY(s.id > 0);
         QVERIFY(s.createdAt.isValid());
@@ -155,6 +156,7 @@ private slots:
         QCOMPARE(r.extraLabels, s.extraLabels);
         QCOMPARE(r.extraAnnotations, s.extraAnnotations);
         QCOMPARE(r.maxLeases, 7);
+        QCOMPARE(r.nameTemplate, s.nameTemplate);
         QVERIFY(!secrets.byName(m_prod, s.name).has_value());
         QVERIFY(!secrets.byId(s.id + 1).has_value());
     }
