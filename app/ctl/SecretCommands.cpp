@@ -5,6 +5,7 @@
 #include "core/DisplayText.h"
 #include "core/DynamicSecret.h"
 #include "kube/Kubeconfig.h"
+#include "kube/YamlDocument.h"
 #include "leases/Engine.h"
 #include "leases/SecretCatalog.h"
 #include "store/EnvironmentRepository.h"
@@ -42,6 +43,7 @@ QString flagFor(const QString &field)
         { QStringLiteral("extraAnnotations"), QStringLiteral("--extra-annotations") },
         { QStringLiteral("maxLeases"), QStringLiteral("--max-leases") },
         { QStringLiteral("nameTemplate"), QStringLiteral("--name-template") },
+        { QStringLiteral("generatedRules"), QStringLiteral("--generated-rules-file") },
         { QStringLiteral("audiences"), QStringLiteral("--audiences") },
         { QStringLiteral("clusterWide"), QStringLiteral("--cluster-wide") },
         { QStringLiteral("boundTokens"), QStringLiteral("--bound") },
@@ -130,6 +132,10 @@ QJsonObject toJson(const DynamicSecret &s, const QString &environment, int activ
     o.insert(QStringLiteral("extraAnnotations"), object(s.extraAnnotations));
     o.insert(QStringLiteral("maxLeases"), s.maxLeases);
     o.insert(QStringLiteral("nameTemplate"), s.nameTemplate);
+    if (s.generatesRole()) {
+        o.insert(QStringLiteral("generatedRoleType"), DynamicSecret::toString(s.generatedRoleType));
+        o.insert(QStringLiteral("generatedRules"), PolicyRule::toJson(s.generatedRules));
+    }
     return o;
 }
 
@@ -286,6 +292,13 @@ void addCreateOptions(QCommandLineParser &p, bool fromKubeconfig)
             "Annotations put on every object a lease creates: key=value,... (\\, for a comma "
             "in a value; the flag may be repeated). Hanzo KMS's own (kms.hanzo.ai/*) cannot be set."),
         QStringLiteral("LIST") });
+    p.addOption({ QStringLiteral("generated-rules-file"),
+        QStringLiteral(
+            "Dynamic: a YAML or JSON file of RBAC rules (a list, or {rules: [...]} as Vault's "
+            "generated_role_rules); each lease gets its own Role (or ClusterRole, from --role-type) "
+            "with them, bound to its account and deleted with it. The cluster token must hold every "
+            "one of them (secret check shows what it lacks)."),
+        QStringLiteral("FILE") });
     p.addOption({ QStringLiteral("name-template"),
         QStringLiteral(
             "How a lease's objects are named (dynamic: its service account, bindings and generated role; "
@@ -336,7 +349,8 @@ void checkFlagCombinations(const QCommandLineParser &p, bool fromKubeconfig, std
         const bool isStatic = *type == CredentialType::Static;
         for (const char *flag : { "service-account", "namespace", "bound" })
             onlyWith(flag, isStatic, QStringLiteral("--type static"));
-        for (const char *flag : { "namespaces", "role-type", "role", "roles", "cluster-wide" })
+        for (const char *flag :
+            { "namespaces", "role-type", "role", "roles", "cluster-wide", "generated-rules-file" })
             onlyWith(flag, !isStatic, QStringLiteral("--type dynamic"));
     }
     if (p.isSet(QStringLiteral("role")) && p.isSet(QStringLiteral("roles")))
@@ -397,14 +411,17 @@ void readCredentialOptions(const QCommandLineParser &p, DynamicSecret &s, QStrin
 {
     if (s.credentialType == CredentialType::Dynamic) {
         const bool roles = p.isSet(QStringLiteral("roles"));
+        const bool generated = p.isSet(QStringLiteral("generated-rules-file"));
         if (!p.isSet(QStringLiteral("role-type"))) {
             if (!roles)
                 problems << QStringLiteral("--role-type: required with --type dynamic: Role or ClusterRole.");
-        } else if (roles) {
-            problems << QStringLiteral("--role-type: not with --roles, where each entry names its kind "
-                                       "(Kind/name).");
+        } else if (roles && !generated) {
+            problems << QStringLiteral(
+                "--role-type: not with --roles, where each entry names its kind "
+                "(Kind/name); it is the kind of the generated role of --generated-rules-file.");
         } else if (auto rt = DynamicSecret::roleTypeFromString(p.value(QStringLiteral("role-type")))) {
             s.roleType = *rt;
+            s.generatedRoleType = *rt;
         } else {
             problems << QStringLiteral("--role-type: unknown role type \"%1\"; use Role or ClusterRole.")
                             .arg(p.value(QStringLiteral("role-type")));
@@ -469,6 +486,33 @@ void readCredentialOptions(const QCommandLineParser &p, DynamicSecret &s, QStrin
         else
             problems << QStringLiteral("--%1: %2").arg(QLatin1String(flag), ttlError);
     }
+}
+
+// --generated-rules-file: YAML or JSON rules, read with a bound.
+void readGeneratedRules(const QCommandLineParser &p, DynamicSecret &s, QStringList &problems)
+{
+    if (!p.isSet(QStringLiteral("generated-rules-file")) || s.credentialType != CredentialType::Dynamic)
+        return;
+    constexpr qint64 MaxBytes = 256 * 1024;
+    const QString path = p.value(QStringLiteral("generated-rules-file"));
+    const BoundedRead file = BoundedRead::fromFile(path, MaxBytes);
+    if (!file.ok()) {
+        problems << QStringLiteral("--generated-rules-file: %1; give a YAML or JSON file of RBAC rules.")
+                        .arg(file.problem(path));
+        return;
+    }
+    QString why;
+    const std::optional<QJsonValue> value = YamlDocument::parse(file.data, &why);
+    if (!value) {
+        problems << QStringLiteral("--generated-rules-file: %1: %2.").arg(escapeControls(path), why);
+        return;
+    }
+    const std::optional<QList<PolicyRule>> rules = PolicyRule::listFromJson(*value, &why);
+    if (!rules) {
+        problems << QStringLiteral("--generated-rules-file: %1: %2").arg(escapeControls(path), why);
+        return;
+    }
+    s.generatedRules = *rules;
 }
 
 void readCaFile(const QCommandLineParser &p, DynamicSecret &s, QStringList &problems)
@@ -556,6 +600,7 @@ std::optional<NewSecret> parseNewSecret(CliContext &ctx, const QCommandLineParse
     s.boundTokens = p.isSet(QStringLiteral("bound"));
     s.nameTemplate = p.value(QStringLiteral("name-template"));
     readCredentialOptions(p, s, problems);
+    readGeneratedRules(p, s, problems);
     readCaFile(p, s, problems);
     if (!readTokenOption(ctx, p, wanted))
         return std::nullopt;
@@ -748,6 +793,14 @@ int show(CliContext &ctx, const QStringList &args)
     if (!s->extraAnnotations.isEmpty())
         fields << qMakePair(QStringLiteral("Extra annotations"),
             escapeControls(DynamicSecret::formatMetadata(s->extraAnnotations)));
+    if (s->generatesRole()) {
+        QStringList rules;
+        for (const PolicyRule &r : s->generatedRules)
+            rules << r.describe();
+        fields << qMakePair(QStringLiteral("Generated role"),
+            QStringLiteral("%1 with %2")
+                .arg(DynamicSecret::toString(s->generatedRoleType), rules.join(QStringLiteral(", "))));
+    }
     if (!s->nameTemplate.isEmpty())
         fields << qMakePair(QStringLiteral("Name template"), escapeControls(s->nameTemplate));
     fields << qMakePair(QStringLiteral("Max leases"),

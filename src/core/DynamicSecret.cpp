@@ -139,16 +139,51 @@ void checkNamespace(const char *field, const QString &label, const QString &valu
     }
 }
 
+void checkGeneratedRules(const DynamicSecret &s, FieldErrors &errors)
+{
+    if (s.generatedRules.isEmpty())
+        return;
+    if (s.credentialType == CredentialType::Static) {
+        add(errors, "generatedRules",
+            QStringLiteral(
+                "Generated role rules apply only to Dynamic credentials: a Static secret issues tokens "
+                "for its service account as it is."));
+        return;
+    }
+    QString error;
+    if (!PolicyRule::listFromJson(PolicyRule::toJson(s.generatedRules), &error)) {
+        add(errors, "generatedRules", error);
+        return;
+    }
+    if (s.generatedRoleType == RoleType::Role) {
+        for (const PolicyRule &r : s.generatedRules) {
+            if (!r.isResourceRule()) {
+                add(errors, "generatedRules",
+                    QStringLiteral(
+                        "Generated role rule %1 names URLs, which only a ClusterRole can grant; make the "
+                        "generated role a ClusterRole or drop the rule.")
+                        .arg(r.describe()));
+                return;
+            }
+        }
+    }
+}
+
 void checkRoles(const DynamicSecret &s, FieldErrors &errors)
 {
-    if (s.roleName.isEmpty()) {
+    checkGeneratedRules(s, errors);
+    if (s.roleName.isEmpty() && s.generatesRole()) {
+        if (!s.extraRoles.isEmpty())
+            add(errors, "role",
+                QStringLiteral("Role is empty while more roles are listed; name the first role there."));
+    } else if (s.roleName.isEmpty()) {
         if (!s.extraRoles.isEmpty()) {
             add(errors, "role",
                 QStringLiteral("Role is empty while more roles are listed; name the first role there."));
         } else {
             add(errors, "role",
                 QStringLiteral("Role is required with Dynamic credentials: the %1 to bind each temporary "
-                               "service account to.")
+                               "service account to (or generated role rules).")
                     .arg(DynamicSecret::toString(s.roleType)));
         }
     }
@@ -197,6 +232,7 @@ void checkCredentials(const DynamicSecret &s, FieldErrors &errors)
                 QStringLiteral("Roles apply only to Dynamic credentials; a Static secret issues tokens for "
                                "its service account as it is."));
         }
+        checkGeneratedRules(s, errors);
         return;
     }
 
@@ -222,10 +258,7 @@ void checkCredentials(const DynamicSecret &s, FieldErrors &errors)
     }
     checkRoles(s, errors);
     if (s.clusterWide) {
-        bool anyClusterRole = false;
-        for (const RoleRef &r : s.boundRoles())
-            anyClusterRole = anyClusterRole || r.kind == RoleType::ClusterRole;
-        if (!anyClusterRole) {
+        if (!s.anyClusterWideBinding()) {
             add(errors, "clusterWide",
                 QStringLiteral(
                     "Cluster-wide binding needs role type ClusterRole; a Role only grants access in "
@@ -434,6 +467,19 @@ QList<RoleRef> DynamicSecret::boundRoles() const
         roles.append(RoleRef { roleType, roleName });
     roles += extraRoles;
     return roles;
+}
+
+bool DynamicSecret::anyClusterWideBinding() const
+{
+    if (!clusterWide)
+        return false;
+    if (generatesRole() && generatedRoleType == RoleType::ClusterRole)
+        return true;
+    for (const RoleRef &r : boundRoles()) {
+        if (r.kind == RoleType::ClusterRole)
+            return true;
+    }
+    return false;
 }
 
 void DynamicSecret::setBoundRoles(const QList<RoleRef> &roles)

@@ -2,6 +2,7 @@
 
 #include "core/Duration.h"
 #include "core/FieldError.h"
+#include "core/PolicyRule.h"
 
 #include <QDateTime>
 #include <QList>
@@ -74,6 +75,11 @@ struct DynamicSecret {
     Metadata extraLabels; // Dynamic and bound static: on every object a lease creates
     Metadata extraAnnotations;
     int maxLeases = 0; // leases whose token may still work at once; 0: no limit
+    // Dynamic: the rules of a Role or ClusterRole made for each lease (Vault's
+    // generated_role_rules), bound to its account like the roles above and
+    // deleted with it; empty: none.
+    QList<PolicyRule> generatedRules;
+    RoleType generatedRoleType = RoleType::Role;
     // Dynamic and bound static: how the objects of a lease are named
     // (NameTemplate); empty: "kms-<secret>-<5 random>".
     QString nameTemplate;
@@ -89,7 +95,7 @@ struct DynamicSecret {
     // authMethod, gateway, clusterUrl, caCertificate, clusterToken,
     // credentialType, serviceAccount, namespace, allowedNamespaces, roleType,
     // role, roles, audiences, clusterWide, boundTokens, extraLabels,
-    // extraAnnotations, maxLeases, nameTemplate. Empty when valid.
+    // extraAnnotations, maxLeases, nameTemplate, generatedRules. Empty when valid.
     FieldErrors validate(const SecretValidationContext &ctx) const;
 
     // Every role a lease's account is bound to, in order: the first
@@ -97,6 +103,12 @@ struct DynamicSecret {
     QList<RoleRef> boundRoles() const;
     // Sets roleType/roleName to the first of roles and extraRoles to the rest.
     void setBoundRoles(const QList<RoleRef> &roles);
+    bool generatesRole() const
+    {
+        return credentialType == CredentialType::Dynamic && !generatedRules.isEmpty();
+    }
+    // Whether any binding of a lease is a ClusterRoleBinding.
+    bool anyClusterWideBinding() const;
     // Whether a binding of this ClusterRole/Role is a ClusterRoleBinding.
     bool bindsClusterWide(const RoleRef &role) const
     {

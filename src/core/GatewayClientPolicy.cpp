@@ -19,6 +19,14 @@ QString quotedList(const QStringList &items)
     return quoted.join(QStringLiteral(", "));
 }
 
+QString describeRules(const QList<PolicyRule> &rules)
+{
+    QStringList out;
+    for (const PolicyRule &r : rules)
+        out << r.describe();
+    return out.join(QStringLiteral(", "));
+}
+
 QStringList roleNames(const QList<GatewayClientPolicy::Role> &roles)
 {
     QStringList out;
@@ -84,6 +92,18 @@ bool GatewayClientPolicy::allowsExtraAnnotation(const QString &key) const
         && (extraAnnotations.contains(AnyKey) || extraAnnotations.contains(key));
 }
 
+QString GatewayClientPolicy::checkGeneratedRole(const QString &kind, const QList<PolicyRule> &rules) const
+{
+    if (!allowsGeneratedRole(kind))
+        return QStringLiteral("generated %1s are not allowed (generatedRoles.kinds: %2)")
+            .arg(kind, quotedList(generatedRoles.kinds));
+    const QList<PolicyRule> beyond = PolicyRule::uncovered(generatedRoles.rules, rules);
+    if (!beyond.isEmpty())
+        return QStringLiteral("the generated role would grant %1, beyond the policy's generatedRoles.rules")
+            .arg(beyond.first().describe());
+    return {};
+}
+
 QString GatewayClientPolicy::checkAudiences(const QStringList &requested) const
 {
     if (anyAudience())
@@ -147,6 +167,17 @@ QString GatewayClientPolicy::refusalFor(const DynamicSecret &secret, QString *fi
                                    "Cluster-wide off"));
         }
     }
+    if (secret.generatesRole()) {
+        key = QStringLiteral("generatedRules");
+        const QString problem
+            = checkGeneratedRole(DynamicSecret::toString(secret.generatedRoleType), secret.generatedRules);
+        if (!problem.isEmpty())
+            return refuse(problem + QStringLiteral("; ask the cluster owner to allow it"));
+        key = QStringLiteral("clusterWide");
+        if (secret.generatedRoleType == RoleType::ClusterRole && secret.clusterWide && !clusterWide)
+            return refuse(QStringLiteral("cluster-wide bindings are not allowed (clusterWide is false); turn "
+                                         "Cluster-wide off"));
+    }
     key = QStringLiteral("extraLabels");
     for (auto it = secret.extraLabels.begin(); it != secret.extraLabels.end(); ++it) {
         if (!allowsExtraLabel(it.key()))
@@ -201,6 +232,12 @@ QString GatewayClientPolicy::validate() const
         if (a.trimmed().isEmpty() || a != a.trimmed())
             return QStringLiteral("audiences: \"%1\" is not an audience").arg(a);
     }
+    for (const QString &kind : generatedRoles.kinds) {
+        if (kind != QLatin1String("Role") && kind != QLatin1String("ClusterRole"))
+            return QStringLiteral("generatedRoles.kinds: \"%1\" is neither Role nor ClusterRole").arg(kind);
+    }
+    if (!generatedRoles.kinds.isEmpty() && generatedRoles.rules.isEmpty())
+        return QStringLiteral("generatedRoles.rules is empty; list the most a generated role may grant");
     for (const auto &[field, keys] :
         { std::pair { "extraLabels", &extraLabels }, std::pair { "extraAnnotations", &extraAnnotations } }) {
         for (const QString &k : *keys) {
@@ -233,6 +270,10 @@ QString GatewayClientPolicy::summary() const
     parts << QStringLiteral("max TTL: %1").arg(Duration::fromSeconds(maxTtlSeconds).toString());
     parts << QStringLiteral("audiences: %1")
                  .arg(anyAudience() ? QStringLiteral("any") : audiences.join(QStringLiteral(", ")));
+    if (!generatedRoles.kinds.isEmpty())
+        parts << QStringLiteral("generated roles: %1 with at most %2")
+                     .arg(generatedRoles.kinds.join(QStringLiteral(", ")))
+                     .arg(describeRules(generatedRoles.rules));
     if (!extraLabels.isEmpty())
         parts << QStringLiteral("extra labels: %1")
                      .arg(extraLabels.contains(AnyKey) ? QStringLiteral("any")
@@ -261,6 +302,9 @@ QJsonObject GatewayClientPolicy::toJson() const
         { QStringLiteral("audiences"), QJsonArray::fromStringList(audiences) },
         { QStringLiteral("extraLabels"), QJsonArray::fromStringList(extraLabels) },
         { QStringLiteral("extraAnnotations"), QJsonArray::fromStringList(extraAnnotations) },
+        { QStringLiteral("generatedRoles"),
+            QJsonObject { { QStringLiteral("kinds"), QJsonArray::fromStringList(generatedRoles.kinds) },
+                { QStringLiteral("rules"), PolicyRule::toJson(generatedRoles.rules) } } },
     };
 }
 
@@ -293,6 +337,25 @@ std::optional<GatewayClientPolicy> GatewayClientPolicy::fromJson(const QJsonObje
     p.audiences = *audiences;
     p.extraLabels = *labelKeys;
     p.extraAnnotations = *annotationKeys;
+    const QJsonObject generated = json.value(QLatin1String("generatedRoles")).toObject();
+    const auto kinds
+        = stringList(generated.value(QLatin1String("kinds")), QStringLiteral("generatedRoles.kinds"), &why);
+    if (!kinds) {
+        if (error)
+            *error = QStringLiteral("The gateway's policy answer is unusable: %1.").arg(why);
+        return std::nullopt;
+    }
+    p.generatedRoles.kinds = *kinds;
+    if (!p.generatedRoles.kinds.isEmpty()) {
+        const auto rules = PolicyRule::listFromJson(generated.value(QLatin1String("rules")), &why);
+        if (!rules) {
+            if (error)
+                *error = QStringLiteral("The gateway's policy answer is unusable: generatedRoles.rules: %1")
+                             .arg(why);
+            return std::nullopt;
+        }
+        p.generatedRoles.rules = *rules;
+    }
     for (const QJsonValue &v : json.value(QLatin1String("roles")).toArray()) {
         const QJsonObject r = v.toObject();
         p.roles.append(

@@ -46,7 +46,14 @@ Lease LeaseProvider::plan(const DynamicSecret &secret, const QString &leaseId, c
         lease.createdServiceAccount = true;
         // One binding per role: the first in bindingName/bindingKind (as
         // leases have always recorded it), the others in extraObjects.
-        const QList<RoleRef> roles = secret.boundRoles();
+        const QList<RoleRef> roles = bindingTargets(secret, lease.serviceAccount);
+        if (secret.generatesRole()) {
+            LeaseObject role;
+            role.kind = DynamicSecret::toString(secret.generatedRoleType);
+            role.namespaceName = secret.generatedRoleType == RoleType::Role ? namespaceName : QString();
+            role.name = lease.serviceAccount;
+            lease.extraObjects.append(role);
+        }
         for (qsizetype i = 0; i < roles.size(); ++i) {
             const RoleRef &role = roles.at(i);
             const bool cluster = secret.bindsClusterWide(role);
@@ -69,11 +76,28 @@ Lease LeaseProvider::plan(const DynamicSecret &secret, const QString &leaseId, c
     return lease;
 }
 
+QList<RoleRef> LeaseProvider::bindingTargets(const DynamicSecret &secret, const QString &generatedRoleName)
+{
+    QList<RoleRef> roles = secret.boundRoles();
+    if (secret.generatesRole())
+        roles.append(RoleRef { secret.generatedRoleType, generatedRoleName });
+    return roles;
+}
+
+std::optional<LeaseObject> LeaseProvider::generatedRoleOf(const Lease &lease)
+{
+    for (const LeaseObject &o : lease.extraObjects) {
+        if (o.kind == QLatin1String("Role") || o.kind == QLatin1String("ClusterRole"))
+            return o;
+    }
+    return std::nullopt;
+}
+
 QList<LeaseObject> LeaseProvider::bindingsOf(const Lease &lease, const DynamicSecret &secret)
 {
     QList<LeaseObject> bindings;
     if (!lease.bindingName.isEmpty()) {
-        const QList<RoleRef> roles = secret.boundRoles();
+        const QList<RoleRef> roles = bindingTargets(secret, lease.serviceAccount);
         LeaseObject first;
         first.kind = lease.bindingKind == QLatin1String("ClusterRoleBinding")
             ? QStringLiteral("ClusterRoleBinding")
@@ -290,13 +314,9 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(
                 LeaseLabels::metadata(lease.serviceAccount, lease.namespaceName, lease.id, secret.name,
                     expiresAt, secret.extraLabels, secret.extraAnnotations) } };
         const QList<LeaseObject> bindings = bindingsOf(lease, secret);
-        // All at once: QCoro tasks start eagerly, so the POSTs overlap.
-        QCoro::Task<Created> accountTask = createOwned(
-            corePath(lease.namespaceName, QStringLiteral("serviceaccounts")), account, lease.id);
-        std::vector<QCoro::Task<Created>> bindingTasks;
-        for (const LeaseObject &b : bindings) {
-            const QJsonObject body { { QStringLiteral("apiVersion"),
-                                         QStringLiteral("rbac.authorization.k8s.io/v1") },
+        const auto bindingBody = [&](const LeaseObject &b) {
+            return QJsonObject { { QStringLiteral("apiVersion"),
+                                     QStringLiteral("rbac.authorization.k8s.io/v1") },
                 { QStringLiteral("kind"), b.kind },
                 { QStringLiteral("metadata"),
                     LeaseLabels::metadata(b.name, b.namespaceName, lease.id, secret.name, expiresAt,
@@ -308,19 +328,59 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(
                     QJsonArray { QJsonObject { { QStringLiteral("kind"), QStringLiteral("ServiceAccount") },
                         { QStringLiteral("name"), lease.serviceAccount },
                         { QStringLiteral("namespace"), lease.namespaceName } } } } };
-            bindingTasks.push_back(createOwned(objectPath(b.kind, b.namespaceName), body, lease.id));
+        };
+        // All at once: QCoro tasks start eagerly, so the POSTs overlap. The
+        // generated role goes first, so that its bindings usually find it.
+        const std::optional<LeaseObject> role = generatedRoleOf(lease);
+        std::vector<QCoro::Task<Created>> roleTasks;
+        if (role) {
+            const QJsonObject body { { QStringLiteral("apiVersion"),
+                                         QStringLiteral("rbac.authorization.k8s.io/v1") },
+                { QStringLiteral("kind"), role->kind },
+                { QStringLiteral("metadata"),
+                    LeaseLabels::metadata(role->name, role->namespaceName, lease.id, secret.name, expiresAt,
+                        secret.extraLabels, secret.extraAnnotations) },
+                { QStringLiteral("rules"), PolicyRule::toJson(secret.generatedRules) } };
+            roleTasks.push_back(createOwned(objectPath(role->kind, role->namespaceName), body, lease.id));
+        }
+        QCoro::Task<Created> accountTask = createOwned(
+            corePath(lease.namespaceName, QStringLiteral("serviceaccounts")), account, lease.id);
+        std::vector<QCoro::Task<Created>> bindingTasks;
+        for (const LeaseObject &b : bindings)
+            bindingTasks.push_back(
+                createOwned(objectPath(b.kind, b.namespaceName), bindingBody(b), lease.id));
+
+        bool roleCreated = !role;
+        for (auto &task : roleTasks) {
+            const Created created = co_await task;
+            settle(created, [&role](Lease &l) { forgetObject(l, *role); });
+            const QString uid = uidOf(created.object);
+            setUid(lease, *role, uid);
+            setUid(undo, *role, uid);
+            roleCreated = created.ok;
+            if (!created.ok)
+                outcome.error
+                    = explain(QStringLiteral("Creating the lease's %1 \"%2\"").arg(role->kind, role->name),
+                        *created.error, secret, QStringLiteral("the generated %1").arg(role->kind));
         }
         const Created accountCreated = co_await accountTask;
         settle(accountCreated, [](Lease &l) { l.createdServiceAccount = false; });
         lease.serviceAccountUid = uidOf(accountCreated.object);
         undo.serviceAccountUid = lease.serviceAccountUid;
-        if (!accountCreated.ok)
+        if (!accountCreated.ok && outcome.error.isEmpty())
             outcome.error = explain(QStringLiteral("Creating service account \"%1\" in namespace \"%2\"")
                                         .arg(lease.serviceAccount, lease.namespaceName),
                 *accountCreated.error, secret);
         for (size_t i = 0; i < bindingTasks.size(); ++i) {
             const LeaseObject &b = bindings.at(qsizetype(i));
-            const Created created = co_await bindingTasks[i];
+            Created created = co_await bindingTasks[i];
+            // A binding of the generated role may reach the API server before
+            // the role does (NotFound): once the role is there, once more.
+            const bool ofGeneratedRole = role && b.roleName == role->name && b.roleKind == role->kind;
+            if (!created.ok && ofGeneratedRole && roleCreated && created.error->isNotFound()
+                && (created.error->detailsKind == QLatin1String("roles")
+                    || created.error->detailsKind == QLatin1String("clusterroles")))
+                created = co_await createOwned(objectPath(b.kind, b.namespaceName), bindingBody(b), lease.id);
             const QString uid = uidOf(created.object);
             settle(created, [&b](Lease &l) { forgetObject(l, b); });
             setUid(lease, b, uid);
@@ -468,14 +528,16 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(
         if (secret.credentialType == CredentialType::Dynamic) {
             listings.push_back({ QStringLiteral("RoleBinding"), ns });
             listings.push_back({ QStringLiteral("ServiceAccount"), ns });
+            if (secret.generatesRole() && secret.generatedRoleType == RoleType::Role)
+                listings.push_back({ QStringLiteral("Role"), ns });
         } else {
             listings.push_back({ QStringLiteral("Secret"), ns });
         }
     }
-    bool clusterBindings = false;
-    for (const RoleRef &role : secret.boundRoles())
-        clusterBindings = clusterBindings || secret.bindsClusterWide(role);
-    if (secret.credentialType == CredentialType::Dynamic && clusterBindings)
+    // Bindings first, then what they bind: no binding outlives its role or account.
+    if (secret.generatesRole() && secret.generatedRoleType == RoleType::ClusterRole)
+        listings.append({ QStringLiteral("ClusterRole"), QString() });
+    if (secret.credentialType == CredentialType::Dynamic && secret.anyClusterWideBinding())
         listings.prepend({ QStringLiteral("ClusterRoleBinding"), QString() });
 
     // Bindings first, so no binding outlives its account even for a moment.

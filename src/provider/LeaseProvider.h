@@ -109,6 +109,13 @@ public:
     QCoro::Task<SweepOutcome> sweep(
         DynamicSecret secret, QDateTime now, std::function<LeaseStatus(const QString &)> leaseStatus);
 
+    // The roles a lease's bindings grant, in order: the secret's, then the
+    // generated role (named after the lease's account).
+    static QList<RoleRef> bindingTargets(const DynamicSecret &secret, const QString &generatedRoleName);
+    static std::optional<LeaseObject> generatedRoleOf(const Lease &lease);
+    // Every binding of a dynamic lease, the first (bindingName) included, with the role it grants.
+    static QList<LeaseObject> bindingsOf(const Lease &lease, const DynamicSecret &secret);
+
     // Turns a failed call into one sentence for a person: what failed, the
     // server's message, and what to do about it.
     // role: the role a binding grants ("ClusterRole \"view\""), for advice on an escalation refusal.
@@ -138,8 +145,6 @@ private:
         QStringList audiences, QJsonObject boundSecret, bool retry);
     static std::optional<IssuedToken> readToken(const KubeResult &result, QString *error);
     static QString bindingPath(const Lease &lease, bool collection);
-    // Every binding of a dynamic lease, the first (bindingName) included, with the role it grants.
-    static QList<LeaseObject> bindingsOf(const Lease &lease, const DynamicSecret &secret);
     // Drops an object from what a lease holds (a create the server refused: not ours).
     static void forgetObject(Lease &lease, const LeaseObject &object);
     static void setUid(Lease &lease, const LeaseObject &object, const QString &uid);

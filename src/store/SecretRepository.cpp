@@ -18,7 +18,8 @@ const QStringList FieldColumns = { QStringLiteral("environment_id"), QStringLite
     QStringLiteral("namespace"), QStringLiteral("allowed_namespaces"), QStringLiteral("role_type"),
     QStringLiteral("role_name"), QStringLiteral("audiences"), QStringLiteral("cluster_wide"),
     QStringLiteral("bound_tokens"), QStringLiteral("extra_roles"), QStringLiteral("extra_labels"),
-    QStringLiteral("extra_annotations"), QStringLiteral("max_leases"), QStringLiteral("name_template") };
+    QStringLiteral("extra_annotations"), QStringLiteral("max_leases"), QStringLiteral("name_template"),
+    QStringLiteral("generated_rules"), QStringLiteral("generated_role_type") };
 
 // SELECT order: id, the field columns, created_at, updated_at.
 const QString Columns = QStringLiteral("id, ") + FieldColumns.join(QStringLiteral(", "))
@@ -104,8 +105,13 @@ DynamicSecret fromQuery(const QSqlQuery &q)
     s.extraAnnotations = metadataFromJson(q.value(21).toString());
     s.maxLeases = q.value(22).toInt();
     s.nameTemplate = q.value(23).toString();
-    s.createdAt = Database::timeFrom(q.value(24));
-    s.updatedAt = Database::timeFrom(q.value(25));
+    // Stored only after validation; a row edited by hand to something unusable reads as no rules.
+    s.generatedRules
+        = PolicyRule::listFromJson(QJsonDocument::fromJson(q.value(24).toString().toUtf8()).array(), nullptr)
+              .value_or(QList<PolicyRule>());
+    s.generatedRoleType = DynamicSecret::roleTypeFromString(q.value(25).toString()).value_or(RoleType::Role);
+    s.createdAt = Database::timeFrom(q.value(26));
+    s.updatedAt = Database::timeFrom(q.value(27));
     return s;
 }
 
@@ -135,6 +141,9 @@ void bindFields(QSqlQuery &q, const DynamicSecret &s)
     q.addBindValue(metadataToJson(s.extraAnnotations));
     q.addBindValue(s.maxLeases);
     q.addBindValue(s.nameTemplate);
+    q.addBindValue(QString::fromUtf8(
+        QJsonDocument(PolicyRule::toJson(s.generatedRules)).toJson(QJsonDocument::Compact)));
+    q.addBindValue(DynamicSecret::toString(s.generatedRoleType));
 }
 
 const QString OpenStates = QStringLiteral("('provisioning', 'active', 'revoking', 'cleanup_failed')");

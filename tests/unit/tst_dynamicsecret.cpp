@@ -495,6 +495,49 @@ private slots:
             "max leases negative", [](DynamicSecret &s, SecretValidationContext &) { s.maxLeases = -1; },
             "maxLeases", "positive");
 
+        // Generated roles.
+        const auto podsRule = [] {
+            return kms::PolicyRule { { QStringLiteral("get") }, { QString() }, { QStringLiteral("pods") }, {},
+                {} };
+        };
+        row("generated role only", [podsRule](DynamicSecret &s, SecretValidationContext &) {
+            makeDynamic(s);
+            s.roleName.clear();
+            s.generatedRules = { podsRule() };
+        });
+        row("generated role beside a role", [podsRule](DynamicSecret &s, SecretValidationContext &) {
+            makeDynamic(s);
+            s.generatedRules = { podsRule() };
+        });
+        row("generated ClusterRole cluster-wide beside a Role",
+            [podsRule](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.roleType = DynamicSecret::RoleType::Role;
+                s.generatedRules = { podsRule() };
+                s.generatedRoleType = DynamicSecret::RoleType::ClusterRole;
+                s.clusterWide = true;
+            });
+        row(
+            "generated Role with URLs",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.generatedRules = { kms::PolicyRule {
+                    { QStringLiteral("get") }, {}, {}, {}, { QStringLiteral("/healthz") } } };
+            },
+            "generatedRules", "only a ClusterRole can grant");
+        row(
+            "generated rule without verbs",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.generatedRules
+                    = { kms::PolicyRule { {}, { QString() }, { QStringLiteral("pods") }, {}, {} } };
+            },
+            "generatedRules", "rules[0].verbs must name at least one verb");
+        row(
+            "generated rules on static",
+            [podsRule](DynamicSecret &s, SecretValidationContext &) { s.generatedRules = { podsRule() }; },
+            "generatedRules", "only to Dynamic");
+
         // Name templates.
         row("name template", [](DynamicSecret &s, SecretValidationContext &) {
             makeDynamic(s);

@@ -135,6 +135,9 @@ private slots:
         s.extraAnnotations = { { QStringLiteral("note"), QStringLiteral("a, \"b\" = c") } };
         s.maxLeases = 7;
         s.nameTemplate = QStringLiteral("{{secret}}-{{random 6}}");
+        s.generatedRules = { PolicyRule { { QStringLiteral("get") }, { QStringLiteral("apps") },
+            { QStringLiteral("deployments") }, { QStringLiteral("web") }, {} } };
+        s.generatedRoleType = RoleType::ClusterRole;
         QVERIFY2(secrets.insert(s), qPrintable(m_db->lastError()));
         QVERIFY(s.id > 0);
         QVERIFY(s.createdAt.isValid());
@@ -157,6 +160,8 @@ private slots:
         QCOMPARE(r.extraAnnotations, s.extraAnnotations);
         QCOMPARE(r.maxLeases, 7);
         QCOMPARE(r.nameTemplate, s.nameTemplate);
+        QCOMPARE(r.generatedRules, s.generatedRules);
+        QCOMPARE(r.generatedRoleType, RoleType::ClusterRole);
         QVERIFY(!secrets.byName(m_prod, s.name).has_value());
         QVERIFY(!secrets.byId(s.id + 1).has_value());
     }
