@@ -5,6 +5,7 @@
 #include "core/DisplayText.h"
 #include "core/DynamicSecret.h"
 #include "kube/Kubeconfig.h"
+#include "kube/YamlDocument.h"
 #include "leases/Engine.h"
 #include "leases/SecretCatalog.h"
 #include "store/EnvironmentRepository.h"
@@ -37,6 +38,12 @@ QString flagFor(const QString &field)
         { QStringLiteral("allowedNamespaces"), QStringLiteral("--namespaces") },
         { QStringLiteral("roleType"), QStringLiteral("--role-type") },
         { QStringLiteral("role"), QStringLiteral("--role") },
+        { QStringLiteral("roles"), QStringLiteral("--roles") },
+        { QStringLiteral("extraLabels"), QStringLiteral("--extra-labels") },
+        { QStringLiteral("extraAnnotations"), QStringLiteral("--extra-annotations") },
+        { QStringLiteral("maxLeases"), QStringLiteral("--max-leases") },
+        { QStringLiteral("nameTemplate"), QStringLiteral("--name-template") },
+        { QStringLiteral("generatedRules"), QStringLiteral("--generated-rules-file") },
         { QStringLiteral("audiences"), QStringLiteral("--audiences") },
         { QStringLiteral("clusterWide"), QStringLiteral("--cluster-wide") },
         { QStringLiteral("boundTokens"), QStringLiteral("--bound") },
@@ -109,7 +116,25 @@ QJsonObject toJson(const DynamicSecret &s, const QString &environment, int activ
         o.insert(QStringLiteral("namespaces"), QJsonArray::fromStringList(s.allowedNamespaces));
         o.insert(QStringLiteral("roleType"), DynamicSecret::toString(s.roleType));
         o.insert(QStringLiteral("role"), s.roleName);
+        QJsonArray roles;
+        for (const RoleRef &r : s.boundRoles())
+            roles.append(r.toString());
+        o.insert(QStringLiteral("roles"), roles);
         o.insert(QStringLiteral("clusterWide"), s.clusterWide);
+    }
+    const auto object = [](const DynamicSecret::Metadata &m) {
+        QJsonObject out;
+        for (auto it = m.begin(); it != m.end(); ++it)
+            out.insert(it.key(), it.value());
+        return out;
+    };
+    o.insert(QStringLiteral("extraLabels"), object(s.extraLabels));
+    o.insert(QStringLiteral("extraAnnotations"), object(s.extraAnnotations));
+    o.insert(QStringLiteral("maxLeases"), s.maxLeases);
+    o.insert(QStringLiteral("nameTemplate"), s.nameTemplate);
+    if (s.generatesRole()) {
+        o.insert(QStringLiteral("generatedRoleType"), DynamicSecret::toString(s.generatedRoleType));
+        o.insert(QStringLiteral("generatedRules"), PolicyRule::toJson(s.generatedRules));
     }
     return o;
 }
@@ -251,8 +276,41 @@ void addCreateOptions(QCommandLineParser &p, bool fromKubeconfig)
         QStringLiteral("LIST") });
     p.addOption({ QStringLiteral("role-type"), QStringLiteral("Dynamic: Role or ClusterRole."),
         QStringLiteral("KIND") });
-    p.addOption({ QStringLiteral("role"), QStringLiteral("Dynamic: name of the Role/ClusterRole to bind."),
+    p.addOption({ QStringLiteral("role"),
+        QStringLiteral("Dynamic: name of the Role/ClusterRole to bind (its kind from --role-type)."),
         QStringLiteral("NAME") });
+    p.addOption({ QStringLiteral("roles"),
+        QStringLiteral("Dynamic: several roles, each bound to the lease's account, created and deleted "
+                       "together: Kind/name,... (e.g. ClusterRole/view,Role/deployer). Instead of --role."),
+        QStringLiteral("LIST") });
+    p.addOption({ QStringLiteral("extra-labels"),
+        QStringLiteral("Labels put on every object a lease creates: key=value,... Hanzo KMS's own "
+                       "(app.kubernetes.io/managed-by, kms.hanzo.ai/*) cannot be set."),
+        QStringLiteral("LIST") });
+    p.addOption({ QStringLiteral("extra-annotations"),
+        QStringLiteral(
+            "Annotations put on every object a lease creates: key=value,... (\\, for a comma "
+            "in a value; the flag may be repeated). Hanzo KMS's own (kms.hanzo.ai/*) cannot be set."),
+        QStringLiteral("LIST") });
+    p.addOption({ QStringLiteral("generated-rules-file"),
+        QStringLiteral(
+            "Dynamic: a YAML or JSON file of RBAC rules (a list, or {rules: [...]} as Vault's "
+            "generated_role_rules); each lease gets its own Role (or ClusterRole, from --role-type) "
+            "with them, bound to its account and deleted with it. The cluster token must hold every "
+            "one of them (secret check shows what it lacks)."),
+        QStringLiteral("FILE") });
+    p.addOption({ QStringLiteral("name-template"),
+        QStringLiteral(
+            "How a lease's objects are named (dynamic: its service account, bindings and generated role; "
+            "bound static: its Secret), e.g. '{{secret}}-{{user | lower | truncate 12}}-{{random 6}}'. "
+            "Values: {{secret}} {{namespace}} {{user}} {{unix}} {{random N}}; helpers: lower, truncate N, "
+            "replace \"old\" \"new\". Every name must be a DNS-1123 label of at most 63 characters "
+            "with at least 5 random characters (default: kms-<secret>-<5 random>)."),
+        QStringLiteral("TEMPLATE") });
+    p.addOption({ QStringLiteral("max-leases"),
+        QStringLiteral("At most N leases whose token may still work at once; a lease beyond that is "
+                       "refused (default 0: no limit)."),
+        QStringLiteral("N") });
     p.addOption({ QStringLiteral("cluster-wide"),
         QStringLiteral("Dynamic with a ClusterRole: bind cluster-wide (ClusterRoleBinding).") });
     p.addOption({ QStringLiteral("audiences"), QStringLiteral("Token audiences, comma-separated (optional)."),
@@ -291,9 +349,14 @@ void checkFlagCombinations(const QCommandLineParser &p, bool fromKubeconfig, std
         const bool isStatic = *type == CredentialType::Static;
         for (const char *flag : { "service-account", "namespace", "bound" })
             onlyWith(flag, isStatic, QStringLiteral("--type static"));
-        for (const char *flag : { "namespaces", "role-type", "role", "cluster-wide" })
+        for (const char *flag :
+            { "namespaces", "role-type", "role", "roles", "cluster-wide", "generated-rules-file" })
             onlyWith(flag, !isStatic, QStringLiteral("--type dynamic"));
     }
+    if (p.isSet(QStringLiteral("role")) && p.isSet(QStringLiteral("roles")))
+        problems << QStringLiteral(
+            "--role/--roles: give the roles one way: --role-type K --role NAME for one, "
+            "--roles K/name,... for several.");
     if (p.isSet(QStringLiteral("token-file")) && p.isSet(QStringLiteral("token-stdin")))
         problems << QStringLiteral("--token-file/--token-stdin: give the cluster token one way, not both.");
     if (fromKubeconfig) {
@@ -347,13 +410,30 @@ void readKubeconfig(const QCommandLineParser &p, NewSecret &wanted, QStringList 
 void readCredentialOptions(const QCommandLineParser &p, DynamicSecret &s, QStringList &problems)
 {
     if (s.credentialType == CredentialType::Dynamic) {
+        const bool roles = p.isSet(QStringLiteral("roles"));
+        const bool generated = p.isSet(QStringLiteral("generated-rules-file"));
         if (!p.isSet(QStringLiteral("role-type"))) {
-            problems << QStringLiteral("--role-type: required with --type dynamic: Role or ClusterRole.");
+            if (!roles)
+                problems << QStringLiteral("--role-type: required with --type dynamic: Role or ClusterRole.");
+        } else if (roles && !generated) {
+            problems << QStringLiteral(
+                "--role-type: not with --roles, where each entry names its kind "
+                "(Kind/name); it is the kind of the generated role of --generated-rules-file.");
         } else if (auto rt = DynamicSecret::roleTypeFromString(p.value(QStringLiteral("role-type")))) {
             s.roleType = *rt;
+            s.generatedRoleType = *rt;
         } else {
             problems << QStringLiteral("--role-type: unknown role type \"%1\"; use Role or ClusterRole.")
                             .arg(p.value(QStringLiteral("role-type")));
+        }
+        if (roles) {
+            QString error;
+            const QList<RoleRef> list
+                = DynamicSecret::parseRoleList(p.value(QStringLiteral("roles")), &error);
+            if (!error.isEmpty())
+                problems << QStringLiteral("--roles: ") + error;
+            else
+                s.setBoundRoles(list);
         }
         if (p.isSet(QStringLiteral("namespaces"))) {
             QString error;
@@ -367,6 +447,37 @@ void readCredentialOptions(const QCommandLineParser &p, DynamicSecret &s, QStrin
     s.audiences = DynamicSecret::parseAudiences(p.value(QStringLiteral("audiences")), &error);
     if (!error.isEmpty())
         problems << QStringLiteral("--audiences: ") + error;
+    for (const auto &[flag, what, target] : { std::tuple { "extra-labels", "label", &s.extraLabels },
+             std::tuple { "extra-annotations", "annotation", &s.extraAnnotations } }) {
+        // Each use of the flag adds to the list.
+        for (const QString &value : p.values(QString::fromLatin1(flag))) {
+            QString metadataError;
+            const DynamicSecret::Metadata parsed
+                = DynamicSecret::parseMetadata(value, QString::fromLatin1(what), &metadataError);
+            for (auto it = parsed.begin(); metadataError.isEmpty() && it != parsed.end(); ++it) {
+                if (target->contains(it.key()))
+                    metadataError = QStringLiteral("Extra %1s set %2 more than once.")
+                                        .arg(QLatin1String(what), quoted(it.key()));
+                target->insert(it.key(), it.value());
+            }
+            if (!metadataError.isEmpty()) {
+                problems << QStringLiteral("--%1: %2").arg(QLatin1String(flag), metadataError);
+                break;
+            }
+        }
+    }
+    if (p.isSet(QStringLiteral("max-leases"))) {
+        bool ok = false;
+        const QString text = p.value(QStringLiteral("max-leases")).trimmed();
+        const int n = text.toInt(&ok);
+        if (!ok || n < 0)
+            problems << QStringLiteral(
+                "--max-leases: %1 is not a whole number of leases; give 0 (no limit) or "
+                "a positive number.")
+                            .arg(quoted(text));
+        else
+            s.maxLeases = n;
+    }
     for (const auto &[flag, target] :
         { std::pair { "default-ttl", &s.defaultTtl }, std::pair { "max-ttl", &s.maxTtl } }) {
         QString ttlError;
@@ -375,6 +486,33 @@ void readCredentialOptions(const QCommandLineParser &p, DynamicSecret &s, QStrin
         else
             problems << QStringLiteral("--%1: %2").arg(QLatin1String(flag), ttlError);
     }
+}
+
+// --generated-rules-file: YAML or JSON rules, read with a bound.
+void readGeneratedRules(const QCommandLineParser &p, DynamicSecret &s, QStringList &problems)
+{
+    if (!p.isSet(QStringLiteral("generated-rules-file")) || s.credentialType != CredentialType::Dynamic)
+        return;
+    constexpr qint64 MaxBytes = 256 * 1024;
+    const QString path = p.value(QStringLiteral("generated-rules-file"));
+    const BoundedRead file = BoundedRead::fromFile(path, MaxBytes);
+    if (!file.ok()) {
+        problems << QStringLiteral("--generated-rules-file: %1; give a YAML or JSON file of RBAC rules.")
+                        .arg(file.problem(path));
+        return;
+    }
+    QString why;
+    const std::optional<QJsonValue> value = YamlDocument::parse(file.data, &why);
+    if (!value) {
+        problems << QStringLiteral("--generated-rules-file: %1: %2.").arg(escapeControls(path), why);
+        return;
+    }
+    const std::optional<QList<PolicyRule>> rules = PolicyRule::listFromJson(*value, &why);
+    if (!rules) {
+        problems << QStringLiteral("--generated-rules-file: %1: %2").arg(escapeControls(path), why);
+        return;
+    }
+    s.generatedRules = *rules;
 }
 
 void readCaFile(const QCommandLineParser &p, DynamicSecret &s, QStringList &problems)
@@ -456,10 +594,13 @@ std::optional<NewSecret> parseNewSecret(CliContext &ctx, const QCommandLineParse
     s.gateway = p.value(QStringLiteral("gateway"));
     s.serviceAccount = p.value(QStringLiteral("service-account"));
     s.namespaceName = p.value(QStringLiteral("namespace"));
-    s.roleName = p.value(QStringLiteral("role"));
+    if (!p.isSet(QStringLiteral("roles")))
+        s.roleName = p.value(QStringLiteral("role"));
     s.clusterWide = p.isSet(QStringLiteral("cluster-wide"));
     s.boundTokens = p.isSet(QStringLiteral("bound"));
+    s.nameTemplate = p.value(QStringLiteral("name-template"));
     readCredentialOptions(p, s, problems);
+    readGeneratedRules(p, s, problems);
     readCaFile(p, s, problems);
     if (!readTokenOption(ctx, p, wanted))
         return std::nullopt;
@@ -637,13 +778,33 @@ int show(CliContext &ctx, const QStringList &args)
                << qMakePair(QStringLiteral("Bound tokens"),
                       s->boundTokens ? QStringLiteral("yes") : QStringLiteral("no"));
     } else {
+        QStringList roles;
+        for (const RoleRef &r : s->boundRoles())
+            roles << r.toString();
         fields << qMakePair(
             QStringLiteral("Allowed namespaces"), s->allowedNamespaces.join(QStringLiteral(",")))
-               << qMakePair(QStringLiteral("Role type"), DynamicSecret::toString(s->roleType))
-               << qMakePair(QStringLiteral("Role"), s->roleName)
+               << qMakePair(QStringLiteral("Roles"), roles.join(QStringLiteral(",")))
                << qMakePair(QStringLiteral("Cluster-wide"),
                       s->clusterWide ? QStringLiteral("yes") : QStringLiteral("no"));
     }
+    if (!s->extraLabels.isEmpty())
+        fields << qMakePair(
+            QStringLiteral("Extra labels"), escapeControls(DynamicSecret::formatMetadata(s->extraLabels)));
+    if (!s->extraAnnotations.isEmpty())
+        fields << qMakePair(QStringLiteral("Extra annotations"),
+            escapeControls(DynamicSecret::formatMetadata(s->extraAnnotations)));
+    if (s->generatesRole()) {
+        QStringList rules;
+        for (const PolicyRule &r : s->generatedRules)
+            rules << r.describe();
+        fields << qMakePair(QStringLiteral("Generated role"),
+            QStringLiteral("%1 with %2")
+                .arg(DynamicSecret::toString(s->generatedRoleType), rules.join(QStringLiteral(", "))));
+    }
+    if (!s->nameTemplate.isEmpty())
+        fields << qMakePair(QStringLiteral("Name template"), escapeControls(s->nameTemplate));
+    fields << qMakePair(QStringLiteral("Max leases"),
+        s->maxLeases > 0 ? QString::number(s->maxLeases) : QStringLiteral("no limit"));
     fields << qMakePair(QStringLiteral("Audiences"),
         s->audiences.isEmpty() ? QStringLiteral("(API server default)")
                                : s->audiences.join(QStringLiteral(",")))

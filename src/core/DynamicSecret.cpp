@@ -2,6 +2,7 @@
 
 #include "core/BoundedRead.h"
 #include "core/DisplayText.h"
+#include "core/NameTemplate.h"
 #include "core/Names.h"
 
 #include <QSet>
@@ -137,6 +138,71 @@ void checkNamespace(const char *field, const QString &label, const QString &valu
     }
 }
 
+void checkGeneratedRules(const DynamicSecret &s, FieldErrors &errors)
+{
+    if (s.generatedRules.isEmpty())
+        return;
+    if (s.credentialType == CredentialType::Static) {
+        add(errors, "generatedRules",
+            QStringLiteral(
+                "Generated role rules apply only to Dynamic credentials: a Static secret issues tokens "
+                "for its service account as it is."));
+        return;
+    }
+    QString error;
+    if (!PolicyRule::listFromJson(PolicyRule::toJson(s.generatedRules), &error)) {
+        add(errors, "generatedRules", error);
+        return;
+    }
+    if (s.generatedRoleType == RoleType::Role) {
+        for (const PolicyRule &r : s.generatedRules) {
+            if (!r.isResourceRule()) {
+                add(errors, "generatedRules",
+                    QStringLiteral(
+                        "Generated role rule %1 names URLs, which only a ClusterRole can grant; make the "
+                        "generated role a ClusterRole or drop the rule.")
+                        .arg(r.describe()));
+                return;
+            }
+        }
+    }
+}
+
+void checkRoles(const DynamicSecret &s, FieldErrors &errors)
+{
+    checkGeneratedRules(s, errors);
+    if (s.roleName.isEmpty() && s.generatesRole()) {
+        if (!s.extraRoles.isEmpty())
+            add(errors, "role",
+                QStringLiteral("Role is empty while more roles are listed; name the first role there."));
+    } else if (s.roleName.isEmpty()) {
+        if (!s.extraRoles.isEmpty()) {
+            add(errors, "role",
+                QStringLiteral("Role is empty while more roles are listed; name the first role there."));
+        } else {
+            add(errors, "role",
+                QStringLiteral("Role is required with Dynamic credentials: the %1 to bind each temporary "
+                               "service account to (or generated role rules).")
+                    .arg(DynamicSecret::toString(s.roleType)));
+        }
+    }
+    QList<RoleRef> seen;
+    for (const RoleRef &r : s.boundRoles()) {
+        const char *field = seen.isEmpty() && !s.roleName.isEmpty() ? "role" : "roles";
+        const QStringList problems = Names::pathSegmentErrors(r.name);
+        if (r.name.isEmpty()) {
+            add(errors, "roles", QStringLiteral("Roles has an entry without a name."));
+        } else if (!problems.isEmpty()) {
+            add(errors, field,
+                QStringLiteral("Role %1 is not a valid role name: %2.")
+                    .arg(quoted(r.name), problems.join(QStringLiteral("; "))));
+        } else if (seen.contains(r)) {
+            add(errors, "roles", QStringLiteral("Roles lists %1 more than once.").arg(quoted(r.toString())));
+        }
+        seen.append(r);
+    }
+}
+
 void checkCredentials(const DynamicSecret &s, FieldErrors &errors)
 {
     if (s.credentialType == DynamicSecret::CredentialType::Static) {
@@ -160,6 +226,12 @@ void checkCredentials(const DynamicSecret &s, FieldErrors &errors)
                 QStringLiteral(
                     "Cluster-wide binding applies only to Dynamic credentials with a ClusterRole."));
         }
+        if (!s.extraRoles.isEmpty()) {
+            add(errors, "roles",
+                QStringLiteral("Roles apply only to Dynamic credentials; a Static secret issues tokens for "
+                               "its service account as it is."));
+        }
+        checkGeneratedRules(s, errors);
         return;
     }
 
@@ -183,30 +255,105 @@ void checkCredentials(const DynamicSecret &s, FieldErrors &errors)
             checkNamespace("allowedNamespaces", QStringLiteral("Allowed namespace"), ns, errors);
         }
     }
-    if (s.roleName.isEmpty()) {
-        add(errors, "role",
-            QStringLiteral("Role is required with Dynamic credentials: the %1 to bind each temporary service "
-                           "account to.")
-                .arg(DynamicSecret::toString(s.roleType)));
-    } else {
-        const QStringList problems = Names::pathSegmentErrors(s.roleName);
-        if (!problems.isEmpty()) {
-            add(errors, "role",
-                QStringLiteral("Role %1 is not a valid role name: %2.")
-                    .arg(quoted(s.roleName), problems.join(QStringLiteral("; "))));
+    checkRoles(s, errors);
+    if (s.clusterWide) {
+        if (!s.anyClusterWideBinding()) {
+            add(errors, "clusterWide",
+                QStringLiteral(
+                    "Cluster-wide binding needs role type ClusterRole; a Role only grants access in "
+                    "its namespace."));
         }
-    }
-    if (s.clusterWide && s.roleType != DynamicSecret::RoleType::ClusterRole) {
-        add(errors, "clusterWide",
-            QStringLiteral(
-                "Cluster-wide binding needs role type ClusterRole; a Role only grants access in its "
-                "namespace."));
     }
     if (s.boundTokens) {
         add(errors, "boundTokens",
             QStringLiteral("Bound tokens apply only to Static credentials; Dynamic leases are revoked by "
                            "deleting their service account."));
     }
+}
+
+// Extra labels and annotations: Kubernetes' key and value rules, and never
+// one of the product's own keys, which find, sweep and expire a lease's objects.
+void checkMetadata(const DynamicSecret &s, FieldErrors &errors)
+{
+    const bool createsObjects = s.credentialType == CredentialType::Dynamic || s.boundTokens;
+    const struct {
+        const char *field;
+        const char *word;
+        const char *capitalised;
+        const DynamicSecret::Metadata &values;
+        bool labels;
+    } sets[] = { { "extraLabels", "label", "Label", s.extraLabels, true },
+        { "extraAnnotations", "annotation", "Annotation", s.extraAnnotations, false } };
+    for (const auto &set : sets) {
+        if (set.values.isEmpty())
+            continue;
+        const QString Word = QLatin1String(set.capitalised);
+        if (!createsObjects) {
+            add(errors, set.field,
+                QStringLiteral("Extra %1s apply only to Dynamic or bound Static secrets: an unbound Static "
+                               "secret creates no objects to put them on.")
+                    .arg(QLatin1String(set.word)));
+            continue;
+        }
+        qsizetype bytes = 0;
+        for (auto it = set.values.begin(); it != set.values.end(); ++it) {
+            bytes += it.key().toUtf8().size() + it.value().toUtf8().size();
+            if (DynamicSecret::isReservedMetadataKey(it.key())) {
+                add(errors, set.field,
+                    QStringLiteral("%1 key %2 is one of Hanzo KMS's own (app.kubernetes.io/managed-by, "
+                                   "kms.hanzo.ai/*), which mark a lease's objects and cannot be overridden; "
+                                   "choose another key.")
+                        .arg(Word, quoted(it.key())));
+                continue;
+            }
+            const QStringList keyProblems = Names::qualifiedNameErrors(it.key());
+            if (!keyProblems.isEmpty()) {
+                add(errors, set.field,
+                    QStringLiteral("%1 key %2 is not valid: %3.")
+                        .arg(Word, quoted(it.key()), keyProblems.join(QStringLiteral("; "))));
+                continue;
+            }
+            if (set.labels) {
+                const QStringList valueProblems = Names::labelValueErrors(it.value());
+                if (!valueProblems.isEmpty())
+                    add(errors, set.field,
+                        QStringLiteral("Label %1 has an invalid value %2: %3.")
+                            .arg(quoted(it.key()), quoted(it.value()),
+                                valueProblems.join(QStringLiteral("; "))));
+            }
+        }
+        if (!set.labels && bytes > DynamicSecret::MaxAnnotationBytes) {
+            add(errors, set.field,
+                QStringLiteral("Extra annotations come to %1 bytes; the API server takes at most %2 bytes of "
+                               "annotations per object.")
+                    .arg(bytes)
+                    .arg(DynamicSecret::MaxAnnotationBytes));
+        }
+    }
+    if (s.maxLeases < 0) {
+        add(errors, "maxLeases",
+            QStringLiteral("Max leases must be 0 (no limit) or a positive number (got %1).")
+                .arg(s.maxLeases));
+    }
+}
+
+void checkNameTemplate(const DynamicSecret &s, const SecretValidationContext &ctx, FieldErrors &errors)
+{
+    if (s.nameTemplate.isEmpty())
+        return;
+    if (s.credentialType == CredentialType::Static && !s.boundTokens) {
+        add(errors, "nameTemplate",
+            QStringLiteral(
+                "A name template applies only to Dynamic or bound Static secrets: an unbound Static "
+                "secret creates no objects to name."));
+        return;
+    }
+    const QStringList namespaces
+        = s.credentialType == CredentialType::Static ? QStringList { s.namespaceName } : s.allowedNamespaces;
+    const QString user = ctx.currentUser.isEmpty() ? NameTemplate::currentUser() : ctx.currentUser;
+    const QString problem = NameTemplate::check(s.nameTemplate, s.name, namespaces, false, user);
+    if (!problem.isEmpty())
+        add(errors, "nameTemplate", problem);
 }
 
 void checkAudiences(const QStringList &audiences, FieldErrors &errors)
@@ -247,6 +394,8 @@ FieldErrors DynamicSecret::validate(const SecretValidationContext &ctx) const
     checkTtls(*this, errors);
     checkAuth(*this, ctx, errors);
     checkCredentials(*this, errors);
+    checkMetadata(*this, errors);
+    checkNameTemplate(*this, ctx, errors);
     checkAudiences(audiences, errors);
     return errors;
 }
@@ -305,6 +454,148 @@ QStringList DynamicSecret::parseAudiences(const QString &text, QString *error)
             result.append(audience);
     }
     return result;
+}
+
+QList<RoleRef> DynamicSecret::boundRoles() const
+{
+    QList<RoleRef> roles;
+    if (!roleName.isEmpty())
+        roles.append(RoleRef { roleType, roleName });
+    roles += extraRoles;
+    return roles;
+}
+
+bool DynamicSecret::anyClusterWideBinding() const
+{
+    if (!clusterWide)
+        return false;
+    if (generatesRole() && generatedRoleType == RoleType::ClusterRole)
+        return true;
+    for (const RoleRef &r : boundRoles()) {
+        if (r.kind == RoleType::ClusterRole)
+            return true;
+    }
+    return false;
+}
+
+void DynamicSecret::setBoundRoles(const QList<RoleRef> &roles)
+{
+    roleName.clear();
+    extraRoles.clear();
+    if (roles.isEmpty())
+        return;
+    roleType = roles.first().kind;
+    roleName = roles.first().name;
+    extraRoles = roles.mid(1);
+}
+
+QString DynamicSecret::RoleRef::toString() const
+{
+    return DynamicSecret::toString(kind) + QLatin1Char('/') + name;
+}
+
+QList<RoleRef> DynamicSecret::parseRoleList(const QString &text, QString *error)
+{
+    const auto fail = [error](const QString &message) {
+        if (error)
+            *error = message;
+        return QList<RoleRef>();
+    };
+    if (error)
+        error->clear();
+    QList<RoleRef> result;
+    const QStringList parts = text.split(QLatin1Char(','));
+    for (qsizetype i = 0; i < parts.size(); ++i) {
+        const QString entry = parts.at(i).trimmed();
+        if (entry.isEmpty())
+            return fail(QStringLiteral("Roles %1 has an empty entry at position %2; list Kind/name pairs "
+                                       "such as ClusterRole/view,Role/deployer.")
+                            .arg(quoted(text))
+                            .arg(i + 1));
+        const qsizetype slash = entry.indexOf(QLatin1Char('/'));
+        if (slash < 0)
+            return fail(QStringLiteral("Roles entry %1 has no kind; write it as Role/%2 or ClusterRole/%2.")
+                            .arg(quoted(entry), escapeControls(entry)));
+        const auto kind = roleTypeFromString(entry.left(slash).trimmed());
+        if (!kind)
+            return fail(QStringLiteral("Roles entry %1 has an unknown kind %2; use Role or ClusterRole.")
+                            .arg(quoted(entry), quoted(entry.left(slash).trimmed())));
+        const RoleRef role { *kind, entry.mid(slash + 1).trimmed() };
+        QStringList problems = Names::pathSegmentErrors(role.name);
+        if (role.name.isEmpty())
+            problems << QStringLiteral("may not be empty");
+        if (!problems.isEmpty())
+            return fail(QStringLiteral("Roles entry %1 is not a valid role name: %2.")
+                            .arg(quoted(entry), problems.join(QStringLiteral("; "))));
+        if (result.contains(role))
+            return fail(QStringLiteral("Roles lists %1 more than once.").arg(quoted(role.toString())));
+        result.append(role);
+    }
+    return result;
+}
+
+DynamicSecret::Metadata DynamicSecret::parseMetadata(const QString &text, const QString &what, QString *error)
+{
+    const auto fail = [error](const QString &message) {
+        if (error)
+            *error = message;
+        return Metadata();
+    };
+    if (error)
+        error->clear();
+    Metadata result;
+    if (text.trimmed().isEmpty())
+        return result;
+    // Split at commas; "\," is a comma inside a value and "\\" a backslash.
+    QStringList parts(1);
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (c == QLatin1Char('\\') && i + 1 < text.size()
+            && (text.at(i + 1) == QLatin1Char(',') || text.at(i + 1) == QLatin1Char('\\'))) {
+            parts.last() += text.at(++i);
+        } else if (c == QLatin1Char(',')) {
+            parts.append(QString());
+        } else {
+            parts.last() += c;
+        }
+    }
+    for (qsizetype i = 0; i < parts.size(); ++i) {
+        const QString entry = parts.at(i).trimmed();
+        if (entry.isEmpty())
+            return fail(
+                QStringLiteral("Extra %1s %2 has an empty entry at position %3; list key=value pairs.")
+                    .arg(what, quoted(text))
+                    .arg(i + 1));
+        const qsizetype eq = entry.indexOf(QLatin1Char('='));
+        if (eq < 0)
+            return fail(
+                QStringLiteral("Extra %1 %2 has no value; write it as key=value.").arg(what, quoted(entry)));
+        const QString key = entry.left(eq).trimmed();
+        if (key.isEmpty())
+            return fail(QStringLiteral("Extra %1 %2 has an empty key.").arg(what, quoted(entry)));
+        if (result.contains(key))
+            return fail(QStringLiteral("Extra %1s set %2 more than once.").arg(what, quoted(key)));
+        result.insert(key, entry.mid(eq + 1).trimmed());
+    }
+    return result;
+}
+
+QString DynamicSecret::formatMetadata(const Metadata &metadata)
+{
+    QStringList parts;
+    for (auto it = metadata.begin(); it != metadata.end(); ++it) {
+        QString value = it.value();
+        value.replace(QLatin1Char('\\'), QStringLiteral("\\\\"))
+            .replace(QLatin1Char(','), QStringLiteral("\\,"));
+        parts << it.key() + QLatin1Char('=') + value;
+    }
+    return parts.join(QLatin1Char(','));
+}
+
+bool DynamicSecret::isReservedMetadataKey(const QString &key)
+{
+    return key == QLatin1String("app.kubernetes.io/managed-by")
+        || key.startsWith(QLatin1String("kms.hanzo.ai/"));
 }
 
 QString DynamicSecret::vaultKey() const

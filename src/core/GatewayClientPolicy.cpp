@@ -19,6 +19,14 @@ QString quotedList(const QStringList &items)
     return quoted.join(QStringLiteral(", "));
 }
 
+QString describeRules(const QList<PolicyRule> &rules)
+{
+    QStringList out;
+    for (const PolicyRule &r : rules)
+        out << r.describe();
+    return out.join(QStringLiteral(", "));
+}
+
 QStringList roleNames(const QList<GatewayClientPolicy::Role> &roles)
 {
     QStringList out;
@@ -72,6 +80,30 @@ bool GatewayClientPolicy::allowsRole(const QString &kind, const QString &name) c
     return roles.contains(Role { kind, name });
 }
 
+bool GatewayClientPolicy::allowsExtraLabel(const QString &key) const
+{
+    return !DynamicSecret::isReservedMetadataKey(key)
+        && (extraLabels.contains(AnyKey) || extraLabels.contains(key));
+}
+
+bool GatewayClientPolicy::allowsExtraAnnotation(const QString &key) const
+{
+    return !DynamicSecret::isReservedMetadataKey(key)
+        && (extraAnnotations.contains(AnyKey) || extraAnnotations.contains(key));
+}
+
+QString GatewayClientPolicy::checkGeneratedRole(const QString &kind, const QList<PolicyRule> &rules) const
+{
+    if (!allowsGeneratedRole(kind))
+        return QStringLiteral("generated %1s are not allowed (generatedRoles.kinds: %2)")
+            .arg(kind, quotedList(generatedRoles.kinds));
+    const QList<PolicyRule> beyond = PolicyRule::uncovered(generatedRoles.rules, rules);
+    if (!beyond.isEmpty())
+        return QStringLiteral("the generated role would grant %1, beyond the policy's generatedRoles.rules")
+            .arg(beyond.first().describe());
+    return {};
+}
+
 QString GatewayClientPolicy::checkAudiences(const QStringList &requested) const
 {
     if (anyAudience())
@@ -120,15 +152,47 @@ QString GatewayClientPolicy::refusalFor(const DynamicSecret &secret, QString *fi
                                              "the allowed namespaces or ask the cluster owner to add it")
                                   .arg(ns, quotedList(namespaces)));
         }
-        const QString kind = DynamicSecret::toString(secret.roleType);
-        key = QStringLiteral("role");
-        if (!allowsRole(kind, secret.roleName))
-            return refuse(QStringLiteral("role %1 \"%2\" is not in its roles (%3); pick one of those")
-                              .arg(kind, secret.roleName, quotedList(roleNames(roles))));
+        const QList<RoleRef> bound = secret.boundRoles();
+        for (qsizetype i = 0; i < bound.size(); ++i) {
+            const RoleRef &role = bound.at(i);
+            key = i == 0 ? QStringLiteral("role") : QStringLiteral("roles");
+            if (!allowsRole(DynamicSecret::toString(role.kind), role.name))
+                return refuse(
+                    QStringLiteral("role %1 \"%2\" is not in its roles (%3); pick one of those")
+                        .arg(DynamicSecret::toString(role.kind), role.name, quotedList(roleNames(roles))));
+            key = QStringLiteral("clusterWide");
+            if (secret.bindsClusterWide(role) && !clusterWide)
+                return refuse(
+                    QStringLiteral("cluster-wide bindings are not allowed (clusterWide is false); turn "
+                                   "Cluster-wide off"));
+        }
+    }
+    if (secret.generatesRole()) {
+        key = QStringLiteral("generatedRules");
+        const QString problem
+            = checkGeneratedRole(DynamicSecret::toString(secret.generatedRoleType), secret.generatedRules);
+        if (!problem.isEmpty())
+            return refuse(problem + QStringLiteral("; ask the cluster owner to allow it"));
         key = QStringLiteral("clusterWide");
-        if (secret.roleType == RoleType::ClusterRole && secret.clusterWide && !clusterWide)
+        if (secret.generatedRoleType == RoleType::ClusterRole && secret.clusterWide && !clusterWide)
             return refuse(QStringLiteral("cluster-wide bindings are not allowed (clusterWide is false); turn "
                                          "Cluster-wide off"));
+    }
+    key = QStringLiteral("extraLabels");
+    for (auto it = secret.extraLabels.begin(); it != secret.extraLabels.end(); ++it) {
+        if (!allowsExtraLabel(it.key()))
+            return refuse(
+                QStringLiteral("the extra label \"%1\" is not in its extraLabels (%2); remove it or ask "
+                               "the cluster owner to allow it")
+                    .arg(it.key(), quotedList(extraLabels)));
+    }
+    key = QStringLiteral("extraAnnotations");
+    for (auto it = secret.extraAnnotations.begin(); it != secret.extraAnnotations.end(); ++it) {
+        if (!allowsExtraAnnotation(it.key()))
+            return refuse(
+                QStringLiteral("the extra annotation \"%1\" is not in its extraAnnotations (%2); remove "
+                               "it or ask the cluster owner to allow it")
+                    .arg(it.key(), quotedList(extraAnnotations)));
     }
     key = QStringLiteral("maxTtl");
     if (secret.maxTtl.seconds() > maxTtlSeconds)
@@ -169,6 +233,25 @@ QString GatewayClientPolicy::validate() const
         if (a.trimmed().isEmpty() || a != a.trimmed())
             return QStringLiteral("audiences: \"%1\" is not an audience").arg(a);
     }
+    for (const QString &kind : generatedRoles.kinds) {
+        if (kind != QLatin1String("Role") && kind != QLatin1String("ClusterRole"))
+            return QStringLiteral("generatedRoles.kinds: \"%1\" is neither Role nor ClusterRole").arg(kind);
+    }
+    if (!generatedRoles.kinds.isEmpty() && generatedRoles.rules.isEmpty())
+        return QStringLiteral("generatedRoles.rules is empty; list the most a generated role may grant");
+    for (const auto &[field, keys] :
+        { std::pair { "extraLabels", &extraLabels }, std::pair { "extraAnnotations", &extraAnnotations } }) {
+        for (const QString &k : *keys) {
+            if (k == AnyKey)
+                continue;
+            if (DynamicSecret::isReservedMetadataKey(k))
+                return QStringLiteral("%1: \"%2\" is one of Hanzo KMS's own keys, which are always set")
+                    .arg(QLatin1String(field), k);
+            if (!Names::qualifiedNameErrors(k).isEmpty())
+                return QStringLiteral("%1: \"%2\" is not a label or annotation key")
+                    .arg(QLatin1String(field), k);
+        }
+    }
     return {};
 }
 
@@ -188,6 +271,18 @@ QString GatewayClientPolicy::summary() const
     parts << QStringLiteral("max TTL: %1").arg(Duration::fromSeconds(maxTtlSeconds).toString());
     parts << QStringLiteral("audiences: %1")
                  .arg(anyAudience() ? QStringLiteral("any") : audiences.join(QStringLiteral(", ")));
+    if (!generatedRoles.kinds.isEmpty())
+        parts << QStringLiteral("generated roles: %1 with at most %2")
+                     .arg(generatedRoles.kinds.join(QStringLiteral(", ")))
+                     .arg(describeRules(generatedRoles.rules));
+    if (!extraLabels.isEmpty())
+        parts << QStringLiteral("extra labels: %1")
+                     .arg(extraLabels.contains(AnyKey) ? QStringLiteral("any")
+                                                       : extraLabels.join(QStringLiteral(", ")));
+    if (!extraAnnotations.isEmpty())
+        parts << QStringLiteral("extra annotations: %1")
+                     .arg(extraAnnotations.contains(AnyKey) ? QStringLiteral("any")
+                                                            : extraAnnotations.join(QStringLiteral(", ")));
     return parts.join(QStringLiteral("; "));
 }
 
@@ -206,6 +301,11 @@ QJsonObject GatewayClientPolicy::toJson() const
         { QStringLiteral("maxTTL"), Duration::fromSeconds(maxTtlSeconds).toString() },
         { QStringLiteral("maxTTLSeconds"), maxTtlSeconds },
         { QStringLiteral("audiences"), QJsonArray::fromStringList(audiences) },
+        { QStringLiteral("extraLabels"), QJsonArray::fromStringList(extraLabels) },
+        { QStringLiteral("extraAnnotations"), QJsonArray::fromStringList(extraAnnotations) },
+        { QStringLiteral("generatedRoles"),
+            QJsonObject { { QStringLiteral("kinds"), QJsonArray::fromStringList(generatedRoles.kinds) },
+                { QStringLiteral("rules"), PolicyRule::toJson(generatedRoles.rules) } } },
     };
 }
 
@@ -222,7 +322,13 @@ std::optional<GatewayClientPolicy> GatewayClientPolicy::fromJson(const QJsonObje
     const auto audiences = statics
         ? stringList(json.value(QLatin1String("audiences")), QStringLiteral("audiences"), &why)
         : std::nullopt;
-    if (!audiences) {
+    const auto labelKeys = audiences
+        ? stringList(json.value(QLatin1String("extraLabels")), QStringLiteral("extraLabels"), &why)
+        : std::nullopt;
+    const auto annotationKeys = labelKeys
+        ? stringList(json.value(QLatin1String("extraAnnotations")), QStringLiteral("extraAnnotations"), &why)
+        : std::nullopt;
+    if (!annotationKeys) {
         if (error)
             *error = QStringLiteral("The gateway's policy answer is unusable: %1.").arg(why);
         return std::nullopt;
@@ -230,6 +336,27 @@ std::optional<GatewayClientPolicy> GatewayClientPolicy::fromJson(const QJsonObje
     p.namespaces = *namespaces;
     p.staticServiceAccounts = *statics;
     p.audiences = *audiences;
+    p.extraLabels = *labelKeys;
+    p.extraAnnotations = *annotationKeys;
+    const QJsonObject generated = json.value(QLatin1String("generatedRoles")).toObject();
+    const auto kinds
+        = stringList(generated.value(QLatin1String("kinds")), QStringLiteral("generatedRoles.kinds"), &why);
+    if (!kinds) {
+        if (error)
+            *error = QStringLiteral("The gateway's policy answer is unusable: %1.").arg(why);
+        return std::nullopt;
+    }
+    p.generatedRoles.kinds = *kinds;
+    if (!p.generatedRoles.kinds.isEmpty()) {
+        const auto rules = PolicyRule::listFromJson(generated.value(QLatin1String("rules")), &why);
+        if (!rules) {
+            if (error)
+                *error = QStringLiteral("The gateway's policy answer is unusable: generatedRoles.rules: %1")
+                             .arg(why);
+            return std::nullopt;
+        }
+        p.generatedRoles.rules = *rules;
+    }
     for (const QJsonValue &v : json.value(QLatin1String("roles")).toArray()) {
         const QJsonObject r = v.toObject();
         p.roles.append(

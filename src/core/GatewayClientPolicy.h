@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/DynamicSecret.h"
+#include "core/PolicyRule.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -30,8 +31,21 @@ struct GatewayClientPolicy {
     bool clusterWide = false; // may a ClusterRoleBinding be created
     qint64 maxTtlSeconds = 0;
     QStringList audiences; // {"*"}: any
+    // Keys of the extra labels and annotations a lease's objects may carry
+    // ({"*"}: any); none by default. The product's own keys are never "extra".
+    QStringList extraLabels;
+    QStringList extraAnnotations;
+    // Roles a lease may have made for it (a secret's generated role rules):
+    // of these kinds ("Role", "ClusterRole"), granting no more than these
+    // rules. None by default.
+    struct GeneratedRoles {
+        QStringList kinds;
+        QList<PolicyRule> rules;
+        bool operator==(const GeneratedRoles &) const = default;
+    } generatedRoles;
 
     static inline const QString AnyAudience = QStringLiteral("*");
+    static inline const QString AnyKey = QStringLiteral("*");
 
     bool matches(const QString &commonName) const;
     bool allowsNamespace(const QString &ns) const { return namespaces.contains(ns); }
@@ -39,7 +53,13 @@ struct GatewayClientPolicy {
     // A namespace of one of the static service accounts.
     bool allowsStaticNamespace(const QString &ns) const;
     bool allowsRole(const QString &kind, const QString &name) const;
+    bool allowsGeneratedRole(const QString &kind) const { return generatedRoles.kinds.contains(kind); }
+    // Empty when a generated role of this kind with these rules is allowed;
+    // otherwise why not, as a clause naming the first rule it lacks.
+    QString checkGeneratedRole(const QString &kind, const QList<PolicyRule> &rules) const;
     bool anyAudience() const { return audiences.contains(AnyAudience); }
+    bool allowsExtraLabel(const QString &key) const;
+    bool allowsExtraAnnotation(const QString &key) const;
 
     // Empty when allowed; otherwise why not, as a clause ("audience "x" is not ...").
     QString checkAudiences(const QStringList &requested) const;
@@ -57,7 +77,8 @@ struct GatewayClientPolicy {
     QString summary() const;
 
     // {subject, namespaces, staticServiceAccounts, roles:[{kind,name}],
-    //  clusterWide, maxTTL: "24h", maxTTLSeconds, audiences}
+    //  clusterWide, maxTTL: "24h", maxTTLSeconds, audiences, extraLabels, extraAnnotations,
+    //  generatedRoles: {kinds, rules}}
     QJsonObject toJson() const;
     static std::optional<GatewayClientPolicy> fromJson(const QJsonObject &json, QString *error);
 };

@@ -1,8 +1,45 @@
 #include "core/Lease.h"
 
+#include <QJsonObject>
 #include <QUuid>
 
 namespace kms {
+
+QJsonArray LeaseObject::toJson(const QList<LeaseObject> &objects)
+{
+    QJsonArray array;
+    for (const LeaseObject &o : objects) {
+        QJsonObject entry { { QStringLiteral("kind"), o.kind }, { QStringLiteral("name"), o.name } };
+        if (!o.namespaceName.isEmpty())
+            entry.insert(QStringLiteral("namespace"), o.namespaceName);
+        if (!o.uid.isEmpty())
+            entry.insert(QStringLiteral("uid"), o.uid);
+        if (!o.roleKind.isEmpty()) {
+            entry.insert(QStringLiteral("roleKind"), o.roleKind);
+            entry.insert(QStringLiteral("roleName"), o.roleName);
+        }
+        array.append(entry);
+    }
+    return array;
+}
+
+QList<LeaseObject> LeaseObject::fromJson(const QJsonArray &array)
+{
+    QList<LeaseObject> objects;
+    for (const QJsonValue &v : array) {
+        const QJsonObject entry = v.toObject();
+        LeaseObject o;
+        o.kind = entry.value(QLatin1String("kind")).toString();
+        o.name = entry.value(QLatin1String("name")).toString();
+        o.namespaceName = entry.value(QLatin1String("namespace")).toString();
+        o.uid = entry.value(QLatin1String("uid")).toString();
+        o.roleKind = entry.value(QLatin1String("roleKind")).toString();
+        o.roleName = entry.value(QLatin1String("roleName")).toString();
+        if (!o.kind.isEmpty() && !o.name.isEmpty())
+            objects.append(o);
+    }
+    return objects;
+}
 
 QString Lease::newId()
 {

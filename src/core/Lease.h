@@ -1,6 +1,8 @@
 #pragma once
 
 #include <QDateTime>
+#include <QJsonArray>
+#include <QList>
 #include <QString>
 
 #include <optional>
@@ -36,6 +38,25 @@ enum class LeaseKind {
     Dynamic, // a temporary service account bound to a Role/ClusterRole
 };
 
+// An object a lease creates beyond its service account, first binding and
+// bound Secret: the bindings of further roles, and a role generated for it.
+struct LeaseObject {
+    QString kind; // "RoleBinding", "ClusterRoleBinding", "Role" or "ClusterRole"
+    QString namespaceName; // empty for cluster-scoped kinds
+    QString name;
+    QString uid; // what the API server answered when this lease created it; empty until then
+    // Bindings: the role they grant ("ClusterRole", "view").
+    QString roleKind;
+    QString roleName;
+
+    bool isBinding() const { return kind.endsWith(QLatin1String("Binding")); }
+    bool operator==(const LeaseObject &) const = default;
+
+    static QJsonArray toJson(const QList<LeaseObject> &objects);
+    // Entries that are not objects with a kind and name are skipped.
+    static QList<LeaseObject> fromJson(const QJsonArray &array);
+};
+
 // One issued token. The token itself is shown once and never stored; the lease
 // records what is needed to find, revoke and audit it.
 struct Lease {
@@ -64,6 +85,9 @@ struct Lease {
     QString serviceAccountUid;
     QString bindingUid;
     QString boundSecretUid;
+    // Further bindings and the generated role, named before the first cluster
+    // write like the objects above; a rollback keeps only those that may exist.
+    QList<LeaseObject> extraObjects;
 
     // Who closed it (revoke, release, expiry cleanup) and when; empty while open.
     QString closedBy; // user@host

@@ -130,6 +130,55 @@ QStringList Names::pathSegmentErrors(const QString &value)
     return errors;
 }
 
+QStringList Names::qualifiedNameErrors(const QString &value)
+{
+    static const QRegularExpression namePart(QStringLiteral("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$"));
+    const QString rule = QStringLiteral(
+        "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+        "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+        "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
+    QStringList errors;
+    const QStringList parts = value.split(QLatin1Char('/'));
+    if (parts.size() > 2) {
+        errors << QStringLiteral("a qualified name %1 with an optional DNS subdomain prefix and '/' (e.g. "
+                                 "'example.com/MyName')")
+                      .arg(rule);
+        return errors;
+    }
+    QString name = value;
+    if (parts.size() == 2) {
+        const QString prefix = parts.at(0);
+        name = parts.at(1);
+        if (prefix.isEmpty()) {
+            errors << QStringLiteral("prefix part must be non-empty");
+        } else {
+            for (const QString &e : dns1123SubdomainErrors(prefix))
+                errors << QStringLiteral("prefix part ") + e;
+        }
+    }
+    if (name.isEmpty())
+        errors << QStringLiteral("name part must be non-empty");
+    else if (name.size() > MaxLabelLength)
+        errors << QStringLiteral("name part ") + maxLengthError(MaxLabelLength);
+    if (!name.isEmpty() && !namePart.match(name).hasMatch())
+        errors << QStringLiteral("name part ") + rule;
+    return errors;
+}
+
+QStringList Names::labelValueErrors(const QString &value)
+{
+    static const QRegularExpression pattern(QStringLiteral("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"));
+    QStringList errors;
+    if (value.size() > MaxLabelLength)
+        errors << maxLengthError(MaxLabelLength);
+    if (!pattern.match(value).hasMatch())
+        errors << QStringLiteral(
+            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
+            "and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or "
+            "'12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+    return errors;
+}
+
 QString Names::invalidValue(const QString &value, const QStringList &errors)
 {
     return QStringLiteral("Invalid value: %1: %2").arg(quoted(value), errors.join(QStringLiteral("; ")));

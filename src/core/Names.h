@@ -27,6 +27,12 @@ struct Names {
     static QString subdomainProblem(const QString &value);
     // Role and ClusterRole names are path segments: not "." or "..", no "/" or "%".
     static QStringList pathSegmentErrors(const QString &value);
+    // Label and annotation keys: an optional DNS-1123 subdomain prefix and "/",
+    // then a name of at most 63 characters, [A-Za-z0-9] at both ends and
+    // '-', '_', '.' inside (IsQualifiedName).
+    static QStringList qualifiedNameErrors(const QString &value);
+    // Label values: empty, or at most 63 characters as a qualified name's name part.
+    static QStringList labelValueErrors(const QString &value);
 
     // `Invalid value: "x": <errors joined by "; ">`, as `kubectl` shows it.
     static QString invalidValue(const QString &value, const QStringList &errors);

@@ -2,6 +2,7 @@
 
 #include "core/BoundedRead.h"
 #include "core/Duration.h"
+#include "kube/YamlDocument.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -48,7 +49,8 @@ GatewayClientPolicy readEntry(const YAML::Node &node, const QString &where)
         throw Invalid { QStringLiteral("%1 is not a map").arg(where) };
     static const QStringList known = { QStringLiteral("subject"), QStringLiteral("namespaces"),
         QStringLiteral("staticServiceAccounts"), QStringLiteral("roles"), QStringLiteral("clusterWide"),
-        QStringLiteral("maxTTL"), QStringLiteral("audiences") };
+        QStringLiteral("maxTTL"), QStringLiteral("audiences"), QStringLiteral("extraLabels"),
+        QStringLiteral("extraAnnotations"), QStringLiteral("generatedRoles") };
     for (const auto &kv : node) {
         const QString key = QString::fromStdString(kv.first.as<std::string>());
         if (!known.contains(key))
@@ -88,6 +90,31 @@ GatewayClientPolicy readEntry(const YAML::Node &node, const QString &where)
             QStringLiteral("%1 is missing (a list, or [\"*\"] for any)").arg(field("audiences"))
         };
     p.audiences = strings(node["audiences"], field("audiences"));
+    p.extraLabels = strings(node["extraLabels"], field("extraLabels"));
+    p.extraAnnotations = strings(node["extraAnnotations"], field("extraAnnotations"));
+    const YAML::Node generated = node["generatedRoles"];
+    if (generated && !generated.IsNull()) {
+        if (!generated.IsMap())
+            throw Invalid {
+                QStringLiteral("%1 is not a map of kinds and rules").arg(field("generatedRoles"))
+            };
+        for (const auto &kv : generated) {
+            const QString key = QString::fromStdString(kv.first.as<std::string>());
+            if (key != QLatin1String("kinds") && key != QLatin1String("rules"))
+                throw Invalid { QStringLiteral("%1 has an unknown field \"%2\" (known: kinds, rules)")
+                                    .arg(field("generatedRoles"), key) };
+        }
+        p.generatedRoles.kinds = strings(generated["kinds"], field("generatedRoles.kinds"));
+        if (generated["rules"]) {
+            QString why;
+            const auto value
+                = YamlDocument::parse(QByteArray::fromStdString(YAML::Dump(generated["rules"])), &why);
+            const auto rules = value ? PolicyRule::listFromJson(*value, &why) : std::nullopt;
+            if (!rules)
+                throw Invalid { QStringLiteral("%1: %2").arg(field("generatedRoles.rules"), why) };
+            p.generatedRoles.rules = *rules;
+        }
+    }
     const QString problem = p.validate();
     if (!problem.isEmpty())
         throw Invalid { where + QStringLiteral(": ") + problem };

@@ -21,6 +21,12 @@ namespace kms {
 //       clusterWide: false
 //       maxTTL: 24h
 //       audiences: ["*"]
+//       extraLabels: [team]       # keys of extra labels a lease's objects may carry ("*": any)
+//       extraAnnotations: []      # the same for annotations; none when absent
+//       generatedRoles:           # roles made per lease from a secret's rules; none when absent
+//         kinds: [Role]           # Role and/or ClusterRole
+//         rules:                  # the most a generated role may grant
+//           - {apiGroups: [""], resources: [pods], verbs: [get, list]}
 //
 // The first entry whose subject matches the client applies; a client no entry
 // matches may do nothing at all.

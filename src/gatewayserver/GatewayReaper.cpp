@@ -34,6 +34,9 @@ QCoro::Task<> GatewayReaper::collect(
             path
                 += QStringLiteral("&continue=") + QString::fromLatin1(QUrl::toPercentEncoding(continueToken));
         const KubeResult result = co_await m_client.get(path);
+        const bool roleKind = kind == QLatin1String("Role") || kind == QLatin1String("ClusterRole");
+        if (!result.ok() && roleKind && result.error->isForbidden())
+            co_return; // an RBAC from before generated roles: there are none to reap
         if (!result.ok()) {
             outcome->errors
                 << QStringLiteral("Listing %1 objects failed: %2").arg(kind, result.error->toString());
@@ -109,7 +112,9 @@ QCoro::Task<GatewayReaper::Outcome> GatewayReaper::reapOnce()
         co_await collect(QStringLiteral("RoleBinding"), ns, now, &bindings, &outcome);
         co_await collect(QStringLiteral("ServiceAccount"), ns, now, &rest, &outcome);
         co_await collect(QStringLiteral("Secret"), ns, now, &rest, &outcome);
+        co_await collect(QStringLiteral("Role"), ns, now, &rest, &outcome);
     }
+    co_await collect(QStringLiteral("ClusterRole"), QString(), now, &rest, &outcome);
 
     // Bindings first, concurrently; then the accounts and Secrets.
     for (auto *group : { &bindings, &rest }) {

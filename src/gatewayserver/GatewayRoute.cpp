@@ -153,8 +153,8 @@ Decision route(const QByteArray &method, const QStringList &p)
                     return refuse(QStringLiteral("\"%1\" is not a valid object name").arg(p[6]));
                 if (p[5] == QLatin1String("rolebindings"))
                     return objectCall(method, Resource::RoleBinding, p[4], n == 7 ? p[6] : QString());
-                if (p[5] == QLatin1String("roles") && n == 7 && method == "GET")
-                    return allow(Kind::Read, Resource::Role, p[4], p[6]);
+                if (p[5] == QLatin1String("roles"))
+                    return objectCall(method, Resource::Role, p[4], n == 7 ? p[6] : QString());
             }
             // /apis/rbac.authorization.k8s.io/v1/{clusterrolebindings,clusterroles}[/<name>]
             if (n >= 4 && n <= 5) {
@@ -162,8 +162,8 @@ Decision route(const QByteArray &method, const QStringList &p)
                     return refuse(QStringLiteral("\"%1\" is not a valid object name").arg(p[4]));
                 if (p[3] == QLatin1String("clusterrolebindings"))
                     return objectCall(method, Resource::ClusterRoleBinding, {}, n == 5 ? p[4] : QString());
-                if (p[3] == QLatin1String("clusterroles") && n == 5 && method == "GET")
-                    return allow(Kind::Read, Resource::ClusterRole, {}, p[4]);
+                if (p[3] == QLatin1String("clusterroles"))
+                    return objectCall(method, Resource::ClusterRole, {}, n == 5 ? p[4] : QString());
             }
         }
         // The one review the desktop's preflight makes. Not token reviews (an

@@ -9,7 +9,7 @@ namespace kms {
 // Which of the desktop's calls a request is, read from its method, path and
 // query alone: the kind of call, the object it names and where. Anything that
 // is not one of the product's calls (service accounts and their tokens, lease
-// Secrets, bindings, role lookups, the review APIs, discovery) is refused
+// Secrets, bindings, roles, the review APIs, discovery) is refused
 // here; GatewayRules then decides, with the caller's policy and the body,
 // whether this caller may make it.
 class GatewayRoute {

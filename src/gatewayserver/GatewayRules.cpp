@@ -82,15 +82,22 @@ QString checkLeaseMetadata(const GatewayClientPolicy &policy, const QJsonObject 
     if (leaseId->isEmpty() || !Names::isDns1123Label(*leaseId))
         return QStringLiteral("the object needs the label %1 with the lease's id").arg(LeaseLabels::LeaseId);
     for (auto it = labels.begin(); it != labels.end(); ++it) {
-        if (it.key() != LeaseLabels::ManagedBy && !it.key().startsWith(KmsPrefix))
-            return QStringLiteral("the label \"%1\" is not one of a lease's").arg(it.key());
+        if (it.key() != LeaseLabels::ManagedBy && !it.key().startsWith(KmsPrefix)
+            && !policy.allowsExtraLabel(it.key()))
+            return QStringLiteral(
+                "the label \"%1\" is neither one of a lease's nor in the policy's extraLabels")
+                .arg(it.key());
         if (!it.value().isString())
             return QStringLiteral("the label \"%1\" is not a string").arg(it.key());
     }
     const QJsonObject annotations = meta.value(QLatin1String("annotations")).toObject();
     for (auto it = annotations.begin(); it != annotations.end(); ++it) {
-        if (!it.key().startsWith(KmsPrefix))
-            return QStringLiteral("the annotation \"%1\" is not one of a lease's").arg(it.key());
+        if (!it.key().startsWith(KmsPrefix) && !policy.allowsExtraAnnotation(it.key()))
+            return QStringLiteral("the annotation \"%1\" is neither one of a lease's nor in the policy's "
+                                  "extraAnnotations")
+                .arg(it.key());
+        if (!it.value().isString())
+            return QStringLiteral("the annotation \"%1\" is not a string").arg(it.key());
     }
     const QDateTime expiresAt = LeaseLabels::expiresAtOf(object);
     if (!expiresAt.isValid())
@@ -112,8 +119,14 @@ QString checkBinding(const GatewayClientPolicy &policy, const GatewayRoute::Deci
         return QStringLiteral("roleRef.apiGroup must be %1").arg(Rbac);
     if (call.resource == Resource::ClusterRoleBinding && refKind != QLatin1String("ClusterRole"))
         return QStringLiteral("a ClusterRoleBinding must refer to a ClusterRole");
-    if (!policy.allowsRole(refKind, refName))
-        return QStringLiteral("the policy does not allow binding %1 \"%2\"").arg(refKind, refName);
+    if (!policy.allowsRole(refKind, refName)) {
+        if (!policy.allowsGeneratedRole(refKind) || !Names::isDns1123Subdomain(refName))
+            return QStringLiteral("the policy does not allow binding %1 \"%2\"").arg(refKind, refName);
+        subject->generatedRole = true;
+        subject->roleKind = refKind;
+        subject->roleName = refName;
+        subject->roleNamespace = refKind == QLatin1String("Role") ? call.namespaceName : QString();
+    }
     const QJsonArray subjects = object.value(QLatin1String("subjects")).toArray();
     if (subjects.size() != 1)
         return QStringLiteral("a lease's binding has exactly one subject, its service account");
@@ -170,15 +183,20 @@ QString GatewayRules::scope(const GatewayClientPolicy &policy, const GatewayRout
             return QStringLiteral("the policy does not allow cluster-wide bindings (clusterWide is false)");
         return {};
     case Resource::Role:
-        if (!policy.allowsNamespace(ns))
+    case Resource::ClusterRole: {
+        const QString kind = kindOf(call.resource);
+        if (call.resource == Resource::Role && !policy.allowsNamespace(ns))
             return notAllowedNamespace(policy, ns);
-        if (!policy.allowsRole(QStringLiteral("Role"), call.name))
-            return QStringLiteral("Role \"%1\" is not in the policy's roles").arg(call.name);
-        return {};
-    case Resource::ClusterRole:
-        if (!policy.allowsRole(QStringLiteral("ClusterRole"), call.name))
-            return QStringLiteral("ClusterRole \"%1\" is not in the policy's roles").arg(call.name);
-        return {};
+        // The roles it names may be looked up; a lease's generated roles (the
+        // rest of the checks see to "a lease's") may be made, read, listed, deleted.
+        if (call.kind == Kind::Read && policy.allowsRole(kind, call.name))
+            return {};
+        if (policy.allowsGeneratedRole(kind))
+            return {};
+        if (call.kind == Kind::Read)
+            return QStringLiteral("%1 \"%2\" is not in the policy's roles").arg(kind, call.name);
+        return QStringLiteral("the policy does not allow generated %1s (generatedRoles.kinds)").arg(kind);
+    }
     }
     return QStringLiteral("the gateway does not know this object");
 }
@@ -191,9 +209,10 @@ QString GatewayRules::checkCreate(const GatewayClientPolicy &policy, const Gatew
     if (error.error != QJsonParseError::NoError || !doc.isObject())
         return QStringLiteral("the request body is not a JSON object");
     const QJsonObject object = doc.object();
-    if (call.resource != Resource::ServiceAccount && call.resource != Resource::Secret
-        && call.resource != Resource::RoleBinding && call.resource != Resource::ClusterRoleBinding)
-        return QStringLiteral("the gateway creates only service accounts, Secrets and bindings of leases");
+    if (call.resource == Resource::None)
+        return QStringLiteral(
+            "the gateway creates only service accounts, Secrets, bindings and generated roles "
+            "of leases");
     const QString kind = kindOf(call.resource);
     if (object.contains(QLatin1String("kind")) && object.value(QLatin1String("kind")).toString() != kind)
         return QStringLiteral("the body's kind is not %1").arg(kind);
@@ -214,6 +233,11 @@ QString GatewayRules::checkCreate(const GatewayClientPolicy &policy, const Gatew
     case Resource::ClusterRoleBinding:
         allowed << QStringLiteral("roleRef") << QStringLiteral("subjects");
         break;
+    case Resource::Role:
+    case Resource::ClusterRole:
+        // Never aggregationRule: it would pull in whatever other roles grant.
+        allowed << QStringLiteral("rules");
+        break;
     default:
         break;
     }
@@ -229,6 +253,15 @@ QString GatewayRules::checkCreate(const GatewayClientPolicy &policy, const Gatew
         if (!bindingProblem.isEmpty())
             return bindingProblem;
         subject->leaseId = leaseId;
+    }
+    if (call.resource == Resource::Role || call.resource == Resource::ClusterRole) {
+        QString why;
+        const auto rules = PolicyRule::listFromJson(object.value(QLatin1String("rules")), &why);
+        if (!rules)
+            return QStringLiteral("the role's rules are not usable (%1)").arg(why);
+        const QString beyond = policy.checkGeneratedRole(kind, *rules);
+        if (!beyond.isEmpty())
+            return beyond;
     }
     return {};
 }
@@ -293,9 +326,9 @@ bool GatewayRules::readable(
         return true;
     if (call.kind != Kind::Read)
         return false;
-    // scope() has checked the names against the policy already.
+    // The roles the policy names (scope() let only those, or generated ones, through).
     if (call.resource == Resource::Role || call.resource == Resource::ClusterRole)
-        return true;
+        return policy.allowsRole(kindOf(call.resource), call.name);
     return call.resource == Resource::ServiceAccount
         && policy.allowsStaticServiceAccount(call.namespaceName, call.name);
 }

@@ -27,13 +27,21 @@ struct BindingSubject {
     QString namespaceName;
     QString name;
     QString leaseId; // the binding's own lease id
+    // A binding of a role the policy does not name, which it may still make
+    // when the role is the generated role of the same lease (to be verified).
+    bool generatedRole = false;
+    QString roleKind;
+    QString roleNamespace; // the binding's namespace for a Role; empty for a ClusterRole
+    QString roleName;
 };
 
-// A POST of a service account, bound-token Secret or binding: the managed
-// labels and a lease id, an expiry annotation within maxTTL, nothing else that
-// could change what the object does; bindings: roleRef in the policy and one
-// service account subject (returned in *subject, to be verified as the same
-// lease's).
+// A POST of a service account, bound-token Secret, binding or generated role:
+// the managed labels and a lease id, an expiry annotation within maxTTL,
+// nothing else that could change what the object does; bindings: roleRef in
+// the policy (or a generated role the policy allows, to be verified as the
+// same lease's) and one service account subject (returned in *subject, to be
+// verified as the same lease's); generated roles: a kind and rules within the
+// policy's generatedRoles.
 QString checkCreate(const GatewayClientPolicy &policy, const GatewayRoute::Decision &call,
     const QByteArray &body, const QDateTime &now, BindingSubject *subject);
 

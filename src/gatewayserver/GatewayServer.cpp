@@ -10,6 +10,7 @@
 #include "gatewayserver/HttpMethod.h"
 #include "kube/GatewayCertificates.h"
 #include "kube/KubeClient.h"
+#include "kube/ObjectKinds.h"
 #include "kube/ReplyLimits.h"
 
 #include <QCoro/QCoroNetworkReply>
@@ -368,18 +369,40 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::answerAllowed(
             co_return refuse(call, problem);
         if (route.resource == GatewayRoute::Resource::RoleBinding
             || route.resource == GatewayRoute::Resource::ClusterRoleBinding) {
-            const QString notSameLease = co_await verifyLeaseAccount(subject, call.callerToken);
+            const QString notSameLease = co_await verifySameLease(
+                corePath(subject.namespaceName, QStringLiteral("serviceaccounts"), subject.name),
+                QStringLiteral("service account \"%1/%2\"").arg(subject.namespaceName, subject.name),
+                subject.leaseId,
+                QStringLiteral(
+                    "the binding's subject, %1, is not the service account of the same lease (label %2=%3)"),
+                QStringLiteral("service account"), call.callerToken);
+            if (!notSameLease.isEmpty())
+                co_return refuse(call, notSameLease);
+        }
+        if (subject.generatedRole) {
+            const QString notSameLease = co_await verifySameLease(
+                objectPath(subject.roleKind, subject.roleNamespace, subject.roleName),
+                describeObject(subject.roleKind, subject.roleNamespace, subject.roleName), subject.leaseId,
+                QStringLiteral(
+                    "the binding's role, %1, is neither in the policy's roles nor the role generated "
+                    "for the same lease (label %2=%3)"),
+                QStringLiteral("generated role"), call.callerToken);
             if (!notSameLease.isEmpty())
                 co_return refuse(call, notSameLease);
         }
         Answer result = co_await forward("POST", target, call.body, call.contentType, call.callerToken);
-        if (result.status == 201 && route.resource == GatewayRoute::Resource::ServiceAccount) {
-            const QJsonObject created = QJsonDocument::fromJson(result.body).object();
-            emit serviceAccountCreated(route.namespaceName + QLatin1Char('/')
-                + created.value(QLatin1String("metadata"))
-                      .toObject()
-                      .value(QLatin1String("name"))
-                      .toString());
+        if (result.status == 201
+            && (route.resource == GatewayRoute::Resource::ServiceAccount
+                || route.resource == GatewayRoute::Resource::Role
+                || route.resource == GatewayRoute::Resource::ClusterRole)) {
+            const QString name = QJsonDocument::fromJson(result.body)
+                                     .object()
+                                     .value(QLatin1String("metadata"))
+                                     .toObject()
+                                     .value(QLatin1String("name"))
+                                     .toString();
+            emit leaseObjectCreated(GatewayRoute::resourceName(route.resource) + QLatin1Char(' ')
+                + route.namespaceName + QLatin1Char('/') + name);
         }
         result.body = GatewayRules::redactAnswer(result.body, [](const QJsonObject &) { return false; });
         co_return result;
@@ -430,38 +453,34 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::checkedTokenRequest(
     co_return co_await forward("POST", target, call.body, call.contentType, call.callerToken);
 }
 
-QCoro::Task<QString> GatewayServer::verifyLeaseAccount(
-    GatewayRules::BindingSubject subject, QByteArray callerToken)
+QCoro::Task<QString> GatewayServer::verifySameLease(
+    QString path, QString what, QString leaseId, QString notOurs, QString madeWith, QByteArray callerToken)
 {
-    const QString path = corePath(subject.namespaceName, QStringLiteral("serviceaccounts"), subject.name);
-    const QString what = QStringLiteral("service account \"%1/%2\"").arg(subject.namespaceName, subject.name);
     const QDeadlineTimer deadline(m_limits.accountWait);
     while (true) {
-        const Answer account = co_await forward("GET", path, {}, {}, callerToken);
-        if (account.status == 200) {
-            const QJsonObject object = QJsonDocument::fromJson(account.body).object();
-            if (!LeaseLabels::isManaged(object) || LeaseLabels::leaseIdOf(object) != subject.leaseId)
-                co_return QStringLiteral("the binding's subject, %1, is not the service account of the same "
-                                         "lease (label %2=%3)")
-                    .arg(what, LeaseLabels::LeaseId, subject.leaseId);
+        const Answer found = co_await forward("GET", path, {}, {}, callerToken);
+        if (found.status == 200) {
+            const QJsonObject object = QJsonDocument::fromJson(found.body).object();
+            if (!LeaseLabels::isManaged(object) || LeaseLabels::leaseIdOf(object) != leaseId)
+                co_return notOurs.arg(what, LeaseLabels::LeaseId, leaseId);
             co_return QString();
         }
-        if (account.status == 403)
+        if (found.status == 403)
             co_return QStringLiteral("%1 may not read %2 to check that it belongs to the same lease "
-                                     "(its RBAC lacks \"get\" on serviceaccounts)")
+                                     "(its RBAC lacks \"get\" on it)")
                 .arg(reader(callerToken), what);
-        if (account.status != 404)
-            co_return QStringLiteral("reading %1 to check the binding's subject failed with HTTP %2")
+        if (found.status != 404)
+            co_return QStringLiteral("reading %1 to check the binding failed with HTTP %2")
                 .arg(what)
-                .arg(account.status);
+                .arg(found.status);
         if (deadline.hasExpired())
-            co_return QStringLiteral("%1 does not exist; a lease's binding is made with its service account")
-                .arg(what);
-        // The desktop creates the account at the same moment: wait for it
+            co_return QStringLiteral("%1 does not exist; a lease's binding is made with its %2")
+                .arg(what, madeWith);
+        // The desktop creates the object at the same moment: wait for it
         // (another gateway replica may make it, so look again now and then).
         const auto wait
             = std::min(std::chrono::milliseconds(deadline.remainingTime()), std::chrono::milliseconds(1000));
-        co_await waitForSignal(this, &GatewayServer::serviceAccountCreated, wait);
+        co_await waitForSignal(this, &GatewayServer::leaseObjectCreated, wait);
     }
 }
 

@@ -111,8 +111,9 @@ public:
     static QByteArray callerToken(const QList<QPair<QByteArray, QByteArray>> &headers, QString *problem);
 
 signals:
-    // A service account of a lease was created through this gateway ("ns/name").
-    void serviceAccountCreated(const QString &key);
+    // A service account or generated role of a lease was created through this
+    // gateway ("ServiceAccount ns/name", "ClusterRole name").
+    void leaseObjectCreated(const QString &key);
 
     // After each call, and each request a connection limit refused, with its access log line.
     void callLogged(const QString &line);
@@ -148,7 +149,14 @@ private:
     QCoro::Task<Answer> checkedDelete(Call call, GatewayRoute::Decision route);
     QCoro::Task<Answer> checkedTokenRequest(
         Call call, GatewayRoute::Decision route, const GatewayClientPolicy *policy);
-    QCoro::Task<QString> verifyLeaseAccount(GatewayRules::BindingSubject subject, QByteArray callerToken);
+    // Empty when the object at path (what, for messages) carries this lease's
+    // id; waits up to accountWait for it to appear (the desktop creates a
+    // lease's objects at once). notOurs: the refusal (%1 what, %2 the label,
+    // %3 the lease id); madeWith: what a binding is made with, for "missing";
+    // callerToken: whose token reads it.
+    QCoro::Task<QString> verifySameLease(
+        QString path, QString what, QString leaseId, QString notOurs, QString madeWith,
+        QByteArray callerToken);
     static Answer refuse(const Call &call, const QString &reason);
     static void write(QHttpServerResponder &responder, const Answer &answer);
 

@@ -5,6 +5,7 @@
 #include <QDeadlineTimer>
 
 #include "core/AuditEvent.h"
+#include "core/NameTemplate.h"
 #include "leases/ClusterConnections.h"
 #include "store/AuditLog.h"
 #include "store/Database.h"
@@ -132,6 +133,15 @@ FieldErrors LeaseService::validateRequest(const DynamicSecret &secret, const Lea
     }
     *audiences = cleaned;
     return errors;
+}
+
+QString LeaseService::limitMessage(const DynamicSecret &secret, int live)
+{
+    return QStringLiteral("Secret \"%1\" already has %2 of its at most %3 leases whose token may still work; "
+                          "revoke one or wait until one expires.")
+        .arg(secret.name)
+        .arg(live)
+        .arg(secret.maxLeases);
 }
 
 QString LeaseService::secretNameOf(qint64 secretId)
@@ -269,6 +279,17 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         co_return creation;
     }
 
+    // Refused early when the limit is reached already; the insert below counts
+    // again in its transaction, which is what holds against concurrent leases.
+    if (secret->maxLeases > 0) {
+        const int live = m_leases->liveCount(secret->id, m_clock->now());
+        if (live >= secret->maxLeases) {
+            creation.limitReached = true;
+            creation.error = limitMessage(*secret, live);
+            co_return creation;
+        }
+    }
+
     // The connection first: without a keychain, or with a token or URL that
     // cannot be used, nothing happens and no row is left behind. Making it
     // sends nothing to the cluster.
@@ -279,10 +300,24 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         co_return creation;
     }
 
+    // The secret's name template, for this user and namespace: a name it
+    // cannot give is refused before any row or request.
+    const QDateTime now = m_clock->now();
+    QString objectName;
+    const bool named = secret->credentialType == CredentialType::Dynamic || secret->boundTokens;
+    if (!secret->nameTemplate.isEmpty() && named) {
+        const NameTemplate::Inputs inputs { secret->name, namespaceName, NameTemplate::currentUser(),
+            now.toSecsSinceEpoch() };
+        objectName = NameTemplate::nameFor(secret->nameTemplate, inputs, &creation.error);
+        if (objectName.isEmpty()) {
+            creation.unusableSecret = true;
+            co_return creation;
+        }
+    }
+
     // The row, with every name it will create, is committed before the first
     // cluster write: a crash from here on leaves something reconcile can undo.
-    Lease lease = LeaseProvider::plan(*secret, Lease::newId(), namespaceName);
-    const QDateTime now = m_clock->now();
+    Lease lease = LeaseProvider::plan(*secret, Lease::newId(), namespaceName, objectName);
     lease.createdAt = now;
     lease.expiresAt = now.addSecs(ttlSeconds);
     lease.createdBy = AuditEvent::currentActor();
@@ -295,7 +330,14 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
                              .arg(m_db.dataDir(), lock.errorString());
         co_return creation;
     }
-    if (!m_leases->insert(lease)) {
+    int live = 0;
+    const LeaseRepository::Insert inserted = m_leases->insertWithinLimit(lease, secret->maxLeases, &live);
+    if (inserted == LeaseRepository::Insert::LimitReached) {
+        creation.limitReached = true;
+        creation.error = limitMessage(*secret, live);
+        co_return creation;
+    }
+    if (inserted != LeaseRepository::Insert::Inserted) {
         creation.error = QStringLiteral("The lease could not be recorded: %1").arg(m_db.lastError());
         co_return creation;
     }
@@ -310,6 +352,7 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         lease.serviceAccountUid = outcome.lease.serviceAccountUid;
         lease.bindingUid = outcome.lease.bindingUid;
         lease.boundSecretUid = outcome.lease.boundSecretUid;
+        lease.extraObjects = outcome.lease.extraObjects;
         QString detail;
         const QStringList said = outcome.issued->warnings + outcome.issued->clusterWarnings;
         if (!said.isEmpty())
@@ -342,6 +385,7 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         lease.serviceAccountUid = left.serviceAccountUid;
         lease.bindingUid = left.bindingUid;
         lease.boundSecretUid = left.boundSecretUid;
+        lease.extraObjects = left.extraObjects;
         lease.cleanupAttempts = 1;
         lease.nextCleanupAt = m_clock->now().addSecs(cleanupBackoffSeconds(1));
         commit(lease, LeaseState::CleanupFailed, AuditEvent::LeaseCleanupFailed,
@@ -461,8 +505,11 @@ QCoro::Task<RevokeOutcome> LeaseService::closeLease(Lease lease, bool expiry)
     outcome.ok = cleaned == Cleanup::Done;
     if (outcome.ok) {
         QString objects = QStringLiteral("bound Secret is");
-        if (lease.kind == LeaseKind::Dynamic)
+        if (lease.kind == LeaseKind::Dynamic && lease.extraObjects.isEmpty())
             objects = QStringLiteral("service account and binding are");
+        else if (lease.kind == LeaseKind::Dynamic)
+            objects = QStringLiteral("service account and its %1 other objects are")
+                          .arg(lease.extraObjects.size() + 1);
         outcome.message = QStringLiteral(
             "Lease %1 is revoked: its %2 deleted, so the token stops working within seconds.")
                               .arg(lease.id, objects);

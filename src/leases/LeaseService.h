@@ -36,6 +36,8 @@ struct LeaseCreation {
     // The secret's stored settings or cluster token cannot be used: refused
     // before any row or request, like fieldErrors (bad input, not a failure).
     bool unusableSecret = false;
+    // The secret's max leases is reached: refused before any row or request.
+    bool limitReached = false;
 
     bool ok() const { return issued.has_value(); }
 };
@@ -108,6 +110,9 @@ public:
 
     // Retry delay after the n-th failed cleanup: 30 s doubling, at most 1 hour.
     static qint64 cleanupBackoffSeconds(int attempts);
+
+    // "Secret X already has N of its at most M leases ...": why a lease is refused at the limit.
+    static QString limitMessage(const DynamicSecret &secret, int live);
 
     // "Lease X was already revoked by user@host at TIME." and the like, for a lease not Active.
     static QString describeClosed(const Lease &lease);

@@ -28,11 +28,13 @@ QString describe(const DynamicSecret &secret, const QString &environment)
         where = secret.hasClusterToken()
             ? QStringLiteral("gateway \"%1\" with its own cluster token").arg(secret.gateway)
             : QStringLiteral("gateway \"%1\"").arg(secret.gateway);
+    QStringList roles;
+    for (const RoleRef &r : secret.boundRoles())
+        roles << r.toString();
     const QString who = secret.credentialType == CredentialType::Static
         ? QStringLiteral("service account %1/%2").arg(secret.namespaceName, secret.serviceAccount)
-        : QStringLiteral("%1 \"%2\" in %3")
-              .arg(DynamicSecret::toString(secret.roleType), secret.roleName,
-                  secret.allowedNamespaces.join(QStringLiteral(",")));
+        : QStringLiteral("%1 in %2")
+              .arg(roles.join(QStringLiteral(", ")), secret.allowedNamespaces.join(QStringLiteral(",")));
     return QStringLiteral("%1 secret in %2 on %3 for %4, default TTL %5, max TTL %6.")
         .arg(DynamicSecret::displayName(secret.credentialType), environment, where, who,
             secret.defaultTtl.toString(), secret.maxTtl.toString());

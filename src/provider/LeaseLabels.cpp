@@ -12,14 +12,23 @@ QString LeaseLabels::managedSelectorQuery()
 }
 
 QJsonObject LeaseLabels::metadata(const QString &name, const QString &namespaceName, const QString &leaseId,
-    const QString &secretName, const QDateTime &expiresAt)
+    const QString &secretName, const QDateTime &expiresAt, const QMap<QString, QString> &extraLabels,
+    const QMap<QString, QString> &extraAnnotations)
 {
+    QJsonObject labels;
+    for (auto it = extraLabels.begin(); it != extraLabels.end(); ++it)
+        labels.insert(it.key(), it.value());
+    labels.insert(ManagedBy, ManagedByValue);
+    labels.insert(LeaseId, leaseId);
+    labels.insert(Secret, secretName);
+    QJsonObject annotations;
+    for (auto it = extraAnnotations.begin(); it != extraAnnotations.end(); ++it)
+        annotations.insert(it.key(), it.value());
+    annotations.insert(ExpiresAt, expiresAt.toUTC().toString(Qt::ISODate));
     QJsonObject meta {
         { QStringLiteral("name"), name },
-        { QStringLiteral("labels"),
-            QJsonObject { { ManagedBy, ManagedByValue }, { LeaseId, leaseId }, { Secret, secretName } } },
-        { QStringLiteral("annotations"),
-            QJsonObject { { ExpiresAt, expiresAt.toUTC().toString(Qt::ISODate) } } },
+        { QStringLiteral("labels"), labels },
+        { QStringLiteral("annotations"), annotations },
     };
     if (!namespaceName.isEmpty())
         meta.insert(QStringLiteral("namespace"), namespaceName);

@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QJsonObject>
+#include <QMap>
 #include <QString>
 
 namespace kms {
@@ -18,9 +19,11 @@ inline const QString ExpiresAt = QStringLiteral("kms.hanzo.ai/expires-at"); // a
 // "app.kubernetes.io/managed-by=hanzo-kms", URL-encoded for a labelSelector query.
 QString managedSelectorQuery();
 
-// metadata for an object of a lease.
+// metadata for an object of a lease: the secret's extra labels and
+// annotations, then the product's own (which the secret may not set).
 QJsonObject metadata(const QString &name, const QString &namespaceName, const QString &leaseId,
-    const QString &secretName, const QDateTime &expiresAt);
+    const QString &secretName, const QDateTime &expiresAt, const QMap<QString, QString> &extraLabels = {},
+    const QMap<QString, QString> &extraAnnotations = {});
 
 // The lease id of an object's metadata (empty when not ours).
 QString leaseIdOf(const QJsonObject &object);

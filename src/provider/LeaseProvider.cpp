@@ -26,8 +26,10 @@ LeaseProvider::LeaseProvider(KubeClient &client)
 {
 }
 
-Lease LeaseProvider::plan(const DynamicSecret &secret, const QString &leaseId, const QString &namespaceName)
+Lease LeaseProvider::plan(const DynamicSecret &secret, const QString &leaseId, const QString &namespaceName,
+    const QString &objectName)
 {
+    const QString name = objectName.isEmpty() ? leaseObjectName(secret.name) : objectName;
     Lease lease;
     lease.id = leaseId;
     lease.secretId = secret.id;
@@ -36,18 +38,109 @@ Lease LeaseProvider::plan(const DynamicSecret &secret, const QString &leaseId, c
         lease.namespaceName = secret.namespaceName;
         lease.serviceAccount = secret.serviceAccount;
         if (secret.boundTokens)
-            lease.boundSecretName = leaseObjectName(secret.name);
+            lease.boundSecretName = name;
     } else {
         lease.kind = LeaseKind::Dynamic;
         lease.namespaceName = namespaceName;
-        lease.serviceAccount = leaseObjectName(secret.name);
+        lease.serviceAccount = name;
         lease.createdServiceAccount = true;
-        lease.bindingName = lease.serviceAccount;
-        const bool clusterBinding = secret.roleType == RoleType::ClusterRole && secret.clusterWide;
-        lease.bindingKind
-            = clusterBinding ? QStringLiteral("ClusterRoleBinding") : QStringLiteral("RoleBinding");
+        // One binding per role: the first in bindingName/bindingKind (as
+        // leases have always recorded it), the others in extraObjects.
+        const QList<RoleRef> roles = bindingTargets(secret, lease.serviceAccount);
+        if (secret.generatesRole()) {
+            LeaseObject role;
+            role.kind = DynamicSecret::toString(secret.generatedRoleType);
+            role.namespaceName = secret.generatedRoleType == RoleType::Role ? namespaceName : QString();
+            role.name = lease.serviceAccount;
+            lease.extraObjects.append(role);
+        }
+        for (qsizetype i = 0; i < roles.size(); ++i) {
+            const RoleRef &role = roles.at(i);
+            const bool cluster = secret.bindsClusterWide(role);
+            const QString kind
+                = cluster ? QStringLiteral("ClusterRoleBinding") : QStringLiteral("RoleBinding");
+            if (i == 0) {
+                lease.bindingName = lease.serviceAccount;
+                lease.bindingKind = kind;
+                continue;
+            }
+            LeaseObject binding;
+            binding.kind = kind;
+            binding.namespaceName = cluster ? QString() : namespaceName;
+            binding.name = QStringLiteral("%1-%2").arg(lease.serviceAccount).arg(i + 1);
+            binding.roleKind = DynamicSecret::toString(role.kind);
+            binding.roleName = role.name;
+            lease.extraObjects.append(binding);
+        }
     }
     return lease;
+}
+
+QList<RoleRef> LeaseProvider::bindingTargets(const DynamicSecret &secret, const QString &generatedRoleName)
+{
+    QList<RoleRef> roles = secret.boundRoles();
+    if (secret.generatesRole())
+        roles.append(RoleRef { secret.generatedRoleType, generatedRoleName });
+    return roles;
+}
+
+std::optional<LeaseObject> LeaseProvider::generatedRoleOf(const Lease &lease)
+{
+    for (const LeaseObject &o : lease.extraObjects) {
+        if (o.kind == QLatin1String("Role") || o.kind == QLatin1String("ClusterRole"))
+            return o;
+    }
+    return std::nullopt;
+}
+
+QList<LeaseObject> LeaseProvider::bindingsOf(const Lease &lease, const DynamicSecret &secret)
+{
+    QList<LeaseObject> bindings;
+    if (!lease.bindingName.isEmpty()) {
+        const QList<RoleRef> roles = bindingTargets(secret, lease.serviceAccount);
+        LeaseObject first;
+        first.kind = lease.bindingKind == QLatin1String("ClusterRoleBinding")
+            ? QStringLiteral("ClusterRoleBinding")
+            : QStringLiteral("RoleBinding");
+        first.namespaceName = first.kind == QLatin1String("RoleBinding") ? lease.namespaceName : QString();
+        first.name = lease.bindingName;
+        first.uid = lease.bindingUid;
+        if (!roles.isEmpty()) {
+            first.roleKind = DynamicSecret::toString(roles.first().kind);
+            first.roleName = roles.first().name;
+        }
+        bindings.append(first);
+    }
+    for (const LeaseObject &o : lease.extraObjects) {
+        if (o.isBinding())
+            bindings.append(o);
+    }
+    return bindings;
+}
+
+void LeaseProvider::forgetObject(Lease &lease, const LeaseObject &object)
+{
+    if (object.name == lease.bindingName && object.kind == lease.bindingKind) {
+        lease.bindingName.clear();
+        return;
+    }
+    lease.extraObjects.removeIf([&object](const LeaseObject &o) {
+        return o.kind == object.kind && o.name == object.name && o.namespaceName == object.namespaceName;
+    });
+}
+
+void LeaseProvider::setUid(Lease &lease, const LeaseObject &object, const QString &uid)
+{
+    if (uid.isEmpty())
+        return;
+    if (object.name == lease.bindingName && object.kind == lease.bindingKind) {
+        lease.bindingUid = uid;
+        return;
+    }
+    for (LeaseObject &o : lease.extraObjects) {
+        if (o.kind == object.kind && o.name == object.name && o.namespaceName == object.namespaceName)
+            o.uid = uid;
+    }
 }
 
 QString LeaseProvider::bindingPath(const Lease &lease, bool collection)
@@ -199,8 +292,8 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(
             { QStringLiteral("kind"), QStringLiteral("Secret") },
             { QStringLiteral("type"), QStringLiteral("Opaque") },
             { QStringLiteral("metadata"),
-                LeaseLabels::metadata(
-                    lease.boundSecretName, lease.namespaceName, lease.id, secret.name, expiresAt) } };
+                LeaseLabels::metadata(lease.boundSecretName, lease.namespaceName, lease.id, secret.name,
+                    expiresAt, secret.extraLabels, secret.extraAnnotations) } };
         const Created created
             = co_await createOwned(corePath(lease.namespaceName, QStringLiteral("secrets")), body, lease.id);
         settle(created, [](Lease &l) { l.boundSecretName.clear(); });
@@ -218,45 +311,86 @@ QCoro::Task<ProvisionOutcome> LeaseProvider::provision(
         const QJsonObject account { { QStringLiteral("apiVersion"), QStringLiteral("v1") },
             { QStringLiteral("kind"), QStringLiteral("ServiceAccount") },
             { QStringLiteral("metadata"),
-                LeaseLabels::metadata(
-                    lease.serviceAccount, lease.namespaceName, lease.id, secret.name, expiresAt) } };
-        const bool clusterBinding = lease.bindingKind == QLatin1String("ClusterRoleBinding");
-        const QJsonObject binding { { QStringLiteral("apiVersion"),
-                                        QStringLiteral("rbac.authorization.k8s.io/v1") },
-            { QStringLiteral("kind"), lease.bindingKind },
-            { QStringLiteral("metadata"),
-                LeaseLabels::metadata(lease.bindingName, clusterBinding ? QString() : lease.namespaceName,
-                    lease.id, secret.name, expiresAt) },
-            { QStringLiteral("roleRef"),
-                QJsonObject { { QStringLiteral("apiGroup"), RbacGroup },
-                    { QStringLiteral("kind"), DynamicSecret::toString(secret.roleType) },
-                    { QStringLiteral("name"), secret.roleName } } },
-            { QStringLiteral("subjects"),
-                QJsonArray { QJsonObject { { QStringLiteral("kind"), QStringLiteral("ServiceAccount") },
-                    { QStringLiteral("name"), lease.serviceAccount },
-                    { QStringLiteral("namespace"), lease.namespaceName } } } } };
-        // Both at once: QCoro tasks start eagerly, so the two POSTs overlap.
+                LeaseLabels::metadata(lease.serviceAccount, lease.namespaceName, lease.id, secret.name,
+                    expiresAt, secret.extraLabels, secret.extraAnnotations) } };
+        const QList<LeaseObject> bindings = bindingsOf(lease, secret);
+        const auto bindingBody = [&](const LeaseObject &b) {
+            return QJsonObject { { QStringLiteral("apiVersion"),
+                                     QStringLiteral("rbac.authorization.k8s.io/v1") },
+                { QStringLiteral("kind"), b.kind },
+                { QStringLiteral("metadata"),
+                    LeaseLabels::metadata(b.name, b.namespaceName, lease.id, secret.name, expiresAt,
+                        secret.extraLabels, secret.extraAnnotations) },
+                { QStringLiteral("roleRef"),
+                    QJsonObject { { QStringLiteral("apiGroup"), RbacGroup },
+                        { QStringLiteral("kind"), b.roleKind }, { QStringLiteral("name"), b.roleName } } },
+                { QStringLiteral("subjects"),
+                    QJsonArray { QJsonObject { { QStringLiteral("kind"), QStringLiteral("ServiceAccount") },
+                        { QStringLiteral("name"), lease.serviceAccount },
+                        { QStringLiteral("namespace"), lease.namespaceName } } } } };
+        };
+        // All at once: QCoro tasks start eagerly, so the POSTs overlap. The
+        // generated role goes first, so that its bindings usually find it.
+        const std::optional<LeaseObject> role = generatedRoleOf(lease);
+        std::vector<QCoro::Task<Created>> roleTasks;
+        if (role) {
+            const QJsonObject body { { QStringLiteral("apiVersion"),
+                                         QStringLiteral("rbac.authorization.k8s.io/v1") },
+                { QStringLiteral("kind"), role->kind },
+                { QStringLiteral("metadata"),
+                    LeaseLabels::metadata(role->name, role->namespaceName, lease.id, secret.name, expiresAt,
+                        secret.extraLabels, secret.extraAnnotations) },
+                { QStringLiteral("rules"), PolicyRule::toJson(secret.generatedRules) } };
+            roleTasks.push_back(createOwned(objectPath(role->kind, role->namespaceName), body, lease.id));
+        }
         QCoro::Task<Created> accountTask = createOwned(
             corePath(lease.namespaceName, QStringLiteral("serviceaccounts")), account, lease.id);
-        QCoro::Task<Created> bindingTask = createOwned(bindingPath(lease, true), binding, lease.id);
+        std::vector<QCoro::Task<Created>> bindingTasks;
+        for (const LeaseObject &b : bindings)
+            bindingTasks.push_back(
+                createOwned(objectPath(b.kind, b.namespaceName), bindingBody(b), lease.id));
+
+        bool roleCreated = !role;
+        for (auto &task : roleTasks) {
+            const Created created = co_await task;
+            settle(created, [&role](Lease &l) { forgetObject(l, *role); });
+            const QString uid = uidOf(created.object);
+            setUid(lease, *role, uid);
+            setUid(undo, *role, uid);
+            roleCreated = created.ok;
+            if (!created.ok)
+                outcome.error
+                    = explain(QStringLiteral("Creating the lease's %1 \"%2\"").arg(role->kind, role->name),
+                        *created.error, secret, QStringLiteral("the generated %1").arg(role->kind));
+        }
         const Created accountCreated = co_await accountTask;
-        const Created bindingCreated = co_await bindingTask;
         settle(accountCreated, [](Lease &l) { l.createdServiceAccount = false; });
-        settle(bindingCreated, [](Lease &l) { l.bindingName.clear(); });
         lease.serviceAccountUid = uidOf(accountCreated.object);
-        lease.bindingUid = uidOf(bindingCreated.object);
         undo.serviceAccountUid = lease.serviceAccountUid;
-        undo.bindingUid = lease.bindingUid;
-        if (!accountCreated.ok || !bindingCreated.ok) {
-            // if/else rather than ?: with temporaries: GCC 12 mishandles those in coroutines.
-            if (!accountCreated.ok)
-                outcome.error = explain(QStringLiteral("Creating service account \"%1\" in namespace \"%2\"")
-                                            .arg(lease.serviceAccount, lease.namespaceName),
-                    *accountCreated.error, secret);
-            else
+        if (!accountCreated.ok && outcome.error.isEmpty())
+            outcome.error = explain(QStringLiteral("Creating service account \"%1\" in namespace \"%2\"")
+                                        .arg(lease.serviceAccount, lease.namespaceName),
+                *accountCreated.error, secret);
+        for (size_t i = 0; i < bindingTasks.size(); ++i) {
+            const LeaseObject &b = bindings.at(qsizetype(i));
+            Created created = co_await bindingTasks[i];
+            // A binding of the generated role may reach the API server before
+            // the role does (NotFound): once the role is there, once more.
+            const bool ofGeneratedRole = role && b.roleName == role->name && b.roleKind == role->kind;
+            if (!created.ok && ofGeneratedRole && roleCreated && created.error->isNotFound()
+                && (created.error->detailsKind == QLatin1String("roles")
+                    || created.error->detailsKind == QLatin1String("clusterroles")))
+                created = co_await createOwned(objectPath(b.kind, b.namespaceName), bindingBody(b), lease.id);
+            const QString uid = uidOf(created.object);
+            settle(created, [&b](Lease &l) { forgetObject(l, b); });
+            setUid(lease, b, uid);
+            setUid(undo, b, uid);
+            if (!created.ok && outcome.error.isEmpty())
                 outcome.error = explain(QStringLiteral("Binding %1 \"%2\" to the lease's service account")
-                                            .arg(DynamicSecret::toString(secret.roleType), secret.roleName),
-                    *bindingCreated.error, secret);
+                                            .arg(b.roleKind, b.roleName),
+                    *created.error, secret, QStringLiteral("%1 \"%2\"").arg(b.roleKind, b.roleName));
+        }
+        if (!outcome.error.isEmpty()) {
             co_await rollback();
             co_return outcome;
         }
@@ -298,6 +432,8 @@ QList<LeaseProvider::Owned> LeaseProvider::ownedObjects(const Lease &lease)
         owned.append({ QStringLiteral("ServiceAccount"), lease.namespaceName, lease.serviceAccount,
             corePath(lease.namespaceName, QStringLiteral("serviceaccounts"), lease.serviceAccount),
             lease.serviceAccountUid });
+    for (const LeaseObject &o : lease.extraObjects)
+        owned.append({ o.kind, o.namespaceName, o.name, objectPath(o.kind, o.namespaceName, o.name), o.uid });
     if (!lease.boundSecretName.isEmpty())
         owned.append({ QStringLiteral("Secret"), lease.namespaceName, lease.boundSecretName,
             corePath(lease.namespaceName, QStringLiteral("secrets"), lease.boundSecretName),
@@ -392,11 +528,16 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(
         if (secret.credentialType == CredentialType::Dynamic) {
             listings.push_back({ QStringLiteral("RoleBinding"), ns });
             listings.push_back({ QStringLiteral("ServiceAccount"), ns });
+            if (secret.generatesRole() && secret.generatedRoleType == RoleType::Role)
+                listings.push_back({ QStringLiteral("Role"), ns });
         } else {
             listings.push_back({ QStringLiteral("Secret"), ns });
         }
     }
-    if (secret.credentialType == CredentialType::Dynamic && secret.clusterWide)
+    // Bindings first, then what they bind: no binding outlives its role or account.
+    if (secret.generatesRole() && secret.generatedRoleType == RoleType::ClusterRole)
+        listings.append({ QStringLiteral("ClusterRole"), QString() });
+    if (secret.credentialType == CredentialType::Dynamic && secret.anyClusterWideBinding())
         listings.prepend({ QStringLiteral("ClusterRoleBinding"), QString() });
 
     // Bindings first, so no binding outlives its account even for a moment.
@@ -444,7 +585,8 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(
     co_return outcome;
 }
 
-QString LeaseProvider::explain(const QString &step, const KubeError &error, const DynamicSecret &secret)
+QString LeaseProvider::explain(
+    const QString &step, const KubeError &error, const DynamicSecret &secret, const QString &role)
 {
     QString advice;
     const QString check
@@ -472,8 +614,12 @@ QString LeaseProvider::explain(const QString &step, const KubeError &error, cons
             && error.message.contains(
                 QLatin1String("attempting to grant RBAC permissions not currently held")))
             advice = QStringLiteral(
-                "The requester must itself hold every permission of %1 \"%2\", or be allowed to bind it; %3.")
-                         .arg(DynamicSecret::toString(secret.roleType), secret.roleName, check);
+                "The requester must itself hold every permission of %1, or be allowed to bind it; %2.")
+                         .arg(role.isEmpty()
+                                 ? QStringLiteral("%1 \"%2\"")
+                                       .arg(DynamicSecret::toString(secret.roleType), secret.roleName)
+                                 : role,
+                             check);
         else if (error.isForbidden())
             advice = QStringLiteral("The cluster token lacks a permission; %1.").arg(check);
         else if (error.isNotFound() && error.detailsKind == QLatin1String("namespaces"))

@@ -74,17 +74,22 @@ class LeaseProvider {
 public:
     explicit LeaseProvider(KubeClient &client);
 
-    // Names every object the lease will create, before the first cluster write.
-    static Lease plan(const DynamicSecret &secret, const QString &leaseId, const QString &namespaceName);
+    // Names every object the lease will create, before the first cluster write:
+    // dynamic, the account and a binding per role (the first in bindingName,
+    // the others, "<account>-2" ..., in extraObjects).
+    // objectName: what the secret's name template gave for this lease (the
+    // account, or a bound lease's Secret); empty: leaseObjectName(secret).
+    static Lease plan(const DynamicSecret &secret, const QString &leaseId, const QString &namespaceName,
+        const QString &objectName = {});
 
     // Creates the lease's objects and its token. Static: 1 round trip. Bound
     // static: the Secret, then the bound token (2). Dynamic: service account
-    // and binding concurrently, then the token (2). Any failure rolls back what
+    // and bindings concurrently, then the token (2). Any failure rolls back what
     // was created.
     QCoro::Task<ProvisionOutcome> provision(
         DynamicSecret secret, Lease lease, qint64 ttlSeconds, QStringList audiences);
 
-    // Deletes the lease's objects: dynamic, binding and service account
+    // Deletes the lease's objects: dynamic, bindings, generated role and service account
     // concurrently; bound, its Secret. 404 counts as done. An object whose
     // uid the lease recorded is deleted with that uid as a precondition (a
     // 409 means another object took the name: not ours, done). With
@@ -104,9 +109,18 @@ public:
     QCoro::Task<SweepOutcome> sweep(
         DynamicSecret secret, QDateTime now, std::function<LeaseStatus(const QString &)> leaseStatus);
 
+    // The roles a lease's bindings grant, in order: the secret's, then the
+    // generated role (named after the lease's account).
+    static QList<RoleRef> bindingTargets(const DynamicSecret &secret, const QString &generatedRoleName);
+    static std::optional<LeaseObject> generatedRoleOf(const Lease &lease);
+    // Every binding of a dynamic lease, the first (bindingName) included, with the role it grants.
+    static QList<LeaseObject> bindingsOf(const Lease &lease, const DynamicSecret &secret);
+
     // Turns a failed call into one sentence for a person: what failed, the
     // server's message, and what to do about it.
-    static QString explain(const QString &step, const KubeError &error, const DynamicSecret &secret);
+    // role: the role a binding grants ("ClusterRole \"view\""), for advice on an escalation refusal.
+    static QString explain(
+        const QString &step, const KubeError &error, const DynamicSecret &secret, const QString &role = {});
 
     struct Owned {
         QString kind;
@@ -131,6 +145,9 @@ private:
         QStringList audiences, QJsonObject boundSecret, bool retry);
     static std::optional<IssuedToken> readToken(const KubeResult &result, QString *error);
     static QString bindingPath(const Lease &lease, bool collection);
+    // Drops an object from what a lease holds (a create the server refused: not ours).
+    static void forgetObject(Lease &lease, const LeaseObject &object);
+    static void setUid(Lease &lease, const LeaseObject &object, const QString &uid);
 
     KubeClient &m_client;
 };

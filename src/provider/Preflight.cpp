@@ -45,13 +45,21 @@ QList<Permission> permissionsFor(const DynamicSecret &secret)
         }
         return needed;
     }
-    const bool clusterBinding = secret.roleType == RoleType::ClusterRole && secret.clusterWide;
+    const bool clusterBinding = secret.anyClusterWideBinding();
+    const bool namespacedBinding = [&secret] {
+        for (const RoleRef &r : secret.boundRoles()) {
+            if (!secret.bindsClusterWide(r))
+                return true;
+        }
+        return secret.generatesRole()
+            && !(secret.generatedRoleType == RoleType::ClusterRole && secret.clusterWide);
+    }();
     for (const QString &ns : secret.allowedNamespaces) {
         needed.push_back({ QStringLiteral("create"), {}, QStringLiteral("serviceaccounts"), {}, ns, {} });
         needed.push_back({ QStringLiteral("delete"), {}, QStringLiteral("serviceaccounts"), {}, ns, {} });
         needed.push_back({ QStringLiteral("create"), {}, QStringLiteral("serviceaccounts"),
             QStringLiteral("token"), ns, {} });
-        if (!clusterBinding) {
+        if (namespacedBinding) {
             needed.push_back({ QStringLiteral("create"), rbac, QStringLiteral("rolebindings"), {}, ns, {} });
             needed.push_back({ QStringLiteral("delete"), rbac, QStringLiteral("rolebindings"), {}, ns, {} });
         }
@@ -61,6 +69,15 @@ QList<Permission> permissionsFor(const DynamicSecret &secret)
             { QStringLiteral("create"), rbac, QStringLiteral("clusterrolebindings"), {}, {}, {} });
         needed.push_back(
             { QStringLiteral("delete"), rbac, QStringLiteral("clusterrolebindings"), {}, {}, {} });
+    }
+    if (secret.generatesRole() && secret.generatedRoleType == RoleType::Role) {
+        for (const QString &ns : secret.allowedNamespaces) {
+            needed.push_back({ QStringLiteral("create"), rbac, QStringLiteral("roles"), {}, ns, {} });
+            needed.push_back({ QStringLiteral("delete"), rbac, QStringLiteral("roles"), {}, ns, {} });
+        }
+    } else if (secret.generatesRole()) {
+        needed.push_back({ QStringLiteral("create"), rbac, QStringLiteral("clusterroles"), {}, {}, {} });
+        needed.push_back({ QStringLiteral("delete"), rbac, QStringLiteral("clusterroles"), {}, {}, {} });
     }
     return needed;
 }
@@ -93,6 +110,95 @@ QCoro::Task<PreflightCheck> review(KubeClient &client, Permission p)
     check.result = status.value(QLatin1String("allowed")).toBool() ? PreflightCheck::Result::Passed
                                                                    : PreflightCheck::Result::Missing;
     check.detail = status.value(QLatin1String("reason")).toString();
+    co_return check;
+}
+
+// One SelfSubjectAccessReview for an atomic rule: allowed, denied, or unknown (nullopt).
+QCoro::Task<std::optional<bool>> reviewRule(KubeClient &client, PolicyRule rule, QString ns)
+{
+    QJsonObject spec;
+    if (rule.isResourceRule()) {
+        QJsonObject attributes { { QStringLiteral("verb"), rule.verbs.value(0) },
+            { QStringLiteral("group"), rule.apiGroups.value(0) } };
+        QString resource = rule.resources.value(0);
+        const qsizetype slash = resource.indexOf(QLatin1Char('/'));
+        if (slash >= 0) {
+            attributes.insert(QStringLiteral("subresource"), resource.mid(slash + 1));
+            resource.truncate(slash);
+        }
+        attributes.insert(QStringLiteral("resource"), resource);
+        if (!ns.isEmpty())
+            attributes.insert(QStringLiteral("namespace"), ns);
+        if (!rule.resourceNames.isEmpty())
+            attributes.insert(QStringLiteral("name"), rule.resourceNames.value(0));
+        spec.insert(QStringLiteral("resourceAttributes"), attributes);
+    } else {
+        spec.insert(QStringLiteral("nonResourceAttributes"),
+            QJsonObject { { QStringLiteral("verb"), rule.verbs.value(0) },
+                { QStringLiteral("path"), rule.nonResourceURLs.value(0) } });
+    }
+    const QJsonObject body { { QStringLiteral("apiVersion"), QStringLiteral("authorization.k8s.io/v1") },
+        { QStringLiteral("kind"), QStringLiteral("SelfSubjectAccessReview") },
+        { QStringLiteral("spec"), spec } };
+    const KubeResult result
+        = co_await client.post(QStringLiteral("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"), body,
+            KubeClient::Retry::IfTransient);
+    if (!result.ok())
+        co_return std::nullopt;
+    co_return result.body.value(QLatin1String("status")).toObject().value(QLatin1String("allowed")).toBool();
+}
+
+// Whether the cluster token holds every permission of the rules in ns ("": cluster-wide).
+QCoro::Task<PreflightCheck> holdsRules(KubeClient &client, QList<PolicyRule> rules, QString ns)
+{
+    PreflightCheck check;
+    check.description = ns.isEmpty()
+        ? QStringLiteral("holds every permission of the generated role at the cluster scope")
+        : QStringLiteral("holds every permission of the generated role in namespace \"%1\"").arg(ns);
+    QList<PolicyRule> atomic;
+    for (const PolicyRule &r : rules) {
+        for (const PolicyRule &a : r.breakdown()) {
+            if (!atomic.contains(a))
+                atomic.append(a);
+        }
+    }
+    constexpr qsizetype MaxReviews = 500;
+    if (atomic.size() > MaxReviews) {
+        check.result = PreflightCheck::Result::Unknown;
+        check.detail
+            = QStringLiteral("The rules come to %1 permissions, more than are checked one by one (%2).")
+                  .arg(atomic.size())
+                  .arg(MaxReviews);
+        co_return check;
+    }
+    std::vector<QCoro::Task<std::optional<bool>>> reviews;
+    for (const PolicyRule &a : atomic) {
+        // Non-resource URLs exist only at the cluster scope.
+        QString scope;
+        if (a.isResourceRule())
+            scope = ns;
+        reviews.push_back(reviewRule(client, a, scope));
+    }
+    QStringList missing;
+    int unknown = 0;
+    for (size_t i = 0; i < reviews.size(); ++i) {
+        const std::optional<bool> allowed = co_await reviews[i];
+        if (!allowed)
+            ++unknown;
+        else if (!*allowed)
+            missing << atomic.at(qsizetype(i)).describe();
+    }
+    if (!missing.isEmpty()) {
+        check.result = PreflightCheck::Result::Missing;
+        check.detail = QStringLiteral("The cluster token lacks %1, so it may not create or bind the role "
+                                      "(Kubernetes' escalation prevention).")
+                           .arg(missing.join(QStringLiteral(", ")));
+    } else if (unknown > 0) {
+        check.result = PreflightCheck::Result::Unknown;
+        check.detail = QStringLiteral("%1 of the access reviews got no answer.").arg(unknown);
+    } else {
+        check.result = PreflightCheck::Result::Passed;
+    }
     co_return check;
 }
 
@@ -184,34 +290,47 @@ QCoro::Task<PreflightResult> Preflight::run(KubeClient &client, DynamicSecret se
             QStringLiteral("Create it or correct the secret.")));
     } else {
         const QString rbac = QStringLiteral("rbac.authorization.k8s.io");
-        if (secret.roleType == RoleType::ClusterRole) {
-            pending.push_back(exists(client, QStringLiteral("ClusterRole \"%1\" exists").arg(secret.roleName),
-                groupPath(rbac, QStringLiteral("v1"), {}, QStringLiteral("clusterroles"), secret.roleName),
-                QStringLiteral("Create it or correct the role name.")));
-        } else {
-            for (const QString &ns : secret.allowedNamespaces)
-                pending.push_back(exists(client,
-                    QStringLiteral("Role \"%1\" exists in namespace \"%2\"").arg(secret.roleName, ns),
-                    groupPath(rbac, QStringLiteral("v1"), ns, QStringLiteral("roles"), secret.roleName),
-                    QStringLiteral("Create it in that namespace or correct the role name.")));
-        }
-        // Granting a role needs "bind" on it, or holding all of its rules.
-        Permission bind { QStringLiteral("bind"), rbac,
-            secret.roleType == RoleType::ClusterRole ? QStringLiteral("clusterroles")
-                                                     : QStringLiteral("roles"),
-            {}, {}, secret.roleName };
-        const bool clusterBinding = secret.roleType == RoleType::ClusterRole && secret.clusterWide;
-        // A local, not a ?: temporary: GCC 12 mishandles those in coroutines.
-        QStringList scopes = secret.allowedNamespaces;
-        if (clusterBinding)
-            scopes = QStringList { QString() };
-        for (const QString &ns : scopes) {
-            bind.namespaceName = ns;
-            pending.push_back(review(client, bind));
+        for (const RoleRef &role : secret.boundRoles()) {
+            if (role.kind == RoleType::ClusterRole) {
+                pending.push_back(exists(client, QStringLiteral("ClusterRole \"%1\" exists").arg(role.name),
+                    groupPath(rbac, QStringLiteral("v1"), {}, QStringLiteral("clusterroles"), role.name),
+                    QStringLiteral("Create it or correct the role name.")));
+            } else {
+                for (const QString &ns : secret.allowedNamespaces)
+                    pending.push_back(exists(client,
+                        QStringLiteral("Role \"%1\" exists in namespace \"%2\"").arg(role.name, ns),
+                        groupPath(rbac, QStringLiteral("v1"), ns, QStringLiteral("roles"), role.name),
+                        QStringLiteral("Create it in that namespace or correct the role name.")));
+            }
+            // Granting a role needs "bind" on it, or holding all of its rules.
+            Permission bind { QStringLiteral("bind"), rbac,
+                role.kind == RoleType::ClusterRole ? QStringLiteral("clusterroles") : QStringLiteral("roles"),
+                {}, {}, role.name };
+            // A local, not a ?: temporary: GCC 12 mishandles those in coroutines.
+            QStringList scopes = secret.allowedNamespaces;
+            if (secret.bindsClusterWide(role))
+                scopes = QStringList { QString() };
+            for (const QString &ns : scopes) {
+                bind.namespaceName = ns;
+                pending.push_back(review(client, bind));
+            }
         }
     }
     for (auto &task : pending)
         result.checks.push_back(co_await task);
+    if (secret.generatesRole()) {
+        // Kubernetes lets the cluster token create and bind a role only with
+        // rules it holds itself (escalation prevention): check each of them
+        // where the role will grant it.
+        QStringList scopes = secret.allowedNamespaces;
+        if (secret.generatedRoleType == RoleType::ClusterRole && secret.clusterWide)
+            scopes = QStringList { QString() };
+        std::vector<QCoro::Task<PreflightCheck>> holds;
+        for (const QString &ns : scopes)
+            holds.push_back(holdsRules(client, secret.generatedRules, ns));
+        for (auto &task : holds)
+            result.checks.push_back(co_await task);
+    }
 
     // "bind" is one of two ways to be allowed to grant a role; holding its
     // rules is the other (the setup guide's way). Only a failed grant can tell

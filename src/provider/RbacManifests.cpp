@@ -89,16 +89,27 @@ QByteArray RbacManifests::generate(const DynamicSecret &secret, const RbacReques
         // get: to check a lease's account (a gateway reads it before a token
         // request or a binding) and an object before it goes; list: the sweep.
         rule(out, "", { "serviceaccounts" }, { "create", "get", "delete", "list" });
-        if (secret.roleType == RoleType::ClusterRole && secret.clusterWide) {
+        bool namespaceBindings = false;
+        for (const RoleRef &role : secret.boundRoles())
+            namespaceBindings = namespaceBindings || !secret.bindsClusterWide(role);
+        if (secret.generatesRole()
+            && !(secret.generatedRoleType == RoleType::ClusterRole && secret.clusterWide))
+            namespaceBindings = true;
+        if (secret.anyClusterWideBinding())
             rule(out, rbac, { "clusterrolebindings" }, { "create", "delete", "get", "list" });
-            // The sweep looks for bindings in the allowed namespaces too.
-            rule(out, rbac, { "rolebindings" }, { "list" });
-        } else {
+        if (namespaceBindings)
             rule(out, rbac, { "rolebindings" }, { "create", "delete", "get", "list" });
-        }
-        // Test Connection checks that the role exists.
-        rule(out, rbac, { secret.roleType == RoleType::ClusterRole ? "clusterroles" : "roles" }, { "get" },
-            secret.roleName.toStdString());
+        else // The sweep looks for bindings in the allowed namespaces too.
+            rule(out, rbac, { "rolebindings" }, { "list" });
+        // Test Connection checks that each role exists.
+        for (const RoleRef &role : secret.boundRoles())
+            rule(out, rbac, { role.kind == RoleType::ClusterRole ? "clusterroles" : "roles" }, { "get" },
+                role.name.toStdString());
+        // A generated role is created, read (the gateway checks a binding's
+        // role), listed (the sweep) and deleted with its lease.
+        if (secret.generatesRole())
+            rule(out, rbac, { secret.generatedRoleType == RoleType::ClusterRole ? "clusterroles" : "roles" },
+                { "create", "delete", "get", "list" });
     } else {
         // Test Connection checks that the account exists.
         rule(out, "", { "serviceaccounts" }, { "get" });
@@ -110,14 +121,53 @@ QByteArray RbacManifests::generate(const DynamicSecret &secret, const RbacReques
     binding(out, "ClusterRoleBinding", "tokenrequest", {}, "ClusterRole", "tokenrequest", requester);
 
     if (dynamic) {
-        const std::string role = secret.roleName.toStdString();
-        if (secret.roleType == RoleType::ClusterRole) {
-            binding(
-                out, "ClusterRoleBinding", "kms-dynamic-role-binding-sa", {}, "ClusterRole", role, requester);
-        } else {
-            for (const QString &target : secret.allowedNamespaces)
-                binding(out, "RoleBinding", "kms-dynamic-role-binding-sa", target.toStdString(), "Role", role,
-                    requester);
+        // The requester may grant a role only when it holds its rules: bind it
+        // to every role the secret's leases are bound to.
+        const QList<RoleRef> roles = secret.boundRoles();
+        for (qsizetype i = 0; i < roles.size(); ++i) {
+            const std::string role = roles.at(i).name.toStdString();
+            const std::string name = i == 0 ? std::string("kms-dynamic-role-binding-sa")
+                                            : "kms-dynamic-role-binding-sa-" + std::to_string(i + 1);
+            if (roles.at(i).kind == RoleType::ClusterRole) {
+                binding(out, "ClusterRoleBinding", name, {}, "ClusterRole", role, requester);
+            } else {
+                for (const QString &target : secret.allowedNamespaces)
+                    binding(out, "RoleBinding", name, target.toStdString(), "Role", role, requester);
+            }
+        }
+        if (secret.generatesRole()) {
+            // The generated role's rules, held by the requester where leases use them.
+            const std::string name = "kms-generated-rules-" + secret.name.toStdString();
+            out << YAML::BeginDoc << YAML::BeginMap;
+            out << YAML::Key << "apiVersion" << YAML::Value << "rbac.authorization.k8s.io/v1";
+            out << YAML::Key << "kind" << YAML::Value << "ClusterRole";
+            out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "name"
+                << YAML::Value << name << YAML::EndMap;
+            out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
+            for (const PolicyRule &r : secret.generatedRules) {
+                out << YAML::BeginMap;
+                const auto list = [&out](const char *key, const QStringList &values) {
+                    if (values.isEmpty())
+                        return;
+                    out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+                    for (const QString &v : values)
+                        out << YAML::DoubleQuoted << v.toStdString();
+                    out << YAML::EndSeq;
+                };
+                list("apiGroups", r.apiGroups);
+                list("resources", r.resources);
+                list("resourceNames", r.resourceNames);
+                list("nonResourceURLs", r.nonResourceURLs);
+                list("verbs", r.verbs);
+                out << YAML::EndMap;
+            }
+            out << YAML::EndSeq << YAML::EndMap;
+            if (secret.generatedRoleType == RoleType::ClusterRole && secret.clusterWide) {
+                binding(out, "ClusterRoleBinding", name, {}, "ClusterRole", name, requester);
+            } else {
+                for (const QString &target : secret.allowedNamespaces)
+                    binding(out, "RoleBinding", name, target.toStdString(), "ClusterRole", name, requester);
+            }
         }
     }
 

@@ -346,10 +346,10 @@ bool Database::migrate()
         return false;
     }
     // One transaction per version step: a failed step leaves the previous version intact.
-    const std::function<bool()> steps[]
-        = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); },
-              [this] { return applyVersion3(); }, [this] { return applyVersion4(); },
-              [this] { return applyVersion5(); }, [this] { return applyVersion6(); } };
+    const std::function<bool()> steps[] = { [this] { return applyVersion1(); },
+        [this] { return applyVersion2(); }, [this] { return applyVersion3(); },
+        [this] { return applyVersion4(); }, [this] { return applyVersion5(); },
+        [this] { return applyVersion6(); }, [this] { return applyVersion7(); } };
     for (int v = version; v < SchemaVersion; ++v) {
         const bool ok = transaction([&] {
             return steps[v]()
@@ -490,6 +490,30 @@ bool Database::applyVersion6()
                                          "VALUES (1, ?, (SELECT COALESCE(MAX(seq), 0) FROM audit_events))"));
     q.addBindValue(QUuid::createUuid().toString(QUuid::WithoutBraces));
     return exec(q, QStringLiteral("create schema version 6"));
+}
+
+bool Database::applyVersion7()
+{
+    // What a lease grants beyond one role (issue 16): more roles, extra labels
+    // and annotations, a lease limit, the account name template, generated
+    // role rules, namespace selectors; and the objects a lease makes beyond
+    // its account, first binding and bound Secret.
+    const char *steps[] = {
+        "ALTER TABLE dynamic_secrets ADD COLUMN extra_roles TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE dynamic_secrets ADD COLUMN extra_labels TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE dynamic_secrets ADD COLUMN extra_annotations TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE dynamic_secrets ADD COLUMN max_leases INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE dynamic_secrets ADD COLUMN name_template TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE dynamic_secrets ADD COLUMN generated_rules TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE dynamic_secrets ADD COLUMN generated_role_type TEXT NOT NULL DEFAULT 'Role'",
+        "ALTER TABLE dynamic_secrets ADD COLUMN namespace_selector TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE leases ADD COLUMN extra_objects TEXT NOT NULL DEFAULT '[]'",
+    };
+    for (const char *sql : steps) {
+        if (!exec(QString::fromUtf8(sql), QStringLiteral("create schema version 7")))
+            return false;
+    }
+    return true;
 }
 
 } // namespace kms

@@ -2,15 +2,25 @@
 
 #include "store/Database.h"
 
+#include <QJsonDocument>
+
 namespace kms {
 
 namespace {
 
-const QString Columns = QStringLiteral(
-    "id, secret_id, kind, namespace, service_account, created_at, expires_at, created_by, state, token_jti, "
-    "failure_reason, requested_ttl, binding_name, binding_kind, bound_secret_name, created_service_account, "
-    "cleanup_attempts, next_cleanup_at, closed_by, closed_at, service_account_uid, binding_uid, "
-    "bound_secret_uid");
+// Every column but id, in the order bindFields binds them.
+const QStringList FieldColumns = { QStringLiteral("secret_id"), QStringLiteral("kind"),
+    QStringLiteral("namespace"), QStringLiteral("service_account"), QStringLiteral("created_at"),
+    QStringLiteral("expires_at"), QStringLiteral("created_by"), QStringLiteral("state"),
+    QStringLiteral("token_jti"), QStringLiteral("failure_reason"), QStringLiteral("requested_ttl"),
+    QStringLiteral("binding_name"), QStringLiteral("binding_kind"), QStringLiteral("bound_secret_name"),
+    QStringLiteral("created_service_account"), QStringLiteral("cleanup_attempts"),
+    QStringLiteral("next_cleanup_at"), QStringLiteral("closed_by"), QStringLiteral("closed_at"),
+    QStringLiteral("service_account_uid"), QStringLiteral("binding_uid"), QStringLiteral("bound_secret_uid"),
+    QStringLiteral("extra_objects") };
+
+// SELECT order: id, then the field columns.
+const QString Columns = QStringLiteral("id, ") + FieldColumns.join(QStringLiteral(", "));
 
 Lease fromQuery(const QSqlQuery &q)
 {
@@ -38,10 +48,11 @@ Lease fromQuery(const QSqlQuery &q)
     l.serviceAccountUid = q.value(20).toString();
     l.bindingUid = q.value(21).toString();
     l.boundSecretUid = q.value(22).toString();
+    l.extraObjects = LeaseObject::fromJson(QJsonDocument::fromJson(q.value(23).toString().toUtf8()).array());
     return l;
 }
 
-// Every column but id, in Columns order.
+// Binds the FieldColumns, in their order.
 void bindFields(QSqlQuery &q, const Lease &l)
 {
     q.addBindValue(l.secretId);
@@ -66,6 +77,8 @@ void bindFields(QSqlQuery &q, const Lease &l)
     q.addBindValue(l.serviceAccountUid);
     q.addBindValue(l.bindingUid);
     q.addBindValue(l.boundSecretUid);
+    q.addBindValue(
+        QString::fromUtf8(QJsonDocument(LeaseObject::toJson(l.extraObjects)).toJson(QJsonDocument::Compact)));
 }
 
 const QString OpenStates = QStringLiteral("('provisioning', 'active', 'revoking', 'cleanup_failed')");
@@ -78,16 +91,54 @@ bool LeaseRepository::insert(const Lease &lease)
         m_db.setLastError(QStringLiteral("A lease needs an id before it is stored."));
         return false;
     }
-    QSqlQuery q = m_db.prepare(
-        QStringLiteral("INSERT INTO leases (secret_id, kind, namespace, service_account, "
-                       "created_at, expires_at, created_by, state, token_jti, failure_reason, "
-                       "requested_ttl, binding_name, binding_kind, bound_secret_name, "
-                       "created_service_account, cleanup_attempts, next_cleanup_at, closed_by, "
-                       "closed_at, service_account_uid, binding_uid, bound_secret_uid, id) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    QSqlQuery q = m_db.prepare(QStringLiteral("INSERT INTO leases (%1, id) VALUES (%2)")
+                                   .arg(FieldColumns.join(QStringLiteral(", ")),
+                                       QStringLiteral("?, ").repeated(FieldColumns.size() + 1).chopped(2)));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     return m_db.exec(q, QStringLiteral("add lease %1").arg(lease.id));
+}
+
+LeaseRepository::Insert LeaseRepository::insertWithinLimit(const Lease &lease, int limit, int *live)
+{
+    Insert outcome = Insert::Failed;
+    const bool ok = m_db.transaction([&] {
+        // Counted and inserted under the write lock (BEGIN IMMEDIATE): two
+        // processes cannot both see room for the last lease.
+        if (limit > 0) {
+            const int counted = liveCount(lease.secretId, lease.createdAt);
+            if (counted < 0)
+                return false;
+            if (live)
+                *live = counted;
+            if (counted >= limit) {
+                outcome = Insert::LimitReached;
+                return false;
+            }
+        }
+        if (!insert(lease))
+            return false;
+        outcome = Insert::Inserted;
+        return true;
+    });
+    if (ok)
+        return Insert::Inserted;
+    return outcome == Insert::LimitReached ? Insert::LimitReached
+                                           : Insert::Failed; // Inserted: the commit failed
+}
+
+int LeaseRepository::liveCount(qint64 secretId, const QDateTime &now)
+{
+    // Provisioning leases are about to hold a token; the others hold one
+    // until it expires unless their objects are gone (revoked, expired, failed).
+    QSqlQuery q = m_db.prepare(QStringLiteral(
+        "SELECT count(*) FROM leases WHERE secret_id = ? AND (state = 'provisioning' OR (token_jti != '' "
+        "AND expires_at > ? AND state IN ('active', 'revoking', 'cleanup_failed', 'released')))"));
+    q.addBindValue(secretId);
+    q.addBindValue(Database::timeValue(now));
+    if (!m_db.exec(q, QStringLiteral("count live leases")) || !q.next())
+        return -1;
+    return q.value(0).toInt();
 }
 
 LeaseRepository::Update LeaseRepository::update(const Lease &lease, LeaseState expected)
@@ -99,12 +150,8 @@ LeaseRepository::Update LeaseRepository::update(const Lease &lease, LeaseState e
     }
     // Compare-and-set: the row changes only while it is still in the state the
     // caller read. Of two writers that race, the second matches no row.
-    QSqlQuery q = m_db.prepare(QStringLiteral(
-        "UPDATE leases SET secret_id = ?, kind = ?, namespace = ?, service_account = ?, created_at = ?, "
-        "expires_at = ?, created_by = ?, state = ?, token_jti = ?, failure_reason = ?, requested_ttl = ?, "
-        "binding_name = ?, binding_kind = ?, bound_secret_name = ?, created_service_account = ?, "
-        "cleanup_attempts = ?, next_cleanup_at = ?, closed_by = ?, closed_at = ?, service_account_uid = ?, "
-        "binding_uid = ?, bound_secret_uid = ? WHERE id = ? AND state = ?"));
+    QSqlQuery q = m_db.prepare(QStringLiteral("UPDATE leases SET %1 = ? WHERE id = ? AND state = ?")
+                                   .arg(FieldColumns.join(QStringLiteral(" = ?, "))));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     q.addBindValue(Lease::toString(expected));

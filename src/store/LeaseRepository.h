@@ -21,6 +21,18 @@ public:
 
     // The row must carry an id (Lease::newId()) and an existing secretId.
     bool insert(const Lease &lease);
+    enum class Insert {
+        Inserted,
+        LimitReached, // the secret already has `limit` live leases; nothing written
+        Failed, // a database error
+    };
+    // insert(), unless the secret already has `limit` live leases (limit 0:
+    // no limit); the count and the insert are one write transaction, so
+    // concurrent processes cannot overshoot. *live: the count seen.
+    Insert insertWithinLimit(const Lease &lease, int limit, int *live = nullptr);
+    // Leases of the secret whose token may still work at `now`: provisioning,
+    // or holding an unexpired token (active, released, or with cleanup pending).
+    int liveCount(qint64 secretId, const QDateTime &now);
     enum class Update {
         Updated,
         Conflict, // the stored state is no longer `expected`: another writer won; nothing written

@@ -4,19 +4,68 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 
 namespace kms {
 
 namespace {
 
-const QString Columns = QStringLiteral(
-    "id, environment_id, name, default_ttl, max_ttl, auth_method, gateway, cluster_url, ssl_verify, "
-    "ca_certificate, credential_type, service_account, namespace, allowed_namespaces, role_type, role_name, "
-    "audiences, cluster_wide, bound_tokens, created_at, updated_at");
+// Every column but id, created_at and updated_at, in the order bindFields binds them.
+const QStringList FieldColumns = { QStringLiteral("environment_id"), QStringLiteral("name"),
+    QStringLiteral("default_ttl"), QStringLiteral("max_ttl"), QStringLiteral("auth_method"),
+    QStringLiteral("gateway"), QStringLiteral("cluster_url"), QStringLiteral("ssl_verify"),
+    QStringLiteral("ca_certificate"), QStringLiteral("credential_type"), QStringLiteral("service_account"),
+    QStringLiteral("namespace"), QStringLiteral("allowed_namespaces"), QStringLiteral("role_type"),
+    QStringLiteral("role_name"), QStringLiteral("audiences"), QStringLiteral("cluster_wide"),
+    QStringLiteral("bound_tokens"), QStringLiteral("extra_roles"), QStringLiteral("extra_labels"),
+    QStringLiteral("extra_annotations"), QStringLiteral("max_leases"), QStringLiteral("name_template"),
+    QStringLiteral("generated_rules"), QStringLiteral("generated_role_type") };
+
+// SELECT order: id, the field columns, created_at, updated_at.
+const QString Columns = QStringLiteral("id, ") + FieldColumns.join(QStringLiteral(", "))
+    + QStringLiteral(", created_at, updated_at");
 
 QString toJson(const QStringList &list)
 {
     return QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(list)).toJson(QJsonDocument::Compact));
+}
+
+QString rolesToJson(const QList<RoleRef> &roles)
+{
+    QJsonArray array;
+    for (const RoleRef &r : roles)
+        array.append(QJsonObject { { QStringLiteral("kind"), DynamicSecret::toString(r.kind) },
+            { QStringLiteral("name"), r.name } });
+    return QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Compact));
+}
+
+QList<RoleRef> rolesFromJson(const QString &text)
+{
+    QList<RoleRef> roles;
+    for (const QJsonValue &v : QJsonDocument::fromJson(text.toUtf8()).array()) {
+        const QJsonObject o = v.toObject();
+        roles.append(RoleRef { DynamicSecret::roleTypeFromString(o.value(QLatin1String("kind")).toString())
+                                   .value_or(RoleType::ClusterRole),
+            o.value(QLatin1String("name")).toString() });
+    }
+    return roles;
+}
+
+QString metadataToJson(const DynamicSecret::Metadata &metadata)
+{
+    QJsonObject object;
+    for (auto it = metadata.begin(); it != metadata.end(); ++it)
+        object.insert(it.key(), it.value());
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+DynamicSecret::Metadata metadataFromJson(const QString &text)
+{
+    DynamicSecret::Metadata metadata;
+    const QJsonObject object = QJsonDocument::fromJson(text.toUtf8()).object();
+    for (auto it = object.begin(); it != object.end(); ++it)
+        metadata.insert(it.key(), it.value().toString());
+    return metadata;
 }
 
 QStringList fromJson(const QString &text)
@@ -51,12 +100,22 @@ DynamicSecret fromQuery(const QSqlQuery &q)
     s.audiences = fromJson(q.value(16).toString());
     s.clusterWide = q.value(17).toBool();
     s.boundTokens = q.value(18).toBool();
-    s.createdAt = Database::timeFrom(q.value(19));
-    s.updatedAt = Database::timeFrom(q.value(20));
+    s.extraRoles = rolesFromJson(q.value(19).toString());
+    s.extraLabels = metadataFromJson(q.value(20).toString());
+    s.extraAnnotations = metadataFromJson(q.value(21).toString());
+    s.maxLeases = q.value(22).toInt();
+    s.nameTemplate = q.value(23).toString();
+    // Stored only after validation; a row edited by hand to something unusable reads as no rules.
+    s.generatedRules
+        = PolicyRule::listFromJson(QJsonDocument::fromJson(q.value(24).toString().toUtf8()).array(), nullptr)
+              .value_or(QList<PolicyRule>());
+    s.generatedRoleType = DynamicSecret::roleTypeFromString(q.value(25).toString()).value_or(RoleType::Role);
+    s.createdAt = Database::timeFrom(q.value(26));
+    s.updatedAt = Database::timeFrom(q.value(27));
     return s;
 }
 
-// Binds every column but id, created_at and updated_at, in Columns order.
+// Binds the FieldColumns, in their order.
 void bindFields(QSqlQuery &q, const DynamicSecret &s)
 {
     q.addBindValue(s.environmentId);
@@ -77,6 +136,14 @@ void bindFields(QSqlQuery &q, const DynamicSecret &s)
     q.addBindValue(toJson(s.audiences));
     q.addBindValue(s.clusterWide);
     q.addBindValue(s.boundTokens);
+    q.addBindValue(rolesToJson(s.extraRoles));
+    q.addBindValue(metadataToJson(s.extraLabels));
+    q.addBindValue(metadataToJson(s.extraAnnotations));
+    q.addBindValue(s.maxLeases);
+    q.addBindValue(s.nameTemplate);
+    q.addBindValue(QString::fromUtf8(
+        QJsonDocument(PolicyRule::toJson(s.generatedRules)).toJson(QJsonDocument::Compact)));
+    q.addBindValue(DynamicSecret::toString(s.generatedRoleType));
 }
 
 const QString OpenStates = QStringLiteral("('provisioning', 'active', 'revoking', 'cleanup_failed')");
@@ -121,13 +188,10 @@ qint64 SecretRepository::reserveId()
 bool SecretRepository::insertReserved(DynamicSecret &secret)
 {
     const QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
-    QSqlQuery q = m_db.prepare(
-        QStringLiteral("INSERT INTO dynamic_secrets (environment_id, name, default_ttl, max_ttl, "
-                       "auth_method, gateway, cluster_url, "
-                       "ssl_verify, ca_certificate, credential_type, service_account, namespace, "
-                       "allowed_namespaces, role_type, "
-                       "role_name, audiences, cluster_wide, bound_tokens, created_at, updated_at, id) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    const QString placeholders = QStringLiteral("?, ").repeated(FieldColumns.size() + 3).chopped(2);
+    QSqlQuery q = m_db.prepare(QStringLiteral("INSERT INTO dynamic_secrets (%1, created_at, updated_at, id) "
+                                              "VALUES (%2)")
+                                   .arg(FieldColumns.join(QStringLiteral(", ")), placeholders));
     bindFields(q, secret);
     q.addBindValue(Database::timeValue(now));
     q.addBindValue(Database::timeValue(now));
@@ -142,13 +206,9 @@ bool SecretRepository::insertReserved(DynamicSecret &secret)
 bool SecretRepository::update(DynamicSecret &secret)
 {
     const QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
-    QSqlQuery q = m_db.prepare(QStringLiteral("UPDATE dynamic_secrets SET environment_id = ?, name = ?, "
-                                              "default_ttl = ?, max_ttl = ?, auth_method = ?, "
-                                              "gateway = ?, cluster_url = ?, ssl_verify = ?, ca_certificate "
-                                              "= ?, credential_type = ?, service_account = ?, "
-                                              "namespace = ?, allowed_namespaces = ?, role_type = ?, "
-                                              "role_name = ?, audiences = ?, cluster_wide = ?, "
-                                              "bound_tokens = ?, updated_at = ? WHERE id = ?"));
+    QSqlQuery q
+        = m_db.prepare(QStringLiteral("UPDATE dynamic_secrets SET %1 = ?, updated_at = ? WHERE id = ?")
+                           .arg(FieldColumns.join(QStringLiteral(" = ?, "))));
     bindFields(q, secret);
     q.addBindValue(Database::timeValue(now));
     q.addBindValue(secret.id);

@@ -136,18 +136,26 @@ private slots:
                 highest = s.id;
             }
             // Back to schema version 3, as a profile made before the id sequence
-            // (version 4), the lease object uids (version 5) and the signed audit
-            // log (version 6).
-            for (const char *sql :
-                { "DROP TRIGGER audit_events_in_order", "DROP TRIGGER audit_head_first_only",
-                    "DROP TRIGGER audit_head_no_update", "DROP TRIGGER audit_keys_no_update",
-                    "DROP TRIGGER audit_keys_no_delete", "DROP TRIGGER audit_log_no_update",
-                    "DROP TRIGGER audit_log_no_delete", "ALTER TABLE audit_events DROP COLUMN signature",
-                    "ALTER TABLE audit_events DROP COLUMN key_id", "DROP TABLE audit_log",
-                    "DROP TABLE audit_keys", "ALTER TABLE leases DROP COLUMN service_account_uid",
-                    "ALTER TABLE leases DROP COLUMN binding_uid",
-                    "ALTER TABLE leases DROP COLUMN bound_secret_uid", "DROP TABLE id_sequences",
-                    "PRAGMA user_version = 3" })
+            // (version 4), the lease object uids (version 5), the signed audit
+            // log (version 6) and what leases grant (version 7).
+            for (const char *sql : { "ALTER TABLE dynamic_secrets DROP COLUMN extra_roles",
+                     "ALTER TABLE dynamic_secrets DROP COLUMN extra_labels",
+                     "ALTER TABLE dynamic_secrets DROP COLUMN extra_annotations",
+                     "ALTER TABLE dynamic_secrets DROP COLUMN max_leases",
+                     "ALTER TABLE dynamic_secrets DROP COLUMN name_template",
+                     "ALTER TABLE dynamic_secrets DROP COLUMN generated_rules",
+                     "ALTER TABLE dynamic_secrets DROP COLUMN generated_role_type",
+                     "ALTER TABLE dynamic_secrets DROP COLUMN namespace_selector",
+                     "ALTER TABLE leases DROP COLUMN extra_objects", "DROP TRIGGER audit_events_in_order",
+                     "DROP TRIGGER audit_head_first_only", "DROP TRIGGER audit_head_no_update",
+                     "DROP TRIGGER audit_keys_no_update", "DROP TRIGGER audit_keys_no_delete",
+                     "DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete",
+                     "ALTER TABLE audit_events DROP COLUMN signature",
+                     "ALTER TABLE audit_events DROP COLUMN key_id", "DROP TABLE audit_log",
+                     "DROP TABLE audit_keys", "ALTER TABLE leases DROP COLUMN service_account_uid",
+                     "ALTER TABLE leases DROP COLUMN binding_uid",
+                     "ALTER TABLE leases DROP COLUMN bound_secret_uid", "DROP TABLE id_sequences",
+                     "PRAGMA user_version = 3" })
                 QVERIFY2(
                     db.exec(QString::fromLatin1(sql), QStringLiteral("test")), qPrintable(db.lastError()));
         }
@@ -155,6 +163,11 @@ private slots:
         QVERIFY2(db.open(profile.dataDir()), qPrintable(db.lastError()));
         QCOMPARE(db.schemaVersion(), Database::SchemaVersion);
         QCOMPARE(SecretRepository(db).reserveId(), highest + 1);
+        // Secrets made before version 7 read as they were: one role, no extras, no limit.
+        const QList<DynamicSecret> secrets = SecretRepository(db).listAll();
+        QCOMPARE(secrets.size(), 3);
+        QVERIFY(secrets.first().extraRoles.isEmpty() && secrets.first().extraLabels.isEmpty());
+        QCOMPARE(secrets.first().maxLeases, 0);
     }
 
     void refusesADatabaseFromANewerVersion()

@@ -390,6 +390,193 @@ private slots:
             },
             "boundTokens", "Static");
 
+        // Several roles, extra labels and annotations, the lease limit.
+        row("two roles", [](DynamicSecret &s, SecretValidationContext &) {
+            makeDynamic(s);
+            s.extraRoles = { { DynamicSecret::RoleType::Role, QStringLiteral("deployer") } };
+        });
+        row("two roles cluster-wide with a ClusterRole among them",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.roleType = DynamicSecret::RoleType::Role;
+                s.roleName = QStringLiteral("deployer");
+                s.extraRoles = { { DynamicSecret::RoleType::ClusterRole, QStringLiteral("view") } };
+                s.clusterWide = true;
+            });
+        row(
+            "roles without the first",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.roleName.clear();
+                s.extraRoles = { { DynamicSecret::RoleType::Role, QStringLiteral("deployer") } };
+            },
+            "role", "name the first role");
+        row(
+            "role listed twice",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.extraRoles = { { DynamicSecret::RoleType::ClusterRole, QStringLiteral("view") } };
+            },
+            "roles", "\"ClusterRole/view\" more than once");
+        row("same name other kind is another role", [](DynamicSecret &s, SecretValidationContext &) {
+            makeDynamic(s);
+            s.extraRoles = { { DynamicSecret::RoleType::Role, QStringLiteral("view") } };
+        });
+        row(
+            "extra role bad name",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.extraRoles = { { DynamicSecret::RoleType::Role, QStringLiteral("a/b") } };
+            },
+            "roles", "may not contain '/'");
+        row(
+            "roles on static",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                s.extraRoles = { { DynamicSecret::RoleType::Role, QStringLiteral("deployer") } };
+            },
+            "roles", "only to Dynamic");
+        row("extra labels and annotations", [](DynamicSecret &s, SecretValidationContext &) {
+            makeDynamic(s);
+            s.extraLabels = { { QStringLiteral("team"), QStringLiteral("a") },
+                { QStringLiteral("example.com/tier"), QString() } };
+            s.extraAnnotations = { { QStringLiteral("owner"), QStringLiteral("Jane Doe, ops") } };
+        });
+        row(
+            "extra label overrides managed-by",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.extraLabels = { { QStringLiteral("app.kubernetes.io/managed-by"), QStringLiteral("me") } };
+            },
+            "extraLabels", "cannot be overridden");
+        row(
+            "extra annotation overrides the expiry",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.extraAnnotations
+                    = { { QStringLiteral("kms.hanzo.ai/expires-at"), QStringLiteral("never") } };
+            },
+            "extraAnnotations", "cannot be overridden");
+        row(
+            "extra label bad key",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.extraLabels = { { QStringLiteral("-team"), QStringLiteral("a") } };
+            },
+            "extraLabels", "key \"-team\" is not valid");
+        row(
+            "extra label bad value",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.extraLabels = { { QStringLiteral("team"), QStringLiteral("a b") } };
+            },
+            "extraLabels", "invalid value \"a b\"");
+        row(
+            "extra label value too long",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.extraLabels = { { QStringLiteral("team"), QString(64, QLatin1Char('a')) } };
+            },
+            "extraLabels", "no more than 63 characters");
+        row(
+            "annotations too large",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.extraAnnotations = { { QStringLiteral("blob"), QString(300 * 1024, QLatin1Char('a')) } };
+            },
+            "extraAnnotations", "at most 262144 bytes");
+        row(
+            "extra labels on an unbound static secret",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                s.extraLabels = { { QStringLiteral("team"), QStringLiteral("a") } };
+            },
+            "extraLabels", "creates no objects");
+        row("extra labels on a bound static secret", [](DynamicSecret &s, SecretValidationContext &) {
+            s.boundTokens = true;
+            s.extraLabels = { { QStringLiteral("team"), QStringLiteral("a") } };
+        });
+        row("max leases", [](DynamicSecret &s, SecretValidationContext &) { s.maxLeases = 3; });
+        row(
+            "max leases negative", [](DynamicSecret &s, SecretValidationContext &) { s.maxLeases = -1; },
+            "maxLeases", "positive");
+
+        // Generated roles.
+        const auto podsRule = [] {
+            return kms::PolicyRule { { QStringLiteral("get") }, { QString() }, { QStringLiteral("pods") }, {},
+                {} };
+        };
+        row("generated role only", [podsRule](DynamicSecret &s, SecretValidationContext &) {
+            makeDynamic(s);
+            s.roleName.clear();
+            s.generatedRules = { podsRule() };
+        });
+        row("generated role beside a role", [podsRule](DynamicSecret &s, SecretValidationContext &) {
+            makeDynamic(s);
+            s.generatedRules = { podsRule() };
+        });
+        row("generated ClusterRole cluster-wide beside a Role",
+            [podsRule](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.roleType = DynamicSecret::RoleType::Role;
+                s.generatedRules = { podsRule() };
+                s.generatedRoleType = DynamicSecret::RoleType::ClusterRole;
+                s.clusterWide = true;
+            });
+        row(
+            "generated Role with URLs",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.generatedRules = { kms::PolicyRule {
+                    { QStringLiteral("get") }, {}, {}, {}, { QStringLiteral("/healthz") } } };
+            },
+            "generatedRules", "only a ClusterRole can grant");
+        row(
+            "generated rule without verbs",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.generatedRules
+                    = { kms::PolicyRule { {}, { QString() }, { QStringLiteral("pods") }, {}, {} } };
+            },
+            "generatedRules", "rules[0].verbs must name at least one verb");
+        row(
+            "generated rules on static",
+            [podsRule](DynamicSecret &s, SecretValidationContext &) { s.generatedRules = { podsRule() }; },
+            "generatedRules", "only to Dynamic");
+
+        // Name templates.
+        row("name template", [](DynamicSecret &s, SecretValidationContext &) {
+            makeDynamic(s);
+            s.nameTemplate = QStringLiteral("{{secret}}-{{user | lower | truncate 10}}-{{random 6}}");
+        });
+        row(
+            "name template without random",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.nameTemplate = QStringLiteral("{{secret}}-{{namespace}}");
+            },
+            "nameTemplate", "at least 5 random characters");
+        row(
+            "name template too long for a listed namespace",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.allowedNamespaces = { QString(60, QLatin1Char('n')) };
+                s.nameTemplate = QStringLiteral("{{namespace}}-{{random 6}}");
+            },
+            "nameTemplate", "no more than 63 characters");
+        row(
+            "name template for an unusual user",
+            [](DynamicSecret &s, SecretValidationContext &c) {
+                makeDynamic(s);
+                c.currentUser = QStringLiteral("Jane.Doe");
+                s.nameTemplate = QStringLiteral("{{user}}-{{random 6}}");
+            },
+            "nameTemplate", "user \"Jane.Doe\"");
+        row(
+            "name template on an unbound static secret",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                s.nameTemplate = QStringLiteral("x-{{random 6}}");
+            },
+            "nameTemplate", "creates no objects to name");
+
         // Audiences.
         row(
             "audience empty",
@@ -523,6 +710,107 @@ private slots:
         else
             QVERIFY2(error.contains(errorPart) && error.startsWith(QStringLiteral("Audiences")),
                 qPrintable(error));
+    }
+
+    void parsesRoleLists_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QStringList>("expected");
+        QTest::addColumn<QString>("errorPart");
+        QTest::newRow("two") << "ClusterRole/view, Role/deployer"
+                             << QStringList { "ClusterRole/view", "Role/deployer" } << "";
+        QTest::newRow("any case kind") << "clusterrole/view" << QStringList { "ClusterRole/view" } << "";
+        QTest::newRow("colon in name") << "ClusterRole/system:aggregate-to-view"
+                                       << QStringList { "ClusterRole/system:aggregate-to-view" } << "";
+        QTest::newRow("empty") << "" << QStringList() << "empty entry at position 1";
+        QTest::newRow("empty entry") << "Role/a,,Role/b" << QStringList() << "empty entry at position 2";
+        QTest::newRow("no kind") << "view" << QStringList() << "has no kind";
+        QTest::newRow("unknown kind") << "Group/view" << QStringList() << "unknown kind \"Group\"";
+        QTest::newRow("no name") << "Role/" << QStringList() << "may not be empty";
+        QTest::newRow("slash in name") << "Role/a/b" << QStringList() << "may not contain '/'";
+        QTest::newRow("twice") << "Role/a,role/a" << QStringList() << "\"Role/a\" more than once";
+        QTest::newRow("control character, escaped") << "Gr\x1bp/view" << QStringList() << "\"Gr\\x1bp\"";
+    }
+    void parsesRoleLists()
+    {
+        QFETCH(QString, text);
+        QFETCH(QStringList, expected);
+        QFETCH(QString, errorPart);
+        QString error;
+        QStringList got;
+        for (const auto &r : DynamicSecret::parseRoleList(text, &error))
+            got << r.toString();
+        QCOMPARE(got, expected);
+        if (errorPart.isEmpty() && !expected.isEmpty())
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+        else if (!errorPart.isEmpty())
+            QVERIFY2(error.contains(errorPart), qPrintable(error));
+        QVERIFY2(!error.contains(QChar(0x1b)), qPrintable(error));
+    }
+
+    void parsesMetadata_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("expected"); // formatMetadata of the result
+        QTest::addColumn<QString>("errorPart");
+        QTest::newRow("none") << ""
+                              << ""
+                              << "";
+        QTest::newRow("two, sorted, trimmed") << " tier = web , team=a"
+                                              << "team=a,tier=web"
+                                              << "";
+        QTest::newRow("empty value") << "team="
+                                     << "team="
+                                     << "";
+        QTest::newRow("= in value") << "q=a=b"
+                                    << "q=a=b"
+                                    << "";
+        QTest::newRow("escaped comma and backslash") << "note=a\\,b\\\\c,x=1"
+                                                     << "note=a\\,b\\\\c,x=1"
+                                                     << "";
+        QTest::newRow("no value") << "team"
+                                  << ""
+                                  << "has no value";
+        QTest::newRow("empty key") << "=a"
+                                   << ""
+                                   << "empty key";
+        QTest::newRow("empty entry") << "a=1,,b=2"
+                                     << ""
+                                     << "empty entry at position 2";
+        QTest::newRow("twice") << "a=1,a=2"
+                               << ""
+                               << "\"a\" more than once";
+    }
+    void parsesMetadata()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, expected);
+        QFETCH(QString, errorPart);
+        QString error = QStringLiteral("stale");
+        QCOMPARE(DynamicSecret::formatMetadata(
+                     DynamicSecret::parseMetadata(text, QStringLiteral("label"), &error)),
+            expected);
+        if (errorPart.isEmpty())
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+        else
+            QVERIFY2(error.contains(errorPart) && error.startsWith(QStringLiteral("Extra label")),
+                qPrintable(error));
+    }
+
+    void boundRolesAreTheFirstThenTheRest()
+    {
+        DynamicSecret s;
+        QVERIFY(s.boundRoles().isEmpty());
+        s.setBoundRoles({ { DynamicSecret::RoleType::Role, QStringLiteral("a") },
+            { DynamicSecret::RoleType::ClusterRole, QStringLiteral("b") } });
+        QCOMPARE(s.roleType, DynamicSecret::RoleType::Role);
+        QCOMPARE(s.roleName, QStringLiteral("a"));
+        QCOMPARE(s.extraRoles.size(), 1);
+        QCOMPARE(s.boundRoles().size(), 2);
+        QCOMPARE(s.boundRoles().at(1).toString(), QStringLiteral("ClusterRole/b"));
+        s.clusterWide = true;
+        QVERIFY(!s.bindsClusterWide(s.boundRoles().at(0)));
+        QVERIFY(s.bindsClusterWide(s.boundRoles().at(1)));
     }
 
     void enumSpellingsRoundTrip()

@@ -19,6 +19,14 @@ const QByteArray Example = R"(clients:
     clusterWide: true
     maxTTL: 24h
     audiences: ["*"]
+    extraLabels: [team, example.com/tier]
+    extraAnnotations: ["*"]
+    generatedRoles:
+      kinds: [Role, ClusterRole]
+      rules:
+        - apiGroups: [""]
+          resources: [pods, configmaps]
+          verbs: [get, list, watch]
   - subject: "*"
     namespaces: [team-a]
     maxTTL: 1h
@@ -59,7 +67,19 @@ private slots:
         QVERIFY(first.clusterWide);
         QCOMPARE(first.maxTtlSeconds, 24 * 3600);
         QVERIFY(first.anyAudience());
+        QCOMPARE(
+            first.extraLabels, (QStringList { QStringLiteral("team"), QStringLiteral("example.com/tier") }));
+        QVERIFY(first.allowsExtraLabel(QStringLiteral("team")));
+        QVERIFY(!first.allowsExtraLabel(QStringLiteral("owner")));
+        QVERIFY(first.allowsExtraAnnotation(QStringLiteral("owner")));
+        QVERIFY(!first.allowsExtraAnnotation(QStringLiteral("kms.hanzo.ai/expires-at"))); // never "extra"
+        QCOMPARE(first.generatedRoles.kinds,
+            (QStringList { QStringLiteral("Role"), QStringLiteral("ClusterRole") }));
+        QCOMPARE(first.generatedRoles.rules.size(), 1);
+        QCOMPARE(first.generatedRoles.rules.first().resources, (QStringList { "pods", "configmaps" }));
         const GatewayClientPolicy &second = policy->clients().at(1);
+        QVERIFY(second.extraLabels.isEmpty() && !second.allowsExtraLabel(QStringLiteral("team")));
+        QVERIFY(!second.allowsGeneratedRole(QStringLiteral("Role"))); // deny by default
         QVERIFY(second.staticServiceAccounts.isEmpty() && second.roles.isEmpty() && !second.clusterWide);
         QCOMPARE(second.audiences, (QStringList { QStringLiteral("vault"), QStringLiteral("api") }));
     }
@@ -104,6 +124,26 @@ private slots:
         QTest::newRow("empty audiences")
             << QByteArray("clients:\n  - subject: a\n    maxTTL: 1h\n    audiences: []\n")
             << "audiences is empty";
+        QTest::newRow("extra label of the product's")
+            << QByteArray("clients:\n  - subject: a\n    maxTTL: 1h\n    audiences: [a]\n    extraLabels: "
+                          "[kms.hanzo.ai/lease-id]\n")
+            << "extraLabels: \"kms.hanzo.ai/lease-id\" is one of Hanzo KMS's own keys";
+        QTest::newRow("extra annotation not a key") << QByteArray(
+            "clients:\n  - subject: a\n    maxTTL: 1h\n    audiences: [a]\n    extraAnnotations: "
+            "[\"a b\"]\n") << "extraAnnotations: \"a b\" is not a label or annotation key";
+        QTest::newRow("generated roles of another kind")
+            << QByteArray("clients:\n  - subject: a\n    maxTTL: 1h\n    audiences: [a]\n    generatedRoles: "
+                          "{kinds: "
+                          "[Group], rules: [{apiGroups: [\"\"], resources: [pods], verbs: [get]}]}\n")
+            << "generatedRoles.kinds: \"Group\" is neither Role nor ClusterRole";
+        QTest::newRow("generated roles without rules") << QByteArray(
+            "clients:\n  - subject: a\n    maxTTL: 1h\n    audiences: [a]\n    generatedRoles: {kinds: "
+            "[Role]}\n") << "generatedRoles.rules is empty";
+        QTest::newRow("generated roles bad rule") << QByteArray(
+            "clients:\n  - subject: a\n    maxTTL: 1h\n    audiences: [a]\n    generatedRoles: {kinds: "
+            "[Role], rules: [{verb: [get]}]}\n")
+                                                  << "clients[0].generatedRoles.rules: The generated role "
+                                                     "rules are not usable: rules[0] has an unknown field";
         QTest::newRow("typo") << QByteArray(
             "clients:\n  - subject: a\n    namespace: [x]\n    maxTTL: 1h\n    "
             "audiences: [a]\n")
@@ -180,6 +220,9 @@ private slots:
         QCOMPARE(back->clusterWide, p.clusterWide);
         QCOMPARE(back->maxTtlSeconds, p.maxTtlSeconds);
         QCOMPARE(back->audiences, p.audiences);
+        QCOMPARE(back->extraLabels, p.extraLabels);
+        QCOMPARE(back->extraAnnotations, p.extraAnnotations);
+        QCOMPARE(back->generatedRoles, p.generatedRoles);
         QCOMPARE(p.toJson().value(QLatin1String("maxTTL")).toString(), QStringLiteral("1d"));
         QVERIFY(!GatewayClientPolicy::fromJson(QJsonObject { { QStringLiteral("subject"), 3 } }, &error));
         QVERIFY2(
@@ -200,6 +243,16 @@ private slots:
         QTest::newRow("static allowed") << 6 << "";
         QTest::newRow("audience") << 7 << "the audience \"other\" is not allowed";
         QTest::newRow("no audience") << 8 << "a token without audiences";
+        QTest::newRow("second role allowed") << 9 << "";
+        QTest::newRow("second role refused") << 10 << "role Role \"admin\" is not in its roles";
+        QTest::newRow("extra label allowed") << 11 << "";
+        QTest::newRow("extra label refused") << 12 << "the extra label \"owner\" is not in its extraLabels";
+        QTest::newRow("generated role allowed") << 13 << "";
+        QTest::newRow("generated role beyond the policy")
+            << 14
+            << "the generated role would grant {APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"delete\"]}";
+        QTest::newRow("generated role of a kind not allowed")
+            << 15 << "generated ClusterRoles are not allowed";
     }
 
     void refusesSecretsThePolicyWouldRefuse()
@@ -233,6 +286,27 @@ private slots:
         case 8:
             p.audiences = { QStringLiteral("vault") };
             s.audiences = change == 7 ? QStringList { QStringLiteral("other") } : QStringList();
+            break;
+        case 9:
+        case 10:
+            s.extraRoles
+                = { { RoleType::Role, change == 9 ? QStringLiteral("reader") : QStringLiteral("admin") } };
+            break;
+        case 11:
+        case 12:
+            s.extraLabels = { { change == 11 ? QStringLiteral("team") : QStringLiteral("owner"),
+                QStringLiteral("a") } };
+            break;
+        case 13:
+        case 14:
+        case 15:
+            s.generatedRules
+                = { PolicyRule { { change == 14 ? QStringLiteral("delete") : QStringLiteral("get") },
+                    { QString() }, { QStringLiteral("pods") }, {}, {} } };
+            if (change == 15) {
+                s.generatedRoleType = RoleType::ClusterRole;
+                p.generatedRoles.kinds = { QStringLiteral("Role") };
+            }
             break;
         }
         const QString refusal = p.refusalFor(s);

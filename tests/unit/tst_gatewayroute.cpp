@@ -117,15 +117,25 @@ private slots:
         QTest::newRow("get token") << QByteArray("GET")
                                    << "/api/v1/namespaces/default/serviceaccounts/app/token"
                                    << "" << Kind::Refused << false;
+        // Generated roles (GatewayRules::scope decides whether the policy allows them).
         QTest::newRow("create role") << QByteArray("POST")
                                      << "/apis/rbac.authorization.k8s.io/v1/namespaces/a/roles"
-                                     << "" << Kind::Refused << false;
+                                     << "" << Kind::Create << false;
         QTest::newRow("create clusterrole")
             << QByteArray("POST") << "/apis/rbac.authorization.k8s.io/v1/clusterroles"
-            << "" << Kind::Refused << false;
+            << "" << Kind::Create << false;
+        QTest::newRow("delete clusterrole")
+            << QByteArray("DELETE") << "/apis/rbac.authorization.k8s.io/v1/clusterroles/kms-x-bcdfg"
+            << "" << Kind::Delete << false;
         QTest::newRow("list roles") << QByteArray("GET")
                                     << "/apis/rbac.authorization.k8s.io/v1/namespaces/a/roles" << Managed
-                                    << Kind::Refused << false;
+                                    << Kind::List << false;
+        QTest::newRow("list roles unselected")
+            << QByteArray("GET") << "/apis/rbac.authorization.k8s.io/v1/namespaces/a/roles"
+            << "" << Kind::Refused << false;
+        QTest::newRow("escalate role")
+            << QByteArray("PUT") << "/apis/rbac.authorization.k8s.io/v1/namespaces/a/roles/x"
+            << "" << Kind::Refused << false;
         QTest::newRow("dot segment") << QByteArray("GET")
                                      << "/api/v1/namespaces/default/serviceaccounts/../secrets/x"
                                      << "" << Kind::Refused << false;

@@ -25,6 +25,11 @@ GatewayClientPolicy policy()
     p.clusterWide = false;
     p.maxTtlSeconds = 3600;
     p.audiences = { QStringLiteral("*") };
+    p.extraLabels = { QStringLiteral("team") };
+    p.extraAnnotations = { QStringLiteral("owner") };
+    p.generatedRoles.kinds = { QStringLiteral("Role") };
+    p.generatedRoles.rules = { PolicyRule { { QStringLiteral("get"), QStringLiteral("list") }, { QString() },
+        { QStringLiteral("pods"), QStringLiteral("configmaps") }, {}, {} } };
     return p;
 }
 
@@ -100,11 +105,22 @@ private slots:
             "does not allow namespace \"default\"");
         row("clusterrolebinding", Kind::Create, Resource::ClusterRoleBinding, {}, {}, "clusterWide is false");
         row("role", Kind::Read, Resource::Role, "team-a", "reader", {});
-        row("other role", Kind::Read, Resource::Role, "team-a", "admin",
-            "Role \"admin\" is not in the policy's roles");
+        // The policy lets leases generate Roles, so a Role may be looked up: readable()
+        // then shows it only when it is a lease's.
+        row("other role", Kind::Read, Resource::Role, "team-a", "admin", {});
         row("clusterrole", Kind::Read, Resource::ClusterRole, {}, "kms-dynamic-role", {});
         row("other clusterrole", Kind::Read, Resource::ClusterRole, {}, "cluster-admin",
             "ClusterRole \"cluster-admin\"");
+        row("create generated role", Kind::Create, Resource::Role, "team-a", {}, {});
+        row("read a role, maybe a generated one", Kind::Read, Resource::Role, "team-a", "kms-x", {});
+        row("delete generated role", Kind::Delete, Resource::Role, "team-a", "kms-x", {});
+        row("list roles", Kind::List, Resource::Role, "team-a", {}, {});
+        row("generated role elsewhere", Kind::Create, Resource::Role, "kube-system", {},
+            "does not allow namespace \"kube-system\"");
+        row("generated clusterrole", Kind::Create, Resource::ClusterRole, {}, {},
+            "the policy does not allow generated ClusterRoles (generatedRoles.kinds)");
+        row("delete clusterrole", Kind::Delete, Resource::ClusterRole, {}, "x",
+            "the policy does not allow generated ClusterRoles");
     }
 
     void scope()
@@ -178,7 +194,20 @@ private slots:
                                                 { LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue },
                                                 { LeaseLabels::LeaseId, LeaseId },
                                                 { QStringLiteral("app"), QStringLiteral("web") } })
-                                     << "the label \"app\"";
+                                     << "the label \"app\" is neither one of a lease's nor in the policy's "
+                                        "extraLabels";
+        QTest::newRow("extra label the policy allows")
+            << SA << "team-a"
+            << withMeta(QStringLiteral("labels"),
+                   QJsonObject { { LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue },
+                       { LeaseLabels::LeaseId, LeaseId }, { QStringLiteral("team"), QStringLiteral("a") } })
+            << "";
+        QTest::newRow("extra annotation the policy allows")
+            << SA << "team-a"
+            << withMeta(QStringLiteral("annotations"),
+                   QJsonObject { { LeaseLabels::ExpiresAt, Now.addSecs(60).toString(Qt::ISODate) },
+                       { QStringLiteral("owner"), QStringLiteral("ops") } })
+            << "";
         QTest::newRow("no expiry") << SA << "team-a"
                                    << withMeta(QStringLiteral("annotations"), QJsonValue::Undefined)
                                    << "kms.hanzo.ai/expires-at";
@@ -261,8 +290,53 @@ private slots:
                    QStringLiteral("ClusterRole"), QStringLiteral("kms-dynamic-role"),
                    QStringLiteral("kube-system"), QStringLiteral("power-sa")))
             << "does not allow namespace \"kube-system\"";
-        QTest::newRow("role") << int(Resource::Role) << "team-a" << json(sa)
-                              << "only service accounts, Secrets and bindings";
+        const auto roleBody = [](const QJsonArray &rules) {
+            return QJsonObject { { QStringLiteral("apiVersion"),
+                                     QStringLiteral("rbac.authorization.k8s.io/v1") },
+                { QStringLiteral("kind"), QStringLiteral("Role") },
+                { QStringLiteral("metadata"),
+                    leaseMeta(QStringLiteral("kms-x-bcdfg"), QStringLiteral("team-a")) },
+                { QStringLiteral("rules"), rules } };
+        };
+        const QJsonObject podsGet { { QStringLiteral("apiGroups"), QJsonArray { QString() } },
+            { QStringLiteral("resources"), QJsonArray { QStringLiteral("pods") } },
+            { QStringLiteral("verbs"), QJsonArray { QStringLiteral("get") } } };
+        const QJsonObject secretsGet { { QStringLiteral("apiGroups"), QJsonArray { QString() } },
+            { QStringLiteral("resources"), QJsonArray { QStringLiteral("secrets") } },
+            { QStringLiteral("verbs"), QJsonArray { QStringLiteral("get") } } };
+        const int ROLE = int(Resource::Role);
+        QTest::newRow("generated role within the policy")
+            << ROLE << "team-a" << json(roleBody({ podsGet })) << "";
+        QTest::newRow("generated role beyond the policy")
+            << ROLE << "team-a" << json(roleBody({ podsGet, secretsGet }))
+            << "would grant {APIGroups:[\"\"], Resources:[\"secrets\"], Verbs:[\"get\"]}, beyond the "
+               "policy's "
+               "generatedRoles.rules";
+        QTest::newRow("generated role aggregating")
+            << ROLE << "team-a"
+            << with(roleBody({ podsGet }), QStringLiteral("aggregationRule"), QJsonObject())
+            << "the field \"aggregationRule\" is not allowed on a lease's Role";
+        QTest::newRow("generated role without rules")
+            << ROLE << "team-a" << json(roleBody({})) << "they hold no rule";
+        QTest::newRow("generated role unlabelled")
+            << ROLE << "team-a"
+            << json(QJsonObject { { QStringLiteral("kind"), QStringLiteral("Role") },
+                   { QStringLiteral("metadata"),
+                       QJsonObject { { QStringLiteral("name"), QStringLiteral("x") } } },
+                   { QStringLiteral("rules"), QJsonArray { podsGet } } })
+            << "only objects labelled";
+        QTest::newRow("binding a generated role")
+            << RB << "team-a"
+            << json(bindingBody(QStringLiteral("RoleBinding"), QStringLiteral("team-a"),
+                   QStringLiteral("Role"), QStringLiteral("kms-x-bcdfg"), QStringLiteral("team-a"),
+                   QStringLiteral("kms-x-bcdfg")))
+            << "";
+        QTest::newRow("binding a ClusterRole the policy neither names nor generates")
+            << RB << "team-a"
+            << json(bindingBody(QStringLiteral("RoleBinding"), QStringLiteral("team-a"),
+                   QStringLiteral("ClusterRole"), QStringLiteral("kms-x-bcdfg"), QStringLiteral("team-a"),
+                   QStringLiteral("kms-x-bcdfg")))
+            << "does not allow binding ClusterRole \"kms-x-bcdfg\"";
     }
 
     void create()
@@ -281,6 +355,14 @@ private slots:
                 QCOMPARE(subject.namespaceName, QStringLiteral("team-a"));
                 QCOMPARE(subject.name, QStringLiteral("kms-x-bcdfg"));
                 QCOMPARE(subject.leaseId, LeaseId);
+                // ... and a role the policy does not name: the same lease's generated role.
+                const bool generated = QString::fromUtf8(QTest::currentDataTag()).contains("generated");
+                QCOMPARE(subject.generatedRole, generated);
+                if (generated) {
+                    QCOMPARE(subject.roleKind, QStringLiteral("Role"));
+                    QCOMPARE(subject.roleNamespace, QStringLiteral("team-a"));
+                    QCOMPARE(subject.roleName, QStringLiteral("kms-x-bcdfg"));
+                }
             }
         } else {
             QVERIFY2(why.contains(refusal), qPrintable(why));
@@ -373,6 +455,11 @@ private slots:
             plain));
         QVERIFY(GatewayRules::readable(
             p, route(Kind::Read, Resource::ClusterRole, {}, QStringLiteral("kms-dynamic-role")), plain));
+        // A role the policy does not name is shown only when it is a lease's.
+        QVERIFY(!GatewayRules::readable(
+            p, route(Kind::Read, Resource::Role, QStringLiteral("team-a"), QStringLiteral("admin")), plain));
+        QVERIFY(GatewayRules::readable(p,
+            route(Kind::Read, Resource::Role, QStringLiteral("team-a"), QStringLiteral("kms-x")), managed));
         QVERIFY(!GatewayRules::readable(
             p, route(Kind::List, Resource::ServiceAccount, QStringLiteral("default")), plain));
     }

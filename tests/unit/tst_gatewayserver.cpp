@@ -86,6 +86,9 @@ const QByteArray Policy = R"(clients:
     roles: [{kind: ClusterRole, name: view}]
     maxTTL: 2h
     audiences: ["*"]
+    generatedRoles:
+      kinds: [Role]
+      rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]
 )";
 
 const QByteArray ManagedAccount
@@ -686,6 +689,50 @@ private slots:
         QVERIFY2(
             refused.second.contains("not the service account of the same lease"), refused.second.constData());
         QCOMPARE(m_api->seen.size(), 1);
+        m_gateway->setLimits(limits());
+    }
+
+    // A binding of a role the policy does not name passes only when that role
+    // is the one generated for the same lease.
+    void aBindingOfAGeneratedRoleMustBeItsLeases()
+    {
+        const QByteArray binding
+            = R"({"kind":"RoleBinding","metadata":{"name":"kms-x-bcdfg","labels":{"app.kubernetes.io/managed-by":"hanzo-kms","kms.hanzo.ai/lease-id":"0f0f0f0f-0000-4000-8000-000000000001"},"annotations":{"kms.hanzo.ai/expires-at":"%1"}},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"kms-x-bcdfg"},"subjects":[{"kind":"ServiceAccount","name":"b","namespace":"a"}]})";
+        const QByteArray body = QString::fromLatin1(binding)
+                                    .arg(QDateTime::currentDateTimeUtc().addSecs(600).toString(Qt::ISODate))
+                                    .toLatin1();
+        const QString collection
+            = QStringLiteral("/apis/rbac.authorization.k8s.io/v1/namespaces/a/rolebindings");
+        const QString rolePath
+            = QStringLiteral("GET /apis/rbac.authorization.k8s.io/v1/namespaces/a/roles/kms-x-bcdfg");
+        m_gateway->setLimits(limits(300ms));
+        m_api->answers.insert(
+            QStringLiteral("GET /api/v1/namespaces/a/serviceaccounts/b"), { 200, ManagedAccount });
+        // Someone's own role of that name: refused, nothing forwarded.
+        m_api->answers.insert(
+            rolePath, { 200, R"({"kind":"Role","metadata":{"name":"kms-x-bcdfg","namespace":"a"}})" });
+        m_api->seen.clear();
+        const auto theirs = call("POST", collection, body);
+        QCOMPARE(theirs.first, 403);
+        QVERIFY2(theirs.second.contains(
+                     "the binding's role, Role a/kms-x-bcdfg, is neither in the policy's roles nor "
+                     "the role generated for the same lease"),
+            theirs.second.constData());
+        for (const auto &request : m_api->seen)
+            QVERIFY(request.method != QByteArray("POST"));
+        // Not there (yet): waits, then gives up.
+        m_api->answers.insert(rolePath, { 404, R"({"kind":"Status","code":404,"reason":"NotFound"})" });
+        const auto missing = call("POST", collection, body);
+        QCOMPARE(missing.first, 403);
+        QVERIFY2(missing.second.contains("a lease's binding is made with its generated role"),
+            missing.second.constData());
+        // The same lease's generated role: forwarded.
+        QByteArray ours = ManagedAccount;
+        ours.replace("\"ServiceAccount\"", "\"Role\"").replace("\"b\"", "\"kms-x-bcdfg\"");
+        m_api->answers.insert(rolePath, { 200, ours });
+        m_api->seen.clear();
+        QCOMPARE(call("POST", collection, body).first, 200);
+        QCOMPARE(m_api->seen.last().method, QByteArray("POST"));
         m_gateway->setLimits(limits());
     }
 

@@ -84,6 +84,106 @@ private slots:
         QVERIFY(bound.boundSecretName.startsWith("kms-static-one-"));
     }
 
+    void plansTheNameATemplateGave()
+    {
+        const Lease l = LeaseProvider::plan(dynamicSecret(), QStringLiteral("id-1"), QStringLiteral("team-a"),
+            QStringLiteral("ci-jane-x7k2p"));
+        QCOMPARE(l.serviceAccount, "ci-jane-x7k2p");
+        QCOMPARE(l.bindingName, "ci-jane-x7k2p");
+    }
+
+    void plansABindingPerRole()
+    {
+        DynamicSecret s = dynamicSecret();
+        s.extraRoles = { { RoleType::Role, QStringLiteral("deployer") },
+            { RoleType::ClusterRole, QStringLiteral("view") } };
+        s.clusterWide = true;
+        const Lease l = LeaseProvider::plan(s, QStringLiteral("id-1"), QStringLiteral("team-a"));
+        QCOMPARE(l.bindingName, l.serviceAccount);
+        QCOMPARE(l.bindingKind, "ClusterRoleBinding");
+        QCOMPARE(l.extraObjects.size(), 2);
+        const LeaseObject &role = l.extraObjects.at(0);
+        QCOMPARE(role.kind, "RoleBinding"); // a Role is bound in the lease namespace, cluster-wide or not
+        QCOMPARE(role.namespaceName, "team-a");
+        QCOMPARE(role.name, l.serviceAccount + "-2");
+        QCOMPARE(role.roleKind, "Role");
+        QCOMPARE(role.roleName, "deployer");
+        const LeaseObject &view = l.extraObjects.at(1);
+        QCOMPARE(view.kind, "ClusterRoleBinding");
+        QVERIFY(view.namespaceName.isEmpty());
+        QCOMPARE(view.name, l.serviceAccount + "-3");
+        QCOMPARE(view.roleName, "view");
+    }
+
+    void plansAGeneratedRoleAndItsBinding()
+    {
+        DynamicSecret s = dynamicSecret();
+        s.roleName.clear();
+        s.generatedRules = { PolicyRule { { "get" }, { "" }, { "pods" }, {}, {} } };
+        s.generatedRoleType = RoleType::Role;
+        const Lease only = LeaseProvider::plan(s, QStringLiteral("id-1"), QStringLiteral("team-a"));
+        QCOMPARE(only.bindingName, only.serviceAccount); // the generated role's binding comes first
+        QCOMPARE(only.bindingKind, "RoleBinding");
+        QCOMPARE(only.extraObjects.size(), 1);
+        QCOMPARE(only.extraObjects.first().kind, "Role");
+        QCOMPARE(only.extraObjects.first().namespaceName, "team-a");
+        QCOMPARE(only.extraObjects.first().name, only.serviceAccount);
+        QCOMPARE(LeaseProvider::bindingsOf(only, s).first().roleName, only.serviceAccount);
+        QCOMPARE(LeaseProvider::bindingsOf(only, s).first().roleKind, "Role");
+
+        s.roleName = QStringLiteral("kms-dynamic-role");
+        s.generatedRoleType = RoleType::ClusterRole;
+        s.clusterWide = true;
+        const Lease both = LeaseProvider::plan(s, QStringLiteral("id-2"), QStringLiteral("team-a"));
+        QCOMPARE(both.extraObjects.size(), 2);
+        QCOMPARE(both.extraObjects.at(0).kind, "ClusterRole");
+        QVERIFY(both.extraObjects.at(0).namespaceName.isEmpty());
+        QCOMPARE(both.extraObjects.at(1).kind, "ClusterRoleBinding");
+        QCOMPARE(both.extraObjects.at(1).name, both.serviceAccount + "-2");
+        QCOMPARE(both.extraObjects.at(1).roleName, both.serviceAccount);
+        QCOMPARE(LeaseProvider::generatedRoleOf(both)->kind, "ClusterRole");
+    }
+
+    void rbacForGeneratedRolesLetsTheRequesterHoldTheirRules()
+    {
+        DynamicSecret s = dynamicSecret();
+        s.extraRoles = { { RoleType::ClusterRole, QStringLiteral("view") } };
+        s.generatedRules = { PolicyRule { { "get", "list" }, { "" }, { "configmaps" }, {}, {} } };
+        const QByteArray yaml = RbacManifests::generate(s, RbacManifests::requesterFor(s));
+        const std::vector<YAML::Node> docs = YAML::LoadAll(yaml.toStdString());
+        QStringList kinds;
+        for (const auto &d : docs)
+            kinds << QString::fromStdString(d["kind"].as<std::string>()) + '/'
+                    + QString::fromStdString(d["metadata"]["name"].as<std::string>())
+                    + (d["metadata"]["namespace"]
+                            ? "@" + QString::fromStdString(d["metadata"]["namespace"].as<std::string>())
+                            : QString());
+        QCOMPARE(kinds,
+            (QStringList { "ServiceAccount/kms-token-requester@default", "ClusterRole/tokenrequest",
+                "ClusterRoleBinding/tokenrequest", "ClusterRoleBinding/kms-dynamic-role-binding-sa",
+                "ClusterRoleBinding/kms-dynamic-role-binding-sa-2",
+                "ClusterRole/kms-generated-rules-ci-deployer",
+                "RoleBinding/kms-generated-rules-ci-deployer@team-a",
+                "RoleBinding/kms-generated-rules-ci-deployer@team-b",
+                "Secret/kms-token-requester-token@default" }));
+        QCOMPARE(docs[4]["roleRef"]["name"].as<std::string>(), std::string("view"));
+        QCOMPARE(docs[5]["rules"][0]["resources"][0].as<std::string>(), std::string("configmaps"));
+        QCOMPARE(docs[5]["rules"][0]["apiGroups"][0].as<std::string>(), std::string(""));
+        QVERIFY(yaml.contains("clusterroles")); // the requester may create and delete the generated roles
+    }
+
+    void labelsCarryTheSecretsExtrasButNeverOverrideTheProducts()
+    {
+        const QDateTime at = QDateTime(QDate(2026, 1, 2), QTime(3, 4, 5), Qt::UTC);
+        const QJsonObject meta = LeaseLabels::metadata("n", "ns", "lease-1", "sec", at,
+            { { "team", "a" }, { "kms.hanzo.ai/lease-id", "forged" } },
+            { { "owner", "ops" }, { "kms.hanzo.ai/expires-at", "never" } });
+        QCOMPARE(meta["labels"]["team"].toString(), "a");
+        QCOMPARE(meta["labels"]["kms.hanzo.ai/lease-id"].toString(), "lease-1");
+        QCOMPARE(meta["annotations"]["owner"].toString(), "ops");
+        QCOMPARE(meta["annotations"]["kms.hanzo.ai/expires-at"].toString(), "2026-01-02T03:04:05Z");
+    }
+
     void labelsEveryObject()
     {
         const QDateTime at = QDateTime(QDate(2026, 1, 2), QTime(3, 4, 5), Qt::UTC);

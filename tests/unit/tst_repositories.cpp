@@ -128,6 +128,16 @@ private slots:
         s.defaultTtl = Duration::fromMinutes(15);
         s.maxTtl = Duration::fromDays(2);
         s.boundTokens = true;
+        s.extraRoles
+            = { { RoleType::ClusterRole, QStringLiteral("view") }, { RoleType::Role, QStringLiteral("b") } };
+        s.extraLabels
+            = { { QStringLiteral("team"), QStringLiteral("a") }, { QStringLiteral("x/y"), QString() } };
+        s.extraAnnotations = { { QStringLiteral("note"), QStringLiteral("a, \"b\" = c") } };
+        s.maxLeases = 7;
+        s.nameTemplate = QStringLiteral("{{secret}}-{{random 6}}");
+        s.generatedRules = { PolicyRule { { QStringLiteral("get") }, { QStringLiteral("apps") },
+            { QStringLiteral("deployments") }, { QStringLiteral("web") }, {} } };
+        s.generatedRoleType = RoleType::ClusterRole;
         QVERIFY2(secrets.insert(s), qPrintable(m_db->lastError()));
         QVERIFY(s.id > 0);
         QVERIFY(s.createdAt.isValid());
@@ -145,6 +155,13 @@ private slots:
         QCOMPARE(r.allowedNamespaces, s.allowedNamespaces);
         QCOMPARE(r.audiences, s.audiences);
         QCOMPARE(r.updatedAt, s.updatedAt);
+        QCOMPARE(r.extraRoles, s.extraRoles);
+        QCOMPARE(r.extraLabels, s.extraLabels);
+        QCOMPARE(r.extraAnnotations, s.extraAnnotations);
+        QCOMPARE(r.maxLeases, 7);
+        QCOMPARE(r.nameTemplate, s.nameTemplate);
+        QCOMPARE(r.generatedRules, s.generatedRules);
+        QCOMPARE(r.generatedRoleType, RoleType::ClusterRole);
         QVERIFY(!secrets.byName(m_prod, s.name).has_value());
         QVERIFY(!secrets.byId(s.id + 1).has_value());
     }
@@ -325,6 +342,11 @@ private slots:
         l.nextCleanupAt = l.expiresAt.addSecs(60);
         l.serviceAccountUid = QStringLiteral("uid-sa");
         l.bindingUid = QStringLiteral("uid-rb");
+        l.extraObjects = {
+            LeaseObject { QStringLiteral("ClusterRoleBinding"), QString(), QStringLiteral("x-2"),
+                QStringLiteral("uid-crb"), QStringLiteral("ClusterRole"), QStringLiteral("view") },
+            LeaseObject { QStringLiteral("Role"), QStringLiteral("team-a"), QStringLiteral("x"), {}, {}, {} }
+        };
         QVERIFY2(leases.insert(l), qPrintable(m_db->lastError()));
         QVERIFY(!leases.insert(l)); // same id
 
@@ -339,6 +361,7 @@ private slots:
         QCOMPARE(r.serviceAccountUid, QStringLiteral("uid-sa"));
         QCOMPARE(r.bindingUid, QStringLiteral("uid-rb"));
         QVERIFY(r.boundSecretUid.isEmpty());
+        QCOMPARE(r.extraObjects, l.extraObjects);
 
         using U = LeaseRepository::Update;
         r.state = LeaseState::Active;
@@ -374,6 +397,42 @@ private slots:
         QCOMPARE(stored.state, LeaseState::Revoking);
         QCOMPARE(stored.closedBy, QStringLiteral("alice@a"));
         QCOMPARE(stored.closedAt, first.closedAt);
+    }
+
+    void theLeaseLimitCountsOnlyLeasesWhoseTokenMayStillWork()
+    {
+        DynamicSecret s = test::dynamicSecret(m_dev);
+        QVERIFY(SecretRepository(*m_db).insert(s));
+        LeaseRepository leases(*m_db);
+        const QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
+        const auto add = [&](LeaseState state, qint64 ttl, bool token) {
+            Lease l = test::activeLease(s.id, now.addSecs(-60), ttl);
+            l.state = state;
+            if (!token)
+                l.tokenJti.clear();
+            QVERIFY2(leases.insert(l), qPrintable(m_db->lastError()));
+        };
+        add(LeaseState::Active, 3600, true); // counts
+        add(LeaseState::Released, 3600, true); // counts: its token works until it expires
+        add(LeaseState::Provisioning, 3600, false); // counts: about to hold a token
+        add(LeaseState::CleanupFailed, 3600, true); // counts: its objects are still there
+        add(LeaseState::Active, 30, true); // expired
+        add(LeaseState::Revoked, 3600, true);
+        add(LeaseState::Failed, 3600, false);
+        add(LeaseState::CleanupFailed, 3600, false); // a rollback pending: never had a token
+        QCOMPARE(leases.liveCount(s.id, now), 4);
+
+        Lease next = test::activeLease(s.id, now);
+        next.state = LeaseState::Provisioning;
+        int live = -1;
+        QCOMPARE(leases.insertWithinLimit(next, 4, &live), LeaseRepository::Insert::LimitReached);
+        QCOMPARE(live, 4);
+        QVERIFY(!leases.byId(next.id).has_value());
+        QCOMPARE(leases.insertWithinLimit(next, 5, &live), LeaseRepository::Insert::Inserted);
+        QVERIFY(leases.byId(next.id).has_value());
+        Lease unlimited = test::activeLease(s.id, now);
+        QCOMPARE(leases.insertWithinLimit(unlimited, 0), LeaseRepository::Insert::Inserted);
+        QCOMPARE(leases.insertWithinLimit(unlimited, 0), LeaseRepository::Insert::Failed); // same id
     }
 
     void findsLeasesDueForCleanup()

@@ -1,0 +1,637 @@
+// What a lease grants, through hanzo-kmsctl against kms-testcluster: several
+// roles per lease, extra labels and annotations on every object, the lease
+// limit (also against concurrent processes), and bad input for each flag.
+#include "CliRunner.h"
+#include "KmsTestPaths.h"
+#include "TestCluster.h"
+#include "TestSupport.h"
+
+#include "core/NameTemplate.h"
+#include "kube/ObjectKinds.h"
+#include "provider/LeaseLabels.h"
+#include "provider/LeaseProvider.h"
+#include "store/Database.h"
+#include "store/EnvironmentRepository.h"
+#include "store/LeaseRepository.h"
+#include "store/SecretRepository.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTest>
+#include <QUrl>
+
+#include <csignal>
+
+using namespace kms::test;
+
+namespace {
+
+const QString Managed = QStringLiteral("app.kubernetes.io%2Fmanaged-by%3Dhanzo-kms");
+
+} // namespace
+
+class TestCliGrants : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<TestCluster> m_cluster;
+    std::unique_ptr<TempProfile> m_profile;
+    std::unique_ptr<CliRunner> m_cli;
+    QTemporaryDir m_files;
+    QString m_tokenFile;
+    QString m_caFile;
+
+    CliResult kmsctl(const QStringList &args) { return m_cli->run(args); }
+    QString write(const QString &name, const QByteArray &data)
+    {
+        QFile f(m_files.filePath(name));
+        if (!f.open(QIODevice::WriteOnly))
+            qFatal("cannot write %s", qPrintable(name));
+        f.write(data);
+        return f.fileName();
+    }
+    // "secret create NAME --env Development --type dynamic" with this cluster and the seed's requester.
+    QStringList createArgs(const QString &name)
+    {
+        return { "secret", "create", name, "--env", "Development", "--type", "dynamic", "--url",
+            m_cluster->url().toString(), "--ca-file", m_caFile, "--token-file", m_tokenFile };
+    }
+    // Every object labelled as a lease's, of these kinds: "Kind ns/name" -> object.
+    QMap<QString, QJsonObject> managedObjects(const QString &extraSelector = {})
+    {
+        QMap<QString, QJsonObject> found;
+        const QString selector = Managed
+            + (extraSelector.isEmpty()
+                    ? QString()
+                    : QStringLiteral("%2C") + QString::fromLatin1(QUrl::toPercentEncoding(extraSelector)));
+        for (const auto &[kind, path] : { std::pair { "ServiceAccount", "/api/v1/serviceaccounts" },
+                 std::pair { "RoleBinding", "/apis/rbac.authorization.k8s.io/v1/rolebindings" },
+                 std::pair { "ClusterRoleBinding", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings" },
+                 std::pair { "Role", "/apis/rbac.authorization.k8s.io/v1/roles" },
+                 std::pair { "ClusterRole", "/apis/rbac.authorization.k8s.io/v1/clusterroles" } }) {
+            const auto r
+                = m_cluster->request("GET", QString::fromLatin1(path) + "?labelSelector=" + selector);
+            for (const QJsonValue &item : r.json.value("items").toArray()) {
+                const QJsonObject meta = item["metadata"].toObject();
+                found.insert(QString::fromLatin1(kind) + ' ' + meta["namespace"].toString() + '/'
+                        + meta["name"].toString(),
+                    item.toObject());
+            }
+        }
+        return found;
+    }
+    // A row of secret check's table: RESULT, spaces, then the check's words.
+    static bool hasCheck(const QString &out, const QString &result, const QString &check)
+    {
+        return QRegularExpression(QStringLiteral("^%1 +%2").arg(result, QRegularExpression::escape(check)),
+            QRegularExpression::MultilineOption)
+            .match(out)
+            .hasMatch();
+    }
+    bool authenticates(const QByteArray &token)
+    {
+        return m_cluster->tokenReview(token).value("authenticated").toBool();
+    }
+    QJsonObject createLease(const QString &secret, const QString &ns)
+    {
+        const CliResult r = kmsctl({ "lease", "create", secret, "--namespace", ns, "-o", "json" });
+        if (r.exitCode != 0)
+            qWarning("%s", r.describe().constData());
+        return QJsonDocument::fromJson(r.out).object();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        m_cluster = std::make_unique<TestCluster>();
+        QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
+        const QByteArray requester = m_cluster->applySeedSetup();
+        QVERIFY2(!requester.isEmpty(), qPrintable(m_cluster->errorString()));
+        for (const char *ns : { "team-a", "team-b" })
+            QCOMPARE(m_cluster
+                         ->request("POST", "/api/v1/namespaces",
+                             { { "apiVersion", "v1" }, { "kind", "Namespace" },
+                                 { "metadata", QJsonObject { { "name", ns } } } })
+                         .status,
+                201);
+        // A second role, in team-a, that the requester holds (so it may grant it).
+        const QString yaml = write("deployer.yaml", R"(apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: deployer, namespace: team-a}
+rules:
+  - apiGroups: [apps]
+    resources: [deployments]
+    verbs: [create, update]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: requester-holds-deployer, namespace: team-a}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}]
+)");
+        QVERIFY2(m_cluster->applyYamlFile(yaml), qPrintable(m_cluster->errorString()));
+        // Generated roles: the requester may create and delete roles (and, by
+        // escalation prevention, only with rules it holds itself).
+        const QString roles = write("roles.yaml", R"(apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: kms-role-maker}
+rules:
+  - apiGroups: [rbac.authorization.k8s.io]
+    resources: [roles, clusterroles]
+    verbs: [create, delete, get, list]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: kms-role-maker}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: kms-role-maker}
+subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}]
+)");
+        QVERIFY2(m_cluster->applyYamlFile(roles), qPrintable(m_cluster->errorString()));
+        m_profile = std::make_unique<TempProfile>();
+        m_cli = std::make_unique<CliRunner>(m_profile->environment());
+        m_tokenFile = write("requester.token", requester);
+        m_caFile = write("ca.crt", m_cluster->caPem());
+    }
+
+    void aLeaseBoundToTwoRolesHasBothUntilItIsRevoked()
+    {
+        const CliResult created
+            = kmsctl(createArgs("two-roles") << "--namespaces"
+                                             << "team-a"
+                                             << "--roles"
+                                             << "ClusterRole/kms-dynamic-role,Role/deployer"
+                                             << "--extra-labels"
+                                             << "team=a,tier=web"
+                                             << "--extra-annotations"
+                                             << "owner=ops\\, on call"
+                                             << "--extra-annotations"
+                                             << "ticket=OPS-1");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const CliResult shown = kmsctl({ "secret", "show", "two-roles", "-o", "json" });
+        const QJsonObject secret = QJsonDocument::fromJson(shown.out).object();
+        QCOMPARE(secret["roles"].toArray(), (QJsonArray { "ClusterRole/kms-dynamic-role", "Role/deployer" }));
+        QCOMPARE(secret["extraAnnotations"]["owner"].toString(), "ops, on call");
+
+        const QJsonObject lease = createLease("two-roles", "team-a");
+        const QByteArray token = lease["token"].toString().toUtf8();
+        QVERIFY(!token.isEmpty());
+        QVERIFY(m_cluster->canI(token, "list", "pods", "team-a")); // ClusterRole/kms-dynamic-role
+        QVERIFY(m_cluster->canI(token, "create", "deployments", "team-a", "apps")); // Role/deployer
+        QVERIFY(!m_cluster->canI(token, "delete", "deployments", "team-a", "apps"));
+
+        // The account and both bindings, each with the extra labels and annotations.
+        const QString id = lease["id"].toString();
+        const QMap<QString, QJsonObject> objects = managedObjects("kms.hanzo.ai/lease-id=" + id);
+        QCOMPARE(objects.size(), 3);
+        const QString sa = lease["serviceAccount"].toString();
+        QVERIFY2(objects.contains("ServiceAccount team-a/" + sa), qPrintable(objects.keys().join(' ')));
+        QVERIFY(objects.contains("RoleBinding team-a/" + sa));
+        QVERIFY(objects.contains("RoleBinding team-a/" + sa + "-2"));
+        QCOMPARE(objects.value("RoleBinding team-a/" + sa + "-2")
+                     .value("roleRef")
+                     .toObject()
+                     .value("name")
+                     .toString(),
+            "deployer");
+        for (const QJsonObject &o : objects) {
+            const QJsonObject meta = o["metadata"].toObject();
+            QCOMPARE(meta["labels"]["team"].toString(), "a");
+            QCOMPARE(meta["labels"]["tier"].toString(), "web");
+            QCOMPARE(meta["labels"]["kms.hanzo.ai/lease-id"].toString(), id);
+            QCOMPARE(meta["annotations"]["owner"].toString(), "ops, on call");
+            QCOMPARE(meta["annotations"]["ticket"].toString(), "OPS-1");
+            QVERIFY(meta["annotations"].toObject().contains("kms.hanzo.ai/expires-at"));
+        }
+
+        const CliResult revoked = kmsctl({ "lease", "revoke", id });
+        QVERIFY2(revoked.exitCode == 0, revoked.describe());
+        QVERIFY(!authenticates(token));
+        QVERIFY(!m_cluster->canI(token, "create", "deployments", "team-a", "apps"));
+        QVERIFY(managedObjects("kms.hanzo.ai/lease-id=" + id).isEmpty());
+    }
+
+    void theLeaseLimitRefusesTheNextLeaseInOneSentence()
+    {
+        const CliResult created = kmsctl(createArgs("capped") << "--namespaces"
+                                                              << "team-b"
+                                                              << "--role-type"
+                                                              << "ClusterRole"
+                                                              << "--role"
+                                                              << "kms-dynamic-role"
+                                                              << "--max-leases"
+                                                              << "2");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject first = createLease("capped", "team-b");
+        QVERIFY(!first.isEmpty());
+        QVERIFY(!createLease("capped", "team-b").isEmpty());
+        const auto before = managedObjects("kms.hanzo.ai/secret=capped");
+
+        const CliResult third = kmsctl({ "lease", "create", "capped", "--namespace", "team-b" });
+        QCOMPARE(third.exitCode, 1);
+        QVERIFY2(
+            third.errText().contains(
+                "Secret \"capped\" already has 2 of its at most 2 leases whose token may still work; revoke "
+                "one or wait until one expires."),
+            third.describe());
+        QCOMPARE(third.errText().trimmed().count('\n'), 0);
+        QVERIFY(third.out.isEmpty());
+        QCOMPARE(managedObjects("kms.hanzo.ai/secret=capped"), before); // nothing made on the cluster
+
+        QCOMPARE(kmsctl({ "lease", "revoke", first["id"].toString() }).exitCode, 0);
+        QVERIFY(!createLease("capped", "team-b").isEmpty());
+    }
+
+    void concurrentLeasesDoNotOvershootTheLimit()
+    {
+        const CliResult created = kmsctl(createArgs("one-at-a-time") << "--namespaces"
+                                                                     << "team-b"
+                                                                     << "--role-type"
+                                                                     << "ClusterRole"
+                                                                     << "--role"
+                                                                     << "kms-dynamic-role"
+                                                                     << "--max-leases"
+                                                                     << "1");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        std::vector<std::unique_ptr<QProcess>> processes;
+        for (int i = 0; i < 5; ++i) {
+            auto p = std::make_unique<QProcess>();
+            p->setProcessEnvironment(m_cli->environment());
+            p->start(QStringLiteral(KMS_CTL_PATH), { "lease", "create", "one-at-a-time", "-o", "token" });
+            processes.push_back(std::move(p));
+        }
+        int issued = 0;
+        int refused = 0;
+        for (auto &p : processes) {
+            QVERIFY(p->waitForFinished(60000));
+            const QString err = QString::fromUtf8(p->readAllStandardError());
+            if (p->exitCode() == 0)
+                ++issued;
+            else if (p->exitCode() == 1 && err.contains("already has 1 of its at most 1 leases"))
+                ++refused;
+            else
+                QFAIL(qPrintable(QStringLiteral("exit %1: %2").arg(p->exitCode()).arg(err)));
+        }
+        QCOMPARE(issued, 1);
+        QCOMPARE(refused, 4);
+        int accounts = 0;
+        for (const QString &key : managedObjects("kms.hanzo.ai/secret=one-at-a-time").keys())
+            accounts += key.startsWith("ServiceAccount ") ? 1 : 0;
+        QCOMPARE(accounts, 1);
+    }
+
+    void aGeneratedRoleGrantsItsRulesUntilTheLeaseIsRevoked()
+    {
+        const QString rules = write("gen-rules.yaml", R"(rules:
+  - apiGroups: [""]
+    resources: [configmaps]
+    verbs: [get, list]
+  - apiGroups: [apps]
+    resources: [deployments]
+    verbs: [create]
+)");
+        const CliResult created
+            = kmsctl(createArgs("generated") << "--namespaces"
+                                             << "team-a"
+                                             << "--role-type"
+                                             << "Role"
+                                             << "--generated-rules-file" << rules << "--extra-labels"
+                                             << "team=a");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const CliResult check = kmsctl({ "secret", "check", "generated" });
+        QVERIFY2(check.exitCode == 0, check.describe());
+        QVERIFY2(hasCheck(check.outText(), "OK",
+                     "holds every permission of the generated role in namespace \"team-a\""),
+            check.describe());
+
+        const QJsonObject lease = createLease("generated", "team-a");
+        const QByteArray token = lease["token"].toString().toUtf8();
+        QVERIFY(!token.isEmpty());
+        QVERIFY(m_cluster->canI(token, "list", "configmaps", "team-a"));
+        QVERIFY(m_cluster->canI(token, "create", "deployments", "team-a", "apps"));
+        QVERIFY(!m_cluster->canI(token, "list", "pods", "team-a")); // only what the rules grant
+        QVERIFY(!m_cluster->canI(token, "list", "configmaps", "team-b")); // a Role: its namespace only
+        const QString sa = lease["serviceAccount"].toString();
+        const QMap<QString, QJsonObject> objects
+            = managedObjects("kms.hanzo.ai/lease-id=" + lease["id"].toString());
+        QVERIFY2(objects.contains("Role team-a/" + sa) && objects.contains("RoleBinding team-a/" + sa)
+                && objects.contains("ServiceAccount team-a/" + sa) && objects.size() == 3,
+            qPrintable(objects.keys().join(' ')));
+        QCOMPARE(objects.value("Role team-a/" + sa)
+                     .value("metadata")
+                     .toObject()
+                     .value("labels")
+                     .toObject()
+                     .value("team")
+                     .toString(),
+            "a");
+
+        QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+        QVERIFY(!authenticates(token));
+        QVERIFY(!m_cluster->canI(token, "list", "configmaps", "team-a"));
+        QVERIFY(managedObjects("kms.hanzo.ai/lease-id=" + lease["id"].toString()).isEmpty());
+    }
+
+    void aGeneratedClusterRoleBesideTwoRoles()
+    {
+        const QString rules = write("gen-cluster-rules.json",
+            R"({"rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]})");
+        const CliResult created = kmsctl(createArgs("generated-cluster")
+            << "--namespaces"
+            << "team-a"
+            << "--roles"
+            << "ClusterRole/kms-dynamic-role,Role/deployer"
+            << "--role-type"
+            << "ClusterRole"
+            << "--generated-rules-file" << rules << "--cluster-wide");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject lease = createLease("generated-cluster", "team-a");
+        const QByteArray token = lease["token"].toString().toUtf8();
+        QVERIFY(m_cluster->canI(token, "get", "pods", "team-b")); // generated ClusterRole, cluster-wide
+        QVERIFY(m_cluster->canI(token, "list", "configmaps", "team-b")); // kms-dynamic-role, cluster-wide
+        QVERIFY(m_cluster->canI(token, "create", "deployments", "team-a", "apps")); // Role: in its namespace
+        const QString sa = lease["serviceAccount"].toString();
+        const QMap<QString, QJsonObject> objects
+            = managedObjects("kms.hanzo.ai/lease-id=" + lease["id"].toString());
+        QVERIFY2(objects.contains("ClusterRole /" + sa) && objects.contains("ClusterRoleBinding /" + sa)
+                && objects.contains("RoleBinding team-a/" + sa + "-2")
+                && objects.contains("ClusterRoleBinding /" + sa + "-3") && objects.size() == 5,
+            qPrintable(objects.keys().join(' ')));
+        QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+        QVERIFY(managedObjects("kms.hanzo.ai/lease-id=" + lease["id"].toString()).isEmpty());
+        QVERIFY(!m_cluster->canI(token, "get", "pods", "team-b"));
+    }
+
+    void checkNamesTheRulesTheClusterTokenLacks()
+    {
+        const QString rules = write("gen-too-much.yaml",
+            "- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [get]\n- apiGroups: [\"\"]\n  resources: "
+            "[configmaps]\n"
+            "  verbs: [get]\n");
+        const CliResult created = kmsctl(createArgs("greedy") << "--namespaces"
+                                                              << "team-a"
+                                                              << "--role-type"
+                                                              << "Role"
+                                                              << "--generated-rules-file" << rules);
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const CliResult check = kmsctl({ "secret", "check", "greedy" });
+        QCOMPARE(check.exitCode, 1);
+        QVERIFY2(hasCheck(check.outText(), "MISSING",
+                     "holds every permission of the generated role in namespace \"team-a\"")
+                && check.outText().contains(
+                    "lacks {APIGroups:[\"\"], Resources:[\"secrets\"], Verbs:[\"get\"]}")
+                && !check.outText().contains("Resources:[\"configmaps\"], Verbs:[\"get\"]}, "),
+            check.describe());
+        // The RBAC it prints grants exactly that to the requester.
+        QVERIFY2(check.outText().contains("kms-generated-rules-greedy"), check.describe());
+        const CliResult lease = kmsctl({ "lease", "create", "greedy" });
+        QCOMPARE(lease.exitCode, 1);
+        QVERIFY2(lease.errText().contains("attempting to grant RBAC permissions not currently held"),
+            lease.describe());
+        QVERIFY(managedObjects("kms.hanzo.ai/secret=greedy").isEmpty()); // rolled back
+    }
+
+    void aCliKilledWhileProvisioningSeveralObjectsLeavesNothingAfterReconcile()
+    {
+        const CliResult created
+            = kmsctl(createArgs("killed") << "--namespaces"
+                                          << "team-a"
+                                          << "--roles"
+                                          << "ClusterRole/kms-dynamic-role,Role/deployer");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        // Slow answers keep the window between the first writes and the token wide.
+        const int served = m_cluster->settings().value("requests").toInt();
+        QVERIFY(m_cluster->setFaults(4000, 0));
+        QProcess cli;
+        cli.setProcessEnvironment(m_profile->environment());
+        cli.start(QStringLiteral(KMS_CTL_PATH), { "lease", "create", "killed", "-o", "token" });
+        QVERIFY(cli.waitForStarted());
+        // The account and both bindings are answered: the token request is in flight. (Bindings of
+        // existing roles: one of a generated role may be sent twice, see the next test.)
+        QTRY_VERIFY_WITH_TIMEOUT(m_cluster->settings().value("requests").toInt() >= served + 3, 30000);
+        QCOMPARE(cli.state(), QProcess::Running);
+        const qint64 pid = cli.processId();
+        QVERIFY(pid > 1);
+        ::kill(pid_t(pid), SIGKILL);
+        QVERIFY(cli.waitForFinished(10000));
+        QVERIFY(cli.readAllStandardOutput().isEmpty());
+        QVERIFY(m_cluster->setFaults(0, 0));
+        QCOMPARE(managedObjects("kms.hanzo.ai/secret=killed").size(), 3);
+
+        const CliResult reconciled = kmsctl({ "reconcile", "--no-sweep" });
+        QVERIFY2(reconciled.exitCode == 0, reconciled.describe());
+        QVERIFY2(reconciled.outText().contains("Rolled back 1 unfinished lease"), reconciled.describe());
+        QVERIFY(managedObjects("kms.hanzo.ai/secret=killed").isEmpty());
+    }
+
+    void leaseObjectsAreNamedByTheTemplate()
+    {
+        const CliResult created = kmsctl(createArgs("named")
+            << "--namespaces"
+            << "team-a,team-b"
+            << "--roles"
+            << "ClusterRole/kms-dynamic-role,Role/deployer"
+            << "--name-template"
+            << "{{secret}}-{{namespace}}-{{user | lower | replace \".\" \"-\" | truncate 8}}-{{random 6}}");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject lease = createLease("named", "team-a");
+        const QString sa = lease["serviceAccount"].toString();
+        const QString user = kms::NameTemplate::currentUser().toLower().replace('.', '-').left(8);
+        QVERIFY2(QRegularExpression("^named-team-a-" + QRegularExpression::escape(user) + "-[b-z2-9]{6}$")
+                     .match(sa)
+                     .hasMatch(),
+            qPrintable(sa));
+        const QMap<QString, QJsonObject> objects
+            = managedObjects("kms.hanzo.ai/lease-id=" + lease["id"].toString());
+        QVERIFY2(objects.contains("ServiceAccount team-a/" + sa)
+                && objects.contains("RoleBinding team-a/" + sa)
+                && objects.contains("RoleBinding team-a/" + sa + "-2"),
+            qPrintable(objects.keys().join(' ')));
+        QVERIFY(
+            m_cluster->canI(lease["token"].toString().toUtf8(), "create", "deployments", "team-a", "apps"));
+        QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+    }
+
+    void reconcileRemovesEveryObjectOfAnUnfinishedLeaseWithAGeneratedRole()
+    {
+        const CliResult created = kmsctl(createArgs("unfinished")
+            << "--namespaces"
+            << "team-a"
+            << "--roles"
+            << "ClusterRole/kms-dynamic-role,Role/deployer"
+            << "--role-type"
+            << "ClusterRole"
+            << "--generated-rules-file"
+            << write("unfinished.yaml", "[{apiGroups: [\"\"], resources: [pods], verbs: [get]}]"));
+        QVERIFY2(created.exitCode == 0, created.describe());
+        // What a process that died after its cluster writes leaves: the row, Provisioning, and every object.
+        kms::Lease lease;
+        {
+            kms::Database db;
+            QVERIFY(db.open(m_profile->dataDir()));
+            const auto secret = kms::SecretRepository(db).byName(
+                kms::EnvironmentRepository(db).byName("Development")->id, "unfinished");
+            QVERIFY(secret);
+            lease = kms::LeaseProvider::plan(*secret, kms::Lease::newId(), "team-a");
+            lease.createdAt = QDateTime::currentDateTimeUtc();
+            lease.expiresAt = lease.createdAt.addSecs(3600);
+            lease.createdBy = "tester@host";
+            lease.state = kms::LeaseState::Provisioning;
+            QVERIFY2(kms::LeaseRepository(db).insert(lease), qPrintable(db.lastError()));
+            const auto meta = [&](const QString &name, const QString &ns) {
+                return kms::LeaseLabels::metadata(name, ns, lease.id, "unfinished", lease.expiresAt);
+            };
+            const QJsonArray subjects { QJsonObject {
+                { "kind", "ServiceAccount" }, { "name", lease.serviceAccount }, { "namespace", "team-a" } } };
+            QCOMPARE(m_cluster
+                         ->request("POST", "/api/v1/namespaces/team-a/serviceaccounts",
+                             { { "apiVersion", "v1" }, { "kind", "ServiceAccount" },
+                                 { "metadata", meta(lease.serviceAccount, "team-a") } })
+                         .status,
+                201);
+            const auto role = kms::LeaseProvider::generatedRoleOf(lease);
+            QVERIFY(role);
+            QCOMPARE(m_cluster
+                         ->request("POST", kms::objectPath(role->kind, role->namespaceName),
+                             { { "apiVersion", "rbac.authorization.k8s.io/v1" }, { "kind", role->kind },
+                                 { "metadata", meta(role->name, role->namespaceName) },
+                                 { "rules", kms::PolicyRule::toJson(secret->generatedRules) } })
+                         .status,
+                201);
+            for (const kms::LeaseObject &o : kms::LeaseProvider::bindingsOf(lease, *secret)) {
+                const QJsonObject body { { "apiVersion", "rbac.authorization.k8s.io/v1" }, { "kind", o.kind },
+                    { "metadata", meta(o.name, o.namespaceName) },
+                    { "roleRef",
+                        QJsonObject { { "apiGroup", "rbac.authorization.k8s.io" }, { "kind", o.roleKind },
+                            { "name", o.roleName } } },
+                    { "subjects", subjects } };
+                QCOMPARE(
+                    m_cluster->request("POST", kms::objectPath(o.kind, o.namespaceName), body).status, 201);
+            }
+        }
+        QCOMPARE(managedObjects("kms.hanzo.ai/lease-id=" + lease.id).size(), 5);
+        const CliResult reconciled = kmsctl({ "reconcile", "--no-sweep" });
+        QVERIFY2(reconciled.exitCode == 0, reconciled.describe());
+        QVERIFY2(reconciled.outText().contains("Rolled back 1 unfinished lease"), reconciled.describe());
+        QVERIFY(managedObjects("kms.hanzo.ai/lease-id=" + lease.id).isEmpty());
+    }
+
+    void badInputExitsTwoInOneSentenceNamingTheFlag_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        const QStringList dyn { "--namespaces", "team-a" };
+        const QStringList role { "--role-type", "ClusterRole", "--role", "kms-dynamic-role" };
+        QTest::newRow("roles without kind")
+            << (dyn + QStringList { "--roles", "view" }) << "--roles: Roles entry \"view\" has no kind";
+        QTest::newRow("roles unknown kind") << (dyn + QStringList { "--roles", "Group/view" })
+                                            << "--roles: Roles entry \"Group/view\" has an unknown kind";
+        QTest::newRow("roles empty entry")
+            << (dyn + QStringList { "--roles", "Role/a,,Role/b" })
+            << "--roles: Roles \"Role/a,,Role/b\" has an empty entry at position 2";
+        QTest::newRow("roles twice") << (dyn + QStringList { "--roles", "Role/a,Role/a" })
+                                     << "--roles: Roles lists \"Role/a\" more than once.";
+        QTest::newRow("role and roles")
+            << (dyn + QStringList { "--role", "kms-dynamic-role", "--roles", "Role/a" })
+            << "--role/--roles: give the roles one way";
+        QTest::newRow("role-type with roles")
+            << (dyn + QStringList { "--role-type", "Role", "--roles", "Role/a" })
+            << "--role-type: not with --roles";
+        QTest::newRow("roles on static") << QStringList { "--type", "static", "--service-account", "app",
+            "--namespace", "default", "--roles", "Role/a" }
+                                         << "--roles: applies only with --type dynamic.";
+        QTest::newRow("label managed-by")
+            << (dyn + role + QStringList { "--extra-labels", "app.kubernetes.io/managed-by=me" })
+            << "--extra-labels: Label key \"app.kubernetes.io/managed-by\" is one of Hanzo KMS's own";
+        QTest::newRow("label lease id")
+            << (dyn + role + QStringList { "--extra-labels", "kms.hanzo.ai/lease-id=x" })
+            << "--extra-labels: Label key \"kms.hanzo.ai/lease-id\" is one of";
+        QTest::newRow("annotation expiry")
+            << (dyn + role + QStringList { "--extra-annotations", "kms.hanzo.ai/expires-at=never" })
+            << "--extra-annotations: Annotation key \"kms.hanzo.ai/expires-at\" is one of Hanzo KMS's own";
+        QTest::newRow("label without value") << (dyn + role + QStringList { "--extra-labels", "team" })
+                                             << "--extra-labels: Extra label \"team\" has no value";
+        QTest::newRow("label bad value") << (dyn + role + QStringList { "--extra-labels", "team=a b" })
+                                         << "--extra-labels: Label \"team\" has an invalid value \"a b\"";
+        QTest::newRow("label bad key") << (dyn + role + QStringList { "--extra-labels", "Team Name=a" })
+                                       << "--extra-labels: Label key \"Team Name\" is not valid";
+        QTest::newRow("label control character")
+            << (dyn + role + QStringList { "--extra-labels", "team=a\x1b[2J" })
+            << "--extra-labels: Label \"team\" has an invalid value \"a\\x1b[2J\"";
+        QTest::newRow("label twice across flags")
+            << (dyn + role + QStringList { "--extra-labels", "team=a", "--extra-labels", "team=b" })
+            << "--extra-labels: Extra labels set \"team\" more than once.";
+        QTest::newRow("labels on unbound static") << QStringList { "--type", "static", "--service-account",
+            "app", "--namespace", "default", "--extra-labels",
+            "team=a" } << "--extra-labels: Extra labels apply only to Dynamic or bound Static secrets";
+        QTest::newRow("template without random")
+            << (dyn + role + QStringList { "--name-template", "kms-{{secret}}" })
+            << "--name-template: The name template \"kms-{{secret}}\" must keep at least 5 random characters";
+        QTest::newRow("template not closed")
+            << (dyn + role + QStringList { "--name-template", "{{secret-{{random 5}}" })
+            << "--name-template: The name template \"{{secret-{{random 5}}\" is not valid:";
+        QTest::newRow("template unknown value")
+            << (dyn + role + QStringList { "--name-template", "{{ .DisplayName }}-{{random 5}}" })
+            << "is not valid: \".\" at position 4 is not part of the template language.";
+        QTest::newRow("template gives names too long") << (dyn + role
+            + QStringList { "--name-template",
+                QStringLiteral("{{namespace}}").repeated(11) + QStringLiteral("-{{random 5}}") })
+                                                       << "for namespace \"team-a\" and user";
+        QTest::newRow("template gives upper case")
+            << (dyn + role + QStringList { "--name-template", "Kms-{{random 5}}" })
+            << "which is not a valid name";
+        QTest::newRow("template on unbound static")
+            << QStringList { "--type", "static", "--service-account", "app", "--namespace", "default",
+                   "--name-template", "x-{{random 5}}" }
+            << "--name-template: A name template applies only to Dynamic or bound Static secrets";
+        QTest::newRow("rules file missing")
+            << (dyn + role + QStringList { "--generated-rules-file", "/nonexistent/rules.yaml" })
+            << "--generated-rules-file: ";
+        QTest::newRow("rules not yaml")
+            << (dyn + role + QStringList { "--generated-rules-file", "@BAD_YAML@" }) << "is not YAML or JSON";
+        QTest::newRow("rules unknown field")
+            << (dyn + role + QStringList { "--generated-rules-file", "@TYPO@" })
+            << "The generated role rules are not usable: rules[0] has an unknown field \"verb\"";
+        QTest::newRow("rules empty") << (dyn + role + QStringList { "--generated-rules-file", "@EMPTY@" })
+                                     << "The generated role rules are not usable: they hold no rule.";
+        QTest::newRow("rules with URLs in a Role")
+            << (dyn + QStringList { "--role-type", "Role", "--generated-rules-file", "@URLS@" })
+            << "--generated-rules-file: Generated role rule {NonResourceURLs:[\"/healthz\"], "
+               "Verbs:[\"get\"]} names URLs";
+        QTest::newRow("rules on static") << QStringList { "--type", "static", "--service-account", "app",
+            "--namespace", "default", "--generated-rules-file", "@TYPO@" }
+                                         << "--generated-rules-file: applies only with --type dynamic.";
+        QTest::newRow("max leases negative") << (dyn + role + QStringList { "--max-leases", "-1" })
+                                             << "--max-leases: \"-1\" is not a whole number of leases";
+        QTest::newRow("max leases words") << (dyn + role + QStringList { "--max-leases", "many" })
+                                          << "--max-leases: \"many\" is not a whole number of leases";
+    }
+    void badInputExitsTwoInOneSentenceNamingTheFlag()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        // Files the rows name by placeholder.
+        const QMap<QString, QByteArray> files { { "@BAD_YAML@", "rules: [unclosed" },
+            { "@TYPO@", "- {apiGroups: [\"\"], resources: [pods], verb: [get]}" }, { "@EMPTY@", "[]" },
+            { "@URLS@", "- {nonResourceURLs: [/healthz], verbs: [get]}" } };
+        for (QString &a : args) {
+            if (files.contains(a))
+                a = write(a.mid(1, a.size() - 2) + ".yaml", files.value(a));
+        }
+        QStringList all = { "secret", "create", "refused", "--env", "Development", "--url",
+            m_cluster->url().toString(), "--ca-file", m_caFile, "--token-file", m_tokenFile };
+        if (!args.contains("--type"))
+            all << "--type"
+                << "dynamic";
+        const CliResult r = kmsctl(all + args);
+        QVERIFY2(r.exitCode == 2, r.describe());
+        QVERIFY2(r.errText().contains(message), r.describe());
+        QCOMPARE(r.errText().trimmed().count('\n'), 0); // one sentence
+        QVERIFY2(!r.err.contains('\x1b'), r.describe());
+        QCOMPARE(kmsctl({ "secret", "show", "refused" }).exitCode, 1); // nothing was saved
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliGrants)
+#include "tst_cli_grants.moc"
