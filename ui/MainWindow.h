@@ -24,6 +24,7 @@ class QTreeView;
 namespace kms::ui {
 
 class AuditDialog;
+class KubeconfigDialog;
 class EnvironmentListModel;
 class GenerateButtonDelegate;
 class LeasePanel;
@@ -58,6 +59,8 @@ public:
     void deleteSecret();
     NewLeaseDialog *generateLease();
     AuditDialog *openAuditLog();
+    // Secret > Add to Kubeconfig...: a kubectl context for the selected secret.
+    KubeconfigDialog *addToKubeconfig();
     void newEnvironment();
     void reloadSecrets();
 
@@ -74,6 +77,7 @@ public:
     SecretClipboard *clipboard() const { return m_clipboard; }
     TokenDialog *tokenDialog() const;
     AuditDialog *auditDialog() const;
+    KubeconfigDialog *kubeconfigDialog() const;
     QAction *generateAction() const { return m_generateAction; }
     LeaseWatch *leaseWatch() const { return m_leaseWatch; }
     TrayIcon *trayIcon() const { return m_tray; }
@@ -119,6 +123,7 @@ private:
     QLabel *m_clipboardStatus;
     QPointer<TokenDialog> m_tokenDialog;
     QPointer<AuditDialog> m_auditDialog;
+    QPointer<KubeconfigDialog> m_kubeconfigDialog;
     QTimer m_countsTimer;
     bool m_quitConfirmed = false;
     bool m_quitting = false;
@@ -129,6 +134,7 @@ private:
     QAction *m_editSecretAction;
     QAction *m_deleteSecretAction;
     QAction *m_testConnectionAction;
+    QAction *m_addToKubeconfigAction;
     QAction *m_generateAction;
     QAction *m_auditAction;
 };

@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -51,6 +52,9 @@ struct Lease {
     QString tokenJti;
     QString failureReason;
     qint64 requestedTtlSeconds = 0;
+    // The audiences the token was requested for (empty: the API server's);
+    // nullopt for leases recorded before audiences were kept.
+    std::optional<QStringList> audiences;
 
     // Objects this lease creates on the cluster (named before the first cluster write).
     QString bindingName;

@@ -349,7 +349,8 @@ bool Database::migrate()
     const std::function<bool()> steps[]
         = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); },
               [this] { return applyVersion3(); }, [this] { return applyVersion4(); },
-              [this] { return applyVersion5(); }, [this] { return applyVersion6(); } };
+              [this] { return applyVersion5(); }, [this] { return applyVersion6(); },
+              [this] { return applyVersion7(); }, [this] { return applyVersion8(); } };
     for (int v = version; v < SchemaVersion; ++v) {
         const bool ok = transaction([&] {
             return steps[v]()
@@ -490,6 +491,20 @@ bool Database::applyVersion6()
                                          "VALUES (1, ?, (SELECT COALESCE(MAX(seq), 0) FROM audit_events))"));
     q.addBindValue(QUuid::createUuid().toString(QUuid::WithoutBraces));
     return exec(q, QStringLiteral("create schema version 6"));
+}
+
+bool Database::applyVersion7()
+{
+    // Reserved for issue 16 (branch grants), which owns this step; it is
+    // empty here so that version 8 keeps its number whichever lands first.
+    return true;
+}
+
+bool Database::applyVersion8()
+{
+    // A JSON array; '' for leases made before (renew then uses the secret's audiences).
+    return exec(QStringLiteral("ALTER TABLE leases ADD COLUMN audiences TEXT NOT NULL DEFAULT ''"),
+        QStringLiteral("create schema version 8"));
 }
 
 } // namespace kms

@@ -16,7 +16,7 @@ namespace kms {
 // material: cluster tokens live in the CredentialVault.
 class Database {
 public:
-    static constexpr int SchemaVersion = 6;
+    static constexpr int SchemaVersion = 8;
     static constexpr const char *FileName = "kms.sqlite";
 
     Database();
@@ -68,6 +68,8 @@ private:
     bool applyVersion4(); // secret ids handed out before the row exists
     bool applyVersion5(); // uids of the objects a lease created
     bool applyVersion6(); // signed audit events
+    bool applyVersion7(); // reserved for issue 16 (grants)
+    bool applyVersion8(); // the audiences a lease asked for (renew asks for the same)
 
     QString m_connectionName;
     QString m_dataDir;

@@ -2,6 +2,9 @@
 
 #include "store/Database.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+
 namespace kms {
 
 namespace {
@@ -10,7 +13,7 @@ const QString Columns = QStringLiteral(
     "id, secret_id, kind, namespace, service_account, created_at, expires_at, created_by, state, token_jti, "
     "failure_reason, requested_ttl, binding_name, binding_kind, bound_secret_name, created_service_account, "
     "cleanup_attempts, next_cleanup_at, closed_by, closed_at, service_account_uid, binding_uid, "
-    "bound_secret_uid");
+    "bound_secret_uid, audiences");
 
 Lease fromQuery(const QSqlQuery &q)
 {
@@ -38,6 +41,13 @@ Lease fromQuery(const QSqlQuery &q)
     l.serviceAccountUid = q.value(20).toString();
     l.bindingUid = q.value(21).toString();
     l.boundSecretUid = q.value(22).toString();
+    const QString audiences = q.value(23).toString();
+    if (!audiences.isEmpty()) {
+        QStringList list;
+        for (const QJsonValue &a : QJsonDocument::fromJson(audiences.toUtf8()).array())
+            list << a.toString();
+        l.audiences = list;
+    }
     return l;
 }
 
@@ -66,6 +76,9 @@ void bindFields(QSqlQuery &q, const Lease &l)
     q.addBindValue(l.serviceAccountUid);
     q.addBindValue(l.bindingUid);
     q.addBindValue(l.boundSecretUid);
+    q.addBindValue(l.audiences ? QString::fromUtf8(
+                       QJsonDocument(QJsonArray::fromStringList(*l.audiences)).toJson(QJsonDocument::Compact))
+                               : QString());
 }
 
 const QString OpenStates = QStringLiteral("('provisioning', 'active', 'revoking', 'cleanup_failed')");
@@ -83,14 +96,20 @@ bool LeaseRepository::insert(const Lease &lease)
                        "created_at, expires_at, created_by, state, token_jti, failure_reason, "
                        "requested_ttl, binding_name, binding_kind, bound_secret_name, "
                        "created_service_account, cleanup_attempts, next_cleanup_at, closed_by, "
-                       "closed_at, service_account_uid, binding_uid, bound_secret_uid, id) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                       "closed_at, service_account_uid, binding_uid, bound_secret_uid, audiences, id) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     return m_db.exec(q, QStringLiteral("add lease %1").arg(lease.id));
 }
 
 LeaseRepository::Update LeaseRepository::update(const Lease &lease, LeaseState expected)
+{
+    return update(lease, expected, {});
+}
+
+LeaseRepository::Update LeaseRepository::update(
+    const Lease &lease, LeaseState expected, const QString &expectedJti)
 {
     if (lease.state != expected && !Lease::canTransition(expected, lease.state)) {
         m_db.setLastError(QStringLiteral("Lease %1 cannot go from %2 to %3.")
@@ -104,10 +123,14 @@ LeaseRepository::Update LeaseRepository::update(const Lease &lease, LeaseState e
         "expires_at = ?, created_by = ?, state = ?, token_jti = ?, failure_reason = ?, requested_ttl = ?, "
         "binding_name = ?, binding_kind = ?, bound_secret_name = ?, created_service_account = ?, "
         "cleanup_attempts = ?, next_cleanup_at = ?, closed_by = ?, closed_at = ?, service_account_uid = ?, "
-        "binding_uid = ?, bound_secret_uid = ? WHERE id = ? AND state = ?"));
+        "binding_uid = ?, bound_secret_uid = ?, audiences = ? WHERE id = ? AND state = ?%1")
+                                   .arg(expectedJti.isEmpty() ? QString()
+                                                              : QStringLiteral(" AND token_jti = ?")));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     q.addBindValue(Lease::toString(expected));
+    if (!expectedJti.isEmpty())
+        q.addBindValue(expectedJti);
     if (!m_db.exec(q, QStringLiteral("update lease %1").arg(lease.id)))
         return Update::Failed;
     const int changed = q.numRowsAffected();
@@ -121,6 +144,11 @@ LeaseRepository::Update LeaseRepository::update(const Lease &lease, LeaseState e
     if (!stored) {
         m_db.setLastError(QStringLiteral("Lease %1 does not exist.").arg(lease.id));
         return Update::Failed;
+    }
+    if (stored->state == expected) {
+        m_db.setLastError(
+            QStringLiteral("Lease %1 got another token first: another process renewed it.").arg(lease.id));
+        return Update::Conflict;
     }
     m_db.setLastError(QStringLiteral("Lease %1 is %2, no longer %3: another process changed it first.")
                           .arg(lease.id, Lease::displayName(stored->state).toLower(),

@@ -136,8 +136,8 @@ private slots:
                 highest = s.id;
             }
             // Back to schema version 3, as a profile made before the id sequence
-            // (version 4), the lease object uids (version 5) and the signed audit
-            // log (version 6).
+            // (version 4), the lease object uids (version 5), the signed audit
+            // log (version 6) and the leases' audiences (version 8).
             for (const char *sql :
                 { "DROP TRIGGER audit_events_in_order", "DROP TRIGGER audit_head_first_only",
                     "DROP TRIGGER audit_head_no_update", "DROP TRIGGER audit_keys_no_update",
@@ -146,7 +146,8 @@ private slots:
                     "ALTER TABLE audit_events DROP COLUMN key_id", "DROP TABLE audit_log",
                     "DROP TABLE audit_keys", "ALTER TABLE leases DROP COLUMN service_account_uid",
                     "ALTER TABLE leases DROP COLUMN binding_uid",
-                    "ALTER TABLE leases DROP COLUMN bound_secret_uid", "DROP TABLE id_sequences",
+                    "ALTER TABLE leases DROP COLUMN bound_secret_uid",
+                    "ALTER TABLE leases DROP COLUMN audiences", "DROP TABLE id_sequences",
                     "PRAGMA user_version = 3" })
                 QVERIFY2(
                     db.exec(QString::fromLatin1(sql), QStringLiteral("test")), qPrintable(db.lastError()));
