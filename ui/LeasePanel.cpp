@@ -141,7 +141,7 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
             ->setEnabled(m_newLease->isEnabled());
         menu.addAction(tr("Retry Cleanup"), this, &LeasePanel::retrySelected)
             ->setEnabled(m_retry->isEnabled());
-        QAction *renew = menu.addAction(tr("Renew..."), this, &LeasePanel::renewSelected);
+        QAction *renew = menu.addAction(tr("Renew..."), this, [this] { renewSelected(); });
         renew->setObjectName(QStringLiteral("renewLeaseAction"));
         renew->setEnabled(canRenew());
         QAction *remove = menu.addAction(tr("Delete..."), this, [this] { deleteSelected(); });
@@ -325,6 +325,10 @@ LeaseDetailsDialog *LeasePanel::openDetails(const QString &leaseId)
         selectLease(id);
         retrySelected();
     });
+    connect(dialog, &LeaseDetailsDialog::renewRequested, this, [this, dialog](const QString &id) {
+        selectLease(id);
+        renewSelected(dialog);
+    });
     dialog->show();
     return dialog;
 }
@@ -447,7 +451,7 @@ QString LeasePanel::renewConfirmation(const Lease &lease, const DynamicSecret &s
             TimeText::absolute(cap), TimeText::absolute(lease.expiresAt));
 }
 
-void LeasePanel::renewSelected()
+void LeasePanel::renewSelected(QWidget *askOver)
 {
     if (!canRenew())
         return;
@@ -456,7 +460,7 @@ void LeasePanel::renewSelected()
     if (!lease || lease->state != LeaseState::Active)
         return;
     auto *box = new QMessageBox(QMessageBox::Question, tr("Renew Lease?"),
-        renewConfirmation(*lease, *m_secret), QMessageBox::NoButton, this);
+        renewConfirmation(*lease, *m_secret), QMessageBox::NoButton, askOver ? askOver : this);
     box->setObjectName(QStringLiteral("confirmRenew"));
     box->setAttribute(Qt::WA_DeleteOnClose);
     auto *yes = box->addButton(tr("Renew"), QMessageBox::AcceptRole);

@@ -59,7 +59,8 @@ public:
     // Renew... : one Active lease selected. Asks first, saying what becomes of
     // the current token; on success leaseRenewed carries the new token.
     bool canRenew() const;
-    void renewSelected();
+    // Asks first, over askOver (default: this panel's window).
+    void renewSelected(QWidget *askOver = nullptr);
     // The question before renewing, true for the lease's kind.
     static QString renewConfirmation(const Lease &lease, const DynamicSecret &secret);
     // Repaints the Expires cells of the visible rows (the 1 s countdown).

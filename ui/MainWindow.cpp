@@ -61,6 +61,7 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
         activateWindow();
     });
     connect(m_tray, &TrayIcon::quitRequested, this, &MainWindow::quit);
+    connect(m_tray, &TrayIcon::renewRequested, this, &MainWindow::renewLease);
 
     // Side: environments.
     auto *side = new QWidget(this);
@@ -258,7 +259,8 @@ void MainWindow::buildMenus()
     details->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
     QAction *retry = lease->addAction(tr("&Retry Cleanup"), m_leasePanel, &LeasePanel::retrySelected);
     retry->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
-    QAction *renew = lease->addAction(tr("Re&new..."), m_leasePanel, &LeasePanel::renewSelected);
+    QAction *renew
+        = lease->addAction(tr("Re&new..."), m_leasePanel, [this] { m_leasePanel->renewSelected(); });
     renew->setObjectName(QStringLiteral("renewAction"));
     renew->setToolTip(tr("A new token for the selected lease, and its expiry moved"));
     QAction *revoke
@@ -587,6 +589,24 @@ void MainWindow::showToken(
     m_tokenDialog = dialog;
     dialog->open();
     emit tokenShown();
+}
+
+void MainWindow::renewLease(const QString &leaseId)
+{
+    showNormal();
+    raise();
+    activateWindow();
+    const auto lease = m_services.engine->lease(leaseId);
+    if (!lease || lease->state != LeaseState::Active || lease->expiresAt <= m_services.clock->now()) {
+        statusBar()->showMessage(
+            tr("Lease %1 is no longer active, so it cannot be renewed; issue a new lease instead.")
+                .arg(leaseId),
+            10000);
+        return;
+    }
+    selectSecret(lease->secretId);
+    m_leasePanel->selectLease(leaseId);
+    m_leasePanel->renewSelected();
 }
 
 KubeconfigDialog *MainWindow::addToKubeconfig()

@@ -61,6 +61,8 @@ public:
     AuditDialog *openAuditLog();
     // Secret > Add to Kubeconfig...: a kubectl context for the selected secret.
     KubeconfigDialog *addToKubeconfig();
+    // Shows the window and asks to renew the lease (the tray's expiry notification).
+    void renewLease(const QString &leaseId);
     void newEnvironment();
     void reloadSecrets();
 

@@ -3,10 +3,13 @@
 // using it) and Renew... on a lease (asked first, the new token shown once).
 #include "GuiFixture.h"
 #include "KubeconfigDialog.h"
+#include "LeaseDetailsDialog.h"
 #include "LeaseFilterProxyModel.h"
 #include "LeasePanel.h"
 #include "LeaseTableModel.h"
+#include "LeaseWatch.h"
 #include "TokenDialog.h"
+#include "TrayIcon.h"
 
 #include <QClipboard>
 #include <QComboBox>
@@ -53,6 +56,32 @@ class TestKubectlGui : public QObject {
         if (!created.ok())
             qFatal("lease: %s", qPrintable(created.error));
         return *created.lease;
+    }
+    // A lease whose token the cluster dated ten minutes back: ten minutes left,
+    // so renewing for its 20-minute TTL extends it.
+    Lease leaseWithTenMinutesLeft(const DynamicSecret &secret)
+    {
+        if (!f.cluster->setClockOffset(-600))
+            qFatal("cannot set the cluster's clock");
+        const Lease lease = newLease(secret);
+        if (!f.cluster->setClockOffset(0))
+            qFatal("cannot set the cluster's clock");
+        return lease;
+    }
+    // Renew in the question, then the token dialog: the new token works, the
+    // lease has it and a later expiry.
+    void confirmRenewAndCheck(QMessageBox *box, const Lease &lease)
+    {
+        QSignalSpy shown(f.window.get(), &MainWindow::tokenShown);
+        QTest::mouseClick(
+            box->findChild<QPushButton *>(QStringLiteral("confirmRenewButton")), Qt::LeftButton);
+        QVERIFY(shown.wait(20000));
+        TokenDialog *dialog = f.window->tokenDialog();
+        QVERIFY(dialog);
+        QVERIFY(f.authenticates(dialog->tokenEdit()->text().toUtf8()));
+        const auto renewed = f.engine->lease(lease.id);
+        QVERIFY(renewed->tokenJti != lease.tokenJti);
+        QVERIFY(renewed->expiresAt > lease.expiresAt);
     }
     // Renew... from the lease list's context menu, then Renew in the question.
     QMessageBox *renewFromContextMenu(const Lease &lease)
@@ -224,6 +253,55 @@ private slots:
         QCOMPARE(f.engine->lease(lease.id)->state, LeaseState::Active); // the old one runs out by itself
         QVERIFY2(f.window->leasePanel()->statusLabel()->text().contains(QStringLiteral("issued a new lease")),
             qPrintable(f.window->leasePanel()->statusLabel()->text()));
+    }
+
+    void renewFromTheLeaseDetails()
+    {
+        const Lease lease = leaseWithTenMinutesLeft(*m_dynamic);
+        f.window->selectSecret(lease.secretId);
+        LeasePanel *panel = f.window->leasePanel();
+        panel->reload();
+        LeaseDetailsDialog *details = panel->openDetails(lease.id);
+        QVERIFY(details);
+        QVERIFY(details->renewButton()->isEnabled());
+        f.shot(QStringLiteral("renew-lease-details"));
+        QTest::mouseClick(details->renewButton(), Qt::LeftButton);
+        QMessageBox *box = f.waitForMessageBox(QStringLiteral("confirmRenew"));
+        QVERIFY(box);
+        QCOMPARE(
+            box->parentWidget(), static_cast<QWidget *>(details)); // asked over the details, not behind them
+        confirmRenewAndCheck(box, lease);
+        // The details follow the lease: the new token's id.
+        QTRY_COMPARE(
+            details->fieldText(QStringLiteral("Token ID (jti)")), f.engine->lease(lease.id)->tokenJti);
+    }
+
+    void renewFromTheExpiryNotification()
+    {
+        const Lease lease = leaseWithTenMinutesLeft(*m_dynamic);
+        LeaseWatch *watch = f.window->leaseWatch();
+        TrayIcon *tray = f.window->trayIcon();
+        QSignalSpy warned(watch, &LeaseWatch::expiringSoon);
+        // Only this lease has less than 12 minutes left.
+        watch->setWarnBefore(12 * 60);
+        QTRY_VERIFY(!warned.isEmpty());
+        QCOMPARE(warned.last().first().value<Lease>().id, lease.id);
+        QCOMPARE(tray->expiringLeaseId(), lease.id);
+        QVERIFY2(tray->lastMessage().contains(QStringLiteral("Click here to renew it")),
+            qPrintable(tray->lastMessage()));
+        QVERIFY(tray->renewAction()->isVisible());
+        QVERIFY2(
+            tray->renewAction()->text().contains(lease.id.left(8)), qPrintable(tray->renewAction()->text()));
+        // What the notification's click and the tray menu's action do: the
+        // window, the lease selected, the question.
+        f.window->selectSecret(m_static->id);
+        tray->renewAction()->trigger();
+        QMessageBox *box = f.waitForMessageBox(QStringLiteral("confirmRenew"));
+        QVERIFY(box);
+        QCOMPARE(f.window->leasePanel()->selectedLeaseIds(), QStringList { lease.id });
+        f.shot(QStringLiteral("renew-from-notification"));
+        confirmRenewAndCheck(box, lease);
+        watch->setWarnBefore(0);
     }
 };
 
