@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QString>
+
 namespace kms {
 class Clock;
 class Engine;
@@ -18,6 +20,8 @@ struct AppServices {
     LeaseService *leases = nullptr; // &engine->leases()
     SecretCatalog *catalog = nullptr;
     Clock *clock = nullptr;
+    // The hanzo-kmsctl kubectl contexts run for tokens; empty: the one next to this program.
+    QString kmsctlPath;
 };
 
 } // namespace kms::ui

@@ -129,6 +129,9 @@ LeaseDetailsDialog::LeaseDetailsDialog(const AppServices &services, const QStrin
     copy->setObjectName(QStringLiteral("leaseDetailsCopyId"));
     m_retry = buttons->addButton(tr("Retry Cleanup"), QDialogButtonBox::ActionRole);
     m_retry->setObjectName(QStringLiteral("leaseDetailsRetry"));
+    m_renew = buttons->addButton(tr("Renew..."), QDialogButtonBox::ActionRole);
+    m_renew->setObjectName(QStringLiteral("leaseDetailsRenew"));
+    m_renew->setToolTip(tr("A new token for this lease, and its expiry moved (asks first)"));
     m_revoke = buttons->addButton(tr("Delete..."), QDialogButtonBox::ActionRole);
     m_revoke->setObjectName(QStringLiteral("leaseDetailsDelete"));
     m_revoke->setToolTip(tr("Revoke this lease (asks first)"));
@@ -140,6 +143,7 @@ LeaseDetailsDialog::LeaseDetailsDialog(const AppServices &services, const QStrin
     connect(copy, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(m_leaseId); });
     connect(m_revoke, &QPushButton::clicked, this, [this] { emit revokeRequested(m_leaseId); });
     connect(m_retry, &QPushButton::clicked, this, [this] { emit retryRequested(m_leaseId); });
+    connect(m_renew, &QPushButton::clicked, this, [this] { emit renewRequested(m_leaseId); });
     if (m_services.leases) {
         connect(m_services.leases, &LeaseService::leaseChanged, this, [this](const QString &id) {
             if (id == m_leaseId)
@@ -178,6 +182,7 @@ void LeaseDetailsDialog::showLease()
         setField(QStringLiteral("Lease ID"), m_leaseId);
         setField(QStringLiteral("State"), tr("This lease no longer exists in this profile."));
         m_revoke->setEnabled(false);
+        m_renew->setEnabled(false);
         m_retry->setVisible(false);
         return;
     }
@@ -213,6 +218,7 @@ void LeaseDetailsDialog::showLease()
     setField(QStringLiteral("Reason"), lease.failureReason);
 
     m_revoke->setEnabled(lease.state == LeaseState::Active);
+    m_renew->setEnabled(lease.state == LeaseState::Active && lease.expiresAt > now);
     m_retry->setVisible(lease.state == LeaseState::CleanupFailed);
 
     m_events->clear();

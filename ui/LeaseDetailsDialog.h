@@ -29,6 +29,7 @@ public:
     QLabel *objectsStatus() const { return m_objectsStatus; }
     QPushButton *revokeButton() const { return m_revoke; }
     QPushButton *retryButton() const { return m_retry; }
+    QPushButton *renewButton() const { return m_renew; }
     QPushButton *refreshButton() const { return m_refresh; }
 
     // Re-reads the row and the audit events, and the objects from the cluster.
@@ -39,6 +40,7 @@ signals:
     // The actions act through the lease panel, which asks first.
     void revokeRequested(const QString &leaseId);
     void retryRequested(const QString &leaseId);
+    void renewRequested(const QString &leaseId);
     // The cluster has been read (objectsView() is current).
     void objectsRead();
 
@@ -57,6 +59,7 @@ private:
     QTreeWidget *m_events;
     QPushButton *m_revoke;
     QPushButton *m_retry;
+    QPushButton *m_renew;
     QPushButton *m_refresh;
     bool m_reading = false;
     quint64 m_readGeneration = 0;

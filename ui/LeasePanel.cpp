@@ -7,6 +7,7 @@
 #include "TimeText.h"
 #include "UiColors.h"
 #include "leases/Engine.h"
+#include "leases/KubectlCredentials.h"
 #include "leases/LeaseService.h"
 
 #include <QAction>
@@ -151,6 +152,9 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
             ->setEnabled(m_newLease->isEnabled());
         menu.addAction(tr("Retry Cleanup"), this, &LeasePanel::retrySelected)
             ->setEnabled(m_retry->isEnabled());
+        QAction *renew = menu.addAction(tr("Renew..."), this, [this] { renewSelected(); });
+        renew->setObjectName(QStringLiteral("renewLeaseAction"));
+        renew->setEnabled(canRenew());
         QAction *remove = menu.addAction(tr("Delete..."), this, [this] { deleteSelected(); });
         remove->setEnabled(m_delete->isEnabled());
         remove->setShortcut(QKeySequence::Delete);
@@ -333,6 +337,10 @@ LeaseDetailsDialog *LeasePanel::openDetails(const QString &leaseId)
         selectLease(id);
         retrySelected();
     });
+    connect(dialog, &LeaseDetailsDialog::renewRequested, this, [this, dialog](const QString &id) {
+        selectLease(id);
+        renewSelected(dialog);
+    });
     dialog->show();
     return dialog;
 }
@@ -427,6 +435,83 @@ void LeasePanel::retrySelected()
         showStatus(result.second.join(QLatin1Char(' ')), result.first);
         updateActions();
         emit leasesChanged();
+    });
+}
+
+bool LeasePanel::canRenew() const
+{
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    return !m_busy && m_secret && rows.size() == 1
+        && LeaseState(rows.first().data(LeaseTableModel::StateRole).toInt()) == LeaseState::Active;
+}
+
+QString LeasePanel::renewConfirmation(const Lease &lease, const DynamicSecret &secret)
+{
+    if (lease.kind == LeaseKind::Static)
+        return tr("An unbound static token cannot be extended: renewing issues a new lease with a new token. "
+                  "The current token stays valid until it expires at %1; Kubernetes cannot revoke it.")
+            .arg(TimeText::absolute(lease.expiresAt));
+    const QDateTime cap = lease.createdAt.addSecs(secret.maxTtl.seconds());
+    return tr(
+        "A new token for service account %1, valid for up to %2 more, and the lease's expiry moved with it "
+        "(at most to %3, the secret's max TTL after the lease's creation). The current token stays valid "
+        "until its own expiry at %4.")
+        .arg(lease.serviceAccount,
+            Duration::fromSeconds(
+                lease.requestedTtlSeconds > 0 ? lease.requestedTtlSeconds : secret.defaultTtl.seconds())
+                .toString(),
+            TimeText::absolute(cap), TimeText::absolute(lease.expiresAt));
+}
+
+void LeasePanel::renewSelected(QWidget *askOver)
+{
+    if (!canRenew())
+        return;
+    const QString id = selectedLeaseIds().constFirst();
+    const auto lease = m_services.engine->lease(id);
+    if (!lease || lease->state != LeaseState::Active)
+        return;
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Renew Lease?"),
+        renewConfirmation(*lease, *m_secret), QMessageBox::NoButton, askOver ? askOver : this);
+    box->setObjectName(QStringLiteral("confirmRenew"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    auto *yes = box->addButton(tr("Renew"), QMessageBox::AcceptRole);
+    yes->setObjectName(QStringLiteral("confirmRenewButton"));
+    box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(yes);
+    connect(box, &QMessageBox::buttonClicked, this, [this, yes, id](QAbstractButton *button) {
+        if (button == yes)
+            renew(id);
+    });
+    box->open();
+}
+
+void LeasePanel::renew(const QString &id)
+{
+    m_busy = true;
+    updateActions();
+    showStatus(tr("Renewing lease %1...").arg(id), false);
+    // Parameters, not captures: a lambda's captures die with the lambda, the coroutine frame keeps
+    // parameters.
+    auto work = [](Engine *engine, QString id) -> QCoro::Task<RenewOutcome> {
+        RenewOutcome outcome = co_await engine->leases().renew(id);
+        if (outcome.ok && !outcome.newLease) {
+            // kubectl contexts that use this lease get the new token too.
+            KubectlCredentials credentials(engine->database(), engine->vault(), engine->leases());
+            co_await credentials.handOver(*outcome.lease, outcome.issued->token, outcome.lease->expiresAt);
+        }
+        co_return outcome;
+    };
+    QCoro::connect(work(m_services.engine, id), this, [this](const RenewOutcome &outcome) {
+        m_busy = false;
+        QString message = outcome.message;
+        if (!outcome.warnings.isEmpty())
+            message += QLatin1Char(' ') + outcome.warnings.join(QLatin1Char(' '));
+        showStatus(message, !outcome.ok);
+        updateActions();
+        emit leasesChanged();
+        if (outcome.ok)
+            emit leaseRenewed(*outcome.lease, *outcome.issued, outcome.message);
     });
 }
 

@@ -3,6 +3,7 @@
 #include "AppServices.h"
 #include "core/DynamicSecret.h"
 #include "core/Lease.h"
+#include "provider/LeaseProvider.h"
 
 #include <QTimer>
 #include <QWidget>
@@ -22,7 +23,7 @@ class LeaseTableModel;
 
 // The leases of the selected secret: sortable, filterable, multi-select;
 // New Lease..., Delete... (revoke, with a confirmation true for each lease
-// kind) and Retry Cleanup. Expires counts down every second, repainting only
+// kind), Renew... and Retry Cleanup. Expires counts down every second, repainting only
 // the rows on screen.
 class LeasePanel : public QWidget {
     Q_OBJECT
@@ -55,6 +56,13 @@ public:
     // Asks first, over askOver (default: this panel's window).
     void deleteSelected(QWidget *askOver = nullptr);
     void retrySelected();
+    // Renew... : one Active lease selected. Asks first, saying what becomes of
+    // the current token; on success leaseRenewed carries the new token.
+    bool canRenew() const;
+    // Asks first, over askOver (default: this panel's window).
+    void renewSelected(QWidget *askOver = nullptr);
+    // The question before renewing, true for the lease's kind.
+    static QString renewConfirmation(const Lease &lease, const DynamicSecret &secret);
     // Repaints the Expires cells of the visible rows (the 1 s countdown).
     void tickCountdown();
     int lastTickRowCount() const { return m_lastTickRows; }
@@ -65,12 +73,15 @@ protected:
 signals:
     void newLeaseRequested();
     void leasesChanged();
+    // A renewal worked: the (renewed or, for an unbound static lease, new) lease and its token, once.
+    void leaseRenewed(const kms::Lease &lease, const kms::IssuedToken &issued, const QString &message);
     // Delete... or Retry Cleanup may have changed whether it applies.
     void actionsChanged();
 
 private:
     void updateActions();
     void revoke(const QStringList &ids);
+    void renew(const QString &id);
     void showStatus(const QString &text, bool error);
 
     AppServices m_services;

@@ -5,6 +5,7 @@
 #include "EnvironmentListModel.h"
 #include "GatewaysDialog.h"
 #include "GenerateButtonDelegate.h"
+#include "KubeconfigDialog.h"
 #include "LeasePanel.h"
 #include "LeaseTableModel.h"
 #include "LeaseWatch.h"
@@ -61,6 +62,7 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
         activateWindow();
     });
     connect(m_tray, &TrayIcon::quitRequested, this, &MainWindow::quit);
+    connect(m_tray, &TrayIcon::renewRequested, this, &MainWindow::renewLease);
 
     // Side: environments.
     auto *side = new QWidget(this);
@@ -187,6 +189,11 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     m_leasePanel->layout()->setContentsMargins(0, 0, 6, 6);
     connect(m_leasePanel, &LeasePanel::newLeaseRequested, this, &MainWindow::generateLease);
     connect(m_leasePanel, &LeasePanel::leasesChanged, this, [this] { m_countsTimer.start(); });
+    connect(m_leasePanel, &LeasePanel::leaseRenewed, this,
+        [this](const Lease &lease, const IssuedToken &issued, const QString &message) {
+            if (const auto secret = m_services.engine->secret(lease.secretId))
+                showToken(*secret, lease, issued, message);
+        });
 
     m_mainSplitter = new QSplitter(Qt::Vertical, this);
     m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
@@ -228,6 +235,11 @@ MainWindow::~MainWindow() = default;
 TokenDialog *MainWindow::tokenDialog() const
 {
     return m_tokenDialog;
+}
+
+KubeconfigDialog *MainWindow::kubeconfigDialog() const
+{
+    return m_kubeconfigDialog;
 }
 
 AuditDialog *MainWindow::auditDialog() const
@@ -283,6 +295,10 @@ void MainWindow::buildMenus()
             dialog->testConnection();
     });
     m_testConnectionAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    m_addToKubeconfigAction
+        = secret->addAction(tr("Add to &Kubeconfig..."), this, &MainWindow::addToKubeconfig);
+    m_addToKubeconfigAction->setObjectName(QStringLiteral("addToKubeconfigAction"));
+    m_addToKubeconfigAction->setToolTip(tr("A kubectl context that gets its tokens from this secret"));
     secret->addSeparator();
     m_deleteSecretAction = secret->addAction(tr("&Delete..."), this, &MainWindow::deleteSecret);
     m_deleteSecretAction->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_Delete));
@@ -297,13 +313,18 @@ void MainWindow::buildMenus()
     details->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
     QAction *retry = lease->addAction(tr("&Retry Cleanup"), m_leasePanel, &LeasePanel::retrySelected);
     retry->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    QAction *renew
+        = lease->addAction(tr("Re&new..."), m_leasePanel, [this] { m_leasePanel->renewSelected(); });
+    renew->setObjectName(QStringLiteral("renewAction"));
+    renew->setToolTip(tr("A new token for the selected lease, and its expiry moved"));
     QAction *revoke
         = lease->addAction(tr("&Delete..."), m_leasePanel, [this] { m_leasePanel->deleteSelected(); });
     revoke->setToolTip(tr("Revoke the selected leases"));
     // As the panel's buttons: only for what is selected.
-    const auto follow = [this, details, retry, revoke] {
+    const auto follow = [this, details, retry, renew, revoke] {
         details->setEnabled(m_leasePanel->selectedLeaseIds().size() == 1);
         retry->setEnabled(m_leasePanel->retryButton()->isEnabled());
+        renew->setEnabled(m_leasePanel->canRenew());
         revoke->setEnabled(m_leasePanel->deleteButton()->isEnabled());
     };
     connect(m_leasePanel, &LeasePanel::actionsChanged, this, follow);
@@ -429,6 +450,7 @@ void MainWindow::updateActions()
     m_editSecretAction->setEnabled(haveSecret);
     m_deleteSecretAction->setEnabled(haveSecret);
     m_testConnectionAction->setEnabled(haveSecret);
+    m_addToKubeconfigAction->setEnabled(haveSecret);
 }
 
 void MainWindow::showSecretMenu(const QPoint &pos)
@@ -440,6 +462,7 @@ void MainWindow::showSecretMenu(const QPoint &pos)
     menu.addAction(m_generateAction);
     menu.addAction(m_editSecretAction);
     menu.addAction(m_testConnectionAction);
+    menu.addAction(m_addToKubeconfigAction);
     menu.addSeparator();
     menu.addAction(m_deleteSecretAction);
     menu.addSeparator();
@@ -623,6 +646,36 @@ void MainWindow::showToken(
     m_tokenDialog = dialog;
     dialog->open();
     emit tokenShown();
+}
+
+void MainWindow::renewLease(const QString &leaseId)
+{
+    showNormal();
+    raise();
+    activateWindow();
+    const auto lease = m_services.engine->lease(leaseId);
+    if (!lease || lease->state != LeaseState::Active || lease->expiresAt <= m_services.clock->now()) {
+        statusBar()->showMessage(
+            tr("Lease %1 is no longer active, so it cannot be renewed; issue a new lease instead.")
+                .arg(leaseId),
+            10000);
+        return;
+    }
+    selectSecret(lease->secretId);
+    m_leasePanel->selectLease(leaseId);
+    m_leasePanel->renewSelected();
+}
+
+KubeconfigDialog *MainWindow::addToKubeconfig()
+{
+    const auto secret = currentSecret();
+    if (!secret)
+        return nullptr;
+    auto *dialog = new KubeconfigDialog(m_services, *secret, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_kubeconfigDialog = dialog;
+    dialog->open();
+    return dialog;
 }
 
 AuditDialog *MainWindow::openAuditLog()

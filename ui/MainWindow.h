@@ -25,6 +25,7 @@ namespace kms::ui {
 
 class AuditDialog;
 class EmptyViewHint;
+class KubeconfigDialog;
 class EnvironmentListModel;
 class GenerateButtonDelegate;
 class LeasePanel;
@@ -61,6 +62,10 @@ public:
     void deleteSecret();
     NewLeaseDialog *generateLease();
     AuditDialog *openAuditLog();
+    // Secret > Add to Kubeconfig...: a kubectl context for the selected secret.
+    KubeconfigDialog *addToKubeconfig();
+    // Shows the window and asks to renew the lease (the tray's expiry notification).
+    void renewLease(const QString &leaseId);
     void newEnvironment();
     // The current environment: rename it, or delete it when it holds no secret.
     void renameEnvironment();
@@ -80,6 +85,7 @@ public:
     SecretClipboard *clipboard() const { return m_clipboard; }
     TokenDialog *tokenDialog() const;
     AuditDialog *auditDialog() const;
+    KubeconfigDialog *kubeconfigDialog() const;
     QAction *generateAction() const { return m_generateAction; }
     LeaseWatch *leaseWatch() const { return m_leaseWatch; }
     TrayIcon *trayIcon() const { return m_tray; }
@@ -127,6 +133,7 @@ private:
     QLabel *m_clipboardStatus;
     QPointer<TokenDialog> m_tokenDialog;
     QPointer<AuditDialog> m_auditDialog;
+    QPointer<KubeconfigDialog> m_kubeconfigDialog;
     QTimer m_countsTimer;
     bool m_quitConfirmed = false;
     bool m_quitting = false;
@@ -137,6 +144,7 @@ private:
     QAction *m_editSecretAction;
     QAction *m_deleteSecretAction;
     QAction *m_testConnectionAction;
+    QAction *m_addToKubeconfigAction;
     QAction *m_generateAction;
     QAction *m_auditAction;
 };

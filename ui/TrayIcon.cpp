@@ -27,6 +27,9 @@ TrayIcon::TrayIcon(LeaseWatch *watch, QObject *parent)
 {
     m_menu->setObjectName(QStringLiteral("trayMenu"));
     m_menu->addAction(tr("Show Hanzo KMS"), this, &TrayIcon::showWindowRequested);
+    m_renew = m_menu->addAction(tr("Renew Expiring Lease..."), this, &TrayIcon::renewExpiring);
+    m_renew->setObjectName(QStringLiteral("trayRenewAction"));
+    m_renew->setVisible(false);
     m_menu->addSeparator();
 
     QSettings settings;
@@ -64,17 +67,26 @@ TrayIcon::TrayIcon(LeaseWatch *watch, QObject *parent)
             if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick)
                 emit showWindowRequested();
         });
-        connect(m_icon, &QSystemTrayIcon::messageClicked, this, &TrayIcon::showWindowRequested);
+        connect(m_icon, &QSystemTrayIcon::messageClicked, this, [this] {
+            if (m_lastWasExpiring)
+                renewExpiring();
+            else
+                emit showWindowRequested();
+        });
         m_icon->show();
     }
 
     connect(m_watch, &LeaseWatch::summaryChanged, this, &TrayIcon::updateToolTip);
     connect(m_watch, &LeaseWatch::expiringSoon, this, [this](const Lease &lease) {
+        m_expiringLeaseId = lease.id;
+        m_renew->setText(tr("Renew Lease %1...").arg(lease.id.left(8)));
+        m_renew->setVisible(true);
         notify(tr("Lease Expiring Soon"),
-            tr("The token of lease %1 (%2, %3/%4) stops working at %5.")
+            tr("The token of lease %1 (%2, %3/%4) stops working at %5. Click here to renew it.")
                 .arg(lease.id.left(8), m_watch->secretNameOf(lease), lease.namespaceName,
                     lease.serviceAccount, TimeText::absolute(lease.expiresAt)),
             false);
+        m_lastWasExpiring = true;
     });
     connect(m_watch, &LeaseWatch::cleanupFailed, this, [this](const Lease &lease) {
         notify(tr("Cleanup Failed"),
@@ -115,8 +127,15 @@ void TrayIcon::updateToolTip()
         m_icon->setToolTip(m_toolTip);
 }
 
+void TrayIcon::renewExpiring()
+{
+    if (!m_expiringLeaseId.isEmpty())
+        emit renewRequested(m_expiringLeaseId);
+}
+
 void TrayIcon::notify(const QString &title, const QString &text, bool warning)
 {
+    m_lastWasExpiring = false;
     m_lastMessage = title + QLatin1Char('\n') + text;
     if (m_icon && QSystemTrayIcon::supportsMessages())
         m_icon->showMessage(title, text, warning ? QSystemTrayIcon::Warning : QSystemTrayIcon::Information);

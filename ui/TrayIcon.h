@@ -36,9 +36,16 @@ public:
     QString lastMessage() const { return m_lastMessage; }
     // Tells the user, once per run, that closing left the app in the tray.
     void notifyStillRunning();
+    // The lease of the last "expiring soon" notification; empty before one.
+    QString expiringLeaseId() const { return m_expiringLeaseId; }
+    QAction *renewAction() const { return m_renew; }
+    // What clicking that notification (or the menu's Renew Expiring Lease...) does.
+    void renewExpiring();
 
 signals:
     void showWindowRequested();
+    // Renew... for this lease (the main window asks first).
+    void renewRequested(const QString &leaseId);
     void quitRequested();
 
 private:
@@ -49,6 +56,9 @@ private:
     QSystemTrayIcon *m_icon = nullptr;
     QMenu *m_menu;
     QAction *m_keepRunning;
+    QAction *m_renew;
+    QString m_expiringLeaseId;
+    bool m_lastWasExpiring = false; // the notification on screen is an "expiring soon"
     QString m_toolTip;
     QString m_lastMessage;
     bool m_toldStillRunning = false;

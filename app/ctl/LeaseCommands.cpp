@@ -4,6 +4,7 @@
 
 #include "kube/Kubeconfig.h"
 #include "leases/Engine.h"
+#include "leases/KubectlCredentials.h"
 #include "leases/LeaseService.h"
 #include "store/LeaseRepository.h"
 #include "store/SecretRepository.h"
@@ -236,6 +237,94 @@ int revoke(CliContext &ctx, const QStringList &args)
     return Ok;
 }
 
+int renew(CliContext &ctx, const QStringList &args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+        "Renews a lease by re-issue. Dynamic and bound leases: a new token for the same service account (and "
+        "Secret), and the lease's expiry moved to it, at most to the lease's creation + the secret's max "
+        "TTL. "
+        "The new token is printed once; the previous one stays valid until its own expiry. Unbound static "
+        "leases cannot be extended: renewing issues a new lease. kubectl contexts (hanzo-kmsctl kubeconfig "
+        "add) "
+        "that use the lease get the new token."));
+    p.addPositionalArgument(
+        QStringLiteral("LEASE_ID"), QStringLiteral("The lease (see hanzo-kmsctl lease list)."));
+    p.addOption({ QStringLiteral("ttl"),
+        QStringLiteral("Lifetime of the new token from now (default: the lease's TTL)."),
+        QStringLiteral("DURATION") });
+    p.addOption(QCommandLineOption({ QStringLiteral("o"), QStringLiteral("output") },
+        QStringLiteral("Output: table (default), json or token."), QStringLiteral("format"),
+        QStringLiteral("table")));
+    const int parsed = parseCommand(
+        ctx, p, QStringLiteral("hanzo-kmsctl lease renew LEASE_ID [--ttl 1h] [-o token|json]"), args, 1, 1);
+    if (parsed >= 0)
+        return parsed;
+    const QString output = p.value(QStringLiteral("output"));
+    if (!QStringList { QStringLiteral("table"), QStringLiteral("json"), QStringLiteral("token") }.contains(
+            output))
+        return ctx.usage(
+            QStringLiteral("-o/--output: unknown output format \"%1\"; use table, json or token.")
+                .arg(output));
+    std::optional<Duration> ttl;
+    if (p.isSet(QStringLiteral("ttl"))) {
+        QString error;
+        ttl = Duration::parse(p.value(QStringLiteral("ttl")), &error);
+        if (!ttl)
+            return ctx.usage(QStringLiteral("--ttl: ") + error);
+    }
+    Database *db = ctx.database();
+    if (!db)
+        return Failed;
+    const QString id = p.positionalArguments().constFirst();
+    if (!LeaseRepository(*db).byId(id))
+        return ctx.fail(
+            QStringLiteral("There is no lease \"%1\" (see hanzo-kmsctl lease list --all).").arg(id));
+    Engine engine(*db, ctx.vault());
+    RenewOutcome renewed = QCoro::waitFor(engine.leases().renew(id, ttl));
+    if (!renewed.ok)
+        return renewed.badRequest ? ctx.usage(renewed.message) : ctx.fail(renewed.message);
+    const Lease &lease = *renewed.lease;
+    QByteArray token = renewed.issued->token;
+    for (const QString &warning : renewed.warnings)
+        ctx.warn(warning);
+    // kubectl's cache gets the new token too, when it holds this lease.
+    KubectlCredentials credentials(*db, ctx.vault(), engine.leases());
+    bool handedOver = false;
+    if (!renewed.newLease)
+        handedOver = QCoro::waitFor(credentials.handOver(lease, token, lease.expiresAt));
+    QString secretName;
+    if (const auto secret = SecretRepository(*db).byId(lease.secretId))
+        secretName = secret->name;
+    if (output == QLatin1String("token")) {
+        ctx.err() << renewed.message << Qt::endl;
+        ctx.out() << QString::fromUtf8(token) << Qt::endl;
+    } else if (output == QLatin1String("json")) {
+        QJsonObject o = toJson(lease, secretName);
+        o.insert(QStringLiteral("token"), QString::fromUtf8(token));
+        o.insert(QStringLiteral("renewed"), id);
+        o.insert(QStringLiteral("newLease"), renewed.newLease);
+        o.insert(QStringLiteral("previousJti"), renewed.previousJti);
+        o.insert(QStringLiteral("previousExpiresAt"), renewed.previousExpiresAt.toString(Qt::ISODate));
+        o.insert(QStringLiteral("kubectlCacheUpdated"), handedOver);
+        o.insert(QStringLiteral("message"), renewed.message);
+        ctx.printJson(o);
+    } else {
+        ctx.printTable({ QStringLiteral("LEASE"), QStringLiteral("NAMESPACE"),
+                           QStringLiteral("SERVICE ACCOUNT"), QStringLiteral("EXPIRES") },
+            { { lease.id, lease.namespaceName, lease.serviceAccount,
+                lease.expiresAt.toString(Qt::ISODate) } });
+        ctx.out() << QLatin1Char('\n') << renewed.message << QLatin1Char('\n');
+        if (handedOver)
+            ctx.out() << QStringLiteral(
+                "kubectl contexts that use this lease get the new token from now on.\n");
+        ctx.out() << QStringLiteral("\nNew token (shown once; it is not stored):\n%1\n")
+                         .arg(QString::fromUtf8(token));
+        ctx.out().flush();
+    }
+    return Ok;
+}
+
 int reconcile(CliContext &ctx, const QStringList &args)
 {
     QCommandLineParser p;
@@ -292,6 +381,9 @@ CommandGroup leaseCommands()
             { QStringLiteral("list"), QStringLiteral("List leases."), list },
             { QStringLiteral("revoke"),
                 QStringLiteral("Delete a lease early (revokes dynamic and bound tokens)."), revoke },
+            { QStringLiteral("renew"),
+                QStringLiteral("Renew a lease with a new token (the old one stays valid until it expires)."),
+                renew },
         } };
 }
 

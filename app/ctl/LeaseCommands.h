@@ -4,7 +4,7 @@
 
 namespace kms::cli {
 
-// hanzo-kmsctl lease create|list|revoke
+// hanzo-kmsctl lease create|list|revoke|renew
 CommandGroup leaseCommands();
 // hanzo-kmsctl reconcile
 CommandGroup reconcileCommand();

@@ -3,6 +3,7 @@
 #include "AuditCommands.h"
 #include "CliContext.h"
 #include "GatewayCommands.h"
+#include "KubectlCommands.h"
 #include "LeaseCommands.h"
 #include "SecretCommands.h"
 #include "core/Translations.h"
@@ -17,7 +18,8 @@ namespace {
 
 QList<CommandGroup> groups()
 {
-    return { secretCommands(), leaseCommands(), gatewayCommands(), auditCommands(), reconcileCommand() };
+    return { secretCommands(), leaseCommands(), kubeconfigCommands(), credentialCommand(), gatewayCommands(),
+        auditCommands(), reconcileCommand() };
 }
 
 QString overview()

@@ -62,6 +62,9 @@ struct AuditEvent {
     // An unbound static lease closed early: its token stays valid until it expires.
     static inline const QString LeaseReleased = QStringLiteral("lease.released");
     static inline const QString LeaseExpired = QStringLiteral("lease.expired");
+    // A new token for an Active lease and its expiry moved; the previous token stays valid until its own
+    // expiry.
+    static inline const QString LeaseRenewed = QStringLiteral("lease.renewed");
     static inline const QString LeaseCleanupFailed = QStringLiteral("lease.cleanup_failed");
     static inline const QString LeaseCleanedUp = QStringLiteral("lease.cleaned_up");
     static inline const QString LeaseRolledBack = QStringLiteral("lease.rolled_back");

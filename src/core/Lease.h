@@ -4,6 +4,7 @@
 #include <QJsonArray>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -72,6 +73,9 @@ struct Lease {
     QString tokenJti;
     QString failureReason;
     qint64 requestedTtlSeconds = 0;
+    // The audiences the token was requested for (empty: the API server's);
+    // nullopt for leases recorded before audiences were kept.
+    std::optional<QStringList> audiences;
 
     // Objects this lease creates on the cluster (named before the first cluster write).
     QString bindingName;

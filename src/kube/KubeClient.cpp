@@ -138,6 +138,11 @@ QCoro::Task<KubeResult> KubeClient::post(QString path, QJsonObject body, Retry r
     return request(QByteArrayLiteral("POST"), std::move(path), std::move(body), retry);
 }
 
+QCoro::Task<KubeResult> KubeClient::mergePatch(QString path, QJsonObject patch)
+{
+    return request(QByteArrayLiteral("PATCH"), std::move(path), std::move(patch), Retry::IfTransient);
+}
+
 QCoro::Task<KubeResult> KubeClient::request(
     QByteArray method, QString path, std::optional<QJsonObject> body, Retry retry)
 {
@@ -192,7 +197,11 @@ QCoro::Task<KubeResult> KubeClient::attempt(
     QByteArray payload;
     if (body) {
         payload = QJsonDocument(*body).toJson(QJsonDocument::Compact);
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        // if/else rather than ?: with temporaries: GCC 12 mishandles those in coroutines.
+        QByteArray contentType = "application/json";
+        if (method == "PATCH")
+            contentType = "application/merge-patch+json";
+        request.setHeader(QNetworkRequest::ContentTypeHeader, contentType);
     }
 
     QList<QSslError> sslErrors;

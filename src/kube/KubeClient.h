@@ -64,6 +64,9 @@ public:
     // deletes the object only if it is still the one with that uid, else 409 Conflict.
     QCoro::Task<KubeResult> remove(QString path, QString uid);
     QCoro::Task<KubeResult> post(QString path, QJsonObject body, Retry retry = Retry::Never);
+    // PATCH with a JSON merge patch (application/merge-patch+json); retried on
+    // transient errors, so only for patches that may be applied twice.
+    QCoro::Task<KubeResult> mergePatch(QString path, QJsonObject patch);
 
     // The general form; path may carry a query string.
     QCoro::Task<KubeResult> request(

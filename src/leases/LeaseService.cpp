@@ -151,7 +151,7 @@ QString LeaseService::secretNameOf(qint64 secretId)
 }
 
 LeaseService::Commit LeaseService::commit(Lease &lease, std::optional<LeaseState> state,
-    const QString &auditKind, const QString &detail, const QString &secretName)
+    const QString &auditKind, const QString &detail, const QString &secretName, const QString &expectedJti)
 {
     Lease next = lease;
     if (state)
@@ -160,7 +160,7 @@ LeaseService::Commit LeaseService::commit(Lease &lease, std::optional<LeaseState
     const bool ok = m_db.transaction([&] {
         // Compare-and-set against the state this process read: one writer wins
         // a transition, and only the winner writes its audit event.
-        written = m_leases->update(next, lease.state);
+        written = m_leases->update(next, lease.state, expectedJti);
         if (written != LeaseRepository::Update::Updated)
             return false;
         if (auditKind.isEmpty())
@@ -322,6 +322,7 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
     lease.expiresAt = now.addSecs(ttlSeconds);
     lease.createdBy = AuditEvent::currentActor();
     lease.requestedTtlSeconds = ttlSeconds;
+    lease.audiences = audiences;
     lease.state = LeaseState::Provisioning;
     LeaseLock lock(m_db.dataDir(), lease.id);
     if (!lock.tryLock()) {
@@ -357,6 +358,10 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         const QStringList said = outcome.issued->warnings + outcome.issued->clusterWarnings;
         if (!said.isEmpty())
             detail = QStringLiteral("The cluster said: %1").arg(said.join(QStringLiteral("; ")));
+        if (!request.auditNote.isEmpty() && !detail.isEmpty())
+            detail.prepend(request.auditNote + QLatin1Char(' '));
+        else if (!request.auditNote.isEmpty())
+            detail = request.auditNote;
         if (commit(lease, LeaseState::Active, AuditEvent::LeaseCreated, detail, secret->name)
             != Commit::Done) {
             // Without its row the token would be unmanaged: take it back.
@@ -395,6 +400,187 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
     creation.lease = lease;
     creation.error = outcome.error;
     co_return creation;
+}
+
+QCoro::Task<RenewOutcome> LeaseService::renew(QString leaseId, std::optional<Duration> ttl)
+{
+    RenewOutcome outcome;
+    auto found = m_leases->byId(leaseId);
+    if (!found) {
+        outcome.message = QStringLiteral("There is no lease %1.").arg(leaseId);
+        co_return outcome;
+    }
+    Lease lease = *found;
+    const auto secret = m_secrets->byId(lease.secretId);
+    if (!secret) {
+        outcome.message = QStringLiteral("The secret of lease %1 no longer exists.").arg(leaseId);
+        co_return outcome;
+    }
+    const QDateTime now = m_clock->now();
+    if (lease.state != LeaseState::Active) {
+        outcome.message = describeClosed(lease) + QStringLiteral(" Only an active lease can be renewed.");
+        co_return outcome;
+    }
+    if (lease.expiresAt <= now) {
+        outcome.message = QStringLiteral("Lease %1 expired at %2; issue a new lease instead.")
+                              .arg(leaseId, formatExpiry(lease.expiresAt));
+        co_return outcome;
+    }
+    if (ttl && (*ttl < MinimumTtl || *ttl > secret->maxTtl)) {
+        // if/else rather than ?: with temporaries: GCC 12 mishandles those in coroutines.
+        outcome.badRequest = true;
+        if (*ttl < MinimumTtl)
+            outcome.message
+                = QStringLiteral("--ttl: TTL must be at least 10 minutes (got %1): the API server "
+                                 "refuses shorter tokens.")
+                      .arg(ttl->toString());
+        else
+            outcome.message
+                = QStringLiteral("--ttl: TTL must be at most the secret's max TTL of %1 (got %2).")
+                      .arg(secret->maxTtl.toString(), ttl->toString());
+        co_return outcome;
+    }
+    qint64 ttlSeconds = secret->defaultTtl.seconds();
+    if (ttl)
+        ttlSeconds = ttl->seconds();
+    else if (lease.requestedTtlSeconds > 0)
+        ttlSeconds = lease.requestedTtlSeconds;
+    const QStringList audiences = lease.audiences.value_or(secret->audiences);
+    outcome.previousJti = lease.tokenJti;
+    outcome.previousExpiresAt = lease.expiresAt;
+
+    if (lease.kind == LeaseKind::Static) {
+        // Nothing on the cluster holds an unbound token's expiry: a new lease it is.
+        LeaseRequest request;
+        request.secretId = lease.secretId;
+        request.ttl = Duration::fromSeconds(ttlSeconds);
+        request.namespaceName = lease.namespaceName;
+        request.audiences = audiences;
+        request.auditNote = QStringLiteral("Renewal of lease %1, whose unbound token cannot be extended; its "
+                                           "token stays valid until %2.")
+                                .arg(lease.id, formatExpiry(lease.expiresAt));
+        LeaseCreation created = co_await createLease(request);
+        if (!created.ok()) {
+            outcome.badRequest = created.unusableSecret || !created.fieldErrors.isEmpty();
+            outcome.message = created.error;
+            co_return outcome;
+        }
+        outcome.ok = true;
+        outcome.newLease = true;
+        outcome.lease = created.lease;
+        outcome.issued = created.issued;
+        outcome.message = QStringLiteral(
+            "Lease %1 is an unbound static lease, whose token cannot be extended, so renewing issued a new "
+            "lease %2 (expires at %3). The token of lease %1 stays valid until %4: Kubernetes cannot revoke "
+            "it.")
+                              .arg(lease.id, created.lease->id, formatExpiry(created.lease->expiresAt),
+                                  formatExpiry(lease.expiresAt));
+        co_return outcome;
+    }
+    if (secret->authMethod == AuthMethod::Gateway) {
+        outcome.message = QStringLiteral(
+            "Lease %1 reaches its cluster through gateway \"%2\", which does not let the desktop move the "
+            "expiry of a lease's objects, so it cannot be renewed; issue a new lease instead.")
+                              .arg(lease.id, secret->gateway);
+        co_return outcome;
+    }
+
+    // Never past the lease's creation + the secret's max TTL.
+    const QDateTime cap = lease.createdAt.addSecs(secret->maxTtl.seconds());
+    const QDateTime wanted = now.addSecs(ttlSeconds);
+    const QDateTime until = std::min(wanted, cap);
+    // Worth a new token only when it moves the expiry by a minute at least.
+    const bool extends = lease.expiresAt.secsTo(until) >= 60;
+    if (!extends && wanted < cap) {
+        // What was asked for (or the lease's own TTL) ends before the lease does.
+        outcome.badRequest = ttl.has_value();
+        outcome.message
+            = QStringLiteral("Lease %1 already lasts until %2; a TTL of %3 from now would not extend "
+                             "it. Ask for a longer TTL (at most until %4).")
+                  .arg(lease.id, formatExpiry(lease.expiresAt), Duration::fromSeconds(ttlSeconds).toString(),
+                      formatExpiry(cap));
+        if (ttl)
+            outcome.message.prepend(QStringLiteral("--ttl: "));
+        co_return outcome;
+    }
+    if (now.secsTo(until) < MinimumTtl.seconds() || !extends) {
+        outcome.message
+            = QStringLiteral("Lease %1 cannot be renewed: the secret's max TTL of %2, counted from "
+                             "the lease's creation at %3, ends at %4, and a token must last at "
+                             "least 10 minutes past now. Issue a new lease instead.")
+                  .arg(lease.id, secret->maxTtl.toString(), formatExpiry(lease.createdAt), formatExpiry(cap));
+        co_return outcome;
+    }
+
+    const ClusterConnections::Result connection = co_await m_connections.forSecret(*secret);
+    if (!connection.connection) {
+        outcome.message = connection.error;
+        co_return outcome;
+    }
+    LeaseLock lock(m_db.dataDir(), lease.id);
+    if (!lock.tryLock()) {
+        outcome.message
+            = QStringLiteral("Lease %1 is being changed by another process right now (its lock is %2); "
+                             "try again.")
+                  .arg(lease.id, lock.errorString());
+        co_return outcome;
+    }
+    // The row as it is now, under the lock: still active, still the token we read.
+    const auto current = m_leases->byId(lease.id);
+    if (!current || current->state != LeaseState::Active || current->tokenJti != lease.tokenJti
+        || current->expiresAt != lease.expiresAt) {
+        if (current && current->state != LeaseState::Active)
+            outcome.message
+                = describeClosed(*current) + QStringLiteral(" Only an active lease can be renewed.");
+        else
+            outcome.message = QStringLiteral(
+                "Lease %1 was renewed by another process meanwhile; see hanzo-kmsctl lease list.")
+                                  .arg(lease.id);
+        co_return outcome;
+    }
+    m_inFlight.insert(lease.id);
+    const qint64 effectiveTtl = now.secsTo(until);
+    LeaseProvider provider(connection.connection->client());
+    // The annotations a little past the token: a later expiry there only delays a sweep.
+    const RenewalOutcome renewed
+        = co_await provider.renew(*secret, lease, effectiveTtl, audiences, until.addSecs(2));
+    if (!renewed.ok()) {
+        m_inFlight.remove(lease.id);
+        outcome.message = renewed.error;
+        co_return outcome;
+    }
+    const QString previousJti = lease.tokenJti;
+    lease.expiresAt = std::max(lease.expiresAt, renewed.issued->expiresAt);
+    lease.tokenJti = renewed.issued->jti;
+    lease.requestedTtlSeconds = ttlSeconds;
+    QString detail = QStringLiteral("Renewed by re-issue: a new token until %1; the previous token (jti %2) "
+                                    "stays valid until its own expiry at %3.")
+                         .arg(formatExpiry(renewed.issued->expiresAt), previousJti,
+                             formatExpiry(outcome.previousExpiresAt));
+    const QStringList said = renewed.issued->warnings + renewed.issued->clusterWarnings;
+    if (!said.isEmpty())
+        detail += QStringLiteral(" The cluster said: %1").arg(said.join(QStringLiteral("; ")));
+    const Commit committed
+        = commit(lease, LeaseState::Active, AuditEvent::LeaseRenewed, detail, secret->name, previousJti);
+    m_inFlight.remove(lease.id);
+    if (committed != Commit::Done) {
+        // The new token dies with the lease's objects, at the expiry the row still has.
+        outcome.message
+            = QStringLiteral("Lease %1 was renewed on the cluster, but the renewal could not be "
+                             "recorded (%2), so its new token is not shown; it stops working when "
+                             "the lease ends at %3.")
+                  .arg(lease.id, m_db.lastError(), formatExpiry(outcome.previousExpiresAt));
+        co_return outcome;
+    }
+    outcome.ok = true;
+    outcome.lease = lease;
+    outcome.issued = renewed.issued;
+    outcome.warnings = renewed.warnings + renewed.issued->warnings;
+    outcome.message
+        = QStringLiteral("Lease %1 is renewed until %2 with a new token. The previous token stays "
+                         "valid until its own expiry at %3 (revoking the lease ends both).")
+              .arg(lease.id, formatExpiry(lease.expiresAt), formatExpiry(outcome.previousExpiresAt));
+    co_return outcome;
 }
 
 QCoro::Task<RevokeOutcome> LeaseService::revoke(QString leaseId)

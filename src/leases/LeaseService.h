@@ -26,6 +26,7 @@ struct LeaseRequest {
     std::optional<Duration> ttl; // default: the secret's default TTL
     QString namespaceName; // dynamic: one of the allowed namespaces (may be empty when only one is allowed)
     std::optional<QStringList> audiences; // default: the secret's audiences
+    QString auditNote; // added to the lease.created event, e.g. who asked (kubectl's credential plugin)
 };
 
 struct LeaseCreation {
@@ -52,6 +53,20 @@ struct RevokeOutcome {
 struct LeaseInspection {
     QList<LeaseObjectState> objects; // each object the lease created, as the cluster has it now
     QString error; // one sentence when the cluster could not be asked at all
+};
+
+struct RenewOutcome {
+    bool ok = false;
+    // Refused before any cluster call because of what was asked (a TTL that
+    // does not extend the lease): bad usage, not a failure.
+    bool badRequest = false;
+    std::optional<Lease> lease; // the renewed lease; for an unbound static lease, the new one
+    std::optional<IssuedToken> issued; // shown once, never stored
+    bool newLease = false; // unbound static: renewing issued a new lease
+    QString previousJti; // the token that stays valid until previousExpiresAt
+    QDateTime previousExpiresAt;
+    QString message; // what happened, including what becomes of the previous token
+    QStringList warnings;
 };
 
 struct ReconcileReport {
@@ -86,6 +101,14 @@ public:
     // revokes the token. Unbound static: the lease closes, and the message says
     // the token stays valid until it expires.
     QCoro::Task<RevokeOutcome> revoke(QString leaseId);
+    // Renewal by re-issue. Dynamic and bound leases: a new token for the same
+    // service account (and Secret), the objects' expiry annotations and the
+    // lease's expiry moved to the new token's, capped at the lease's creation
+    // plus the secret's max TTL; compare-and-set on the token, audited. The
+    // previous token stays valid until its own expiry. Unbound static leases
+    // cannot be extended: renewing issues a new lease and says so. ttl
+    // defaults to the TTL the lease was made with.
+    QCoro::Task<RenewOutcome> renew(QString leaseId, std::optional<Duration> ttl = std::nullopt);
     // Retries a CleanupFailed lease now.
     QCoro::Task<RevokeOutcome> retryCleanup(QString leaseId);
     // Cleans up every lease whose expiry (or cleanup retry) is due.
@@ -132,8 +155,9 @@ private:
     QCoro::Task<Cleanup> finishCleanup(
         Lease lease, LeaseState finalState, ReconcileReport *report, bool lockHeld = false);
     // Compare-and-set from lease.state; on Conflict, lease becomes the stored row.
+    // expectedJti (if not empty): only while the stored token is still that one.
     Commit commit(Lease &lease, std::optional<LeaseState> state, const QString &auditKind,
-        const QString &detail, const QString &secretName);
+        const QString &detail, const QString &secretName, const QString &expectedJti = {});
     RevokeOutcome closedAlready(const Lease &lease);
     void markClosed(Lease &lease) const;
     QString secretNameOf(qint64 secretId);

@@ -489,6 +489,108 @@ QCoro::Task<QList<LeaseObjectState>> LeaseProvider::inspect(Lease lease)
     co_return states;
 }
 
+QCoro::Task<LeaseProvider::Annotated> LeaseProvider::annotateExpiry(
+    DynamicSecret secret, Lease lease, QDateTime expiresAt)
+{
+    const QJsonObject patch { { QStringLiteral("metadata"),
+        QJsonObject { { QStringLiteral("annotations"),
+            QJsonObject { { LeaseLabels::ExpiresAt, expiresAt.toUTC().toString(Qt::ISODate) } } } } } };
+    QStringList paths;
+    QStringList what;
+    if (lease.createdServiceAccount) {
+        paths << corePath(lease.namespaceName, QStringLiteral("serviceaccounts"), lease.serviceAccount);
+        what << describeObject(QStringLiteral("ServiceAccount"), lease.namespaceName, lease.serviceAccount);
+    }
+    if (!lease.bindingName.isEmpty()) {
+        QString bindingNamespace = lease.namespaceName;
+        if (lease.bindingKind == QLatin1String("ClusterRoleBinding"))
+            bindingNamespace.clear();
+        paths << bindingPath(lease, false);
+        what << describeObject(lease.bindingKind, bindingNamespace, lease.bindingName);
+    }
+    if (!lease.boundSecretName.isEmpty()) {
+        paths << corePath(lease.namespaceName, QStringLiteral("secrets"), lease.boundSecretName);
+        what << describeObject(QStringLiteral("Secret"), lease.namespaceName, lease.boundSecretName);
+    }
+    // All at once: QCoro tasks start eagerly.
+    std::vector<QCoro::Task<KubeResult>> patches;
+    for (const QString &path : paths)
+        patches.push_back(m_client.mergePatch(path, patch));
+    Annotated annotated;
+    for (size_t i = 0; i < patches.size(); ++i) {
+        const KubeResult result = co_await patches[i];
+        if (result.ok())
+            continue;
+        annotated.errors << explain(
+            QStringLiteral("Moving the expiry annotation of %1").arg(what.at(qsizetype(i))), *result.error,
+            secret);
+        annotated.forbiddenOnly = annotated.forbiddenOnly && result.error->isForbidden();
+    }
+    co_return annotated;
+}
+
+QCoro::Task<RenewalOutcome> LeaseProvider::renew(
+    DynamicSecret secret, Lease lease, qint64 ttlSeconds, QStringList audiences, QDateTime plannedExpiry)
+{
+    RenewalOutcome outcome;
+    if (lease.kind == LeaseKind::Static) {
+        outcome.error = QStringLiteral("An unbound static token cannot be renewed: nothing on the cluster "
+                                       "holds its expiry; issue a new lease.");
+        co_return outcome;
+    }
+    // First the annotations: a sweep (another profile's, the gateway's) must
+    // not delete the objects at the old expiry while the new token lives.
+    const Annotated annotated = co_await annotateExpiry(secret, lease, plannedExpiry);
+    if (!annotated.errors.isEmpty() && !annotated.forbiddenOnly) {
+        outcome.error = annotated.errors.constFirst();
+        co_return outcome;
+    }
+    const bool mayPatch = annotated.errors.isEmpty();
+    if (!mayPatch)
+        outcome.warnings << QStringLiteral(
+            "The lease's objects keep their old expiry annotation (%1): the cluster token may not patch "
+            "them. "
+            "This profile keeps them until the new expiry, but another profile's orphan sweep could delete "
+            "them "
+            "at %2; grant \"patch\" as hanzo-kmsctl secret check %3 --rbac shows.")
+                                .arg(annotated.errors.constFirst(),
+                                    lease.expiresAt.toUTC().toString(Qt::ISODate), secret.name);
+    QJsonObject boundSecret;
+    if (lease.kind == LeaseKind::BoundStatic) {
+        boundSecret = QJsonObject { { QStringLiteral("metadata"),
+            QJsonObject { { QStringLiteral("name"), lease.boundSecretName },
+                { QStringLiteral("uid"), lease.boundSecretUid } } } };
+    }
+    // Retried: the new token dies with the lease's objects, like the first.
+    const KubeResult token = co_await requestToken(secret, lease, ttlSeconds, audiences, boundSecret, true);
+    QString readError;
+    if (token.ok())
+        outcome.issued = readToken(token, &readError);
+    if (!outcome.issued) {
+        if (!token.ok())
+            outcome.error = explain(
+                QStringLiteral("Requesting a new token for service account \"%1\" in namespace \"%2\"")
+                    .arg(lease.serviceAccount, lease.namespaceName),
+                *token.error, secret);
+        else
+            outcome.error = readError;
+        // Back to the expiry the lease keeps; if this fails, a later expiry only delays a sweep.
+        if (mayPatch)
+            co_await annotateExpiry(secret, lease, lease.expiresAt);
+        co_return outcome;
+    }
+    // The server may have shortened the token: the objects live as long as
+    // the longer of the two tokens.
+    // (A second or so either way is the two clocks, not a shortened token.)
+    const QDateTime expiry = std::max(lease.expiresAt, outcome.issued->expiresAt);
+    const qint64 drift = plannedExpiry.secsTo(expiry);
+    if (mayPatch && (drift > 0 || drift < -60)) {
+        const Annotated corrected = co_await annotateExpiry(secret, lease, expiry);
+        outcome.warnings += corrected.errors;
+    }
+    co_return outcome;
+}
+
 QCoro::Task<CleanupOutcome> LeaseProvider::cleanup(Lease lease, bool verifyOwnership)
 {
     CleanupOutcome outcome;
@@ -568,8 +670,10 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(
             const QString leaseId = LeaseLabels::leaseIdOf(object);
             const QDateTime expires = LeaseLabels::expiresAtOf(object);
             const bool expired = expires.isValid() && expires <= now;
-            const bool closed = !leaseId.isEmpty() && leaseStatus(leaseId) == LeaseStatus::Closed;
-            if (!expired && !closed)
+            const LeaseStatus status = leaseId.isEmpty() ? LeaseStatus::Unknown : leaseStatus(leaseId);
+            // An open lease of this store is the expiry reaper's, which goes by the lease's own
+            // expiry: a renewal may not have been able to move the annotation.
+            if (status == LeaseStatus::Open || (!expired && status != LeaseStatus::Closed))
                 continue;
             const QString name
                 = object.value(QLatin1String("metadata")).toObject().value(QLatin1String("name")).toString();

@@ -40,6 +40,14 @@ struct ProvisionOutcome {
     bool ok() const { return issued.has_value(); }
 };
 
+struct RenewalOutcome {
+    std::optional<IssuedToken> issued; // the new token; the old one is untouched
+    QString error; // one sentence
+    QStringList warnings; // it worked, but e.g. an expiry annotation could not be corrected
+
+    bool ok() const { return issued.has_value(); }
+};
+
 struct CleanupOutcome {
     bool done = false; // every object of the lease is gone (404 counts as gone)
     QString error;
@@ -89,6 +97,20 @@ public:
     QCoro::Task<ProvisionOutcome> provision(
         DynamicSecret secret, Lease lease, qint64 ttlSeconds, QStringList audiences);
 
+    // Renewal by re-issue, for dynamic and bound leases: the expiry annotations
+    // of the lease's objects move to plannedExpiry first (so no sweep deletes
+    // them at the old expiry), then a new TokenRequest for the same service
+    // account (bound: bound to the same Secret, by its uid). The previous token
+    // is not touched: it stays valid until its own expiry or the lease's
+    // revocation. When the server shortens the new token, the annotations
+    // follow (never before the previous expiry). When the cluster token may not
+    // patch (the setup guide's RBAC grants no "patch"), the renewal goes on with
+    // a warning: this profile goes by the lease's row, but another profile's
+    // orphan sweep could take the objects at the old expiry. Unbound static
+    // leases have no objects to carry an expiry and cannot be renewed.
+    QCoro::Task<RenewalOutcome> renew(
+        DynamicSecret secret, Lease lease, qint64 ttlSeconds, QStringList audiences, QDateTime plannedExpiry);
+
     // Deletes the lease's objects: dynamic, bindings, generated role and service account
     // concurrently; bound, its Secret. 404 counts as done. An object whose
     // uid the lease recorded is deleted with that uid as a precondition (a
@@ -105,7 +127,8 @@ public:
     // Deletes labelled objects in the secret's namespaces whose expiry has
     // passed, or whose lease this store knows to be closed. Objects of leases
     // it does not know and that have not expired are left alone (another
-    // profile may own them).
+    // profile may own them), and so are those of leases it knows to be open:
+    // their end is the expiry reaper's, by the lease's own expiry.
     QCoro::Task<SweepOutcome> sweep(
         DynamicSecret secret, QDateTime now, std::function<LeaseStatus(const QString &)> leaseStatus);
 
@@ -144,6 +167,12 @@ private:
     QCoro::Task<KubeResult> requestToken(DynamicSecret secret, Lease lease, qint64 ttlSeconds,
         QStringList audiences, QJsonObject boundSecret, bool retry);
     static std::optional<IssuedToken> readToken(const KubeResult &result, QString *error);
+    struct Annotated {
+        QStringList errors; // one sentence per object that kept its old annotation
+        bool forbiddenOnly = true; // every error was a 403: the cluster token may not patch
+    };
+    // Sets the kms.hanzo.ai/expires-at annotation of each of the lease's objects.
+    QCoro::Task<Annotated> annotateExpiry(DynamicSecret secret, Lease lease, QDateTime expiresAt);
     static QString bindingPath(const Lease &lease, bool collection);
     // Drops an object from what a lease holds (a create the server refused: not ours).
     static void forgetObject(Lease &lease, const LeaseObject &object);

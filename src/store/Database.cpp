@@ -346,10 +346,11 @@ bool Database::migrate()
         return false;
     }
     // One transaction per version step: a failed step leaves the previous version intact.
-    const std::function<bool()> steps[] = { [this] { return applyVersion1(); },
-        [this] { return applyVersion2(); }, [this] { return applyVersion3(); },
-        [this] { return applyVersion4(); }, [this] { return applyVersion5(); },
-        [this] { return applyVersion6(); }, [this] { return applyVersion7(); } };
+    const std::function<bool()> steps[]
+        = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); },
+              [this] { return applyVersion3(); }, [this] { return applyVersion4(); },
+              [this] { return applyVersion5(); }, [this] { return applyVersion6(); },
+              [this] { return applyVersion7(); }, [this] { return applyVersion8(); } };
     for (int v = version; v < SchemaVersion; ++v) {
         const bool ok = transaction([&] {
             return steps[v]()
@@ -514,6 +515,13 @@ bool Database::applyVersion7()
             return false;
     }
     return true;
+}
+
+bool Database::applyVersion8()
+{
+    // A JSON array; '' for leases made before (renew then uses the secret's audiences).
+    return exec(QStringLiteral("ALTER TABLE leases ADD COLUMN audiences TEXT NOT NULL DEFAULT ''"),
+        QStringLiteral("create schema version 8"));
 }
 
 } // namespace kms

@@ -16,7 +16,7 @@ namespace kms {
 // material: cluster tokens live in the CredentialVault.
 class Database {
 public:
-    static constexpr int SchemaVersion = 7;
+    static constexpr int SchemaVersion = 8;
     static constexpr const char *FileName = "kms.sqlite";
 
     Database();
@@ -69,6 +69,7 @@ private:
     bool applyVersion5(); // uids of the objects a lease created
     bool applyVersion6(); // signed audit events
     bool applyVersion7(); // roles, labels, limits, templates, generated rules, selectors
+    bool applyVersion8(); // the audiences a lease asked for (renew asks for the same)
 
     QString m_connectionName;
     QString m_dataDir;

@@ -2,6 +2,7 @@
 
 #include "store/Database.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 
 namespace kms {
@@ -17,7 +18,7 @@ const QStringList FieldColumns = { QStringLiteral("secret_id"), QStringLiteral("
     QStringLiteral("created_service_account"), QStringLiteral("cleanup_attempts"),
     QStringLiteral("next_cleanup_at"), QStringLiteral("closed_by"), QStringLiteral("closed_at"),
     QStringLiteral("service_account_uid"), QStringLiteral("binding_uid"), QStringLiteral("bound_secret_uid"),
-    QStringLiteral("extra_objects") };
+    QStringLiteral("extra_objects"), QStringLiteral("audiences") };
 
 // SELECT order: id, then the field columns.
 const QString Columns = QStringLiteral("id, ") + FieldColumns.join(QStringLiteral(", "));
@@ -49,6 +50,13 @@ Lease fromQuery(const QSqlQuery &q)
     l.bindingUid = q.value(21).toString();
     l.boundSecretUid = q.value(22).toString();
     l.extraObjects = LeaseObject::fromJson(QJsonDocument::fromJson(q.value(23).toString().toUtf8()).array());
+    const QString audiences = q.value(24).toString();
+    if (!audiences.isEmpty()) {
+        QStringList list;
+        for (const QJsonValue &a : QJsonDocument::fromJson(audiences.toUtf8()).array())
+            list << a.toString();
+        l.audiences = list;
+    }
     return l;
 }
 
@@ -79,6 +87,9 @@ void bindFields(QSqlQuery &q, const Lease &l)
     q.addBindValue(l.boundSecretUid);
     q.addBindValue(
         QString::fromUtf8(QJsonDocument(LeaseObject::toJson(l.extraObjects)).toJson(QJsonDocument::Compact)));
+    q.addBindValue(l.audiences ? QString::fromUtf8(
+                       QJsonDocument(QJsonArray::fromStringList(*l.audiences)).toJson(QJsonDocument::Compact))
+                               : QString());
 }
 
 const QString OpenStates = QStringLiteral("('provisioning', 'active', 'revoking', 'cleanup_failed')");
@@ -143,6 +154,12 @@ int LeaseRepository::liveCount(qint64 secretId, const QDateTime &now)
 
 LeaseRepository::Update LeaseRepository::update(const Lease &lease, LeaseState expected)
 {
+    return update(lease, expected, {});
+}
+
+LeaseRepository::Update LeaseRepository::update(
+    const Lease &lease, LeaseState expected, const QString &expectedJti)
+{
     if (lease.state != expected && !Lease::canTransition(expected, lease.state)) {
         m_db.setLastError(QStringLiteral("Lease %1 cannot go from %2 to %3.")
                               .arg(lease.id, Lease::displayName(expected), Lease::displayName(lease.state)));
@@ -150,11 +167,14 @@ LeaseRepository::Update LeaseRepository::update(const Lease &lease, LeaseState e
     }
     // Compare-and-set: the row changes only while it is still in the state the
     // caller read. Of two writers that race, the second matches no row.
-    QSqlQuery q = m_db.prepare(QStringLiteral("UPDATE leases SET %1 = ? WHERE id = ? AND state = ?")
-                                   .arg(FieldColumns.join(QStringLiteral(" = ?, "))));
+    QSqlQuery q = m_db.prepare(QStringLiteral("UPDATE leases SET %1 = ? WHERE id = ? AND state = ?%2")
+                                   .arg(FieldColumns.join(QStringLiteral(" = ?, ")),
+                                       expectedJti.isEmpty() ? QString() : QStringLiteral(" AND token_jti = ?")));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     q.addBindValue(Lease::toString(expected));
+    if (!expectedJti.isEmpty())
+        q.addBindValue(expectedJti);
     if (!m_db.exec(q, QStringLiteral("update lease %1").arg(lease.id)))
         return Update::Failed;
     const int changed = q.numRowsAffected();
@@ -168,6 +188,11 @@ LeaseRepository::Update LeaseRepository::update(const Lease &lease, LeaseState e
     if (!stored) {
         m_db.setLastError(QStringLiteral("Lease %1 does not exist.").arg(lease.id));
         return Update::Failed;
+    }
+    if (stored->state == expected) {
+        m_db.setLastError(
+            QStringLiteral("Lease %1 got another token first: another process renewed it.").arg(lease.id));
+        return Update::Conflict;
     }
     m_db.setLastError(QStringLiteral("Lease %1 is %2, no longer %3: another process changed it first.")
                           .arg(lease.id, Lease::displayName(stored->state).toLower(),

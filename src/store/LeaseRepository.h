@@ -42,6 +42,9 @@ public:
     // still `expected` (the state the caller read). Refuses a state change
     // Lease::canTransition forbids.
     Update update(const Lease &lease, LeaseState expected);
+    // The same, and only while the stored token jti is still expectedJti
+    // (a renewal replaces the token of an Active lease: of two, one wins).
+    Update update(const Lease &lease, LeaseState expected, const QString &expectedJti);
 
     std::optional<Lease> byId(const QString &id);
     // Newest first. includeClosed=false: only leases not in a terminal state.

@@ -3,6 +3,7 @@
 // What the GUI tests of one dialog share: the real main window, offscreen,
 // with a profile, a keychain service (set per test by CTest) and a
 // kms-testcluster of its own, so each test file stands alone and in any order.
+#include "KmsTestPaths.h"
 #include "MainWindow.h"
 #include "TestCluster.h"
 #include "TestSupport.h"
@@ -74,6 +75,7 @@ public:
         services.leases = &engine->leases();
         services.catalog = catalog.get();
         services.clock = clock.get();
+        services.kmsctlPath = QStringLiteral(KMS_CTL_PATH); // what kubectl contexts run
         window = std::make_unique<ui::MainWindow>(services);
         window->show();
         if (!QTest::qWaitForWindowExposed(window.get())) {

@@ -3,6 +3,7 @@
 #include "TestCluster.h"
 
 #include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
@@ -46,9 +47,16 @@ private slots:
     void getWithSelectorsAndOutputs();
     void deleteFromFile();
     void getWatchFollowsChanges();
+    void createFromFileWithDefaultValidation_data();
+    void createFromFileWithDefaultValidation();
+    void clientSideValidationRefusesUnknownFields_data();
+    void clientSideValidationRefusesUnknownFields();
+    void explainDescribesEveryKind_data();
+    void explainDescribesEveryKind();
 
 private:
     Run kubectl(const QStringList &args, const QByteArray &token = {}, const QByteArray &input = {});
+    QString writeManifest(const QString &name, const QString &yaml);
     QString seed(const char *file) const
     {
         return QDir(TestCluster::seedDir()).filePath(QLatin1String(file));
@@ -391,6 +399,174 @@ void KubectlTest::getWatchFollowsChanges()
         20000);
     watch.terminate();
     QVERIFY(watch.waitForFinished(10000));
+}
+
+QString KubectlTest::writeManifest(const QString &name, const QString &yaml)
+{
+    QFile file(m_home.filePath(name + QStringLiteral(".yaml")));
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return {};
+    file.write(yaml.toUtf8());
+    return file.fileName();
+}
+
+void KubectlTest::createFromFileWithDefaultValidation_data()
+{
+    // Every kind kms-testcluster serves, created from a file with kubectl's
+    // default (strict) validation: kubectl reads the OpenAPI documents first, and
+    // for kinds without a PATCH operation (the reviews) validates on the client
+    // against /openapi/v2, as it does with a real API server.
+    QTest::addColumn<QString>("yaml");
+    QTest::addColumn<QStringList>("output");
+    QTest::addColumn<QString>("expected");
+    const QStringList none;
+    QTest::newRow("Namespace") << "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: validated\n" << none
+                               << "namespace/validated created\n";
+    QTest::newRow("ServiceAccount")
+        << "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: validated\n  namespace: validated\n"
+           "automountServiceAccountToken: false\nsecrets:\n- name: validated\nimagePullSecrets:\n- name: pull\n"
+        << none << "serviceaccount/validated created\n";
+    QTest::newRow("Secret") << "apiVersion: v1\nkind: Secret\nmetadata:\n  name: validated\n  namespace: "
+                               "validated\n  annotations:\n    kubernetes.io/service-account.name: validated\n"
+                               "type: Opaque\nstringData:\n  a: b\ndata:\n  c: ZA==\n"
+                            << none << "secret/validated created\n";
+    QTest::newRow("ConfigMap") << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: validated\n  namespace: "
+                                  "validated\ndata:\n  a: b\nbinaryData:\n  c: ZA==\nimmutable: true\n"
+                               << none << "configmap/validated created\n";
+    QTest::newRow("Pod") << "apiVersion: v1\nkind: Pod\nmetadata:\n  name: validated\n  namespace: validated\n"
+                            "spec:\n  containers:\n  - name: app\n    image: busybox\n    args: [sleep, \"1\"]\n"
+                         << none << "pod/validated created\n";
+    QTest::newRow("Node") << "apiVersion: v1\nkind: Node\nmetadata:\n  name: validated\n  labels:\n    a: b\n"
+                          << none << "node/validated created\n";
+    QTest::newRow("Role") << "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: "
+                             "validated\n  namespace: validated\nrules:\n- apiGroups: [\"\"]\n  resources: "
+                             "[pods]\n  resourceNames: [a]\n  verbs: [get]\n"
+                          << none << "role.rbac.authorization.k8s.io/validated created\n";
+    QTest::newRow("ClusterRole")
+        << "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: validated\n"
+           "rules:\n- nonResourceURLs: [/healthz]\n  verbs: [get]\n- apiGroups: [\"\"]\n  resources: [pods]\n"
+           "  verbs: [list]\n"
+        << none << "clusterrole.rbac.authorization.k8s.io/validated created\n";
+    QTest::newRow("RoleBinding")
+        << "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: validated\n"
+           "  namespace: validated\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: "
+           "validated\nsubjects:\n- kind: ServiceAccount\n  name: validated\n  namespace: validated\n"
+        << none << "rolebinding.rbac.authorization.k8s.io/validated created\n";
+    QTest::newRow("ClusterRoleBinding")
+        << "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: "
+           "validated\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: "
+           "validated\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: User\n  name: bob\n"
+        << none << "clusterrolebinding.rbac.authorization.k8s.io/validated created\n";
+    QTest::newRow("TokenReview")
+        << "apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec:\n  token: ADMIN_TOKEN\n"
+        << QStringList { QStringLiteral("-o"), QStringLiteral("jsonpath={.status.authenticated}") } << "true";
+    QTest::newRow("SelfSubjectReview") << "apiVersion: authentication.k8s.io/v1\nkind: SelfSubjectReview\n"
+                                       << QStringList { QStringLiteral("-o"),
+                                              QStringLiteral("jsonpath={.status.userInfo.groups[0]}") }
+                                       << "system:masters";
+    QTest::newRow("SelfSubjectAccessReview")
+        << "apiVersion: authorization.k8s.io/v1\nkind: SelfSubjectAccessReview\nspec:\n  resourceAttributes:\n"
+           "    namespace: validated\n    verb: get\n    resource: pods\n"
+        << QStringList { QStringLiteral("-o"), QStringLiteral("jsonpath={.status.allowed}") } << "true";
+    QTest::newRow("SubjectAccessReview")
+        << "apiVersion: authorization.k8s.io/v1\nkind: SubjectAccessReview\nspec:\n  user: bob\n  groups: "
+           "[team]\n  nonResourceAttributes:\n    path: /healthz\n    verb: get\n"
+        << QStringList { QStringLiteral("-o"), QStringLiteral("jsonpath={.status.allowed}") } << "true";
+    QTest::newRow("LocalSubjectAccessReview")
+        << "apiVersion: authorization.k8s.io/v1\nkind: LocalSubjectAccessReview\nmetadata:\n  namespace: "
+           "validated\nspec:\n  user: bob\n  resourceAttributes:\n    namespace: validated\n    verb: delete\n"
+           "    resource: pods\n"
+        << QStringList { QStringLiteral("-o"), QStringLiteral("jsonpath={.status.allowed}") } << "false";
+    QTest::newRow("SelfSubjectRulesReview")
+        << "apiVersion: authorization.k8s.io/v1\nkind: SelfSubjectRulesReview\nspec:\n  namespace: validated\n"
+        << QStringList { QStringLiteral("-o"), QStringLiteral("jsonpath={.status.resourceRules[0].verbs[0]}") }
+        << "*";
+}
+
+void KubectlTest::createFromFileWithDefaultValidation()
+{
+    QFETCH(QString, yaml);
+    QFETCH(QStringList, output);
+    QFETCH(QString, expected);
+    yaml.replace(QStringLiteral("ADMIN_TOKEN"), QString::fromLatin1(m_cluster.adminToken()));
+    const QString file = writeManifest(QString::fromLatin1(QTest::currentDataTag()), yaml);
+    QVERIFY(!file.isEmpty());
+    const Run r = kubectl(QStringList { QStringLiteral("create"), QStringLiteral("-f"), file } + output);
+    QCOMPARE(r.err, QString());
+    QCOMPARE(r.out, expected);
+    QCOMPARE(r.exitCode, 0);
+}
+
+void KubectlTest::clientSideValidationRefusesUnknownFields_data()
+{
+    // kubectl's own messages: kinds without PATCH are checked on the client
+    // against /openapi/v2, the others by the server (fieldValidation=Strict).
+    QTest::addColumn<QString>("yaml");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("TokenReview.spec")
+        << "apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec:\n  tokn: abc\n"
+        << "error validating data: ValidationError(TokenReview.spec): unknown field \"tokn\" in "
+           "io.k8s.api.authentication.v1.TokenReviewSpec";
+    QTest::newRow("SelfSubjectAccessReview.spec.resourceAttributes")
+        << "apiVersion: authorization.k8s.io/v1\nkind: SelfSubjectAccessReview\nspec:\n  resourceAttributes:\n"
+           "    verbs: get\n"
+        << "error validating data: ValidationError(SelfSubjectAccessReview.spec.resourceAttributes): unknown "
+           "field \"verbs\" in io.k8s.api.authorization.v1.ResourceAttributes";
+    QTest::newRow("SelfSubjectRulesReview without spec")
+        << "apiVersion: authorization.k8s.io/v1\nkind: SelfSubjectRulesReview\n"
+        << "error validating data: ValidationError(SelfSubjectRulesReview): missing required field \"spec\" in "
+           "io.k8s.api.authorization.v1.SelfSubjectRulesReview";
+    QTest::newRow("TokenReview.spec.audiences type")
+        << "apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec:\n  token: abc\n  audiences: api\n"
+        << "error validating data: ValidationError(TokenReview.spec.audiences): invalid type for "
+           "io.k8s.api.authentication.v1.TokenReviewSpec.audiences: got \"string\", expected \"array\"";
+    QTest::newRow("ServiceAccount on the server")
+        << "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: strict-create\nsecret:\n- name: a\n"
+        << "unknown field \"secret\"";
+}
+
+void KubectlTest::clientSideValidationRefusesUnknownFields()
+{
+    QFETCH(QString, yaml);
+    QFETCH(QString, expected);
+    const QString file = writeManifest(QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'-'), yaml);
+    const Run r = kubectl({ QStringLiteral("create"), QStringLiteral("-f"), file });
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(expected), qPrintable(r.err));
+    QCOMPARE(r.out, QString());
+}
+
+void KubectlTest::explainDescribesEveryKind_data()
+{
+    // kubectl explain reads the schemas of the OpenAPI v3 documents.
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("tokenreview.spec") << "tokenreview.spec" << "token\t<string>";
+    QTest::newRow("serviceaccounts.secrets") << "serviceaccounts.secrets" << "FIELD: secrets <[]ObjectReference>";
+    QTest::newRow("clusterrolebinding.roleRef") << "clusterrolebinding.roleRef" << "name\t<string> -required-";
+    QTest::newRow("selfsubjectrulesreview.status")
+        << "selfsubjectrulesreview.status" << "resourceRules\t<[]ResourceRule> -required-";
+    QTest::newRow("secret") << "secret" << "stringData\t<map[string]string>";
+    QTest::newRow("configmap") << "configmap" << "binaryData\t<map[string]string>";
+    QTest::newRow("namespace.metadata") << "namespace.metadata" << "labels\t<map[string]string>";
+    QTest::newRow("pod.spec") << "pod.spec" << "FIELD: spec <Object>";
+    QTest::newRow("node") << "node" << "KIND:       Node";
+    QTest::newRow("role.rules") << "role.rules" << "verbs\t<[]string> -required-";
+    QTest::newRow("rolebinding.subjects") << "rolebinding.subjects" << "namespace\t<string>";
+    QTest::newRow("selfsubjectreview.status.userInfo") << "selfsubjectreview.status.userInfo" << "username\t<string>";
+    QTest::newRow("subjectaccessreview.spec") << "subjectaccessreview.spec" << "resourceAttributes\t<ResourceAttributes>";
+    QTest::newRow("localsubjectaccessreview") << "localsubjectaccessreview" << "GROUP:      authorization.k8s.io";
+    QTest::newRow("selfsubjectaccessreview.status") << "selfsubjectaccessreview.status" << "allowed\t<boolean> -required-";
+}
+
+void KubectlTest::explainDescribesEveryKind()
+{
+    QFETCH(QString, field);
+    QFETCH(QString, expected);
+    const Run r = kubectl({ QStringLiteral("explain"), field });
+    QCOMPARE(r.err, QString());
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains(expected), qPrintable(r.out));
 }
 
 QTEST_GUILESS_MAIN(KubectlTest)

@@ -17,6 +17,7 @@
 
 #include <QCoro/QCoroTask>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -371,6 +372,147 @@ private slots:
         QVERIFY2(created.error.contains("signed by an unknown authority; set the cluster's CA certificate"),
             qPrintable(created.error));
         QCOMPARE(created.lease->state, LeaseState::Failed);
+    }
+
+    // Renewal by re-issue. The leases are issued ten minutes "ago" on the
+    // cluster's clock, so that renewing for their TTL moves the expiry.
+    LeaseCreation olderLease(const DynamicSecret &s, const QString &ns = {})
+    {
+        if (!m_cluster->setClockOffset(-600))
+            qFatal("clock offset");
+        LeaseCreation created = lease(s, ns, Duration::fromMinutes(20));
+        if (!m_cluster->setClockOffset(0))
+            qFatal("clock offset");
+        return created;
+    }
+    static QJsonObject claimsOf(const QByteArray &token)
+    {
+        return QJsonDocument::fromJson(
+            QByteArray::fromBase64(token.split('.').value(1), QByteArray::Base64UrlEncoding))
+            .object();
+    }
+
+    void renewingABoundLeaseBindsTheNewTokenToTheSameSecret()
+    {
+        grant("kms-renew-bound",
+            { QJsonObject { { "apiGroups", QJsonArray { "" } }, { "resources", QJsonArray { "secrets" } },
+                { "verbs", QJsonArray { "create", "get", "delete", "list", "patch" } } } });
+        const DynamicSecret s = staticSecret(true);
+        const LeaseCreation created = olderLease(s);
+        QVERIFY2(created.ok(), qPrintable(created.error));
+        const Lease before = *created.lease;
+
+        const RenewOutcome renewed = QCoro::waitFor(m_service->renew(before.id));
+        QVERIFY2(renewed.ok, qPrintable(renewed.message));
+        QVERIFY(!renewed.newLease);
+        QVERIFY2(renewed.warnings.isEmpty(), qPrintable(renewed.warnings.join(' ')));
+        QCOMPARE(renewed.lease->id, before.id);
+        QCOMPARE(renewed.previousJti, before.tokenJti);
+        QVERIFY(renewed.lease->tokenJti != before.tokenJti);
+        QCOMPARE(renewed.lease->tokenJti, renewed.issued->jti);
+        QVERIFY(before.expiresAt.secsTo(renewed.lease->expiresAt) > 500);
+        QCOMPARE(renewed.lease->expiresAt, renewed.issued->expiresAt);
+        QVERIFY2(renewed.message.contains("The previous token stays valid until its own expiry"),
+            qPrintable(renewed.message));
+        // The same Secret, by name and uid; the old token works as well as the new.
+        const QJsonObject bound
+            = claimsOf(renewed.issued->token)["kubernetes.io"].toObject()["secret"].toObject();
+        QCOMPARE(bound["name"].toString(), before.boundSecretName);
+        QCOMPARE(bound["uid"].toString(), before.boundSecretUid);
+        QVERIFY(authenticates(renewed.issued->token));
+        QVERIFY(authenticates(created.issued->token));
+        // Stored, annotated and audited.
+        QCOMPARE(LeaseRepository(*m_db).byId(before.id)->expiresAt, renewed.lease->expiresAt);
+        const auto secret
+            = m_cluster->request("GET", "/api/v1/namespaces/default/secrets/" + before.boundSecretName);
+        const QDateTime annotated = QDateTime::fromString(
+            secret.json["metadata"]["annotations"]["kms.hanzo.ai/expires-at"].toString(), Qt::ISODate);
+        QVERIFY(qAbs(annotated.secsTo(renewed.lease->expiresAt)) <= 5);
+        const QList<AuditEvent> events = leaseEvents(before.id);
+        QCOMPARE(events.last().kind, AuditEvent::LeaseRenewed);
+        QCOMPARE(events.last().jti, renewed.issued->jti);
+        QVERIFY(events.last().detail.contains(before.tokenJti));
+        // Revoking the lease ends both tokens.
+        QVERIFY(QCoro::waitFor(m_service->revoke(before.id)).ok);
+        QVERIFY(!authenticates(renewed.issued->token));
+        QVERIFY(!authenticates(created.issued->token));
+    }
+
+    void renewingAnUnboundStaticLeaseIssuesANewOne()
+    {
+        const DynamicSecret s = staticSecret(false);
+        const LeaseCreation created = lease(s);
+        QVERIFY2(created.ok(), qPrintable(created.error));
+        const RenewOutcome renewed = QCoro::waitFor(m_service->renew(created.lease->id));
+        QVERIFY2(renewed.ok, qPrintable(renewed.message));
+        QVERIFY(renewed.newLease);
+        QVERIFY(renewed.lease->id != created.lease->id);
+        QVERIFY2(renewed.message.contains("cannot be extended, so renewing issued a new lease"),
+            qPrintable(renewed.message));
+        QVERIFY2(renewed.message.contains("stays valid until"), qPrintable(renewed.message));
+        QVERIFY(authenticates(renewed.issued->token));
+        QVERIFY(authenticates(created.issued->token));
+        QCOMPARE(LeaseRepository(*m_db).byId(created.lease->id)->state, LeaseState::Active);
+        const QList<AuditEvent> events = leaseEvents(renewed.lease->id);
+        QCOMPARE(events.last().kind, AuditEvent::LeaseCreated);
+        QVERIFY2(events.last().detail.contains("Renewal of lease " + created.lease->id),
+            qPrintable(events.last().detail));
+    }
+
+    void twoRenewalsAtOnceRenewOnce()
+    {
+        const DynamicSecret s = dynamicSecret();
+        const LeaseCreation created = olderLease(s, "team-a");
+        QVERIFY2(created.ok(), qPrintable(created.error));
+        // Both start at once (QCoro tasks run eagerly): one holds the lease's lock.
+        QCoro::Task<RenewOutcome> first = m_service->renew(created.lease->id);
+        QCoro::Task<RenewOutcome> second = m_service->renew(created.lease->id);
+        const RenewOutcome a = QCoro::waitFor(std::move(first));
+        const RenewOutcome b = QCoro::waitFor(std::move(second));
+        QCOMPARE(int(a.ok) + int(b.ok), 1);
+        const RenewOutcome &refused = a.ok ? b : a;
+        QVERIFY2(refused.message.contains("another process"), qPrintable(refused.message));
+        int renewals = 0;
+        for (const AuditEvent &e : leaseEvents(created.lease->id))
+            renewals += e.kind == AuditEvent::LeaseRenewed;
+        QCOMPARE(renewals, 1);
+        // Without "patch" (the setup guide's RBAC) the annotations stay, and it says so.
+        const RenewOutcome &done = a.ok ? a : b;
+        QVERIFY2(
+            !done.warnings.isEmpty() && done.warnings.first().contains("keep their old expiry annotation"),
+            qPrintable(done.warnings.join(' ')));
+        QVERIFY(authenticates(done.issued->token));
+    }
+
+    void renewRefusesWhatItCannotDo()
+    {
+        const DynamicSecret s = dynamicSecret();
+        const LeaseCreation created = lease(s, "team-a", Duration::fromMinutes(30));
+        QVERIFY2(created.ok(), qPrintable(created.error));
+        // A TTL that ends before the lease does; below the floor; above the max.
+        RenewOutcome r = QCoro::waitFor(m_service->renew(created.lease->id, Duration::fromMinutes(15)));
+        QVERIFY(!r.ok && r.badRequest);
+        QVERIFY2(r.message.startsWith("--ttl: Lease") && r.message.contains("would not extend it"),
+            qPrintable(r.message));
+        r = QCoro::waitFor(m_service->renew(created.lease->id, Duration::fromMinutes(5)));
+        QVERIFY(!r.ok && r.badRequest);
+        QVERIFY2(r.message.contains("at least 10 minutes"), qPrintable(r.message));
+        r = QCoro::waitFor(m_service->renew(created.lease->id, Duration::fromHours(25)));
+        QVERIFY(!r.ok && r.badRequest);
+        // Past its expiry (the reaper has not come yet): refused. (The cap at creation
+        // + max TTL: tst_cli_kubectl, with a short max TTL.)
+        m_clock->advance(31 * 60);
+        r = QCoro::waitFor(m_service->renew(created.lease->id, Duration::fromHours(1)));
+        QVERIFY(!r.ok);
+        QVERIFY2(r.message.contains("expired at") && r.message.contains("issue a new lease"),
+            qPrintable(r.message));
+        newService(); // back to the present
+        // A revoked lease is not renewed.
+        QVERIFY(QCoro::waitFor(m_service->revoke(created.lease->id)).ok);
+        r = QCoro::waitFor(m_service->renew(created.lease->id));
+        QVERIFY(!r.ok);
+        QVERIFY2(r.message.contains("Only an active lease can be renewed"), qPrintable(r.message));
+        QCOMPARE(LeaseRepository(*m_db).byId(created.lease->id)->state, LeaseState::Revoked);
     }
 
     void storesTheExpiryTheServerCappedTo()

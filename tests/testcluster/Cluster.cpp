@@ -362,16 +362,11 @@ ApiResponse Cluster::handleAuthenticated(
             }
             throw ApiError::forbidden(route.group, route.resource, route.name, why);
         }
-        // Answers are JSON: a client that accepts none of it gets 406, as for any media type a server lacks.
-        if (!request.accept.isEmpty()) {
-            bool acceptable = false;
-            for (const QByteArray &entry : request.accept.split(',')) {
-                const QByteArray type = entry.split(';').first().trimmed().toLower();
-                acceptable
-                    = acceptable || type == "application/json" || type == "*/*" || type == "application/*";
-            }
-            if (!acceptable && route.path != QStringLiteral("/healthz")
-                && route.path != QStringLiteral("/livez") && route.path != QStringLiteral("/readyz")) {
+        // Answers are JSON: a client that accepts none of it gets 406, as for any media type a
+        // server lacks. /openapi/v2 also speaks protobuf and negotiates itself.
+        if (!acceptsJson(request.accept) && route.path != QStringLiteral("/openapi/v2")) {
+            if (route.path != QStringLiteral("/healthz") && route.path != QStringLiteral("/livez")
+                && route.path != QStringLiteral("/readyz")) {
                 throw ApiError(406, QStringLiteral("NotAcceptable"),
                     QStringLiteral("only the following media types are accepted: application/json"));
             }
@@ -382,6 +377,21 @@ ApiResponse Cluster::handleAuthenticated(
     } catch (const ApiError &e) {
         return jsonResponse(e.code(), e.status());
     }
+}
+
+bool acceptsMediaType(const QByteArray &accept, const QByteArray &mediaType)
+{
+    for (const QByteArray &entry : accept.split(',')) {
+        if (entry.split(';').first().trimmed().toLower() == mediaType)
+            return true;
+    }
+    return false;
+}
+
+bool acceptsJson(const QByteArray &accept)
+{
+    return accept.isEmpty() || acceptsMediaType(accept, "application/json") || acceptsMediaType(accept, "*/*")
+        || acceptsMediaType(accept, "application/*");
 }
 
 ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, const Route &route)
@@ -407,6 +417,18 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
         return jsonResponse(201, answer);
     }
 
+    // No CustomResourceDefinitions are installed. kubectl lists them while it
+    // validates a kind on the client (one the OpenAPI documents give no PATCH
+    // for, as the reviews), so the list is there, and empty.
+    if (route.group == QStringLiteral("apiextensions.k8s.io") && route.resource == QStringLiteral("customresourcedefinitions")
+        && route.name.isEmpty() && route.verb == QStringLiteral("list")) {
+        return jsonResponse(200,
+            QJsonObject { { QStringLiteral("kind"), QStringLiteral("CustomResourceDefinitionList") },
+                { QStringLiteral("apiVersion"), QStringLiteral("apiextensions.k8s.io/v1") },
+                { QStringLiteral("metadata"),
+                    QJsonObject { { QStringLiteral("resourceVersion"), m_store.resourceVersion() } } },
+                { QStringLiteral("items"), QJsonArray() } });
+    }
     const ResourceType *type = findResource(route.group, route.version, route.resource);
     if (!type)
         throw ApiError::notFoundPlain();

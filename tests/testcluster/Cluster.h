@@ -59,6 +59,10 @@ struct WatchRequest {
     }
 };
 
+// Whether an Accept header (empty: anything) takes this media type, or JSON.
+bool acceptsMediaType(const QByteArray &accept, const QByteArray &mediaType);
+bool acceptsJson(const QByteArray &accept);
+
 struct ApiResponse {
     int status = 200;
     QByteArray body;
@@ -178,8 +182,6 @@ private:
     void removeObject(const ResourceType &type, const QJsonObject &object, bool orphanDependents);
 
     QJsonObject discoveryResourceList(const QString &group, const QString &version) const;
-    QJsonObject openApiV3Root() const;
-    std::optional<QJsonObject> openApiV3Document(const QString &groupVersionPath) const;
 
     Options m_options;
     qint64 m_clockOffsetSeconds = 0;

@@ -1,16 +1,18 @@
-// Discovery, /version and the OpenAPI v3 documents kubectl reads: the
+// Discovery, /version and the OpenAPI documents kubectl reads (OpenApi.cpp): the
 // non-resource half of Cluster.
 #include "ApiError.h"
 #include "Cluster.h"
+#include "OpenApi.h"
 #include "Pki.h"
 
-#include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 
 namespace kms::testcluster {
 
 namespace {
+
+constexpr const char *kOpenApiV2Protobuf = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
 
 const QStringList kAllVerbs { QStringLiteral("create"), QStringLiteral("delete"),
     QStringLiteral("deletecollection"), QStringLiteral("get"), QStringLiteral("list"),
@@ -33,51 +35,6 @@ ApiResponse json(const QJsonObject &o)
     ApiResponse r;
     r.body = QJsonDocument(o).toJson(QJsonDocument::Compact);
     return r;
-}
-
-QString pathPrefix(const QString &group)
-{
-    return group.isEmpty() ? QStringLiteral("/api/v1") : QStringLiteral("/apis/%1/v1").arg(group);
-}
-
-QString operationKind(const QString &group)
-{
-    if (group.isEmpty())
-        return QStringLiteral("CoreV1");
-    QString g = group.section(u'.', 0, 0);
-    if (group == QStringLiteral("rbac.authorization.k8s.io"))
-        g = QStringLiteral("RbacAuthorization");
-    else
-        g[0] = g[0].toUpper();
-    return g + QStringLiteral("V1");
-}
-
-QJsonObject operation(const QString &verb, const QString &operationId, const QString &group,
-    const QString &kind, bool withFieldValidation)
-{
-    QJsonArray parameters { QJsonObject { { QStringLiteral("name"), QStringLiteral("dryRun") },
-                                { QStringLiteral("in"), QStringLiteral("query") },
-                                { QStringLiteral("schema"),
-                                    QJsonObject { { QStringLiteral("type"), QStringLiteral("string") } } } },
-        QJsonObject { { QStringLiteral("name"), QStringLiteral("fieldManager") },
-            { QStringLiteral("in"), QStringLiteral("query") },
-            { QStringLiteral("schema"),
-                QJsonObject { { QStringLiteral("type"), QStringLiteral("string") } } } } };
-    if (withFieldValidation) {
-        parameters.append(QJsonObject { { QStringLiteral("name"), QStringLiteral("fieldValidation") },
-            { QStringLiteral("in"), QStringLiteral("query") },
-            { QStringLiteral("schema"),
-                QJsonObject { { QStringLiteral("type"), QStringLiteral("string") } } } });
-    }
-    return QJsonObject { { QStringLiteral("operationId"), operationId },
-        { QStringLiteral("parameters"), parameters },
-        { QStringLiteral("responses"),
-            QJsonObject { { QStringLiteral("200"),
-                QJsonObject { { QStringLiteral("description"), QStringLiteral("OK") } } } } },
-        { QStringLiteral("x-kubernetes-action"), verb },
-        { QStringLiteral("x-kubernetes-group-version-kind"),
-            QJsonObject { { QStringLiteral("group"), group },
-                { QStringLiteral("version"), QStringLiteral("v1") }, { QStringLiteral("kind"), kind } } } };
 }
 
 } // namespace
@@ -120,91 +77,8 @@ QJsonObject Cluster::discoveryResourceList(const QString &group, const QString &
     return list;
 }
 
-std::optional<QJsonObject> Cluster::openApiV3Document(const QString &groupVersionPath) const
-{
-    QString group;
-    if (groupVersionPath == QStringLiteral("api/v1"))
-        group.clear();
-    else if (groupVersionPath.startsWith(QStringLiteral("apis/"))
-        && groupVersionPath.endsWith(QStringLiteral("/v1"))
-        && kGroups.contains(groupVersionPath.section(u'/', 1, 1)))
-        group = groupVersionPath.section(u'/', 1, 1);
-    else
-        return std::nullopt;
-    QJsonObject paths;
-    for (const ResourceType &t : storedResources()) {
-        if (t.group != group)
-            continue;
-        const QString scope = t.namespaced ? QStringLiteral("Namespaced") : QString();
-        const QString collection = pathPrefix(group)
-            + (t.namespaced ? QStringLiteral("/namespaces/{namespace}/") : QStringLiteral("/")) + t.plural;
-        const QString op = operationKind(group);
-        paths.insert(collection,
-            QJsonObject { { QStringLiteral("get"),
-                              operation(QStringLiteral("list"), QStringLiteral("list") + op + scope + t.kind,
-                                  group, t.kind, false) },
-                { QStringLiteral("post"),
-                    operation(QStringLiteral("post"), QStringLiteral("create") + op + scope + t.kind, group,
-                        t.kind, true) } });
-        paths.insert(collection + QStringLiteral("/{name}"),
-            QJsonObject { { QStringLiteral("get"),
-                              operation(QStringLiteral("get"), QStringLiteral("read") + op + scope + t.kind,
-                                  group, t.kind, false) },
-                { QStringLiteral("put"),
-                    operation(QStringLiteral("put"), QStringLiteral("replace") + op + scope + t.kind, group,
-                        t.kind, true) },
-                { QStringLiteral("patch"),
-                    operation(QStringLiteral("patch"), QStringLiteral("patch") + op + scope + t.kind, group,
-                        t.kind, true) },
-                { QStringLiteral("delete"),
-                    operation(QStringLiteral("delete"), QStringLiteral("delete") + op + scope + t.kind, group,
-                        t.kind, false) } });
-        if (t.kind == QStringLiteral("ServiceAccount")) {
-            paths.insert(collection + QStringLiteral("/{name}/token"),
-                QJsonObject { { QStringLiteral("post"),
-                    operation(QStringLiteral("post"),
-                        QStringLiteral("createCoreV1NamespacedServiceAccountToken"),
-                        QStringLiteral("authentication.k8s.io"), QStringLiteral("TokenRequest"), true) } });
-        }
-    }
-    for (const ReviewResource &r : reviewResources()) {
-        if (r.group != group)
-            continue;
-        const QString path = pathPrefix(group)
-            + (r.namespaced ? QStringLiteral("/namespaces/{namespace}/") : QStringLiteral("/")) + r.plural;
-        paths.insert(path,
-            QJsonObject { { QStringLiteral("post"),
-                operation(QStringLiteral("post"), QStringLiteral("create") + operationKind(group) + r.kind,
-                    group, r.kind, true) } });
-    }
-    return QJsonObject { { QStringLiteral("openapi"), QStringLiteral("3.0.0") },
-        { QStringLiteral("info"),
-            QJsonObject { { QStringLiteral("title"), QStringLiteral("Kubernetes") },
-                { QStringLiteral("version"), QStringLiteral("v1.32.0") } } },
-        { QStringLiteral("paths"), paths },
-        { QStringLiteral("components"), QJsonObject { { QStringLiteral("schemas"), QJsonObject() } } } };
-}
-
-QJsonObject Cluster::openApiV3Root() const
-{
-    QJsonObject paths;
-    QStringList gvs { QStringLiteral("api/v1") };
-    for (const QString &g : kGroups)
-        gvs << QStringLiteral("apis/%1/v1").arg(g);
-    for (const QString &gv : gvs) {
-        const QByteArray doc = QJsonDocument(*openApiV3Document(gv)).toJson(QJsonDocument::Compact);
-        const QString hash = QString::fromLatin1(
-            QCryptographicHash::hash(doc, QCryptographicHash::Sha512).toHex().toUpper());
-        paths.insert(gv,
-            QJsonObject { { QStringLiteral("serverRelativeURL"),
-                QStringLiteral("/openapi/v3/%1?hash=%2").arg(gv, hash) } });
-    }
-    return QJsonObject { { QStringLiteral("paths"), paths } };
-}
-
 ApiResponse Cluster::nonResource(const ApiRequest &request, const Route &route)
 {
-    Q_UNUSED(request)
     QString path = route.path;
     while (path.size() > 1 && path.endsWith(u'/'))
         path.chop(1);
@@ -268,11 +142,34 @@ ApiResponse Cluster::nonResource(const ApiRequest &request, const Route &route)
         r.contentType = "application/jwk-set+json";
         return r;
     }
-    if (path == QStringLiteral("/openapi/v3"))
-        return json(openApiV3Root());
+    if (path == QStringLiteral("/openapi/v2")) {
+        // kubectl asks for protobuf (its client-side validation reads it); JSON for anyone else.
+        ApiResponse r;
+        if (acceptsMediaType(request.accept, kOpenApiV2Protobuf)
+            || acceptsMediaType(request.accept, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")) {
+            r.body = openapi::v2Protobuf();
+            // As kube-openapi answers it: Go's mime parser refuses the '@' of the old name.
+            r.contentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+        } else if (acceptsJson(request.accept)) {
+            r.body = openapi::v2Json();
+        } else {
+            throw ApiError(406, QStringLiteral("NotAcceptable"),
+                QStringLiteral("only the following media types are accepted: application/json, %1")
+                    .arg(QString::fromLatin1(kOpenApiV2Protobuf)));
+        }
+        return r;
+    }
+    if (path == QStringLiteral("/openapi/v3")) {
+        ApiResponse r;
+        r.body = openapi::v3Root();
+        return r;
+    }
     if (path.startsWith(QStringLiteral("/openapi/v3/"))) {
-        if (const auto doc = openApiV3Document(path.mid(int(qstrlen("/openapi/v3/")))))
-            return json(*doc);
+        if (const auto doc = openapi::v3Document(path.mid(int(qstrlen("/openapi/v3/"))))) {
+            ApiResponse r;
+            r.body = *doc;
+            return r;
+        }
     }
     throw ApiError::notFoundPlain();
 }

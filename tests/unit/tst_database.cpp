@@ -137,7 +137,7 @@ private slots:
             }
             // Back to schema version 3, as a profile made before the id sequence
             // (version 4), the lease object uids (version 5), the signed audit
-            // log (version 6) and what leases grant (version 7).
+            // log (version 6), what leases grant (version 7) and the leases' audiences (version 8).
             for (const char *sql : { "ALTER TABLE dynamic_secrets DROP COLUMN extra_roles",
                      "ALTER TABLE dynamic_secrets DROP COLUMN extra_labels",
                      "ALTER TABLE dynamic_secrets DROP COLUMN extra_annotations",
@@ -146,7 +146,7 @@ private slots:
                      "ALTER TABLE dynamic_secrets DROP COLUMN generated_rules",
                      "ALTER TABLE dynamic_secrets DROP COLUMN generated_role_type",
                      "ALTER TABLE dynamic_secrets DROP COLUMN namespace_selector",
-                     "ALTER TABLE leases DROP COLUMN extra_objects", "DROP TRIGGER audit_events_in_order",
+                     "ALTER TABLE leases DROP COLUMN extra_objects", "ALTER TABLE leases DROP COLUMN audiences", "DROP TRIGGER audit_events_in_order",
                      "DROP TRIGGER audit_head_first_only", "DROP TRIGGER audit_head_no_update",
                      "DROP TRIGGER audit_keys_no_update", "DROP TRIGGER audit_keys_no_delete",
                      "DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete",
