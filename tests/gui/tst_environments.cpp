@@ -145,7 +145,7 @@ private slots:
         box = f.waitForMessageBox(QStringLiteral("environmentNotDeleted"));
         QVERIFY(box);
         QCOMPARE(box->text(),
-            QStringLiteral("Environment Development holds 1 dynamic secret; delete them first."));
+            QStringLiteral("Environment Development holds 1 dynamic secret; delete it first."));
         box->accept();
         QVERIFY(EnvironmentRepository(*f.db).byId(f.developmentId()));
         QVERIFY(SecretRepository(*f.db).byId(secret->id));
