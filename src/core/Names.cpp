@@ -58,7 +58,9 @@ QString lengthProblem(const QString &value, int max)
     if (value.isEmpty())
         return QStringLiteral("is empty");
     if (value.size() > max)
-        return QStringLiteral("is %1 characters long; at most %2 characters are allowed").arg(value.size()).arg(max);
+        return QStringLiteral("is %1 characters long; at most %2 characters are allowed")
+            .arg(value.size())
+            .arg(max);
     return {};
 }
 

@@ -144,8 +144,8 @@ private slots:
         QTest::keyClick(f.window->environmentView(), Qt::Key_Delete);
         box = f.waitForMessageBox(QStringLiteral("environmentNotDeleted"));
         QVERIFY(box);
-        QCOMPARE(box->text(),
-            QStringLiteral("Environment Development holds 1 dynamic secret; delete them first."));
+        QCOMPARE(
+            box->text(), QStringLiteral("Environment Development holds 1 dynamic secret; delete it first."));
         box->accept();
         QVERIFY(EnvironmentRepository(*f.db).byId(f.developmentId()));
         QVERIFY(SecretRepository(*f.db).byId(secret->id));
