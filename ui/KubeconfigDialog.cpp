@@ -2,8 +2,6 @@
 
 #include "UiColors.h"
 #include "leases/Engine.h"
-#include "store/CredentialVault.h"
-#include "store/Database.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -178,8 +176,8 @@ bool KubeconfigDialog::add()
     request.kmsctlPath = m_services.kmsctlPath.isEmpty()
         ? QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("hanzo-kmsctl"))
         : m_services.kmsctlPath;
-    request.dataDir = m_services.engine->database().dataDir();
-    request.keychainService = m_services.engine->vault().serviceName();
+    request.dataDir = m_services.engine->dataDir();
+    request.keychainService = m_services.engine->keychainService();
     const KubectlContextResult result = KubectlContexts::add(request);
     if (!result.ok) {
         // The CLI's flag names mean nothing here.

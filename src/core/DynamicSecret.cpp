@@ -306,20 +306,22 @@ void checkMetadata(const DynamicSecret &s, FieldErrors &errors)
                         .arg(Word, quoted(it.key())));
                 continue;
             }
-            const QStringList keyProblems = Names::qualifiedNameErrors(it.key());
-            if (!keyProblems.isEmpty()) {
+            if (!Names::qualifiedNameErrors(it.key()).isEmpty()) {
                 add(errors, set.field,
-                    QStringLiteral("%1 key %2 is not valid: %3.")
-                        .arg(Word, quoted(it.key()), keyProblems.join(QStringLiteral("; "))));
+                    QStringLiteral(
+                        "%1 key %2 is not valid: use letters, digits, '-', '_' and '.', starting and "
+                        "ending with a letter or digit, after an optional DNS prefix and '/' (e.g. "
+                        "example.com/team).")
+                        .arg(Word, quoted(it.key())));
                 continue;
             }
             if (set.labels) {
-                const QStringList valueProblems = Names::labelValueErrors(it.value());
-                if (!valueProblems.isEmpty())
+                if (!Names::labelValueErrors(it.value()).isEmpty())
                     add(errors, set.field,
-                        QStringLiteral("Label %1 has an invalid value %2: %3.")
-                            .arg(quoted(it.key()), quoted(it.value()),
-                                valueProblems.join(QStringLiteral("; "))));
+                        QStringLiteral(
+                            "Label %1 has an invalid value %2: use at most 63 letters, digits, '-', "
+                            "'_' and '.', starting and ending with a letter or digit, or nothing.")
+                            .arg(quoted(it.key()), quoted(it.value())));
             }
         }
         if (!set.labels && bytes > DynamicSecret::MaxAnnotationBytes) {

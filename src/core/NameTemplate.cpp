@@ -320,16 +320,15 @@ QString NameTemplate::check(const QString &text, const QString &secretName, cons
     for (const QString &ns : sampleNamespaces) {
         for (const QString &user : users) {
             const QString name = parsed->render({ secretName, ns, user, now });
-            const QStringList problems = Names::dns1123LabelErrors(name);
-            if (problems.isEmpty())
+            const QString problem = Names::labelProblem(name);
+            if (problem.isEmpty())
                 continue;
             const QString ofNamespace = ns.size() == Names::MaxLabelLength && !namespaces.contains(ns)
                 ? QStringLiteral("a namespace of 63 characters")
                 : QStringLiteral("namespace %1").arg(quoted(ns));
             return QStringLiteral(
-                "The name template %1 gives %2 for %3 and user %4, which is not a valid name: %5.")
-                .arg(quoted(text), quoted(name), ofNamespace, quoted(user),
-                    problems.join(QStringLiteral("; ")));
+                "The name template %1 gives %2 for %3 and user %4, which is not a valid name: it %5.")
+                .arg(quoted(text), quoted(name), ofNamespace, quoted(user), problem);
         }
     }
     return {};
@@ -341,15 +340,15 @@ QString NameTemplate::nameFor(const QString &text, const Inputs &inputs, QString
     if (!parsed)
         return {};
     const QString name = parsed->render(inputs);
-    const QStringList problems = Names::dns1123LabelErrors(name);
-    if (!problems.isEmpty()) {
+    const QString problem = Names::labelProblem(name);
+    if (!problem.isEmpty()) {
         if (error)
             *error = QStringLiteral(
                 "The secret's name template %1 gives %2 for user %3 in namespace %4, which is "
-                "not a valid name (%5); change the template (e.g. {{user | lower | replace "
+                "not a valid name (it %5); change the template (e.g. {{user | lower | replace "
                 "\".\" \"-\"}}) in the secret.")
                          .arg(quoted(text), quoted(name), quoted(inputs.user), quoted(inputs.namespaceName),
-                             problems.join(QStringLiteral("; ")));
+                             problem);
         return {};
     }
     return name;

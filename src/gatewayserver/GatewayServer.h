@@ -154,9 +154,8 @@ private:
     // lease's objects at once). notOurs: the refusal (%1 what, %2 the label,
     // %3 the lease id); madeWith: what a binding is made with, for "missing";
     // callerToken: whose token reads it.
-    QCoro::Task<QString> verifySameLease(
-        QString path, QString what, QString leaseId, QString notOurs, QString madeWith,
-        QByteArray callerToken);
+    QCoro::Task<QString> verifySameLease(QString path, QString what, QString leaseId, QString notOurs,
+        QString madeWith, QByteArray callerToken);
     static Answer refuse(const Call &call, const QString &reason);
     static void write(QHttpServerResponder &responder, const Answer &answer);
 

@@ -7,6 +7,7 @@
 #include "leases/LeaseService.h"
 #include "store/AuditKeychain.h"
 #include "store/AuditLog.h"
+#include "store/CredentialVault.h"
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
 #include "store/LeaseRepository.h"
@@ -79,6 +80,16 @@ QString slugFor(const QString &name)
     return slug;
 }
 } // namespace
+
+QString Engine::dataDir() const
+{
+    return m_db.dataDir();
+}
+
+QString Engine::keychainService() const
+{
+    return m_vault.serviceName();
+}
 
 std::optional<Environment> Engine::environment(qint64 id)
 {

@@ -34,6 +34,10 @@ public:
     ~Engine();
 
     Database &database() { return m_db; }
+    // The profile's data directory and keychain service, for what names them
+    // to another program (the kubectl exec plugin's arguments).
+    QString dataDir() const;
+    QString keychainService() const;
     CredentialVault &vault() { return m_vault; }
     ClusterConnections &connections() { return *m_connections; }
     LeaseService &leases() { return *m_leases; }

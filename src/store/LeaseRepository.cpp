@@ -167,9 +167,10 @@ LeaseRepository::Update LeaseRepository::update(
     }
     // Compare-and-set: the row changes only while it is still in the state the
     // caller read. Of two writers that race, the second matches no row.
-    QSqlQuery q = m_db.prepare(QStringLiteral("UPDATE leases SET %1 = ? WHERE id = ? AND state = ?%2")
-                                   .arg(FieldColumns.join(QStringLiteral(" = ?, ")),
-                                       expectedJti.isEmpty() ? QString() : QStringLiteral(" AND token_jti = ?")));
+    QSqlQuery q
+        = m_db.prepare(QStringLiteral("UPDATE leases SET %1 = ? WHERE id = ? AND state = ?%2")
+                           .arg(FieldColumns.join(QStringLiteral(" = ?, ")),
+                               expectedJti.isEmpty() ? QString() : QStringLiteral(" AND token_jti = ?")));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     q.addBindValue(Lease::toString(expected));

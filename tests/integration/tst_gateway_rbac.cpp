@@ -395,7 +395,15 @@ private slots:
         QCOMPARE(role.status, 200);
         const QSet<QString> granted = test::grantedBy(role.json.value(QLatin1String("rules")).toArray());
         QVERIFY(granted.contains(QStringLiteral("create serviceaccounts/token"))); // not vacuous
-        const QSet<QString> unused = granted - use.used;
+        // Roles generated for leases (issue 16) are made and deleted only when a
+        // policy entry's generatedRoles allows them, which this run's policy does
+        // not; tst_gateway_grants makes them through the same rbac.yaml.
+        const QSet<QString> generatedRoles = { QStringLiteral("create roles.rbac.authorization.k8s.io"),
+            QStringLiteral("delete roles.rbac.authorization.k8s.io"),
+            QStringLiteral("create clusterroles.rbac.authorization.k8s.io"),
+            QStringLiteral("delete clusterroles.rbac.authorization.k8s.io") };
+        QVERIFY(granted.contains(generatedRoles));
+        const QSet<QString> unused = granted - use.used - generatedRoles;
         QVERIFY2(
             unused.isEmpty(), qPrintable(QStringLiteral("granted, never used:\n") + test::listed(unused)));
     }

@@ -420,22 +420,26 @@ void KubectlTest::createFromFileWithDefaultValidation_data()
     QTest::addColumn<QStringList>("output");
     QTest::addColumn<QString>("expected");
     const QStringList none;
-    QTest::newRow("Namespace") << "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: validated\n" << none
-                               << "namespace/validated created\n";
+    QTest::newRow("Namespace") << "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: validated\n"
+                               << none << "namespace/validated created\n";
     QTest::newRow("ServiceAccount")
         << "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: validated\n  namespace: validated\n"
-           "automountServiceAccountToken: false\nsecrets:\n- name: validated\nimagePullSecrets:\n- name: pull\n"
+           "automountServiceAccountToken: false\nsecrets:\n- name: validated\nimagePullSecrets:\n- name: "
+           "pull\n"
         << none << "serviceaccount/validated created\n";
-    QTest::newRow("Secret") << "apiVersion: v1\nkind: Secret\nmetadata:\n  name: validated\n  namespace: "
-                               "validated\n  annotations:\n    kubernetes.io/service-account.name: validated\n"
-                               "type: Opaque\nstringData:\n  a: b\ndata:\n  c: ZA==\n"
-                            << none << "secret/validated created\n";
-    QTest::newRow("ConfigMap") << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: validated\n  namespace: "
-                                  "validated\ndata:\n  a: b\nbinaryData:\n  c: ZA==\nimmutable: true\n"
-                               << none << "configmap/validated created\n";
-    QTest::newRow("Pod") << "apiVersion: v1\nkind: Pod\nmetadata:\n  name: validated\n  namespace: validated\n"
-                            "spec:\n  containers:\n  - name: app\n    image: busybox\n    args: [sleep, \"1\"]\n"
-                         << none << "pod/validated created\n";
+    QTest::newRow("Secret")
+        << "apiVersion: v1\nkind: Secret\nmetadata:\n  name: validated\n  namespace: "
+           "validated\n  annotations:\n    kubernetes.io/service-account.name: validated\n"
+           "type: Opaque\nstringData:\n  a: b\ndata:\n  c: ZA==\n"
+        << none << "secret/validated created\n";
+    QTest::newRow("ConfigMap")
+        << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: validated\n  namespace: "
+           "validated\ndata:\n  a: b\nbinaryData:\n  c: ZA==\nimmutable: true\n"
+        << none << "configmap/validated created\n";
+    QTest::newRow("Pod")
+        << "apiVersion: v1\nkind: Pod\nmetadata:\n  name: validated\n  namespace: validated\n"
+           "spec:\n  containers:\n  - name: app\n    image: busybox\n    args: [sleep, \"1\"]\n"
+        << none << "pod/validated created\n";
     QTest::newRow("Node") << "apiVersion: v1\nkind: Node\nmetadata:\n  name: validated\n  labels:\n    a: b\n"
                           << none << "node/validated created\n";
     QTest::newRow("Role") << "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: "
@@ -460,12 +464,13 @@ void KubectlTest::createFromFileWithDefaultValidation_data()
     QTest::newRow("TokenReview")
         << "apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec:\n  token: ADMIN_TOKEN\n"
         << QStringList { QStringLiteral("-o"), QStringLiteral("jsonpath={.status.authenticated}") } << "true";
-    QTest::newRow("SelfSubjectReview") << "apiVersion: authentication.k8s.io/v1\nkind: SelfSubjectReview\n"
-                                       << QStringList { QStringLiteral("-o"),
-                                              QStringLiteral("jsonpath={.status.userInfo.groups[0]}") }
-                                       << "system:masters";
+    QTest::newRow("SelfSubjectReview")
+        << "apiVersion: authentication.k8s.io/v1\nkind: SelfSubjectReview\n"
+        << QStringList { QStringLiteral("-o"), QStringLiteral("jsonpath={.status.userInfo.groups[0]}") }
+        << "system:masters";
     QTest::newRow("SelfSubjectAccessReview")
-        << "apiVersion: authorization.k8s.io/v1\nkind: SelfSubjectAccessReview\nspec:\n  resourceAttributes:\n"
+        << "apiVersion: authorization.k8s.io/v1\nkind: SelfSubjectAccessReview\nspec:\n  "
+           "resourceAttributes:\n"
            "    namespace: validated\n    verb: get\n    resource: pods\n"
         << QStringList { QStringLiteral("-o"), QStringLiteral("jsonpath={.status.allowed}") } << "true";
     QTest::newRow("SubjectAccessReview")
@@ -474,12 +479,15 @@ void KubectlTest::createFromFileWithDefaultValidation_data()
         << QStringList { QStringLiteral("-o"), QStringLiteral("jsonpath={.status.allowed}") } << "true";
     QTest::newRow("LocalSubjectAccessReview")
         << "apiVersion: authorization.k8s.io/v1\nkind: LocalSubjectAccessReview\nmetadata:\n  namespace: "
-           "validated\nspec:\n  user: bob\n  resourceAttributes:\n    namespace: validated\n    verb: delete\n"
+           "validated\nspec:\n  user: bob\n  resourceAttributes:\n    namespace: validated\n    verb: "
+           "delete\n"
            "    resource: pods\n"
         << QStringList { QStringLiteral("-o"), QStringLiteral("jsonpath={.status.allowed}") } << "false";
     QTest::newRow("SelfSubjectRulesReview")
-        << "apiVersion: authorization.k8s.io/v1\nkind: SelfSubjectRulesReview\nspec:\n  namespace: validated\n"
-        << QStringList { QStringLiteral("-o"), QStringLiteral("jsonpath={.status.resourceRules[0].verbs[0]}") }
+        << "apiVersion: authorization.k8s.io/v1\nkind: SelfSubjectRulesReview\nspec:\n  namespace: "
+           "validated\n"
+        << QStringList { QStringLiteral("-o"),
+               QStringLiteral("jsonpath={.status.resourceRules[0].verbs[0]}") }
         << "*";
 }
 
@@ -508,13 +516,15 @@ void KubectlTest::clientSideValidationRefusesUnknownFields_data()
         << "error validating data: ValidationError(TokenReview.spec): unknown field \"tokn\" in "
            "io.k8s.api.authentication.v1.TokenReviewSpec";
     QTest::newRow("SelfSubjectAccessReview.spec.resourceAttributes")
-        << "apiVersion: authorization.k8s.io/v1\nkind: SelfSubjectAccessReview\nspec:\n  resourceAttributes:\n"
+        << "apiVersion: authorization.k8s.io/v1\nkind: SelfSubjectAccessReview\nspec:\n  "
+           "resourceAttributes:\n"
            "    verbs: get\n"
         << "error validating data: ValidationError(SelfSubjectAccessReview.spec.resourceAttributes): unknown "
            "field \"verbs\" in io.k8s.api.authorization.v1.ResourceAttributes";
     QTest::newRow("SelfSubjectRulesReview without spec")
         << "apiVersion: authorization.k8s.io/v1\nkind: SelfSubjectRulesReview\n"
-        << "error validating data: ValidationError(SelfSubjectRulesReview): missing required field \"spec\" in "
+        << "error validating data: ValidationError(SelfSubjectRulesReview): missing required field \"spec\" "
+           "in "
            "io.k8s.api.authorization.v1.SelfSubjectRulesReview";
     QTest::newRow("TokenReview.spec.audiences type")
         << "apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec:\n  token: abc\n  audiences: api\n"
@@ -529,7 +539,8 @@ void KubectlTest::clientSideValidationRefusesUnknownFields()
 {
     QFETCH(QString, yaml);
     QFETCH(QString, expected);
-    const QString file = writeManifest(QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'-'), yaml);
+    const QString file
+        = writeManifest(QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'-'), yaml);
     const Run r = kubectl({ QStringLiteral("create"), QStringLiteral("-f"), file });
     QCOMPARE(r.exitCode, 1);
     QVERIFY2(r.err.contains(expected), qPrintable(r.err));
@@ -541,22 +552,36 @@ void KubectlTest::explainDescribesEveryKind_data()
     // kubectl explain reads the schemas of the OpenAPI v3 documents.
     QTest::addColumn<QString>("field");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("tokenreview.spec") << "tokenreview.spec" << "token\t<string>";
-    QTest::newRow("serviceaccounts.secrets") << "serviceaccounts.secrets" << "FIELD: secrets <[]ObjectReference>";
-    QTest::newRow("clusterrolebinding.roleRef") << "clusterrolebinding.roleRef" << "name\t<string> -required-";
-    QTest::newRow("selfsubjectrulesreview.status")
-        << "selfsubjectrulesreview.status" << "resourceRules\t<[]ResourceRule> -required-";
-    QTest::newRow("secret") << "secret" << "stringData\t<map[string]string>";
-    QTest::newRow("configmap") << "configmap" << "binaryData\t<map[string]string>";
-    QTest::newRow("namespace.metadata") << "namespace.metadata" << "labels\t<map[string]string>";
-    QTest::newRow("pod.spec") << "pod.spec" << "FIELD: spec <Object>";
-    QTest::newRow("node") << "node" << "KIND:       Node";
-    QTest::newRow("role.rules") << "role.rules" << "verbs\t<[]string> -required-";
-    QTest::newRow("rolebinding.subjects") << "rolebinding.subjects" << "namespace\t<string>";
-    QTest::newRow("selfsubjectreview.status.userInfo") << "selfsubjectreview.status.userInfo" << "username\t<string>";
-    QTest::newRow("subjectaccessreview.spec") << "subjectaccessreview.spec" << "resourceAttributes\t<ResourceAttributes>";
-    QTest::newRow("localsubjectaccessreview") << "localsubjectaccessreview" << "GROUP:      authorization.k8s.io";
-    QTest::newRow("selfsubjectaccessreview.status") << "selfsubjectaccessreview.status" << "allowed\t<boolean> -required-";
+    QTest::newRow("tokenreview.spec") << "tokenreview.spec"
+                                      << "token\t<string>";
+    QTest::newRow("serviceaccounts.secrets") << "serviceaccounts.secrets"
+                                             << "FIELD: secrets <[]ObjectReference>";
+    QTest::newRow("clusterrolebinding.roleRef") << "clusterrolebinding.roleRef"
+                                                << "name\t<string> -required-";
+    QTest::newRow("selfsubjectrulesreview.status") << "selfsubjectrulesreview.status"
+                                                   << "resourceRules\t<[]ResourceRule> -required-";
+    QTest::newRow("secret") << "secret"
+                            << "stringData\t<map[string]string>";
+    QTest::newRow("configmap") << "configmap"
+                               << "binaryData\t<map[string]string>";
+    QTest::newRow("namespace.metadata") << "namespace.metadata"
+                                        << "labels\t<map[string]string>";
+    QTest::newRow("pod.spec") << "pod.spec"
+                              << "FIELD: spec <Object>";
+    QTest::newRow("node") << "node"
+                          << "KIND:       Node";
+    QTest::newRow("role.rules") << "role.rules"
+                                << "verbs\t<[]string> -required-";
+    QTest::newRow("rolebinding.subjects") << "rolebinding.subjects"
+                                          << "namespace\t<string>";
+    QTest::newRow("selfsubjectreview.status.userInfo") << "selfsubjectreview.status.userInfo"
+                                                       << "username\t<string>";
+    QTest::newRow("subjectaccessreview.spec") << "subjectaccessreview.spec"
+                                              << "resourceAttributes\t<ResourceAttributes>";
+    QTest::newRow("localsubjectaccessreview") << "localsubjectaccessreview"
+                                              << "GROUP:      authorization.k8s.io";
+    QTest::newRow("selfsubjectaccessreview.status") << "selfsubjectaccessreview.status"
+                                                    << "allowed\t<boolean> -required-";
 }
 
 void KubectlTest::explainDescribesEveryKind()

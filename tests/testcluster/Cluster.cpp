@@ -420,8 +420,9 @@ ApiResponse Cluster::dispatch(const ApiRequest &request, const UserInfo &user, c
     // No CustomResourceDefinitions are installed. kubectl lists them while it
     // validates a kind on the client (one the OpenAPI documents give no PATCH
     // for, as the reviews), so the list is there, and empty.
-    if (route.group == QStringLiteral("apiextensions.k8s.io") && route.resource == QStringLiteral("customresourcedefinitions")
-        && route.name.isEmpty() && route.verb == QStringLiteral("list")) {
+    if (route.group == QStringLiteral("apiextensions.k8s.io")
+        && route.resource == QStringLiteral("customresourcedefinitions") && route.name.isEmpty()
+        && route.verb == QStringLiteral("list")) {
         return jsonResponse(200,
             QJsonObject { { QStringLiteral("kind"), QStringLiteral("CustomResourceDefinitionList") },
                 { QStringLiteral("apiVersion"), QStringLiteral("apiextensions.k8s.io/v1") },

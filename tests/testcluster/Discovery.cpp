@@ -146,7 +146,8 @@ ApiResponse Cluster::nonResource(const ApiRequest &request, const Route &route)
         // kubectl asks for protobuf (its client-side validation reads it); JSON for anyone else.
         ApiResponse r;
         if (acceptsMediaType(request.accept, kOpenApiV2Protobuf)
-            || acceptsMediaType(request.accept, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")) {
+            || acceptsMediaType(
+                request.accept, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")) {
             r.body = openapi::v2Protobuf();
             // As kube-openapi answers it: Go's mime parser refuses the '@' of the old name.
             r.contentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";

@@ -52,7 +52,8 @@ QJsonObject loadDefinitions()
     for (const ResourceType &t : storedResources()) {
         const QString item = packageOf(t.group) + t.kind;
         definitions.insert(packageOf(t.group) + t.listKind(),
-            QJsonObject { { QStringLiteral("description"), QStringLiteral("A list of %1 objects.").arg(t.kind) },
+            QJsonObject {
+                { QStringLiteral("description"), QStringLiteral("A list of %1 objects.").arg(t.kind) },
                 { QStringLiteral("type"), QStringLiteral("object") },
                 { QStringLiteral("required"), QJsonArray { QStringLiteral("items") } },
                 { QStringLiteral("properties"),
@@ -120,23 +121,26 @@ QList<Operation> operations(const QString &group)
         const QString scope = t.namespaced ? QStringLiteral("Namespaced") : QString();
         const QString kind = packageOf(group) + t.kind;
         const QString list = packageOf(group) + t.listKind();
-        const QString collection
-            = prefix + (t.namespaced ? QStringLiteral("/namespaces/{namespace}/") : QStringLiteral("/")) + t.plural;
+        const QString collection = prefix
+            + (t.namespaced ? QStringLiteral("/namespaces/{namespace}/") : QStringLiteral("/")) + t.plural;
         const QString item = collection + QStringLiteral("/{name}");
         const auto add = [&](const QString &path, const QString &method, const QString &action,
                              const QString &verb, const QString &body, const QString &response, bool named) {
             ops.append({ path, method, action, verb + op + scope + t.kind, group, t.kind, body, response,
                 t.namespaced, named });
         };
-        add(collection, QStringLiteral("get"), QStringLiteral("list"), QStringLiteral("list"), {}, list, false);
+        add(collection, QStringLiteral("get"), QStringLiteral("list"), QStringLiteral("list"), {}, list,
+            false);
         add(collection, QStringLiteral("post"), QStringLiteral("post"), QStringLiteral("create"), kind, kind,
             false);
-        add(collection, QStringLiteral("delete"), QStringLiteral("deletecollection"), QStringLiteral("delete"),
-            {}, {}, false);
-        ops.last().operationId = QStringLiteral("delete") + op + QStringLiteral("Collection") + scope + t.kind;
+        add(collection, QStringLiteral("delete"), QStringLiteral("deletecollection"),
+            QStringLiteral("delete"), {}, {}, false);
+        ops.last().operationId
+            = QStringLiteral("delete") + op + QStringLiteral("Collection") + scope + t.kind;
         add(item, QStringLiteral("get"), QStringLiteral("get"), QStringLiteral("read"), {}, kind, true);
         add(item, QStringLiteral("put"), QStringLiteral("put"), QStringLiteral("replace"), kind, kind, true);
-        add(item, QStringLiteral("patch"), QStringLiteral("patch"), QStringLiteral("patch"), patch, kind, true);
+        add(item, QStringLiteral("patch"), QStringLiteral("patch"), QStringLiteral("patch"), patch, kind,
+            true);
         add(item, QStringLiteral("delete"), QStringLiteral("delete"), QStringLiteral("delete"), {},
             t.returnDeletedObject ? kind : QString(), true);
         if (t.namespaced) {
@@ -155,11 +159,13 @@ QList<Operation> operations(const QString &group)
         if (r.group != group)
             continue;
         const QString kind = packageOf(group) + r.kind;
-        ops.append({ prefix + (r.namespaced ? QStringLiteral("/namespaces/{namespace}/") : QStringLiteral("/"))
-                + r.plural,
-            QStringLiteral("post"), QStringLiteral("post"),
-            QStringLiteral("create") + op + (r.namespaced ? QStringLiteral("Namespaced") : QString()) + r.kind,
-            group, r.kind, kind, kind, r.namespaced, false });
+        ops.append(
+            { prefix + (r.namespaced ? QStringLiteral("/namespaces/{namespace}/") : QStringLiteral("/"))
+                    + r.plural,
+                QStringLiteral("post"), QStringLiteral("post"),
+                QStringLiteral("create") + op + (r.namespaced ? QStringLiteral("Namespaced") : QString())
+                    + r.kind,
+                group, r.kind, kind, kind, r.namespaced, false });
     }
     return ops;
 }
@@ -213,7 +219,8 @@ QList<Parameter> pathParameters(const Operation &op)
 }
 
 const QStringList kPatchTypes { QStringLiteral("application/json-patch+json"),
-    QStringLiteral("application/merge-patch+json"), QStringLiteral("application/strategic-merge-patch+json") };
+    QStringLiteral("application/merge-patch+json"),
+    QStringLiteral("application/strategic-merge-patch+json") };
 
 QJsonObject gvk(const Operation &op)
 {
@@ -247,7 +254,8 @@ QJsonObject v2Operation(const Operation &op)
     if (!op.response.isEmpty())
         ok.insert(QStringLiteral("schema"), ref(op.response, QStringLiteral("#/definitions/")));
     QJsonObject responses { { QStringLiteral("200"), ok },
-        { QStringLiteral("401"), QJsonObject { { QStringLiteral("description"), QStringLiteral("Unauthorized") } } } };
+        { QStringLiteral("401"),
+            QJsonObject { { QStringLiteral("description"), QStringLiteral("Unauthorized") } } } };
     if (op.method == QStringLiteral("post")) {
         QJsonObject created = ok;
         created.insert(QStringLiteral("description"), QStringLiteral("Created"));
@@ -611,7 +619,8 @@ QJsonObject v3Operation(const Operation &op)
             QJsonObject { { QStringLiteral("application/json"),
                 QJsonObject { { QStringLiteral("schema"), ref(op.response, prefix) } } } });
     QJsonObject responses { { QStringLiteral("200"), ok },
-        { QStringLiteral("401"), QJsonObject { { QStringLiteral("description"), QStringLiteral("Unauthorized") } } } };
+        { QStringLiteral("401"),
+            QJsonObject { { QStringLiteral("description"), QStringLiteral("Unauthorized") } } } };
     if (op.method == QStringLiteral("post")) {
         QJsonObject created = ok;
         created.insert(QStringLiteral("description"), QStringLiteral("Created"));
@@ -693,12 +702,15 @@ const QByteArray &v3Root()
         for (const QString &group : kGroups) {
             const QString gv = groupVersionPath(group);
             const QString hash = QString::fromLatin1(
-                QCryptographicHash::hash(v3Documents().value(gv), QCryptographicHash::Sha512).toHex().toUpper());
+                QCryptographicHash::hash(v3Documents().value(gv), QCryptographicHash::Sha512)
+                    .toHex()
+                    .toUpper());
             paths.insert(gv,
                 QJsonObject { { QStringLiteral("serverRelativeURL"),
                     QStringLiteral("/openapi/v3/%1?hash=%2").arg(gv, hash) } });
         }
-        return QJsonDocument(QJsonObject { { QStringLiteral("paths"), paths } }).toJson(QJsonDocument::Compact);
+        return QJsonDocument(QJsonObject { { QStringLiteral("paths"), paths } })
+            .toJson(QJsonDocument::Compact);
     }();
     return root;
 }

@@ -464,7 +464,16 @@ private slots:
                  "DROP TRIGGER audit_keys_no_delete", "DROP TRIGGER audit_log_no_update",
                  "DROP TRIGGER audit_log_no_delete", "ALTER TABLE audit_events DROP COLUMN signature",
                  "ALTER TABLE audit_events DROP COLUMN key_id", "DROP TABLE audit_log",
-                 "DROP TABLE audit_keys", "PRAGMA user_version = 5" })
+                 "DROP TABLE audit_keys", "ALTER TABLE dynamic_secrets DROP COLUMN extra_roles",
+                 "ALTER TABLE dynamic_secrets DROP COLUMN extra_labels",
+                 "ALTER TABLE dynamic_secrets DROP COLUMN extra_annotations",
+                 "ALTER TABLE dynamic_secrets DROP COLUMN max_leases",
+                 "ALTER TABLE dynamic_secrets DROP COLUMN name_template",
+                 "ALTER TABLE dynamic_secrets DROP COLUMN generated_rules",
+                 "ALTER TABLE dynamic_secrets DROP COLUMN generated_role_type",
+                 "ALTER TABLE dynamic_secrets DROP COLUMN namespace_selector",
+                 "ALTER TABLE leases DROP COLUMN extra_objects", "ALTER TABLE leases DROP COLUMN audiences",
+                 "PRAGMA user_version = 5" })
             QVERIFY2(
                 m_db->exec(QString::fromLatin1(sql), QStringLiteral("test")), qPrintable(m_db->lastError()));
         reopen();
