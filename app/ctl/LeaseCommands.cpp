@@ -17,6 +17,18 @@ namespace kms::cli {
 
 namespace {
 
+bool pastExpiry(const Lease &l)
+{
+    return (l.state == LeaseState::Active || l.state == LeaseState::Provisioning) && l.expiresAt.isValid()
+        && l.expiresAt <= QDateTime::currentDateTimeUtc();
+}
+
+// The state as a person reads it: an active lease past its expiry is not "active".
+QString stateText(const Lease &l)
+{
+    return pastExpiry(l) ? QStringLiteral("expired, cleanup pending") : Lease::toString(l.state);
+}
+
 QJsonObject toJson(const Lease &l, const QString &secretName)
 {
     QJsonObject o { { QStringLiteral("id"), l.id }, { QStringLiteral("secret"), secretName },
@@ -27,6 +39,9 @@ QJsonObject toJson(const Lease &l, const QString &secretName)
         { QStringLiteral("createdAt"), l.createdAt.toString(Qt::ISODate) },
         { QStringLiteral("expiresAt"), l.expiresAt.toString(Qt::ISODate) },
         { QStringLiteral("createdBy"), l.createdBy }, { QStringLiteral("jti"), l.tokenJti } };
+    // Past its expiry but not yet closed by a cleanup: its token no longer works.
+    if (pastExpiry(l))
+        o.insert(QStringLiteral("expired"), true);
     if (!l.failureReason.isEmpty())
         o.insert(QStringLiteral("reason"), l.failureReason);
     if (!l.closedBy.isEmpty()) {
@@ -199,8 +214,8 @@ int list(CliContext &ctx, const QStringList &args)
     }
     QList<QStringList> rows;
     for (const Lease &l : found)
-        rows << QStringList { l.id, names.value(l.secretId), Lease::toString(l.state), l.namespaceName,
-            l.serviceAccount, l.expiresAt.toString(Qt::ISODate), l.createdBy };
+        rows << QStringList { l.id, names.value(l.secretId), stateText(l), l.namespaceName, l.serviceAccount,
+            l.expiresAt.toString(Qt::ISODate), l.createdBy };
     ctx.printTable({ QStringLiteral("LEASE"), QStringLiteral("SECRET"), QStringLiteral("STATE"),
                        QStringLiteral("NAMESPACE"), QStringLiteral("SERVICE ACCOUNT"),
                        QStringLiteral("EXPIRES"), QStringLiteral("CREATED BY") },

@@ -144,6 +144,43 @@ private slots:
         QVERIFY2(again.outText().contains("was already revoked by "), again.describe());
     }
 
+    // A lease whose expiry has passed but which no cleanup has closed yet is
+    // not listed as "active": its token no longer works.
+    void aLeasePastItsExpiryIsNotListedAsActive()
+    {
+        const CliResult created
+            = kmsctl({ "lease", "create", "deploy", "--namespace", "team-a", "-o", "json" });
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QString id = QJsonDocument::fromJson(created.out).object()["id"].toString();
+        {
+            // As if the app had been closed past its expiry: the row is still active.
+            Database db;
+            QVERIFY(db.open(m_profile->dataDir()));
+            LeaseRepository leases(db);
+            Lease lease = *leases.byId(id);
+            lease.expiresAt = QDateTime::currentDateTimeUtc().addSecs(-60);
+            QCOMPARE(leases.update(lease, LeaseState::Active), LeaseRepository::Update::Updated);
+        }
+        const CliResult table = kmsctl({ "lease", "list", "deploy" });
+        QVERIFY2(table.exitCode == 0, table.describe());
+        QString row;
+        for (const QString &line : table.outText().split(QLatin1Char('\n')))
+            if (line.startsWith(id))
+                row = line;
+        QVERIFY2(row.contains(QStringLiteral("expired, cleanup pending"))
+                && !row.contains(QStringLiteral(" active ")),
+            qPrintable(row));
+        const CliResult json = kmsctl({ "lease", "list", "deploy", "-o", "json" });
+        for (const QJsonValue &v : QJsonDocument::fromJson(json.out).array()) {
+            if (v["id"].toString() == id) {
+                QCOMPARE(v["state"].toString(), QStringLiteral("active")); // the stored state
+                QCOMPARE(v["expired"].toBool(), true);
+            }
+        }
+        const CliResult revoked = kmsctl({ "lease", "revoke", id });
+        QVERIFY2(revoked.exitCode == 0, revoked.describe());
+    }
+
     void concurrentRevokesWriteOneEvent()
     {
         const CliResult created
