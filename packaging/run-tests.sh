@@ -6,8 +6,8 @@
 #          again; a sanitizer report from any process fails the run
 #   fuzz   BUILD-fuzz, clang's libFuzzer: each fuzz target for
 #          $KMS_FUZZ_SECONDS (default 20) from its corpus (packaging/run-fuzz.sh)
-# Tests run under a private D-Bus session with an unlocked gnome-keyring, so
-# the real Secret Service path is exercised. Extra arguments go to every ctest
+# Tests run under a private D-Bus session with an unlocked gnome-keyring
+# (packaging/with-keyring.sh), so the real Secret Service path is exercised. Extra arguments go to every ctest
 # run (e.g. -R unit_). KMS_CHECKS chooses the stages (default "tests"; the
 # asan and fuzz stages have not yet been seen to pass on this tree as a whole,
 # so they are not yet part of CI: run them with KMS_CHECKS="tests asan fuzz").
@@ -17,30 +17,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${KMS_BUILD_DIR:-$root/build}
 
-if [ "${1:-}" = "--in-session" ]; then
-  # One ctest run in its own session: run-tests.sh --in-session BUILD [ctest args]
-  shift
-  dir=$1
-  shift
-  # A keyring of our own: a login keyring left elsewhere with another password
-  # would stay locked and fail the run.
-  scratch=$(mktemp -d)
-  trap 'kill "${GNOME_KEYRING_PID:-}" 2>/dev/null || true; rm -rf "$scratch"' EXIT
-  export XDG_DATA_HOME=$scratch/data XDG_CONFIG_HOME=$scratch/config XDG_CACHE_HOME=$scratch/cache
-  export XDG_RUNTIME_DIR=$scratch/run
-  mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
-  chmod 700 "$XDG_RUNTIME_DIR"
-  eval "$(printf 'kms-test\n' | gnome-keyring-daemon --unlock --components=secrets)"
-  eval "$(gnome-keyring-daemon --start --components=secrets)"
-  export GNOME_KEYRING_CONTROL GNOME_KEYRING_PID
-  export QT_QPA_PLATFORM=offscreen
-  export HANZO_KMS_DATA_DIR=$scratch/default-profile
-
-  cd "$dir"
-  printf "secret\n" | secret-tool store --label=kms-selftest service kms-selftest account probe
-  [ "$(secret-tool lookup service kms-selftest account probe)" = secret ] || { echo "run-tests: the test keyring does not work" >&2; exit 1; }
-  secret-tool clear service kms-selftest account probe
-
+# One ctest run in a private session with its own keyring (with-keyring.sh):
+#   run-tests.sh --ctest BUILD [ctest args]
+if [ "${1:-}" = "--ctest" ]; then
+  cd "$2"
+  shift 2
   exec ctest --output-on-failure -j "${KMS_TEST_JOBS:-2}" "$@"
 fi
 
@@ -113,7 +94,7 @@ phase deps "$root/packaging/install-deps.sh"
 
 if wants tests; then
   phase build "$root/packaging/build.sh"
-  phase test dbus-run-session -- "$0" --in-session "$build" "$@"
+  phase test "$root/packaging/with-keyring.sh" "$0" --ctest "$build" "$@"
 fi
 
 if wants asan; then
@@ -136,7 +117,7 @@ if wants asan; then
       return 1
     fi
   }
-  phase test-asan dbus-run-session -- "$0" --in-session "$build-asan" "$@"
+  phase test-asan "$root/packaging/with-keyring.sh" "$0" --ctest "$build-asan" "$@"
   phase reports-asan sanitizer_reports
   unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 fi

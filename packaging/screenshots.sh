@@ -11,18 +11,10 @@ out=$(realpath -m "${1:-$root/docs/screenshots}")
 if [ "${KMS_SCREENSHOTS_IN_SESSION:-}" != 1 ]; then
   KMS_JOBS=${KMS_JOBS:-2} "$root/packaging/build.sh"
   export KMS_SCREENSHOTS_IN_SESSION=1
-  exec dbus-run-session -- "$0" "$@"
+  exec "$root/packaging/with-keyring.sh" "$0" "$@"
 fi
 
-scratch=$(mktemp -d)
-trap 'kill "${GNOME_KEYRING_PID:-}" 2>/dev/null || true; rm -rf "$scratch"' EXIT
-export XDG_DATA_HOME=$scratch/data XDG_CONFIG_HOME=$scratch/config XDG_CACHE_HOME=$scratch/cache
-export XDG_RUNTIME_DIR=$scratch/run
-mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR" "$out"
-chmod 700 "$XDG_RUNTIME_DIR"
-eval "$(printf 'kms-screenshots\n' | gnome-keyring-daemon --unlock --components=secrets)"
-eval "$(gnome-keyring-daemon --start --components=secrets)"
-export GNOME_KEYRING_CONTROL GNOME_KEYRING_PID
+mkdir -p "$out"
 export HANZO_KMS_KEYCHAIN_SERVICE=hanzo-kms-screenshots
 export QT_QPA_PLATFORM=xcb
 # The same look on every machine: Qt's own style and font settings.

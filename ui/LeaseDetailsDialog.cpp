@@ -17,8 +17,11 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace kms::ui {
 
@@ -101,13 +104,13 @@ LeaseDetailsDialog::LeaseDetailsDialog(const AppServices &services, const QStrin
     m_objects->setRootIsDecorated(false);
     m_objects->setHeaderLabels({ tr("Kind"), tr("Namespace"), tr("Name"), tr("On the cluster") });
     m_objects->header()->setStretchLastSection(true);
-    m_objects->setMinimumHeight(90);
     objectsLayout->addWidget(m_objects);
     m_objectsStatus = new QLabel(objects);
     m_objectsStatus->setObjectName(QStringLiteral("leaseObjectsStatus"));
     m_objectsStatus->setWordWrap(true);
     objectsLayout->addWidget(m_objectsStatus);
     layout->addWidget(objects);
+    fitObjectsToRows();
 
     auto *events = new QGroupBox(tr("Audit events"), this);
     auto *eventsLayout = new QVBoxLayout(events);
@@ -268,6 +271,7 @@ void LeaseDetailsDialog::readObjects()
             }
             for (int column = 0; column < 3; ++column)
                 m_objects->resizeColumnToContents(column);
+            fitObjectsToRows();
             QPalette pal = palette();
             if (!result.error.isEmpty()) {
                 pal.setColor(QPalette::WindowText, UiColors::error());
@@ -290,6 +294,22 @@ void LeaseDetailsDialog::readObjects()
             m_objectsStatus->setPalette(pal);
             emit objectsRead();
         });
+}
+
+// A lease has one to a handful of objects: the list is as tall as its rows
+// (at least two, at most eight, then it scrolls), so the audit events below get
+// the room.
+void LeaseDetailsDialog::fitObjectsToRows()
+{
+    constexpr int MinRows = 2;
+    constexpr int MaxRows = 8;
+    const int rows = std::clamp(m_objects->topLevelItemCount(), MinRows, MaxRows);
+    const int rowHeight = m_objects->topLevelItemCount() > 0 ? m_objects->sizeHintForRow(0)
+                                                               : m_objects->fontMetrics().height() + 6;
+    int height = m_objects->header()->sizeHint().height() + rows * rowHeight + 2 * m_objects->frameWidth();
+    if (m_objects->horizontalScrollBar()->isVisible())
+        height += m_objects->horizontalScrollBar()->sizeHint().height();
+    m_objects->setFixedHeight(height);
 }
 
 } // namespace kms::ui

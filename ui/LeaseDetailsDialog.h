@@ -47,6 +47,7 @@ signals:
 private:
     void showLease();
     void readObjects();
+    void fitObjectsToRows();
     void setField(const QString &label, const QString &value);
 
     AppServices m_services;

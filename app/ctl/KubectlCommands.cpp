@@ -22,6 +22,21 @@ namespace kms::cli {
 
 namespace {
 
+// SECRET, --env, --namespace and --audiences: which lease a kubectl context
+// (and the credential plugin it runs) stands for.
+void addLeaseTargetOptions(QCommandLineParser &p)
+{
+    p.addPositionalArgument(QStringLiteral("SECRET"), QStringLiteral("The dynamic secret."));
+    p.addOption({ QStringLiteral("env"),
+        QStringLiteral("The secret's environment (needed when the name exists in several)."),
+        QStringLiteral("ENV") });
+    p.addOption({ QStringLiteral("namespace"),
+        QStringLiteral("Dynamic: one of the secret's allowed namespaces."), QStringLiteral("NS") });
+    p.addOption({ QStringLiteral("audiences"),
+        QStringLiteral("Token audiences, comma-separated (default: the secret's)."),
+        QStringLiteral("LIST") });
+}
+
 // ---------------------------------------------------------------------------
 // hanzo-kmsctl credential SECRET: what kubectl runs for every command of a
 // context "kubeconfig add" wrote. stdout is kubectl's, so it holds only the
@@ -36,15 +51,7 @@ int credential(CliContext &ctx, const QStringList &args)
         "the keychain, never on disk); otherwise a new lease is issued and audited. Commands that run at "
         "once "
         "share one lease. \"hanzo-kmsctl kubeconfig add\" writes a context that runs this."));
-    p.addPositionalArgument(QStringLiteral("SECRET"), QStringLiteral("The dynamic secret."));
-    p.addOption({ QStringLiteral("env"),
-        QStringLiteral("The secret's environment (needed when the name exists in several)."),
-        QStringLiteral("ENV") });
-    p.addOption({ QStringLiteral("namespace"),
-        QStringLiteral("Dynamic: one of the secret's allowed namespaces."), QStringLiteral("NS") });
-    p.addOption({ QStringLiteral("audiences"),
-        QStringLiteral("Token audiences, comma-separated (default: the secret's)."),
-        QStringLiteral("LIST") });
+    addLeaseTargetOptions(p);
     p.addOption({ QStringLiteral("min-remaining"),
         QStringLiteral("Reuse the current token while at least this much of it is left (default 2m)."),
         QStringLiteral("DURATION"), QStringLiteral("2m") });
@@ -129,15 +136,7 @@ int add(CliContext &ctx, const QStringList &args)
         "other "
         "entries stay as they are; the previous file is kept as FILE.bak; the file is private (mode 0600). "
         "Each kubectl command then gets a short-lived token without copy and paste."));
-    p.addPositionalArgument(QStringLiteral("SECRET"), QStringLiteral("The dynamic secret."));
-    p.addOption({ QStringLiteral("env"),
-        QStringLiteral("The secret's environment (needed when the name exists in several)."),
-        QStringLiteral("ENV") });
-    p.addOption({ QStringLiteral("namespace"),
-        QStringLiteral("Dynamic: one of the secret's allowed namespaces."), QStringLiteral("NS") });
-    p.addOption({ QStringLiteral("audiences"),
-        QStringLiteral("Token audiences, comma-separated (default: the secret's)."),
-        QStringLiteral("LIST") });
+    addLeaseTargetOptions(p);
     p.addOption({ QStringLiteral("context"),
         QStringLiteral("The context's name (default: kms-SECRET, or kms-SECRET-NS with --namespace)."),
         QStringLiteral("NAME") });

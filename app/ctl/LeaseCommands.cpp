@@ -51,6 +51,15 @@ QJsonObject toJson(const Lease &l, const QString &secretName)
     return o;
 }
 
+// The one-row table above a newly issued token (lease create, lease renew).
+void printIssuedLease(CliContext &ctx, const Lease &lease)
+{
+    ctx.printTable({ QStringLiteral("LEASE"), QStringLiteral("NAMESPACE"),
+                       QStringLiteral("SERVICE ACCOUNT"), QStringLiteral("EXPIRES") },
+        { { lease.id, lease.namespaceName, lease.serviceAccount,
+            lease.expiresAt.toString(Qt::ISODate) } });
+}
+
 int create(CliContext &ctx, const QStringList &args)
 {
     QCommandLineParser p;
@@ -150,10 +159,7 @@ int create(CliContext &ctx, const QStringList &args)
         o.insert(QStringLiteral("token"), QString::fromUtf8(token));
         ctx.printJson(o);
     } else {
-        ctx.printTable({ QStringLiteral("LEASE"), QStringLiteral("NAMESPACE"),
-                           QStringLiteral("SERVICE ACCOUNT"), QStringLiteral("EXPIRES") },
-            { { lease.id, lease.namespaceName, lease.serviceAccount,
-                lease.expiresAt.toString(Qt::ISODate) } });
+        printIssuedLease(ctx, lease);
         ctx.out()
             << QStringLiteral("\nToken (shown once; it is not stored):\n%1\n").arg(QString::fromUtf8(token));
         if (lease.kind == LeaseKind::Static)
@@ -325,10 +331,7 @@ int renew(CliContext &ctx, const QStringList &args)
         o.insert(QStringLiteral("message"), renewed.message);
         ctx.printJson(o);
     } else {
-        ctx.printTable({ QStringLiteral("LEASE"), QStringLiteral("NAMESPACE"),
-                           QStringLiteral("SERVICE ACCOUNT"), QStringLiteral("EXPIRES") },
-            { { lease.id, lease.namespaceName, lease.serviceAccount,
-                lease.expiresAt.toString(Qt::ISODate) } });
+        printIssuedLease(ctx, lease);
         ctx.out() << QLatin1Char('\n') << renewed.message << QLatin1Char('\n');
         if (handedOver)
             ctx.out() << QStringLiteral(
@@ -337,6 +340,8 @@ int renew(CliContext &ctx, const QStringList &args)
                          .arg(QString::fromUtf8(token));
         ctx.out().flush();
     }
+    token.fill('\0');
+    renewed.issued->token.fill('\0');
     return Ok;
 }
 

@@ -262,6 +262,9 @@ int Database::schemaVersion() const
 QSqlQuery Database::prepare(const QString &sql)
 {
     QSqlQuery q(connection());
+    // Results are read once, front to back: without this the driver keeps a
+    // copy of every row read so far (100,000 leases at start-up).
+    q.setForwardOnly(true);
     if (!q.prepare(sql))
         m_lastError = QStringLiteral("Database error preparing a query: %1.").arg(describe(q.lastError()));
     return q;

@@ -12,6 +12,8 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
+#include <QHeaderView>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTreeView>
 #include <QTreeWidget>
@@ -123,6 +125,16 @@ private slots:
             qPrintable(eventKinds(dialog).join(", ")));
         QVERIFY(dialog->revokeButton()->isEnabled());
         test::GuiFixture::shot(QStringLiteral("lease-details"));
+        // Two rows: the list is as tall as they are, and the events get the room.
+        QTreeWidget *objects = dialog->objectsView();
+        const int twoRows = objects->header()->height() + 2 * objects->sizeHintForRow(0) + 2 * objects->frameWidth();
+        QVERIFY2(objects->height() <= twoRows + objects->horizontalScrollBar()->sizeHint().height(),
+            qPrintable(QStringLiteral("objects list %1 px tall for two rows of %2 px")
+                    .arg(objects->height())
+                    .arg(objects->sizeHintForRow(0))));
+        QVERIFY2(objects->viewport()->height() >= 2 * objects->sizeHintForRow(0),
+            qPrintable(QStringLiteral("both rows visible: viewport %1 px").arg(objects->viewport()->height())));
+        QVERIFY(dialog->eventsView()->height() > objects->height());
 
         // What the cluster has, read again: an object deleted behind the app's back shows as gone.
         const auto removed = f.cluster->request(

@@ -2,11 +2,25 @@
 
 #include "gatewayserver/HttpMethod.h"
 
+#include <QHostAddress>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
 #include <QTcpSocket>
 
 namespace kms::test {
+
+quint16 ScriptedServer::listenTls(const QByteArray &certificatePem, const QByteArray &keyPem)
+{
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    ssl.setLocalCertificate(QSslCertificate(certificatePem));
+    ssl.setPrivateKey(QSslKey(keyPem, QSsl::Ec));
+    ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
+    sslSetup(ssl);
+    return listen(QHostAddress::LocalHost, 0);
+}
 
 bool ScriptedServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {

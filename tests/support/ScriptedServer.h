@@ -30,6 +30,10 @@ public:
     QList<QByteArray> bodies;
     QList<QString> paths;
 
+    // Serves HTTPS on 127.0.0.1 with the given PEM certificate and EC key, on a
+    // free port; returns the port, 0 when it could not listen.
+    quint16 listenTls(const QByteArray &certificatePem, const QByteArray &keyPem);
+
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
     void missingHandler(const QHttpServerRequest &, QTcpSocket *) override { }

@@ -12,8 +12,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
-#include <QSslConfiguration>
-#include <QSslKey>
 #include <QTest>
 
 using namespace kms;
@@ -98,12 +96,7 @@ private slots:
     void init()
     {
         m_server = new ScriptedServer;
-        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-        ssl.setLocalCertificate(QSslCertificate(m_pki.serverCertificate));
-        ssl.setPrivateKey(QSslKey(m_pki.serverKey, QSsl::Ec));
-        ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
-        m_server->sslSetup(ssl);
-        const quint16 port = m_server->listen(QHostAddress::LocalHost, 0);
+        const quint16 port = m_server->listenTls(m_pki.serverCertificate, m_pki.serverKey);
         QVERIFY(port != 0);
         m_nam = new QNetworkAccessManager;
         QString error;

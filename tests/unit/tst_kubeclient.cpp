@@ -11,7 +11,6 @@
 #include <QNetworkAccessManager>
 #include <QSslConfiguration>
 #include <QSslError>
-#include <QSslKey>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
@@ -68,12 +67,7 @@ private slots:
     void init()
     {
         m_server = new ScriptedServer;
-        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-        ssl.setLocalCertificate(QSslCertificate(m_pki.serverCertificate));
-        ssl.setPrivateKey(QSslKey(m_pki.serverKey, QSsl::Ec));
-        ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
-        m_server->sslSetup(ssl);
-        m_port = m_server->listen(QHostAddress::LocalHost, 0);
+        m_port = m_server->listenTls(m_pki.serverCertificate, m_pki.serverKey);
         QVERIFY(m_port != 0);
         m_nam = new QNetworkAccessManager;
     }
