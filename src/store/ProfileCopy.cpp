@@ -129,8 +129,9 @@ ProfileCopy::Result ProfileCopy::copy(Database &source, Database &target)
             return true;
         };
         while (read.next()) {
+            // A NULL (an open lease's closed_at) stays NULL: a typed null, which the driver writes as NULL.
             for (int i = 0; i < columns.size(); ++i)
-                values << read.value(i);
+                values << (read.isNull(i) ? QVariant(QMetaType::fromType<qint64>()) : read.value(i));
             if (++pending == perInsert && !flush())
                 return false;
         }
