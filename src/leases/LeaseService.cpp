@@ -478,7 +478,7 @@ QCoro::Task<RenewOutcome> LeaseService::renew(QString leaseId, std::optional<Dur
         outcome.message = connection.error;
         co_return outcome;
     }
-    LeaseLock lock(m_db.dataDir(), lease.id);
+    LeaseLock lock(m_db, lease.id);
     if (!lock.tryLock()) {
         outcome.message
             = QStringLiteral("Lease %1 is being changed by another process right now (its lock is %2); "

@@ -77,10 +77,10 @@ bool EnvironmentRepository::rename(
     qint64 id, const QString &expectedName, const QString &name, const QString &slug)
 {
     // The name as read, letter case included (SQLite's column compares without case; PostgreSQL's with it).
-    Query q = m_db.prepare(QStringLiteral("UPDATE environments SET name = ?, slug = ? WHERE id = ? AND name = ?%1")
-                               .arg(m_db.backend() == Database::Backend::PostgreSQL
-                                       ? QString()
-                                       : QStringLiteral(" COLLATE BINARY")));
+    Query q = m_db.prepare(
+        QStringLiteral("UPDATE environments SET name = ?, slug = ? WHERE id = ? AND name = ?%1")
+            .arg(m_db.backend() == Database::Backend::PostgreSQL ? QString()
+                                                                 : QStringLiteral(" COLLATE BINARY")));
     q.addBindValue(name.trimmed());
     q.addBindValue(slug);
     q.addBindValue(id);

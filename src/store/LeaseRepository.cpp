@@ -104,9 +104,10 @@ bool LeaseRepository::insert(const Lease &lease)
         m_db.setLastError(QStringLiteral("A lease needs an id before it is stored."));
         return false;
     }
-    Query q = m_db.prepare(notifying(QStringLiteral("INSERT INTO leases (%1, id) VALUES (%2)")
-            .arg(FieldColumns.join(QStringLiteral(", ")),
-                QStringLiteral("?, ").repeated(FieldColumns.size() + 1).chopped(2))));
+    Query q = m_db.prepare(
+        notifying(QStringLiteral("INSERT INTO leases (%1, id) VALUES (%2)")
+                      .arg(FieldColumns.join(QStringLiteral(", ")),
+                          QStringLiteral("?, ").repeated(FieldColumns.size() + 1).chopped(2))));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     return m_db.exec(q, QStringLiteral("add lease %1").arg(lease.id));
@@ -116,9 +117,23 @@ LeaseRepository::Insert LeaseRepository::insertWithinLimit(const Lease &lease, i
 {
     Insert outcome = Insert::Failed;
     const bool ok = m_db.transaction([&] {
-        // Counted and inserted under the write lock (BEGIN IMMEDIATE): two
-        // processes cannot both see room for the last lease.
+        // Counted and inserted under a lock, so two processes cannot both see
+        // room for the last lease: SQLite's write lock (BEGIN IMMEDIATE); in
+        // PostgreSQL, which locks nothing at BEGIN, the secret's row, so the
+        // counts for one secret take turns.
         if (limit > 0) {
+            if (m_db.backend() == Database::Backend::PostgreSQL) {
+                Query secret
+                    = m_db.prepare(QStringLiteral("SELECT id FROM dynamic_secrets WHERE id = ? FOR UPDATE"));
+                secret.addBindValue(lease.secretId);
+                if (!m_db.exec(secret, QStringLiteral("lock the secret to count its leases")))
+                    return false;
+                if (!secret.next()) {
+                    m_db.setLastError(QStringLiteral("The lease's secret was deleted meanwhile."));
+                    return false;
+                }
+                secret.finish();
+            }
             const int counted = liveCount(lease.secretId, lease.createdAt);
             if (counted < 0)
                 return false;
@@ -181,8 +196,8 @@ LeaseRepository::Update LeaseRepository::update(
     // caller read. Of two writers that race, the second matches no row.
     Query q = m_db.prepare(
         notifying(QStringLiteral("UPDATE leases SET %1 = ? WHERE id = ? AND state = ?%2")
-                .arg(FieldColumns.join(QStringLiteral(" = ?, ")),
-                    expectedJti.isEmpty() ? QString() : QStringLiteral(" AND token_jti = ?"))));
+                      .arg(FieldColumns.join(QStringLiteral(" = ?, ")),
+                          expectedJti.isEmpty() ? QString() : QStringLiteral(" AND token_jti = ?"))));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     q.addBindValue(Lease::toString(expected));

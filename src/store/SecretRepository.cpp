@@ -207,9 +207,8 @@ bool SecretRepository::insertReserved(DynamicSecret &secret)
 bool SecretRepository::update(DynamicSecret &secret)
 {
     const QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
-    Query q
-        = m_db.prepare(QStringLiteral("UPDATE dynamic_secrets SET %1 = ?, updated_at = ? WHERE id = ?")
-                           .arg(FieldColumns.join(QStringLiteral(" = ?, "))));
+    Query q = m_db.prepare(QStringLiteral("UPDATE dynamic_secrets SET %1 = ?, updated_at = ? WHERE id = ?")
+                               .arg(FieldColumns.join(QStringLiteral(" = ?, "))));
     bindFields(q, secret);
     q.addBindValue(Database::timeValue(now));
     q.addBindValue(secret.id);

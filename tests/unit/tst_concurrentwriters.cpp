@@ -137,6 +137,53 @@ private slots:
         QCOMPARE(updated.load(), int(leases.size()));
         QCOMPARE(conflicts.load(), int(leases.size()) * (Writers - 1));
     }
+
+    // A secret's lease limit (max leases) holds across programs: counted and
+    // inserted as one step, so writers that race for the last places never
+    // get more leases than the limit between them.
+    void concurrentLeasesNeverExceedTheLimit()
+    {
+        test::TempProfile profile;
+        qint64 secretId = 0;
+        {
+            Database db;
+            QVERIFY2(profile.open(db), qPrintable(db.lastError()));
+            DynamicSecret s = test::dynamicSecret(EnvironmentRepository(db).list().first().id);
+            s.maxLeases = 6;
+            QVERIFY2(SecretRepository(db).insert(s), qPrintable(db.lastError()));
+            secretId = s.id;
+        }
+        constexpr int Writers = 4;
+        constexpr int Each = 5;
+        constexpr int Limit = 6;
+        std::atomic<int> inserted { 0 };
+        std::atomic<int> refused { 0 };
+        const QStringList errors = onThreads(profile, Writers, [&](Database &db, int) {
+            LeaseRepository repo(db);
+            for (int n = 0; n < Each; ++n) {
+                Lease lease = test::activeLease(secretId, QDateTime::currentDateTimeUtc());
+                lease.state = LeaseState::Provisioning;
+                lease.tokenJti.clear();
+                switch (repo.insertWithinLimit(lease, Limit)) {
+                case LeaseRepository::Insert::Inserted:
+                    ++inserted;
+                    break;
+                case LeaseRepository::Insert::LimitReached:
+                    ++refused;
+                    break;
+                case LeaseRepository::Insert::Failed:
+                    return db.lastError();
+                }
+            }
+            return QString();
+        });
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.join(QLatin1Char('\n'))));
+        QCOMPARE(inserted.load(), Limit);
+        QCOMPARE(refused.load(), Writers * Each - Limit);
+        Database db;
+        QVERIFY2(profile.open(db), qPrintable(db.lastError()));
+        QCOMPARE(LeaseRepository(db).count(), Limit);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestConcurrentWriters)

@@ -179,10 +179,11 @@ private slots:
                 "ALTER TABLE dynamic_secrets DROP COLUMN namespace_selector",
                 "ALTER TABLE leases DROP COLUMN extra_objects", "ALTER TABLE leases DROP COLUMN audiences" };
             const QList<const char *> sqlite = columns78
-                + QList<const char *> { "DROP TRIGGER audit_events_in_order", "DROP TRIGGER audit_head_first_only",
-                      "DROP TRIGGER audit_head_no_update", "DROP TRIGGER audit_keys_no_update",
-                      "DROP TRIGGER audit_keys_no_delete", "DROP TRIGGER audit_log_no_update",
-                      "DROP TRIGGER audit_log_no_delete", "ALTER TABLE audit_events DROP COLUMN signature",
+                + QList<const char *> { "DROP TRIGGER audit_events_in_order",
+                      "DROP TRIGGER audit_head_first_only", "DROP TRIGGER audit_head_no_update",
+                      "DROP TRIGGER audit_keys_no_update", "DROP TRIGGER audit_keys_no_delete",
+                      "DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete",
+                      "ALTER TABLE audit_events DROP COLUMN signature",
                       "ALTER TABLE audit_events DROP COLUMN key_id", "DROP TABLE audit_log",
                       "DROP TABLE audit_keys", "ALTER TABLE leases DROP COLUMN service_account_uid",
                       "ALTER TABLE leases DROP COLUMN binding_uid",
