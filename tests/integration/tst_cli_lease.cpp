@@ -179,9 +179,11 @@ private slots:
         {
             // As if the app had been closed past its expiry: the row is still active.
             Database db;
-            QVERIFY(db.open(m_profile->dataDir()));
+            QVERIFY2(m_profile->open(db), qPrintable(db.lastError())); // either backend's
             LeaseRepository leases(db);
-            Lease lease = *leases.byId(id);
+            const std::optional<Lease> stored = leases.byId(id);
+            QVERIFY2(stored, qPrintable(id));
+            Lease lease = *stored;
             lease.expiresAt = QDateTime::currentDateTimeUtc().addSecs(-60);
             QCOMPARE(leases.update(lease, LeaseState::Active), LeaseRepository::Update::Updated);
         }
