@@ -9,10 +9,12 @@
 #include "TestSupport.h"
 #include "store/Database.h"
 
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -213,6 +215,52 @@ private slots:
             const CliResult verified = cli->run({ "audit", "--verify" });
             QVERIFY2(verified.exitCode == 0, verified.describe());
         }
+    }
+
+    // kubectl's exec credential plugin on a team profile: the context names
+    // the team database (kubectl's environment names no profile), and the
+    // plugin's lock is on this computer, not in whatever folder kubectl runs it from.
+    void kubectlThroughATeamProfileLeasesFromTheTeamDatabase()
+    {
+        const QString kubectl = QStandardPaths::findExecutable(QStringLiteral("kubectl"));
+        if (kubectl.isEmpty())
+            QSKIP(
+                "kubectl is not installed on this machine; the exec credential plugin needs it to be tried");
+        const QString kubeconfig = m_files.filePath(QStringLiteral("kubeconfig"));
+        CliResult r = m_bob->run({ "kubeconfig", "add", "deploy", "--namespace", "team-a", "--kubeconfig",
+            kubeconfig, "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QFile written(kubeconfig);
+        QVERIFY(written.open(QIODevice::ReadOnly));
+        const QByteArray text = written.readAll();
+        QVERIFY2(text.contains(m_profile->databaseUrl().toUtf8()) && !text.contains("--data-dir"),
+            text.constData());
+
+        QTemporaryDir elsewhere;
+        QProcessEnvironment env = m_bob->environment();
+        env.remove(QStringLiteral("HANZO_KMS_DATABASE_URL"));
+        env.insert(QStringLiteral("HOME"), elsewhere.path());
+        env.insert(QStringLiteral("KUBECONFIG"), kubeconfig);
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.setWorkingDirectory(elsewhere.path());
+        p.start(kubectl,
+            { QStringLiteral("--cache-dir"), elsewhere.filePath(QStringLiteral("kube-cache")),
+                QStringLiteral("--request-timeout=30s"), QStringLiteral("--context"),
+                QStringLiteral("kms-deploy-team-a"), QStringLiteral("auth"), QStringLiteral("whoami"),
+                QStringLiteral("-o"), QStringLiteral("jsonpath={.status.userInfo.username}") });
+        QVERIFY(p.waitForFinished(90000));
+        const QString user = QString::fromUtf8(p.readAllStandardOutput());
+        QVERIFY2(p.exitCode() == 0 && user.startsWith(QStringLiteral("system:serviceaccount:team-a:")),
+            p.readAllStandardError().constData());
+        QVERIFY(!QFileInfo::exists(elsewhere.filePath(QStringLiteral("locks"))));
+        // The lease is in the team database: Alice sees it.
+        r = m_alice->run({ "lease", "list", "deploy", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        bool seen = false;
+        for (const QJsonValue &v : jsonArray(r))
+            seen = seen || user.endsWith(QLatin1Char(':') + v["serviceAccount"].toString());
+        QVERIFY2(seen, r.out.constData());
     }
 };
 
