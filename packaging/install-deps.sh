@@ -7,11 +7,13 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ pkg-config ccache clang-format
-  qt6-base-dev qt6-httpserver-dev libqt6sql6-sqlite qtkeychain-qt6-dev qcoro-qt6-dev
+  qt6-base-dev qt6-httpserver-dev libqt6sql6-sqlite libqt6sql6-psql qtkeychain-qt6-dev qcoro-qt6-dev
   qt6-tools-dev qt6-l10n-tools   # Qt6LinguistTools for CMake; lupdate and lrelease
   libssl-dev libyaml-cpp-dev
   # run and test: Secret Service for the keychain, a session bus, X for screenshots
   gnome-keyring dbus dbus-bin libsecret-tools xvfb xauth imagemagick openbox
+  # team profiles: the tests start a throw-away PostgreSQL server (run-tests.sh)
+  postgresql
   # packaging checks
   desktop-file-utils appstream dpkg-dev file
   # CI's checks: clang with libFuzzer and the sanitizer runtimes (packaging/build.sh --fuzz),

@@ -9,12 +9,14 @@
 #include "leases/Engine.h"
 #include "leases/KubectlCredentials.h"
 #include "leases/LeaseService.h"
+#include "leases/SecretCatalog.h"
 
 #include <QAction>
 #include <QCoro/QCoroTask>
 #include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QItemSelectionModel>
 #include <QKeyEvent>
 #include <QLabel>
@@ -65,6 +67,21 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
     m_delete->setToolTip(tr("Revoke the selected leases (Delete)"));
     bar->addWidget(m_delete);
     layout->addLayout(bar);
+
+    m_tokenBanner = new QWidget(this);
+    m_tokenBanner->setObjectName(QStringLiteral("clusterTokenBanner"));
+    auto *tokenRow = new QHBoxLayout(m_tokenBanner);
+    tokenRow->setContentsMargins(0, 0, 0, 0);
+    m_tokenText = new QLabel(m_tokenBanner);
+    m_tokenText->setWordWrap(true);
+    tokenRow->addWidget(m_tokenText, 1);
+    m_setToken = new QPushButton(tr("Set Cluster Token..."), m_tokenBanner);
+    m_setToken->setObjectName(QStringLiteral("setClusterTokenButton"));
+    m_setToken->setAccessibleName(tr("Set cluster token"));
+    tokenRow->addWidget(m_setToken);
+    m_tokenBanner->hide();
+    layout->addWidget(m_tokenBanner);
+    connect(m_setToken, &QPushButton::clicked, this, &LeasePanel::askForClusterToken);
 
     m_model = new LeaseTableModel(services.clock, this);
     m_proxy = new LeaseFilterProxyModel(m_model, this);
@@ -189,9 +206,62 @@ void LeasePanel::setSecret(const std::optional<DynamicSecret> &secret)
     if (!same) {
         showStatus({}, false); // an answer about another secret's leases
         reload();
+        checkClusterToken();
     }
     m_emptyHint->refresh();
     updateActions();
+}
+
+void LeasePanel::checkClusterToken()
+{
+    if (!m_secret || m_secret->authMethod != AuthMethod::Token || !m_services.catalog) {
+        m_tokenBanner->hide();
+        emit clusterTokenChecked();
+        return;
+    }
+    const qint64 id = m_secret->id;
+    QCoro::connect(m_services.catalog->clusterTokenOnThisComputer(*m_secret), this,
+        [this, id](const ClusterTokenCheck &check) {
+            if (!m_secret || m_secret->id != id)
+                return; // another secret was selected meanwhile
+            if (check.state == ClusterTokenCheck::State::Missing) {
+                m_tokenText->setText(tr("This computer has no cluster token for %1: leases need one. Each "
+                                        "administrator keeps their own in their keychain.")
+                                         .arg(m_secret->name));
+                m_tokenBanner->show();
+            } else {
+                m_tokenBanner->hide();
+            }
+            emit clusterTokenChecked();
+        });
+}
+
+void LeasePanel::askForClusterToken()
+{
+    if (!m_secret || !m_services.catalog)
+        return;
+    auto *input = new QInputDialog(this);
+    input->setAttribute(Qt::WA_DeleteOnClose);
+    input->setObjectName(QStringLiteral("clusterTokenDialog"));
+    input->setWindowTitle(tr("Set Cluster Token"));
+    input->setLabelText(
+        tr("Your cluster token for %1 (kept only in this computer's keychain):").arg(m_secret->name));
+    input->setTextEchoMode(QLineEdit::Password);
+    input->setInputMethodHints(Qt::ImhSensitiveData | Qt::ImhNoPredictiveText);
+    const qint64 id = m_secret->id;
+    connect(input, &QInputDialog::textValueSelected, this, [this, id](const QString &text) {
+        QCoro::connect(m_services.catalog->setClusterToken(id, text.toUtf8()), this,
+            [this](const SecretSaveResult &result) {
+                if (!result.ok()) {
+                    showStatus(result.error, true);
+                    return;
+                }
+                showStatus(
+                    tr("Your cluster token for %1 is in the keychain.").arg(result.secret->name), false);
+                checkClusterToken();
+            });
+    });
+    input->open();
 }
 
 void LeasePanel::reload()

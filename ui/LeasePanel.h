@@ -44,6 +44,14 @@ public:
     QPushButton *deleteButton() const { return m_delete; }
     QPushButton *retryButton() const { return m_retry; }
     QLabel *statusLabel() const { return m_status; }
+    // Shown while the selected Token (API) secret has no cluster token in
+    // this computer's keychain (a team profile's secret someone else made).
+    QWidget *tokenBanner() const { return m_tokenBanner; }
+    QPushButton *setTokenButton() const { return m_setToken; }
+    // Asks for this person's cluster token and stores it (SecretCatalog::setClusterToken).
+    void askForClusterToken();
+    // Checks the keychain for the selected secret's token again and shows or hides the banner.
+    void checkClusterToken();
     QStringList selectedLeaseIds() const;
     void selectLease(const QString &leaseId);
 
@@ -72,6 +80,8 @@ protected:
 
 signals:
     void newLeaseRequested();
+    // The banner was checked (shown or hidden) for the selected secret.
+    void clusterTokenChecked();
     void leasesChanged();
     // A renewal worked: the (renewed or, for an unbound static lease, new) lease and its token, once.
     void leaseRenewed(const kms::Lease &lease, const kms::IssuedToken &issued, const QString &message);
@@ -97,6 +107,9 @@ private:
     QPushButton *m_retry;
     QLabel *m_detail;
     QLabel *m_status;
+    QWidget *m_tokenBanner;
+    QLabel *m_tokenText;
+    QPushButton *m_setToken;
     QTimer m_countdown;
     int m_lastTickRows = 0;
     bool m_busy = false;

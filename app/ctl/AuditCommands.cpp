@@ -141,6 +141,8 @@ int audit(CliContext &ctx, const QStringList &args)
     p.addOption({ QStringLiteral("kind"),
         QStringLiteral("Only this kind (e.g. lease.created), or a prefix ending in '.' (e.g. lease.)."),
         QStringLiteral("KIND") });
+    p.addOption({ QStringLiteral("person"),
+        QStringLiteral("Only what this person (user@host, as ACTOR shows it) did."), QStringLiteral("WHO") });
     p.addOption(
         { QStringLiteral("limit"), QStringLiteral("Only the newest N events."), QStringLiteral("N") });
     addOutputOption(p);
@@ -158,10 +160,11 @@ int audit(CliContext &ctx, const QStringList &args)
             QStringLiteral("audit: unknown argument \"%1\"; use \"audit export\" or options only.")
                 .arg(positional.constFirst()));
     const bool filtered = p.isSet(QStringLiteral("secret")) || p.isSet(QStringLiteral("lease"))
-        || p.isSet(QStringLiteral("kind")) || p.isSet(QStringLiteral("limit"));
+        || p.isSet(QStringLiteral("kind")) || p.isSet(QStringLiteral("limit"))
+        || p.isSet(QStringLiteral("person"));
     if (exporting && (filtered || p.isSet(QStringLiteral("verify"))))
         return ctx.usage(QStringLiteral("audit export: writes the whole log; it cannot be combined with "
-                                        "--verify, --secret, --lease, --kind or --limit."));
+                                        "--verify, --secret, --lease, --kind, --person or --limit."));
     if (p.isSet(QStringLiteral("file")) && !exporting && !p.isSet(QStringLiteral("verify")))
         return ctx.usage(QStringLiteral("--file: use it with --verify (a file to check) or export (where to "
                                         "write)."));
@@ -174,6 +177,9 @@ int audit(CliContext &ctx, const QStringList &args)
     filter.secretName = p.value(QStringLiteral("secret"));
     filter.leaseId = p.value(QStringLiteral("lease"));
     filter.kind = p.value(QStringLiteral("kind"));
+    filter.person = p.value(QStringLiteral("person"));
+    if (p.isSet(QStringLiteral("person")) && filter.person.trimmed().isEmpty())
+        return ctx.usage(QStringLiteral("--person: give user@host."));
     if (p.isSet(QStringLiteral("limit"))) {
         bool ok = false;
         filter.limit = p.value(QStringLiteral("limit")).toInt(&ok);
@@ -184,7 +190,7 @@ int audit(CliContext &ctx, const QStringList &args)
     if (p.isSet(QStringLiteral("verify")) && filtered) {
         return ctx.usage(
             QStringLiteral("--verify: checks the whole log; it cannot be combined with --secret, "
-                           "--lease, --kind or --limit."));
+                           "--lease, --kind, --person or --limit."));
     }
     if (p.isSet(QStringLiteral("verify")) && p.isSet(QStringLiteral("file"))) {
         // Offline: the file alone, no profile opened.
@@ -205,7 +211,7 @@ int audit(CliContext &ctx, const QStringList &args)
     AuditLog log(*db);
 
     if (p.isSet(QStringLiteral("verify")))
-        return report(ctx, *format, QCoro::waitFor(ctx.auditKeychain()->verify()), db->filePath());
+        return report(ctx, *format, QCoro::waitFor(ctx.auditKeychain()->verify()), db->location());
 
     const QList<AuditEvent> events = log.list(filter);
     if (*format == OutputFormat::Json) {

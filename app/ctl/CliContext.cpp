@@ -14,8 +14,9 @@
 
 namespace kms::cli {
 
-CliContext::CliContext(const QString &dataDirOverride)
-    : m_dataDirOverride(dataDirOverride)
+CliContext::CliContext(ProfileLocation location)
+    : m_location(std::move(location))
+    , m_vault(m_location.keychainService())
     , m_out(stdout)
     , m_err(stderr)
 {
@@ -26,7 +27,7 @@ Database *CliContext::database()
     if (m_db)
         return m_db.get();
     auto db = std::make_unique<Database>();
-    if (!db->open(Database::resolveDataDir(m_dataDirOverride))) {
+    if (!QCoro::waitFor(openProfileDatabase(*db, m_vault, m_location))) {
         fail(db->lastError());
         return nullptr;
     }

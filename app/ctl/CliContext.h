@@ -4,6 +4,7 @@
 #include "store/AuditKeychain.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
+#include "store/ProfileLocation.h"
 
 #include <QCommandLineParser>
 #include <QJsonValue>
@@ -24,13 +25,14 @@ enum class OutputFormat { Table, Json };
 // stdout/stderr, and helpers for the shared conventions (errors, -o json).
 class CliContext {
 public:
-    explicit CliContext(const QString &dataDirOverride);
+    explicit CliContext(ProfileLocation location);
 
     // The database of the profile, opened (and migrated) on first use; null
     // after printing why it could not be opened. Opening also loads this
     // user's audit signing key from the keychain (made on first use); without
     // it, audit events (and so every change) fail with the keychain's reason.
     Database *database();
+    const ProfileLocation &location() const { return m_location; }
     CredentialVault &vault() { return m_vault; }
     // The opened profile's audit keychain (anchor, signing key); null before database().
     AuditKeychain *auditKeychain() { return m_audit.get(); }
@@ -60,7 +62,7 @@ public:
     void printTable(const QStringList &headers, const QList<QStringList> &rows);
 
 private:
-    QString m_dataDirOverride;
+    ProfileLocation m_location;
     std::unique_ptr<Database> m_db;
     CredentialVault m_vault;
     std::unique_ptr<AuditKeychain> m_audit;

@@ -172,6 +172,8 @@ int add(CliContext &ctx, const QStringList &args)
     request.kubeconfigPath = kubeconfigPath(p);
     request.kmsctlPath = QCoreApplication::applicationFilePath();
     request.dataDir = db->dataDir();
+    if (ctx.location().database)
+        request.databaseUrl = ctx.location().database->toString();
     request.keychainService = qEnvironmentVariable("HANZO_KMS_KEYCHAIN_SERVICE");
     const KubectlContextResult added = KubectlContexts::add(request);
     if (!added.ok)

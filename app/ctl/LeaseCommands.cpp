@@ -2,6 +2,7 @@
 
 #include "SecretCommands.h"
 
+#include "core/AuditEvent.h"
 #include "kube/Kubeconfig.h"
 #include "leases/Engine.h"
 #include "leases/KubectlCredentials.h"
@@ -184,9 +185,12 @@ int list(CliContext &ctx, const QStringList &args)
         QStringLiteral("ENV") });
     p.addOption({ QStringLiteral("all"),
         QStringLiteral("Include closed leases (revoked, released, expired, failed).") });
+    p.addOption({ QStringLiteral("person"),
+        QStringLiteral("Only leases this person (user@host, as CREATED BY shows it) created or closed."),
+        QStringLiteral("WHO") });
     addOutputOption(p);
-    const int parsed = parseCommand(
-        ctx, p, QStringLiteral("hanzo-kmsctl lease list [SECRET] [--all] [-o json]"), args, 0, 1);
+    const int parsed = parseCommand(ctx, p,
+        QStringLiteral("hanzo-kmsctl lease list [SECRET] [--all] [--person WHO] [-o json]"), args, 0, 1);
     if (parsed >= 0)
         return parsed;
     const std::optional<OutputFormat> format = outputFormat(ctx, p);
@@ -196,6 +200,9 @@ int list(CliContext &ctx, const QStringList &args)
     if (!db)
         return Failed;
     const bool all = p.isSet(QStringLiteral("all"));
+    const QString person = p.value(QStringLiteral("person")).trimmed();
+    if (p.isSet(QStringLiteral("person")) && person.isEmpty())
+        return ctx.usage(QStringLiteral("--person: give user@host."));
     LeaseRepository leases(*db);
     QList<Lease> found;
     if (!p.positionalArguments().isEmpty()) {
@@ -205,6 +212,11 @@ int list(CliContext &ctx, const QStringList &args)
         if (!secret)
             return code;
         found = leases.listForSecret(secret->id, all);
+        if (!person.isEmpty()) {
+            found.removeIf([&](const Lease &l) { return l.createdBy != person && l.closedBy != person; });
+        }
+    } else if (!person.isEmpty()) {
+        found = leases.listByPerson(person, all);
     } else {
         found = leases.listAll(all);
     }

@@ -84,6 +84,28 @@ std::optional<QByteArray> checkToken(
     return token;
 }
 
+// The cluster token as this person's keychain holds it, for list and show.
+QString tokenState(const ClusterTokenCheck &check)
+{
+    switch (check.state) {
+    case ClusterTokenCheck::State::NotNeeded:
+        return QStringLiteral("not-needed");
+    case ClusterTokenCheck::State::Stored:
+        return QStringLiteral("stored");
+    case ClusterTokenCheck::State::Missing:
+        return QStringLiteral("missing");
+    case ClusterTokenCheck::State::Unknown:
+        break;
+    }
+    return QStringLiteral("unknown");
+}
+
+ClusterTokenCheck checkClusterToken(CliContext &ctx, Database &db, const DynamicSecret &s)
+{
+    SecretCatalog catalog(db, ctx.vault());
+    return QCoro::waitFor(catalog.clusterTokenOnThisComputer(s));
+}
+
 QJsonObject toJson(const DynamicSecret &s, const QString &environment, int activeLeases)
 {
     QJsonObject o {
@@ -701,8 +723,11 @@ int list(CliContext &ctx, const QStringList &args)
     const QHash<qint64, int> active = secrets.activeLeaseCounts();
     if (*format == OutputFormat::Json) {
         QJsonArray array;
-        for (const DynamicSecret &s : found)
-            array.append(toJson(s, environmentName(*db, s.environmentId), active.value(s.id)));
+        for (const DynamicSecret &s : found) {
+            QJsonObject o = toJson(s, environmentName(*db, s.environmentId), active.value(s.id));
+            o.insert(QStringLiteral("clusterToken"), tokenState(checkClusterToken(ctx, *db, s)));
+            array.append(o);
+        }
         ctx.printJson(array);
         return Ok;
     }
@@ -711,11 +736,12 @@ int list(CliContext &ctx, const QStringList &args)
         rows << QStringList { environmentName(*db, s.environmentId), s.name,
             DynamicSecret::toString(s.credentialType), DynamicSecret::toString(s.authMethod),
             s.viaGateway() ? s.gateway : s.clusterUrl, s.defaultTtl.toString(), s.maxTtl.toString(),
-            QString::number(active.value(s.id)) };
+            QString::number(active.value(s.id)), tokenState(checkClusterToken(ctx, *db, s)) };
     }
-    ctx.printTable({ QStringLiteral("ENVIRONMENT"), QStringLiteral("NAME"), QStringLiteral("TYPE"),
-                       QStringLiteral("AUTH"), QStringLiteral("TARGET"), QStringLiteral("DEFAULT TTL"),
-                       QStringLiteral("MAX TTL"), QStringLiteral("ACTIVE LEASES") },
+    ctx.printTable(
+        { QStringLiteral("ENVIRONMENT"), QStringLiteral("NAME"), QStringLiteral("TYPE"),
+            QStringLiteral("AUTH"), QStringLiteral("TARGET"), QStringLiteral("DEFAULT TTL"),
+            QStringLiteral("MAX TTL"), QStringLiteral("ACTIVE LEASES"), QStringLiteral("CLUSTER TOKEN") },
         rows);
     return Ok;
 }
@@ -743,9 +769,28 @@ int show(CliContext &ctx, const QStringList &args)
     SecretRepository secrets(*db);
     const int active = secrets.activeLeaseCounts().value(s->id);
     const QString env = environmentName(*db, s->environmentId);
+    const ClusterTokenCheck token = checkClusterToken(ctx, *db, *s);
     if (*format == OutputFormat::Json) {
-        ctx.printJson(toJson(*s, env, active));
+        QJsonObject o = toJson(*s, env, active);
+        o.insert(QStringLiteral("clusterToken"), tokenState(token));
+        ctx.printJson(o);
         return Ok;
+    }
+    QString tokenText;
+    switch (token.state) {
+    case ClusterTokenCheck::State::Stored:
+    case ClusterTokenCheck::State::NotNeeded:
+        tokenText
+            = QStringLiteral("in the keychain (service \"%1\"), never shown").arg(ctx.vault().serviceName());
+        break;
+    case ClusterTokenCheck::State::Missing:
+        tokenText = QStringLiteral("none on this computer; set yours with \"hanzo-kmsctl secret set-token %1 "
+                                   "--token-stdin\"")
+                        .arg(s->name);
+        break;
+    case ClusterTokenCheck::State::Unknown:
+        tokenText = QStringLiteral("unknown: %1").arg(token.error);
+        break;
     }
     QList<QPair<QString, QString>> fields = {
         { QStringLiteral("Name"), s->name },
@@ -764,13 +809,10 @@ int show(CliContext &ctx, const QStringList &args)
                                                  : QStringLiteral("custom (PEM)"));
     }
     if (s->hasClusterToken()) {
-        fields << qMakePair(QStringLiteral("Cluster token"),
-            s->viaGateway()
-                ? QStringLiteral("in the keychain (service \"%1\"), never shown; sent only to the gateway, "
-                                 "which uses it instead of its own account")
-                      .arg(ctx.vault().serviceName())
-                : QStringLiteral("in the keychain (service \"%1\"), never shown")
-                      .arg(ctx.vault().serviceName()));
+        if (token.state == ClusterTokenCheck::State::Stored && s->viaGateway())
+            tokenText
+                += QStringLiteral("; sent only to the gateway, which uses it instead of its own account");
+        fields << qMakePair(QStringLiteral("Cluster token"), tokenText);
     }
     if (s->credentialType == CredentialType::Static) {
         fields << qMakePair(QStringLiteral("Service account"), s->serviceAccount)
@@ -819,6 +861,55 @@ int show(CliContext &ctx, const QStringList &args)
     for (const auto &f : fields)
         ctx.out() << (f.first + QLatin1Char(':')).leftJustified(width + 2) << f.second << '\n';
     ctx.out().flush();
+    return Ok;
+}
+
+int setToken(CliContext &ctx, const QStringList &args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+        "Stores your cluster token for a Token (API) secret in your keychain. In a team profile the secret's "
+        "settings are shared and each administrator keeps a token of their own; the secret is not changed."));
+    p.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("The secret."));
+    p.addOption(envOption(QStringLiteral("Its environment (needed when the name exists in several).")));
+    p.addOption({ QStringLiteral("token-file"), QStringLiteral("Read the cluster token from FILE."),
+        QStringLiteral("FILE") });
+    p.addOption({ QStringLiteral("token-stdin"), QStringLiteral("Read the cluster token from stdin.") });
+    const int parsed = parseCommand(ctx, p,
+        QStringLiteral("hanzo-kmsctl secret set-token NAME [--env ENV] (--token-file F | --token-stdin)"),
+        args, 1, 1);
+    if (parsed >= 0)
+        return parsed;
+    const bool fromFile = p.isSet(QStringLiteral("token-file"));
+    const bool fromStdin = p.isSet(QStringLiteral("token-stdin"));
+    if (fromFile == fromStdin)
+        return ctx.usage(QStringLiteral(
+            "--token-file/--token-stdin: give the cluster token one way (exactly one of them)."));
+    // The token is read and checked before the profile is opened: bad input never waits for a database.
+    const QString flag = fromFile ? QStringLiteral("--token-file") : QStringLiteral("--token-stdin");
+    const QString from = fromFile ? p.value(QStringLiteral("token-file")) : QStringLiteral("stdin");
+    std::optional<QByteArray> token = checkToken(ctx, flag,
+        fromFile ? BoundedRead::fromFile(from, BearerToken::MaxFileBytes)
+                 : BoundedRead::fromStdin(BearerToken::MaxFileBytes),
+        from);
+    if (!token)
+        return Usage;
+    int code = Failed;
+    const std::optional<DynamicSecret> s = findSecretArgument(ctx, p, &code);
+    if (!s)
+        return code;
+    Database *db = ctx.database();
+    SecretCatalog catalog(*db, ctx.vault());
+    const SecretSaveResult saved = QCoro::waitFor(catalog.setClusterToken(s->id, *token));
+    token->fill('\0');
+    if (saved.failure == SecretSaveResult::Failure::Invalid)
+        return ctx.usage(flag + QStringLiteral(": ") + saved.error);
+    if (!saved.ok())
+        return ctx.fail(saved.error);
+    ctx.out() << QStringLiteral(
+        "Stored your cluster token for dynamic secret %1 in the keychain (service \"%2\").")
+                     .arg(quoted(s->name), ctx.vault().serviceName())
+              << Qt::endl;
     return Ok;
 }
 
@@ -880,6 +971,8 @@ CommandGroup secretCommands()
                 [](CliContext &ctx, const QStringList &args) { return createSecret(ctx, args, true); } },
             { QStringLiteral("list"), QStringLiteral("List dynamic secrets."), list },
             { QStringLiteral("show"), QStringLiteral("Show a dynamic secret (never its token)."), show },
+            { QStringLiteral("set-token"), QStringLiteral("Store your own cluster token for a secret."),
+                setToken },
             { QStringLiteral("delete"), QStringLiteral("Delete a dynamic secret and its cluster token."),
                 remove },
             secretCheckCommand(),

@@ -5,10 +5,13 @@
 #include "GatewayCommands.h"
 #include "KubectlCommands.h"
 #include "LeaseCommands.h"
+#include "ProfileCommands.h"
 #include "SecretCommands.h"
 #include "core/Translations.h"
 
 #include "core/BuildInfo.h"
+#include "core/DisplayText.h"
+#include "store/ProfileLocation.h"
 
 #include <QCoreApplication>
 
@@ -19,13 +22,13 @@ namespace {
 QList<CommandGroup> groups()
 {
     return { secretCommands(), leaseCommands(), kubeconfigCommands(), credentialCommand(), gatewayCommands(),
-        auditCommands(), reconcileCommand() };
+        auditCommands(), reconcileCommand(), profileCommands() };
 }
 
 QString overview()
 {
     QString text = QStringLiteral(
-        "Usage: hanzo-kmsctl [--data-dir DIR] <command> [options]\n\n"
+        "Usage: hanzo-kmsctl [--data-dir DIR] [--database URL] <command> [options]\n\n"
         "Short-lived Kubernetes service account tokens, leased from dynamic secrets and audited.\n\n"
         "Commands:\n");
     for (const CommandGroup &g : groups()) {
@@ -38,6 +41,10 @@ QString overview()
         "\nGlobal options:\n"
         "  --data-dir DIR    Profile directory (default: $HANZO_KMS_DATA_DIR, else the platform's app-data "
         "location).\n"
+        "  --database URL    A team profile's PostgreSQL database, postgresql://USER@HOST:PORT/DATABASE\n"
+        "                    [?sslmode=verify-full&sslrootcert=CA] (default: $HANZO_KMS_DATABASE_URL, else\n"
+        "                    SQLite in the profile directory). Its password, if any, is in the keychain\n"
+        "                    (hanzo-kmsctl profile set-password), never in the URL.\n"
         "  --version         Print the version and the libraries in use.\n"
         "  -h, --help        Show this help; \"hanzo-kmsctl <command> --help\" shows a command's options.\n\n"
         "Exit status: 0 success, 1 the operation failed, 2 bad usage or input.\n"
@@ -100,32 +107,47 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("hanzo-kmsctl"));
     QCoreApplication::setApplicationVersion(kms::BuildInfo::version());
 
-    // Global --data-dir may appear anywhere; take it out before dispatching.
+    // Global --data-dir and --database may appear anywhere; take them out before dispatching.
     QStringList args = app.arguments().mid(1);
     QString dataDir;
+    QString database;
+    const struct {
+        const char *flag;
+        QString *value;
+        const char *example;
+    } globals[] = {
+        { "--data-dir", &dataDir, "give a directory, e.g. --data-dir ~/kms-profile." },
+        { "--database", &database,
+            "give a team profile's PostgreSQL URL, e.g. --database "
+            "postgresql://alice@db.example.com/kms?sslmode=verify-full." },
+    };
     for (qsizetype i = 0; i < args.size();) {
         const QString &a = args.at(i);
-        if (a == QLatin1String("--data-dir")) {
-            if (i + 1 >= args.size() || args.at(i + 1).isEmpty()) {
-                QTextStream(stderr)
-                    << "hanzo-kmsctl: --data-dir: give a directory, e.g. --data-dir ~/kms-profile."
-                    << Qt::endl;
-                return Usage;
+        bool taken = false;
+        for (const auto &g : globals) {
+            const QString flag = QLatin1String(g.flag);
+            if (a == flag) {
+                if (i + 1 >= args.size() || args.at(i + 1).isEmpty()) {
+                    QTextStream(stderr) << "hanzo-kmsctl: " << flag << ": " << g.example << Qt::endl;
+                    return Usage;
+                }
+                *g.value = args.at(i + 1);
+                args.remove(i, 2);
+                taken = true;
+            } else if (a.startsWith(flag + QLatin1Char('='))) {
+                *g.value = a.mid(flag.size() + 1);
+                if (g.value->isEmpty()) {
+                    QTextStream(stderr) << "hanzo-kmsctl: " << flag << ": " << g.example << Qt::endl;
+                    return Usage;
+                }
+                args.removeAt(i);
+                taken = true;
             }
-            dataDir = args.at(i + 1);
-            args.remove(i, 2);
-        } else if (a.startsWith(QLatin1String("--data-dir="))) {
-            dataDir = a.mid(int(qstrlen("--data-dir=")));
-            if (dataDir.isEmpty()) {
-                QTextStream(stderr)
-                    << "hanzo-kmsctl: --data-dir: give a directory, e.g. --data-dir ~/kms-profile."
-                    << Qt::endl;
-                return Usage;
-            }
-            args.removeAt(i);
-        } else {
-            ++i;
+            if (taken)
+                break;
         }
+        if (!taken)
+            ++i;
     }
 
     QTextStream out(stdout);
@@ -143,7 +165,14 @@ int main(int argc, char *argv[])
         return Ok;
     }
 
-    CliContext ctx(dataDir);
+    QString locationError;
+    const std::optional<kms::ProfileLocation> location
+        = kms::ProfileLocation::resolve(dataDir, database, &locationError);
+    if (!location) {
+        QTextStream(stderr) << "hanzo-kmsctl: " << kms::escapeControls(locationError) << Qt::endl;
+        return Usage;
+    }
+    CliContext ctx(*location);
     const int code = runCommand(ctx, args);
     ctx.finish(); // moves this profile's audit anchor past what the command wrote
     return code;

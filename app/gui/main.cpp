@@ -4,6 +4,7 @@
 #include "MainWindow.h"
 #include "QuitOnTermination.h"
 #include "core/BuildInfo.h"
+#include "core/DisplayText.h"
 #include "core/Translations.h"
 #include "leases/Engine.h"
 #include "leases/ExpiryScheduler.h"
@@ -13,7 +14,9 @@
 #include "store/AuditKeychain.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
+#include "store/LeaseNotifications.h"
 #include "store/LeaseRepository.h"
+#include "store/ProfileLocation.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -77,6 +80,13 @@ int main(int argc, char *argv[])
         QStringLiteral("Keeps the profile (database, settings) in <dir> instead of the default location."),
         QStringLiteral("dir"));
     parser.addOption(dataDirOption);
+    const QCommandLineOption databaseOption(QStringLiteral("database"),
+        QStringLiteral(
+            "Opens a team profile kept in PostgreSQL: postgresql://USER@HOST:PORT/DATABASE"
+            "[?sslmode=verify-full&sslrootcert=CA] (default: $HANZO_KMS_DATABASE_URL). Its password, "
+            "if any, is in the keychain (hanzo-kmsctl profile set-password)."),
+        QStringLiteral("url"));
+    parser.addOption(databaseOption);
     parser.process(*app);
     if (parser.isSet(versionOption)) {
         QTextStream(stdout) << kms::BuildInfo::versionLine(QStringLiteral("hanzo-kms")) << Qt::endl;
@@ -101,19 +111,33 @@ int main(int argc, char *argv[])
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/ai.hanzo.KmsDesktop.png")));
     QApplication::setDesktopFileName(QStringLiteral("ai.hanzo.KmsDesktop"));
 
-    kms::Database db;
-    const QString dataDir = kms::Database::resolveDataDir(parser.value(dataDirOption));
-    if (!db.open(dataDir)) {
-        const QString message = QObject::tr("%1 Check that the folder is writable, or start with --data-dir.")
-                                    .arg(db.lastError());
+    const auto refuse = [&](const QString &message) {
         QTextStream(stderr) << "hanzo-kms: " << message << Qt::endl;
         if (!QGuiApplication::platformName().startsWith(QLatin1String("offscreen")))
             QMessageBox::critical(nullptr, QObject::tr("Profile Not Opened"), message);
         if (demo)
             demo->remove();
+    };
+    // The demo's throw-away profile is SQLite, whatever team profile the environment names.
+    if (demo)
+        qunsetenv("HANZO_KMS_DATABASE_URL");
+    QString locationError;
+    const std::optional<kms::ProfileLocation> location = kms::ProfileLocation::resolve(
+        parser.value(dataDirOption), demo ? QString() : parser.value(databaseOption), &locationError);
+    if (!location) {
+        refuse(kms::escapeControls(locationError));
+        return 2;
+    }
+    kms::Database db;
+    kms::CredentialVault vault(location->keychainService());
+    if (!QCoro::waitFor(kms::openProfileDatabase(db, vault, *location))) {
+        const QString message = location->isTeamProfile()
+            ? db.lastError()
+            : QObject::tr("%1 Check that the folder is writable, or start with --data-dir.")
+                  .arg(db.lastError());
+        refuse(message);
         return 1;
     }
-    kms::CredentialVault vault;
     kms::Engine engine(db, vault);
     // This user's audit signing key, and the anchor raised after every write.
     if (!QCoro::waitFor(engine.audit().loadSigningKey()))
@@ -126,6 +150,20 @@ int main(int argc, char *argv[])
     kms::SecretCatalog catalog(db, vault, &engine.connections(), &engine.leases());
     kms::LeaseRepository leaseRows(db);
     kms::ExpiryScheduler scheduler(engine.leases(), leaseRows);
+    // A team profile: leases other desktops create, revoke or clean up show
+    // here when they commit (LISTEN/NOTIFY), as this app's own do.
+    kms::LeaseNotifications notifications(db);
+    if (db.backend() == kms::Database::Backend::PostgreSQL) {
+        if (notifications.start()) {
+            QObject::connect(&notifications, &kms::LeaseNotifications::leaseChanged, &engine.leases(),
+                [&engine](const QString &leaseId) {
+                    emit engine.leases().leaseChanged(leaseId);
+                    emit engine.leases().scheduleChanged();
+                });
+        } else {
+            QTextStream(stderr) << "hanzo-kms: " << db.lastError() << Qt::endl;
+        }
+    }
 
     kms::ui::AppServices services;
     services.engine = &engine;

@@ -17,9 +17,10 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "")
 set(CPACK_DEBIAN_DESKTOP_PACKAGE_NAME hanzo-kms)
 set(CPACK_DEBIAN_DESKTOP_PACKAGE_SECTION admin)
 # Loaded as plugins, so dpkg-shlibdeps cannot see them: the SQLite driver of
-# the store. A Secret Service provider holds the cluster credentials.
+# the store, and the PostgreSQL driver of team profiles (recommended: only
+# they need it). A Secret Service provider holds the cluster credentials.
 set(CPACK_DEBIAN_DESKTOP_PACKAGE_DEPENDS "libqt6sql6-sqlite")
-set(CPACK_DEBIAN_DESKTOP_PACKAGE_RECOMMENDS "gnome-keyring | kwalletmanager | keepassxc, kubectl")
+set(CPACK_DEBIAN_DESKTOP_PACKAGE_RECOMMENDS "libqt6sql6-psql, gnome-keyring | kwalletmanager | keepassxc, kubectl")
 set(CPACK_DEBIAN_DESKTOP_DESCRIPTION
 "lease short-lived Kubernetes service account tokens
 Hanzo KMS is a desktop application with which Kubernetes administrators

@@ -12,6 +12,7 @@ struct AuditFilter {
     QString secretName;
     QString leaseId;
     QString kind; // exact, or a prefix ending in '.', e.g. "lease."
+    QString person; // the actor (user@host)
     QDateTime since; // inclusive
     QDateTime until; // exclusive
     int limit = 0; // 0: no limit; with a limit, the newest events are kept

@@ -31,6 +31,14 @@ QCoro::Task<ClusterConnections::Result> ClusterConnections::forSecret(
     QByteArray token = clusterToken;
     if (secret.hasClusterToken() && token.isEmpty()) {
         const VaultResult stored = co_await m_vault.get(secret.vaultKey());
+        if (!stored.ok && stored.error == VaultResult::Error::NotFound) {
+            result.error = QStringLiteral("Secret %1 has no cluster token on this computer; store yours with "
+                                          "\"hanzo-kmsctl secret set-token %2 --token-stdin\" or Set Cluster "
+                                          "Token in the app.")
+                               .arg(quoted(secret.name), escapeControls(secret.name));
+            result.missingToken = true;
+            co_return result;
+        }
         if (!stored.ok) {
             result.error
                 = QStringLiteral("The cluster token of secret %1 could not be read from the keychain: %2")

@@ -26,6 +26,9 @@ public:
         // The secret's stored settings or token cannot be used (bad input that
         // nothing was sent with), as opposed to a keychain or gateway failure.
         bool unusable = false;
+        // Token auth, and this computer's keychain has no token for the secret
+        // (a team profile's secret made by someone else): set one first.
+        bool missingToken = false;
     };
     struct TransportResult {
         std::shared_ptr<const KubeTransport> transport;

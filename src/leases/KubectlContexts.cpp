@@ -112,9 +112,13 @@ KubectlContextResult add(const KubectlContextRequest &request)
     context.command = QFileInfo(request.kmsctlPath).absoluteFilePath();
     context.secretName = secret.name;
     context.environmentName = request.environmentName;
-    context.args = QStringList { QStringLiteral("--data-dir"), QFileInfo(request.dataDir).absoluteFilePath(),
-        QStringLiteral("credential"), secret.name, QStringLiteral("--env"), request.environmentName,
-        QStringLiteral("--namespace"), result.namespaceName };
+    // The plugin opens this profile whatever kubectl's environment says: a team
+    // profile by its URL, a SQLite profile by its folder.
+    context.args = request.databaseUrl.isEmpty()
+        ? QStringList { QStringLiteral("--data-dir"), QFileInfo(request.dataDir).absoluteFilePath() }
+        : QStringList { QStringLiteral("--database"), request.databaseUrl };
+    context.args << QStringLiteral("credential") << secret.name << QStringLiteral("--env")
+                 << request.environmentName << QStringLiteral("--namespace") << result.namespaceName;
     if (request.audiences)
         context.args << QStringLiteral("--audiences") << audiences.join(u',');
     // The plugin must find this profile's keychain entries, whatever kubectl's environment says.

@@ -19,7 +19,8 @@ struct KubectlContextRequest {
     QString contextName; // empty: defaultContextName()
     QString kubeconfigPath; // KubeconfigFile::resolvePath()
     QString kmsctlPath; // absolute path of hanzo-kmsctl, which kubectl runs
-    QString dataDir; // the profile the plugin uses
+    QString dataDir; // the profile the plugin uses (SQLite)
+    QString databaseUrl; // a team profile's URL (never a password): the plugin uses it instead of dataDir
     QString keychainService; // set for the plugin when not empty
 };
 

@@ -27,6 +27,9 @@ QString formatTime(const QDateTime &t)
 
 // The turn of one (secret, namespace, audiences) in this profile, across
 // processes: a QLockFile in the data directory, stale only when its process is gone.
+// A team profile's data is in PostgreSQL, but the token cache it guards is
+// this person's keychain: the lock is in this computer's data directory
+// ($HANZO_KMS_DATA_DIR or the default), named after the keychain service too.
 class CredentialLock {
 public:
     CredentialLock(const QString &dataDir, const QString &cacheKey)
@@ -87,9 +90,14 @@ QString KubectlCredentials::cacheKey(
     qint64 secretId, const QString &namespaceName, const QStringList &audiences) const
 {
     return QStringLiteral("kubectl-credential:%1:%2:%3:%4")
-        .arg(m_db.filePath())
+        .arg(m_db.location()) // the SQLite file, or the team database's postgresql://user@host:port/db
         .arg(secretId)
         .arg(namespaceName, audiences.join(u','));
+}
+
+QString KubectlCredentials::lockDirectory() const
+{
+    return m_db.dataDir().isEmpty() ? Database::resolveDataDir() : m_db.dataDir();
 }
 
 QByteArray KubectlCredentials::encode(const Cached &cached)
@@ -145,7 +153,7 @@ QCoro::Task<KubectlCredential> KubectlCredentials::credential(KubectlCredentialR
     }
 
     const QString key = cacheKey(secret->id, ns, audiences);
-    CredentialLock lock(m_db.dataDir(), key);
+    CredentialLock lock(lockDirectory(), m_vault.serviceName() + QLatin1Char('\n') + key);
     QString lockError;
     if (!lock.lock(int(m_lockTimeout.count()), &lockError)) {
         result.error = lockError;
@@ -202,7 +210,7 @@ QCoro::Task<bool> KubectlCredentials::handOver(Lease lease, QByteArray token, QD
         co_return false;
     const QString key
         = cacheKey(lease.secretId, lease.namespaceName, lease.audiences.value_or(secret->audiences));
-    CredentialLock lock(m_db.dataDir(), key);
+    CredentialLock lock(lockDirectory(), m_vault.serviceName() + QLatin1Char('\n') + key);
     QString lockError;
     // A credential call holding the lock is about to write the cache itself; do not wait long for it.
     if (!lock.lock(500, &lockError))

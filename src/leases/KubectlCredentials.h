@@ -64,6 +64,8 @@ public:
     QString cacheKey(qint64 secretId, const QString &namespaceName, const QStringList &audiences) const;
 
 private:
+    // Where the lock files are: the profile's data directory, or for a team profile this computer's.
+    QString lockDirectory() const;
     struct Cached {
         QString leaseId;
         QDateTime expiresAt;

@@ -9,50 +9,13 @@
 #include "leases/ClusterConnections.h"
 #include "store/AuditLog.h"
 #include "store/Database.h"
+#include "store/LeaseLock.h"
 #include "store/LeaseRepository.h"
 #include "store/SecretRepository.h"
-
-#include <QDir>
-#include <QLockFile>
 
 namespace kms {
 
 namespace {
-
-// While a process provisions or cleans up a lease it holds this lock, so a
-// reconcile in another process (the GUI while the CLI runs) leaves the lease
-// alone; a lock whose process died is stale and is taken over.
-class LeaseLock {
-public:
-    LeaseLock(const QString &dataDir, const QString &leaseId)
-    {
-        QDir(dataDir).mkpath(QStringLiteral("locks"));
-        m_lock = std::make_unique<QLockFile>(
-            QDir(dataDir).filePath(QStringLiteral("locks/%1.lock").arg(leaseId)));
-        m_lock->setStaleLockTime(0); // stale only when its process is gone
-    }
-    bool tryLock() { return m_lock->tryLock(0); }
-    QString errorString() const
-    {
-        switch (m_lock->error()) {
-        case QLockFile::LockFailedError:
-            return QStringLiteral("held by another process");
-        case QLockFile::PermissionError:
-            return QStringLiteral("permission denied");
-        default:
-            return QStringLiteral("cannot create the lock file");
-        }
-    }
-    ~LeaseLock()
-    {
-        if (m_lock->isLocked()) {
-            m_lock->unlock();
-        }
-    }
-
-private:
-    std::unique_ptr<QLockFile> m_lock;
-};
 
 QString formatExpiry(const QDateTime &t)
 {
@@ -324,11 +287,9 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
     lease.requestedTtlSeconds = ttlSeconds;
     lease.audiences = audiences;
     lease.state = LeaseState::Provisioning;
-    LeaseLock lock(m_db.dataDir(), lease.id);
+    LeaseLock lock(m_db, lease.id);
     if (!lock.tryLock()) {
-        creation.error = QStringLiteral("The lease could not be locked in %1 (%2); check that the data "
-                                        "directory is writable.")
-                             .arg(m_db.dataDir(), lock.errorString());
+        creation.error = QStringLiteral("The lease could not be locked: %1.").arg(lock.errorString());
         co_return creation;
     }
     int live = 0;
@@ -517,7 +478,7 @@ QCoro::Task<RenewOutcome> LeaseService::renew(QString leaseId, std::optional<Dur
         outcome.message = connection.error;
         co_return outcome;
     }
-    LeaseLock lock(m_db.dataDir(), lease.id);
+    LeaseLock lock(m_db, lease.id);
     if (!lock.tryLock()) {
         outcome.message
             = QStringLiteral("Lease %1 is being changed by another process right now (its lock is %2); "
@@ -637,7 +598,7 @@ QCoro::Task<RevokeOutcome> LeaseService::retryCleanup(QString leaseId)
     co_return outcome;
 }
 
-QCoro::Task<RevokeOutcome> LeaseService::closeLease(Lease lease, bool expiry)
+QCoro::Task<RevokeOutcome> LeaseService::closeLease(Lease lease, bool expiry, std::shared_ptr<LeaseLock> held)
 {
     RevokeOutcome outcome;
     const QString secretName = secretNameOf(lease.secretId);
@@ -670,10 +631,12 @@ QCoro::Task<RevokeOutcome> LeaseService::closeLease(Lease lease, bool expiry)
     }
     const LeaseState finalState = expiry ? LeaseState::Expired : LeaseState::Revoked;
     // Held from Revoking to the final state, so no reconcile elsewhere takes the lease over meanwhile.
-    LeaseLock lock(m_db.dataDir(), lease.id);
-    if (!lock.tryLock()) {
-        const auto now = m_leases->byId(lease.id);
-        co_return closedAlready(now.value_or(lease));
+    if (!held) {
+        held = std::make_shared<LeaseLock>(m_db, lease.id);
+        if (!held->tryLock()) {
+            const auto now = m_leases->byId(lease.id);
+            co_return closedAlready(now.value_or(lease));
+        }
     }
     const Commit started = commit(lease, LeaseState::Revoking, {}, {}, secretName);
     if (started == Commit::Conflict)
@@ -710,7 +673,7 @@ QCoro::Task<LeaseService::Cleanup> LeaseService::finishCleanup(
 {
     const QString secretName = secretNameOf(lease.secretId);
     const auto secret = m_secrets->byId(lease.secretId);
-    LeaseLock lock(m_db.dataDir(), lease.id);
+    LeaseLock lock(m_db, lease.id);
     if (!lockHeld && !lock.tryLock())
         co_return Cleanup::Busy; // another process works on this lease right now
     // The snapshot the caller read may be stale: work from the row as it is now.
@@ -779,12 +742,18 @@ QCoro::Task<ReconcileReport> LeaseService::runDueCleanups()
     const Busy busy(this);
     ReconcileReport report;
     const QDateTime now = m_clock->now();
-    for (const Lease &lease : m_leases->dueForCleanup(now)) {
+    // Claimed: a lease another program (another desktop of a team profile)
+    // is cleaning up is not in the list, and none of these is cleaned up
+    // elsewhere while this program holds its claim.
+    QList<LeaseClaim> claims = m_leases->claimDueForCleanup(now);
+    for (LeaseClaim &claim : claims) {
+        const Lease lease = claim.lease;
+        const std::shared_ptr<LeaseLock> lock = std::move(claim.lock);
         if (m_inFlight.contains(lease.id))
             continue;
         if (lease.state == LeaseState::Active) {
             // The list is a snapshot: closeLease's compare-and-set skips a lease closed since.
-            const RevokeOutcome closed = co_await closeLease(lease, true);
+            const RevokeOutcome closed = co_await closeLease(lease, true, lock);
             if (closed.alreadyClosed)
                 continue;
             if (closed.ok)
@@ -795,7 +764,7 @@ QCoro::Task<ReconcileReport> LeaseService::runDueCleanups()
             const LeaseState finalState = lease.tokenJti.isEmpty() ? LeaseState::Failed
                 : lease.expiresAt <= now                           ? LeaseState::Expired
                                                                    : LeaseState::Revoked;
-            co_await finishCleanup(lease, finalState, &report);
+            co_await finishCleanup(lease, finalState, &report, true);
         }
     }
     co_return report;
@@ -805,17 +774,20 @@ QCoro::Task<ReconcileReport> LeaseService::reconcile(bool sweepOrphans)
 {
     const Busy busy(this);
     ReconcileReport report;
-    for (const Lease &lease : m_leases->unfinished()) {
+    // Claimed like the due cleanups: a lease another running program holds is left to it.
+    QList<LeaseClaim> claims = m_leases->claimUnfinished();
+    for (LeaseClaim &claim : claims) {
+        const Lease lease = claim.lease;
+        const std::shared_ptr<LeaseLock> lock = std::move(claim.lock);
         if (m_inFlight.contains(lease.id))
             continue;
-        // finishCleanup skips a lease another running process holds the lock of.
         Lease row = lease;
         if (row.state == LeaseState::Provisioning) {
             // Interrupted before it was Active: undo whatever it may have created.
             row.failureReason = QStringLiteral(
                 "Provisioning was interrupted (the app or command stopped); what it created was removed.");
             const int before = report.cleanedUp;
-            co_await finishCleanup(row, LeaseState::Failed, &report);
+            co_await finishCleanup(row, LeaseState::Failed, &report, true);
             if (report.cleanedUp > before) {
                 report.cleanedUp = before;
                 report.rolledBack++;
@@ -823,7 +795,7 @@ QCoro::Task<ReconcileReport> LeaseService::reconcile(bool sweepOrphans)
         } else if (row.state == LeaseState::Revoking) {
             const LeaseState finalState
                 = row.expiresAt <= m_clock->now() ? LeaseState::Expired : LeaseState::Revoked;
-            co_await finishCleanup(row, finalState, &report);
+            co_await finishCleanup(row, finalState, &report, true);
         }
     }
     const ReconcileReport due = co_await runDueCleanups();

@@ -18,6 +18,7 @@ namespace kms {
 class AuditLog;
 class ClusterConnections;
 class Database;
+class LeaseLock;
 class LeaseRepository;
 class SecretRepository;
 
@@ -150,7 +151,8 @@ signals:
 private:
     enum class Commit { Done, Conflict, Failed };
     enum class Cleanup { Done, Failed, Busy };
-    QCoro::Task<RevokeOutcome> closeLease(Lease lease, bool expiry);
+    // held: the lease's lock, when a claim already holds it.
+    QCoro::Task<RevokeOutcome> closeLease(Lease lease, bool expiry, std::shared_ptr<LeaseLock> held = {});
     // Busy: another process holds the lease or changed it first; nothing was done.
     QCoro::Task<Cleanup> finishCleanup(
         Lease lease, LeaseState finalState, ReconcileReport *report, bool lockHeld = false);

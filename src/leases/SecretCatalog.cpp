@@ -16,6 +16,8 @@
 #include "store/LeaseRepository.h"
 #include "store/SecretRepository.h"
 
+#include <openssl/crypto.h>
+
 namespace kms {
 
 namespace {
@@ -210,6 +212,66 @@ QCoro::Task<SecretSaveResult> SecretCatalog::save(DynamicSecret secret, QByteArr
     }
     result.secret = secret;
     co_return result;
+}
+
+QCoro::Task<SecretSaveResult> SecretCatalog::setClusterToken(qint64 secretId, QByteArray clusterToken)
+{
+    SecretSaveResult result;
+    const std::optional<DynamicSecret> secret = SecretRepository(m_db).byId(secretId);
+    if (!secret) {
+        result.failure = SecretSaveResult::Failure::Gone;
+        result.error
+            = QStringLiteral("There is no dynamic secret with id %1; it may have been deleted elsewhere.")
+                  .arg(secretId);
+        co_return result;
+    }
+    if (!secret->hasClusterToken()) {
+        result.failure = SecretSaveResult::Failure::Invalid;
+        result.fieldErrors.append({ QStringLiteral("clusterToken"),
+            QStringLiteral("Dynamic secret \"%1\" uses gateway \"%2\": it needs no cluster token, only this "
+                           "desktop's gateway client key (hanzo-kmsctl gateway add).")
+                .arg(secret->name, secret->gateway) });
+        result.error = result.fieldErrors.constFirst().message;
+        co_return result;
+    }
+    const QByteArray token = clusterToken.trimmed();
+    if (const QString problem = BearerToken::problem(token); !problem.isEmpty()) {
+        result.failure = SecretSaveResult::Failure::Invalid;
+        result.fieldErrors.append(
+            { QStringLiteral("clusterToken"), QStringLiteral("Cluster token %1.").arg(problem) });
+        result.error = result.fieldErrors.constFirst().message;
+        co_return result;
+    }
+    Q_ASSERT(!m_db.inTransaction());
+    const VaultResult put = co_await m_vault.put(secret->vaultKey(), token);
+    if (!put.ok) {
+        result.failure = SecretSaveResult::Failure::Keychain;
+        result.error = put.message;
+        co_return result;
+    }
+    if (m_connections)
+        m_connections->invalidate(secret->id);
+    result.secret = secret;
+    co_return result;
+}
+
+QCoro::Task<ClusterTokenCheck> SecretCatalog::clusterTokenOnThisComputer(DynamicSecret secret)
+{
+    ClusterTokenCheck check;
+    if (!secret.hasClusterToken()) {
+        check.state = ClusterTokenCheck::State::NotNeeded;
+        co_return check;
+    }
+    VaultResult stored = co_await m_vault.get(secret.vaultKey());
+    if (stored.ok)
+        check.state = ClusterTokenCheck::State::Stored;
+    else if (stored.error == VaultResult::Error::NotFound)
+        check.state = ClusterTokenCheck::State::Missing;
+    else
+        check.error = stored.message;
+    if (!stored.value.isEmpty())
+        OPENSSL_cleanse(stored.value.data(), std::size_t(stored.value.size()));
+    co_return check;
 }
 
 QCoro::Task<SecretRemoval> SecretCatalog::remove(qint64 secretId, bool force)

@@ -32,6 +32,19 @@ struct SecretSaveResult {
     bool ok() const { return secret.has_value(); }
 };
 
+// Whether this person's keychain holds a secret's cluster token. In a team
+// profile the secret is shared and each administrator keeps their own token.
+struct ClusterTokenCheck {
+    enum class State {
+        NotNeeded, // Gateway auth: this desktop's gateway client key is enough
+        Stored,
+        Missing, // no token on this computer: set one (secret set-token)
+        Unknown, // the keychain could not be asked; error says why
+    };
+    State state = State::Unknown;
+    QString error;
+};
+
 // What deleting a secret did to one of its open leases.
 struct SecretLeaseReport {
     QString leaseId;
@@ -86,6 +99,14 @@ public:
     // case). clusterToken: the one typed for Token auth, if any.
     static QCoro::Task<std::optional<FieldError>> gatewayRefusal(
         ClusterConnections &connections, DynamicSecret secret, QByteArray clusterToken = {});
+    // Stores this person's cluster token for a Token-auth secret in their own
+    // keychain (a team profile's secret may have been made by someone else).
+    // The token is checked (BearerToken) and never logged or stored elsewhere;
+    // the secret's row is not changed. Failure Invalid: fieldErrors say why.
+    QCoro::Task<SecretSaveResult> setClusterToken(qint64 secretId, QByteArray clusterToken);
+    // Whether this computer's keychain holds the secret's cluster token.
+    QCoro::Task<ClusterTokenCheck> clusterTokenOnThisComputer(DynamicSecret secret);
+
     // Deletes the secret, its lease history and its keychain entry.
     // Its open leases are revoked first through LeaseService, one by one, each
     // reported; if one cannot be revoked the secret is kept. With force, no

@@ -40,7 +40,8 @@ AuditKeychain::AuditKeychain(Database &db, CredentialVault &vault)
 
 QString AuditKeychain::anchorName() const
 {
-    return QStringLiteral("audit-anchor:") + m_db.filePath();
+    // Per database: the SQLite file's path, or the team database's postgresql://user@host:port/db.
+    return QStringLiteral("audit-anchor:") + m_db.location();
 }
 
 QCoro::Task<bool> AuditKeychain::loadSigningKey()

@@ -11,6 +11,12 @@ namespace kms {
 
 namespace {
 
+// The advisory lock (class, object) that serialises appends in a team
+// profile's PostgreSQL database; the class is Database's ("KMS"), object 1 is
+// its migration lock.
+constexpr int AdvisoryLockClass = 0x4b4d53;
+constexpr int AppendLock = 2;
+
 const QString Columns
     = QStringLiteral("seq, at, actor, kind, secret_name, lease_id, namespace, service_account, "
                      "jti, expires_at, detail, prev_hash, hash, key_id, signature");
@@ -83,22 +89,21 @@ void AuditLog::setAppendedCallback(std::function<void()> callback)
 std::optional<qint64> AuditLog::keyIdFor(const QString &actor, const QByteArray &publicKey)
 {
     const QString encoded = QString::fromLatin1(publicKey.toBase64());
-    QSqlQuery find
-        = m_db.prepare(QStringLiteral("SELECT id FROM audit_keys WHERE actor = ? AND public_key = ?"));
+    Query find = m_db.prepare(QStringLiteral("SELECT id FROM audit_keys WHERE actor = ? AND public_key = ?"));
     find.addBindValue(actor);
     find.addBindValue(encoded);
     if (!m_db.exec(find, QStringLiteral("find the audit signing key")))
         return std::nullopt;
     if (find.next())
         return find.value(0).toLongLong();
-    QSqlQuery add = m_db.prepare(
-        QStringLiteral("INSERT INTO audit_keys (actor, public_key, created_at) VALUES (?, ?, ?)"));
+    Query add = m_db.prepare(QStringLiteral(
+        "INSERT INTO audit_keys (actor, public_key, created_at) VALUES (?, ?, ?) RETURNING id"));
     add.addBindValue(actor);
     add.addBindValue(encoded);
     add.addBindValue(QDateTime::currentMSecsSinceEpoch());
-    if (!m_db.exec(add, QStringLiteral("register the audit signing key")))
+    if (!m_db.exec(add, QStringLiteral("register the audit signing key")) || !add.next())
         return std::nullopt;
-    return add.lastInsertId().toLongLong();
+    return add.value(0).toLongLong();
 }
 
 std::optional<AuditEvent> AuditLog::append(AuditEvent event)
@@ -128,7 +133,16 @@ std::optional<AuditEvent> AuditLog::append(AuditEvent event)
         event.actor = AuditEvent::currentActor();
 
     const bool ok = m_db.transaction([&] {
-        QSqlQuery head = m_db.prepare(QStringLiteral("SELECT seq, hash FROM audit_head WHERE id = 1"));
+        // PostgreSQL: one append at a time across every program on the database
+        // (each statement then reads the head the previous append committed);
+        // two that read the same head would both write its successor, and the
+        // second would fail. SQLite's BEGIN IMMEDIATE already serialises writers.
+        if (m_db.backend() == Database::Backend::PostgreSQL
+            && !m_db.exec(
+                QStringLiteral("SELECT pg_advisory_xact_lock(%1, %2)").arg(AdvisoryLockClass).arg(AppendLock),
+                QStringLiteral("wait for other programs appending to the audit log")))
+            return false;
+        Query head = m_db.prepare(QStringLiteral("SELECT seq, hash FROM audit_head WHERE id = 1"));
         if (!m_db.exec(head, QStringLiteral("read the audit head")))
             return false;
         const bool hasHead = head.next();
@@ -153,7 +167,7 @@ std::optional<AuditEvent> AuditLog::append(AuditEvent event)
         }
         event.signature = signature.toBase64();
 
-        QSqlQuery q
+        Query q
             = m_db.prepare(QStringLiteral("INSERT INTO audit_events (%1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
                                           "?, ?, ?, ?, ?, ?)")
                                .arg(Columns));
@@ -176,7 +190,7 @@ std::optional<AuditEvent> AuditLog::append(AuditEvent event)
             return false;
 
         // Insert the head once, then only move it forward (its triggers refuse anything else).
-        QSqlQuery moveHead = m_db.prepare(hasHead
+        Query moveHead = m_db.prepare(hasHead
                 ? QStringLiteral("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
                 : QStringLiteral("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)"));
         moveHead.addBindValue(event.seq);
@@ -202,6 +216,10 @@ QList<AuditEvent> AuditLog::list(const AuditFilter &filter)
         where << QStringLiteral("lease_id = ?");
         values << filter.leaseId;
     }
+    if (!filter.person.trimmed().isEmpty()) {
+        where << QStringLiteral("actor = ?");
+        values << filter.person.trimmed();
+    }
     if (!filter.kind.isEmpty()) {
         if (filter.kind.endsWith(QLatin1Char('.'))) {
             where << QStringLiteral("substr(kind, 1, ?) = ?");
@@ -223,7 +241,7 @@ QList<AuditEvent> AuditLog::list(const AuditFilter &filter)
     if (!where.isEmpty())
         sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
     if (filter.limit > 0) {
-        sql = QStringLiteral("SELECT * FROM (%1 ORDER BY seq DESC LIMIT %2) ORDER BY seq")
+        sql = QStringLiteral("SELECT * FROM (%1 ORDER BY seq DESC LIMIT %2) AS newest ORDER BY seq")
                   .arg(sql)
                   .arg(filter.limit);
     } else {
@@ -231,7 +249,7 @@ QList<AuditEvent> AuditLog::list(const AuditFilter &filter)
     }
 
     QList<AuditEvent> result;
-    QSqlQuery q = m_db.prepare(sql);
+    Query q = m_db.prepare(sql);
     for (const QVariant &v : values)
         q.addBindValue(v);
     if (!m_db.exec(q, QStringLiteral("list audit events")))
@@ -243,7 +261,7 @@ QList<AuditEvent> AuditLog::list(const AuditFilter &filter)
 
 bool AuditLog::readMeta(QString &logId, qint64 &unsignedUntil)
 {
-    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT log_id, unsigned_until FROM audit_log WHERE id = 1"));
+    Query q = m_db.prepare(QStringLiteral("SELECT log_id, unsigned_until FROM audit_log WHERE id = 1"));
     if (!m_db.exec(q, QStringLiteral("read the audit log's identity")))
         return false;
     if (!q.next()) {
@@ -257,7 +275,7 @@ bool AuditLog::readMeta(QString &logId, qint64 &unsignedUntil)
 
 bool AuditLog::readKeys(QList<AuditPublicKey> &keys)
 {
-    QSqlQuery q = m_db.prepare(
+    Query q = m_db.prepare(
         QStringLiteral("SELECT id, actor, public_key, created_at FROM audit_keys ORDER BY id"));
     if (!m_db.exec(q, QStringLiteral("read the audit signing keys")))
         return false;
@@ -275,7 +293,7 @@ bool AuditLog::readKeys(QList<AuditPublicKey> &keys)
 bool AuditLog::readHead(std::optional<AuditMark> &head)
 {
     head.reset();
-    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT seq, hash FROM audit_head WHERE id = 1"));
+    Query q = m_db.prepare(QStringLiteral("SELECT seq, hash FROM audit_head WHERE id = 1"));
     if (!m_db.exec(q, QStringLiteral("read the audit head")))
         return false;
     if (q.next())
@@ -285,7 +303,7 @@ bool AuditLog::readHead(std::optional<AuditMark> &head)
 
 std::optional<QByteArray> AuditLog::hashAt(qint64 seq)
 {
-    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT hash FROM audit_events WHERE seq = ?"));
+    Query q = m_db.prepare(QStringLiteral("SELECT hash FROM audit_events WHERE seq = ?"));
     q.addBindValue(seq);
     if (!m_db.exec(q, QStringLiteral("read an audit event")) || !q.next())
         return std::nullopt;
@@ -316,8 +334,7 @@ AuditVerification AuditLog::verify(const std::optional<AuditMark> &anchor)
             for (const AuditPublicKey &k : std::as_const(keys))
                 byId.insert(k.id, k);
             AuditChainVerifier verifier(byId, unsignedUntil, anchor);
-            QSqlQuery q
-                = m_db.prepare(QStringLiteral("SELECT %1 FROM audit_events ORDER BY seq").arg(Columns));
+            Query q = m_db.prepare(QStringLiteral("SELECT %1 FROM audit_events ORDER BY seq").arg(Columns));
             if (!m_db.exec(q, QStringLiteral("read the audit log"))) {
                 result.reason = m_db.lastError();
                 return false;
@@ -347,8 +364,7 @@ std::optional<AuditExport> AuditLog::exportLog()
         [&] {
             if (!readMeta(out.logId, out.unsignedUntil) || !readKeys(out.keys) || !readHead(out.head))
                 return false;
-            QSqlQuery q
-                = m_db.prepare(QStringLiteral("SELECT %1 FROM audit_events ORDER BY seq").arg(Columns));
+            Query q = m_db.prepare(QStringLiteral("SELECT %1 FROM audit_events ORDER BY seq").arg(Columns));
             if (!m_db.exec(q, QStringLiteral("read the audit log")))
                 return false;
             while (q.next())

@@ -10,14 +10,43 @@
 
 namespace kms {
 
-// The one SQLite database of a profile: <dataDir>/kms.sqlite, WAL mode,
-// foreign keys on, schema migrated by PRAGMA user_version on open.
-// One Database per thread (QSqlDatabase is thread-bound). Holds no secret
-// material: cluster tokens live in the CredentialVault.
+class PostgresUrl;
+
+// A statement of the store: made by Database::prepare, values bound in
+// order with addBindValue, run by Database::exec. In SQLite a prepared
+// statement. In PostgreSQL the values are written into the statement by
+// Qt's driver (its formatValue, as Qt's own PREPARE/EXECUTE does), so a
+// statement is one round trip to the server instead of three (PREPARE,
+// EXECUTE, DEALLOCATE).
+class Query : public QSqlQuery {
+public:
+    explicit Query(const QSqlDatabase &db)
+        : QSqlQuery(db)
+    {
+    }
+    void addBindValue(const QVariant &value);
+    QVariantList boundValues() const;
+
+private:
+    friend class Database;
+    bool m_inline = false;
+    QString m_sql;
+    QVariantList m_values;
+};
+
+// The database of a profile: by default SQLite in <dataDir>/kms.sqlite (WAL
+// mode, foreign keys on); a team profile's is a PostgreSQL database that
+// several administrators share (openPostgres). Both get the same schema from
+// the same migration steps on open: its version is PRAGMA user_version in
+// SQLite and the kms_schema table in PostgreSQL, and schemaVersion() reads
+// either. One Database per thread (QSqlDatabase is thread-bound). Holds no
+// secret material: cluster tokens live in the CredentialVault.
 class Database {
 public:
     static constexpr int SchemaVersion = 8;
     static constexpr const char *FileName = "kms.sqlite";
+
+    enum class Backend { SQLite, PostgreSQL };
 
     Database();
     ~Database();
@@ -31,12 +60,20 @@ public:
     // Creates dataDir (mode 0700) if needed, opens and migrates the database.
     // On failure returns false; lastError() says what and why.
     bool open(const QString &dataDir);
+    // Connects to a team profile's PostgreSQL database and migrates it; the
+    // database must be empty or a profile's. password: from the keychain,
+    // empty when the server asks for none; kept only for the connection.
+    bool openPostgres(const PostgresUrl &url, const QByteArray &password = {});
     void close();
     bool isOpen() const;
 
-    QString dataDir() const { return m_dataDir; }
-    QString filePath() const;
-    int schemaVersion() const; // PRAGMA user_version
+    Backend backend() const { return m_backend; }
+    QString dataDir() const { return m_dataDir; } // SQLite; empty for PostgreSQL
+    QString filePath() const; // SQLite: the file; PostgreSQL: empty
+    // What this profile's database is, for messages and keychain entries:
+    // the SQLite file's path, or postgresql://user@host:port/database.
+    QString location() const { return m_location; }
+    int schemaVersion() const; // PRAGMA user_version, or kms_schema's version
 
     // Runs work in one transaction: commits if it returns true, rolls back
     // everything it did if it returns false or throws. Nests (as savepoints),
@@ -48,10 +85,13 @@ public:
 
     QSqlDatabase connection() const;
     // A prepared query on this connection.
-    QSqlQuery prepare(const QString &sql);
+    Query prepare(const QString &sql);
     // Runs a prepared query; on failure records lastError() with context.
-    bool exec(QSqlQuery &query, const QString &what);
+    bool exec(Query &query, const QString &what);
     bool exec(const QString &sql, const QString &what);
+
+    // The SQL spelling of the larger of two values: max(a, b) in SQLite, greatest(a, b) in PostgreSQL.
+    QString greatest(const QString &a, const QString &b) const;
 
     // Times are stored as UTC milliseconds since the epoch; a null time as NULL.
     static QVariant timeValue(const QDateTime &time);
@@ -61,7 +101,10 @@ public:
     void setLastError(const QString &message) { m_lastError = message; }
 
 private:
+    bool openConnection(QSqlDatabase &db, const QString &what);
     bool migrate();
+    bool migrateLocked();
+    bool setSchemaVersion(int version);
     bool applyVersion1();
     bool applyVersion2(); // gateways
     bool applyVersion3(); // leases: released, closed_by, closed_at
@@ -72,7 +115,9 @@ private:
     bool applyVersion8(); // the audiences a lease asked for (renew asks for the same)
 
     QString m_connectionName;
+    Backend m_backend = Backend::SQLite;
     QString m_dataDir;
+    QString m_location;
     QString m_lastError;
     int m_depth = 0;
     int m_savepoint = 0;

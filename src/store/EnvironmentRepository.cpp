@@ -24,8 +24,7 @@ Environment fromQuery(const QSqlQuery &q)
 QList<Environment> EnvironmentRepository::list()
 {
     QList<Environment> result;
-    QSqlQuery q
-        = m_db.prepare(QStringLiteral("SELECT %1 FROM environments ORDER BY position, id").arg(Columns));
+    Query q = m_db.prepare(QStringLiteral("SELECT %1 FROM environments ORDER BY position, id").arg(Columns));
     if (!m_db.exec(q, QStringLiteral("list environments")))
         return result;
     while (q.next())
@@ -35,7 +34,7 @@ QList<Environment> EnvironmentRepository::list()
 
 std::optional<Environment> EnvironmentRepository::byId(qint64 id)
 {
-    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT %1 FROM environments WHERE id = ?").arg(Columns));
+    Query q = m_db.prepare(QStringLiteral("SELECT %1 FROM environments WHERE id = ?").arg(Columns));
     q.addBindValue(id);
     if (!m_db.exec(q, QStringLiteral("read an environment")) || !q.next())
         return std::nullopt;
@@ -44,9 +43,12 @@ std::optional<Environment> EnvironmentRepository::byId(qint64 id)
 
 std::optional<Environment> EnvironmentRepository::byName(const QString &name)
 {
-    QSqlQuery q = m_db.prepare(
-        QStringLiteral("SELECT %1 FROM environments WHERE name = ? COLLATE NOCASE OR slug = lower(?)")
-            .arg(Columns));
+    // Names are unique regardless of case (COLLATE NOCASE in SQLite, a lower(name) index in PostgreSQL).
+    const QString sameName = m_db.backend() == Database::Backend::PostgreSQL
+        ? QStringLiteral("lower(name) = lower(?)")
+        : QStringLiteral("name = ? COLLATE NOCASE");
+    Query q = m_db.prepare(
+        QStringLiteral("SELECT %1 FROM environments WHERE %2 OR slug = lower(?)").arg(Columns, sameName));
     q.addBindValue(name.trimmed());
     q.addBindValue(name.trimmed());
     if (!m_db.exec(q, QStringLiteral("find an environment")) || !q.next())
@@ -58,9 +60,9 @@ bool EnvironmentRepository::insert(Environment &environment)
 {
     if (environment.slug.isEmpty())
         environment.slug = environment.name.trimmed().toLower().replace(QLatin1Char(' '), QLatin1Char('-'));
-    QSqlQuery q = m_db.prepare(QStringLiteral("INSERT INTO environments (name, slug, position, created_at) "
-                                              "VALUES (?, ?, (SELECT coalesce(max(position), -1) + 1 FROM "
-                                              "environments), ?) RETURNING id, position"));
+    Query q = m_db.prepare(QStringLiteral("INSERT INTO environments (name, slug, position, created_at) "
+                                          "VALUES (?, ?, (SELECT coalesce(max(position), -1) + 1 FROM "
+                                          "environments), ?) RETURNING id, position"));
     q.addBindValue(environment.name.trimmed());
     q.addBindValue(environment.slug);
     q.addBindValue(QDateTime::currentMSecsSinceEpoch());
@@ -74,8 +76,11 @@ bool EnvironmentRepository::insert(Environment &environment)
 bool EnvironmentRepository::rename(
     qint64 id, const QString &expectedName, const QString &name, const QString &slug)
 {
-    QSqlQuery q = m_db.prepare(QStringLiteral(
-        "UPDATE environments SET name = ?, slug = ? WHERE id = ? AND name = ? COLLATE BINARY"));
+    // The name as read, letter case included (SQLite's column compares without case; PostgreSQL's with it).
+    Query q = m_db.prepare(
+        QStringLiteral("UPDATE environments SET name = ?, slug = ? WHERE id = ? AND name = ?%1")
+            .arg(m_db.backend() == Database::Backend::PostgreSQL ? QString()
+                                                                 : QStringLiteral(" COLLATE BINARY")));
     q.addBindValue(name.trimmed());
     q.addBindValue(slug);
     q.addBindValue(id);
@@ -93,8 +98,8 @@ bool EnvironmentRepository::rename(
 
 bool EnvironmentRepository::remove(qint64 id)
 {
-    QSqlQuery q = m_db.prepare(QStringLiteral("DELETE FROM environments WHERE id = ? AND NOT EXISTS "
-                                              "(SELECT 1 FROM dynamic_secrets WHERE environment_id = ?)"));
+    Query q = m_db.prepare(QStringLiteral("DELETE FROM environments WHERE id = ? AND NOT EXISTS "
+                                          "(SELECT 1 FROM dynamic_secrets WHERE environment_id = ?)"));
     q.addBindValue(id);
     q.addBindValue(id);
     if (!m_db.exec(q, QStringLiteral("delete an environment")))

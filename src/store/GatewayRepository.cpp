@@ -24,8 +24,8 @@ GatewayRecord fromQuery(const QSqlQuery &q)
 
 bool GatewayRepository::insert(GatewayRecord &record)
 {
-    QSqlQuery q = m_db.prepare(QStringLiteral("INSERT INTO gateways (name, url, ca_pem, client_cert_pem, "
-                                              "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id"));
+    Query q = m_db.prepare(QStringLiteral("INSERT INTO gateways (name, url, ca_pem, client_cert_pem, "
+                                          "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id"));
     q.addBindValue(record.name);
     q.addBindValue(record.url.trimmed());
     q.addBindValue(QString::fromUtf8(record.caCertificate));
@@ -39,7 +39,7 @@ bool GatewayRepository::insert(GatewayRecord &record)
 
 bool GatewayRepository::remove(const QString &name)
 {
-    QSqlQuery q = m_db.prepare(QStringLiteral("DELETE FROM gateways WHERE name = ?"));
+    Query q = m_db.prepare(QStringLiteral("DELETE FROM gateways WHERE name = ?"));
     q.addBindValue(name);
     return m_db.exec(q, QStringLiteral("remove the gateway"));
 }
@@ -48,7 +48,7 @@ std::optional<GatewayRecord> GatewayRepository::byName(const QString &name, bool
 {
     if (failed)
         *failed = false;
-    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT %1 FROM gateways WHERE name = ?").arg(Columns));
+    Query q = m_db.prepare(QStringLiteral("SELECT %1 FROM gateways WHERE name = ?").arg(Columns));
     q.addBindValue(name);
     if (!m_db.exec(q, QStringLiteral("read the gateway"))) {
         if (failed)
@@ -62,7 +62,7 @@ std::optional<GatewayRecord> GatewayRepository::byName(const QString &name, bool
 
 std::optional<QList<GatewayRecord>> GatewayRepository::list()
 {
-    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT %1 FROM gateways ORDER BY name").arg(Columns));
+    Query q = m_db.prepare(QStringLiteral("SELECT %1 FROM gateways ORDER BY name").arg(Columns));
     if (!m_db.exec(q, QStringLiteral("list the gateways")))
         return std::nullopt;
     QList<GatewayRecord> out;
@@ -73,7 +73,7 @@ std::optional<QList<GatewayRecord>> GatewayRepository::list()
 
 std::optional<QStringList> GatewayRepository::secretNamesUsing(const QString &name)
 {
-    QSqlQuery q
+    Query q
         = m_db.prepare(QStringLiteral("SELECT name FROM dynamic_secrets WHERE gateway = ? ORDER BY name"));
     q.addBindValue(name);
     if (!m_db.exec(q, QStringLiteral("find the secrets that use the gateway")))

@@ -1,6 +1,8 @@
 #include "store/LeaseRepository.h"
 
 #include "store/Database.h"
+#include "store/LeaseLock.h"
+#include "store/LeaseNotifications.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -61,7 +63,7 @@ Lease fromQuery(const QSqlQuery &q)
 }
 
 // Binds the FieldColumns, in their order.
-void bindFields(QSqlQuery &q, const Lease &l)
+void bindFields(Query &q, const Lease &l)
 {
     q.addBindValue(l.secretId);
     q.addBindValue(Lease::toString(l.kind));
@@ -102,9 +104,10 @@ bool LeaseRepository::insert(const Lease &lease)
         m_db.setLastError(QStringLiteral("A lease needs an id before it is stored."));
         return false;
     }
-    QSqlQuery q = m_db.prepare(QStringLiteral("INSERT INTO leases (%1, id) VALUES (%2)")
-                                   .arg(FieldColumns.join(QStringLiteral(", ")),
-                                       QStringLiteral("?, ").repeated(FieldColumns.size() + 1).chopped(2)));
+    Query q = m_db.prepare(
+        notifying(QStringLiteral("INSERT INTO leases (%1, id) VALUES (%2)")
+                      .arg(FieldColumns.join(QStringLiteral(", ")),
+                          QStringLiteral("?, ").repeated(FieldColumns.size() + 1).chopped(2))));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     return m_db.exec(q, QStringLiteral("add lease %1").arg(lease.id));
@@ -114,9 +117,23 @@ LeaseRepository::Insert LeaseRepository::insertWithinLimit(const Lease &lease, i
 {
     Insert outcome = Insert::Failed;
     const bool ok = m_db.transaction([&] {
-        // Counted and inserted under the write lock (BEGIN IMMEDIATE): two
-        // processes cannot both see room for the last lease.
+        // Counted and inserted under a lock, so two processes cannot both see
+        // room for the last lease: SQLite's write lock (BEGIN IMMEDIATE); in
+        // PostgreSQL, which locks nothing at BEGIN, the secret's row, so the
+        // counts for one secret take turns.
         if (limit > 0) {
+            if (m_db.backend() == Database::Backend::PostgreSQL) {
+                Query secret
+                    = m_db.prepare(QStringLiteral("SELECT id FROM dynamic_secrets WHERE id = ? FOR UPDATE"));
+                secret.addBindValue(lease.secretId);
+                if (!m_db.exec(secret, QStringLiteral("lock the secret to count its leases")))
+                    return false;
+                if (!secret.next()) {
+                    m_db.setLastError(QStringLiteral("The lease's secret was deleted meanwhile."));
+                    return false;
+                }
+                secret.finish();
+            }
             const int counted = liveCount(lease.secretId, lease.createdAt);
             if (counted < 0)
                 return false;
@@ -142,7 +159,7 @@ int LeaseRepository::liveCount(qint64 secretId, const QDateTime &now)
 {
     // Provisioning leases are about to hold a token; the others hold one
     // until it expires unless their objects are gone (revoked, expired, failed).
-    QSqlQuery q = m_db.prepare(QStringLiteral(
+    Query q = m_db.prepare(QStringLiteral(
         "SELECT count(*) FROM leases WHERE secret_id = ? AND (state = 'provisioning' OR (token_jti != '' "
         "AND expires_at > ? AND state IN ('active', 'revoking', 'cleanup_failed', 'released')))"));
     q.addBindValue(secretId);
@@ -150,6 +167,16 @@ int LeaseRepository::liveCount(qint64 secretId, const QDateTime &now)
     if (!m_db.exec(q, QStringLiteral("count live leases")) || !q.next())
         return -1;
     return q.value(0).toInt();
+}
+
+QString LeaseRepository::notifying(const QString &write) const
+{
+    // A team profile's other programs hear of the row when it commits
+    // (LeaseNotifications), in the same statement: no extra round trip.
+    if (m_db.backend() != Database::Backend::PostgreSQL)
+        return write;
+    return QStringLiteral("WITH written AS (%1 RETURNING id) SELECT pg_notify('%2', id) FROM written")
+        .arg(write, QLatin1String(LeaseNotifications::Channel));
 }
 
 LeaseRepository::Update LeaseRepository::update(const Lease &lease, LeaseState expected)
@@ -167,10 +194,10 @@ LeaseRepository::Update LeaseRepository::update(
     }
     // Compare-and-set: the row changes only while it is still in the state the
     // caller read. Of two writers that race, the second matches no row.
-    QSqlQuery q
-        = m_db.prepare(QStringLiteral("UPDATE leases SET %1 = ? WHERE id = ? AND state = ?%2")
-                           .arg(FieldColumns.join(QStringLiteral(" = ?, ")),
-                               expectedJti.isEmpty() ? QString() : QStringLiteral(" AND token_jti = ?")));
+    Query q = m_db.prepare(
+        notifying(QStringLiteral("UPDATE leases SET %1 = ? WHERE id = ? AND state = ?%2")
+                      .arg(FieldColumns.join(QStringLiteral(" = ?, ")),
+                          expectedJti.isEmpty() ? QString() : QStringLiteral(" AND token_jti = ?"))));
     bindFields(q, lease);
     q.addBindValue(lease.id);
     q.addBindValue(Lease::toString(expected));
@@ -178,7 +205,15 @@ LeaseRepository::Update LeaseRepository::update(
         q.addBindValue(expectedJti);
     if (!m_db.exec(q, QStringLiteral("update lease %1").arg(lease.id)))
         return Update::Failed;
-    const int changed = q.numRowsAffected();
+    int changed = 0;
+    if (m_db.backend() == Database::Backend::PostgreSQL) {
+        // One row per lease written (the notification's).
+        while (q.next())
+            ++changed;
+    } else {
+        changed = q.numRowsAffected();
+    }
+    q.finish();
     if (changed == 1)
         return Update::Updated;
     if (changed < 0) {
@@ -204,7 +239,7 @@ LeaseRepository::Update LeaseRepository::update(
 QList<Lease> LeaseRepository::select(const QString &whereAndOrder, const QVariantList &values)
 {
     QList<Lease> result;
-    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT %1 FROM leases %2").arg(Columns, whereAndOrder));
+    Query q = m_db.prepare(QStringLiteral("SELECT %1 FROM leases %2").arg(Columns, whereAndOrder));
     for (const QVariant &v : values)
         q.addBindValue(v);
     if (!m_db.exec(q, QStringLiteral("list leases")))
@@ -236,30 +271,82 @@ QList<Lease> LeaseRepository::listAll(bool includeClosed)
         {});
 }
 
+QList<Lease> LeaseRepository::listByPerson(const QString &person, bool includeClosed)
+{
+    const QString who = person.trimmed();
+    return select(QStringLiteral("WHERE (created_by = ? OR closed_by = ?) %1 ORDER BY created_at DESC, id")
+                      .arg(includeClosed ? QString() : QStringLiteral("AND state IN ") + OpenStates),
+        { who, who });
+}
+
 QList<Lease> LeaseRepository::listByState(LeaseState state)
 {
     return select(QStringLiteral("WHERE state = ? ORDER BY expires_at, id"), { Lease::toString(state) });
 }
 
+namespace {
+
+const QString DueWhere = QStringLiteral("(state = 'active' AND expires_at <= ?) OR "
+                                        "(state = 'cleanup_failed' AND coalesce(next_cleanup_at, 0) <= ?)");
+const QString UnfinishedWhere = QStringLiteral("state IN ('provisioning', 'revoking')");
+
+} // namespace
+
 QList<Lease> LeaseRepository::dueForCleanup(const QDateTime &now)
 {
     const QVariant at = Database::timeValue(now);
-    return select(QStringLiteral("WHERE (state = 'active' AND expires_at <= ?) OR "
-                                 "(state = 'cleanup_failed' AND coalesce(next_cleanup_at, 0) <= ?) "
-                                 "ORDER BY expires_at, id"),
-        { at, at });
+    return select(QStringLiteral("WHERE %1 ORDER BY expires_at, id").arg(DueWhere), { at, at });
 }
 
 QList<Lease> LeaseRepository::unfinished()
 {
-    return select(QStringLiteral("WHERE state IN ('provisioning', 'revoking') ORDER BY created_at, id"), {});
+    return select(QStringLiteral("WHERE %1 ORDER BY created_at, id").arg(UnfinishedWhere), {});
+}
+
+QList<LeaseClaim> LeaseRepository::claimDueForCleanup(const QDateTime &now, int limit)
+{
+    const QVariant at = Database::timeValue(now);
+    return claim(DueWhere, QStringLiteral("expires_at, id"), { at, at }, limit);
+}
+
+QList<LeaseClaim> LeaseRepository::claimUnfinished(int limit)
+{
+    return claim(UnfinishedWhere, QStringLiteral("created_at, id"), {}, limit);
+}
+
+QList<LeaseClaim> LeaseRepository::claim(
+    const QString &where, const QString &order, const QVariantList &values, int limit)
+{
+    QList<LeaseClaim> claimed;
+    const auto take = [&](const QList<Lease> &rows) {
+        for (const Lease &lease : rows) {
+            auto lock = std::make_shared<LeaseLock>(m_db, lease.id);
+            if (lock->tryLock())
+                claimed.append({ lease, std::move(lock) });
+        }
+    };
+    if (m_db.backend() != Database::Backend::PostgreSQL) {
+        take(select(QStringLiteral("WHERE %1 ORDER BY %2 LIMIT %3").arg(where, order).arg(limit), values));
+        return claimed;
+    }
+    // The row locks last for this short transaction, the advisory locks until released.
+    const bool ok = m_db.transaction([&] {
+        take(select(QStringLiteral("WHERE %1 ORDER BY %2 LIMIT %3 FOR UPDATE SKIP LOCKED")
+                        .arg(where, order)
+                        .arg(limit),
+            values));
+        return true;
+    });
+    if (!ok)
+        claimed.clear();
+    return claimed;
 }
 
 std::optional<QDateTime> LeaseRepository::nextExpiry()
 {
-    QSqlQuery q = m_db.prepare(
-        QStringLiteral("SELECT min(t) FROM (SELECT min(expires_at) AS t FROM leases WHERE state = 'active' "
-                       "UNION ALL SELECT min(next_cleanup_at) FROM leases WHERE state = 'cleanup_failed')"));
+    Query q = m_db.prepare(QStringLiteral(
+        "SELECT min(t) FROM (SELECT min(expires_at) AS t FROM leases WHERE state = 'active' "
+        "UNION ALL SELECT min(next_cleanup_at) FROM leases WHERE state = 'cleanup_failed') AS due"));
     if (!m_db.exec(q, QStringLiteral("find the next expiry")) || !q.next() || q.value(0).isNull())
         return std::nullopt;
     return Database::timeFrom(q.value(0));
@@ -267,7 +354,7 @@ std::optional<QDateTime> LeaseRepository::nextExpiry()
 
 int LeaseRepository::count()
 {
-    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT count(*) FROM leases"));
+    Query q = m_db.prepare(QStringLiteral("SELECT count(*) FROM leases"));
     if (!m_db.exec(q, QStringLiteral("count leases")) || !q.next())
         return -1;
     return q.value(0).toInt();

@@ -4,11 +4,21 @@
 
 #include <QList>
 
+#include <memory>
 #include <optional>
 
 namespace kms {
 
 class Database;
+class LeaseLock;
+
+// A lease this program claimed to work on: while `lock` is held no other
+// program (another desktop of a team profile, the CLI next to the GUI)
+// cleans it up.
+struct LeaseClaim {
+    Lease lease;
+    std::shared_ptr<LeaseLock> lock;
+};
 
 // Lease rows. Indexed for 100,000+ rows by secret, by state and expiry, by expiry.
 // Failing calls return false / nullopt / {} and leave the reason in Database::lastError().
@@ -50,17 +60,31 @@ public:
     // Newest first. includeClosed=false: only leases not in a terminal state.
     QList<Lease> listForSecret(qint64 secretId, bool includeClosed = true);
     QList<Lease> listAll(bool includeClosed = true); // newest first
+    // The leases a person (user@host) created or closed, newest first.
+    QList<Lease> listByPerson(const QString &person, bool includeClosed = true);
     QList<Lease> listByState(LeaseState state); // soonest expiry first
     // Active leases past their expiry, and CleanupFailed leases whose retry is due, at `now`.
     QList<Lease> dueForCleanup(const QDateTime &now);
     // Leases left in Provisioning or Revoking (e.g. by a crash), for start-up reconcile.
     QList<Lease> unfinished();
+    // dueForCleanup() and unfinished(), claimed: each lease comes with its
+    // LeaseLock held, and a lease another program holds is left out. In
+    // PostgreSQL the rows are read FOR UPDATE SKIP LOCKED (a row another
+    // program is changing right now is skipped, not waited for) and each
+    // lease's advisory lock is taken in the same transaction; in SQLite the
+    // lock file is taken. At most `limit` leases, soonest due first.
+    QList<LeaseClaim> claimDueForCleanup(const QDateTime &now, int limit = 200);
+    QList<LeaseClaim> claimUnfinished(int limit = 200);
     // The soonest expiry among Active leases, or the soonest cleanup retry; nullopt if none.
     std::optional<QDateTime> nextExpiry();
     int count(); // all rows
 
 private:
     QList<Lease> select(const QString &whereAndOrder, const QVariantList &values);
+    QList<LeaseClaim> claim(
+        const QString &where, const QString &order, const QVariantList &values, int limit);
+    // PostgreSQL: the INSERT or UPDATE with a NOTIFY of each lease it wrote.
+    QString notifying(const QString &write) const;
 
     Database &m_db;
 };

@@ -116,7 +116,7 @@ DynamicSecret fromQuery(const QSqlQuery &q)
 }
 
 // Binds the FieldColumns, in their order.
-void bindFields(QSqlQuery &q, const DynamicSecret &s)
+void bindFields(Query &q, const DynamicSecret &s)
 {
     q.addBindValue(s.environmentId);
     q.addBindValue(s.name);
@@ -167,10 +167,11 @@ qint64 SecretRepository::reserveId()
     qint64 id = 0;
     const bool ok = m_db.transaction([&] {
         // Also above every id in the table, should a row ever get its id another way.
-        QSqlQuery q
-            = m_db.prepare(QStringLiteral("UPDATE id_sequences SET next_id = max(next_id, "
-                                          "(SELECT coalesce(max(id), 0) + 1 FROM dynamic_secrets)) + 1 "
-                                          "WHERE name = 'dynamic_secrets' RETURNING next_id - 1"));
+        Query q = m_db.prepare(
+            QStringLiteral("UPDATE id_sequences SET next_id = %1 + 1 "
+                           "WHERE name = 'dynamic_secrets' RETURNING next_id - 1")
+                .arg(m_db.greatest(QStringLiteral("next_id"),
+                    QStringLiteral("(SELECT coalesce(max(id), 0) + 1 FROM dynamic_secrets)"))));
         if (!m_db.exec(q, QStringLiteral("reserve a dynamic secret id")))
             return false;
         if (!q.next()) {
@@ -189,9 +190,9 @@ bool SecretRepository::insertReserved(DynamicSecret &secret)
 {
     const QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
     const QString placeholders = QStringLiteral("?, ").repeated(FieldColumns.size() + 3).chopped(2);
-    QSqlQuery q = m_db.prepare(QStringLiteral("INSERT INTO dynamic_secrets (%1, created_at, updated_at, id) "
-                                              "VALUES (%2)")
-                                   .arg(FieldColumns.join(QStringLiteral(", ")), placeholders));
+    Query q = m_db.prepare(QStringLiteral("INSERT INTO dynamic_secrets (%1, created_at, updated_at, id) "
+                                          "VALUES (%2)")
+                               .arg(FieldColumns.join(QStringLiteral(", ")), placeholders));
     bindFields(q, secret);
     q.addBindValue(Database::timeValue(now));
     q.addBindValue(Database::timeValue(now));
@@ -206,9 +207,8 @@ bool SecretRepository::insertReserved(DynamicSecret &secret)
 bool SecretRepository::update(DynamicSecret &secret)
 {
     const QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
-    QSqlQuery q
-        = m_db.prepare(QStringLiteral("UPDATE dynamic_secrets SET %1 = ?, updated_at = ? WHERE id = ?")
-                           .arg(FieldColumns.join(QStringLiteral(" = ?, "))));
+    Query q = m_db.prepare(QStringLiteral("UPDATE dynamic_secrets SET %1 = ?, updated_at = ? WHERE id = ?")
+                               .arg(FieldColumns.join(QStringLiteral(" = ?, "))));
     bindFields(q, secret);
     q.addBindValue(Database::timeValue(now));
     q.addBindValue(secret.id);
@@ -226,7 +226,7 @@ bool SecretRepository::update(DynamicSecret &secret)
 
 bool SecretRepository::remove(qint64 id)
 {
-    QSqlQuery q = m_db.prepare(QStringLiteral("DELETE FROM dynamic_secrets WHERE id = ?"));
+    Query q = m_db.prepare(QStringLiteral("DELETE FROM dynamic_secrets WHERE id = ?"));
     q.addBindValue(id);
     if (!m_db.exec(q, QStringLiteral("delete a dynamic secret")))
         return false;
@@ -239,7 +239,7 @@ bool SecretRepository::remove(qint64 id)
 
 std::optional<DynamicSecret> SecretRepository::byId(qint64 id)
 {
-    QSqlQuery q = m_db.prepare(QStringLiteral("SELECT %1 FROM dynamic_secrets WHERE id = ?").arg(Columns));
+    Query q = m_db.prepare(QStringLiteral("SELECT %1 FROM dynamic_secrets WHERE id = ?").arg(Columns));
     q.addBindValue(id);
     if (!m_db.exec(q, QStringLiteral("read a dynamic secret")) || !q.next())
         return std::nullopt;
@@ -248,7 +248,7 @@ std::optional<DynamicSecret> SecretRepository::byId(qint64 id)
 
 std::optional<DynamicSecret> SecretRepository::byName(qint64 environmentId, const QString &name)
 {
-    QSqlQuery q = m_db.prepare(
+    Query q = m_db.prepare(
         QStringLiteral("SELECT %1 FROM dynamic_secrets WHERE environment_id = ? AND name = ?").arg(Columns));
     q.addBindValue(environmentId);
     q.addBindValue(name);
@@ -260,7 +260,7 @@ std::optional<DynamicSecret> SecretRepository::byName(qint64 environmentId, cons
 QList<DynamicSecret> SecretRepository::listByEnvironment(qint64 environmentId)
 {
     QList<DynamicSecret> result;
-    QSqlQuery q = m_db.prepare(
+    Query q = m_db.prepare(
         QStringLiteral("SELECT %1 FROM dynamic_secrets WHERE environment_id = ? ORDER BY name").arg(Columns));
     q.addBindValue(environmentId);
     if (!m_db.exec(q, QStringLiteral("list dynamic secrets")))
@@ -273,10 +273,9 @@ QList<DynamicSecret> SecretRepository::listByEnvironment(qint64 environmentId)
 QList<DynamicSecret> SecretRepository::listAll()
 {
     QList<DynamicSecret> result;
-    QSqlQuery q
-        = m_db.prepare(QStringLiteral("SELECT %1 FROM dynamic_secrets s ORDER BY (SELECT position FROM "
-                                      "environments e WHERE e.id = s.environment_id), name")
-                           .arg(Columns));
+    Query q = m_db.prepare(QStringLiteral("SELECT %1 FROM dynamic_secrets s ORDER BY (SELECT position FROM "
+                                          "environments e WHERE e.id = s.environment_id), name")
+                               .arg(Columns));
     if (!m_db.exec(q, QStringLiteral("list dynamic secrets")))
         return result;
     while (q.next())
@@ -287,7 +286,7 @@ QList<DynamicSecret> SecretRepository::listAll()
 QStringList SecretRepository::namesInEnvironment(qint64 environmentId, qint64 excludeId)
 {
     QStringList result;
-    QSqlQuery q = m_db.prepare(QStringLiteral(
+    Query q = m_db.prepare(QStringLiteral(
         "SELECT name FROM dynamic_secrets WHERE environment_id = ? AND id != ? ORDER BY name"));
     q.addBindValue(environmentId);
     q.addBindValue(excludeId);
@@ -301,7 +300,7 @@ QStringList SecretRepository::namesInEnvironment(qint64 environmentId, qint64 ex
 QHash<qint64, int> SecretRepository::activeLeaseCounts(qint64 environmentId)
 {
     QHash<qint64, int> result;
-    QSqlQuery q = m_db.prepare(QStringLiteral(
+    Query q = m_db.prepare(QStringLiteral(
         "SELECT l.secret_id, count(*) FROM leases l JOIN dynamic_secrets s ON s.id = l.secret_id "
         "WHERE l.state = 'active' AND (? = 0 OR s.environment_id = ?) GROUP BY l.secret_id"));
     q.addBindValue(environmentId);
@@ -315,7 +314,7 @@ QHash<qint64, int> SecretRepository::activeLeaseCounts(qint64 environmentId)
 
 int SecretRepository::openLeaseCount(qint64 secretId)
 {
-    QSqlQuery q = m_db.prepare(
+    Query q = m_db.prepare(
         QStringLiteral("SELECT count(*) FROM leases WHERE secret_id = ? AND state IN %1").arg(OpenStates));
     q.addBindValue(secretId);
     if (!m_db.exec(q, QStringLiteral("count open leases")) || !q.next())

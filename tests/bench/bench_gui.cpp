@@ -3,12 +3,15 @@
 //   - a filter keystroke in the lease list (target: 50 ms)
 //   - the 1 s countdown: rows repainted and time per tick
 //   - sorting a column, resident memory (target: 200 MB)
-// Run: QT_QPA_PLATFORM=offscreen build/tests/bench/bench_gui [leaseCount]
+// Run: QT_QPA_PLATFORM=offscreen build/tests/bench/bench_gui [leaseCount] [sqlite|postgresql]
+// postgresql: a team profile on the test run's server (KMS_TEST_DATABASE_URL,
+// packaging/test-postgres.sh), start-up target 1500 ms (issue 14).
 #include "Fixtures.h"
 #include "LeaseFilterProxyModel.h"
 #include "LeasePanel.h"
 #include "LeaseTableModel.h"
 #include "MainWindow.h"
+#include "TestSupport.h"
 #include "core/Clock.h"
 #include "core/Translations.h"
 #include "leases/ClusterConnections.h"
@@ -55,11 +58,13 @@ void say(const QString &text)
     QTextStream(stdout) << text << Qt::endl;
 }
 
-bool seed(const QString &dir, int count, qint64 *secretId)
+bool seed(const test::TempProfile &profile, int count, qint64 *secretId)
 {
     Database db;
-    if (!db.open(dir))
+    if (!profile.open(db)) {
+        say(db.lastError());
         return false;
+    }
     const qint64 env = EnvironmentRepository(db).byName(QStringLiteral("Development"))->id;
     SecretRepository secrets(db);
     DynamicSecret big = test::dynamicSecret(env, QStringLiteral("bulk-access"));
@@ -95,12 +100,22 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("HanzoBench"));
     QCoreApplication::setApplicationName(QStringLiteral("bench_gui"));
     const int count = argc > 1 ? QByteArray(argv[1]).toInt() : 100000;
+    const bool team = argc > 2 && QByteArray(argv[2]) == "postgresql";
+    if (team && !test::TestPostgres::available()) {
+        say(test::TestPostgres::unavailableReason());
+        return 2;
+    }
+    const qint64 startTarget = team ? 1500 : 1000;
 
-    QTemporaryDir dir;
+    test::TempProfile profile(team ? test::Backend::PostgreSQL : test::Backend::SQLite);
+    if (!profile.error().isEmpty()) {
+        say(profile.error());
+        return 1;
+    }
     qint64 secretId = 0;
     QElapsedTimer t;
     t.start();
-    if (!seed(dir.path(), count, &secretId)) {
+    if (!seed(profile, count, &secretId)) {
         say(QStringLiteral("seeding failed"));
         return 1;
     }
@@ -115,8 +130,11 @@ int main(int argc, char *argv[])
     // "Start": as app/gui/main.cpp does it.
     sinceStart.restart();
     Database db;
-    db.open(dir.path());
-    CredentialVault vault;
+    if (!profile.open(db)) {
+        say(db.lastError());
+        return 1;
+    }
+    CredentialVault vault(profile.keychainService());
     Engine engine(db, vault);
     QCoro::waitFor(engine.audit().loadSigningKey()); // audit events are signed with this user's key
     LeaseService &service = engine.leases();
@@ -130,9 +148,11 @@ int main(int argc, char *argv[])
     QCoreApplication::processEvents();
     const qint64 startMs = sinceStart.elapsed();
     ui::LeasePanel *panel = window.leasePanel();
-    say(QStringLiteral("start-up to usable window with %1 leases listed: %2 ms (target 1000)")
+    say(QStringLiteral("start-up to usable window with %1 leases listed (%2): %3 ms (target %4)")
             .arg(panel->model()->rowCount())
-            .arg(startMs));
+            .arg(team ? QStringLiteral("PostgreSQL") : QStringLiteral("SQLite"))
+            .arg(startMs)
+            .arg(startTarget));
 
     // Filter keystrokes: typing a namespace, then a lease id prefix, then clearing.
     QList<qint64> keystrokes;
@@ -196,7 +216,7 @@ int main(int argc, char *argv[])
     say(QStringLiteral("resident memory: %1 MB (before the window: %2 MB; target 200)")
             .arg(rss / 1024)
             .arg(rssBefore / 1024));
-    const bool ok = startMs < 1000 && keystrokes.last() < 50 && rss < 200 * 1024;
+    const bool ok = startMs < startTarget && keystrokes.last() < 50 && rss < 200 * 1024;
     say(ok ? QStringLiteral("PASS") : QStringLiteral("OVER TARGET"));
     return ok ? 0 : 2;
 }

@@ -18,6 +18,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <map>
 
 using namespace kms;
 using namespace kms::test;
@@ -25,9 +26,18 @@ using namespace kms::test;
 class TestCliLease : public QObject {
     Q_OBJECT
 
-    std::unique_ptr<TestCluster> m_cluster;
-    std::unique_ptr<TempProfile> m_profile;
-    std::unique_ptr<CliRunner> m_cli;
+    TestCluster *m_cluster = nullptr;
+    // One profile per backend (the global "backend" rows), each with the secret "deploy".
+    // Each with a cluster of its own: the tests make cluster-wide objects with fixed names.
+    struct Profile {
+        std::unique_ptr<TestCluster> cluster;
+        QString caFile;
+        std::unique_ptr<TempProfile> profile;
+        std::unique_ptr<CliRunner> cli;
+    };
+    std::map<Backend, Profile> m_profiles;
+    TempProfile *m_profile = nullptr;
+    CliRunner *m_cli = nullptr;
     QTemporaryDir m_files;
     QString m_tokenFile;
     QString m_caFile;
@@ -65,9 +75,20 @@ class TestCliLease : public QObject {
     }
 
 private slots:
-    void initTestCase()
+    void initTestCase_data() { addBackendRows(); }
+    void init()
     {
-        m_cluster = std::make_unique<TestCluster>();
+        KMS_INIT_BACKEND();
+        Profile &p = m_profiles[backend()];
+        m_cluster = p.cluster.get();
+        m_profile = p.profile.get();
+        m_cli = p.cli.get();
+        m_caFile = p.caFile;
+        m_tokenFile = m_files.filePath(QStringLiteral("requester-%1.token").arg(int(backend())));
+        if (m_profile)
+            return;
+        p.cluster = std::make_unique<TestCluster>();
+        m_cluster = p.cluster.get();
         QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
         const QByteArray requester = m_cluster->applySeedSetup();
         QVERIFY2(!requester.isEmpty(), qPrintable(m_cluster->errorString()));
@@ -75,10 +96,13 @@ private slots:
             m_cluster->request("POST", "/api/v1/namespaces",
                 { { "apiVersion", "v1" }, { "kind", "Namespace" },
                     { "metadata", QJsonObject { { "name", ns } } } });
-        m_profile = std::make_unique<TempProfile>();
-        m_cli = std::make_unique<CliRunner>(m_profile->environment());
-        m_tokenFile = write("requester.token", requester);
-        m_caFile = write("ca.crt", m_cluster->caPem());
+        m_tokenFile = write(QStringLiteral("requester-%1.token").arg(int(backend())), requester);
+        p.caFile = write(QStringLiteral("ca-%1.crt").arg(int(backend())), m_cluster->caPem());
+        m_caFile = p.caFile;
+        p.profile = std::make_unique<TempProfile>();
+        p.cli = std::make_unique<CliRunner>(p.profile->environment());
+        m_profile = p.profile.get();
+        m_cli = p.cli.get();
         const CliResult created = kmsctl({ "secret", "create", "deploy", "--env", "Development", "--type",
             "dynamic", "--url", m_cluster->url().toString(), "--ca-file", m_caFile, "--token-file",
             m_tokenFile, "--namespaces", "team-a,team-b", "--role-type", "ClusterRole", "--role",
@@ -155,9 +179,11 @@ private slots:
         {
             // As if the app had been closed past its expiry: the row is still active.
             Database db;
-            QVERIFY(db.open(m_profile->dataDir()));
+            QVERIFY2(m_profile->open(db), qPrintable(db.lastError())); // either backend's
             LeaseRepository leases(db);
-            Lease lease = *leases.byId(id);
+            const std::optional<Lease> stored = leases.byId(id);
+            QVERIFY2(stored, qPrintable(id));
+            Lease lease = *stored;
             lease.expiresAt = QDateTime::currentDateTimeUtc().addSecs(-60);
             QCOMPARE(leases.update(lease, LeaseState::Active), LeaseRepository::Update::Updated);
         }
@@ -290,8 +316,8 @@ private slots:
         QCOMPARE(sa.status, 201);
         const QString weakToken = write("weak.token", m_cluster->createToken("default", "powerless"));
         const CliResult created = kmsctl({ "secret", "create", "weak", "--env", "Staging", "--type", "static",
-            "--url", m_cluster->url().toString(), "--ca-file", m_files.filePath("ca.crt"), "--token-file",
-            weakToken, "--service-account", "app", "--namespace", "default" });
+            "--url", m_cluster->url().toString(), "--ca-file", m_caFile, "--token-file", weakToken,
+            "--service-account", "app", "--namespace", "default" });
         QVERIFY2(created.exitCode == 0, created.describe());
         const CliResult missing = kmsctl({ "secret", "check", "weak" });
         QVERIFY2(missing.exitCode == 1, missing.describe());
@@ -358,7 +384,7 @@ private slots:
         QString leaseId;
         {
             Database db;
-            QVERIFY(db.open(m_profile->dataDir()));
+            QVERIFY2(m_profile->open(db), qPrintable(db.lastError()));
             const QList<Lease> stuck = LeaseRepository(db).listByState(LeaseState::Provisioning);
             QCOMPARE(stuck.size(), 1);
             leaseId = stuck.first().id;

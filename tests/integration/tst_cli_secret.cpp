@@ -58,8 +58,10 @@ private:
     }
 
 private slots:
+    void initTestCase_data() { test::addBackendRows(); }
     void init()
     {
+        KMS_INIT_BACKEND();
         m_profile = new test::TempProfile;
         m_cli = new CliRunner(m_profile->environment());
         m_tokenFile = m_profile->dataDir() + QStringLiteral("/../")
@@ -70,9 +72,13 @@ private slots:
     }
     void cleanup()
     {
-        QFile::remove(m_tokenFile);
+        if (!m_tokenFile.isEmpty())
+            QFile::remove(m_tokenFile);
+        m_tokenFile.clear();
         delete m_cli;
+        m_cli = nullptr;
         delete m_profile;
+        m_profile = nullptr;
     }
 
     void createListShowDelete()
@@ -110,7 +116,8 @@ private slots:
 
         // The token is in the keychain under the secret's key.
         const qint64 id = stat.value(QStringLiteral("id")).toInteger();
-        const VaultResult stored = QCoro::waitFor(CredentialVault().get(DynamicSecret::vaultKeyFor(id)));
+        const VaultResult stored = QCoro::waitFor(
+            CredentialVault(m_profile->keychainService()).get(DynamicSecret::vaultKeyFor(id)));
         QVERIFY2(stored.ok, qPrintable(stored.message));
         QCOMPARE(stored.value, QByteArray("cluster-token-for-cli-tests"));
 
@@ -134,7 +141,9 @@ private slots:
         r = m_cli->run({ QStringLiteral("secret"), QStringLiteral("delete"), QStringLiteral("ci-deployer") });
         QVERIFY2(r.exitCode == 0, r.describe());
         QCOMPARE(listJson().size(), 1);
-        QCOMPARE(QCoro::waitFor(CredentialVault().get(DynamicSecret::vaultKeyFor(id))).error,
+        QCOMPARE(
+            QCoro::waitFor(CredentialVault(m_profile->keychainService()).get(DynamicSecret::vaultKeyFor(id)))
+                .error,
             VaultResult::Error::NotFound);
         r = m_cli->run({ QStringLiteral("secret"), QStringLiteral("delete"), QStringLiteral("ci-deployer") });
         QVERIFY2(r.exitCode == 1 && r.errText().contains(QStringLiteral("no dynamic secret \"ci-deployer\"")),
@@ -152,7 +161,9 @@ private slots:
         const CliResult r = m_cli->run(args, "  token-from-stdin-1234 \n");
         QVERIFY2(r.exitCode == 0, r.describe());
         const qint64 id = listJson().at(0).toObject().value(QStringLiteral("id")).toInteger();
-        QCOMPARE(QCoro::waitFor(CredentialVault().get(DynamicSecret::vaultKeyFor(id))).value,
+        QCOMPARE(
+            QCoro::waitFor(CredentialVault(m_profile->keychainService()).get(DynamicSecret::vaultKeyFor(id)))
+                .value,
             QByteArray("token-from-stdin-1234"));
     }
 
@@ -418,7 +429,7 @@ private slots:
         const Lease lease = test::activeLease(id, QDateTime::currentDateTimeUtc());
         {
             Database db;
-            QVERIFY(db.open(m_profile->dataDir()));
+            QVERIFY2(m_profile->open(db), qPrintable(db.lastError()));
             QVERIFY(LeaseRepository(db).insert(lease));
         }
         CliResult r
@@ -429,7 +440,9 @@ private slots:
                 && r.errText().contains(QStringLiteral("--force")),
             r.describe());
         QCOMPARE(listJson().size(), 1);
-        QVERIFY(QCoro::waitFor(CredentialVault().get(DynamicSecret::vaultKeyFor(id))).ok);
+        QVERIFY(
+            QCoro::waitFor(CredentialVault(m_profile->keychainService()).get(DynamicSecret::vaultKeyFor(id)))
+                .ok);
         r = m_cli->run({ QStringLiteral("secret"), QStringLiteral("delete"), QStringLiteral("ci"),
             QStringLiteral("--force") });
         QVERIFY2(r.exitCode == 0
@@ -439,7 +452,9 @@ private slots:
                 && r.outText().contains(QStringLiteral("Deleted dynamic secret \"ci\" from Production.")),
             r.describe());
         QCOMPARE(listJson().size(), 0);
-        QCOMPARE(QCoro::waitFor(CredentialVault().get(DynamicSecret::vaultKeyFor(id))).error,
+        QCOMPARE(
+            QCoro::waitFor(CredentialVault(m_profile->keychainService()).get(DynamicSecret::vaultKeyFor(id)))
+                .error,
             VaultResult::Error::NotFound);
     }
 

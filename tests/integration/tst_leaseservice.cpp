@@ -21,6 +21,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <map>
+
 using namespace kms;
 using kms::test::TestCluster;
 
@@ -33,11 +35,21 @@ const QString ManagedSelector = QStringLiteral("?labelSelector=app.kubernetes.io
 class TestLeaseService : public QObject {
     Q_OBJECT
 
-    std::unique_ptr<TestCluster> m_cluster;
+    TestCluster *m_cluster = nullptr;
     QByteArray m_requesterToken;
-    std::unique_ptr<kms::test::TempProfile> m_profile;
-    std::unique_ptr<Database> m_db;
-    std::unique_ptr<CredentialVault> m_vault;
+    // One profile per backend (the global "backend" rows), kept for the whole run.
+    // Each with a cluster of its own: the tests make cluster-wide objects with fixed names.
+    struct Profile {
+        std::unique_ptr<TestCluster> cluster;
+        QByteArray requesterToken;
+        std::unique_ptr<kms::test::TempProfile> profile;
+        std::unique_ptr<CredentialVault> vault; // the profile's keychain service
+        std::unique_ptr<Database> db;
+        qint64 envId = 0;
+    };
+    std::map<kms::test::Backend, Profile> m_profiles;
+    Database *m_db = nullptr;
+    CredentialVault *m_vault = nullptr;
     std::unique_ptr<ClusterConnections> m_connections;
     std::unique_ptr<ManualClock> m_clock;
     std::unique_ptr<LeaseService> m_service;
@@ -185,21 +197,35 @@ class TestLeaseService : public QObject {
     }
 
 private slots:
-    void initTestCase()
+
+    void initTestCase_data() { kms::test::addBackendRows(); }
+    void init()
     {
-        m_cluster = std::make_unique<TestCluster>();
-        QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
-        m_requesterToken = m_cluster->applySeedSetup();
-        QVERIFY2(!m_requesterToken.isEmpty(), qPrintable(m_cluster->errorString()));
-        createNamespace("team-a");
-        createNamespace("team-b");
-        createServiceAccount("default", "app");
-        m_profile = std::make_unique<kms::test::TempProfile>();
-        m_db = std::make_unique<Database>();
-        QVERIFY2(m_db->open(m_profile->dataDir()), qPrintable(m_db->lastError()));
-        m_envId = EnvironmentRepository(*m_db).list().first().id;
-        m_vault = std::make_unique<CredentialVault>();
-        newService();
+        KMS_INIT_BACKEND();
+        Profile &p = m_profiles[kms::test::backend()];
+        if (!p.db) {
+            p.cluster = std::make_unique<TestCluster>();
+            m_cluster = p.cluster.get();
+            QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
+            p.requesterToken = m_cluster->applySeedSetup();
+            QVERIFY2(!p.requesterToken.isEmpty(), qPrintable(m_cluster->errorString()));
+            createNamespace("team-a");
+            createNamespace("team-b");
+            createServiceAccount("default", "app");
+            p.profile = std::make_unique<kms::test::TempProfile>();
+            p.vault = std::make_unique<CredentialVault>(p.profile->keychainService());
+            p.db = std::make_unique<Database>();
+            QVERIFY2(p.profile->open(*p.db), qPrintable(p.db->lastError()));
+            p.envId = EnvironmentRepository(*p.db).list().first().id;
+        }
+        if (m_db != p.db.get()) {
+            m_cluster = p.cluster.get();
+            m_requesterToken = p.requesterToken;
+            m_db = p.db.get();
+            m_vault = p.vault.get();
+            m_envId = p.envId;
+            newService();
+        }
     }
 
     void staticLeaseWorksAndRevokeSaysTheTokenStaysValid()

@@ -4,6 +4,8 @@
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
 #include "store/LeaseRepository.h"
+#include "store/PostgresUrl.h"
+#include "store/ProfileLocation.h"
 #include "store/SecretRepository.h"
 
 #include <QDir>
@@ -12,12 +14,21 @@
 #include <QTest>
 
 #include <stdexcept>
+#include <thread>
 
 using namespace kms;
 
+// The profile's database, in SQLite and in PostgreSQL (a team profile): every
+// test runs on both backends (the global "backend" rows).
 class TestDatabase : public QObject {
     Q_OBJECT
 private:
+    static bool postgres() { return test::backend() == test::Backend::PostgreSQL; }
+    static QString uniqueViolation()
+    {
+        return postgres() ? QStringLiteral("duplicate key") : QStringLiteral("UNIQUE");
+    }
+
     static QVariant pragma(Database &db, const char *name)
     {
         QSqlQuery q(db.connection());
@@ -34,18 +45,28 @@ private:
     }
 
 private slots:
-    void migratesAnEmptyFile()
+    void initTestCase_data() { test::addBackendRows(); }
+    void init() { KMS_INIT_BACKEND(); }
+
+    void migratesAnEmptyDatabase()
     {
         test::TempProfile profile;
-        {
+        if (!postgres()) {
             QFile empty(profile.dataDir() + QStringLiteral("/kms.sqlite"));
             QVERIFY(empty.open(QIODevice::WriteOnly));
         }
         Database db;
-        QVERIFY2(db.open(profile.dataDir()), qPrintable(db.lastError()));
+        QVERIFY2(profile.open(db), qPrintable(db.lastError()));
         QCOMPARE(db.schemaVersion(), Database::SchemaVersion);
-        QCOMPARE(pragma(db, "journal_mode").toString(), QStringLiteral("wal"));
-        QCOMPARE(pragma(db, "foreign_keys").toInt(), 1);
+        if (postgres()) {
+            QCOMPARE(db.backend(), Database::Backend::PostgreSQL);
+            QCOMPARE(db.location(),
+                QStringLiteral("postgresql://")
+                    + PostgresUrl::parse(profile.databaseUrl(), nullptr)->identity());
+        } else {
+            QCOMPARE(pragma(db, "journal_mode").toString(), QStringLiteral("wal"));
+            QCOMPARE(pragma(db, "foreign_keys").toInt(), 1);
+        }
         const QList<Environment> envs = EnvironmentRepository(db).list();
         QCOMPARE(envs.size(), 3);
         QCOMPARE(envs.at(0).name, QStringLiteral("Development"));
@@ -58,6 +79,16 @@ private slots:
     void createsAPrivateDataDirectory()
     {
         test::TempProfile profile;
+        if (postgres()) {
+            // A team profile keeps nothing in the data directory.
+            Database db;
+            QVERIFY2(profile.open(db), qPrintable(db.lastError()));
+            QVERIFY(db.dataDir().isEmpty());
+            QVERIFY(db.filePath().isEmpty());
+            QCOMPARE(
+                QDir(profile.dataDir()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList());
+            return;
+        }
         const QString dir = profile.dataDir() + QStringLiteral("/nested/profile");
         Database db;
         QVERIFY2(db.open(dir), qPrintable(db.lastError()));
@@ -76,7 +107,7 @@ private slots:
         Lease lease;
         {
             Database db;
-            QVERIFY2(db.open(profile.dataDir()), qPrintable(db.lastError()));
+            QVERIFY2(profile.open(db), qPrintable(db.lastError()));
             secret = test::dynamicSecret(EnvironmentRepository(db).byName(QStringLiteral("staging"))->id);
             secret.audiences = { QStringLiteral("a"), QStringLiteral("b") };
             secret.caCertificate
@@ -95,7 +126,7 @@ private slots:
             QVERIFY2(EnvironmentRepository(db).insert(extra), qPrintable(db.lastError()));
         }
         Database db;
-        QVERIFY2(db.open(profile.dataDir()), qPrintable(db.lastError()));
+        QVERIFY2(profile.open(db), qPrintable(db.lastError()));
         QCOMPARE(db.schemaVersion(), Database::SchemaVersion);
         QCOMPARE(EnvironmentRepository(db).list().size(), 4); // seeded once, plus the user's
         QCOMPARE(EnvironmentRepository(db).byName(QStringLiteral("qa lab"))->slug, QStringLiteral("qa-lab"));
@@ -128,7 +159,7 @@ private slots:
         qint64 highest = 0;
         {
             Database db;
-            QVERIFY(db.open(profile.dataDir()));
+            QVERIFY2(profile.open(db), qPrintable(db.lastError()));
             const qint64 dev = EnvironmentRepository(db).list().first().id;
             for (const char *name : { "one", "two", "three" }) {
                 DynamicSecret s = test::staticSecret(dev, QString::fromLatin1(name));
@@ -138,30 +169,43 @@ private slots:
             // Back to schema version 3, as a profile made before the id sequence
             // (version 4), the lease object uids (version 5), the signed audit
             // log (version 6), what leases grant (version 7) and the leases' audiences (version 8).
-            for (const char *sql : { "ALTER TABLE dynamic_secrets DROP COLUMN extra_roles",
-                     "ALTER TABLE dynamic_secrets DROP COLUMN extra_labels",
-                     "ALTER TABLE dynamic_secrets DROP COLUMN extra_annotations",
-                     "ALTER TABLE dynamic_secrets DROP COLUMN max_leases",
-                     "ALTER TABLE dynamic_secrets DROP COLUMN name_template",
-                     "ALTER TABLE dynamic_secrets DROP COLUMN generated_rules",
-                     "ALTER TABLE dynamic_secrets DROP COLUMN generated_role_type",
-                     "ALTER TABLE dynamic_secrets DROP COLUMN namespace_selector",
-                     "ALTER TABLE leases DROP COLUMN extra_objects",
-                     "ALTER TABLE leases DROP COLUMN audiences", "DROP TRIGGER audit_events_in_order",
-                     "DROP TRIGGER audit_head_first_only", "DROP TRIGGER audit_head_no_update",
-                     "DROP TRIGGER audit_keys_no_update", "DROP TRIGGER audit_keys_no_delete",
-                     "DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete",
-                     "ALTER TABLE audit_events DROP COLUMN signature",
-                     "ALTER TABLE audit_events DROP COLUMN key_id", "DROP TABLE audit_log",
-                     "DROP TABLE audit_keys", "ALTER TABLE leases DROP COLUMN service_account_uid",
-                     "ALTER TABLE leases DROP COLUMN binding_uid",
-                     "ALTER TABLE leases DROP COLUMN bound_secret_uid", "DROP TABLE id_sequences",
-                     "PRAGMA user_version = 3" })
+            const QList<const char *> columns78 = { "ALTER TABLE dynamic_secrets DROP COLUMN extra_roles",
+                "ALTER TABLE dynamic_secrets DROP COLUMN extra_labels",
+                "ALTER TABLE dynamic_secrets DROP COLUMN extra_annotations",
+                "ALTER TABLE dynamic_secrets DROP COLUMN max_leases",
+                "ALTER TABLE dynamic_secrets DROP COLUMN name_template",
+                "ALTER TABLE dynamic_secrets DROP COLUMN generated_rules",
+                "ALTER TABLE dynamic_secrets DROP COLUMN generated_role_type",
+                "ALTER TABLE dynamic_secrets DROP COLUMN namespace_selector",
+                "ALTER TABLE leases DROP COLUMN extra_objects", "ALTER TABLE leases DROP COLUMN audiences" };
+            const QList<const char *> sqlite = columns78
+                + QList<const char *> { "DROP TRIGGER audit_events_in_order",
+                      "DROP TRIGGER audit_head_first_only", "DROP TRIGGER audit_head_no_update",
+                      "DROP TRIGGER audit_keys_no_update", "DROP TRIGGER audit_keys_no_delete",
+                      "DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete",
+                      "ALTER TABLE audit_events DROP COLUMN signature",
+                      "ALTER TABLE audit_events DROP COLUMN key_id", "DROP TABLE audit_log",
+                      "DROP TABLE audit_keys", "ALTER TABLE leases DROP COLUMN service_account_uid",
+                      "ALTER TABLE leases DROP COLUMN binding_uid",
+                      "ALTER TABLE leases DROP COLUMN bound_secret_uid", "DROP TABLE id_sequences",
+                      "PRAGMA user_version = 3" };
+            const QList<const char *> postgresql = columns78
+                + QList<const char *> { "DROP TRIGGER audit_events_in_order ON audit_events",
+                      "DROP TRIGGER audit_head_first_only ON audit_head",
+                      "DROP TRIGGER audit_head_no_update ON audit_head", "DROP FUNCTION kms_audit_in_order()",
+                      "DROP FUNCTION kms_audit_head_first_only()", "DROP FUNCTION kms_audit_head_forward()",
+                      "ALTER TABLE audit_events DROP COLUMN signature",
+                      "ALTER TABLE audit_events DROP COLUMN key_id", "DROP TABLE audit_log",
+                      "DROP TABLE audit_keys", "ALTER TABLE leases DROP COLUMN service_account_uid",
+                      "ALTER TABLE leases DROP COLUMN binding_uid",
+                      "ALTER TABLE leases DROP COLUMN bound_secret_uid", "DROP TABLE id_sequences",
+                      "UPDATE kms_schema SET version = 3" };
+            for (const char *sql : postgres() ? postgresql : sqlite)
                 QVERIFY2(
                     db.exec(QString::fromLatin1(sql), QStringLiteral("test")), qPrintable(db.lastError()));
         }
         Database db;
-        QVERIFY2(db.open(profile.dataDir()), qPrintable(db.lastError()));
+        QVERIFY2(profile.open(db), qPrintable(db.lastError()));
         QCOMPARE(db.schemaVersion(), Database::SchemaVersion);
         QCOMPARE(SecretRepository(db).reserveId(), highest + 1);
         // Secrets made before version 7 read as they were: one role, no extras, no limit.
@@ -176,19 +220,37 @@ private slots:
         test::TempProfile profile;
         {
             Database db;
-            QVERIFY(db.open(profile.dataDir()));
-            QVERIFY(db.exec(QStringLiteral("PRAGMA user_version = 99"), QStringLiteral("test")));
+            QVERIFY2(profile.open(db), qPrintable(db.lastError()));
+            QVERIFY(db.exec(postgres() ? QStringLiteral("UPDATE kms_schema SET version = 99")
+                                       : QStringLiteral("PRAGMA user_version = 99"),
+                QStringLiteral("test")));
         }
         Database db;
-        QVERIFY(!db.open(profile.dataDir()));
+        QVERIFY(!profile.open(db));
         QVERIFY2(db.lastError().contains(QStringLiteral("newer")), qPrintable(db.lastError()));
-        QVERIFY(db.lastError().contains(profile.dataDir()));
+        QVERIFY2(db.lastError().contains(
+                     postgres() ? profile.databaseUrl().section(QLatin1Char('/'), -1) : profile.dataDir()),
+            qPrintable(db.lastError()));
         QVERIFY(!db.isOpen());
     }
 
     void refusesAFileThatIsNotADatabase()
     {
         test::TempProfile profile;
+        if (postgres()) {
+            // A team profile never moves into a database that holds someone else's tables.
+            {
+                Database other;
+                QVERIFY2(profile.open(other), qPrintable(other.lastError()));
+                QVERIFY(other.exec(QStringLiteral("DROP TABLE kms_schema"), QStringLiteral("test")));
+            }
+            Database db;
+            QVERIFY(!profile.open(db));
+            QVERIFY2(db.lastError().contains(QStringLiteral("not a Hanzo KMS profile")),
+                qPrintable(db.lastError()));
+            QVERIFY(!db.isOpen());
+            return;
+        }
         {
             QFile garbage(profile.dataDir() + QStringLiteral("/kms.sqlite"));
             QVERIFY(garbage.open(QIODevice::WriteOnly));
@@ -203,9 +265,11 @@ private slots:
     {
         test::TempProfile profile;
         Database db;
-        QVERIFY(db.open(profile.dataDir()));
+        QVERIFY2(profile.open(db), qPrintable(db.lastError()));
         QVERIFY(!LeaseRepository(db).insert(test::activeLease(4242, QDateTime::currentDateTimeUtc())));
-        QVERIFY2(db.lastError().contains(QStringLiteral("FOREIGN KEY")), qPrintable(db.lastError()));
+        QVERIFY2(db.lastError().contains(
+                     postgres() ? QStringLiteral("foreign key") : QStringLiteral("FOREIGN KEY")),
+            qPrintable(db.lastError()));
     }
 
     void transactionThatFailsMidwayLeavesNothing_data()
@@ -220,7 +284,7 @@ private slots:
         QFETCH(int, failure);
         test::TempProfile profile;
         Database db;
-        QVERIFY(db.open(profile.dataDir()));
+        QVERIFY2(profile.open(db), qPrintable(db.lastError()));
         const qint64 env = EnvironmentRepository(db).byName(QStringLiteral("Development"))->id;
         SecretRepository secrets(db);
         LeaseRepository leases(db);
@@ -256,7 +320,7 @@ private slots:
         QCOMPARE(threw, failure == 2);
         QVERIFY(!ok);
         if (failure == 1)
-            QVERIFY2(db.lastError().contains(QStringLiteral("UNIQUE")), qPrintable(db.lastError()));
+            QVERIFY2(db.lastError().contains(uniqueViolation()), qPrintable(db.lastError()));
         QVERIFY(!db.inTransaction());
         QCOMPARE(rows(db, "dynamic_secrets"), 0);
         QCOMPARE(rows(db, "leases"), 0);
@@ -273,7 +337,7 @@ private slots:
     {
         test::TempProfile profile;
         Database db;
-        QVERIFY(db.open(profile.dataDir()));
+        QVERIFY2(profile.open(db), qPrintable(db.lastError()));
         const qint64 env = EnvironmentRepository(db).byName(QStringLiteral("Development"))->id;
         SecretRepository secrets(db);
         const bool ok = db.transaction([&] {
@@ -289,6 +353,82 @@ private slots:
         });
         QVERIFY(ok);
         QCOMPARE(secrets.namesInEnvironment(env), QStringList { QStringLiteral("kept") });
+    }
+
+    void twoProgramsOpeningANewProfileAtOnceMigrateItOnce()
+    {
+        test::TempProfile profile;
+        // Two threads stand for two programs: each its own connection.
+        QString errors[2];
+        int versions[2] = { 0, 0 };
+        std::thread threads[2];
+        for (int i = 0; i < 2; ++i) {
+            threads[i] = std::thread([&, i] {
+                Database db;
+                if (!profile.open(db))
+                    errors[i] = db.lastError();
+                else
+                    versions[i] = db.schemaVersion();
+            });
+        }
+        for (std::thread &t : threads)
+            t.join();
+        QVERIFY2(errors[0].isEmpty(), qPrintable(errors[0]));
+        QVERIFY2(errors[1].isEmpty(), qPrintable(errors[1]));
+        QCOMPARE(versions[0], Database::SchemaVersion);
+        QCOMPARE(versions[1], Database::SchemaVersion);
+        Database db;
+        QVERIFY2(profile.open(db), qPrintable(db.lastError()));
+        QCOMPARE(EnvironmentRepository(db).list().size(), 3); // seeded once
+    }
+
+    void unreachableTeamDatabaseIsOneSentence()
+    {
+        // Port 1 on this host: nothing listens, the connection is refused at once.
+        const std::optional<PostgresUrl> url = PostgresUrl::parse(
+            QStringLiteral("postgresql://alice@127.0.0.1:1/kms?connect_timeout=5"), nullptr);
+        QVERIFY(url);
+        Database db;
+        QVERIFY(!db.openPostgres(*url));
+        const QString error = db.lastError();
+        QVERIFY2(error.startsWith(QStringLiteral("Cannot connect to the team profile's database "
+                                                 "postgresql://alice@127.0.0.1:1/kms:")),
+            qPrintable(error));
+        QVERIFY2(!error.contains(QLatin1Char('\n')), qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("--database")), qPrintable(error));
+        QVERIFY(!db.isOpen());
+    }
+
+    void resolvesATeamProfileFromTheCommandLineOrTheEnvironment()
+    {
+        const QByteArray saved = qgetenv("HANZO_KMS_DATABASE_URL");
+        qunsetenv("HANZO_KMS_DATABASE_URL");
+        QString error;
+        std::optional<ProfileLocation> l = ProfileLocation::resolve(QStringLiteral("/tmp/p"), {}, &error);
+        QVERIFY(l && !l->isTeamProfile());
+        QCOMPARE(l->dataDir, QStringLiteral("/tmp/p"));
+
+        qputenv("HANZO_KMS_DATABASE_URL", "postgresql://env@db.example/kms");
+        l = ProfileLocation::resolve({}, {}, &error);
+        QVERIFY(l && l->isTeamProfile());
+        QCOMPARE(l->database->user(), QStringLiteral("env"));
+        l = ProfileLocation::resolve({}, QStringLiteral("postgresql://cli@db.example/kms"), &error);
+        QVERIFY(l && l->isTeamProfile());
+        QCOMPARE(l->database->user(), QStringLiteral("cli")); // the flag wins
+        l = ProfileLocation::resolve(QStringLiteral("/tmp/p"), {}, &error);
+        QVERIFY(l && !l->isTeamProfile()); // --data-dir beats the environment's URL
+
+        qputenv("HANZO_KMS_DATABASE_URL", "postgresql://env:secret@db.example/kms");
+        QVERIFY(!ProfileLocation::resolve({}, {}, &error));
+        QVERIFY2(
+            error.startsWith(QStringLiteral("HANZO_KMS_DATABASE_URL: the URL must not carry a password")),
+            qPrintable(error));
+        QVERIFY(!ProfileLocation::resolve({}, QStringLiteral("mysql://x/y"), &error));
+        QVERIFY2(error.startsWith(QStringLiteral("--database: ")), qPrintable(error));
+        if (saved.isNull())
+            qunsetenv("HANZO_KMS_DATABASE_URL");
+        else
+            qputenv("HANZO_KMS_DATABASE_URL", saved);
     }
 
     void resolvesTheDataDirectory()

@@ -93,7 +93,7 @@ private slots:
         QVERIFY(m_db->open(m_profile->dataDir()));
         QCOMPARE(m_db->schemaVersion(), Database::SchemaVersion);
         // Audited.
-        QSqlQuery q
+        Query q
             = m_db->prepare(QStringLiteral("SELECT count(*) FROM audit_events WHERE kind = 'gateway.added'"));
         QVERIFY(m_db->exec(q, QStringLiteral("count")) && q.next());
         QCOMPARE(q.value(0).toInt(), 1);

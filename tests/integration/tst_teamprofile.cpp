@@ -1,0 +1,268 @@
+// Two administrators, each with a keychain of their own, on one team
+// profile's PostgreSQL database, through hanzo-kmsctl as they would use it:
+// definitions and leases are shared, cluster tokens are not; who did what is
+// recorded; reconciling at once cleans each lease once; the audit log
+// verifies from both sides.
+#include "CliRunner.h"
+#include "KmsTestPaths.h"
+#include "TestCluster.h"
+#include "TestSupport.h"
+#include "store/Database.h"
+
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace kms;
+using namespace kms::test;
+
+class TestTeamProfile : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<TestCluster> m_cluster;
+    std::unique_ptr<TempProfile> m_profile;
+    std::unique_ptr<CliRunner> m_alice;
+    std::unique_ptr<CliRunner> m_bob;
+    QTemporaryDir m_files;
+    QByteArray m_requester;
+    QString m_tokenFile;
+    QString m_caFile;
+
+    QString write(const QString &name, const QByteArray &data)
+    {
+        QFile f(m_files.filePath(name));
+        if (!f.open(QIODevice::WriteOnly) || f.write(data) != data.size())
+            qFatal("cannot write %s", qPrintable(name));
+        return f.fileName();
+    }
+    // Each administrator: the same database, a keychain service of their own.
+    static QProcessEnvironment person(const TempProfile &profile, const QString &who)
+    {
+        QProcessEnvironment env = profile.environment();
+        env.insert(
+            QStringLiteral("HANZO_KMS_KEYCHAIN_SERVICE"), profile.keychainService() + QLatin1Char('-') + who);
+        return env;
+    }
+    bool authenticates(const QByteArray &token)
+    {
+        const auto r = m_cluster->request("POST", "/apis/authentication.k8s.io/v1/tokenreviews",
+            { { "apiVersion", "authentication.k8s.io/v1" }, { "kind", "TokenReview" },
+                { "spec", QJsonObject { { "token", QString::fromUtf8(token) } } } });
+        return r.json["status"]["authenticated"].toBool();
+    }
+    QStringList managedObjects(const QString &leaseId)
+    {
+        QStringList found;
+        for (const QString &path : { QStringLiteral("/api/v1/serviceaccounts"),
+                 QStringLiteral("/apis/rbac.authorization.k8s.io/v1/rolebindings") }) {
+            const auto r
+                = m_cluster->request("GET", path + "?labelSelector=kms.hanzo.ai%2Flease-id%3D" + leaseId);
+            for (const QJsonValue &item : r.json.value("items").toArray())
+                found << item["metadata"]["name"].toString();
+        }
+        return found;
+    }
+    static QJsonArray jsonArray(const CliResult &r) { return QJsonDocument::fromJson(r.out).array(); }
+    static QJsonObject find(const QJsonArray &array, const QString &key, const QString &value)
+    {
+        for (const QJsonValue &v : array) {
+            if (v[key].toString() == value)
+                return v.toObject();
+        }
+        return {};
+    }
+
+private slots:
+    void initTestCase()
+    {
+        KMS_REQUIRE_POSTGRES();
+        m_cluster = std::make_unique<TestCluster>();
+        QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
+        m_requester = m_cluster->applySeedSetup();
+        QVERIFY2(!m_requester.isEmpty(), qPrintable(m_cluster->errorString()));
+        m_cluster->request("POST", "/api/v1/namespaces",
+            { { "apiVersion", "v1" }, { "kind", "Namespace" },
+                { "metadata", QJsonObject { { "name", "team-a" } } } });
+        m_tokenFile = write(QStringLiteral("requester.token"), m_requester);
+        m_caFile = write(QStringLiteral("ca.crt"), m_cluster->caPem());
+        m_profile = std::make_unique<TempProfile>(Backend::PostgreSQL);
+        QVERIFY2(m_profile->error().isEmpty(), qPrintable(m_profile->error()));
+        m_alice = std::make_unique<CliRunner>(person(*m_profile, QStringLiteral("alice")));
+        m_bob = std::make_unique<CliRunner>(person(*m_profile, QStringLiteral("bob")));
+    }
+
+    void aSecondAdministratorSeesTheSecretAndTheLeaseAndRevokesItWithTheirOwnToken()
+    {
+        CliResult r
+            = m_alice->run({ "secret", "create", "deploy", "--env", "Development", "--type", "dynamic",
+                "--url", m_cluster->url().toString(), "--ca-file", m_caFile, "--token-file", m_tokenFile,
+                "--namespaces", "team-a", "--role-type", "ClusterRole", "--role", "kms-dynamic-role" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        r = m_alice->run({ "lease", "create", "deploy", "--namespace", "team-a", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        const QJsonObject created = QJsonDocument::fromJson(r.out).object();
+        const QString leaseId = created["id"].toString();
+        const QByteArray token = created["token"].toString().toUtf8();
+        QVERIFY(authenticates(token));
+
+        // Bob sees Alice's secret and lease, and that he has no token of his own yet.
+        r = m_bob->run({ "secret", "list", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QCOMPARE(find(jsonArray(r), "name", "deploy")["clusterToken"].toString(), QStringLiteral("missing"));
+        r = m_alice->run({ "secret", "list", "-o", "json" });
+        QCOMPARE(find(jsonArray(r), "name", "deploy")["clusterToken"].toString(), QStringLiteral("stored"));
+        r = m_bob->run({ "lease", "list", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        const QJsonObject seen = find(jsonArray(r), "id", leaseId);
+        QCOMPARE(seen["state"].toString(), QStringLiteral("active"));
+        const QString actor = seen["createdBy"].toString();
+        QVERIFY2(actor.contains(QLatin1Char('@')), qPrintable(actor));
+
+        // Without a token of his own he cannot lease, and is told how to get one.
+        r = m_bob->run({ "lease", "create", "deploy", "--namespace", "team-a" });
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.errText().contains(QStringLiteral("no cluster token on this computer"))
+                && r.errText().contains(QStringLiteral("secret set-token deploy")),
+            r.describe());
+        r = m_bob->run({ "secret", "set-token", "deploy", "--token-stdin" }, m_requester + '\n');
+        QVERIFY2(r.exitCode == 0, r.describe());
+        r = m_bob->run({ "secret", "list", "-o", "json" });
+        QCOMPARE(find(jsonArray(r), "name", "deploy")["clusterToken"].toString(), QStringLiteral("stored"));
+
+        // Bob revokes Alice's lease: her token stops working.
+        r = m_bob->run({ "lease", "revoke", leaseId });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QVERIFY(!authenticates(token));
+        QVERIFY(managedObjects(leaseId).isEmpty());
+        r = m_alice->run({ "lease", "list", "--all", "-o", "json" });
+        const QJsonObject closed = find(jsonArray(r), "id", leaseId);
+        QCOMPARE(closed["state"].toString(), QStringLiteral("revoked"));
+        QCOMPARE(closed["createdBy"].toString(), actor);
+        QCOMPARE(closed["closedBy"].toString(), actor);
+
+        // Who did what, in the shared audit log, and filtered by person.
+        r = m_alice->run({ "audit", "--lease", leaseId, "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        const QJsonArray events = jsonArray(r);
+        QCOMPARE(find(events, "kind", "lease.created")["actor"].toString(), actor);
+        QCOMPARE(find(events, "kind", "lease.revoked")["actor"].toString(), actor);
+        r = m_alice->run({ "audit", "--person", actor, "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QVERIFY(!find(jsonArray(r), "leaseId", leaseId).isEmpty());
+        r = m_alice->run({ "audit", "--person", "nobody@nowhere", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QVERIFY(jsonArray(r).isEmpty());
+        r = m_bob->run({ "lease", "list", "--all", "--person", actor, "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QVERIFY(!find(jsonArray(r), "id", leaseId).isEmpty());
+    }
+
+    void bothReconcilingAtOnceCleanEachExpiredLeaseOnce()
+    {
+        QStringList ids;
+        for (int i = 0; i < 6; ++i) {
+            const CliResult r
+                = m_alice->run({ "lease", "create", "deploy", "--namespace", "team-a", "-o", "json" });
+            QVERIFY2(r.exitCode == 0, r.describe());
+            ids << QJsonDocument::fromJson(r.out).object()["id"].toString();
+        }
+        // Their expiry passed while both desktops were closed.
+        {
+            Database db;
+            QVERIFY2(m_profile->open(db), qPrintable(db.lastError()));
+            const qint64 past = QDateTime::currentMSecsSinceEpoch() - 60'000;
+            QVERIFY2(
+                db.exec(QStringLiteral("UPDATE leases SET expires_at = %1 WHERE state = 'active'").arg(past),
+                    QStringLiteral("test")),
+                qPrintable(db.lastError()));
+        }
+        QProcess alice;
+        QProcess bob;
+        alice.setProcessEnvironment(m_alice->environment());
+        bob.setProcessEnvironment(m_bob->environment());
+        alice.start(QStringLiteral(KMS_CTL_PATH), { QStringLiteral("reconcile") });
+        bob.start(QStringLiteral(KMS_CTL_PATH), { QStringLiteral("reconcile") });
+        QVERIFY(alice.waitForFinished(120000) && bob.waitForFinished(120000));
+        QVERIFY2(alice.exitCode() == 0, alice.readAllStandardError().constData());
+        QVERIFY2(bob.exitCode() == 0, bob.readAllStandardError().constData());
+
+        const CliResult events = m_alice->run({ "audit", "--kind", "lease.", "-o", "json" });
+        QVERIFY2(events.exitCode == 0, events.describe());
+        for (const QString &id : std::as_const(ids)) {
+            int expired = 0;
+            int failed = 0;
+            for (const QJsonValue &e : jsonArray(events)) {
+                if (e["leaseId"].toString() != id)
+                    continue;
+                expired += e["kind"].toString() == QLatin1String("lease.expired");
+                failed += e["kind"].toString() == QLatin1String("lease.cleanup_failed");
+            }
+            QCOMPARE(expired, 1);
+            QCOMPARE(failed, 0);
+            QVERIFY2(managedObjects(id).isEmpty(), qPrintable(id));
+        }
+        const CliResult leases = m_bob->run({ "lease", "list", "--all", "-o", "json" });
+        for (const QString &id : std::as_const(ids))
+            QCOMPARE(find(jsonArray(leases), "id", id)["state"].toString(), QStringLiteral("expired"));
+
+        // The log both wrote to verifies from both keychains.
+        for (CliRunner *cli : { m_alice.get(), m_bob.get() }) {
+            const CliResult verified = cli->run({ "audit", "--verify" });
+            QVERIFY2(verified.exitCode == 0, verified.describe());
+        }
+    }
+
+    // kubectl's exec credential plugin on a team profile: the context names
+    // the team database (kubectl's environment names no profile), and the
+    // plugin's lock is on this computer, not in whatever folder kubectl runs it from.
+    void kubectlThroughATeamProfileLeasesFromTheTeamDatabase()
+    {
+        const QString kubectl = QStandardPaths::findExecutable(QStringLiteral("kubectl"));
+        if (kubectl.isEmpty())
+            QSKIP(
+                "kubectl is not installed on this machine; the exec credential plugin needs it to be tried");
+        const QString kubeconfig = m_files.filePath(QStringLiteral("kubeconfig"));
+        CliResult r = m_bob->run({ "kubeconfig", "add", "deploy", "--namespace", "team-a", "--kubeconfig",
+            kubeconfig, "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QFile written(kubeconfig);
+        QVERIFY(written.open(QIODevice::ReadOnly));
+        const QByteArray text = written.readAll();
+        QVERIFY2(text.contains(m_profile->databaseUrl().toUtf8()) && !text.contains("--data-dir"),
+            text.constData());
+
+        QTemporaryDir elsewhere;
+        QProcessEnvironment env = m_bob->environment();
+        env.remove(QStringLiteral("HANZO_KMS_DATABASE_URL"));
+        env.insert(QStringLiteral("HOME"), elsewhere.path());
+        env.insert(QStringLiteral("KUBECONFIG"), kubeconfig);
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.setWorkingDirectory(elsewhere.path());
+        p.start(kubectl,
+            { QStringLiteral("--cache-dir"), elsewhere.filePath(QStringLiteral("kube-cache")),
+                QStringLiteral("--request-timeout=30s"), QStringLiteral("--context"),
+                QStringLiteral("kms-deploy-team-a"), QStringLiteral("auth"), QStringLiteral("whoami"),
+                QStringLiteral("-o"), QStringLiteral("jsonpath={.status.userInfo.username}") });
+        QVERIFY(p.waitForFinished(90000));
+        const QString user = QString::fromUtf8(p.readAllStandardOutput());
+        QVERIFY2(p.exitCode() == 0 && user.startsWith(QStringLiteral("system:serviceaccount:team-a:")),
+            p.readAllStandardError().constData());
+        QVERIFY(!QFileInfo::exists(elsewhere.filePath(QStringLiteral("locks"))));
+        // The lease is in the team database: Alice sees it.
+        r = m_alice->run({ "lease", "list", "deploy", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        bool seen = false;
+        for (const QJsonValue &v : jsonArray(r))
+            seen = seen || user.endsWith(QLatin1Char(':') + v["serviceAccount"].toString());
+        QVERIFY2(seen, r.out.constData());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTeamProfile)
+#include "tst_teamprofile.moc"
