@@ -24,6 +24,8 @@ if(KMS_SANITIZE OR KMS_FUZZ)
   set(KMS_SANITIZERS address,undefined,float-cast-overflow)
   add_compile_options(-fsanitize=${KMS_SANITIZERS} -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_link_options(-fsanitize=${KMS_SANITIZERS})
+  # Tests scale their time and memory bounds (tests/support/TestSupport.h).
+  add_compile_definitions(KMS_SANITIZED)
 endif()
 
 if(KMS_FUZZ)

@@ -305,7 +305,7 @@ void LeaseDetailsDialog::fitObjectsToRows()
     constexpr int MaxRows = 8;
     const int rows = std::clamp(m_objects->topLevelItemCount(), MinRows, MaxRows);
     const int rowHeight = m_objects->topLevelItemCount() > 0 ? m_objects->sizeHintForRow(0)
-                                                               : m_objects->fontMetrics().height() + 6;
+                                                             : m_objects->fontMetrics().height() + 6;
     int height = m_objects->header()->sizeHint().height() + rows * rowHeight + 2 * m_objects->frameWidth();
     if (m_objects->horizontalScrollBar()->isVisible())
         height += m_objects->horizontalScrollBar()->sizeHint().height();

@@ -55,10 +55,9 @@ QJsonObject toJson(const Lease &l, const QString &secretName)
 // The one-row table above a newly issued token (lease create, lease renew).
 void printIssuedLease(CliContext &ctx, const Lease &lease)
 {
-    ctx.printTable({ QStringLiteral("LEASE"), QStringLiteral("NAMESPACE"),
-                       QStringLiteral("SERVICE ACCOUNT"), QStringLiteral("EXPIRES") },
-        { { lease.id, lease.namespaceName, lease.serviceAccount,
-            lease.expiresAt.toString(Qt::ISODate) } });
+    ctx.printTable({ QStringLiteral("LEASE"), QStringLiteral("NAMESPACE"), QStringLiteral("SERVICE ACCOUNT"),
+                       QStringLiteral("EXPIRES") },
+        { { lease.id, lease.namespaceName, lease.serviceAccount, lease.expiresAt.toString(Qt::ISODate) } });
 }
 
 int create(CliContext &ctx, const QStringList &args)

@@ -180,12 +180,16 @@ int runGateway(const GatewayOptions &o)
           << Qt::endl;
     const int code = QCoreApplication::exec();
     // A reap pass under way on SIGTERM gets a short grace to finish the calls
-    // it has started (a delete takes milliseconds); one stuck on an API server
-    // that does not answer is abandoned, so a pod stops well within Kubernetes'
-    // 30 s grace period.
+    // it has started (a delete takes milliseconds); then its calls are
+    // cancelled, so the pass ends (the next gateway's reaper redoes it) and a
+    // pod stops well within Kubernetes' 30 s grace period.
     reapTimer.stop();
+    QTimer cancelAfterGrace;
+    cancelAfterGrace.setSingleShot(true);
+    QObject::connect(&cancelAfterGrace, &QTimer::timeout, [&] { reaperClient.cancel(); });
+    cancelAfterGrace.start(std::chrono::seconds(2));
     if (reaping) {
-        const QDeadlineTimer deadline(std::chrono::seconds(2));
+        const QDeadlineTimer deadline(std::chrono::seconds(4));
         QEventLoop wait;
         QTimer check;
         QObject::connect(&check, &QTimer::timeout, &wait, [&] {

@@ -2,6 +2,7 @@
 
 #include "core/BoundedRead.h"
 #include "core/DisplayText.h"
+#include "core/SignalWait.h"
 #include "kube/ReplyLimits.h"
 
 #include <QCoro/QCoroNetworkReply>
@@ -143,6 +144,17 @@ QCoro::Task<KubeResult> KubeClient::mergePatch(QString path, QJsonObject patch)
     return request(QByteArrayLiteral("PATCH"), std::move(path), std::move(patch), Retry::IfTransient);
 }
 
+void KubeClient::cancel()
+{
+    m_open.reset(); // wakes a retry's wait
+    if (!m_nam)
+        return;
+    // The manager is this client's alone (see the class comment). abort()
+    // finishes a reply at once; its awaiting coroutine then sees the client closed.
+    for (QNetworkReply *reply : m_nam->findChildren<QNetworkReply *>())
+        reply->abort();
+}
+
 QCoro::Task<KubeResult> KubeClient::request(
     QByteArray method, QString path, std::optional<QJsonObject> body, Retry retry)
 {
@@ -152,12 +164,13 @@ QCoro::Task<KubeResult> KubeClient::request(
     for (int i = 1; i <= attempts; ++i) {
         std::chrono::milliseconds retryAfter { -1 };
         result = co_await attempt(method, path, body, &retryAfter);
-        if (result.ok() || !result.error->isTransient() || i == attempts)
+        if (result.ok() || !result.error->isTransient() || i == attempts || !m_open)
             co_return result;
         auto wait = backoff;
         if (retryAfter.count() >= 0)
             wait = std::min(retryAfter, m_retry.maxRetryAfter);
-        co_await QCoro::sleepFor(wait);
+        // The wait ends early when the client is cancelled (m_open destroyed).
+        co_await waitForSignal(m_open.get(), &QObject::destroyed, wait);
         backoff = std::min(backoff * 2, m_retry.maxBackoff);
     }
     co_return result;
@@ -169,7 +182,7 @@ QCoro::Task<KubeResult> KubeClient::attempt(
     const QString call
         = QStringLiteral("%1 %2").arg(QString::fromLatin1(method), path.section(QLatin1Char('?'), 0, 0));
     KubeResult result;
-    if (!m_nam) {
+    if (!m_nam || !m_open) {
         result.error = KubeError { KubeError::Category::Network, 0, {},
             QStringLiteral("the connection was closed"), {}, {}, call };
         co_return result;
@@ -212,6 +225,11 @@ QCoro::Task<KubeResult> KubeClient::attempt(
     const std::shared_ptr<bool> tooLarge = abortAnswersLargerThan(reply, m_maxAnswerBytes);
     co_await reply;
     reply->deleteLater();
+    if (!m_open) {
+        result.error = KubeError { KubeError::Category::Network, 0, {},
+            QStringLiteral("the connection was closed"), {}, {}, call };
+        co_return result;
+    }
     if (*tooLarge) {
         result.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         result.error = KubeError { KubeError::Category::InvalidResponse, result.httpStatus, {},

@@ -72,6 +72,13 @@ public:
     QCoro::Task<KubeResult> request(
         QByteArray method, QString path, std::optional<QJsonObject> body, Retry retry);
 
+    // Ends every call of this client now, at a shutdown: requests in flight are
+    // aborted, a retry's wait ends, and this and every later call answers "the
+    // connection was closed" without a retry. So a coroutine awaiting a call
+    // finishes instead of being abandoned with an API server that does not answer.
+    void cancel();
+    bool isCancelled() const { return !m_open; }
+
 private:
     QCoro::Task<KubeResult> attempt(QByteArray method, QString path, std::optional<QJsonObject> body,
         std::chrono::milliseconds *retryAfter);
@@ -81,6 +88,9 @@ private:
     std::chrono::milliseconds m_timeout { 15000 };
     RetryPolicy m_retry;
     qint64 m_maxAnswerBytes = DefaultMaxAnswerBytes;
+    // Alive while the client is open; cancel() destroys it, and its destroyed()
+    // signal wakes a retry's wait.
+    std::unique_ptr<QObject> m_open = std::make_unique<QObject>();
 };
 
 // Certificate problems in words: expired, wrong host, unknown CA.

@@ -8,11 +8,11 @@
 #include "store/LeaseRepository.h"
 
 #include <QAction>
+#include <QHeaderView>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
-#include <QHeaderView>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTreeView>
@@ -127,13 +127,15 @@ private slots:
         test::GuiFixture::shot(QStringLiteral("lease-details"));
         // Two rows: the list is as tall as they are, and the events get the room.
         QTreeWidget *objects = dialog->objectsView();
-        const int twoRows = objects->header()->height() + 2 * objects->sizeHintForRow(0) + 2 * objects->frameWidth();
+        const int twoRows
+            = objects->header()->height() + 2 * objects->sizeHintForRow(0) + 2 * objects->frameWidth();
         QVERIFY2(objects->height() <= twoRows + objects->horizontalScrollBar()->sizeHint().height(),
             qPrintable(QStringLiteral("objects list %1 px tall for two rows of %2 px")
-                    .arg(objects->height())
-                    .arg(objects->sizeHintForRow(0))));
+                           .arg(objects->height())
+                           .arg(objects->sizeHintForRow(0))));
         QVERIFY2(objects->viewport()->height() >= 2 * objects->sizeHintForRow(0),
-            qPrintable(QStringLiteral("both rows visible: viewport %1 px").arg(objects->viewport()->height())));
+            qPrintable(
+                QStringLiteral("both rows visible: viewport %1 px").arg(objects->viewport()->height())));
         QVERIFY(dialog->eventsView()->height() > objects->height());
 
         // What the cluster has, read again: an object deleted behind the app's back shows as gone.

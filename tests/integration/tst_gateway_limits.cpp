@@ -8,6 +8,7 @@
 #include "GatewayPolicyFile.h"
 #include "GatewayProcess.h"
 #include "TestCluster.h"
+#include "TestSupport.h"
 #include "gateway/GatewayTransport.h"
 #include "kube/GatewayCertificates.h"
 #include "provider/ClusterConnection.h"
@@ -273,7 +274,7 @@ private slots:
         const qint64 after = peakMemory(m_gateway.pid());
         qInfo("gateway peak memory %lld -> %lld KiB; %lld of %lld body bytes sent before the answer",
             before / 1024, after / 1024, sent, declared);
-        QVERIFY2(after - before < 16 * MiB,
+        QVERIFY2(after - before < 16 * MiB * test::SanitizerFactor,
             qPrintable(QStringLiteral("peak memory went from %1 to %2 bytes").arg(before).arg(after)));
         QVERIFY2(sent < declared, qPrintable(QString::number(sent)));
         QTRY_COMPARE(logLineWithStatus(m_gateway, 413).value(QLatin1String("decision")).toString(),
@@ -294,7 +295,7 @@ private slots:
         const qint64 after = peakMemory(m_gateway.pid());
         qInfo("gateway peak memory %lld -> %lld KiB; %lld chunked bytes sent before it hung up",
             before / 1024, after / 1024, sent);
-        QVERIFY2(after - before < 16 * MiB,
+        QVERIFY2(after - before < 16 * MiB * test::SanitizerFactor,
             qPrintable(QStringLiteral("peak memory went from %1 to %2 bytes").arg(before).arg(after)));
         QVERIFY2(sent < 40 * MiB, qPrintable(QString::number(sent)));
     }

@@ -230,6 +230,43 @@ private slots:
             qPrintable(r.error->toString()));
     }
 
+    // A shutdown (the gateway's SIGTERM) cancels the client: a call the server
+    // never answers, and one waiting to retry, both end at once with "closed",
+    // long before their 60 s timeout and five attempts.
+    void cancelEndsCallsInFlightAndTheirRetries()
+    {
+        m_server->script = { { 0, {} }, { 503, R"({"kind":"Status","code":503})" }, { 0, {} } };
+        auto c = client();
+        c->setTimeout(60s);
+        RetryPolicy patient;
+        patient.maxAttempts = 5;
+        patient.initialBackoff = 60s;
+        patient.maxBackoff = 60s;
+        c->setRetryPolicy(patient);
+        std::optional<KubeResult> silent, retrying;
+        auto call = [](KubeClient *client, QString path, std::optional<KubeResult> *into) -> QCoro::Task<> {
+            *into = co_await client->get(path);
+        };
+        call(c.get(), QStringLiteral("/silent"), &silent);
+        QTRY_COMPARE(m_server->paths.size(), 1);
+        call(c.get(), QStringLiteral("/busy"), &retrying); // 503: waits 60 s to retry
+        QTRY_COMPARE(m_server->paths.size(), 2);
+        QCoreApplication::processEvents();
+        QVERIFY(!silent && !retrying);
+
+        c->cancel();
+        QTRY_VERIFY(silent && retrying);
+        for (const auto &r : { *silent, *retrying }) {
+            QVERIFY(!r.ok());
+            QVERIFY2(
+                r.error->toString().contains("the connection was closed"), qPrintable(r.error->toString()));
+        }
+        QCOMPARE(m_server->paths.size(), 2); // no retry after the cancel
+        const KubeResult later = QCoro::waitFor(c->get(QStringLiteral("/later")));
+        QVERIFY(!later.ok());
+        QCOMPARE(m_server->paths.size(), 2);
+    }
+
     void reportsConnectionRefusedAsNetworkError()
     {
         QTcpServer probe;
