@@ -36,6 +36,7 @@ QString flagFor(const QString &field)
         { QStringLiteral("serviceAccount"), QStringLiteral("--service-account") },
         { QStringLiteral("namespace"), QStringLiteral("--namespace") },
         { QStringLiteral("allowedNamespaces"), QStringLiteral("--namespaces") },
+        { QStringLiteral("namespaceSelector"), QStringLiteral("--namespace-selector") },
         { QStringLiteral("roleType"), QStringLiteral("--role-type") },
         { QStringLiteral("role"), QStringLiteral("--role") },
         { QStringLiteral("roles"), QStringLiteral("--roles") },
@@ -114,6 +115,7 @@ QJsonObject toJson(const DynamicSecret &s, const QString &environment, int activ
         o.insert(QStringLiteral("boundTokens"), s.boundTokens);
     } else {
         o.insert(QStringLiteral("namespaces"), QJsonArray::fromStringList(s.allowedNamespaces));
+        o.insert(QStringLiteral("namespaceSelector"), s.namespaceSelector);
         o.insert(QStringLiteral("roleType"), DynamicSecret::toString(s.roleType));
         o.insert(QStringLiteral("role"), s.roleName);
         QJsonArray roles;
@@ -272,8 +274,15 @@ void addCreateOptions(QCommandLineParser &p, bool fromKubeconfig)
     p.addOption({ QStringLiteral("namespace"), QStringLiteral("Static: the service account's namespace."),
         QStringLiteral("NS") });
     p.addOption({ QStringLiteral("namespaces"),
-        QStringLiteral("Dynamic: allowed namespaces, comma-separated (e.g. default,monitoring)."),
+        QStringLiteral(
+            "Dynamic: allowed namespaces, comma-separated (e.g. default,monitoring), or '*' for "
+            "any. A lease may use a namespace of this list, or one that matches --namespace-selector."),
         QStringLiteral("LIST") });
+    p.addOption({ QStringLiteral("namespace-selector"),
+        QStringLiteral(
+            "Dynamic: a label selector, as kubectl -l takes it (e.g. 'team in (a,b),env=dev'); a lease "
+            "may also use any namespace whose labels match it."),
+        QStringLiteral("SELECTOR") });
     p.addOption({ QStringLiteral("role-type"), QStringLiteral("Dynamic: Role or ClusterRole."),
         QStringLiteral("KIND") });
     p.addOption({ QStringLiteral("role"),
@@ -349,8 +358,8 @@ void checkFlagCombinations(const QCommandLineParser &p, bool fromKubeconfig, std
         const bool isStatic = *type == CredentialType::Static;
         for (const char *flag : { "service-account", "namespace", "bound" })
             onlyWith(flag, isStatic, QStringLiteral("--type static"));
-        for (const char *flag :
-            { "namespaces", "role-type", "role", "roles", "cluster-wide", "generated-rules-file" })
+        for (const char *flag : { "namespaces", "namespace-selector", "role-type", "role", "roles",
+                 "cluster-wide", "generated-rules-file" })
             onlyWith(flag, !isStatic, QStringLiteral("--type dynamic"));
     }
     if (p.isSet(QStringLiteral("role")) && p.isSet(QStringLiteral("roles")))
@@ -599,6 +608,7 @@ std::optional<NewSecret> parseNewSecret(CliContext &ctx, const QCommandLineParse
     s.clusterWide = p.isSet(QStringLiteral("cluster-wide"));
     s.boundTokens = p.isSet(QStringLiteral("bound"));
     s.nameTemplate = p.value(QStringLiteral("name-template"));
+    s.namespaceSelector = p.value(QStringLiteral("namespace-selector")).trimmed();
     readCredentialOptions(p, s, problems);
     readGeneratedRules(p, s, problems);
     readCaFile(p, s, problems);
@@ -783,6 +793,9 @@ int show(CliContext &ctx, const QStringList &args)
             roles << r.toString();
         fields << qMakePair(
             QStringLiteral("Allowed namespaces"), s->allowedNamespaces.join(QStringLiteral(",")))
+               << qMakePair(QStringLiteral("Namespace selector"),
+                      s->namespaceSelector.isEmpty() ? QStringLiteral("(none)")
+                                                     : escapeControls(s->namespaceSelector))
                << qMakePair(QStringLiteral("Roles"), roles.join(QStringLiteral(",")))
                << qMakePair(QStringLiteral("Cluster-wide"),
                       s->clusterWide ? QStringLiteral("yes") : QStringLiteral("no"));

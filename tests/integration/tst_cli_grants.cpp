@@ -109,6 +109,17 @@ private slots:
         QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
         const QByteArray requester = m_cluster->applySeedSetup();
         QVERIFY2(!requester.isEmpty(), qPrintable(m_cluster->errorString()));
+        for (const auto &[ns, team, env] :
+            { std::tuple { "dev-a", "a", "dev" }, std::tuple { "dev-b", "b", "dev" },
+                std::tuple { "prod-a", "a", "prod" }, std::tuple { "dev-c", "c", "dev" } })
+            QCOMPARE(m_cluster
+                         ->request("POST", "/api/v1/namespaces",
+                             { { "apiVersion", "v1" }, { "kind", "Namespace" },
+                                 { "metadata",
+                                     QJsonObject { { "name", ns },
+                                         { "labels", QJsonObject { { "team", team }, { "env", env } } } } } })
+                         .status,
+                201);
         for (const char *ns : { "team-a", "team-b" })
             QCOMPARE(m_cluster
                          ->request("POST", "/api/v1/namespaces",
@@ -141,6 +152,9 @@ rules:
   - apiGroups: [rbac.authorization.k8s.io]
     resources: [roles, clusterroles]
     verbs: [create, delete, get, list]
+  - apiGroups: [""]
+    resources: [namespaces]
+    verbs: [get, list]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
@@ -392,6 +406,66 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
         QVERIFY(managedObjects("kms.hanzo.ai/secret=greedy").isEmpty()); // rolled back
     }
 
+    void aSelectorAllowsTheNamespacesWhoseLabelsMatch()
+    {
+        const CliResult created = kmsctl(createArgs("selected") << "--namespaces"
+                                                                << "team-b"
+                                                                << "--namespace-selector"
+                                                                << "team in (a,b), env=dev"
+                                                                << "--role-type"
+                                                                << "ClusterRole"
+                                                                << "--role"
+                                                                << "kms-dynamic-role");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const CliResult check = kmsctl({ "secret", "check", "selected" });
+        QVERIFY2(check.exitCode == 0, check.describe());
+        QVERIFY2(hasCheck(check.outText(), "OK", "list namespaces at the cluster scope")
+                && hasCheck(check.outText(), "OK", "get namespaces at the cluster scope")
+                && hasCheck(check.outText(), "OK", "create serviceaccounts in every namespace"),
+            check.describe());
+        for (const char *ns : { "dev-a", "dev-b", "team-b" }) {
+            const QJsonObject lease = createLease("selected", ns);
+            QVERIFY2(m_cluster->canI(lease["token"].toString().toUtf8(), "list", "pods", ns), ns);
+            QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+        }
+        const auto before = managedObjects("kms.hanzo.ai/secret=selected");
+        const CliResult prod = kmsctl({ "lease", "create", "selected", "--namespace", "prod-a" });
+        QCOMPARE(prod.exitCode, 2);
+        QVERIFY2(
+            prod.errText().contains("--namespace: Namespace \"prod-a\" is not one of the secret's allowed "
+                                    "namespaces (team-b) and has labels (env=prod, team=a) that do not match "
+                                    "the secret's namespace selector \"team in (a,b), env=dev\"."),
+            prod.describe());
+        const CliResult other = kmsctl({ "lease", "create", "selected", "--namespace", "dev-c" });
+        QCOMPARE(other.exitCode, 2);
+        const CliResult missing = kmsctl({ "lease", "create", "selected", "--namespace", "nowhere" });
+        QCOMPARE(missing.exitCode, 2);
+        QVERIFY2(missing.errText().contains("--namespace: Namespace \"nowhere\" does not exist."),
+            missing.describe());
+        const CliResult none = kmsctl({ "lease", "create", "selected" });
+        QCOMPARE(none.exitCode, 2);
+        QVERIFY2(none.errText().contains("Choose a namespace: one of team-b, or one whose labels match"),
+            none.describe());
+        QCOMPARE(managedObjects("kms.hanzo.ai/secret=selected"), before);
+    }
+
+    void anyNamespaceWithStar()
+    {
+        const CliResult created = kmsctl(createArgs("anywhere") << "--namespaces"
+                                                                << "*"
+                                                                << "--role-type"
+                                                                << "ClusterRole"
+                                                                << "--role"
+                                                                << "kms-dynamic-role");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject lease = createLease("anywhere", "prod-a");
+        QVERIFY(m_cluster->canI(lease["token"].toString().toUtf8(), "list", "pods", "prod-a"));
+        QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+        const CliResult none = kmsctl({ "lease", "create", "anywhere" });
+        QCOMPARE(none.exitCode, 2);
+        QVERIFY2(none.errText().contains("Choose a namespace: any namespace."), none.describe());
+    }
+
     void aCliKilledWhileProvisioningSeveralObjectsLeavesNothingAfterReconcile()
     {
         const CliResult created
@@ -602,6 +676,29 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
         QTest::newRow("rules on static") << QStringList { "--type", "static", "--service-account", "app",
             "--namespace", "default", "--generated-rules-file", "@TYPO@" }
                                          << "--generated-rules-file: applies only with --type dynamic.";
+        QTest::newRow("selector not closed") << QStringList { "--namespace-selector", "team in (a",
+            "--role-type", "ClusterRole", "--role", "r" }
+                                             << "--namespace-selector: The namespace selector \"team in (a\" "
+                                                "is not a label selector: the values of "
+                                                "\"team\" are not closed with \")\".";
+        QTest::newRow("selector bad value")
+            << QStringList { "--namespace-selector", "team=a b", "--role-type", "ClusterRole", "--role", "r" }
+            << "--namespace-selector: The namespace selector \"team=a b\" is not a label selector: position";
+        QTest::newRow("selector with star") << QStringList { "--namespaces", "*", "--namespace-selector",
+            "env=dev", "--role-type", "ClusterRole", "--role", "r" }
+                                            << "--namespace-selector: A namespace selector narrows nothing "
+                                               "when the allowed namespaces are \"*\"";
+        QTest::newRow("star beside names")
+            << (QStringList { "--namespaces", "a,*" } + role)
+            << "--namespaces: Allowed namespaces \"a,*\" lists \"*\" (any) beside names";
+        QTest::newRow("no namespaces at all")
+            << role << "--namespaces: Allowed namespaces must list at least one";
+        QTest::newRow("selector on static") << QStringList { "--type", "static", "--service-account", "app",
+            "--namespace", "default", "--namespace-selector", "env=dev" }
+                                            << "--namespace-selector: applies only with --type dynamic.";
+        QTest::newRow("template too long for any namespace")
+            << (QStringList { "--namespaces", "*", "--name-template", "{{namespace}}-{{random 6}}" } + role)
+            << "gives \"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn-";
         QTest::newRow("max leases negative") << (dyn + role + QStringList { "--max-leases", "-1" })
                                              << "--max-leases: \"-1\" is not a whole number of leases";
         QTest::newRow("max leases words") << (dyn + role + QStringList { "--max-leases", "many" })

@@ -138,6 +138,7 @@ private slots:
         s.generatedRules = { PolicyRule { { QStringLiteral("get") }, { QStringLiteral("apps") },
             { QStringLiteral("deployments") }, { QStringLiteral("web") }, {} } };
         s.generatedRoleType = RoleType::ClusterRole;
+        s.namespaceSelector = QStringLiteral("team in (a,b)");
         QVERIFY2(secrets.insert(s), qPrintable(m_db->lastError()));
         QVERIFY(s.id > 0);
         QVERIFY(s.createdAt.isValid());
@@ -162,6 +163,7 @@ private slots:
         QCOMPARE(r.nameTemplate, s.nameTemplate);
         QCOMPARE(r.generatedRules, s.generatedRules);
         QCOMPARE(r.generatedRoleType, RoleType::ClusterRole);
+        QCOMPARE(r.namespaceSelector, s.namespaceSelector);
         QVERIFY(!secrets.byName(m_prod, s.name).has_value());
         QVERIFY(!secrets.byId(s.id + 1).has_value());
     }
