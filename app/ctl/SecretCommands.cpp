@@ -8,6 +8,7 @@
 #include "kube/YamlDocument.h"
 #include "leases/Engine.h"
 #include "leases/SecretCatalog.h"
+#include "provider/VaultImport.h"
 #include "store/EnvironmentRepository.h"
 #include "store/SecretRepository.h"
 
@@ -15,6 +16,7 @@
 #include <QJsonObject>
 
 #include <cstdio>
+#include <functional>
 
 namespace kms::cli {
 
@@ -622,6 +624,53 @@ std::optional<NewSecret> parseNewSecret(CliContext &ctx, const QCommandLineParse
     return wanted;
 }
 
+// Saves what the command line (or an import) asks for through the catalog;
+// flag: the option (or imported field) a validation field key is shown as.
+int saveNewSecret(CliContext &ctx, NewSecret &wanted, const std::function<QString(const QString &)> &flag,
+    const QString &from)
+{
+    Database *db = ctx.database();
+    if (!db)
+        return Failed;
+    const std::optional<Environment> env = EnvironmentRepository(*db).byName(wanted.environment);
+    if (!env) {
+        QStringList names;
+        for (const Environment &e : EnvironmentRepository(*db).list())
+            names << e.name;
+        return ctx.usage(QStringLiteral("--env: there is no environment \"%1\"; use one of %2.")
+                             .arg(wanted.environment, names.join(QStringLiteral(", "))));
+    }
+    wanted.secret.environmentId = env->id;
+
+    // With the engine's connections, the catalog asks a gateway what its
+    // policy allows this desktop, and refuses now rather than at the first lease.
+    Engine engine(*db, ctx.vault());
+    SecretCatalog catalog(*db, ctx.vault(), &engine.connections());
+    const SecretSaveResult saved
+        = QCoro::waitFor(catalog.save(wanted.secret, wanted.token.value_or(QByteArray())));
+    if (wanted.token)
+        wanted.token->fill('\0'); // the catalog's copies are gone with its task
+    if (saved.failure == SecretSaveResult::Failure::Refused)
+        return ctx.fail(saved.error);
+    if (!saved.fieldErrors.isEmpty()) {
+        QStringList messages;
+        for (const FieldError &e : saved.fieldErrors)
+            messages << flag(e.field) + QStringLiteral(": ") + e.message;
+        return ctx.usage(messages);
+    }
+    if (!saved.ok())
+        return ctx.fail(saved.error);
+    ctx.out() << QStringLiteral("Created dynamic secret %1 in %2%3.")
+                     .arg(quoted(saved.secret->name), env->name, from)
+              << Qt::endl;
+    if (saved.secret->authMethod == AuthMethod::Token && !saved.secret->sslVerify)
+        ctx.warn(
+            QStringLiteral("TLS verification is off for dynamic secret %1: anyone between you and %2 can "
+                           "read its cluster token and every token it issues.")
+                .arg(quoted(saved.secret->name), saved.secret->clusterUrl));
+    return Ok;
+}
+
 int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
 {
     QCommandLineParser p;
@@ -639,45 +688,7 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
     if (!wanted)
         return Usage;
 
-    Database *db = ctx.database();
-    if (!db)
-        return Failed;
-    const std::optional<Environment> env = EnvironmentRepository(*db).byName(wanted->environment);
-    if (!env) {
-        QStringList names;
-        for (const Environment &e : EnvironmentRepository(*db).list())
-            names << e.name;
-        return ctx.usage(QStringLiteral("--env: there is no environment \"%1\"; use one of %2.")
-                             .arg(wanted->environment, names.join(QStringLiteral(", "))));
-    }
-    wanted->secret.environmentId = env->id;
-
-    // With the engine's connections, the catalog asks a gateway what its
-    // policy allows this desktop, and refuses now rather than at the first lease.
-    Engine engine(*db, ctx.vault());
-    SecretCatalog catalog(*db, ctx.vault(), &engine.connections());
-    const SecretSaveResult saved
-        = QCoro::waitFor(catalog.save(wanted->secret, wanted->token.value_or(QByteArray())));
-    if (wanted->token)
-        wanted->token->fill('\0'); // the catalog's copies are gone with its task
-    if (saved.failure == SecretSaveResult::Failure::Refused)
-        return ctx.fail(saved.error);
-    if (!saved.fieldErrors.isEmpty()) {
-        QStringList messages;
-        for (const FieldError &e : saved.fieldErrors)
-            messages << flagFor(e.field) + QStringLiteral(": ") + e.message;
-        return ctx.usage(messages);
-    }
-    if (!saved.ok())
-        return ctx.fail(saved.error);
-    ctx.out() << QStringLiteral("Created dynamic secret %1 in %2.").arg(quoted(saved.secret->name), env->name)
-              << Qt::endl;
-    if (saved.secret->authMethod == AuthMethod::Token && !saved.secret->sslVerify)
-        ctx.warn(
-            QStringLiteral("TLS verification is off for dynamic secret %1: anyone between you and %2 can "
-                           "read its cluster token and every token it issues.")
-                .arg(quoted(saved.secret->name), saved.secret->clusterUrl));
-    return Ok;
+    return saveNewSecret(ctx, *wanted, flagFor, QString());
 }
 
 int list(CliContext &ctx, const QStringList &args)
@@ -879,6 +890,163 @@ int remove(CliContext &ctx, const QStringList &args)
     return Ok;
 }
 
+// "secret import-vault": a secret from a Vault Kubernetes secrets engine
+// role (and its mount's config), every field mapped or reported.
+QString vaultFieldFor(const QString &field)
+{
+    static const QHash<QString, QString> fields = {
+        { QStringLiteral("allowedNamespaces"), QStringLiteral("allowed_kubernetes_namespaces") },
+        { QStringLiteral("namespaceSelector"), QStringLiteral("allowed_kubernetes_namespace_selector") },
+        { QStringLiteral("roleType"), QStringLiteral("kubernetes_role_type") },
+        { QStringLiteral("role"), QStringLiteral("kubernetes_role_name") },
+        { QStringLiteral("roles"), QStringLiteral("kubernetes_role_name") },
+        { QStringLiteral("generatedRules"), QStringLiteral("generated_role_rules") },
+        { QStringLiteral("serviceAccount"), QStringLiteral("service_account_name") },
+        { QStringLiteral("extraLabels"), QStringLiteral("extra_labels") },
+        { QStringLiteral("extraAnnotations"), QStringLiteral("extra_annotations") },
+        { QStringLiteral("nameTemplate"), QStringLiteral("name_template") },
+        { QStringLiteral("defaultTtl"), QStringLiteral("token_default_ttl") },
+        { QStringLiteral("maxTtl"), QStringLiteral("token_max_ttl") },
+        { QStringLiteral("audiences"), QStringLiteral("token_default_audiences") },
+        { QStringLiteral("clusterUrl"), QStringLiteral("--url (or the config's kubernetes_host)") },
+        { QStringLiteral("caCertificate"), QStringLiteral("--ca-file (or the config's kubernetes_ca_cert)") },
+    };
+    return fields.value(field, flagFor(field));
+}
+
+int importVault(CliContext &ctx, const QStringList &args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+        "Creates a dynamic secret from a HashiCorp Vault Kubernetes secrets engine role: the JSON of\n"
+        "  vault read -format=json kubernetes/roles/ROLE   (--role)\n"
+        "  vault read -format=json kubernetes/config       (--config: the cluster URL and CA)\n"
+        "Every field is carried over or reported as not imported. Vault never shows its cluster token: "
+        "give it with --token-file or --token-stdin (or use --auth gateway)."));
+    p.addPositionalArgument(QStringLiteral("NAME"),
+        QStringLiteral("Name of the secret: lower case letters, digits and '-', unique in its environment."));
+    p.addOption(envOption(QStringLiteral("Environment (Development, Staging, Production or your own).")));
+    p.addOption({ QStringLiteral("role"), QStringLiteral("The role's JSON (vault read -format=json)."),
+        QStringLiteral("FILE") });
+    p.addOption({ QStringLiteral("config"),
+        QStringLiteral("The mount's config JSON: kubernetes_host and kubernetes_ca_cert."),
+        QStringLiteral("FILE") });
+    p.addOption({ QStringLiteral("namespace"),
+        QStringLiteral("A role with service_account_name that allows several namespaces: the one namespace "
+                       "of the static secret."),
+        QStringLiteral("NS") });
+    p.addOption({ QStringLiteral("auth"),
+        QStringLiteral("Authentication: token (default) or gateway (the gateway's service account)."),
+        QStringLiteral("METHOD"), QStringLiteral("token") });
+    p.addOption({ QStringLiteral("url"),
+        QStringLiteral("Token auth without a gateway: the API server URL, instead of the config's."),
+        QStringLiteral("URL") });
+    p.addOption({ QStringLiteral("ca-file"),
+        QStringLiteral("Token auth without a gateway: the CA's PEM file, instead of the config's."),
+        QStringLiteral("PEM") });
+    p.addOption({ QStringLiteral("insecure-skip-tls-verify"),
+        QStringLiteral("Token auth without a gateway: do not verify the API server's certificate.") });
+    p.addOption({ QStringLiteral("token-file"), QStringLiteral("Token auth: file holding the cluster token."),
+        QStringLiteral("FILE") });
+    p.addOption(
+        { QStringLiteral("token-stdin"), QStringLiteral("Token auth: read the cluster token from stdin.") });
+    p.addOption({ QStringLiteral("gateway"),
+        QStringLiteral("Name of a registered gateway (as secret create)."), QStringLiteral("GW") });
+    const int parsed = parseCommand(ctx, p,
+        QStringLiteral("hanzo-kmsctl secret import-vault NAME --env ENV --role FILE [--config FILE] "
+                       "[--token-file FILE | --token-stdin | --auth gateway --gateway GW]"),
+        args, 1, 1);
+    if (parsed >= 0)
+        return parsed;
+
+    QStringList problems;
+    if (!p.isSet(QStringLiteral("env")))
+        problems << QStringLiteral("--env: the environment is required (e.g. --env Development).");
+    const std::optional<AuthMethod> auth
+        = DynamicSecret::authMethodFromString(p.value(QStringLiteral("auth")));
+    if (!auth)
+        problems << QStringLiteral("--auth: unknown authentication \"%1\"; use token or gateway.")
+                        .arg(p.value(QStringLiteral("auth")));
+    if (auth && *auth == AuthMethod::Gateway) {
+        for (const char *flag :
+            { "token-file", "token-stdin", "url", "ca-file", "insecure-skip-tls-verify" }) {
+            if (p.isSet(QString::fromLatin1(flag)))
+                problems << QStringLiteral("--%1: applies only with --auth token.").arg(QLatin1String(flag));
+        }
+    } else if (p.isSet(QStringLiteral("gateway"))) {
+        for (const char *flag : { "url", "ca-file", "insecure-skip-tls-verify" }) {
+            if (p.isSet(QString::fromLatin1(flag)))
+                problems << QStringLiteral("--%1: not with --gateway, which reaches the API server itself.")
+                                .arg(QLatin1String(flag));
+        }
+    }
+    if (p.isSet(QStringLiteral("token-file")) && p.isSet(QStringLiteral("token-stdin")))
+        problems << QStringLiteral("--token-file/--token-stdin: give the cluster token one way, not both.");
+    if (!p.isSet(QStringLiteral("role")))
+        problems << QStringLiteral("--role: the role's JSON file is required (vault read -format=json "
+                                   "kubernetes/roles/ROLE > role.json).");
+    if (!problems.isEmpty())
+        return ctx.usage(problems);
+
+    const auto readJson = [&ctx](const QString &flag, const QString &path) -> std::optional<QByteArray> {
+        const BoundedRead file = BoundedRead::fromFile(path, VaultImport::MaxFileBytes);
+        if (!file.ok()) {
+            ctx.usage(QStringLiteral("--%1: %2; give the output of vault read -format=json.")
+                          .arg(flag, file.problem(path)));
+            return std::nullopt;
+        }
+        return file.data;
+    };
+    const std::optional<QByteArray> roleJson
+        = readJson(QStringLiteral("role"), p.value(QStringLiteral("role")));
+    if (!roleJson)
+        return Usage;
+    QString error;
+    std::optional<VaultImport> imported
+        = VaultImport::fromRole(*roleJson, p.value(QStringLiteral("namespace")).trimmed(), &error);
+    if (!imported)
+        return ctx.usage(QStringLiteral("--role: ") + error);
+    if (p.isSet(QStringLiteral("namespace")) && imported->secret.credentialType != CredentialType::Static)
+        return ctx.usage(QStringLiteral(
+            "--namespace: applies only to a role with service_account_name; this role's namespaces are "
+            "allowed_kubernetes_namespaces."));
+    if (p.isSet(QStringLiteral("config"))) {
+        const std::optional<QByteArray> configJson
+            = readJson(QStringLiteral("config"), p.value(QStringLiteral("config")));
+        if (!configJson)
+            return Usage;
+        if (!imported->applyConfig(*configJson, &error))
+            return ctx.usage(QStringLiteral("--config: ") + error);
+    }
+
+    NewSecret wanted;
+    wanted.secret = imported->secret;
+    wanted.environment = p.value(QStringLiteral("env"));
+    DynamicSecret &s = wanted.secret;
+    s.name = p.positionalArguments().constFirst();
+    s.authMethod = *auth;
+    s.gateway = p.value(QStringLiteral("gateway"));
+    if (p.isSet(QStringLiteral("url")))
+        s.clusterUrl = p.value(QStringLiteral("url"));
+    if (s.viaGateway()) {
+        // The gateway reaches the API server itself.
+        s.clusterUrl.clear();
+        s.caCertificate.clear();
+    }
+    s.sslVerify = !p.isSet(QStringLiteral("insecure-skip-tls-verify"));
+    readCaFile(p, s, problems);
+    if (!problems.isEmpty())
+        return ctx.usage(problems);
+    if (!readTokenOption(ctx, p, wanted))
+        return Usage;
+    for (const QString &line : std::as_const(imported->changed))
+        ctx.out() << QStringLiteral("Imported with a change: ") << escapeControls(line) << Qt::endl;
+    for (const QString &line : std::as_const(imported->notImported))
+        ctx.warn(QStringLiteral("not imported: ") + line);
+    return saveNewSecret(ctx, wanted, vaultFieldFor,
+        QStringLiteral(" from Vault role %1").arg(quoted(p.value(QStringLiteral("role")))));
+}
+
 } // namespace
 
 CommandGroup secretCommands()
@@ -891,6 +1059,9 @@ CommandGroup secretCommands()
             { QStringLiteral("import-kubeconfig"),
                 QStringLiteral("Create a dynamic secret from a kubeconfig context (URL, CA, token)."),
                 [](CliContext &ctx, const QStringList &args) { return createSecret(ctx, args, true); } },
+            { QStringLiteral("import-vault"),
+                QStringLiteral("Create a dynamic secret from a Vault Kubernetes secrets engine role (JSON)."),
+                importVault },
             { QStringLiteral("list"), QStringLiteral("List dynamic secrets."), list },
             { QStringLiteral("show"), QStringLiteral("Show a dynamic secret (never its token)."), show },
             { QStringLiteral("delete"), QStringLiteral("Delete a dynamic secret and its cluster token."),

@@ -466,6 +466,65 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
         QVERIFY2(none.errText().contains("Choose a namespace: any namespace."), none.describe());
     }
 
+    void aVaultRoleImportsToASecretThatLeases()
+    {
+        // What `vault read -format=json` prints for a role and the mount's config.
+        QFile ca(m_caFile);
+        QVERIFY(ca.open(QIODevice::ReadOnly));
+        const QString config = write("vault-config.json",
+            QJsonDocument(QJsonObject { { "request_id", "1" },
+                              { "data",
+                                  QJsonObject { { "kubernetes_host", m_cluster->url().toString() },
+                                      { "kubernetes_ca_cert", QString::fromUtf8(ca.readAll()) },
+                                      { "disable_local_ca_jwt", false } } } })
+                .toJson());
+        const QString role = write("vault-role.json", R"({"request_id": "2", "data": {
+            "allowed_kubernetes_namespace_selector": "{\"matchLabels\": {\"env\": \"dev\"}}",
+            "allowed_kubernetes_namespaces": ["team-a"],
+            "extra_annotations": {"owner": "platform"},
+            "extra_labels": {"cost-center": "42"},
+            "generated_role_rules": "rules:\n- apiGroups: [\"\"]\n  resources: [configmaps]\n  verbs: [list]\n",
+            "kubernetes_role_name": "",
+            "kubernetes_role_type": "Role",
+            "name_template": "{{.RoleName}}-{{random 8}}",
+            "service_account_name": "",
+            "token_default_audiences": [],
+            "token_default_ttl": 1800,
+            "token_max_ttl": 7200,
+            "unknown_to_us": "x"}})");
+        const CliResult imported = kmsctl({ "secret", "import-vault", "from-vault", "--env", "Development",
+            "--role", role, "--config", config, "--token-file", m_tokenFile });
+        QVERIFY2(imported.exitCode == 0, imported.describe());
+        QVERIFY2(imported.outText().contains(
+                     "Created dynamic secret \"from-vault\" in Development from Vault role"),
+            imported.describe());
+        QVERIFY2(imported.errText().contains("not imported: unknown_to_us: no equivalent here."),
+            imported.describe());
+        const CliResult shown = kmsctl({ "secret", "show", "from-vault", "-o", "json" });
+        const QJsonObject secret = QJsonDocument::fromJson(shown.out).object();
+        QCOMPARE(secret["namespaceSelector"].toString(), QStringLiteral("env=dev"));
+        QCOMPARE(secret["defaultTtlSeconds"].toInt(), 1800);
+        QCOMPARE(secret["nameTemplate"].toString(), QStringLiteral("{{secret}}-{{random 8}}"));
+        for (const char *ns : { "team-a", "dev-a" }) {
+            const QJsonObject lease = createLease("from-vault", ns);
+            const QByteArray token = lease["token"].toString().toUtf8();
+            QVERIFY2(!token.isEmpty(), ns);
+            QVERIFY(m_cluster->canI(token, "list", "configmaps", ns));
+            QVERIFY(!m_cluster->canI(token, "delete", "configmaps", ns));
+            const auto objects = managedObjects("kms.hanzo.ai/secret=from-vault");
+            QVERIFY(!objects.isEmpty());
+            for (auto it = objects.begin(); it != objects.end(); ++it) {
+                const QJsonObject meta = it.value()["metadata"].toObject();
+                QVERIFY2(meta["name"].toString().startsWith("from-vault-"), qPrintable(it.key()));
+                QCOMPARE(meta["labels"].toObject()["cost-center"].toString(), QStringLiteral("42"));
+                QCOMPARE(meta["annotations"].toObject()["owner"].toString(), QStringLiteral("platform"));
+            }
+            QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+            QVERIFY(!authenticates(token));
+        }
+        QVERIFY(managedObjects("kms.hanzo.ai/secret=from-vault").isEmpty());
+    }
+
     void aCliKilledWhileProvisioningSeveralObjectsLeavesNothingAfterReconcile()
     {
         const CliResult created
