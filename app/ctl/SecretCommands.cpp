@@ -1039,6 +1039,9 @@ int importVault(CliContext &ctx, const QStringList &args)
         return ctx.usage(problems);
     if (!readTokenOption(ctx, p, wanted))
         return Usage;
+    if (!imported->roleName.isEmpty() && imported->roleName != s.name)
+        imported->changed
+            << QStringLiteral("name %1 is %2 here.").arg(quoted(imported->roleName), quoted(s.name));
     for (const QString &line : std::as_const(imported->changed))
         ctx.out() << QStringLiteral("Imported with a change: ") << escapeControls(line) << Qt::endl;
     for (const QString &line : std::as_const(imported->notImported))

@@ -2,6 +2,7 @@
 
 #include "core/DisplayText.h"
 #include "core/LabelSelector.h"
+#include "core/Names.h"
 #include "kube/JwtClaims.h"
 #include "kube/ObjectKinds.h"
 #include "provider/LeaseLabels.h"
@@ -679,7 +680,8 @@ QCoro::Task<QStringList> LeaseProvider::namespaceChoices(DynamicSecret secret, Q
                                  .toObject()
                                  .value(QLatin1String("name"))
                                  .toString();
-        if (!name.isEmpty() && !choices.contains(name))
+        // A server's answer is checked like any input: only namespace names are offered.
+        if (Names::isDns1123Label(name) && !choices.contains(name))
             choices << name;
     }
     std::sort(choices.begin(), choices.end());

@@ -186,6 +186,7 @@ std::optional<VaultImport> VaultImport::fromRole(
         return std::nullopt;
     const QJsonObject data = *found;
     VaultImport result;
+    result.roleName = data.value(QLatin1String("name")).toString();
     DynamicSecret &s = result.secret;
     const auto fail = [error](const QString &message) {
         *error = message;
@@ -312,7 +313,20 @@ std::optional<VaultImport> VaultImport::fromRole(
         *target = *map;
     }
     const QString vaultTemplate = data.value(QLatin1String("name_template")).toString().trimmed();
-    if (!vaultTemplate.isEmpty()) {
+    // Vault puts these on the objects it creates; with service_account_name it
+    // creates none, and neither does an unbound static secret here.
+    if (s.credentialType == CredentialType::Static) {
+        const QString none = QStringLiteral(
+            "%1: not used, as in Vault: a role with service_account_name creates no objects to put it on.");
+        if (!s.extraLabels.isEmpty())
+            result.notImported << none.arg(QLatin1String("extra_labels"));
+        if (!s.extraAnnotations.isEmpty())
+            result.notImported << none.arg(QLatin1String("extra_annotations"));
+        if (!vaultTemplate.isEmpty())
+            result.notImported << none.arg(QLatin1String("name_template"));
+        s.extraLabels.clear();
+        s.extraAnnotations.clear();
+    } else if (!vaultTemplate.isEmpty()) {
         QString why;
         if (const std::optional<QString> ours = translateNameTemplate(vaultTemplate, &why)) {
             s.nameTemplate = *ours;

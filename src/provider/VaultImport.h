@@ -31,6 +31,9 @@ struct VaultImport {
     static constexpr qint64 MaxFileBytes = 1024 * 1024;
 
     DynamicSecret secret; // name, environment, auth, gateway and token are the caller's
+    // The role's own name in Vault ("name", when the file has it): the caller
+    // names the secret, and says so when the names differ.
+    QString roleName;
     // One sentence per Vault field that was not carried over, and why.
     QStringList notImported;
     // One sentence per field carried over with a change (0 TTL, a translated template).

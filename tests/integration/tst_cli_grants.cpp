@@ -433,7 +433,9 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
         QCOMPARE(prod.exitCode, 2);
         QVERIFY2(
             prod.errText().contains("--namespace: Namespace \"prod-a\" is not one of the secret's allowed "
-                                    "namespaces (team-b) and has labels (env=prod, team=a) that do not match "
+                                    "namespaces (team-b) and has labels (env=prod, "
+                                    "kubernetes.io/metadata.name=prod-a, team=a) that "
+                                    "do not match "
                                     "the secret's namespace selector \"team in (a,b), env=dev\"."),
             prod.describe());
         const CliResult other = kmsctl({ "lease", "create", "selected", "--namespace", "dev-c" });
@@ -479,11 +481,11 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
                                       { "disable_local_ca_jwt", false } } } })
                 .toJson());
         const QString role = write("vault-role.json", R"({"request_id": "2", "data": {
-            "allowed_kubernetes_namespace_selector": "{\"matchLabels\": {\"env\": \"dev\"}}",
+            "allowed_kubernetes_namespace_selector": "{\u0022matchLabels\u0022: {\u0022env\u0022: \u0022dev\u0022}}",
             "allowed_kubernetes_namespaces": ["team-a"],
             "extra_annotations": {"owner": "platform"},
             "extra_labels": {"cost-center": "42"},
-            "generated_role_rules": "rules:\n- apiGroups: [\"\"]\n  resources: [configmaps]\n  verbs: [list]\n",
+            "generated_role_rules": "rules:\n- apiGroups: [\u0022\u0022]\n  resources: [configmaps]\n  verbs: [list]\n",
             "kubernetes_role_name": "",
             "kubernetes_role_type": "Role",
             "name_template": "{{.RoleName}}-{{random 8}}",
@@ -523,6 +525,115 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
             QVERIFY(!authenticates(token));
         }
         QVERIFY(managedObjects("kms.hanzo.ai/secret=from-vault").isEmpty());
+    }
+
+    void badVaultImportsExitTwoInOneSentenceNamingTheFlag_data()
+    {
+        QTest::addColumn<QByteArray>("role");
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        const QByteArray ok
+            = R"({"data": {"kubernetes_role_name": "view", "allowed_kubernetes_namespaces": ["a"]}})";
+        QTest::newRow("not json") << QByteArray("kubernetes_role_name: view") << QStringList()
+                                  << "--role: The role file is not a JSON object";
+        QTest::newRow("too large") << QByteArray(1024 * 1024 + 1, ' ') << QStringList()
+                                   << "is larger than 1 MiB; give the output of vault read -format=json.";
+        QTest::newRow("two kinds")
+            << QByteArray(R"({"service_account_name": "a", "kubernetes_role_name": "b"})") << QStringList()
+            << "--role: The role file must set exactly one of service_account_name, kubernetes_role_name and "
+               "generated_role_rules";
+        QTest::newRow("reserved label")
+            << QByteArray(R"({"kubernetes_role_name": "view", "allowed_kubernetes_namespaces": ["a"],
+                "extra_labels": {"app.kubernetes.io/managed-by": "vault"}})")
+            << QStringList()
+            << "extra_labels: Label key \"app.kubernetes.io/managed-by\" is one of Hanzo KMS's own";
+        QTest::newRow("bad namespace")
+            << QByteArray(R"({"kubernetes_role_name": "view", "allowed_kubernetes_namespaces": ["Team A"]})")
+            << QStringList() << "allowed_kubernetes_namespaces: Allowed namespace \"Team A\" is not a valid";
+        QTest::newRow("control characters in a label")
+            << QByteArray("{\"kubernetes_role_name\": \"view\", \"allowed_kubernetes_namespaces\": [\"a\"], "
+                          "\"extra_labels\": {\"team\": \"a\\u001b[2J\"}}")
+            << QStringList() << "extra_labels: Label \"team\" has an invalid value \"a\\x1b[2J\"";
+        QTest::newRow("no role file")
+            << QByteArray() << QStringList { "--no-role" } << "--role: the role's JSON file is required";
+        QTest::newRow("namespace on dynamic")
+            << ok << QStringList { "--namespace", "a" }
+            << "--namespace: applies only to a role with service_account_name";
+        QTest::newRow("config not json") << ok << QStringList { "--config", "@CONFIG@" }
+                                         << "--config: The config file is not a JSON object";
+    }
+    void badVaultImportsExitTwoInOneSentenceNamingTheFlag()
+    {
+        QFETCH(QByteArray, role);
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        QStringList all { "secret", "import-vault", "refused-vault", "--env", "Development", "--token-file",
+            m_tokenFile, "--url", m_cluster->url().toString(), "--ca-file", m_caFile };
+        if (!args.removeAll("--no-role"))
+            all << "--role" << write("bad-vault-role.json", role);
+        for (QString &a : args) {
+            if (a == "@CONFIG@")
+                a = write("bad-vault-config.json", "kubernetes_host: https://x");
+        }
+        const CliResult r = kmsctl(all + args);
+        QVERIFY2(r.exitCode == 2, r.describe());
+        QVERIFY2(r.errText().contains(message), r.describe());
+        QCOMPARE(r.errText().trimmed().count('\n'), 0); // one sentence
+        QVERIFY2(!r.err.contains('\x1b'), r.describe());
+        QCOMPARE(kmsctl({ "secret", "show", "refused-vault" }).exitCode, 1); // nothing was saved
+    }
+
+    // Every field of the role and the config is carried over, or named on
+    // stderr as not imported, or on stdout as imported with a change.
+    void everyVaultFieldIsCarriedOverOrReported()
+    {
+        const QString role = write("vault-role-all.json", R"({"request_id": "3", "data": {
+            "name": "Deploy Role",
+            "allowed_kubernetes_namespace_selector": "",
+            "allowed_kubernetes_namespaces": ["team-a"],
+            "extra_annotations": {},
+            "extra_labels": null,
+            "generated_role_rules": "",
+            "kubernetes_role_name": "kms-dynamic-role",
+            "kubernetes_role_type": "ClusterRole",
+            "name_template": "{{ printf \u0022v-%s\u0022 (random 20) }}",
+            "service_account_name": "",
+            "token_default_audiences": [],
+            "token_default_ttl": 0,
+            "token_max_ttl": 86400,
+            "some_future_field": true,
+            "another_future_field": {"x": 1}}})");
+        const QString config = write("vault-config-all.json", R"({"data": {
+            "kubernetes_host": "https:\/\/example.invalid:6443",
+            "kubernetes_ca_cert": "",
+            "disable_local_ca_jwt": true,
+            "future_config_field": "x"}})");
+        const CliResult imported = kmsctl({ "secret", "import-vault", "vault-all", "--env", "Development",
+            "--role", role, "--config", config, "--url", m_cluster->url().toString(), "--ca-file", m_caFile,
+            "--token-file", m_tokenFile });
+        QVERIFY2(imported.exitCode == 0, imported.describe());
+        for (const char *line : { "not imported: name_template \"{{ printf \"v-%s\" (random 20) }}\": ",
+                 "not imported: some_future_field: no equivalent here.",
+                 "not imported: another_future_field: no equivalent here.",
+                 "not imported: config disable_local_ca_jwt: ",
+                 "not imported: config future_config_field: no equivalent here." })
+            QVERIFY2(
+                imported.errText().contains(QString::fromUtf8(line)), qPrintable(line + imported.describe()));
+        for (const char *line :
+            { "Imported with a change: token_default_ttl is 0 (the mount's default in Vault): 1h here.",
+                "Imported with a change: name \"Deploy Role\" is \"vault-all\" here." })
+            QVERIFY2(
+                imported.outText().contains(QString::fromUtf8(line)), qPrintable(line + imported.describe()));
+        const QJsonObject secret
+            = QJsonDocument::fromJson(kmsctl({ "secret", "show", "vault-all", "-o", "json" }).out).object();
+        QCOMPARE(secret["namespaces"].toArray(), QJsonArray { "team-a" });
+        QCOMPARE(secret["roles"].toArray(), QJsonArray { "ClusterRole/kms-dynamic-role" });
+        QVERIFY(secret["audiences"].toArray().isEmpty()); // the API server's own, so the token works there
+        QCOMPARE(secret["maxTtlSeconds"].toInt(), 86400);
+        QCOMPARE(secret["url"].toString(), m_cluster->url().toString()); // --url over the config's
+        const QJsonObject lease = createLease("vault-all", "team-a");
+        QVERIFY(m_cluster->canI(lease["token"].toString().toUtf8(), "list", "pods", "team-a"));
+        QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
     }
 
     void aCliKilledWhileProvisioningSeveralObjectsLeavesNothingAfterReconcile()
