@@ -206,21 +206,35 @@ bool SecretRepository::insertReserved(DynamicSecret &secret)
     return true;
 }
 
-bool SecretRepository::update(DynamicSecret &secret)
+bool SecretRepository::update(DynamicSecret &secret, const QDateTime &expectedUpdatedAt)
 {
-    const QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
+    QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
+    // Strictly later than the version replaced, so that a compare-and-set on
+    // updatedAt never mistakes a newer row for the one it read.
+    if (expectedUpdatedAt.isValid() && now <= expectedUpdatedAt)
+        now = expectedUpdatedAt.addMSecs(1);
+    const bool compareAndSet = expectedUpdatedAt.isValid();
     QSqlQuery q
-        = m_db.prepare(QStringLiteral("UPDATE dynamic_secrets SET %1 = ?, updated_at = ? WHERE id = ?")
-                           .arg(FieldColumns.join(QStringLiteral(" = ?, "))));
+        = m_db.prepare(QStringLiteral("UPDATE dynamic_secrets SET %1 = ?, updated_at = ? WHERE id = ?%2")
+                           .arg(FieldColumns.join(QStringLiteral(" = ?, ")),
+                               compareAndSet ? QStringLiteral(" AND updated_at = ?") : QString()));
     bindFields(q, secret);
     q.addBindValue(Database::timeValue(now));
     q.addBindValue(secret.id);
+    if (compareAndSet)
+        q.addBindValue(Database::timeValue(expectedUpdatedAt));
     if (!m_db.exec(q, QStringLiteral("update dynamic secret \"%1\"").arg(secret.name)))
         return false;
     if (q.numRowsAffected() != 1) {
-        m_db.setLastError(QStringLiteral("Dynamic secret \"%1\" (id %2) does not exist any more.")
-                              .arg(secret.name)
-                              .arg(secret.id));
+        q.finish();
+        if (compareAndSet && byId(secret.id))
+            m_db.setLastError(QStringLiteral("Dynamic secret \"%1\" was changed by someone else since it was "
+                                             "read; nothing was saved.")
+                                  .arg(secret.name));
+        else
+            m_db.setLastError(QStringLiteral("Dynamic secret \"%1\" (id %2) does not exist any more.")
+                                  .arg(secret.name)
+                                  .arg(secret.id));
         return false;
     }
     secret.updatedAt = now;

@@ -761,6 +761,168 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
         QVERIFY(managedObjects("kms.hanzo.ai/lease-id=" + lease.id).isEmpty());
     }
 
+    void anEditChangesWhatTheNextLeaseGrantsAndIsAudited()
+    {
+        const CliResult created = kmsctl(createArgs("edited") << "--namespaces"
+                                                              << "team-a"
+                                                              << "--role-type"
+                                                              << "ClusterRole"
+                                                              << "--role"
+                                                              << "kms-dynamic-role");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject before = createLease("edited", "team-a");
+        QVERIFY(!before.isEmpty());
+        const QByteArray beforeToken = before["token"].toString().toUtf8();
+        QVERIFY(!m_cluster->canI(beforeToken, "create", "deployments", "team-a", "apps"));
+
+        const CliResult edit = kmsctl({ "secret", "edit", "edited", "--roles",
+            "ClusterRole/kms-dynamic-role,Role/deployer", "--extra-labels", "tier=web", "--max-leases", "2",
+            "--name-template", "ed-{{random 6}}", "--default-ttl", "30m" });
+        QVERIFY2(edit.exitCode == 0, edit.describe());
+        QCOMPARE(edit.outText().trimmed(),
+            QStringLiteral("Changed roles, name template, extra labels, lease limit, default TTL of dynamic "
+                           "secret \"edited\" in Development; leases made from now on get them."));
+        const QJsonObject shown
+            = QJsonDocument::fromJson(kmsctl({ "secret", "show", "edited", "-o", "json" }).out).object();
+        QCOMPARE(shown["roles"].toArray(), (QJsonArray { "ClusterRole/kms-dynamic-role", "Role/deployer" }));
+        QCOMPARE(shown["maxLeases"].toInt(), 2);
+        QCOMPARE(shown["defaultTtlSeconds"].toInt(), 1800);
+        QCOMPARE(shown["namespaces"].toArray(), QJsonArray { "team-a" }); // not given: kept
+
+        // The next lease gets both roles, the label and the template's name.
+        const QJsonObject after = createLease("edited", "team-a");
+        const QByteArray afterToken = after["token"].toString().toUtf8();
+        QVERIFY(m_cluster->canI(afterToken, "create", "deployments", "team-a", "apps"));
+        QVERIFY(m_cluster->canI(afterToken, "list", "pods", "team-a"));
+        QVERIFY2(after["serviceAccount"].toString().startsWith("ed-"),
+            qPrintable(after["serviceAccount"].toString()));
+        const auto objects = managedObjects("kms.hanzo.ai/lease-id=" + after["id"].toString());
+        QCOMPARE(objects.size(), 3); // the account and two bindings
+        for (const QJsonObject &o : objects)
+            QCOMPARE(o["metadata"]["labels"]["tier"].toString(), QStringLiteral("web"));
+        // The lease made before keeps what it had, and its revoke still removes all of it.
+        QVERIFY(!m_cluster->canI(beforeToken, "create", "deployments", "team-a", "apps"));
+        for (const QJsonObject &lease : { before, after })
+            QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+        QVERIFY(!authenticates(beforeToken));
+        QVERIFY(!authenticates(afterToken));
+        QVERIFY(managedObjects("kms.hanzo.ai/secret=edited").isEmpty());
+
+        // Audited: who changed what.
+        const CliResult audit
+            = kmsctl({ "audit", "--secret", "edited", "--kind", "secret.updated", "-o", "json" });
+        const QJsonArray events = QJsonDocument::fromJson(audit.out).array();
+        QCOMPARE(events.size(), 1);
+        QVERIFY2(events.first()["detail"].toString().startsWith(
+                     "Changed: roles, name template, extra labels, lease limit, default TTL. "),
+            qPrintable(events.first()["detail"].toString()));
+
+        // Clearing with empty values; an edit that changes nothing writes nothing.
+        const CliResult cleared = kmsctl(
+            { "secret", "edit", "edited", "--extra-labels", "", "--name-template", "", "--max-leases", "0" });
+        QVERIFY2(cleared.exitCode == 0, cleared.describe());
+        const QJsonObject now
+            = QJsonDocument::fromJson(kmsctl({ "secret", "show", "edited", "-o", "json" }).out).object();
+        QVERIFY(now["extraLabels"].toObject().isEmpty());
+        QVERIFY(now["nameTemplate"].toString().isEmpty());
+        const CliResult same = kmsctl({ "secret", "edit", "edited", "--max-leases", "0" });
+        QVERIFY2(same.exitCode == 0 && same.outText().contains("nothing was changed"), same.describe());
+        const CliResult updates
+            = kmsctl({ "audit", "--secret", "edited", "--kind", "secret.updated", "-o", "json" });
+        QCOMPARE(QJsonDocument::fromJson(updates.out).array().size(), 2); // the edit and the clearing only
+    }
+
+    void badEditsExitTwoInOneSentenceNamingTheFlag_data()
+    {
+        QTest::addColumn<QString>("secret");
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("nothing to change")
+            << "edit-dyn" << QStringList() << "Nothing to change: give at least one option";
+        QTest::newRow("roles on static")
+            << "edit-static" << QStringList { "--roles", "Role/a" }
+            << "--roles: applies only to dynamic secrets; \"edit-static\" is static.";
+        QTest::newRow("selector on static")
+            << "edit-static" << QStringList { "--namespace-selector", "env=dev" }
+            << "--namespace-selector: applies only to dynamic secrets";
+        QTest::newRow("role type alone") << "edit-dyn" << QStringList { "--role-type", "Role" }
+                                         << "--role-type: give it with --role or --generated-rules-file";
+        QTest::newRow("role type unknown")
+            << "edit-dyn" << QStringList { "--role-type", "Group", "--role", "x" }
+            << "--role-type: unknown role type \"Group\"";
+        QTest::newRow("role and roles") << "edit-dyn" << QStringList { "--role", "a", "--roles", "Role/b" }
+                                        << "--role/--roles: give the roles one way";
+        QTest::newRow("no role left") << "edit-dyn" << QStringList { "--roles", "" }
+                                      << "--role: Role is required with Dynamic credentials";
+        QTest::newRow("label of ours")
+            << "edit-dyn" << QStringList { "--extra-labels", "app.kubernetes.io/managed-by=me" }
+            << "--extra-labels: Label key \"app.kubernetes.io/managed-by\" is one of Hanzo KMS's own";
+        QTest::newRow("label control character")
+            << "edit-dyn" << QStringList { "--extra-labels", "team=a\x1b[2J" }
+            << "--extra-labels: Label \"team\" has an invalid value \"a\\x1b[2J\"";
+        QTest::newRow("template without random")
+            << "edit-dyn" << QStringList { "--name-template", "kms-{{secret}}" }
+            << "--name-template: The name template \"kms-{{secret}}\" must keep "
+               "at least 5 random characters";
+        QTest::newRow("max leases words") << "edit-dyn" << QStringList { "--max-leases", "many" }
+                                          << "--max-leases: \"many\" is not a whole number of leases";
+        QTest::newRow("star beside names")
+            << "edit-dyn" << QStringList { "--namespaces", "a,*" }
+            << "--namespaces: Allowed namespaces \"a,*\" lists \"*\" (any) beside names";
+        QTest::newRow("selector not closed")
+            << "edit-dyn" << QStringList { "--namespace-selector", "team in (a" }
+            << "--namespace-selector: The namespace selector \"team in (a\" is not "
+               "a label selector";
+        QTest::newRow("default ttl too short") << "edit-dyn" << QStringList { "--default-ttl", "5m" }
+                                               << "--default-ttl: Default TTL must be at least 10 minutes";
+        QTest::newRow("default above max")
+            << "edit-dyn" << QStringList { "--default-ttl", "48h" }
+            << "--default-ttl: Default TTL (2d) must not be longer than the max TTL (1d).";
+        QTest::newRow("rules file missing")
+            << "edit-dyn" << QStringList { "--generated-rules-file", "/nonexistent/rules.yaml" }
+            << "--generated-rules-file: ";
+        QTest::newRow("rules twice ways")
+            << "edit-dyn" << QStringList { "--generated-rules-file", "/x", "--no-generated-rules" }
+            << "--generated-rules-file/--no-generated-rules: give one of them.";
+    }
+    void badEditsExitTwoInOneSentenceNamingTheFlag()
+    {
+        QFETCH(QString, secret);
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        if (kmsctl({ "secret", "show", "edit-dyn" }).exitCode != 0) {
+            QCOMPARE(kmsctl(createArgs("edit-dyn") << "--namespaces"
+                                                   << "team-a"
+                                                   << "--role-type"
+                                                   << "ClusterRole"
+                                                   << "--role"
+                                                   << "kms-dynamic-role")
+                         .exitCode,
+                0);
+            QCOMPARE(
+                kmsctl({ "secret", "create", "edit-static", "--env", "Development", "--type", "static",
+                           "--service-account", "app", "--namespace", "default", "--url",
+                           m_cluster->url().toString(), "--ca-file", m_caFile, "--token-file", m_tokenFile })
+                    .exitCode,
+                0);
+        }
+        const QByteArray before = kmsctl({ "secret", "show", secret, "-o", "json" }).out;
+        const CliResult r = kmsctl(QStringList { "secret", "edit", secret } + args);
+        QVERIFY2(r.exitCode == 2, r.describe());
+        QVERIFY2(r.errText().contains(message), r.describe());
+        QCOMPARE(r.errText().trimmed().count('\n'), 0); // one sentence
+        QVERIFY2(!r.err.contains('\x1b'), r.describe());
+        QCOMPARE(kmsctl({ "secret", "show", secret, "-o", "json" }).out, before); // nothing was saved
+    }
+
+    void anEditOfAMissingSecretFails()
+    {
+        const CliResult r = kmsctl({ "secret", "edit", "no-such-secret", "--max-leases", "1" });
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.errText().contains("There is no dynamic secret \"no-such-secret\" in any environment."),
+            r.describe());
+    }
+
     void badInputExitsTwoInOneSentenceNamingTheFlag_data()
     {
         QTest::addColumn<QStringList>("args");
