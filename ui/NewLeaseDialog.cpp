@@ -64,6 +64,23 @@ void showMessage(QLabel *error, const QString &message)
         stack->setCurrentWidget(message.isEmpty() ? stack->widget(0) : error);
 }
 
+// "ClusterRole <b>view</b>, Role <b>deployer</b> and a role generated from 3 rules".
+QString boundRolesText(const DynamicSecret &secret)
+{
+    QStringList parts;
+    for (const RoleRef &role : secret.boundRoles())
+        parts << QStringLiteral("%1 <b>%2</b>")
+                     .arg(DynamicSecret::toString(role.kind), role.name.toHtmlEscaped());
+    if (secret.generatesRole())
+        parts << NewLeaseDialog::tr(
+            "a %1 generated from %n rule(s)", nullptr, int(secret.generatedRules.size()))
+                     .arg(DynamicSecret::toString(secret.generatedRoleType));
+    if (parts.size() <= 1)
+        return parts.value(0);
+    const QString last = parts.takeLast();
+    return NewLeaseDialog::tr("%1 and %2").arg(parts.join(QStringLiteral(", ")), last);
+}
+
 } // namespace
 
 NewLeaseDialog::NewLeaseDialog(const AppServices &services, const DynamicSecret &secret, QWidget *parent)
@@ -79,9 +96,8 @@ NewLeaseDialog::NewLeaseDialog(const AppServices &services, const DynamicSecret 
             ? tr("A token for service account <b>%1</b> in namespace <b>%2</b> from secret <b>%3</b>.")
                   .arg(secret.serviceAccount.toHtmlEscaped(), secret.namespaceName.toHtmlEscaped(),
                       secret.name.toHtmlEscaped())
-            : tr("A temporary service account bound to %1 <b>%2</b>, from secret <b>%3</b>.")
-                  .arg(DynamicSecret::toString(secret.roleType), secret.roleName.toHtmlEscaped(),
-                      secret.name.toHtmlEscaped()),
+            : tr("A temporary service account bound to %1, from secret <b>%2</b>.")
+                  .arg(boundRolesText(secret), secret.name.toHtmlEscaped()),
         this);
     intro->setWordWrap(true);
     layout->addWidget(intro);
@@ -102,10 +118,23 @@ NewLeaseDialog::NewLeaseDialog(const AppServices &services, const DynamicSecret 
     if (secret.credentialType == CredentialType::Dynamic) {
         m_namespace = new QComboBox(this);
         m_namespace->setObjectName(QStringLiteral("namespaceBox"));
-        m_namespace->addItems(secret.allowedNamespaces);
+        m_namespace->addItems(secret.listedNamespaces());
         m_namespace->setAccessibleName(tr("Namespace"));
         m_namespace->setToolTip(
             tr("Where the temporary service account is created: one of the allowed namespaces"));
+        if (secret.namespacesOpen()) {
+            // "*" or a selector: the cluster's namespaces that match are listed
+            // when it answers; another name may be typed (the lease checks it).
+            m_namespace->setEditable(true);
+            m_namespace->setToolTip(secret.anyNamespace()
+                    ? tr("Where the temporary service account is created: any namespace")
+                    : tr("Where the temporary service account is created: an allowed namespace, or one "
+                         "whose labels match %1")
+                          .arg(secret.namespaceSelector));
+            connect(m_namespace, &QComboBox::editTextChanged, this, &NewLeaseDialog::revalidate);
+            QCoro::connect(m_services.leases->namespaceChoices(secret), this,
+                [this](const NamespaceChoices &choices) { showNamespaceChoices(choices); });
+        }
         m_namespaceError = errorLabel(this, QStringLiteral("error_namespace"));
         auto *nsLabel = new QLabel(tr("&Namespace"), this);
         nsLabel->setBuddy(m_namespace);
@@ -250,6 +279,21 @@ void NewLeaseDialog::revalidate()
     show(m_audiencesError, QStringLiteral("audiences"));
     m_ttl->setAccessibleDescription(m_ttlError->text());
     m_submit->setEnabled(errors.isEmpty() && !m_submitting);
+}
+
+void NewLeaseDialog::showNamespaceChoices(const NamespaceChoices &choices)
+{
+    m_namespacesListed = true;
+    const QString typed = m_namespace->currentText();
+    for (const QString &ns : choices.namespaces) {
+        if (m_namespace->findText(ns) < 0)
+            m_namespace->addItem(ns);
+    }
+    m_namespace->setEditText(typed);
+    if (!choices.error.isEmpty())
+        m_namespace->setToolTip(m_namespace->toolTip() + QLatin1Char('\n')
+            + tr("The cluster's namespaces could not be listed: %1").arg(choices.error));
+    emit namespacesListed();
 }
 
 void NewLeaseDialog::showError(const QString &message)

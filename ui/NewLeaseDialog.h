@@ -39,6 +39,8 @@ public:
     QString fieldMessage(const QString &field) const;
     bool isSubmitting() const { return m_submitting; }
     bool isCancelled() const { return m_cancelled; }
+    // Whether the cluster's answer for an open secret's namespaces ("*", a selector) has come.
+    bool hasNamespaceChoices() const { return m_namespacesListed; }
 
     void submit();
 
@@ -49,6 +51,8 @@ signals:
     void cancelRequested();
     // The outcome of a provisioning cancelled on the way; the dialog then closes itself.
     void cancelledLeaseFinished(const kms::LeaseCreation &result);
+    // The namespaces "*" or the secret's selector allow have been added to the choice.
+    void namespacesListed();
 
 protected:
     void done(int result) override;
@@ -57,12 +61,14 @@ protected:
 private:
     LeaseRequest request(FieldErrors *errors) const;
     void revalidate();
+    void showNamespaceChoices(const NamespaceChoices &choices);
     void showError(const QString &message);
 
     AppServices m_services;
     DynamicSecret m_secret;
     bool m_submitting = false;
     bool m_cancelled = false;
+    bool m_namespacesListed = false;
     QLineEdit *m_ttl;
     QLabel *m_ttlError;
     QComboBox *m_namespace = nullptr;

@@ -3,9 +3,12 @@
 #include "ProviderPicker.h"
 #include "UiColors.h"
 #include "core/BearerToken.h"
+#include "core/BoundedRead.h"
 #include "core/DisplayText.h"
+#include "core/NameTemplate.h"
 #include "gateway/GatewayRegistry.h"
 #include "kube/Kubeconfig.h"
+#include "kube/YamlDocument.h"
 #include "leases/Engine.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
@@ -22,17 +25,22 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QLocale>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollArea>
 #include <QStackedLayout>
 #include <QStackedWidget>
+#include <QToolButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -62,6 +70,17 @@ const QString FRole = QStringLiteral("role");
 const QString FAudiences = QStringLiteral("audiences");
 const QString FClusterWide = QStringLiteral("clusterWide");
 const QString FBoundTokens = QStringLiteral("boundTokens");
+// The Advanced section.
+const QString FNameTemplate = QStringLiteral("nameTemplate");
+const QString FRoles = QStringLiteral("roles");
+const QString FGeneratedRules = QStringLiteral("generatedRules");
+const QString FNamespaceSelector = QStringLiteral("namespaceSelector");
+const QString FExtraLabels = QStringLiteral("extraLabels");
+const QString FExtraAnnotations = QStringLiteral("extraAnnotations");
+const QString FMaxLeases = QStringLiteral("maxLeases");
+
+// A rules file is a few rules; anything larger is something else.
+constexpr qint64 MaxRulesFileBytes = 256 * 1024;
 
 // std::visit with one lambda per alternative.
 template<class... Ts> struct Overloaded : Ts... {
@@ -77,7 +96,15 @@ template<class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
 // dialog's members.)
 struct SecretSetupDialog::Field {
     // What shows the row (the auth method and gateway, the credential type, the role type).
-    enum class Shown { Always, TokenAuth, DirectTokenAuth, StaticType, DynamicType, DynamicClusterRole };
+    enum class Shown {
+        Always,
+        TokenAuth,
+        DirectTokenAuth,
+        StaticType,
+        DynamicType,
+        DynamicClusterRole,
+        CreatesObjects, // Dynamic, or Static with bound tokens: leases create objects
+    };
     // The editor's kind is the type of the member that holds it.
     template<class W> using Member = W *SecretSetupDialog::*;
     using Editor = std::variant<Member<QLineEdit>, Member<QComboBox>, Member<QCheckBox>,
@@ -96,11 +123,12 @@ struct SecretSetupDialog::Field {
     bool editable = false; // a combo box that takes any text
     bool password = false; // a line edit that shows dots
     bool checked = false; // a check box's first state
+    bool advanced = false; // in the Advanced section, collapsed until opened
 
     static std::span<const Field> all();
     QWidget *createEditor(SecretSetupDialog &dialog, QWidget *page) const;
     void watch(SecretSetupDialog &dialog) const;
-    bool isShown(bool tokenAuth, bool viaGateway, bool staticType, bool clusterRole) const;
+    bool isShown(bool tokenAuth, bool viaGateway, bool staticType, bool clusterRole, bool boundTokens) const;
 };
 
 std::span<const SecretSetupDialog::Field> SecretSetupDialog::Field::all()
@@ -248,6 +276,70 @@ std::span<const SecretSetupDialog::Field> SecretSetupDialog::Field::all()
             .editor = &D::m_boundTokens,
             .shown = Shown::StaticType,
             .text = QT_TR_NOOP("Bind each token to a per-lease Secret, so deleting the lease revokes it") },
+        // Advanced: what else a lease grants, and how its objects look.
+        { .key = FNameTemplate,
+            .label = QT_TR_NOOP("Name tem&plate"),
+            .help
+            = QT_TR_NOOP("How the objects of each lease are named, from {{secret}}, {{namespace}}, "
+                         "{{user}}, {{unix}} and {{random N}}, with lower, truncate N and replace \"a\" "
+                         "\"b\". Keep at least 5 random characters. Empty: kms-<secret>-<5 random>."),
+            .editor = &D::m_nameTemplate,
+            .shown = Shown::CreatesObjects,
+            .placeholder = "{{secret}}-{{user | lower | truncate 12}}-{{random 6}}",
+            .advanced = true },
+        { .key = FRoles,
+            .label = QT_TR_NOOP("Mor&e roles"),
+            .help = QT_TR_NOOP("More roles to bind each temporary service account to, besides the role "
+                               "above: Kind/name, comma-separated. All are created and deleted together."),
+            .editor = &D::m_moreRoles,
+            .shown = Shown::DynamicType,
+            .placeholder = "ClusterRole/view, Role/deployer",
+            .advanced = true },
+        { .key = FGeneratedRules,
+            .label = QT_TR_NOOP("Generated ro&le rules"),
+            .help
+            = QT_TR_NOOP("RBAC rules of a role made for each lease (YAML or JSON, as Vault's "
+                         "generated_role_rules), bound to its service account and deleted with it. It is "
+                         "a Role or ClusterRole as the role type above says. The cluster token must hold "
+                         "every rule; Test Connection names those it lacks."),
+            .editor = &D::m_generatedRules,
+            .shown = Shown::DynamicType,
+            .placeholder = "- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [get, list]",
+            .advanced = true },
+        { .key = FNamespaceSelector,
+            .label = QT_TR_NOOP("Namespace selector"),
+            .help = QT_TR_NOOP("A lease may also use any namespace whose labels match this selector, as "
+                               "kubectl -l takes it. A namespace is allowed when it is one of the allowed "
+                               "namespaces or matches the selector."),
+            .editor = &D::m_namespaceSelector,
+            .shown = Shown::DynamicType,
+            .placeholder = "team in (a,b),env=dev",
+            .advanced = true },
+        { .key = FExtraLabels,
+            .label = QT_TR_NOOP("E&xtra labels"),
+            .help
+            = QT_TR_NOOP("Labels put on every object a lease creates: key=value, comma-separated. "
+                         "Hanzo KMS's own (app.kubernetes.io/managed-by, kms.hanzo.ai/*) cannot be set."),
+            .editor = &D::m_extraLabels,
+            .shown = Shown::CreatesObjects,
+            .placeholder = "team=platform, cost-center=42",
+            .advanced = true },
+        { .key = FExtraAnnotations,
+            .label = QT_TR_NOOP("Extra annotat&ions"),
+            .help
+            = QT_TR_NOOP("Annotations put on every object a lease creates: key=value, comma-separated "
+                         "(\\, for a comma in a value). Hanzo KMS's own (kms.hanzo.ai/*) cannot be set."),
+            .editor = &D::m_extraAnnotations,
+            .shown = Shown::CreatesObjects,
+            .placeholder = "owner=platform-team",
+            .advanced = true },
+        { .key = FMaxLeases,
+            .label = QT_TR_NOOP("Lease limit"),
+            .help = QT_TR_NOOP("At most this many leases whose token may still work at once; a new lease "
+                               "beyond it is refused. Empty: no limit."),
+            .editor = &D::m_maxLeases,
+            .placeholder = QT_TR_NOOP("No limit"),
+            .advanced = true },
     };
     return fields;
 }
@@ -321,9 +413,11 @@ void SecretSetupDialog::Field::watch(SecretSetupDialog &dialog) const
 }
 
 bool SecretSetupDialog::Field::isShown(
-    bool tokenAuth, bool viaGateway, bool staticType, bool clusterRole) const
+    bool tokenAuth, bool viaGateway, bool staticType, bool clusterRole, bool boundTokens) const
 {
     switch (shown) {
+    case Shown::CreatesObjects:
+        return !staticType || boundTokens;
     case Shown::Always:
         return true;
     case Shown::TokenAuth:
@@ -410,6 +504,18 @@ SecretSetupDialog::SecretSetupDialog(const AppServices &services, qint64 environ
             m_audiences->addItem(a);
         m_clusterWide->setChecked(s.clusterWide);
         m_boundTokens->setChecked(s.boundTokens);
+        m_nameTemplate->setText(s.nameTemplate);
+        QStringList more;
+        for (const RoleRef &r : s.extraRoles)
+            more << r.toString();
+        m_moreRoles->setText(more.join(QStringLiteral(", ")));
+        if (s.generatesRole())
+            m_generatedRules->setPlainText(
+                QString::fromUtf8(QJsonDocument(PolicyRule::toJson(s.generatedRules)).toJson()));
+        m_namespaceSelector->setText(s.namespaceSelector);
+        m_extraLabels->setText(DynamicSecret::formatMetadata(s.extraLabels));
+        m_extraAnnotations->setText(DynamicSecret::formatMetadata(s.extraAnnotations));
+        m_maxLeases->setText(s.maxLeases > 0 ? QString::number(s.maxLeases) : QString());
         if (s.authMethod == AuthMethod::Token)
             m_clusterToken->setPlaceholderText(tr("Stored in the keychain; type a new token to replace it"));
         showForm();
@@ -420,6 +526,8 @@ SecretSetupDialog::SecretSetupDialog(const AppServices &services, qint64 environ
     }
     updateVisibility();
     revalidate();
+    updateNameTemplateExample();
+    updateAdvancedSummary();
     m_initialState = formState();
 }
 
@@ -432,7 +540,7 @@ SecretSetupDialog::~SecretSetupDialog()
 }
 
 QWidget *SecretSetupDialog::addField(
-    const QString &field, const QString &label, QWidget *editor, const QString &help)
+    QGridLayout *form, const QString &field, const QString &label, QWidget *editor, const QString &help)
 {
     auto *cell = new QWidget(this);
     auto *v = new QVBoxLayout(cell);
@@ -467,9 +575,9 @@ QWidget *SecretSetupDialog::addField(
     editor->setAccessibleDescription(help);
     auto *labelWidget = new QLabel(label, this);
     labelWidget->setBuddy(editor);
-    const int row = m_form->rowCount();
-    m_form->addWidget(labelWidget, row, 0, Qt::AlignLeft | Qt::AlignTop);
-    m_form->addWidget(cell, row, 1);
+    const int row = form->rowCount();
+    form->addWidget(labelWidget, row, 0, Qt::AlignLeft | Qt::AlignTop);
+    form->addWidget(cell, row, 1);
     m_labels.insert(field, labelWidget);
     m_editors.insert(field, editor);
     m_rows.insert(field, cell);
@@ -489,8 +597,66 @@ void SecretSetupDialog::buildForm()
     m_form->setVerticalSpacing(6);
     pageLayout->addLayout(m_form);
 
-    for (const Field &field : Field::all())
-        addField(field.key, tr(field.label), field.createEditor(*this, page), tr(field.help));
+    // The Advanced section: a toggle, then its rows in a grid of their own,
+    // whose first column is as wide as the form's so the editors line up.
+    m_advancedToggle = new QToolButton(page);
+    m_advancedToggle->setObjectName(QStringLiteral("advancedToggle"));
+    m_advancedToggle->setText(tr("Advanced"));
+    m_advancedToggle->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_advancedToggle->setArrowType(Qt::RightArrow);
+    m_advancedToggle->setCheckable(true);
+    m_advancedToggle->setAutoRaise(true);
+    m_advancedToggle->setAccessibleName(tr("Advanced settings"));
+    m_advancedToggle->setToolTip(tr("Name template, more roles, generated role rules, extra labels and "
+                                    "annotations, namespace selector, lease limit"));
+    m_advancedBox = new QWidget(page);
+    m_advancedBox->setObjectName(QStringLiteral("advancedSection"));
+    m_advancedForm = new QGridLayout(m_advancedBox);
+    m_advancedForm->setContentsMargins(0, 0, 0, 0);
+    m_advancedForm->setColumnStretch(1, 1);
+    m_advancedForm->setVerticalSpacing(6);
+    m_advancedBox->hide();
+
+    for (const Field &field : Field::all()) {
+        QWidget *cell = addField(field.advanced ? m_advancedForm : m_form, field.key, tr(field.label),
+            field.createEditor(*this, page), tr(field.help));
+        if (field.key == FNameTemplate) {
+            // The live example, between the editor and its help line.
+            m_nameTemplateExample = new QLabel(cell);
+            m_nameTemplateExample->setObjectName(QStringLiteral("nameTemplateExample"));
+            m_nameTemplateExample->setTextInteractionFlags(Qt::TextSelectableByMouse);
+            static_cast<QVBoxLayout *>(cell->layout())->insertWidget(1, m_nameTemplateExample);
+        } else if (field.key == FGeneratedRules) {
+            m_generatedRules->setFixedHeight(96);
+            auto *load = new QPushButton(tr("Load from File..."), cell);
+            load->setObjectName(QStringLiteral("loadGeneratedRulesButton"));
+            load->setAccessibleName(tr("Load generated role rules from a file"));
+            load->setToolTip(
+                tr("Read the rules from a YAML or JSON file, such as Vault's generated_role_rules"));
+            static_cast<QVBoxLayout *>(cell->layout())->insertWidget(1, load, 0, Qt::AlignLeft);
+            connect(load, &QPushButton::clicked, this, &SecretSetupDialog::chooseGeneratedRulesFile);
+        }
+    }
+    auto *toggleRow = new QHBoxLayout;
+    toggleRow->setContentsMargins(0, 6, 0, 0);
+    toggleRow->addWidget(m_advancedToggle);
+    auto *advancedSummary = new QLabel(page);
+    advancedSummary->setObjectName(QStringLiteral("advancedSummary"));
+    advancedSummary->setWordWrap(true); // a long list must not widen the form
+    QPalette summaryPalette = advancedSummary->palette();
+    summaryPalette.setColor(
+        QPalette::WindowText, summaryPalette.color(QPalette::Disabled, QPalette::WindowText));
+    advancedSummary->setPalette(summaryPalette);
+    toggleRow->addWidget(advancedSummary, 1);
+    pageLayout->addLayout(toggleRow);
+    pageLayout->addWidget(m_advancedBox);
+    connect(m_advancedToggle, &QToolButton::toggled, this, &SecretSetupDialog::setAdvancedShown);
+    // Both grids' label columns as wide as the widest label of either.
+    int labelWidth = 0;
+    for (QLabel *label : std::as_const(m_labels))
+        labelWidth = std::max(labelWidth, label->sizeHint().width());
+    m_form->setColumnMinimumWidth(0, labelWidth);
+    m_advancedForm->setColumnMinimumWidth(0, labelWidth);
 
     // The preflight's answer, shown after Test Connection.
     m_preflightBox = new QWidget(page);
@@ -535,6 +701,118 @@ void SecretSetupDialog::buildForm()
         field.watch(*this);
 }
 
+bool SecretSetupDialog::isAdvancedShown() const
+{
+    return m_advancedToggle->isChecked();
+}
+
+void SecretSetupDialog::setAdvancedShown(bool shown)
+{
+    if (m_advancedToggle->isChecked() != shown) {
+        m_advancedToggle->setChecked(shown); // comes back here through toggled
+        return;
+    }
+    m_advancedToggle->setArrowType(shown ? Qt::DownArrow : Qt::RightArrow);
+    m_advancedBox->setVisible(shown);
+    updateAdvancedSummary();
+    // Opened: its first rows come into view (the form scrolls).
+    if (shown) {
+        if (auto *scroll = qobject_cast<QScrollArea *>(m_pages->widget(1))) {
+            scroll->widget()->adjustSize();
+            scroll->ensureWidgetVisible(m_advancedToggle, 0, 0);
+            scroll->ensureWidgetVisible(m_advancedBox->findChild<QLabel *>(), 0, 200);
+        }
+    }
+}
+
+// Beside the collapsed toggle: which advanced settings are set, so none is out of sight unnoticed.
+void SecretSetupDialog::updateAdvancedSummary()
+{
+    auto *summary = findChild<QLabel *>(QStringLiteral("advancedSummary"));
+    if (!summary)
+        return;
+    QStringList set;
+    for (const Field &field : Field::all()) {
+        if (!field.advanced || !isFieldShown(field.key))
+            continue;
+        QWidget *editor = m_editors.value(field.key);
+        QString text;
+        if (auto *edit = qobject_cast<QLineEdit *>(editor))
+            text = edit->text();
+        else if (auto *box = qobject_cast<QPlainTextEdit *>(editor))
+            text = box->toPlainText();
+        if (!text.trimmed().isEmpty())
+            set << m_labels.value(field.key)->text().remove(QLatin1Char('&')).toLower();
+    }
+    summary->setText(isAdvancedShown() || set.isEmpty()
+            ? QString()
+            : tr("Set: %1").arg(QLocale().createSeparatedList(set)));
+}
+
+QString SecretSetupDialog::nameTemplateExample() const
+{
+    return m_nameTemplateExample->property("exampleName").toString();
+}
+
+// The name the template gives for this form's secret, its first namespace and
+// the current user, with sample random characters.
+void SecretSetupDialog::updateNameTemplateExample()
+{
+    const DynamicSecret secret = currentSecret();
+    NameTemplate::Inputs inputs;
+    inputs.secret = secret.name.isEmpty() ? QStringLiteral("my-secret") : secret.name;
+    const QStringList listed = secret.listedNamespaces();
+    inputs.namespaceName = secret.credentialType == CredentialType::Static ? secret.namespaceName
+        : listed.isEmpty()                                                 ? QStringLiteral("default")
+                                                                           : listed.first();
+    if (inputs.namespaceName.isEmpty())
+        inputs.namespaceName = QStringLiteral("default");
+    inputs.user = NameTemplate::currentUser();
+    inputs.unixSeconds
+        = m_services.clock ? m_services.clock->now().toSecsSinceEpoch() : QDateTime::currentSecsSinceEpoch();
+    const QString text = m_nameTemplate->text().trimmed();
+    const auto sample = [](int n) { return QStringLiteral("k7x2qm9pzr4vbw6tnc3hd8fjl5sg0y1a").left(n); };
+    QString name;
+    QString shown;
+    if (text.isEmpty()) {
+        name = QStringLiteral("kms-%1-%2").arg(inputs.secret, sample(NameTemplate::MinRandom));
+        shown = tr("Example: %1 (the default)").arg(name);
+    } else if (const std::optional<NameTemplate> parsed = NameTemplate::parse(text, nullptr)) {
+        QString error;
+        name = parsed->render(inputs, sample);
+        if (NameTemplate::check(text, inputs.secret, { inputs.namespaceName }, false, inputs.user).isEmpty())
+            shown = tr("Example: %1").arg(name);
+        else
+            name.clear();
+    }
+    m_nameTemplateExample->setProperty("exampleName", name);
+    m_nameTemplateExample->setText(escapeControls(shown));
+}
+
+void SecretSetupDialog::chooseGeneratedRulesFile()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Load Generated Role Rules"), QDir::homePath(),
+        tr("Rules (*.yaml *.yml *.json);;All files (*)"));
+    if (!path.isEmpty())
+        loadGeneratedRules(path);
+}
+
+bool SecretSetupDialog::loadGeneratedRules(const QString &path)
+{
+    const BoundedRead file = BoundedRead::fromFile(path, MaxRulesFileBytes);
+    if (!file.ok()) {
+        setBusy(false,
+            tr("Generated role rules: %1; choose a YAML or JSON file of RBAC rules.")
+                .arg(file.problem(path)));
+        return false;
+    }
+    // What the file holds goes into the box, where it is checked like typed rules.
+    m_generatedRules->setPlainText(QString::fromUtf8(file.data));
+    setAdvancedShown(true);
+    touch(FGeneratedRules);
+    return true;
+}
+
 QWidget *SecretSetupDialog::buildAudiences(QWidget *page)
 {
     auto *audienceBox = new QWidget(page);
@@ -576,7 +854,25 @@ void SecretSetupDialog::showForm()
     m_pages->setCurrentIndex(1);
     m_buttons->show();
     m_saveButton->setDefault(true);
-    resize(std::max(width(), 640), std::max(height(), 720));
+    // As large as the form wants, within the screen (1024x700 too): the form
+    // scrolls inside, Save and Cancel stay in view.
+    QSize size(std::max(width(), 640), std::max(height(), 720));
+    if (const QScreen *on = screen()) {
+        const QRect available = on->availableGeometry();
+        // The window manager's frame once there is one; a title bar's worth before.
+        const int frameWidth = std::max(frameGeometry().width() - width(), 0);
+        const int frameHeight = std::max(frameGeometry().height() - height(), 32);
+        size = size.boundedTo(QSize(available.width() - frameWidth, available.height() - frameHeight));
+        if (isVisible()) {
+            QPoint at = pos();
+            at.setY(std::max(
+                available.top(), std::min(at.y(), available.bottom() + 1 - size.height() - frameHeight)));
+            at.setX(std::max(
+                available.left(), std::min(at.x(), available.right() + 1 - size.width() - frameWidth)));
+            move(at);
+        }
+    }
+    resize(size);
     m_name->setFocus();
 }
 
@@ -584,9 +880,12 @@ void SecretSetupDialog::touch(const QString &field)
 {
     m_touched.insert(field);
     m_preflightBox->hide();
-    if (field == FAuthMethod || field == FGateway || field == FCredentialType || field == FRoleType)
+    if (field == FAuthMethod || field == FGateway || field == FCredentialType || field == FRoleType
+        || field == FBoundTokens)
         updateVisibility();
     revalidate();
+    updateNameTemplateExample();
+    updateAdvancedSummary();
 }
 
 bool SecretSetupDialog::isFieldShown(const QString &field) const
@@ -601,10 +900,11 @@ void SecretSetupDialog::updateVisibility()
     const bool viaGateway = !m_gateway->currentText().trimmed().isEmpty();
     const bool isStatic = m_credentialType->currentIndex() == 0;
     const bool clusterRole = m_roleType->currentIndex() == 0;
+    const bool bound = m_boundTokens->isChecked();
     for (const Field &field : Field::all()) {
         if (field.shown == Field::Shown::Always)
             continue; // rows that never hide are left alone
-        const bool visible = field.isShown(token, viaGateway, isStatic, clusterRole);
+        const bool visible = field.isShown(token, viaGateway, isStatic, clusterRole, bound);
         m_rows.value(field.key)->setVisible(visible);
         m_labels.value(field.key)->setVisible(visible);
     }
@@ -685,7 +985,9 @@ DynamicSecret SecretSetupDialog::currentSecret(FieldErrors *errors) const
     s.serviceAccount = isStatic ? m_serviceAccount->text().trimmed() : QString();
     s.namespaceName = isStatic ? m_namespace->text().trimmed() : QString();
     s.allowedNamespaces.clear();
-    if (!isStatic) {
+    s.namespaceSelector = isStatic ? QString() : m_namespaceSelector->text().trimmed();
+    // With a selector, the list may be empty: the selector alone says where.
+    if (!isStatic && !(m_allowedNamespaces->text().trimmed().isEmpty() && !s.namespaceSelector.isEmpty())) {
         s.allowedNamespaces = DynamicSecret::parseNamespaceList(m_allowedNamespaces->text(), &error);
         if (s.allowedNamespaces.isEmpty() && errors)
             errors->append({ FAllowedNamespaces, error });
@@ -695,6 +997,55 @@ DynamicSecret SecretSetupDialog::currentSecret(FieldErrors *errors) const
     s.audiences = audiences();
     s.clusterWide = !isStatic && s.roleType == RoleType::ClusterRole && m_clusterWide->isChecked();
     s.boundTokens = isStatic && m_boundTokens->isChecked();
+
+    // The Advanced section; what the type does not use is not kept out of sight.
+    const bool createsObjects = !isStatic || s.boundTokens;
+    s.extraRoles.clear();
+    if (!isStatic && !m_moreRoles->text().trimmed().isEmpty()) {
+        const QList<RoleRef> roles = DynamicSecret::parseRoleList(m_moreRoles->text(), &error);
+        if (!error.isEmpty() && errors)
+            errors->append({ FRoles, error });
+        s.extraRoles = roles;
+    }
+    s.generatedRules.clear();
+    s.generatedRoleType = s.roleType;
+    const QString rulesText = m_generatedRules->toPlainText();
+    if (!isStatic && !rulesText.trimmed().isEmpty()) {
+        QString why;
+        const std::optional<QJsonValue> value = YamlDocument::parse(rulesText.toUtf8(), &why);
+        std::optional<QList<PolicyRule>> rules;
+        if (value)
+            rules = PolicyRule::listFromJson(*value, &why);
+        if (rules)
+            s.generatedRules = *rules;
+        else if (errors)
+            errors->append({ FGeneratedRules,
+                value ? why : tr("Generated role rules are not YAML or JSON: %1.").arg(why) });
+    }
+    s.nameTemplate = createsObjects ? m_nameTemplate->text().trimmed() : QString();
+    s.extraLabels.clear();
+    s.extraAnnotations.clear();
+    if (createsObjects) {
+        for (const auto &[field, edit, word, target] :
+            { std::tuple { FExtraLabels, m_extraLabels, "label", &s.extraLabels },
+                std::tuple { FExtraAnnotations, m_extraAnnotations, "annotation", &s.extraAnnotations } }) {
+            *target = DynamicSecret::parseMetadata(edit->text(), QString::fromLatin1(word), &error);
+            if (!error.isEmpty() && errors)
+                errors->append({ field, error });
+        }
+    }
+    s.maxLeases = 0;
+    const QString limit = m_maxLeases->text().trimmed();
+    if (!limit.isEmpty()) {
+        bool ok = false;
+        const int n = limit.toInt(&ok);
+        if (ok && n >= 0)
+            s.maxLeases = n;
+        else if (errors)
+            errors->append({ FMaxLeases,
+                tr("Lease limit %1 is not a whole number of leases; leave it empty for no limit.")
+                    .arg(quoted(limit)) });
+    }
     return s;
 }
 
@@ -808,6 +1159,12 @@ void SecretSetupDialog::save()
     m_showAll = true;
     revalidate();
     if (!m_errors.isEmpty()) {
+        for (const FieldError &e : std::as_const(m_errors)) {
+            for (const Field &field : Field::all()) {
+                if (field.advanced && field.key == e.field && isFieldShown(field.key))
+                    setAdvancedShown(true);
+            }
+        }
         restoreFocus(); // the first field with a problem
         m_correctionShown = true;
         m_hintShown = false;
@@ -822,22 +1179,25 @@ void SecretSetupDialog::save()
     setBusy(true, tr("Saving..."));
     QByteArray token = m_clusterToken->text().trimmed().toUtf8();
     const DynamicSecret secret = currentSecret();
-    QCoro::connect(m_services.catalog->save(secret, token), this, [this](const SecretSaveResult &result) {
-        setBusy(false);
-        if (!result.ok()) {
-            if (!result.fieldErrors.isEmpty()) {
-                revalidate();
+    // An edit is saved only over the version this form was opened with.
+    const QDateTime readAt = m_existing ? m_existing->updatedAt : QDateTime();
+    QCoro::connect(
+        m_services.catalog->save(secret, token, readAt), this, [this](const SecretSaveResult &result) {
+            setBusy(false);
+            if (!result.ok()) {
+                if (!result.fieldErrors.isEmpty()) {
+                    revalidate();
+                }
+                setBusy(false, result.error);
+                restoreFocus();
+                emit saveFailed(result.error);
+                return;
             }
-            setBusy(false, result.error);
-            restoreFocus();
-            emit saveFailed(result.error);
-            return;
-        }
-        m_discardConfirmed = true; // saved: nothing left to lose
-        m_clusterToken->clear();
-        emit saved(*result.secret);
-        accept();
-    });
+            m_discardConfirmed = true; // saved: nothing left to lose
+            m_clusterToken->clear();
+            emit saved(*result.secret);
+            accept();
+        });
     token.fill('\0');
 }
 
@@ -935,6 +1295,10 @@ void SecretSetupDialog::testConnection()
     }
     if (!firstBlocking.isEmpty()) {
         revalidate();
+        for (const Field &field : Field::all()) {
+            if (field.advanced && field.key == firstBlocking)
+                setAdvancedShown(true);
+        }
         if (QWidget *editor = m_editors.value(firstBlocking))
             editor->setFocus();
         PreflightResult refused;

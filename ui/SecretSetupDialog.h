@@ -20,6 +20,7 @@ class QMessageBox;
 class QPlainTextEdit;
 class QPushButton;
 class QStackedWidget;
+class QToolButton;
 class QTreeWidget;
 
 namespace kms::ui {
@@ -64,6 +65,19 @@ public:
     // Does the form hold anything the user typed that Cancel would lose?
     bool hasUnsavedChanges() const;
 
+    // The Advanced section (name template, more roles, generated role rules,
+    // extra labels and annotations, namespace selector, lease limit):
+    // collapsed until opened, or until one of its fields needs correcting.
+    bool isAdvancedShown() const;
+    void setAdvancedShown(bool shown);
+    QToolButton *advancedToggle() const { return m_advancedToggle; }
+    // What the name template gives for this form now, e.g. "kms-dev-alice-x7k2q"
+    // (the line under the template field), or empty when it gives nothing valid.
+    QString nameTemplateExample() const;
+    // Loads generated role rules from a YAML or JSON file into the form; false
+    // and the field's message when it cannot be read.
+    bool loadGeneratedRules(const QString &path);
+
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
     // Cancel, Escape and the title bar's close ask before a changed form is discarded.
@@ -79,7 +93,8 @@ private:
 
     void buildForm();
     QWidget *buildAudiences(QWidget *page);
-    QWidget *addField(const QString &field, const QString &label, QWidget *editor, const QString &help);
+    QWidget *addField(
+        QGridLayout *form, const QString &field, const QString &label, QWidget *editor, const QString &help);
     void touch(const QString &field);
     void revalidate();
     void updateSaveState();
@@ -91,6 +106,9 @@ private:
     void removeAudience();
     QStringList audiences() const;
     QString formState() const;
+    void updateAdvancedSummary();
+    void updateNameTemplateExample();
+    void chooseGeneratedRulesFile();
     void askToDiscard();
     // After busy work: the first field with a message, else where the focus was.
     void restoreFocus();
@@ -116,6 +134,10 @@ private:
     QStackedWidget *m_pages;
     ProviderPicker *m_picker;
     QGridLayout *m_form; // not QFormLayout: its setRowVisible writes out of bounds in Qt 6.4
+    QGridLayout *m_advancedForm;
+    QWidget *m_advancedBox;
+    QToolButton *m_advancedToggle;
+    QLabel *m_nameTemplateExample;
     QHash<QString, QLabel *> m_labels;
     QLineEdit *m_name;
     QLineEdit *m_defaultTtl;
@@ -137,6 +159,13 @@ private:
     QPushButton *m_removeAudience;
     QCheckBox *m_clusterWide;
     QCheckBox *m_boundTokens;
+    QLineEdit *m_nameTemplate;
+    QLineEdit *m_moreRoles;
+    QPlainTextEdit *m_generatedRules;
+    QLineEdit *m_extraLabels;
+    QLineEdit *m_extraAnnotations;
+    QLineEdit *m_namespaceSelector;
+    QLineEdit *m_maxLeases;
 
     QWidget *m_preflightBox;
     QLabel *m_preflightSummary;

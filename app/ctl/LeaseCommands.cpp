@@ -141,6 +141,12 @@ int create(CliContext &ctx, const QStringList &args)
 
     Engine engine(*db, ctx.vault());
     LeaseCreation created = QCoro::waitFor(engine.leases().createLease(request));
+    if (!created.ok() && !created.fieldErrors.isEmpty()) {
+        QStringList messages;
+        for (const FieldError &e : created.fieldErrors)
+            messages << QStringLiteral("--%1: %2").arg(e.field, e.message);
+        return ctx.usage(messages);
+    }
     if (!created.ok())
         return created.unusableSecret ? ctx.usage(created.error) : ctx.fail(created.error);
     QByteArray &token = created.issued->token;

@@ -8,6 +8,7 @@
 #include "kube/YamlDocument.h"
 #include "leases/Engine.h"
 #include "leases/SecretCatalog.h"
+#include "provider/VaultImport.h"
 #include "store/EnvironmentRepository.h"
 #include "store/SecretRepository.h"
 
@@ -15,6 +16,7 @@
 #include <QJsonObject>
 
 #include <cstdio>
+#include <functional>
 
 namespace kms::cli {
 
@@ -36,6 +38,7 @@ QString flagFor(const QString &field)
         { QStringLiteral("serviceAccount"), QStringLiteral("--service-account") },
         { QStringLiteral("namespace"), QStringLiteral("--namespace") },
         { QStringLiteral("allowedNamespaces"), QStringLiteral("--namespaces") },
+        { QStringLiteral("namespaceSelector"), QStringLiteral("--namespace-selector") },
         { QStringLiteral("roleType"), QStringLiteral("--role-type") },
         { QStringLiteral("role"), QStringLiteral("--role") },
         { QStringLiteral("roles"), QStringLiteral("--roles") },
@@ -136,6 +139,7 @@ QJsonObject toJson(const DynamicSecret &s, const QString &environment, int activ
         o.insert(QStringLiteral("boundTokens"), s.boundTokens);
     } else {
         o.insert(QStringLiteral("namespaces"), QJsonArray::fromStringList(s.allowedNamespaces));
+        o.insert(QStringLiteral("namespaceSelector"), s.namespaceSelector);
         o.insert(QStringLiteral("roleType"), DynamicSecret::toString(s.roleType));
         o.insert(QStringLiteral("role"), s.roleName);
         QJsonArray roles;
@@ -232,6 +236,71 @@ struct NewSecret {
     std::optional<QByteArray> token; // from --token-file/--token-stdin or the kubeconfig
 };
 
+// What a lease grants: the flags secret create and secret edit share.
+// edit: no defaults (only what is given changes).
+void addGrantOptions(QCommandLineParser &p, bool edit)
+{
+    p.addOption({ QStringLiteral("namespaces"),
+        QStringLiteral(
+            "Dynamic: allowed namespaces, comma-separated (e.g. default,monitoring), or '*' for "
+            "any. A lease may use a namespace of this list, or one that matches --namespace-selector."),
+        QStringLiteral("LIST") });
+    p.addOption({ QStringLiteral("namespace-selector"),
+        QStringLiteral(
+            "Dynamic: a label selector, as kubectl -l takes it (e.g. 'team in (a,b),env=dev'); a lease "
+            "may also use any namespace whose labels match it."),
+        QStringLiteral("SELECTOR") });
+    p.addOption({ QStringLiteral("role-type"), QStringLiteral("Dynamic: Role or ClusterRole."),
+        QStringLiteral("KIND") });
+    p.addOption({ QStringLiteral("role"),
+        QStringLiteral("Dynamic: name of the Role/ClusterRole to bind (its kind from --role-type)."),
+        QStringLiteral("NAME") });
+    p.addOption({ QStringLiteral("roles"),
+        QStringLiteral("Dynamic: several roles, each bound to the lease's account, created and deleted "
+                       "together: Kind/name,... (e.g. ClusterRole/view,Role/deployer). Instead of --role."),
+        QStringLiteral("LIST") });
+    p.addOption({ QStringLiteral("extra-labels"),
+        QStringLiteral("Labels put on every object a lease creates: key=value,... Hanzo KMS's own "
+                       "(app.kubernetes.io/managed-by, kms.hanzo.ai/*) cannot be set."),
+        QStringLiteral("LIST") });
+    p.addOption({ QStringLiteral("extra-annotations"),
+        QStringLiteral(
+            "Annotations put on every object a lease creates: key=value,... (\\, for a comma "
+            "in a value; the flag may be repeated). Hanzo KMS's own (kms.hanzo.ai/*) cannot be set."),
+        QStringLiteral("LIST") });
+    p.addOption({ QStringLiteral("generated-rules-file"),
+        QStringLiteral(
+            "Dynamic: a YAML or JSON file of RBAC rules (a list, or {rules: [...]} as Vault's "
+            "generated_role_rules); each lease gets its own Role (or ClusterRole, from --role-type) "
+            "with them, bound to its account and deleted with it. The cluster token must hold every "
+            "one of them (secret check shows what it lacks)."),
+        QStringLiteral("FILE") });
+    p.addOption({ QStringLiteral("name-template"),
+        QStringLiteral(
+            "How a lease's objects are named (dynamic: its service account, bindings and generated role; "
+            "bound static: its Secret), e.g. '{{secret}}-{{user | lower | truncate 12}}-{{random 6}}'. "
+            "Values: {{secret}} {{namespace}} {{user}} {{unix}} {{random N}}; helpers: lower, truncate N, "
+            "replace \"old\" \"new\". Every name must be a DNS-1123 label of at most 63 characters "
+            "with at least 5 random characters (default: kms-<secret>-<5 random>)."),
+        QStringLiteral("TEMPLATE") });
+    p.addOption({ QStringLiteral("max-leases"),
+        QStringLiteral("At most N leases whose token may still work at once; a lease beyond that is "
+                       "refused (default 0: no limit)."),
+        QStringLiteral("N") });
+    p.addOption({ QStringLiteral("cluster-wide"),
+        QStringLiteral("Dynamic with a ClusterRole: bind cluster-wide (ClusterRoleBinding).") });
+    p.addOption({ QStringLiteral("audiences"), QStringLiteral("Token audiences, comma-separated (optional)."),
+        QStringLiteral("LIST") });
+    p.addOption({ QStringLiteral("default-ttl"),
+        edit ? QStringLiteral("Default lease TTL, at least 10m.")
+             : QStringLiteral("Default lease TTL, at least 10m (default 1h)."),
+        QStringLiteral("DURATION"), edit ? QString() : QStringLiteral("1h") });
+    p.addOption({ QStringLiteral("max-ttl"),
+        edit ? QStringLiteral("Maximum lease TTL, at least 10m.")
+             : QStringLiteral("Maximum lease TTL, at least 10m (default 24h)."),
+        QStringLiteral("DURATION"), edit ? QString() : QStringLiteral("24h") });
+}
+
 void addCreateOptions(QCommandLineParser &p, bool fromKubeconfig)
 {
     p.setApplicationDescription(fromKubeconfig
@@ -293,55 +362,7 @@ void addCreateOptions(QCommandLineParser &p, bool fromKubeconfig)
         QStringLiteral("Static: the existing service account to issue tokens for."), QStringLiteral("SA") });
     p.addOption({ QStringLiteral("namespace"), QStringLiteral("Static: the service account's namespace."),
         QStringLiteral("NS") });
-    p.addOption({ QStringLiteral("namespaces"),
-        QStringLiteral("Dynamic: allowed namespaces, comma-separated (e.g. default,monitoring)."),
-        QStringLiteral("LIST") });
-    p.addOption({ QStringLiteral("role-type"), QStringLiteral("Dynamic: Role or ClusterRole."),
-        QStringLiteral("KIND") });
-    p.addOption({ QStringLiteral("role"),
-        QStringLiteral("Dynamic: name of the Role/ClusterRole to bind (its kind from --role-type)."),
-        QStringLiteral("NAME") });
-    p.addOption({ QStringLiteral("roles"),
-        QStringLiteral("Dynamic: several roles, each bound to the lease's account, created and deleted "
-                       "together: Kind/name,... (e.g. ClusterRole/view,Role/deployer). Instead of --role."),
-        QStringLiteral("LIST") });
-    p.addOption({ QStringLiteral("extra-labels"),
-        QStringLiteral("Labels put on every object a lease creates: key=value,... Hanzo KMS's own "
-                       "(app.kubernetes.io/managed-by, kms.hanzo.ai/*) cannot be set."),
-        QStringLiteral("LIST") });
-    p.addOption({ QStringLiteral("extra-annotations"),
-        QStringLiteral(
-            "Annotations put on every object a lease creates: key=value,... (\\, for a comma "
-            "in a value; the flag may be repeated). Hanzo KMS's own (kms.hanzo.ai/*) cannot be set."),
-        QStringLiteral("LIST") });
-    p.addOption({ QStringLiteral("generated-rules-file"),
-        QStringLiteral(
-            "Dynamic: a YAML or JSON file of RBAC rules (a list, or {rules: [...]} as Vault's "
-            "generated_role_rules); each lease gets its own Role (or ClusterRole, from --role-type) "
-            "with them, bound to its account and deleted with it. The cluster token must hold every "
-            "one of them (secret check shows what it lacks)."),
-        QStringLiteral("FILE") });
-    p.addOption({ QStringLiteral("name-template"),
-        QStringLiteral(
-            "How a lease's objects are named (dynamic: its service account, bindings and generated role; "
-            "bound static: its Secret), e.g. '{{secret}}-{{user | lower | truncate 12}}-{{random 6}}'. "
-            "Values: {{secret}} {{namespace}} {{user}} {{unix}} {{random N}}; helpers: lower, truncate N, "
-            "replace \"old\" \"new\". Every name must be a DNS-1123 label of at most 63 characters "
-            "with at least 5 random characters (default: kms-<secret>-<5 random>)."),
-        QStringLiteral("TEMPLATE") });
-    p.addOption({ QStringLiteral("max-leases"),
-        QStringLiteral("At most N leases whose token may still work at once; a lease beyond that is "
-                       "refused (default 0: no limit)."),
-        QStringLiteral("N") });
-    p.addOption({ QStringLiteral("cluster-wide"),
-        QStringLiteral("Dynamic with a ClusterRole: bind cluster-wide (ClusterRoleBinding).") });
-    p.addOption({ QStringLiteral("audiences"), QStringLiteral("Token audiences, comma-separated (optional)."),
-        QStringLiteral("LIST") });
-    p.addOption(
-        { QStringLiteral("default-ttl"), QStringLiteral("Default lease TTL, at least 10m (default 1h)."),
-            QStringLiteral("DURATION"), QStringLiteral("1h") });
-    p.addOption({ QStringLiteral("max-ttl"), QStringLiteral("Maximum lease TTL, at least 10m (default 24h)."),
-        QStringLiteral("DURATION"), QStringLiteral("24h") });
+    addGrantOptions(p, false);
     p.addOption({ QStringLiteral("bound"),
         QStringLiteral("Static: bind each token to a per-lease Secret so that revoking works.") });
 }
@@ -371,8 +392,8 @@ void checkFlagCombinations(const QCommandLineParser &p, bool fromKubeconfig, std
         const bool isStatic = *type == CredentialType::Static;
         for (const char *flag : { "service-account", "namespace", "bound" })
             onlyWith(flag, isStatic, QStringLiteral("--type static"));
-        for (const char *flag :
-            { "namespaces", "role-type", "role", "roles", "cluster-wide", "generated-rules-file" })
+        for (const char *flag : { "namespaces", "namespace-selector", "role-type", "role", "roles",
+                 "cluster-wide", "generated-rules-file" })
             onlyWith(flag, !isStatic, QStringLiteral("--type dynamic"));
     }
     if (p.isSet(QStringLiteral("role")) && p.isSet(QStringLiteral("roles")))
@@ -428,6 +449,62 @@ void readKubeconfig(const QCommandLineParser &p, NewSecret &wanted, QStringList 
     }
 }
 
+// Audiences, extra labels and annotations, the lease limit and the TTLs: what
+// create and edit read alike. With edit, only what is given changes, and a
+// given list replaces the stored one.
+void readSharedGrants(const QCommandLineParser &p, DynamicSecret &s, QStringList &problems, bool edit)
+{
+    if (p.isSet(QStringLiteral("audiences")) || !edit) {
+        QString error;
+        s.audiences = DynamicSecret::parseAudiences(p.value(QStringLiteral("audiences")), &error);
+        if (!error.isEmpty())
+            problems << QStringLiteral("--audiences: ") + error;
+    }
+    for (const auto &[flag, what, target] : { std::tuple { "extra-labels", "label", &s.extraLabels },
+             std::tuple { "extra-annotations", "annotation", &s.extraAnnotations } }) {
+        // Each use of the flag adds to the list; given at all, it replaces the stored list.
+        if (p.isSet(QString::fromLatin1(flag)))
+            target->clear();
+        for (const QString &value : p.values(QString::fromLatin1(flag))) {
+            QString metadataError;
+            const DynamicSecret::Metadata parsed
+                = DynamicSecret::parseMetadata(value, QString::fromLatin1(what), &metadataError);
+            for (auto it = parsed.begin(); metadataError.isEmpty() && it != parsed.end(); ++it) {
+                if (target->contains(it.key()))
+                    metadataError = QStringLiteral("Extra %1s set %2 more than once.")
+                                        .arg(QLatin1String(what), quoted(it.key()));
+                target->insert(it.key(), it.value());
+            }
+            if (!metadataError.isEmpty()) {
+                problems << QStringLiteral("--%1: %2").arg(QLatin1String(flag), metadataError);
+                break;
+            }
+        }
+    }
+    if (p.isSet(QStringLiteral("max-leases"))) {
+        bool ok = false;
+        const QString text = p.value(QStringLiteral("max-leases")).trimmed();
+        const int n = text.toInt(&ok);
+        if (!ok || n < 0)
+            problems << QStringLiteral(
+                "--max-leases: %1 is not a whole number of leases; give 0 (no limit) or "
+                "a positive number.")
+                            .arg(quoted(text));
+        else
+            s.maxLeases = n;
+    }
+    for (const auto &[flag, target] :
+        { std::pair { "default-ttl", &s.defaultTtl }, std::pair { "max-ttl", &s.maxTtl } }) {
+        if (edit && !p.isSet(QString::fromLatin1(flag)))
+            continue;
+        QString ttlError;
+        if (auto d = Duration::parse(p.value(QString::fromLatin1(flag)), &ttlError))
+            *target = *d;
+        else
+            problems << QStringLiteral("--%1: %2").arg(QLatin1String(flag), ttlError);
+    }
+}
+
 // Role type, namespaces, audiences and TTLs.
 void readCredentialOptions(const QCommandLineParser &p, DynamicSecret &s, QStringList &problems)
 {
@@ -465,49 +542,7 @@ void readCredentialOptions(const QCommandLineParser &p, DynamicSecret &s, QStrin
                 problems << QStringLiteral("--namespaces: ") + error;
         }
     }
-    QString error;
-    s.audiences = DynamicSecret::parseAudiences(p.value(QStringLiteral("audiences")), &error);
-    if (!error.isEmpty())
-        problems << QStringLiteral("--audiences: ") + error;
-    for (const auto &[flag, what, target] : { std::tuple { "extra-labels", "label", &s.extraLabels },
-             std::tuple { "extra-annotations", "annotation", &s.extraAnnotations } }) {
-        // Each use of the flag adds to the list.
-        for (const QString &value : p.values(QString::fromLatin1(flag))) {
-            QString metadataError;
-            const DynamicSecret::Metadata parsed
-                = DynamicSecret::parseMetadata(value, QString::fromLatin1(what), &metadataError);
-            for (auto it = parsed.begin(); metadataError.isEmpty() && it != parsed.end(); ++it) {
-                if (target->contains(it.key()))
-                    metadataError = QStringLiteral("Extra %1s set %2 more than once.")
-                                        .arg(QLatin1String(what), quoted(it.key()));
-                target->insert(it.key(), it.value());
-            }
-            if (!metadataError.isEmpty()) {
-                problems << QStringLiteral("--%1: %2").arg(QLatin1String(flag), metadataError);
-                break;
-            }
-        }
-    }
-    if (p.isSet(QStringLiteral("max-leases"))) {
-        bool ok = false;
-        const QString text = p.value(QStringLiteral("max-leases")).trimmed();
-        const int n = text.toInt(&ok);
-        if (!ok || n < 0)
-            problems << QStringLiteral(
-                "--max-leases: %1 is not a whole number of leases; give 0 (no limit) or "
-                "a positive number.")
-                            .arg(quoted(text));
-        else
-            s.maxLeases = n;
-    }
-    for (const auto &[flag, target] :
-        { std::pair { "default-ttl", &s.defaultTtl }, std::pair { "max-ttl", &s.maxTtl } }) {
-        QString ttlError;
-        if (auto d = Duration::parse(p.value(QString::fromLatin1(flag)), &ttlError))
-            *target = *d;
-        else
-            problems << QStringLiteral("--%1: %2").arg(QLatin1String(flag), ttlError);
-    }
+    readSharedGrants(p, s, problems, false);
 }
 
 // --generated-rules-file: YAML or JSON rules, read with a bound.
@@ -621,6 +656,7 @@ std::optional<NewSecret> parseNewSecret(CliContext &ctx, const QCommandLineParse
     s.clusterWide = p.isSet(QStringLiteral("cluster-wide"));
     s.boundTokens = p.isSet(QStringLiteral("bound"));
     s.nameTemplate = p.value(QStringLiteral("name-template"));
+    s.namespaceSelector = p.value(QStringLiteral("namespace-selector")).trimmed();
     readCredentialOptions(p, s, problems);
     readGeneratedRules(p, s, problems);
     readCaFile(p, s, problems);
@@ -632,6 +668,53 @@ std::optional<NewSecret> parseNewSecret(CliContext &ctx, const QCommandLineParse
         return std::nullopt;
     }
     return wanted;
+}
+
+// Saves what the command line (or an import) asks for through the catalog;
+// flag: the option (or imported field) a validation field key is shown as.
+int saveNewSecret(CliContext &ctx, NewSecret &wanted, const std::function<QString(const QString &)> &flag,
+    const QString &from)
+{
+    Database *db = ctx.database();
+    if (!db)
+        return Failed;
+    const std::optional<Environment> env = EnvironmentRepository(*db).byName(wanted.environment);
+    if (!env) {
+        QStringList names;
+        for (const Environment &e : EnvironmentRepository(*db).list())
+            names << e.name;
+        return ctx.usage(QStringLiteral("--env: there is no environment \"%1\"; use one of %2.")
+                             .arg(wanted.environment, names.join(QStringLiteral(", "))));
+    }
+    wanted.secret.environmentId = env->id;
+
+    // With the engine's connections, the catalog asks a gateway what its
+    // policy allows this desktop, and refuses now rather than at the first lease.
+    Engine engine(*db, ctx.vault());
+    SecretCatalog catalog(*db, ctx.vault(), &engine.connections());
+    const SecretSaveResult saved
+        = QCoro::waitFor(catalog.save(wanted.secret, wanted.token.value_or(QByteArray())));
+    if (wanted.token)
+        wanted.token->fill('\0'); // the catalog's copies are gone with its task
+    if (saved.failure == SecretSaveResult::Failure::Refused)
+        return ctx.fail(saved.error);
+    if (!saved.fieldErrors.isEmpty()) {
+        QStringList messages;
+        for (const FieldError &e : saved.fieldErrors)
+            messages << flag(e.field) + QStringLiteral(": ") + e.message;
+        return ctx.usage(messages);
+    }
+    if (!saved.ok())
+        return ctx.fail(saved.error);
+    ctx.out() << QStringLiteral("Created dynamic secret %1 in %2%3.")
+                     .arg(quoted(saved.secret->name), env->name, from)
+              << Qt::endl;
+    if (saved.secret->authMethod == AuthMethod::Token && !saved.secret->sslVerify)
+        ctx.warn(
+            QStringLiteral("TLS verification is off for dynamic secret %1: anyone between you and %2 can "
+                           "read its cluster token and every token it issues.")
+                .arg(quoted(saved.secret->name), saved.secret->clusterUrl));
+    return Ok;
 }
 
 int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
@@ -651,45 +734,7 @@ int createSecret(CliContext &ctx, const QStringList &args, bool fromKubeconfig)
     if (!wanted)
         return Usage;
 
-    Database *db = ctx.database();
-    if (!db)
-        return Failed;
-    const std::optional<Environment> env = EnvironmentRepository(*db).byName(wanted->environment);
-    if (!env) {
-        QStringList names;
-        for (const Environment &e : EnvironmentRepository(*db).list())
-            names << e.name;
-        return ctx.usage(QStringLiteral("--env: there is no environment \"%1\"; use one of %2.")
-                             .arg(wanted->environment, names.join(QStringLiteral(", "))));
-    }
-    wanted->secret.environmentId = env->id;
-
-    // With the engine's connections, the catalog asks a gateway what its
-    // policy allows this desktop, and refuses now rather than at the first lease.
-    Engine engine(*db, ctx.vault());
-    SecretCatalog catalog(*db, ctx.vault(), &engine.connections());
-    const SecretSaveResult saved
-        = QCoro::waitFor(catalog.save(wanted->secret, wanted->token.value_or(QByteArray())));
-    if (wanted->token)
-        wanted->token->fill('\0'); // the catalog's copies are gone with its task
-    if (saved.failure == SecretSaveResult::Failure::Refused)
-        return ctx.fail(saved.error);
-    if (!saved.fieldErrors.isEmpty()) {
-        QStringList messages;
-        for (const FieldError &e : saved.fieldErrors)
-            messages << flagFor(e.field) + QStringLiteral(": ") + e.message;
-        return ctx.usage(messages);
-    }
-    if (!saved.ok())
-        return ctx.fail(saved.error);
-    ctx.out() << QStringLiteral("Created dynamic secret %1 in %2.").arg(quoted(saved.secret->name), env->name)
-              << Qt::endl;
-    if (saved.secret->authMethod == AuthMethod::Token && !saved.secret->sslVerify)
-        ctx.warn(
-            QStringLiteral("TLS verification is off for dynamic secret %1: anyone between you and %2 can "
-                           "read its cluster token and every token it issues.")
-                .arg(quoted(saved.secret->name), saved.secret->clusterUrl));
-    return Ok;
+    return saveNewSecret(ctx, *wanted, flagFor, QString());
 }
 
 int list(CliContext &ctx, const QStringList &args)
@@ -825,6 +870,9 @@ int show(CliContext &ctx, const QStringList &args)
             roles << r.toString();
         fields << qMakePair(
             QStringLiteral("Allowed namespaces"), s->allowedNamespaces.join(QStringLiteral(",")))
+               << qMakePair(QStringLiteral("Namespace selector"),
+                      s->namespaceSelector.isEmpty() ? QStringLiteral("(none)")
+                                                     : escapeControls(s->namespaceSelector))
                << qMakePair(QStringLiteral("Roles"), roles.join(QStringLiteral(",")))
                << qMakePair(QStringLiteral("Cluster-wide"),
                       s->clusterWide ? QStringLiteral("yes") : QStringLiteral("no"));
@@ -957,6 +1005,329 @@ int remove(CliContext &ctx, const QStringList &args)
     return Ok;
 }
 
+// ---------------------------------------------------------------------------
+// "secret edit": the grant flags of secret create, applied to the stored
+// secret; only what is given changes. Saved by compare-and-set on the
+// version read, validated and audited like create (SecretCatalog::save).
+
+const QStringList DynamicOnlyEditFlags = { QStringLiteral("namespaces"), QStringLiteral("namespace-selector"),
+    QStringLiteral("role-type"), QStringLiteral("role"), QStringLiteral("roles"),
+    QStringLiteral("generated-rules-file"), QStringLiteral("no-generated-rules"),
+    QStringLiteral("cluster-wide"), QStringLiteral("no-cluster-wide") };
+const QStringList SharedEditFlags = { QStringLiteral("extra-labels"), QStringLiteral("extra-annotations"),
+    QStringLiteral("name-template"), QStringLiteral("max-leases"), QStringLiteral("audiences"),
+    QStringLiteral("default-ttl"), QStringLiteral("max-ttl") };
+
+// The roles, the generated role and the cluster-wide binding, from the edit's flags.
+void readRoleEdits(const QCommandLineParser &p, DynamicSecret &s, QStringList &problems)
+{
+    const bool role = p.isSet(QStringLiteral("role"));
+    const bool roles = p.isSet(QStringLiteral("roles"));
+    const bool generated = p.isSet(QStringLiteral("generated-rules-file"));
+    std::optional<RoleType> kind;
+    if (p.isSet(QStringLiteral("role-type"))) {
+        kind = DynamicSecret::roleTypeFromString(p.value(QStringLiteral("role-type")));
+        if (!kind)
+            problems << QStringLiteral("--role-type: unknown role type %1; use Role or ClusterRole.")
+                            .arg(quoted(p.value(QStringLiteral("role-type"))));
+        else if (!role && !generated)
+            problems << QStringLiteral(
+                "--role-type: give it with --role or --generated-rules-file, the roles whose kind it is.");
+    }
+    if (role && roles)
+        problems << QStringLiteral(
+            "--role/--roles: give the roles one way: --role NAME (with --role-type) for one, "
+            "--roles K/name,... for several.");
+    if (p.isSet(QStringLiteral("cluster-wide")) && p.isSet(QStringLiteral("no-cluster-wide")))
+        problems << QStringLiteral("--cluster-wide/--no-cluster-wide: give one of them.");
+    if (generated && p.isSet(QStringLiteral("no-generated-rules")))
+        problems << QStringLiteral("--generated-rules-file/--no-generated-rules: give one of them.");
+    if (!problems.isEmpty())
+        return;
+
+    if (role) {
+        RoleRef ref;
+        ref.kind = kind.value_or(s.roleType);
+        ref.name = p.value(QStringLiteral("role")).trimmed();
+        s.setBoundRoles({ ref });
+    }
+    if (roles) {
+        // An empty list leaves only the generated role, if there is one.
+        QList<RoleRef> list;
+        QString error;
+        if (!p.value(QStringLiteral("roles")).trimmed().isEmpty())
+            list = DynamicSecret::parseRoleList(p.value(QStringLiteral("roles")), &error);
+        if (!error.isEmpty())
+            problems << QStringLiteral("--roles: ") + error;
+        else
+            s.setBoundRoles(list);
+    }
+    if (generated) {
+        readGeneratedRules(p, s, problems);
+        if (kind)
+            s.generatedRoleType = *kind;
+    }
+    if (p.isSet(QStringLiteral("no-generated-rules")))
+        s.generatedRules.clear();
+    if (p.isSet(QStringLiteral("cluster-wide")))
+        s.clusterWide = true;
+    if (p.isSet(QStringLiteral("no-cluster-wide")))
+        s.clusterWide = false;
+}
+
+int editSecret(CliContext &ctx, const QStringList &args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+        "Changes what a dynamic secret's leases grant: only the options given change, and a list given "
+        "replaces the stored one (an empty value removes a selector, template, labels, annotations or "
+        "audiences). Leases already made keep what they were made with.\n"
+        "The cluster and its token are not changed here."));
+    p.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("The dynamic secret to change."));
+    p.addOption(envOption(QStringLiteral("Its environment, when the name is in several.")));
+    addGrantOptions(p, true);
+    p.addOption({ QStringLiteral("no-generated-rules"),
+        QStringLiteral("Dynamic: leases no longer get a generated role.") });
+    p.addOption({ QStringLiteral("no-cluster-wide"),
+        QStringLiteral("Dynamic: bind ClusterRoles in the lease's namespace (RoleBinding) again.") });
+    const int parsed = parseCommand(ctx, p,
+        QStringLiteral(
+            "hanzo-kmsctl secret edit NAME [--env ENV] [--namespaces LIST] [--namespace-selector S] "
+            "[--role-type K --role NAME | --roles K/name,...] [options]"),
+        args, 1, 1);
+    if (parsed >= 0)
+        return parsed;
+
+    bool anything = false;
+    for (const QString &flag : DynamicOnlyEditFlags + SharedEditFlags)
+        anything = anything || p.isSet(flag);
+    if (!anything)
+        return ctx.usage(QStringLiteral(
+            "Nothing to change: give at least one option, such as --namespaces, --roles or --max-leases "
+            "(hanzo-kmsctl secret edit --help lists them)."));
+
+    int code = Ok;
+    const std::optional<DynamicSecret> stored = findSecretArgument(ctx, p, &code);
+    if (!stored)
+        return code;
+    DynamicSecret s = *stored;
+    QStringList problems;
+    if (s.credentialType != CredentialType::Dynamic) {
+        for (const QString &flag : DynamicOnlyEditFlags) {
+            if (p.isSet(flag))
+                problems << QStringLiteral("--%1: applies only to dynamic secrets; %2 is static.")
+                                .arg(flag, quoted(s.name));
+        }
+        if (!problems.isEmpty())
+            return ctx.usage(problems);
+    } else {
+        readRoleEdits(p, s, problems);
+        if (p.isSet(QStringLiteral("namespaces"))) {
+            QString error;
+            s.allowedNamespaces
+                = DynamicSecret::parseNamespaceList(p.value(QStringLiteral("namespaces")), &error);
+            if (!error.isEmpty())
+                problems << QStringLiteral("--namespaces: ") + error;
+        }
+        if (p.isSet(QStringLiteral("namespace-selector")))
+            s.namespaceSelector = p.value(QStringLiteral("namespace-selector")).trimmed();
+    }
+    if (p.isSet(QStringLiteral("name-template")))
+        s.nameTemplate = p.value(QStringLiteral("name-template"));
+    readSharedGrants(p, s, problems, true);
+    if (!problems.isEmpty())
+        return ctx.usage(problems);
+
+    Database *db = ctx.database();
+    if (!db)
+        return Failed;
+    const QString environment = environmentName(*db, s.environmentId);
+    const QStringList changed = SecretCatalog::changedFields(*stored, s);
+    if (changed.isEmpty()) {
+        ctx.out() << QStringLiteral("Dynamic secret %1 in %2 already says so; nothing was changed.")
+                         .arg(quoted(s.name), environment)
+                  << Qt::endl;
+        return Ok;
+    }
+    Engine engine(*db, ctx.vault());
+    SecretCatalog catalog(*db, ctx.vault(), &engine.connections());
+    const SecretSaveResult saved = QCoro::waitFor(catalog.save(s, QByteArray(), stored->updatedAt));
+    if (saved.failure == SecretSaveResult::Failure::Refused)
+        return ctx.fail(saved.error);
+    if (!saved.fieldErrors.isEmpty()) {
+        QStringList messages;
+        for (const FieldError &e : saved.fieldErrors)
+            messages << flagFor(e.field) + QStringLiteral(": ") + e.message;
+        return ctx.usage(messages);
+    }
+    if (!saved.ok())
+        return ctx.fail(saved.error);
+    ctx.out() << QStringLiteral("Changed %1 of dynamic secret %2 in %3; leases made from now on get them.")
+                     .arg(changed.join(QStringLiteral(", ")), quoted(s.name), environment)
+              << Qt::endl;
+    return Ok;
+}
+
+// "secret import-vault": a secret from a Vault Kubernetes secrets engine
+// role (and its mount's config), every field mapped or reported.
+QString vaultFieldFor(const QString &field)
+{
+    static const QHash<QString, QString> fields = {
+        { QStringLiteral("allowedNamespaces"), QStringLiteral("allowed_kubernetes_namespaces") },
+        { QStringLiteral("namespaceSelector"), QStringLiteral("allowed_kubernetes_namespace_selector") },
+        { QStringLiteral("roleType"), QStringLiteral("kubernetes_role_type") },
+        { QStringLiteral("role"), QStringLiteral("kubernetes_role_name") },
+        { QStringLiteral("roles"), QStringLiteral("kubernetes_role_name") },
+        { QStringLiteral("generatedRules"), QStringLiteral("generated_role_rules") },
+        { QStringLiteral("serviceAccount"), QStringLiteral("service_account_name") },
+        { QStringLiteral("extraLabels"), QStringLiteral("extra_labels") },
+        { QStringLiteral("extraAnnotations"), QStringLiteral("extra_annotations") },
+        { QStringLiteral("nameTemplate"), QStringLiteral("name_template") },
+        { QStringLiteral("defaultTtl"), QStringLiteral("token_default_ttl") },
+        { QStringLiteral("maxTtl"), QStringLiteral("token_max_ttl") },
+        { QStringLiteral("audiences"), QStringLiteral("token_default_audiences") },
+        { QStringLiteral("clusterUrl"), QStringLiteral("--url (or the config's kubernetes_host)") },
+        { QStringLiteral("caCertificate"), QStringLiteral("--ca-file (or the config's kubernetes_ca_cert)") },
+    };
+    return fields.value(field, flagFor(field));
+}
+
+int importVault(CliContext &ctx, const QStringList &args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+        "Creates a dynamic secret from a HashiCorp Vault Kubernetes secrets engine role: the JSON of\n"
+        "  vault read -format=json kubernetes/roles/ROLE   (--role)\n"
+        "  vault read -format=json kubernetes/config       (--config: the cluster URL and CA)\n"
+        "Every field is carried over or reported as not imported. Vault never shows its cluster token: "
+        "give it with --token-file or --token-stdin (or use --auth gateway)."));
+    p.addPositionalArgument(QStringLiteral("NAME"),
+        QStringLiteral("Name of the secret: lower case letters, digits and '-', unique in its environment."));
+    p.addOption(envOption(QStringLiteral("Environment (Development, Staging, Production or your own).")));
+    p.addOption({ QStringLiteral("role"), QStringLiteral("The role's JSON (vault read -format=json)."),
+        QStringLiteral("FILE") });
+    p.addOption({ QStringLiteral("config"),
+        QStringLiteral("The mount's config JSON: kubernetes_host and kubernetes_ca_cert."),
+        QStringLiteral("FILE") });
+    p.addOption({ QStringLiteral("namespace"),
+        QStringLiteral("A role with service_account_name that allows several namespaces: the one namespace "
+                       "of the static secret."),
+        QStringLiteral("NS") });
+    p.addOption({ QStringLiteral("auth"),
+        QStringLiteral("Authentication: token (default) or gateway (the gateway's service account)."),
+        QStringLiteral("METHOD"), QStringLiteral("token") });
+    p.addOption({ QStringLiteral("url"),
+        QStringLiteral("Token auth without a gateway: the API server URL, instead of the config's."),
+        QStringLiteral("URL") });
+    p.addOption({ QStringLiteral("ca-file"),
+        QStringLiteral("Token auth without a gateway: the CA's PEM file, instead of the config's."),
+        QStringLiteral("PEM") });
+    p.addOption({ QStringLiteral("insecure-skip-tls-verify"),
+        QStringLiteral("Token auth without a gateway: do not verify the API server's certificate.") });
+    p.addOption({ QStringLiteral("token-file"), QStringLiteral("Token auth: file holding the cluster token."),
+        QStringLiteral("FILE") });
+    p.addOption(
+        { QStringLiteral("token-stdin"), QStringLiteral("Token auth: read the cluster token from stdin.") });
+    p.addOption({ QStringLiteral("gateway"),
+        QStringLiteral("Name of a registered gateway (as secret create)."), QStringLiteral("GW") });
+    const int parsed = parseCommand(ctx, p,
+        QStringLiteral("hanzo-kmsctl secret import-vault NAME --env ENV --role FILE [--config FILE] "
+                       "[--token-file FILE | --token-stdin | --auth gateway --gateway GW]"),
+        args, 1, 1);
+    if (parsed >= 0)
+        return parsed;
+
+    QStringList problems;
+    if (!p.isSet(QStringLiteral("env")))
+        problems << QStringLiteral("--env: the environment is required (e.g. --env Development).");
+    const std::optional<AuthMethod> auth
+        = DynamicSecret::authMethodFromString(p.value(QStringLiteral("auth")));
+    if (!auth)
+        problems << QStringLiteral("--auth: unknown authentication \"%1\"; use token or gateway.")
+                        .arg(p.value(QStringLiteral("auth")));
+    if (auth && *auth == AuthMethod::Gateway) {
+        for (const char *flag :
+            { "token-file", "token-stdin", "url", "ca-file", "insecure-skip-tls-verify" }) {
+            if (p.isSet(QString::fromLatin1(flag)))
+                problems << QStringLiteral("--%1: applies only with --auth token.").arg(QLatin1String(flag));
+        }
+    } else if (p.isSet(QStringLiteral("gateway"))) {
+        for (const char *flag : { "url", "ca-file", "insecure-skip-tls-verify" }) {
+            if (p.isSet(QString::fromLatin1(flag)))
+                problems << QStringLiteral("--%1: not with --gateway, which reaches the API server itself.")
+                                .arg(QLatin1String(flag));
+        }
+    }
+    if (p.isSet(QStringLiteral("token-file")) && p.isSet(QStringLiteral("token-stdin")))
+        problems << QStringLiteral("--token-file/--token-stdin: give the cluster token one way, not both.");
+    if (!p.isSet(QStringLiteral("role")))
+        problems << QStringLiteral("--role: the role's JSON file is required (vault read -format=json "
+                                   "kubernetes/roles/ROLE > role.json).");
+    if (!problems.isEmpty())
+        return ctx.usage(problems);
+
+    const auto readJson = [&ctx](const QString &flag, const QString &path) -> std::optional<QByteArray> {
+        const BoundedRead file = BoundedRead::fromFile(path, VaultImport::MaxFileBytes);
+        if (!file.ok()) {
+            ctx.usage(QStringLiteral("--%1: %2; give the output of vault read -format=json.")
+                          .arg(flag, file.problem(path)));
+            return std::nullopt;
+        }
+        return file.data;
+    };
+    const std::optional<QByteArray> roleJson
+        = readJson(QStringLiteral("role"), p.value(QStringLiteral("role")));
+    if (!roleJson)
+        return Usage;
+    QString error;
+    std::optional<VaultImport> imported
+        = VaultImport::fromRole(*roleJson, p.value(QStringLiteral("namespace")).trimmed(), &error);
+    if (!imported)
+        return ctx.usage(QStringLiteral("--role: ") + error);
+    if (p.isSet(QStringLiteral("namespace")) && imported->secret.credentialType != CredentialType::Static)
+        return ctx.usage(QStringLiteral(
+            "--namespace: applies only to a role with service_account_name; this role's namespaces are "
+            "allowed_kubernetes_namespaces."));
+    if (p.isSet(QStringLiteral("config"))) {
+        const std::optional<QByteArray> configJson
+            = readJson(QStringLiteral("config"), p.value(QStringLiteral("config")));
+        if (!configJson)
+            return Usage;
+        if (!imported->applyConfig(*configJson, &error))
+            return ctx.usage(QStringLiteral("--config: ") + error);
+    }
+
+    NewSecret wanted;
+    wanted.secret = imported->secret;
+    wanted.environment = p.value(QStringLiteral("env"));
+    DynamicSecret &s = wanted.secret;
+    s.name = p.positionalArguments().constFirst();
+    s.authMethod = *auth;
+    s.gateway = p.value(QStringLiteral("gateway"));
+    if (p.isSet(QStringLiteral("url")))
+        s.clusterUrl = p.value(QStringLiteral("url"));
+    if (s.viaGateway()) {
+        // The gateway reaches the API server itself.
+        s.clusterUrl.clear();
+        s.caCertificate.clear();
+    }
+    s.sslVerify = !p.isSet(QStringLiteral("insecure-skip-tls-verify"));
+    readCaFile(p, s, problems);
+    if (!problems.isEmpty())
+        return ctx.usage(problems);
+    if (!readTokenOption(ctx, p, wanted))
+        return Usage;
+    if (!imported->roleName.isEmpty() && imported->roleName != s.name)
+        imported->changed
+            << QStringLiteral("name %1 is %2 here.").arg(quoted(imported->roleName), quoted(s.name));
+    for (const QString &line : std::as_const(imported->changed))
+        ctx.out() << QStringLiteral("Imported with a change: ") << escapeControls(line) << Qt::endl;
+    for (const QString &line : std::as_const(imported->notImported))
+        ctx.warn(QStringLiteral("not imported: ") + line);
+    return saveNewSecret(ctx, wanted, vaultFieldFor,
+        QStringLiteral(" from Vault role %1").arg(quoted(p.value(QStringLiteral("role")))));
+}
+
 } // namespace
 
 CommandGroup secretCommands()
@@ -969,6 +1340,12 @@ CommandGroup secretCommands()
             { QStringLiteral("import-kubeconfig"),
                 QStringLiteral("Create a dynamic secret from a kubeconfig context (URL, CA, token)."),
                 [](CliContext &ctx, const QStringList &args) { return createSecret(ctx, args, true); } },
+            { QStringLiteral("edit"),
+                QStringLiteral("Change what a dynamic secret's leases grant (namespaces, roles, limits)."),
+                editSecret },
+            { QStringLiteral("import-vault"),
+                QStringLiteral("Create a dynamic secret from a Vault Kubernetes secrets engine role (JSON)."),
+                importVault },
             { QStringLiteral("list"), QStringLiteral("List dynamic secrets."), list },
             { QStringLiteral("show"), QStringLiteral("Show a dynamic secret (never its token)."), show },
             { QStringLiteral("set-token"), QStringLiteral("Store your own cluster token for a secret."),

@@ -8,7 +8,7 @@
 
 namespace kms::cli {
 
-// hanzo-kmsctl secret create|import-kubeconfig|list|show|delete|check
+// hanzo-kmsctl secret create|import-kubeconfig|import-vault|list|show|delete|check
 CommandGroup secretCommands();
 // "secret check" (SecretCheckCommand.cpp): the preflight.
 Command secretCheckCommand();

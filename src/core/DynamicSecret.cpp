@@ -2,6 +2,7 @@
 
 #include "core/BoundedRead.h"
 #include "core/DisplayText.h"
+#include "core/LabelSelector.h"
 #include "core/NameTemplate.h"
 #include "core/Names.h"
 
@@ -231,14 +232,32 @@ void checkCredentials(const DynamicSecret &s, FieldErrors &errors)
                 QStringLiteral("Roles apply only to Dynamic credentials; a Static secret issues tokens for "
                                "its service account as it is."));
         }
+        if (!s.namespaceSelector.isEmpty()) {
+            add(errors, "namespaceSelector",
+                QStringLiteral("A namespace selector applies only to Dynamic credentials; a Static secret "
+                               "issues tokens in its service account's namespace."));
+        }
         checkGeneratedRules(s, errors);
         return;
     }
 
-    if (s.allowedNamespaces.isEmpty()) {
+    if (!s.namespaceSelector.isEmpty()) {
+        QString error;
+        if (!LabelSelector::parse(s.namespaceSelector, &error))
+            add(errors, "namespaceSelector", error);
+        else if (s.anyNamespace())
+            add(errors, "namespaceSelector",
+                QStringLiteral(
+                    "A namespace selector narrows nothing when the allowed namespaces are \"*\" (any); "
+                    "drop one of them."));
+    }
+    if (s.allowedNamespaces.isEmpty() && s.namespaceSelector.isEmpty()) {
         add(errors, "allowedNamespaces",
             QStringLiteral(
-                "Allowed namespaces must list at least one namespace, e.g. \"default,monitoring\"."));
+                "Allowed namespaces must list at least one namespace, e.g. \"default,monitoring\", "
+                "\"*\" for any, or give a namespace selector."));
+    } else if (s.anyNamespace()) {
+        // Any namespace: nothing more to check.
     } else {
         QSet<QString> seen;
         for (const QString &ns : s.allowedNamespaces) {
@@ -252,6 +271,13 @@ void checkCredentials(const DynamicSecret &s, FieldErrors &errors)
                 continue;
             }
             seen.insert(ns);
+            if (ns == DynamicSecret::AnyNamespace) {
+                add(errors, "allowedNamespaces",
+                    QStringLiteral(
+                        "Allowed namespaces lists \"*\" (any) beside names; give \"*\" alone or the "
+                        "names."));
+                continue;
+            }
             checkNamespace("allowedNamespaces", QStringLiteral("Allowed namespace"), ns, errors);
         }
     }
@@ -353,7 +379,9 @@ void checkNameTemplate(const DynamicSecret &s, const SecretValidationContext &ct
     const QStringList namespaces
         = s.credentialType == CredentialType::Static ? QStringList { s.namespaceName } : s.allowedNamespaces;
     const QString user = ctx.currentUser.isEmpty() ? NameTemplate::currentUser() : ctx.currentUser;
-    const QString problem = NameTemplate::check(s.nameTemplate, s.name, namespaces, false, user);
+    const QString problem = NameTemplate::check(s.nameTemplate, s.name,
+        s.credentialType == CredentialType::Static ? namespaces : s.listedNamespaces(), s.namespacesOpen(),
+        user);
     if (!problem.isEmpty())
         add(errors, "nameTemplate", problem);
 }
@@ -412,6 +440,11 @@ QStringList DynamicSecret::parseNamespaceList(const QString &text, QString *erro
     if (text.trimmed().isEmpty())
         return fail(QStringLiteral(
             "Allowed namespaces must list at least one namespace, e.g. \"default,monitoring\"."));
+    if (text.trimmed() == AnyNamespace) {
+        if (error)
+            error->clear();
+        return { AnyNamespace };
+    }
     QStringList result;
     const QStringList parts = text.split(QLatin1Char(','));
     for (qsizetype i = 0; i < parts.size(); ++i) {
@@ -421,6 +454,11 @@ QStringList DynamicSecret::parseNamespaceList(const QString &text, QString *erro
                             .arg(quoted(text))
                             .arg(i + 1));
         }
+        if (ns == AnyNamespace)
+            return fail(
+                QStringLiteral("Allowed namespaces %1 lists \"*\" (any) beside names; give \"*\" alone "
+                               "or the names.")
+                    .arg(quoted(text)));
         const QString problem = Names::labelProblem(ns);
         if (!problem.isEmpty()) {
             return fail(QStringLiteral("Allowed namespace %1 is not a valid namespace name: it %2.")
@@ -456,6 +494,13 @@ QStringList DynamicSecret::parseAudiences(const QString &text, QString *error)
             result.append(audience);
     }
     return result;
+}
+
+QStringList DynamicSecret::listedNamespaces() const
+{
+    QStringList out = allowedNamespaces;
+    out.removeAll(AnyNamespace);
+    return out;
 }
 
 QList<RoleRef> DynamicSecret::boundRoles() const

@@ -68,7 +68,10 @@ struct DynamicSecret {
     CredentialType credentialType = CredentialType::Static;
     QString serviceAccount; // Static
     QString namespaceName; // Static
-    QStringList allowedNamespaces; // Dynamic
+    // Dynamic: where leases may be made: these namespaces, or {"*"} for any,
+    // and (or instead) those whose labels match namespaceSelector.
+    QStringList allowedNamespaces;
+    QString namespaceSelector; // Dynamic: a label selector (LabelSelector); empty: none
     RoleType roleType = RoleType::ClusterRole; // Dynamic: the first role's kind
     QString roleName; // Dynamic: the first role bound to each lease's account
     QList<RoleRef> extraRoles; // Dynamic: more roles, each bound to the account as well
@@ -109,6 +112,12 @@ struct DynamicSecret {
     }
     // Whether any binding of a lease is a ClusterRoleBinding.
     bool anyClusterWideBinding() const;
+    static inline const QString AnyNamespace = QStringLiteral("*");
+    bool anyNamespace() const { return allowedNamespaces == QStringList { AnyNamespace }; }
+    // The namespaces named one by one ("*" left out).
+    QStringList listedNamespaces() const;
+    // Whether leases may use namespaces not named one by one ("*" or a selector).
+    bool namespacesOpen() const { return anyNamespace() || !namespaceSelector.isEmpty(); }
     // Whether a binding of this ClusterRole/Role is a ClusterRoleBinding.
     bool bindsClusterWide(const RoleRef &role) const
     {
@@ -116,8 +125,9 @@ struct DynamicSecret {
     }
 
     // "default, kube-system ,default" -> {"default", "kube-system"}: trimmed,
-    // de-duplicated in order. Sets *error (and returns {}) when the list is
-    // empty, has an empty entry or an entry that is not a namespace name.
+    // de-duplicated in order; "*" alone: any namespace. Sets *error (and
+    // returns {}) when the list is empty, has an empty entry, an entry that is
+    // not a namespace name, or "*" beside names.
     static QStringList parseNamespaceList(const QString &text, QString *error = nullptr);
     // "a, b" -> {"a", "b"}: trimmed, de-duplicated; empty text -> {}. Sets
     // *error (and returns {}) on an empty entry such as "a,,b".

@@ -146,7 +146,8 @@ QString GatewayClientPolicy::refusalFor(const DynamicSecret &secret, QString *fi
                     .arg(secret.namespaceName, secret.serviceAccount, quotedList(staticServiceAccounts)));
     } else {
         key = QStringLiteral("allowedNamespaces");
-        for (const QString &ns : secret.allowedNamespaces) {
+        // "*" and selectors: the gateway refuses a lease outside its namespaces when it comes.
+        for (const QString &ns : secret.listedNamespaces()) {
             if (!allowsNamespace(ns))
                 return refuse(QStringLiteral("namespace \"%1\" is not in its namespaces (%2); remove it from "
                                              "the allowed namespaces or ask the cluster owner to add it")
@@ -209,8 +210,10 @@ QString GatewayClientPolicy::validate() const
 {
     if (subject.isEmpty())
         return QStringLiteral("subject is empty; give the client certificate's common name or \"*\"");
+    if (namespaces.contains(AnyNamespace) && namespaces.size() > 1)
+        return QStringLiteral("namespaces: \"*\" (any) stands alone; give it or the names");
     for (const QString &ns : namespaces) {
-        if (!Names::isDns1123Label(ns))
+        if (ns != AnyNamespace && !Names::isDns1123Label(ns))
             return QStringLiteral("namespaces: \"%1\" is not a namespace name").arg(ns);
     }
     for (const QString &sa : staticServiceAccounts) {

@@ -25,7 +25,7 @@ struct GatewayClientPolicy {
     };
 
     QString subject; // the client certificate's CN, or "*" for any
-    QStringList namespaces; // where dynamic leases may be made
+    QStringList namespaces; // where dynamic leases may be made; {"*"}: any
     QStringList staticServiceAccounts; // "namespace/name": may receive tokens
     QList<Role> roles; // what a dynamic lease may be bound to
     bool clusterWide = false; // may a ClusterRoleBinding be created
@@ -48,7 +48,11 @@ struct GatewayClientPolicy {
     static inline const QString AnyKey = QStringLiteral("*");
 
     bool matches(const QString &commonName) const;
-    bool allowsNamespace(const QString &ns) const { return namespaces.contains(ns); }
+    static inline const QString AnyNamespace = QStringLiteral("*");
+    bool allowsNamespace(const QString &ns) const
+    {
+        return namespaces.contains(ns) || namespaces.contains(AnyNamespace);
+    }
     bool allowsStaticServiceAccount(const QString &ns, const QString &name) const;
     // A namespace of one of the static service accounts.
     bool allowsStaticNamespace(const QString &ns) const;

@@ -79,7 +79,8 @@ Decision checkQuery(Decision decision, const QUrlQuery &query)
     }
     if (!onlyKeys(query, allowed, &bad))
         return refuse(QStringLiteral("the query parameter \"%1\" is not allowed on this call").arg(bad));
-    if (decision.kind == Kind::List) {
+    // Namespaces carry no lease labels: any selector (the answer is filtered by the policy).
+    if (decision.kind == Kind::List && decision.resource != GatewayRoute::Resource::Namespace) {
         const QStringList selectors
             = query.allQueryItemValues(QStringLiteral("labelSelector"), QUrl::FullyDecoded);
         if (selectors.size() != 1 || !GatewayRoute::selectsManaged(selectors.first()))
@@ -119,6 +120,16 @@ Decision route(const QByteArray &method, const QStringList &p)
         if (n == 3 && p[0] == QLatin1String("apis") && p[2] == QLatin1String("v1")
             && (p[1] == Rbac || p[1] == Authorization || p[1] == Authentication))
             return allow(Kind::Discovery);
+    }
+    // Namespaces themselves: GET one or the list (names and labels only).
+    if (method == "GET" && n == 3 && p[0] == QLatin1String("api") && p[1] == QLatin1String("v1")
+        && p[2] == QLatin1String("namespaces"))
+        return allow(Kind::List, Resource::Namespace);
+    if (method == "GET" && n == 4 && p[0] == QLatin1String("api") && p[1] == QLatin1String("v1")
+        && p[2] == QLatin1String("namespaces")) {
+        if (!isLabel(p[3]))
+            return refuse(QStringLiteral("\"%1\" is not a valid namespace name").arg(p[3]));
+        return allow(Kind::Read, Resource::Namespace, {}, p[3]);
     }
     // Core: /api/v1/namespaces/<ns>/{serviceaccounts,secrets}[/<name>[/token]]
     if (n >= 5 && p[0] == QLatin1String("api") && p[1] == QLatin1String("v1")
@@ -192,6 +203,8 @@ QString GatewayRoute::resourceName(Resource resource)
         return QStringLiteral("roles.") + Rbac;
     case Resource::ClusterRole:
         return QStringLiteral("clusterroles.") + Rbac;
+    case Resource::Namespace:
+        return QStringLiteral("namespaces");
     case Resource::None:
         break;
     }

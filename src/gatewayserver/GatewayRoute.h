@@ -32,6 +32,7 @@ public:
         ClusterRoleBinding,
         Role,
         ClusterRole,
+        Namespace, // read and listed only: New Lease's choices, a selector's check
     };
 
     struct Decision {

@@ -33,6 +33,8 @@ QString kindOf(Resource r)
         return QStringLiteral("Role");
     case Resource::ClusterRole:
         return QStringLiteral("ClusterRole");
+    case Resource::Namespace:
+        return QStringLiteral("Namespace");
     case Resource::None:
         break;
     }
@@ -182,6 +184,11 @@ QString GatewayRules::scope(const GatewayClientPolicy &policy, const GatewayRout
         if (!policy.clusterWide)
             return QStringLiteral("the policy does not allow cluster-wide bindings (clusterWide is false)");
         return {};
+    case Resource::Namespace:
+        // The list is filtered to the policy's namespaces by readable().
+        if (call.kind == Kind::Read && !policy.allowsNamespace(call.name))
+            return notAllowedNamespace(policy, call.name);
+        return {};
     case Resource::Role:
     case Resource::ClusterRole: {
         const QString kind = kindOf(call.resource);
@@ -322,6 +329,9 @@ QString GatewayRules::checkManagedAccount(const QJsonObject &account, const QDat
 bool GatewayRules::readable(
     const GatewayClientPolicy &policy, const GatewayRoute::Decision &call, const QJsonObject &object)
 {
+    if (call.resource == Resource::Namespace)
+        return policy.allowsNamespace(
+            object.value(QLatin1String("metadata")).toObject().value(QLatin1String("name")).toString());
     if (LeaseLabels::isManaged(object))
         return true;
     if (call.kind != Kind::Read)

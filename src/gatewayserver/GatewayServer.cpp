@@ -357,8 +357,12 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::answerAllowed(
                 QStringLiteral("the gateway shows only objects labelled %1=%2 and the accounts and roles its "
                                "policy names")
                     .arg(LeaseLabels::ManagedBy, LeaseLabels::ManagedByValue));
-        result.body = GatewayRules::redactAnswer(
-            result.body, [](const QJsonObject &o) { return LeaseLabels::isManaged(o); });
+        if (route.resource == GatewayRoute::Resource::Namespace)
+            result.body = GatewayRules::redactAnswer(result.body,
+                [policy, route](const QJsonObject &o) { return GatewayRules::readable(*policy, route, o); });
+        else
+            result.body = GatewayRules::redactAnswer(
+                result.body, [](const QJsonObject &o) { return LeaseLabels::isManaged(o); });
         co_return result;
     }
     case GatewayRoute::Kind::Create: {

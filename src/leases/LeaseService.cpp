@@ -5,7 +5,9 @@
 #include <QDeadlineTimer>
 
 #include "core/AuditEvent.h"
+#include "core/DisplayText.h"
 #include "core/NameTemplate.h"
+#include "core/Names.h"
 #include "leases/ClusterConnections.h"
 #include "store/AuditLog.h"
 #include "store/Database.h"
@@ -62,16 +64,28 @@ FieldErrors LeaseService::validateRequest(const DynamicSecret &secret, const Lea
 
     if (secret.credentialType == CredentialType::Dynamic) {
         QString ns = request.namespaceName.trimmed();
-        if (ns.isEmpty() && secret.allowedNamespaces.size() == 1)
-            ns = secret.allowedNamespaces.first();
+        const QStringList listed = secret.listedNamespaces();
+        if (ns.isEmpty() && listed.size() == 1 && !secret.namespacesOpen())
+            ns = listed.first();
+        QString choices = listed.join(QStringLiteral(", "));
+        if (secret.anyNamespace())
+            choices = QStringLiteral("any namespace");
+        else if (!secret.namespaceSelector.isEmpty())
+            choices = (listed.isEmpty() ? QString() : QStringLiteral("one of %1, or ").arg(choices))
+                + QStringLiteral("one whose labels match \"%1\"").arg(secret.namespaceSelector);
+        else
+            choices = QStringLiteral("one of %1").arg(choices);
         if (ns.isEmpty())
+            errors.append(
+                { QStringLiteral("namespace"), QStringLiteral("Choose a namespace: %1.").arg(choices) });
+        else if (!Names::isDns1123Label(ns))
             errors.append({ QStringLiteral("namespace"),
-                QStringLiteral("Choose a namespace: one of %1.")
-                    .arg(secret.allowedNamespaces.join(QStringLiteral(", "))) });
-        else if (!secret.allowedNamespaces.contains(ns))
+                QStringLiteral("Namespace %1 is not a namespace name.").arg(quoted(ns)) });
+        else if (!listed.contains(ns) && !secret.namespacesOpen())
             errors.append({ QStringLiteral("namespace"),
                 QStringLiteral("Namespace \"%1\" is not one of the secret's allowed namespaces (%2).")
-                    .arg(ns, secret.allowedNamespaces.join(QStringLiteral(", "))) });
+                    .arg(ns, listed.join(QStringLiteral(", "))) });
+        // A namespace the selector may allow is checked against the cluster by createLease.
         *namespaceName = ns;
     } else {
         const QString ns = request.namespaceName.trimmed();
@@ -261,6 +275,18 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         creation.error = connection.error;
         creation.unusableSecret = connection.unusable;
         co_return creation;
+    }
+
+    // A namespace the secret's selector may allow: its labels decide (one read).
+    if (secret->credentialType == CredentialType::Dynamic && !secret->anyNamespace()
+        && !secret->listedNamespaces().contains(namespaceName)) {
+        LeaseProvider checker(connection.connection->client());
+        const QString refusal = co_await checker.checkNamespace(*secret, namespaceName);
+        if (!refusal.isEmpty()) {
+            creation.fieldErrors.append({ QStringLiteral("namespace"), refusal });
+            creation.error = refusal;
+            co_return creation;
+        }
     }
 
     // The secret's name template, for this user and namespace: a name it
@@ -813,20 +839,45 @@ QCoro::Task<ReconcileReport> LeaseService::reconcile(bool sweepOrphans)
                 continue;
             }
             LeaseProvider provider(connection.connection->client());
-            const SweepOutcome swept = co_await provider.sweep(secret, now, [this](const QString &id) {
-                if (m_inFlight.contains(id))
-                    return LeaseProvider::LeaseStatus::Open;
-                const auto lease = m_leases->byId(id);
-                if (!lease)
-                    return LeaseProvider::LeaseStatus::Unknown;
-                return Lease::isTerminal(lease->state) ? LeaseProvider::LeaseStatus::Closed
-                                                       : LeaseProvider::LeaseStatus::Open;
-            });
+            // "*" and selectors let leases go anywhere: look where they went.
+            QStringList alsoIn;
+            if (secret.namespacesOpen())
+                alsoIn = m_leases->namespacesOf(secret.id);
+            const SweepOutcome swept = co_await provider.sweep(
+                secret, now,
+                [this](const QString &id) {
+                    if (m_inFlight.contains(id))
+                        return LeaseProvider::LeaseStatus::Open;
+                    const auto lease = m_leases->byId(id);
+                    if (!lease)
+                        return LeaseProvider::LeaseStatus::Unknown;
+                    return Lease::isTerminal(lease->state) ? LeaseProvider::LeaseStatus::Closed
+                                                           : LeaseProvider::LeaseStatus::Open;
+                },
+                alsoIn);
             report.orphansDeleted += int(swept.deleted.size());
             report.warnings += swept.errors;
         }
     }
     co_return report;
+}
+
+QCoro::Task<NamespaceChoices> LeaseService::namespaceChoices(DynamicSecret secret)
+{
+    NamespaceChoices choices;
+    choices.namespaces = secret.listedNamespaces();
+    if (secret.credentialType != CredentialType::Dynamic || !secret.namespacesOpen())
+        co_return choices;
+    const ClusterConnections::Result connection = co_await m_connections.forSecret(secret);
+    if (!connection.connection) {
+        choices.error = connection.error;
+        co_return choices;
+    }
+    LeaseProvider provider(connection.connection->client());
+    QString error;
+    choices.namespaces = co_await provider.namespaceChoices(secret, &error);
+    choices.error = error;
+    co_return choices;
 }
 
 QCoro::Task<PreflightResult> LeaseService::preflight(

@@ -44,6 +44,11 @@ struct LeaseCreation {
     bool ok() const { return issued.has_value(); }
 };
 
+struct NamespaceChoices {
+    QStringList namespaces; // sorted; the listed ones even when the cluster could not be asked
+    QString error; // why the cluster could not be asked, one sentence
+};
+
 struct RevokeOutcome {
     bool ok = false;
     bool alreadyClosed = false; // another process or person closed it first; message says who and when
@@ -131,6 +136,9 @@ public:
     // is left. A quitting app calls it so no lease is left half made.
     int busyCount() const { return m_busy; }
     QCoro::Task<bool> waitUntilIdle(std::chrono::milliseconds timeout);
+    // The namespaces a person may choose for a lease of the secret (New Lease):
+    // the listed ones, and where "*" or a selector allow more, those the cluster has.
+    QCoro::Task<NamespaceChoices> namespaceChoices(DynamicSecret secret);
 
     // Retry delay after the n-th failed cleanup: 30 s doubling, at most 1 hour.
     static qint64 cleanupBackoffSeconds(int attempts);

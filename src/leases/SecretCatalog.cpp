@@ -100,7 +100,43 @@ QCoro::Task<std::optional<FieldError>> SecretCatalog::gatewayRefusal(
     co_return refusal;
 }
 
-QCoro::Task<SecretSaveResult> SecretCatalog::save(DynamicSecret secret, QByteArray clusterToken)
+QStringList SecretCatalog::changedFields(const DynamicSecret &a, const DynamicSecret &b)
+{
+    QStringList changed;
+    const auto add = [&changed](bool differs, const char *what) {
+        if (differs)
+            changed << QString::fromLatin1(what);
+    };
+    add(a.name != b.name, "name");
+    add(a.environmentId != b.environmentId, "environment");
+    add(a.authMethod != b.authMethod, "authentication");
+    add(a.gateway != b.gateway, "gateway");
+    add(a.clusterUrl != b.clusterUrl, "cluster URL");
+    add(a.sslVerify != b.sslVerify, "TLS verification");
+    add(a.caCertificate != b.caCertificate, "CA certificate");
+    add(a.credentialType != b.credentialType, "credential type");
+    add(a.serviceAccount != b.serviceAccount, "service account");
+    add(a.namespaceName != b.namespaceName, "namespace");
+    add(a.boundTokens != b.boundTokens, "bound tokens");
+    add(a.allowedNamespaces != b.allowedNamespaces, "allowed namespaces");
+    add(a.namespaceSelector != b.namespaceSelector, "namespace selector");
+    add(a.boundRoles() != b.boundRoles(), "roles");
+    add(a.clusterWide != b.clusterWide, "cluster-wide binding");
+    add(a.generatedRules != b.generatedRules
+            || (b.generatesRole() && a.generatedRoleType != b.generatedRoleType),
+        "generated role");
+    add(a.nameTemplate != b.nameTemplate, "name template");
+    add(a.extraLabels != b.extraLabels, "extra labels");
+    add(a.extraAnnotations != b.extraAnnotations, "extra annotations");
+    add(a.maxLeases != b.maxLeases, "lease limit");
+    add(a.audiences != b.audiences, "audiences");
+    add(a.defaultTtl != b.defaultTtl, "default TTL");
+    add(a.maxTtl != b.maxTtl, "max TTL");
+    return changed;
+}
+
+QCoro::Task<SecretSaveResult> SecretCatalog::save(
+    DynamicSecret secret, QByteArray clusterToken, QDateTime expectedUpdatedAt)
 {
     SecretSaveResult result;
     const QByteArray token = clusterToken.trimmed();
@@ -140,6 +176,17 @@ QCoro::Task<SecretSaveResult> SecretCatalog::save(DynamicSecret secret, QByteArr
                                .arg(secret.name);
             co_return result;
         }
+    }
+    const auto conflict = [&] {
+        result.failure = SecretSaveResult::Failure::Conflict;
+        result.error = QStringLiteral(
+            "Dynamic secret \"%1\" was changed elsewhere since it was read, so this edit was not saved; "
+            "look at it again and repeat the edit.")
+                           .arg(secret.name);
+    };
+    if (!isNew && expectedUpdatedAt.isValid() && previous->updatedAt != expectedUpdatedAt) {
+        conflict();
+        co_return result;
     }
     const auto databaseFailure = [&] {
         result.failure = SecretSaveResult::Failure::Database;
@@ -184,12 +231,25 @@ QCoro::Task<SecretSaveResult> SecretCatalog::save(DynamicSecret secret, QByteArr
         event.serviceAccount = secret.serviceAccount;
     }
     event.detail = describe(secret, environmentName(secret.environmentId));
+    if (!isNew) {
+        QStringList changed = changedFields(*previous, secret);
+        if (writeToken)
+            changed << QStringLiteral("cluster token");
+        event.detail
+            = (changed.isEmpty() ? QStringLiteral("Nothing changed. ")
+                                 : QStringLiteral("Changed: %1. ").arg(changed.join(QStringLiteral(", "))))
+            + event.detail;
+    }
     const bool written = m_db.transaction([&] {
-        const bool row = isNew ? secrets.insertReserved(secret) : secrets.update(secret);
+        const bool row = isNew ? secrets.insertReserved(secret) : secrets.update(secret, expectedUpdatedAt);
         return row && AuditLog(m_db).append(event).has_value();
     });
     if (!written) {
-        databaseFailure();
+        const std::optional<DynamicSecret> now = isNew ? std::nullopt : secrets.byId(secret.id);
+        if (!isNew && expectedUpdatedAt.isValid() && now && now->updatedAt != expectedUpdatedAt)
+            conflict();
+        else
+            databaseFailure();
         if (writeToken) {
             // Undo the keychain write. Should that fail too, a new secret's entry
             // is left under an id no row will ever have; an edited one keeps the

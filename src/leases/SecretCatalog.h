@@ -22,6 +22,7 @@ struct SecretSaveResult {
         Invalid, // fieldErrors say which fields; nothing was written
         Refused, // the gateway's policy refuses it (fieldErrors say which field); nothing was written
         Gone, // the edited secret no longer exists
+        Conflict, // the edited secret was changed elsewhere since it was read; nothing was written
         Keychain, // the cluster token could not be stored; nothing was changed
         Database, // the row could not be written; nothing was changed
     };
@@ -90,8 +91,14 @@ public:
 
     // Inserts (id 0) or updates the secret. clusterToken: the token typed for
     // Token auth; empty keeps the stored one on an edit. Never logged or stored
-    // outside the keychain.
-    QCoro::Task<SecretSaveResult> save(DynamicSecret secret, QByteArray clusterToken);
+    // outside the keychain. expectedUpdatedAt (an edit): the updatedAt of the
+    // stored secret the edit started from; the row is written only if it still
+    // has it (compare-and-set), else Failure::Conflict and nothing changes.
+    QCoro::Task<SecretSaveResult> save(
+        DynamicSecret secret, QByteArray clusterToken, QDateTime expectedUpdatedAt = {});
+    // The fields that differ between two versions of a secret, in words
+    // ("allowed namespaces", "name template"), in the setup form's order.
+    static QStringList changedFields(const DynamicSecret &before, const DynamicSecret &after);
     // For a secret with a gateway (either auth method): asks the gateway for
     // this desktop's policy entry and returns why it would refuse the secret
     // (the field and one sentence), or nothing when it allows it or cannot be

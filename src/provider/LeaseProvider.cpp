@@ -1,11 +1,16 @@
 #include "provider/LeaseProvider.h"
 
+#include "core/DisplayText.h"
+#include "core/LabelSelector.h"
+#include "core/Names.h"
 #include "kube/JwtClaims.h"
 #include "kube/ObjectKinds.h"
 #include "provider/LeaseLabels.h"
 
 #include <QJsonArray>
+#include <QUrl>
 
+#include <algorithm>
 #include <vector>
 
 namespace kms {
@@ -613,13 +618,87 @@ QCoro::Task<CleanupOutcome> LeaseProvider::cleanup(Lease lease, bool verifyOwner
     co_return outcome;
 }
 
-QCoro::Task<SweepOutcome> LeaseProvider::sweep(
-    DynamicSecret secret, QDateTime now, std::function<LeaseStatus(const QString &)> leaseStatus)
+QCoro::Task<QString> LeaseProvider::checkNamespace(DynamicSecret secret, QString ns)
+{
+    if (secret.credentialType != CredentialType::Dynamic || secret.anyNamespace()
+        || secret.listedNamespaces().contains(ns))
+        co_return QString();
+    // Built in locals, not ?: temporaries in co_return: GCC 12 mishandles those in coroutines.
+    QString message = QStringLiteral("Namespace %1").arg(quoted(ns));
+    if (!secret.listedNamespaces().isEmpty())
+        message += QStringLiteral(" is not one of the secret's allowed namespaces (%1) and")
+                       .arg(secret.listedNamespaces().join(QStringLiteral(", ")));
+    if (secret.namespaceSelector.isEmpty()) {
+        message += QStringLiteral(" matches no selector.");
+        co_return message;
+    }
+    const std::optional<LabelSelector> selector = LabelSelector::parse(secret.namespaceSelector, nullptr);
+    const KubeResult found = co_await m_client.get(corePath(QString(), QStringLiteral("namespaces"), ns));
+    if (!found.ok() && found.error->isNotFound()) {
+        message = QStringLiteral("Namespace %1 does not exist.").arg(quoted(ns));
+        co_return message;
+    }
+    if (!found.ok()) {
+        message = explain(
+            QStringLiteral("Reading namespace %1 to check the secret's namespace selector").arg(quoted(ns)),
+            *found.error, secret);
+        co_return message;
+    }
+    const QJsonObject labels
+        = found.body.value(QLatin1String("metadata")).toObject().value(QLatin1String("labels")).toObject();
+    if (selector && selector->matches(labels))
+        co_return QString();
+    QStringList shown;
+    for (auto it = labels.begin(); it != labels.end(); ++it)
+        shown << it.key() + QLatin1Char('=') + it.value().toString();
+    QString labelText = QStringLiteral("none");
+    if (!shown.isEmpty())
+        labelText = escapeControls(shown.join(QStringLiteral(", ")));
+    message += QStringLiteral(" has labels (%1) that do not match the secret's namespace selector %2.")
+                   .arg(labelText, quoted(secret.namespaceSelector));
+    co_return message;
+}
+
+QCoro::Task<QStringList> LeaseProvider::namespaceChoices(DynamicSecret secret, QString *error)
+{
+    QStringList choices = secret.listedNamespaces();
+    if (secret.credentialType != CredentialType::Dynamic || !secret.namespacesOpen())
+        co_return choices;
+    QString path = corePath(QString(), QStringLiteral("namespaces"));
+    if (!secret.anyNamespace())
+        path += QStringLiteral("?labelSelector=")
+            + QString::fromLatin1(QUrl::toPercentEncoding(secret.namespaceSelector));
+    const KubeResult list = co_await m_client.get(path);
+    if (!list.ok()) {
+        if (error)
+            *error = explain(QStringLiteral("Listing the namespaces the secret allows"), *list.error, secret);
+        co_return choices;
+    }
+    for (const QJsonValue &item : list.body.value(QLatin1String("items")).toArray()) {
+        const QString name = item.toObject()
+                                 .value(QLatin1String("metadata"))
+                                 .toObject()
+                                 .value(QLatin1String("name"))
+                                 .toString();
+        // A server's answer is checked like any input: only namespace names are offered.
+        if (Names::isDns1123Label(name) && !choices.contains(name))
+            choices << name;
+    }
+    std::sort(choices.begin(), choices.end());
+    co_return choices;
+}
+
+QCoro::Task<SweepOutcome> LeaseProvider::sweep(DynamicSecret secret, QDateTime now,
+    std::function<LeaseStatus(const QString &)> leaseStatus, QStringList alsoIn)
 {
     SweepOutcome outcome;
-    QStringList namespaces = secret.allowedNamespaces;
+    QStringList namespaces = secret.listedNamespaces();
     if (secret.credentialType == CredentialType::Static)
         namespaces = QStringList { secret.namespaceName };
+    for (const QString &ns : alsoIn) {
+        if (!namespaces.contains(ns))
+            namespaces << ns;
+    }
     namespaces.removeAll(QString());
     struct Listing {
         QString kind;

@@ -123,14 +123,27 @@ public:
     // and says whether it is still there: for lease details, never a write.
     QCoro::Task<QList<LeaseObjectState>> inspect(Lease lease);
 
+    // Why the secret does not allow a lease in ns, in one sentence, or empty
+    // when it does: ns is listed, or "*" allows any, or (one GET of the
+    // namespace) its labels match the secret's namespace selector.
+    QCoro::Task<QString> checkNamespace(DynamicSecret secret, QString ns);
+
+    // The namespaces a lease of the secret may use, for a person to choose
+    // from: the listed ones, and those the cluster has that "*" or the
+    // selector allows (one list call). *error: why the cluster could not be
+    // asked (the listed ones are still returned).
+    QCoro::Task<QStringList> namespaceChoices(DynamicSecret secret, QString *error);
+
     enum class LeaseStatus { Unknown, Open, Closed };
     // Deletes labelled objects in the secret's namespaces whose expiry has
     // passed, or whose lease this store knows to be closed. Objects of leases
     // it does not know and that have not expired are left alone (another
     // profile may own them), and so are those of leases it knows to be open:
     // their end is the expiry reaper's, by the lease's own expiry.
-    QCoro::Task<SweepOutcome> sweep(
-        DynamicSecret secret, QDateTime now, std::function<LeaseStatus(const QString &)> leaseStatus);
+    // alsoIn: more namespaces to look in (those of the secret's leases, where
+    // "*" or a selector let them go).
+    QCoro::Task<SweepOutcome> sweep(DynamicSecret secret, QDateTime now,
+        std::function<LeaseStatus(const QString &)> leaseStatus, QStringList alsoIn = {});
 
     // The roles a lease's bindings grant, in order: the secret's, then the
     // generated role (named after the lease's account).

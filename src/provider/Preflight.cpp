@@ -17,6 +17,7 @@ struct Permission {
     QString subresource;
     QString namespaceName; // empty: cluster scope
     QString name;
+    bool everyNamespace = false; // a namespaced resource in every namespace ("*" or a selector)
 
     QString describe() const
     {
@@ -25,6 +26,8 @@ struct Permission {
             what += QLatin1Char('.') + group;
         if (!name.isEmpty())
             what += QStringLiteral(" \"%1\"").arg(name);
+        if (everyNamespace)
+            return QStringLiteral("%1 %2 in every namespace").arg(verb, what);
         return namespaceName.isEmpty()
             ? QStringLiteral("%1 %2 at the cluster scope").arg(verb, what)
             : QStringLiteral("%1 %2 in namespace \"%3\"").arg(verb, what, namespaceName);
@@ -46,6 +49,11 @@ QList<Permission> permissionsFor(const DynamicSecret &secret)
         return needed;
     }
     const bool clusterBinding = secret.anyClusterWideBinding();
+    // Where leases may go: the listed namespaces, and every namespace when
+    // "*" or a selector lets them go elsewhere (a cluster-wide grant).
+    QStringList scopes = secret.listedNamespaces();
+    if (secret.namespacesOpen())
+        scopes << QString();
     const bool namespacedBinding = [&secret] {
         for (const RoleRef &r : secret.boundRoles()) {
             if (!secret.bindsClusterWide(r))
@@ -54,14 +62,28 @@ QList<Permission> permissionsFor(const DynamicSecret &secret)
         return secret.generatesRole()
             && !(secret.generatedRoleType == RoleType::ClusterRole && secret.clusterWide);
     }();
-    for (const QString &ns : secret.allowedNamespaces) {
-        needed.push_back({ QStringLiteral("create"), {}, QStringLiteral("serviceaccounts"), {}, ns, {} });
-        needed.push_back({ QStringLiteral("delete"), {}, QStringLiteral("serviceaccounts"), {}, ns, {} });
-        needed.push_back({ QStringLiteral("create"), {}, QStringLiteral("serviceaccounts"),
-            QStringLiteral("token"), ns, {} });
+    const auto inScope = [](Permission p) {
+        p.everyNamespace = p.namespaceName.isEmpty();
+        return p;
+    };
+    if (secret.namespacesOpen()) {
+        // To list the choices in New Lease and check a namespace's labels.
+        needed.push_back({ QStringLiteral("list"), {}, QStringLiteral("namespaces"), {}, {}, {} });
+        if (!secret.anyNamespace())
+            needed.push_back({ QStringLiteral("get"), {}, QStringLiteral("namespaces"), {}, {}, {} });
+    }
+    for (const QString &ns : scopes) {
+        needed.push_back(
+            inScope({ QStringLiteral("create"), {}, QStringLiteral("serviceaccounts"), {}, ns, {} }));
+        needed.push_back(
+            inScope({ QStringLiteral("delete"), {}, QStringLiteral("serviceaccounts"), {}, ns, {} }));
+        needed.push_back(inScope({ QStringLiteral("create"), {}, QStringLiteral("serviceaccounts"),
+            QStringLiteral("token"), ns, {} }));
         if (namespacedBinding) {
-            needed.push_back({ QStringLiteral("create"), rbac, QStringLiteral("rolebindings"), {}, ns, {} });
-            needed.push_back({ QStringLiteral("delete"), rbac, QStringLiteral("rolebindings"), {}, ns, {} });
+            needed.push_back(
+                inScope({ QStringLiteral("create"), rbac, QStringLiteral("rolebindings"), {}, ns, {} }));
+            needed.push_back(
+                inScope({ QStringLiteral("delete"), rbac, QStringLiteral("rolebindings"), {}, ns, {} }));
         }
     }
     if (clusterBinding) {
@@ -71,9 +93,11 @@ QList<Permission> permissionsFor(const DynamicSecret &secret)
             { QStringLiteral("delete"), rbac, QStringLiteral("clusterrolebindings"), {}, {}, {} });
     }
     if (secret.generatesRole() && secret.generatedRoleType == RoleType::Role) {
-        for (const QString &ns : secret.allowedNamespaces) {
-            needed.push_back({ QStringLiteral("create"), rbac, QStringLiteral("roles"), {}, ns, {} });
-            needed.push_back({ QStringLiteral("delete"), rbac, QStringLiteral("roles"), {}, ns, {} });
+        for (const QString &ns : scopes) {
+            needed.push_back(
+                inScope({ QStringLiteral("create"), rbac, QStringLiteral("roles"), {}, ns, {} }));
+            needed.push_back(
+                inScope({ QStringLiteral("delete"), rbac, QStringLiteral("roles"), {}, ns, {} }));
         }
     } else if (secret.generatesRole()) {
         needed.push_back({ QStringLiteral("create"), rbac, QStringLiteral("clusterroles"), {}, {}, {} });
@@ -296,7 +320,7 @@ QCoro::Task<PreflightResult> Preflight::run(KubeClient &client, DynamicSecret se
                     groupPath(rbac, QStringLiteral("v1"), {}, QStringLiteral("clusterroles"), role.name),
                     QStringLiteral("Create it or correct the role name.")));
             } else {
-                for (const QString &ns : secret.allowedNamespaces)
+                for (const QString &ns : secret.listedNamespaces())
                     pending.push_back(exists(client,
                         QStringLiteral("Role \"%1\" exists in namespace \"%2\"").arg(role.name, ns),
                         groupPath(rbac, QStringLiteral("v1"), ns, QStringLiteral("roles"), role.name),
@@ -307,7 +331,9 @@ QCoro::Task<PreflightResult> Preflight::run(KubeClient &client, DynamicSecret se
                 role.kind == RoleType::ClusterRole ? QStringLiteral("clusterroles") : QStringLiteral("roles"),
                 {}, {}, role.name };
             // A local, not a ?: temporary: GCC 12 mishandles those in coroutines.
-            QStringList scopes = secret.allowedNamespaces;
+            QStringList scopes = secret.listedNamespaces();
+            if (secret.namespacesOpen() || secret.bindsClusterWide(role))
+                scopes << QString();
             if (secret.bindsClusterWide(role))
                 scopes = QStringList { QString() };
             for (const QString &ns : scopes) {
@@ -322,7 +348,9 @@ QCoro::Task<PreflightResult> Preflight::run(KubeClient &client, DynamicSecret se
         // Kubernetes lets the cluster token create and bind a role only with
         // rules it holds itself (escalation prevention): check each of them
         // where the role will grant it.
-        QStringList scopes = secret.allowedNamespaces;
+        QStringList scopes = secret.listedNamespaces();
+        if (secret.namespacesOpen())
+            scopes << QString();
         if (secret.generatedRoleType == RoleType::ClusterRole && secret.clusterWide)
             scopes = QStringList { QString() };
         std::vector<QCoro::Task<PreflightCheck>> holds;

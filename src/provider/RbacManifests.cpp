@@ -110,6 +110,8 @@ QByteArray RbacManifests::generate(const DynamicSecret &secret, const RbacReques
         if (secret.generatesRole())
             rule(out, rbac, { secret.generatedRoleType == RoleType::ClusterRole ? "clusterroles" : "roles" },
                 { "create", "delete", "get", "list" });
+        if (secret.namespacesOpen())
+            rule(out, "", { "namespaces" }, { "get", "list" });
     } else {
         // Test Connection checks that the account exists.
         rule(out, "", { "serviceaccounts" }, { "get" });
@@ -131,7 +133,7 @@ QByteArray RbacManifests::generate(const DynamicSecret &secret, const RbacReques
             if (roles.at(i).kind == RoleType::ClusterRole) {
                 binding(out, "ClusterRoleBinding", name, {}, "ClusterRole", role, requester);
             } else {
-                for (const QString &target : secret.allowedNamespaces)
+                for (const QString &target : secret.listedNamespaces())
                     binding(out, "RoleBinding", name, target.toStdString(), "Role", role, requester);
             }
         }
@@ -162,10 +164,12 @@ QByteArray RbacManifests::generate(const DynamicSecret &secret, const RbacReques
                 out << YAML::EndMap;
             }
             out << YAML::EndSeq << YAML::EndMap;
-            if (secret.generatedRoleType == RoleType::ClusterRole && secret.clusterWide) {
+            // Cluster-wide where leases may go anywhere ("*" or a selector).
+            if ((secret.generatedRoleType == RoleType::ClusterRole && secret.clusterWide)
+                || secret.namespacesOpen()) {
                 binding(out, "ClusterRoleBinding", name, {}, "ClusterRole", name, requester);
             } else {
-                for (const QString &target : secret.allowedNamespaces)
+                for (const QString &target : secret.listedNamespaces())
                     binding(out, "RoleBinding", name, target.toStdString(), "ClusterRole", name, requester);
             }
         }

@@ -11,15 +11,16 @@ namespace kms {
 namespace {
 
 // Every column but id, created_at and updated_at, in the order bindFields binds them.
-const QStringList FieldColumns = { QStringLiteral("environment_id"), QStringLiteral("name"),
-    QStringLiteral("default_ttl"), QStringLiteral("max_ttl"), QStringLiteral("auth_method"),
-    QStringLiteral("gateway"), QStringLiteral("cluster_url"), QStringLiteral("ssl_verify"),
-    QStringLiteral("ca_certificate"), QStringLiteral("credential_type"), QStringLiteral("service_account"),
-    QStringLiteral("namespace"), QStringLiteral("allowed_namespaces"), QStringLiteral("role_type"),
-    QStringLiteral("role_name"), QStringLiteral("audiences"), QStringLiteral("cluster_wide"),
-    QStringLiteral("bound_tokens"), QStringLiteral("extra_roles"), QStringLiteral("extra_labels"),
-    QStringLiteral("extra_annotations"), QStringLiteral("max_leases"), QStringLiteral("name_template"),
-    QStringLiteral("generated_rules"), QStringLiteral("generated_role_type") };
+const QStringList FieldColumns
+    = { QStringLiteral("environment_id"), QStringLiteral("name"), QStringLiteral("default_ttl"),
+          QStringLiteral("max_ttl"), QStringLiteral("auth_method"), QStringLiteral("gateway"),
+          QStringLiteral("cluster_url"), QStringLiteral("ssl_verify"), QStringLiteral("ca_certificate"),
+          QStringLiteral("credential_type"), QStringLiteral("service_account"), QStringLiteral("namespace"),
+          QStringLiteral("allowed_namespaces"), QStringLiteral("role_type"), QStringLiteral("role_name"),
+          QStringLiteral("audiences"), QStringLiteral("cluster_wide"), QStringLiteral("bound_tokens"),
+          QStringLiteral("extra_roles"), QStringLiteral("extra_labels"), QStringLiteral("extra_annotations"),
+          QStringLiteral("max_leases"), QStringLiteral("name_template"), QStringLiteral("generated_rules"),
+          QStringLiteral("generated_role_type"), QStringLiteral("namespace_selector") };
 
 // SELECT order: id, the field columns, created_at, updated_at.
 const QString Columns = QStringLiteral("id, ") + FieldColumns.join(QStringLiteral(", "))
@@ -110,8 +111,9 @@ DynamicSecret fromQuery(const QSqlQuery &q)
         = PolicyRule::listFromJson(QJsonDocument::fromJson(q.value(24).toString().toUtf8()).array(), nullptr)
               .value_or(QList<PolicyRule>());
     s.generatedRoleType = DynamicSecret::roleTypeFromString(q.value(25).toString()).value_or(RoleType::Role);
-    s.createdAt = Database::timeFrom(q.value(26));
-    s.updatedAt = Database::timeFrom(q.value(27));
+    s.namespaceSelector = q.value(26).toString();
+    s.createdAt = Database::timeFrom(q.value(27));
+    s.updatedAt = Database::timeFrom(q.value(28));
     return s;
 }
 
@@ -144,6 +146,7 @@ void bindFields(Query &q, const DynamicSecret &s)
     q.addBindValue(QString::fromUtf8(
         QJsonDocument(PolicyRule::toJson(s.generatedRules)).toJson(QJsonDocument::Compact)));
     q.addBindValue(DynamicSecret::toString(s.generatedRoleType));
+    q.addBindValue(s.namespaceSelector);
 }
 
 const QString OpenStates = QStringLiteral("('provisioning', 'active', 'revoking', 'cleanup_failed')");
@@ -204,20 +207,34 @@ bool SecretRepository::insertReserved(DynamicSecret &secret)
     return true;
 }
 
-bool SecretRepository::update(DynamicSecret &secret)
+bool SecretRepository::update(DynamicSecret &secret, const QDateTime &expectedUpdatedAt)
 {
-    const QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
-    Query q = m_db.prepare(QStringLiteral("UPDATE dynamic_secrets SET %1 = ?, updated_at = ? WHERE id = ?")
-                               .arg(FieldColumns.join(QStringLiteral(" = ?, "))));
+    QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
+    // Strictly later than the version replaced, so that a compare-and-set on
+    // updatedAt never mistakes a newer row for the one it read.
+    if (expectedUpdatedAt.isValid() && now <= expectedUpdatedAt)
+        now = expectedUpdatedAt.addMSecs(1);
+    const bool compareAndSet = expectedUpdatedAt.isValid();
+    Query q = m_db.prepare(QStringLiteral("UPDATE dynamic_secrets SET %1 = ?, updated_at = ? WHERE id = ?%2")
+                           .arg(FieldColumns.join(QStringLiteral(" = ?, ")),
+                               compareAndSet ? QStringLiteral(" AND updated_at = ?") : QString()));
     bindFields(q, secret);
     q.addBindValue(Database::timeValue(now));
     q.addBindValue(secret.id);
+    if (compareAndSet)
+        q.addBindValue(Database::timeValue(expectedUpdatedAt));
     if (!m_db.exec(q, QStringLiteral("update dynamic secret \"%1\"").arg(secret.name)))
         return false;
     if (q.numRowsAffected() != 1) {
-        m_db.setLastError(QStringLiteral("Dynamic secret \"%1\" (id %2) does not exist any more.")
-                              .arg(secret.name)
-                              .arg(secret.id));
+        q.finish();
+        if (compareAndSet && byId(secret.id))
+            m_db.setLastError(QStringLiteral("Dynamic secret \"%1\" was changed by someone else since it was "
+                                             "read; nothing was saved.")
+                                  .arg(secret.name));
+        else
+            m_db.setLastError(QStringLiteral("Dynamic secret \"%1\" (id %2) does not exist any more.")
+                                  .arg(secret.name)
+                                  .arg(secret.id));
         return false;
     }
     secret.updatedAt = now;

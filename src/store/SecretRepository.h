@@ -29,8 +29,11 @@ public:
     qint64 reserveId();
     // Inserts with secret.id, which must come from reserveId(); sets createdAt and updatedAt.
     bool insertReserved(DynamicSecret &secret);
-    // Updates every field by id; sets updatedAt.
-    bool update(DynamicSecret &secret);
+    // Updates every field by id; sets updatedAt. With expectedUpdatedAt, only
+    // if the row still has that updatedAt (compare-and-set: false, and
+    // Database::lastError() says so, when another writer changed it since).
+    // updatedAt only grows: at least 1 ms past the one it replaces.
+    bool update(DynamicSecret &secret, const QDateTime &expectedUpdatedAt = {});
     // Deletes the secret and (by cascade) its lease rows. Check openLeaseCount() first.
     bool remove(qint64 id);
 

@@ -6,15 +6,21 @@
 #include "SecretSetupDialog.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QToolButton>
 
 using namespace kms;
 using namespace kms::ui;
@@ -50,6 +56,19 @@ class TestSecretSetupDialog : public QObject {
         QTest::keyClicks(line(dialog, "clusterToken"), QString::fromUtf8(f.requesterToken));
         QTest::keyClicks(line(dialog, "serviceAccount"), QStringLiteral("app"));
         QTest::keyClicks(line(dialog, "namespace"), QStringLiteral("default"));
+    }
+
+    // A dynamic secret's form: URL, CA, token, allowed namespaces and role typed.
+    void fillDynamic(SecretSetupDialog *dialog, const QString &name)
+    {
+        QTest::keyClicks(line(dialog, "name"), name);
+        QTest::keyClicks(line(dialog, "clusterUrl"), f.cluster->url().toString());
+        qobject_cast<QPlainTextEdit *>(dialog->fieldEditor(QStringLiteral("caCertificate")))
+            ->setPlainText(QString::fromUtf8(f.cluster->caPem()));
+        QTest::keyClicks(line(dialog, "clusterToken"), QString::fromUtf8(f.requesterToken));
+        qobject_cast<QComboBox *>(dialog->fieldEditor(QStringLiteral("credentialType")))->setCurrentIndex(1);
+        QTest::keyClicks(line(dialog, "allowedNamespaces"), QStringLiteral("default"));
+        QTest::keyClicks(line(dialog, "role"), QStringLiteral("kms-dynamic-role"));
     }
 
     QPushButton *cancelButton(QDialog *dialog)
@@ -260,6 +279,212 @@ private slots:
             QStringLiteral("Name \"prod_cluster\" is not a valid name: it contains \"_\"; use lower case "
                            "letters, digits and '-'."));
         f.shot(QStringLiteral("setup-bad-name"));
+    }
+
+    // --- the Advanced section ---
+
+    void theAdvancedSectionIsCollapsedUntilOpened()
+    {
+        QPointer<SecretSetupDialog> dialog = openSetupModal();
+        QVERIFY(dialog);
+        fillDynamic(dialog, QStringLiteral("advanced-closed"));
+        QToolButton *toggle = dialog->advancedToggle();
+        QVERIFY(toggle->isVisible());
+        QCOMPARE(toggle->text(), QStringLiteral("Advanced"));
+        QVERIFY(!dialog->isAdvancedShown());
+        for (const char *field : { "nameTemplate", "roles", "generatedRules", "namespaceSelector",
+                 "extraLabels", "extraAnnotations", "maxLeases" })
+            QVERIFY2(!dialog->fieldEditor(QLatin1String(field))->isVisible(), field);
+        dialog->findChild<QScrollArea *>()->ensureWidgetVisible(toggle); // for the screenshot
+        f.shot(QStringLiteral("setup-advanced-collapsed"));
+        QTest::mouseClick(toggle, Qt::LeftButton);
+        QVERIFY(dialog->isAdvancedShown());
+        for (const char *field : { "nameTemplate", "roles", "generatedRules", "namespaceSelector",
+                 "extraLabels", "extraAnnotations", "maxLeases" })
+            QTRY_VERIFY2(dialog->fieldEditor(QLatin1String(field))->isVisible(), field);
+        f.shot(QStringLiteral("setup-advanced-open"));
+        // A static secret without bound tokens creates no objects: no template, labels or roles.
+        qobject_cast<QComboBox *>(dialog->fieldEditor(QStringLiteral("credentialType")))->setCurrentIndex(0);
+        for (const char *field : { "nameTemplate", "roles", "generatedRules", "namespaceSelector",
+                 "extraLabels", "extraAnnotations" })
+            QTRY_VERIFY2(!dialog->isFieldShown(QLatin1String(field)), field);
+        QVERIFY(dialog->isFieldShown(QStringLiteral("maxLeases")));
+        qobject_cast<QCheckBox *>(dialog->fieldEditor(QStringLiteral("boundTokens")))->setChecked(true);
+        QVERIFY(dialog->isFieldShown(QStringLiteral("nameTemplate")));
+        QVERIFY(dialog->isFieldShown(QStringLiteral("extraLabels")));
+        QVERIFY(!dialog->isFieldShown(QStringLiteral("roles")));
+    }
+
+    void theNameTemplateShowsALiveExample()
+    {
+        QPointer<SecretSetupDialog> dialog = openSetupModal();
+        QVERIFY(dialog);
+        fillDynamic(dialog, QStringLiteral("dev-cluster"));
+        QTest::mouseClick(dialog->advancedToggle(), Qt::LeftButton);
+        auto *example = dialog->findChild<QLabel *>(QStringLiteral("nameTemplateExample"));
+        QVERIFY(example && example->isVisible());
+        QCOMPARE(example->text(), QStringLiteral("Example: kms-dev-cluster-k7x2q (the default)"));
+        QLineEdit *nameTemplate = line(dialog, "nameTemplate");
+        QTest::keyClicks(nameTemplate, QStringLiteral("{{secret}}-{{namespace}}-{{random 6}}"));
+        QCOMPARE(example->text(), QStringLiteral("Example: dev-cluster-default-k7x2qm"));
+        QCOMPARE(dialog->nameTemplateExample(), QStringLiteral("dev-cluster-default-k7x2qm"));
+        QVERIFY(dialog->fieldMessage(QStringLiteral("nameTemplate")).isEmpty());
+        // It follows the other fields as they change.
+        line(dialog, "allowedNamespaces")->clear();
+        QTest::keyClicks(line(dialog, "allowedNamespaces"), QStringLiteral("team-a"));
+        QCOMPARE(dialog->nameTemplateExample(), QStringLiteral("dev-cluster-team-a-k7x2qm"));
+        f.shot(QStringLiteral("setup-advanced-template"));
+        // A template that cannot give a valid name shows no example, and says why.
+        nameTemplate->clear();
+        QTest::keyClicks(nameTemplate, QStringLiteral("kms-{{secret}}"));
+        QVERIFY(dialog->nameTemplateExample().isEmpty());
+        QVERIFY(example->text().isEmpty());
+        QVERIFY2(dialog->fieldMessage(QStringLiteral("nameTemplate")).contains(QStringLiteral("random")),
+            qPrintable(dialog->fieldMessage(QStringLiteral("nameTemplate"))));
+        QVERIFY(!dialog->findChild<QPushButton *>(QStringLiteral("saveButton"))->isEnabled());
+    }
+
+    // Every advanced field reaches the stored secret, and an edit shows them again.
+    void advancedSettingsAreSavedAndShownAgain()
+    {
+        QPointer<SecretSetupDialog> dialog = openSetupModal();
+        QVERIFY(dialog);
+        fillDynamic(dialog, QStringLiteral("advanced-saved"));
+        QTest::mouseClick(dialog->advancedToggle(), Qt::LeftButton);
+        QTest::keyClicks(line(dialog, "nameTemplate"), QStringLiteral("adv-{{random 6}}"));
+        QTest::keyClicks(line(dialog, "roles"), QStringLiteral("ClusterRole/view"));
+        QTemporaryDir dir;
+        const QString rulesPath = dir.filePath(QStringLiteral("rules.yaml"));
+        {
+            QFile rules(rulesPath);
+            QVERIFY(rules.open(QIODevice::WriteOnly));
+            rules.write("- apiGroups: [\"\"]\n  resources: [configmaps]\n  verbs: [list]\n");
+        }
+        QVERIFY(dialog->loadGeneratedRules(rulesPath));
+        QTest::keyClicks(line(dialog, "namespaceSelector"), QStringLiteral("env=dev"));
+        QTest::keyClicks(line(dialog, "extraLabels"), QStringLiteral("team=platform"));
+        QTest::keyClicks(line(dialog, "extraAnnotations"), QStringLiteral("owner=me"));
+        QTest::keyClicks(line(dialog, "maxLeases"), QStringLiteral("3"));
+        auto *save = dialog->findChild<QPushButton *>(QStringLiteral("saveButton"));
+        QVERIFY2(save->isEnabled(),
+            qPrintable(dialog->findChild<QLabel *>(QStringLiteral("setupStatus"))->text()));
+        QTest::mouseClick(save, Qt::LeftButton);
+        std::optional<DynamicSecret> saved;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (saved = SecretRepository(*f.db).byName(f.developmentId(), QStringLiteral("advanced-saved"))),
+            10000);
+        QCOMPARE(saved->nameTemplate, QStringLiteral("adv-{{random 6}}"));
+        QCOMPARE(saved->extraRoles, (QList<RoleRef> { { RoleType::ClusterRole, QStringLiteral("view") } }));
+        QCOMPARE(saved->generatedRules.size(), 1);
+        QCOMPARE(saved->generatedRules.first().resources, QStringList { QStringLiteral("configmaps") });
+        QCOMPARE(saved->generatedRoleType, RoleType::ClusterRole);
+        QCOMPARE(saved->namespaceSelector, QStringLiteral("env=dev"));
+        QCOMPARE(saved->extraLabels.value(QStringLiteral("team")), QStringLiteral("platform"));
+        QCOMPARE(saved->extraAnnotations.value(QStringLiteral("owner")), QStringLiteral("me"));
+        QCOMPARE(saved->maxLeases, 3);
+        QTRY_VERIFY(!dialog);
+
+        f.window->reloadSecrets();
+        f.window->selectSecret(saved->id);
+        QPointer<SecretSetupDialog> edit = f.window->editSecret();
+        QVERIFY(edit && edit->isVisible());
+        QVERIFY(!edit->isAdvancedShown());
+        auto *summary = edit->findChild<QLabel *>(QStringLiteral("advancedSummary"));
+        QVERIFY2(summary->text().startsWith(
+                     QStringLiteral("Set: name template, more roles, generated role rules")),
+            qPrintable(summary->text()));
+        QVERIFY(summary->text().contains(QStringLiteral("lease limit")));
+        edit->findChild<QScrollArea *>()->ensureWidgetVisible(edit->advancedToggle()); // for the screenshot
+        f.shot(QStringLiteral("setup-advanced-edit"));
+        // Nothing in the form is wider than the dialog: no sideways scrolling.
+        // (once the layout has settled: the page is as wide as the viewport).
+        QScrollArea *scroll = edit->findChild<QScrollArea *>();
+        QTRY_VERIFY2(!scroll->horizontalScrollBar()->isVisible(),
+            qPrintable(QStringLiteral("viewport %1, page needs %2")
+                           .arg(scroll->viewport()->width())
+                           .arg(scroll->widget()->minimumSizeHint().width())));
+        QCOMPARE(line(edit, "nameTemplate")->text(), QStringLiteral("adv-{{random 6}}"));
+        QCOMPARE(line(edit, "roles")->text(), QStringLiteral("ClusterRole/view"));
+        QCOMPARE(line(edit, "maxLeases")->text(), QStringLiteral("3"));
+        QVERIFY(!edit->hasUnsavedChanges());
+        // Clearing a field and saving removes the setting.
+        QTest::mouseClick(edit->advancedToggle(), Qt::LeftButton);
+        line(edit, "maxLeases")->clear();
+        QTest::keyClick(line(edit, "maxLeases"), Qt::Key_Backspace); // a user's edit, seen by the form
+        QTest::mouseClick(edit->findChild<QPushButton *>(QStringLiteral("saveButton")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(SecretRepository(*f.db).byId(saved->id)->maxLeases, 0, 10000);
+        QTRY_VERIFY(!edit);
+    }
+
+    // Save on a form whose problem is in the collapsed section opens it, with the focus there.
+    void aProblemInTheAdvancedSectionOpensIt()
+    {
+        QPointer<SecretSetupDialog> dialog = openSetupModal();
+        QVERIFY(dialog);
+        fillDynamic(dialog, QStringLiteral("advanced-problem"));
+        QTest::mouseClick(dialog->advancedToggle(), Qt::LeftButton);
+        QTest::keyClicks(line(dialog, "extraLabels"), QStringLiteral("app.kubernetes.io/managed-by=me"));
+        QTest::mouseClick(dialog->advancedToggle(), Qt::LeftButton);
+        QVERIFY(!dialog->isAdvancedShown());
+        QSignalSpy failed(dialog.data(), &SecretSetupDialog::saveFailed);
+        dialog->save();
+        QCOMPARE(failed.size(), 1);
+        QVERIFY(dialog->isAdvancedShown());
+        QCOMPARE(dialog->focusWidget(), line(dialog, "extraLabels"));
+        QVERIFY2(
+            dialog->fieldMessage(QStringLiteral("extraLabels")).contains(QStringLiteral("Hanzo KMS's own")),
+            qPrintable(dialog->fieldMessage(QStringLiteral("extraLabels"))));
+        QVERIFY(!SecretRepository(*f.db).byName(f.developmentId(), QStringLiteral("advanced-problem")));
+        line(dialog, "maxLeases")->setFocus();
+        QTest::keyClicks(line(dialog, "maxLeases"), QStringLiteral("many"));
+        QCOMPARE(dialog->fieldMessage(QStringLiteral("maxLeases")),
+            QStringLiteral(
+                "Lease limit \"many\" is not a whole number of leases; leave it empty for no limit."));
+    }
+
+    // An edit is saved only over the version it was opened with.
+    void anEditOfASecretChangedElsewhereIsRefused()
+    {
+        const auto secret = f.addSecret(QStringLiteral("edited-twice"), CredentialType::Dynamic);
+        QVERIFY(secret);
+        f.window->selectSecret(secret->id);
+        QPointer<SecretSetupDialog> dialog = f.window->editSecret();
+        QVERIFY(dialog && dialog->isVisible());
+        // Someone else (another window, hanzo-kmsctl secret edit) saves first.
+        DynamicSecret other = *SecretRepository(*f.db).byId(secret->id);
+        other.maxLeases = 7;
+        QVERIFY(QCoro::waitFor(f.catalog->save(other, QByteArray(), other.updatedAt)).ok());
+        QLineEdit *ttl = line(dialog, "defaultTtl");
+        ttl->selectAll();
+        QTest::keyClicks(ttl, QStringLiteral("2h"));
+        QSignalSpy failed(dialog.data(), &SecretSetupDialog::saveFailed);
+        QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("saveButton")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 10000);
+        QVERIFY2(failed.first().first().toString().contains(QStringLiteral("was changed elsewhere")),
+            qPrintable(failed.first().first().toString()));
+        QVERIFY(dialog && dialog->isVisible());
+        const std::optional<DynamicSecret> stored = SecretRepository(*f.db).byId(secret->id);
+        QCOMPARE(stored->maxLeases, 7);
+        QCOMPARE(stored->defaultTtl.toString(), QStringLiteral("1h"));
+    }
+
+    // On a small screen (1024x700, or the offscreen platform's 800x600) the
+    // form scrolls inside the dialog: Save and Cancel stay on the screen.
+    void theButtonsStayOnASmallScreen()
+    {
+        QPointer<SecretSetupDialog> dialog = openSetupModal();
+        QVERIFY(dialog);
+        const QRect screen = dialog->screen()->availableGeometry();
+        auto *save = dialog->findChild<QPushButton *>(QStringLiteral("saveButton"));
+        QTRY_VERIFY(save->isVisible());
+        const QRect button(save->mapToGlobal(QPoint(0, 0)), save->size());
+        QVERIFY2(screen.contains(button),
+            qPrintable(QStringLiteral("screen %1x%2, Save at %3,%4")
+                           .arg(screen.width())
+                           .arg(screen.height())
+                           .arg(button.x())
+                           .arg(button.y())));
+        QVERIFY(dialog->height() <= screen.height());
     }
 
     // After a failed provisioning, Enter must not cancel: the focus is on the form, not on Cancel.

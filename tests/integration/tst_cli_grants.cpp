@@ -109,6 +109,17 @@ private slots:
         QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
         const QByteArray requester = m_cluster->applySeedSetup();
         QVERIFY2(!requester.isEmpty(), qPrintable(m_cluster->errorString()));
+        for (const auto &[ns, team, env] :
+            { std::tuple { "dev-a", "a", "dev" }, std::tuple { "dev-b", "b", "dev" },
+                std::tuple { "prod-a", "a", "prod" }, std::tuple { "dev-c", "c", "dev" } })
+            QCOMPARE(m_cluster
+                         ->request("POST", "/api/v1/namespaces",
+                             { { "apiVersion", "v1" }, { "kind", "Namespace" },
+                                 { "metadata",
+                                     QJsonObject { { "name", ns },
+                                         { "labels", QJsonObject { { "team", team }, { "env", env } } } } } })
+                         .status,
+                201);
         for (const char *ns : { "team-a", "team-b" })
             QCOMPARE(m_cluster
                          ->request("POST", "/api/v1/namespaces",
@@ -141,6 +152,9 @@ rules:
   - apiGroups: [rbac.authorization.k8s.io]
     resources: [roles, clusterroles]
     verbs: [create, delete, get, list]
+  - apiGroups: [""]
+    resources: [namespaces]
+    verbs: [get, list]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
@@ -392,6 +406,236 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
         QVERIFY(managedObjects("kms.hanzo.ai/secret=greedy").isEmpty()); // rolled back
     }
 
+    void aSelectorAllowsTheNamespacesWhoseLabelsMatch()
+    {
+        const CliResult created = kmsctl(createArgs("selected") << "--namespaces"
+                                                                << "team-b"
+                                                                << "--namespace-selector"
+                                                                << "team in (a,b), env=dev"
+                                                                << "--role-type"
+                                                                << "ClusterRole"
+                                                                << "--role"
+                                                                << "kms-dynamic-role");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const CliResult check = kmsctl({ "secret", "check", "selected" });
+        QVERIFY2(check.exitCode == 0, check.describe());
+        QVERIFY2(hasCheck(check.outText(), "OK", "list namespaces at the cluster scope")
+                && hasCheck(check.outText(), "OK", "get namespaces at the cluster scope")
+                && hasCheck(check.outText(), "OK", "create serviceaccounts in every namespace"),
+            check.describe());
+        for (const char *ns : { "dev-a", "dev-b", "team-b" }) {
+            const QJsonObject lease = createLease("selected", ns);
+            QVERIFY2(m_cluster->canI(lease["token"].toString().toUtf8(), "list", "pods", ns), ns);
+            QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+        }
+        const auto before = managedObjects("kms.hanzo.ai/secret=selected");
+        const CliResult prod = kmsctl({ "lease", "create", "selected", "--namespace", "prod-a" });
+        QCOMPARE(prod.exitCode, 2);
+        QVERIFY2(
+            prod.errText().contains("--namespace: Namespace \"prod-a\" is not one of the secret's allowed "
+                                    "namespaces (team-b) and has labels (env=prod, "
+                                    "kubernetes.io/metadata.name=prod-a, team=a) that "
+                                    "do not match "
+                                    "the secret's namespace selector \"team in (a,b), env=dev\"."),
+            prod.describe());
+        const CliResult other = kmsctl({ "lease", "create", "selected", "--namespace", "dev-c" });
+        QCOMPARE(other.exitCode, 2);
+        const CliResult missing = kmsctl({ "lease", "create", "selected", "--namespace", "nowhere" });
+        QCOMPARE(missing.exitCode, 2);
+        QVERIFY2(missing.errText().contains("--namespace: Namespace \"nowhere\" does not exist."),
+            missing.describe());
+        const CliResult none = kmsctl({ "lease", "create", "selected" });
+        QCOMPARE(none.exitCode, 2);
+        QVERIFY2(none.errText().contains("Choose a namespace: one of team-b, or one whose labels match"),
+            none.describe());
+        QCOMPARE(managedObjects("kms.hanzo.ai/secret=selected"), before);
+    }
+
+    void anyNamespaceWithStar()
+    {
+        const CliResult created = kmsctl(createArgs("anywhere") << "--namespaces"
+                                                                << "*"
+                                                                << "--role-type"
+                                                                << "ClusterRole"
+                                                                << "--role"
+                                                                << "kms-dynamic-role");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject lease = createLease("anywhere", "prod-a");
+        QVERIFY(m_cluster->canI(lease["token"].toString().toUtf8(), "list", "pods", "prod-a"));
+        QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+        const CliResult none = kmsctl({ "lease", "create", "anywhere" });
+        QCOMPARE(none.exitCode, 2);
+        QVERIFY2(none.errText().contains("Choose a namespace: any namespace."), none.describe());
+    }
+
+    void aVaultRoleImportsToASecretThatLeases()
+    {
+        // What `vault read -format=json` prints for a role and the mount's config.
+        QFile ca(m_caFile);
+        QVERIFY(ca.open(QIODevice::ReadOnly));
+        const QString config = write("vault-config.json",
+            QJsonDocument(QJsonObject { { "request_id", "1" },
+                              { "data",
+                                  QJsonObject { { "kubernetes_host", m_cluster->url().toString() },
+                                      { "kubernetes_ca_cert", QString::fromUtf8(ca.readAll()) },
+                                      { "disable_local_ca_jwt", false } } } })
+                .toJson());
+        const QString role = write("vault-role.json", R"({"request_id": "2", "data": {
+            "allowed_kubernetes_namespace_selector": "{\u0022matchLabels\u0022: {\u0022env\u0022: \u0022dev\u0022}}",
+            "allowed_kubernetes_namespaces": ["team-a"],
+            "extra_annotations": {"owner": "platform"},
+            "extra_labels": {"cost-center": "42"},
+            "generated_role_rules": "rules:\n- apiGroups: [\u0022\u0022]\n  resources: [configmaps]\n  verbs: [list]\n",
+            "kubernetes_role_name": "",
+            "kubernetes_role_type": "Role",
+            "name_template": "{{.RoleName}}-{{random 8}}",
+            "service_account_name": "",
+            "token_default_audiences": [],
+            "token_default_ttl": 1800,
+            "token_max_ttl": 7200,
+            "unknown_to_us": "x"}})");
+        const CliResult imported = kmsctl({ "secret", "import-vault", "from-vault", "--env", "Development",
+            "--role", role, "--config", config, "--token-file", m_tokenFile });
+        QVERIFY2(imported.exitCode == 0, imported.describe());
+        QVERIFY2(imported.outText().contains(
+                     "Created dynamic secret \"from-vault\" in Development from Vault role"),
+            imported.describe());
+        QVERIFY2(imported.errText().contains("not imported: unknown_to_us: no equivalent here."),
+            imported.describe());
+        const CliResult shown = kmsctl({ "secret", "show", "from-vault", "-o", "json" });
+        const QJsonObject secret = QJsonDocument::fromJson(shown.out).object();
+        QCOMPARE(secret["namespaceSelector"].toString(), QStringLiteral("env=dev"));
+        QCOMPARE(secret["defaultTtlSeconds"].toInt(), 1800);
+        QCOMPARE(secret["nameTemplate"].toString(), QStringLiteral("{{secret}}-{{random 8}}"));
+        for (const char *ns : { "team-a", "dev-a" }) {
+            const QJsonObject lease = createLease("from-vault", ns);
+            const QByteArray token = lease["token"].toString().toUtf8();
+            QVERIFY2(!token.isEmpty(), ns);
+            QVERIFY(m_cluster->canI(token, "list", "configmaps", ns));
+            QVERIFY(!m_cluster->canI(token, "delete", "configmaps", ns));
+            const auto objects = managedObjects("kms.hanzo.ai/secret=from-vault");
+            QVERIFY(!objects.isEmpty());
+            for (auto it = objects.begin(); it != objects.end(); ++it) {
+                const QJsonObject meta = it.value()["metadata"].toObject();
+                QVERIFY2(meta["name"].toString().startsWith("from-vault-"), qPrintable(it.key()));
+                QCOMPARE(meta["labels"].toObject()["cost-center"].toString(), QStringLiteral("42"));
+                QCOMPARE(meta["annotations"].toObject()["owner"].toString(), QStringLiteral("platform"));
+            }
+            QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+            QVERIFY(!authenticates(token));
+        }
+        QVERIFY(managedObjects("kms.hanzo.ai/secret=from-vault").isEmpty());
+    }
+
+    void badVaultImportsExitTwoInOneSentenceNamingTheFlag_data()
+    {
+        QTest::addColumn<QByteArray>("role");
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        const QByteArray ok
+            = R"({"data": {"kubernetes_role_name": "view", "allowed_kubernetes_namespaces": ["a"]}})";
+        QTest::newRow("not json") << QByteArray("kubernetes_role_name: view") << QStringList()
+                                  << "--role: The role file is not a JSON object";
+        QTest::newRow("too large") << QByteArray(1024 * 1024 + 1, ' ') << QStringList()
+                                   << "is larger than 1 MiB; give the output of vault read -format=json.";
+        QTest::newRow("two kinds")
+            << QByteArray(R"({"service_account_name": "a", "kubernetes_role_name": "b"})") << QStringList()
+            << "--role: The role file must set exactly one of service_account_name, kubernetes_role_name and "
+               "generated_role_rules";
+        QTest::newRow("reserved label")
+            << QByteArray(R"({"kubernetes_role_name": "view", "allowed_kubernetes_namespaces": ["a"],
+                "extra_labels": {"app.kubernetes.io/managed-by": "vault"}})")
+            << QStringList()
+            << "extra_labels: Label key \"app.kubernetes.io/managed-by\" is one of Hanzo KMS's own";
+        QTest::newRow("bad namespace")
+            << QByteArray(R"({"kubernetes_role_name": "view", "allowed_kubernetes_namespaces": ["Team A"]})")
+            << QStringList() << "allowed_kubernetes_namespaces: Allowed namespace \"Team A\" is not a valid";
+        QTest::newRow("control characters in a label")
+            << QByteArray("{\"kubernetes_role_name\": \"view\", \"allowed_kubernetes_namespaces\": [\"a\"], "
+                          "\"extra_labels\": {\"team\": \"a\\u001b[2J\"}}")
+            << QStringList() << "extra_labels: Label \"team\" has an invalid value \"a\\x1b[2J\"";
+        QTest::newRow("no role file")
+            << QByteArray() << QStringList { "--no-role" } << "--role: the role's JSON file is required";
+        QTest::newRow("namespace on dynamic")
+            << ok << QStringList { "--namespace", "a" }
+            << "--namespace: applies only to a role with service_account_name";
+        QTest::newRow("config not json") << ok << QStringList { "--config", "@CONFIG@" }
+                                         << "--config: The config file is not a JSON object";
+    }
+    void badVaultImportsExitTwoInOneSentenceNamingTheFlag()
+    {
+        QFETCH(QByteArray, role);
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        QStringList all { "secret", "import-vault", "refused-vault", "--env", "Development", "--token-file",
+            m_tokenFile, "--url", m_cluster->url().toString(), "--ca-file", m_caFile };
+        if (!args.removeAll("--no-role"))
+            all << "--role" << write("bad-vault-role.json", role);
+        for (QString &a : args) {
+            if (a == "@CONFIG@")
+                a = write("bad-vault-config.json", "kubernetes_host: https://x");
+        }
+        const CliResult r = kmsctl(all + args);
+        QVERIFY2(r.exitCode == 2, r.describe());
+        QVERIFY2(r.errText().contains(message), r.describe());
+        QCOMPARE(r.errText().trimmed().count('\n'), 0); // one sentence
+        QVERIFY2(!r.err.contains('\x1b'), r.describe());
+        QCOMPARE(kmsctl({ "secret", "show", "refused-vault" }).exitCode, 1); // nothing was saved
+    }
+
+    // Every field of the role and the config is carried over, or named on
+    // stderr as not imported, or on stdout as imported with a change.
+    void everyVaultFieldIsCarriedOverOrReported()
+    {
+        const QString role = write("vault-role-all.json", R"({"request_id": "3", "data": {
+            "name": "Deploy Role",
+            "allowed_kubernetes_namespace_selector": "",
+            "allowed_kubernetes_namespaces": ["team-a"],
+            "extra_annotations": {},
+            "extra_labels": null,
+            "generated_role_rules": "",
+            "kubernetes_role_name": "kms-dynamic-role",
+            "kubernetes_role_type": "ClusterRole",
+            "name_template": "{{ printf \u0022v-%s\u0022 (random 20) }}",
+            "service_account_name": "",
+            "token_default_audiences": [],
+            "token_default_ttl": 0,
+            "token_max_ttl": 86400,
+            "some_future_field": true,
+            "another_future_field": {"x": 1}}})");
+        const QString config = write("vault-config-all.json", R"({"data": {
+            "kubernetes_host": "https:\/\/example.invalid:6443",
+            "kubernetes_ca_cert": "",
+            "disable_local_ca_jwt": true,
+            "future_config_field": "x"}})");
+        const CliResult imported = kmsctl({ "secret", "import-vault", "vault-all", "--env", "Development",
+            "--role", role, "--config", config, "--url", m_cluster->url().toString(), "--ca-file", m_caFile,
+            "--token-file", m_tokenFile });
+        QVERIFY2(imported.exitCode == 0, imported.describe());
+        for (const char *line : { "not imported: name_template \"{{ printf \"v-%s\" (random 20) }}\": ",
+                 "not imported: some_future_field: no equivalent here.",
+                 "not imported: another_future_field: no equivalent here.",
+                 "not imported: config disable_local_ca_jwt: ",
+                 "not imported: config future_config_field: no equivalent here." })
+            QVERIFY2(
+                imported.errText().contains(QString::fromUtf8(line)), qPrintable(line + imported.describe()));
+        for (const char *line :
+            { "Imported with a change: token_default_ttl is 0 (the mount's default in Vault): 1h here.",
+                "Imported with a change: name \"Deploy Role\" is \"vault-all\" here." })
+            QVERIFY2(
+                imported.outText().contains(QString::fromUtf8(line)), qPrintable(line + imported.describe()));
+        const QJsonObject secret
+            = QJsonDocument::fromJson(kmsctl({ "secret", "show", "vault-all", "-o", "json" }).out).object();
+        QCOMPARE(secret["namespaces"].toArray(), QJsonArray { "team-a" });
+        QCOMPARE(secret["roles"].toArray(), QJsonArray { "ClusterRole/kms-dynamic-role" });
+        QVERIFY(secret["audiences"].toArray().isEmpty()); // the API server's own, so the token works there
+        QCOMPARE(secret["maxTtlSeconds"].toInt(), 86400);
+        QCOMPARE(secret["url"].toString(), m_cluster->url().toString()); // --url over the config's
+        const QJsonObject lease = createLease("vault-all", "team-a");
+        QVERIFY(m_cluster->canI(lease["token"].toString().toUtf8(), "list", "pods", "team-a"));
+        QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+    }
+
     void aCliKilledWhileProvisioningSeveralObjectsLeavesNothingAfterReconcile()
     {
         const CliResult created
@@ -517,6 +761,168 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
         QVERIFY(managedObjects("kms.hanzo.ai/lease-id=" + lease.id).isEmpty());
     }
 
+    void anEditChangesWhatTheNextLeaseGrantsAndIsAudited()
+    {
+        const CliResult created = kmsctl(createArgs("edited") << "--namespaces"
+                                                              << "team-a"
+                                                              << "--role-type"
+                                                              << "ClusterRole"
+                                                              << "--role"
+                                                              << "kms-dynamic-role");
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject before = createLease("edited", "team-a");
+        QVERIFY(!before.isEmpty());
+        const QByteArray beforeToken = before["token"].toString().toUtf8();
+        QVERIFY(!m_cluster->canI(beforeToken, "create", "deployments", "team-a", "apps"));
+
+        const CliResult edit = kmsctl({ "secret", "edit", "edited", "--roles",
+            "ClusterRole/kms-dynamic-role,Role/deployer", "--extra-labels", "tier=web", "--max-leases", "2",
+            "--name-template", "ed-{{random 6}}", "--default-ttl", "30m" });
+        QVERIFY2(edit.exitCode == 0, edit.describe());
+        QCOMPARE(edit.outText().trimmed(),
+            QStringLiteral("Changed roles, name template, extra labels, lease limit, default TTL of dynamic "
+                           "secret \"edited\" in Development; leases made from now on get them."));
+        const QJsonObject shown
+            = QJsonDocument::fromJson(kmsctl({ "secret", "show", "edited", "-o", "json" }).out).object();
+        QCOMPARE(shown["roles"].toArray(), (QJsonArray { "ClusterRole/kms-dynamic-role", "Role/deployer" }));
+        QCOMPARE(shown["maxLeases"].toInt(), 2);
+        QCOMPARE(shown["defaultTtlSeconds"].toInt(), 1800);
+        QCOMPARE(shown["namespaces"].toArray(), QJsonArray { "team-a" }); // not given: kept
+
+        // The next lease gets both roles, the label and the template's name.
+        const QJsonObject after = createLease("edited", "team-a");
+        const QByteArray afterToken = after["token"].toString().toUtf8();
+        QVERIFY(m_cluster->canI(afterToken, "create", "deployments", "team-a", "apps"));
+        QVERIFY(m_cluster->canI(afterToken, "list", "pods", "team-a"));
+        QVERIFY2(after["serviceAccount"].toString().startsWith("ed-"),
+            qPrintable(after["serviceAccount"].toString()));
+        const auto objects = managedObjects("kms.hanzo.ai/lease-id=" + after["id"].toString());
+        QCOMPARE(objects.size(), 3); // the account and two bindings
+        for (const QJsonObject &o : objects)
+            QCOMPARE(o["metadata"]["labels"]["tier"].toString(), QStringLiteral("web"));
+        // The lease made before keeps what it had, and its revoke still removes all of it.
+        QVERIFY(!m_cluster->canI(beforeToken, "create", "deployments", "team-a", "apps"));
+        for (const QJsonObject &lease : { before, after })
+            QCOMPARE(kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+        QVERIFY(!authenticates(beforeToken));
+        QVERIFY(!authenticates(afterToken));
+        QVERIFY(managedObjects("kms.hanzo.ai/secret=edited").isEmpty());
+
+        // Audited: who changed what.
+        const CliResult audit
+            = kmsctl({ "audit", "--secret", "edited", "--kind", "secret.updated", "-o", "json" });
+        const QJsonArray events = QJsonDocument::fromJson(audit.out).array();
+        QCOMPARE(events.size(), 1);
+        QVERIFY2(events.first()["detail"].toString().startsWith(
+                     "Changed: roles, name template, extra labels, lease limit, default TTL. "),
+            qPrintable(events.first()["detail"].toString()));
+
+        // Clearing with empty values; an edit that changes nothing writes nothing.
+        const CliResult cleared = kmsctl(
+            { "secret", "edit", "edited", "--extra-labels", "", "--name-template", "", "--max-leases", "0" });
+        QVERIFY2(cleared.exitCode == 0, cleared.describe());
+        const QJsonObject now
+            = QJsonDocument::fromJson(kmsctl({ "secret", "show", "edited", "-o", "json" }).out).object();
+        QVERIFY(now["extraLabels"].toObject().isEmpty());
+        QVERIFY(now["nameTemplate"].toString().isEmpty());
+        const CliResult same = kmsctl({ "secret", "edit", "edited", "--max-leases", "0" });
+        QVERIFY2(same.exitCode == 0 && same.outText().contains("nothing was changed"), same.describe());
+        const CliResult updates
+            = kmsctl({ "audit", "--secret", "edited", "--kind", "secret.updated", "-o", "json" });
+        QCOMPARE(QJsonDocument::fromJson(updates.out).array().size(), 2); // the edit and the clearing only
+    }
+
+    void badEditsExitTwoInOneSentenceNamingTheFlag_data()
+    {
+        QTest::addColumn<QString>("secret");
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("nothing to change")
+            << "edit-dyn" << QStringList() << "Nothing to change: give at least one option";
+        QTest::newRow("roles on static")
+            << "edit-static" << QStringList { "--roles", "Role/a" }
+            << "--roles: applies only to dynamic secrets; \"edit-static\" is static.";
+        QTest::newRow("selector on static")
+            << "edit-static" << QStringList { "--namespace-selector", "env=dev" }
+            << "--namespace-selector: applies only to dynamic secrets";
+        QTest::newRow("role type alone") << "edit-dyn" << QStringList { "--role-type", "Role" }
+                                         << "--role-type: give it with --role or --generated-rules-file";
+        QTest::newRow("role type unknown")
+            << "edit-dyn" << QStringList { "--role-type", "Group", "--role", "x" }
+            << "--role-type: unknown role type \"Group\"";
+        QTest::newRow("role and roles") << "edit-dyn" << QStringList { "--role", "a", "--roles", "Role/b" }
+                                        << "--role/--roles: give the roles one way";
+        QTest::newRow("no role left") << "edit-dyn" << QStringList { "--roles", "" }
+                                      << "--role: Role is required with Dynamic credentials";
+        QTest::newRow("label of ours")
+            << "edit-dyn" << QStringList { "--extra-labels", "app.kubernetes.io/managed-by=me" }
+            << "--extra-labels: Label key \"app.kubernetes.io/managed-by\" is one of Hanzo KMS's own";
+        QTest::newRow("label control character")
+            << "edit-dyn" << QStringList { "--extra-labels", "team=a\x1b[2J" }
+            << "--extra-labels: Label \"team\" has an invalid value \"a\\x1b[2J\"";
+        QTest::newRow("template without random")
+            << "edit-dyn" << QStringList { "--name-template", "kms-{{secret}}" }
+            << "--name-template: The name template \"kms-{{secret}}\" must keep "
+               "at least 5 random characters";
+        QTest::newRow("max leases words") << "edit-dyn" << QStringList { "--max-leases", "many" }
+                                          << "--max-leases: \"many\" is not a whole number of leases";
+        QTest::newRow("star beside names")
+            << "edit-dyn" << QStringList { "--namespaces", "a,*" }
+            << "--namespaces: Allowed namespaces \"a,*\" lists \"*\" (any) beside names";
+        QTest::newRow("selector not closed")
+            << "edit-dyn" << QStringList { "--namespace-selector", "team in (a" }
+            << "--namespace-selector: The namespace selector \"team in (a\" is not "
+               "a label selector";
+        QTest::newRow("default ttl too short") << "edit-dyn" << QStringList { "--default-ttl", "5m" }
+                                               << "--default-ttl: Default TTL must be at least 10 minutes";
+        QTest::newRow("default above max")
+            << "edit-dyn" << QStringList { "--default-ttl", "48h" }
+            << "--default-ttl: Default TTL (2d) must not be longer than the max TTL (1d).";
+        QTest::newRow("rules file missing")
+            << "edit-dyn" << QStringList { "--generated-rules-file", "/nonexistent/rules.yaml" }
+            << "--generated-rules-file: ";
+        QTest::newRow("rules twice ways")
+            << "edit-dyn" << QStringList { "--generated-rules-file", "/x", "--no-generated-rules" }
+            << "--generated-rules-file/--no-generated-rules: give one of them.";
+    }
+    void badEditsExitTwoInOneSentenceNamingTheFlag()
+    {
+        QFETCH(QString, secret);
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        if (kmsctl({ "secret", "show", "edit-dyn" }).exitCode != 0) {
+            QCOMPARE(kmsctl(createArgs("edit-dyn") << "--namespaces"
+                                                   << "team-a"
+                                                   << "--role-type"
+                                                   << "ClusterRole"
+                                                   << "--role"
+                                                   << "kms-dynamic-role")
+                         .exitCode,
+                0);
+            QCOMPARE(
+                kmsctl({ "secret", "create", "edit-static", "--env", "Development", "--type", "static",
+                           "--service-account", "app", "--namespace", "default", "--url",
+                           m_cluster->url().toString(), "--ca-file", m_caFile, "--token-file", m_tokenFile })
+                    .exitCode,
+                0);
+        }
+        const QByteArray before = kmsctl({ "secret", "show", secret, "-o", "json" }).out;
+        const CliResult r = kmsctl(QStringList { "secret", "edit", secret } + args);
+        QVERIFY2(r.exitCode == 2, r.describe());
+        QVERIFY2(r.errText().contains(message), r.describe());
+        QCOMPARE(r.errText().trimmed().count('\n'), 0); // one sentence
+        QVERIFY2(!r.err.contains('\x1b'), r.describe());
+        QCOMPARE(kmsctl({ "secret", "show", secret, "-o", "json" }).out, before); // nothing was saved
+    }
+
+    void anEditOfAMissingSecretFails()
+    {
+        const CliResult r = kmsctl({ "secret", "edit", "no-such-secret", "--max-leases", "1" });
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.errText().contains("There is no dynamic secret \"no-such-secret\" in any environment."),
+            r.describe());
+    }
+
     void badInputExitsTwoInOneSentenceNamingTheFlag_data()
     {
         QTest::addColumn<QStringList>("args");
@@ -602,6 +1008,29 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
         QTest::newRow("rules on static") << QStringList { "--type", "static", "--service-account", "app",
             "--namespace", "default", "--generated-rules-file", "@TYPO@" }
                                          << "--generated-rules-file: applies only with --type dynamic.";
+        QTest::newRow("selector not closed") << QStringList { "--namespace-selector", "team in (a",
+            "--role-type", "ClusterRole", "--role", "r" }
+                                             << "--namespace-selector: The namespace selector \"team in (a\" "
+                                                "is not a label selector: the values of "
+                                                "\"team\" are not closed with \")\".";
+        QTest::newRow("selector bad value")
+            << QStringList { "--namespace-selector", "team=a b", "--role-type", "ClusterRole", "--role", "r" }
+            << "--namespace-selector: The namespace selector \"team=a b\" is not a label selector: position";
+        QTest::newRow("selector with star") << QStringList { "--namespaces", "*", "--namespace-selector",
+            "env=dev", "--role-type", "ClusterRole", "--role", "r" }
+                                            << "--namespace-selector: A namespace selector narrows nothing "
+                                               "when the allowed namespaces are \"*\"";
+        QTest::newRow("star beside names")
+            << (QStringList { "--namespaces", "a,*" } + role)
+            << "--namespaces: Allowed namespaces \"a,*\" lists \"*\" (any) beside names";
+        QTest::newRow("no namespaces at all")
+            << role << "--namespaces: Allowed namespaces must list at least one";
+        QTest::newRow("selector on static") << QStringList { "--type", "static", "--service-account", "app",
+            "--namespace", "default", "--namespace-selector", "env=dev" }
+                                            << "--namespace-selector: applies only with --type dynamic.";
+        QTest::newRow("template too long for any namespace")
+            << (QStringList { "--namespaces", "*", "--name-template", "{{namespace}}-{{random 6}}" } + role)
+            << "gives \"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn-";
         QTest::newRow("max leases negative") << (dyn + role + QStringList { "--max-leases", "-1" })
                                              << "--max-leases: \"-1\" is not a whole number of leases";
         QTest::newRow("max leases words") << (dyn + role + QStringList { "--max-leases", "many" })

@@ -187,6 +187,34 @@ private slots:
         }
     }
 
+    void anEditOfAnOlderVersionIsRefusedAndWritesNothing()
+    {
+        const DynamicSecret read = created(staticSpec(QStringLiteral("two-editors")));
+        DynamicSecret first = read;
+        first.defaultTtl = Duration::fromMinutes(20);
+        SecretSaveResult saved = QCoro::waitFor(m_catalog->save(first, QByteArray(), read.updatedAt));
+        QVERIFY2(saved.ok(), qPrintable(saved.error));
+        const qsizetype events = auditOf(QStringLiteral("two-editors")).size();
+        QVERIFY(auditOf(QStringLiteral("two-editors"))
+                    .last()
+                    .detail.startsWith(QStringLiteral("Changed: default TTL. ")));
+
+        // The second editor read the same version: its save is refused, the first edit stays.
+        DynamicSecret second = read;
+        second.maxTtl = Duration::fromHours(2);
+        saved = QCoro::waitFor(m_catalog->save(second, QByteArray(), read.updatedAt));
+        QCOMPARE(saved.failure, SecretSaveResult::Failure::Conflict);
+        QCOMPARE(saved.error,
+            QStringLiteral(
+                "Dynamic secret \"two-editors\" was changed elsewhere since it was read, so this edit "
+                "was not saved; look at it again and repeat the edit."));
+        const std::optional<DynamicSecret> stored = SecretRepository(*m_db).byId(read.id);
+        QCOMPARE(stored->defaultTtl, Duration::fromMinutes(20));
+        QCOMPARE(stored->maxTtl, read.maxTtl);
+        QCOMPARE(auditOf(QStringLiteral("two-editors")).size(), events);
+        QCOMPARE(storedToken(read.id).value, m_requesterToken);
+    }
+
     void editOfADeletedSecretSaysSo()
     {
         DynamicSecret s = created(staticSpec(QStringLiteral("gone")));

@@ -542,6 +542,57 @@ private slots:
             [podsRule](DynamicSecret &s, SecretValidationContext &) { s.generatedRules = { podsRule() }; },
             "generatedRules", "only to Dynamic");
 
+        // Any namespace, selectors.
+        row("any namespace", [](DynamicSecret &s, SecretValidationContext &) {
+            makeDynamic(s);
+            s.allowedNamespaces = { QStringLiteral("*") };
+        });
+        row("selector only", [](DynamicSecret &s, SecretValidationContext &) {
+            makeDynamic(s);
+            s.allowedNamespaces.clear();
+            s.namespaceSelector = QStringLiteral("team in (a,b),env=dev");
+        });
+        row("list and selector", [](DynamicSecret &s, SecretValidationContext &) {
+            makeDynamic(s);
+            s.namespaceSelector = QStringLiteral("env=dev");
+        });
+        row(
+            "bad selector",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.namespaceSelector = QStringLiteral("env in dev");
+            },
+            "namespaceSelector", "needs its values in parentheses");
+        row(
+            "selector with any namespace",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.allowedNamespaces = { QStringLiteral("*") };
+                s.namespaceSelector = QStringLiteral("env=dev");
+            },
+            "namespaceSelector", "narrows nothing");
+        row(
+            "star beside names",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.allowedNamespaces = { QStringLiteral("a"), QStringLiteral("*") };
+            },
+            "allowedNamespaces", "beside names");
+        row(
+            "selector on static",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                s.namespaceSelector = QStringLiteral("env=dev");
+            },
+            "namespaceSelector", "only to Dynamic");
+        row(
+            "name template too long for any namespace",
+            [](DynamicSecret &s, SecretValidationContext &) {
+                makeDynamic(s);
+                s.namespaceSelector = QStringLiteral("env=dev");
+                s.nameTemplate = QStringLiteral("{{namespace}}-{{random 6}}");
+            },
+            "nameTemplate", "a namespace of 63 characters");
+
         // Name templates.
         row("name template", [](DynamicSecret &s, SecretValidationContext &) {
             makeDynamic(s);
@@ -669,6 +720,8 @@ private slots:
         QTest::newRow("invalid entry") << "a,B_c" << QStringList() << "\"B_c\"";
         QTest::newRow("invalid entry in words") << "a,b_c" << QStringList() << "contains \"_\"";
         QTest::newRow("too long") << QString(64, QLatin1Char('n')) << QStringList() << "63 characters";
+        QTest::newRow("any") << " * " << QStringList { QStringLiteral("*") } << "";
+        QTest::newRow("any beside names") << "a,*" << QStringList() << "\"*\" (any) beside names";
     }
     void parsesNamespaceLists()
     {

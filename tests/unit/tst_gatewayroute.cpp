@@ -105,8 +105,19 @@ private slots:
                               << "" << Kind::Refused << false;
         QTest::newRow("pod exec") << QByteArray("POST") << "/api/v1/namespaces/default/pods/web/exec"
                                   << "" << Kind::Refused << false;
+        // Namespaces: read and listed (New Lease's choices), filtered by the policy.
         QTest::newRow("namespaces") << QByteArray("GET") << "/api/v1/namespaces"
-                                    << "" << Kind::Refused << false;
+                                    << "" << Kind::List << false;
+        QTest::newRow("namespaces selected") << QByteArray("GET") << "/api/v1/namespaces"
+                                             << "labelSelector=team%3Da" << Kind::List << false;
+        QTest::newRow("a namespace") << QByteArray("GET") << "/api/v1/namespaces/team-a"
+                                     << "" << Kind::Read << false;
+        QTest::newRow("delete a namespace") << QByteArray("DELETE") << "/api/v1/namespaces/team-a"
+                                            << "" << Kind::Refused << false;
+        QTest::newRow("create a namespace") << QByteArray("POST") << "/api/v1/namespaces"
+                                            << "" << Kind::Refused << false;
+        QTest::newRow("watch namespaces") << QByteArray("GET") << "/api/v1/namespaces"
+                                          << "watch=true" << Kind::Refused << false;
         QTest::newRow("update sa") << QByteArray("PUT") << "/api/v1/namespaces/default/serviceaccounts/app"
                                    << "" << Kind::Refused << false;
         QTest::newRow("patch sa") << QByteArray("PATCH") << "/api/v1/namespaces/default/serviceaccounts/app"

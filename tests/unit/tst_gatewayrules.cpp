@@ -111,6 +111,10 @@ private slots:
         row("clusterrole", Kind::Read, Resource::ClusterRole, {}, "kms-dynamic-role", {});
         row("other clusterrole", Kind::Read, Resource::ClusterRole, {}, "cluster-admin",
             "ClusterRole \"cluster-admin\"");
+        row("list namespaces", Kind::List, Resource::Namespace, {}, {}, {});
+        row("read an allowed namespace", Kind::Read, Resource::Namespace, {}, "team-a", {});
+        row("read another namespace", Kind::Read, Resource::Namespace, {}, "kube-system",
+            "does not allow namespace \"kube-system\"");
         row("create generated role", Kind::Create, Resource::Role, "team-a", {}, {});
         row("read a role, maybe a generated one", Kind::Read, Resource::Role, "team-a", "kms-x", {});
         row("delete generated role", Kind::Delete, Resource::Role, "team-a", "kms-x", {});
@@ -455,6 +459,13 @@ private slots:
             plain));
         QVERIFY(GatewayRules::readable(
             p, route(Kind::Read, Resource::ClusterRole, {}, QStringLiteral("kms-dynamic-role")), plain));
+        // Namespaces: only those of the policy, whatever their labels.
+        const QJsonObject teamA { { QStringLiteral("metadata"),
+            QJsonObject { { QStringLiteral("name"), QStringLiteral("team-a") } } } };
+        const QJsonObject kubeSystem { { QStringLiteral("metadata"),
+            QJsonObject { { QStringLiteral("name"), QStringLiteral("kube-system") } } } };
+        QVERIFY(GatewayRules::readable(p, route(Kind::List, Resource::Namespace, {}), teamA));
+        QVERIFY(!GatewayRules::readable(p, route(Kind::List, Resource::Namespace, {}), kubeSystem));
         // A role the policy does not name is shown only when it is a lease's.
         QVERIFY(!GatewayRules::readable(
             p, route(Kind::Read, Resource::Role, QStringLiteral("team-a"), QStringLiteral("admin")), plain));

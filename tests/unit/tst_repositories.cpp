@@ -150,6 +150,7 @@ private slots:
         s.generatedRules = { PolicyRule { { QStringLiteral("get") }, { QStringLiteral("apps") },
             { QStringLiteral("deployments") }, { QStringLiteral("web") }, {} } };
         s.generatedRoleType = RoleType::ClusterRole;
+        s.namespaceSelector = QStringLiteral("team in (a,b)");
         QVERIFY2(secrets.insert(s), qPrintable(m_db->lastError()));
         QVERIFY(s.id > 0);
         QVERIFY(s.createdAt.isValid());
@@ -174,6 +175,7 @@ private slots:
         QCOMPARE(r.nameTemplate, s.nameTemplate);
         QCOMPARE(r.generatedRules, s.generatedRules);
         QCOMPARE(r.generatedRoleType, RoleType::ClusterRole);
+        QCOMPARE(r.namespaceSelector, s.namespaceSelector);
         QVERIFY(!secrets.byName(m_prod, s.name).has_value());
         QVERIFY(!secrets.byId(s.id + 1).has_value());
     }
@@ -216,6 +218,29 @@ private slots:
         DynamicSecret gone = s;
         QVERIFY(!secrets.update(gone));
         QVERIFY2(m_db->lastError().contains(QStringLiteral("does not exist")), qPrintable(m_db->lastError()));
+    }
+
+    void anEditSavesOnlyOverTheVersionItRead()
+    {
+        SecretRepository secrets(*m_db);
+        DynamicSecret s = test::staticSecret(m_dev, QStringLiteral("compared"));
+        QVERIFY(secrets.insert(s));
+        const QDateTime read = s.updatedAt;
+        DynamicSecret mine = s;
+        DynamicSecret theirs = s;
+        theirs.maxTtl = Duration::fromHours(2);
+        QVERIFY2(secrets.update(theirs, read), qPrintable(m_db->lastError()));
+        QVERIFY(theirs.updatedAt > read); // even within the same millisecond
+        mine.maxTtl = Duration::fromHours(3);
+        QVERIFY(!secrets.update(mine, read));
+        QCOMPARE(m_db->lastError(),
+            QStringLiteral(
+                "Dynamic secret \"compared\" was changed by someone else since it was read; nothing "
+                "was saved."));
+        QCOMPARE(secrets.byId(s.id)->maxTtl, Duration::fromHours(2));
+        QVERIFY2(secrets.update(mine, theirs.updatedAt), qPrintable(m_db->lastError()));
+        QCOMPARE(secrets.byId(s.id)->maxTtl, Duration::fromHours(3));
+        QCOMPARE(secrets.byId(s.id)->updatedAt, mine.updatedAt);
     }
 
     void listsSecretsByEnvironmentSortedByName()
