@@ -211,6 +211,14 @@
     </message>
 </context>
 <context>
+    <name>kms::ui::NewLeaseDialog</name>
+    <message numerus="yes">
+        <source>a %1 generated from %n rule(s)</source>
+        <translation>
+            <numerusform>a %1 generated from %n rule</numerusform><numerusform>a %1 generated from %n rules</numerusform></translation>
+    </message>
+</context>
+<context>
     <name>kms::ui::SecretSetupDialog</name>
     <message numerus="yes">
         <source>%n permission(s) or object(s) missing. Apply the RBAC YAML as a cluster administrator, then test again.</source>
