@@ -216,8 +216,8 @@ bool SecretRepository::update(DynamicSecret &secret, const QDateTime &expectedUp
         now = expectedUpdatedAt.addMSecs(1);
     const bool compareAndSet = expectedUpdatedAt.isValid();
     Query q = m_db.prepare(QStringLiteral("UPDATE dynamic_secrets SET %1 = ?, updated_at = ? WHERE id = ?%2")
-                           .arg(FieldColumns.join(QStringLiteral(" = ?, ")),
-                               compareAndSet ? QStringLiteral(" AND updated_at = ?") : QString()));
+                               .arg(FieldColumns.join(QStringLiteral(" = ?, ")),
+                                   compareAndSet ? QStringLiteral(" AND updated_at = ?") : QString()));
     bindFields(q, secret);
     q.addBindValue(Database::timeValue(now));
     q.addBindValue(secret.id);
