@@ -22,10 +22,10 @@ CliContext::CliContext(ProfileLocation location)
 {
 }
 
-Database *CliContext::database()
+Database *CliContext::database(SigningKey signingKey)
 {
     if (m_db)
-        return m_db.get();
+        return m_db.get(); // the key as the first call chose
     auto db = std::make_unique<Database>();
     if (!QCoro::waitFor(openProfileDatabase(*db, m_vault, m_location))) {
         fail(db->lastError());
@@ -34,9 +34,20 @@ Database *CliContext::database()
     m_db = std::move(db);
     m_audit = std::make_unique<AuditKeychain>(*m_db, m_vault);
     // A failure is remembered by AuditLog: commands that write say why.
-    QCoro::waitFor(m_audit->loadSigningKey());
+    if (signingKey == SigningKey::Load)
+        QCoro::waitFor(loadSigningKey());
     AuditLog(*m_db).readHead(m_headAtOpen);
     return m_db.get();
+}
+
+QCoro::Task<bool> CliContext::loadSigningKey()
+{
+    if (!m_audit)
+        co_return false;
+    if (m_signingKeyLoaded)
+        co_return AuditLog::hasSigningKey();
+    m_signingKeyLoaded = true;
+    co_return co_await m_audit->loadSigningKey();
 }
 
 void CliContext::finish()

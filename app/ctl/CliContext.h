@@ -31,7 +31,13 @@ public:
     // after printing why it could not be opened. Opening also loads this
     // user's audit signing key from the keychain (made on first use); without
     // it, audit events (and so every change) fail with the keychain's reason.
-    Database *database();
+    // SigningKey::Later: the key is loaded by loadSigningKey() when the command
+    // is about to write (kubectl's credential plugin: a cache hit writes nothing).
+    enum class SigningKey { Load, Later };
+    Database *database(SigningKey signingKey = SigningKey::Load);
+    // Loads this user's audit signing key (once); false when the keychain
+    // refused it (the audit log then says why on the next append).
+    QCoro::Task<bool> loadSigningKey();
     const ProfileLocation &location() const { return m_location; }
     CredentialVault &vault() { return m_vault; }
     // The opened profile's audit keychain (anchor, signing key); null before database().
@@ -66,6 +72,7 @@ private:
     std::unique_ptr<Database> m_db;
     CredentialVault m_vault;
     std::unique_ptr<AuditKeychain> m_audit;
+    bool m_signingKeyLoaded = false;
     std::optional<AuditMark> m_headAtOpen;
     QTextStream m_out;
     QTextStream m_err;

@@ -85,14 +85,19 @@ int credential(CliContext &ctx, const QStringList &args)
     if (!problems.isEmpty())
         return ctx.usage(problems.constFirst());
 
+    // The profile without the audit signing key: a cache hit writes nothing,
+    // and the key's keychain session was most of a hit's time (issue 15's note).
+    Database *db = ctx.database(CliContext::SigningKey::Later);
+    if (!db)
+        return Failed;
     int code = Failed;
     const std::optional<DynamicSecret> secret = findSecretArgument(ctx, p, &code);
     if (!secret)
         return code;
     request.secretId = secret->id;
-    Database *db = ctx.database();
     Engine engine(*db, ctx.vault());
     KubectlCredentials credentials(*db, ctx.vault(), engine.leases());
+    credentials.setBeforeIssue([&ctx] { return ctx.loadSigningKey(); });
     KubectlCredential issued = QCoro::waitFor(credentials.credential(request));
     if (!issued.ok())
         return issued.badRequest ? ctx.usage(issued.error) : ctx.fail(issued.error);

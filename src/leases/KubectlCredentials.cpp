@@ -183,6 +183,9 @@ QCoro::Task<KubectlCredential> KubectlCredentials::credential(KubectlCredentialR
         }
     }
 
+    // A failure here is remembered by the audit log, whose append then says why.
+    if (m_beforeIssue)
+        co_await m_beforeIssue();
     LeaseCreation created = co_await m_leases.createLease(lease);
     if (!created.ok()) {
         result.badRequest = created.unusableSecret || !created.fieldErrors.isEmpty();

@@ -8,6 +8,7 @@
 #include <QStringList>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 
 namespace kms {
@@ -53,6 +54,11 @@ public:
     // How long a call waits for another process that is issuing the lease.
     void setLockTimeout(std::chrono::milliseconds timeout) { m_lockTimeout = timeout; }
 
+    // Called (and awaited) before a new lease is issued, never on a cache hit:
+    // the CLI loads this user's audit signing key there, so that a hit does
+    // not pay for a keychain session it does not use.
+    void setBeforeIssue(std::function<QCoro::Task<bool>()> hook) { m_beforeIssue = std::move(hook); }
+
     QCoro::Task<KubectlCredential> credential(KubectlCredentialRequest request);
 
     // After a renewal: if kubectl's cache holds this lease, it gets the new
@@ -76,6 +82,7 @@ private:
 
     Database &m_db;
     CredentialVault &m_vault;
+    std::function<QCoro::Task<bool>()> m_beforeIssue;
     LeaseService &m_leases;
     Clock *m_clock;
     std::chrono::milliseconds m_lockTimeout { std::chrono::minutes(2) };
