@@ -19,5 +19,8 @@ esac
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
 # Debug info embeds the build folder; without this, no checkout hits another's cache.
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
+# Room for the three builds' objects (normal, sanitized, fuzz), so one does not
+# evict another's (ccache's default, 5 GB, is too small for all three).
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-12G}
 cmake -S "$root" -B "$build" -G Ninja "${args[@]}" >/dev/null
 cmake --build "$build" -j "${KMS_JOBS:-$(nproc)}"
