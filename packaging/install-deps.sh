@@ -10,6 +10,7 @@ packages=(
   qt6-base-dev qt6-httpserver-dev libqt6sql6-sqlite libqt6sql6-psql qtkeychain-qt6-dev qcoro-qt6-dev
   qt6-tools-dev qt6-l10n-tools   # Qt6LinguistTools for CMake; lupdate and lrelease
   libssl-dev libyaml-cpp-dev
+  libsqlite3-dev libkeyutils-dev # hanzo-kmsctl's front (app/front): the profile and the kernel keyring, without Qt
   # run and test: Secret Service for the keychain, a session bus, X for screenshots
   gnome-keyring dbus dbus-bin libsecret-tools xvfb xauth imagemagick openbox
   # team profiles: the tests start a throw-away PostgreSQL server (run-tests.sh)

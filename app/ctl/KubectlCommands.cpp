@@ -10,6 +10,7 @@
 #include "leases/KubectlCredentials.h"
 #include "leases/LeaseService.h"
 #include "store/Database.h"
+#include "store/kernelcache/KubectlCache.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -17,6 +18,7 @@
 #include <QJsonObject>
 
 #include <cstdio>
+#include <cstring>
 
 namespace kms::cli {
 
@@ -41,6 +43,30 @@ void addLeaseTargetOptions(QCommandLineParser &p)
 // hanzo-kmsctl credential SECRET: what kubectl runs for every command of a
 // context "kubeconfig add" wrote. stdout is kubectl's, so it holds only the
 // ExecCredential; an error is one sentence on stderr and a non-zero exit.
+
+// The hot copy the front program (app/front) answers the next kubectl command
+// from, under the command line's own words. Only for a SQLite profile named
+// by --env and --namespace, as "kubeconfig add" writes; where the kernel
+// keyring is not available, every command takes the full path, as before.
+void keepInTheKernelKeyring(CliContext &ctx, const Database &db, const QCommandLineParser &p,
+    const DynamicSecret &secret, const KubectlCredential &issued)
+{
+    if (db.filePath().isEmpty() || !p.isSet(QStringLiteral("env")) || !p.isSet(QStringLiteral("namespace")))
+        return;
+    kubectlcache::Key key;
+    key.service = ctx.vault().serviceName().toStdString();
+    key.databaseFile = QDir::cleanPath(db.filePath()).toStdString();
+    key.environment = p.value(QStringLiteral("env")).toStdString();
+    key.secret = p.positionalArguments().value(0).toStdString();
+    key.namespaceName = p.value(QStringLiteral("namespace")).toStdString();
+    if (p.isSet(QStringLiteral("audiences")))
+        key.audiences = p.value(QStringLiteral("audiences")).toStdString();
+    kubectlcache::Entry entry { secret.id, secret.updatedAt.toMSecsSinceEpoch(), issued.leaseId.toStdString(),
+        issued.leaseExpiresAt.toMSecsSinceEpoch(), issued.tokenExpiresAt.toMSecsSinceEpoch(),
+        issued.token.toStdString() };
+    kubectlcache::store(key, entry, QDateTime::currentMSecsSinceEpoch());
+    explicit_bzero(entry.token.data(), entry.token.size());
+}
 
 int credential(CliContext &ctx, const QStringList &args)
 {
@@ -103,6 +129,7 @@ int credential(CliContext &ctx, const QStringList &args)
         return issued.badRequest ? ctx.usage(issued.error) : ctx.fail(issued.error);
     if (!issued.warning.isEmpty())
         ctx.warn(issued.warning);
+    keepInTheKernelKeyring(ctx, *db, p, *secret, issued);
     // Straight to stdout, without a QString copy of the token; then the one buffer is cleared.
     QByteArray json = ExecCredential::json(issued.token, issued.expiresAt);
     ctx.out().flush();
@@ -116,6 +143,16 @@ int credential(CliContext &ctx, const QStringList &args)
 
 // ---------------------------------------------------------------------------
 // hanzo-kmsctl kubeconfig add|remove
+
+// The program kubectl runs: on Linux the front (app/front), which started this
+// one from libexec and says where it is; elsewhere this program itself.
+QString kmsctlPath()
+{
+    const QFileInfo front(qEnvironmentVariable("HANZO_KMSCTL_FRONT"));
+    if (front.isAbsolute() && front.isFile() && front.isExecutable())
+        return front.absoluteFilePath();
+    return QCoreApplication::applicationFilePath();
+}
 
 QString kubeconfigPath(const QCommandLineParser &p)
 {
@@ -175,7 +212,7 @@ int add(CliContext &ctx, const QStringList &args)
     request.audiences = audiences;
     request.contextName = p.value(QStringLiteral("context"));
     request.kubeconfigPath = kubeconfigPath(p);
-    request.kmsctlPath = QCoreApplication::applicationFilePath();
+    request.kmsctlPath = kmsctlPath();
     request.dataDir = db->dataDir();
     if (ctx.location().database)
         request.databaseUrl = ctx.location().database->toString();

@@ -6,6 +6,7 @@
 #include "store/Database.h"
 #include "store/LeaseRepository.h"
 #include "store/SecretRepository.h"
+#include "store/kernelcache/KubectlCache.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -14,6 +15,12 @@
 #include <QLockFile>
 
 namespace kms {
+
+// hanzo-kmsctl's front reads the profile with its own queries (KubectlCache.cpp):
+// a new schema version is a reason to look at them.
+static_assert(Database::SchemaVersion == kubectlcache::SchemaVersion,
+    "check the queries of store/kernelcache/KubectlCache.cpp against the new schema, then update its "
+    "SchemaVersion");
 
 namespace {
 
@@ -177,6 +184,8 @@ QCoro::Task<KubectlCredential> KubectlCredentials::credential(KubectlCredentialR
                 result.token = cached->token;
                 result.expiresAt = std::min(cached->expiresAt, row->expiresAt);
                 result.leaseId = row->id;
+                result.tokenExpiresAt = cached->expiresAt;
+                result.leaseExpiresAt = row->expiresAt;
                 result.reused = true;
                 co_return result;
             }
@@ -203,6 +212,8 @@ QCoro::Task<KubectlCredential> KubectlCredentials::credential(KubectlCredentialR
     result.token = created.issued->token;
     result.expiresAt = created.issued->expiresAt;
     result.leaseId = created.lease->id;
+    result.tokenExpiresAt = created.issued->expiresAt;
+    result.leaseExpiresAt = created.lease->expiresAt;
     co_return result;
 }
 

@@ -31,6 +31,10 @@ struct KubectlCredential {
     QByteArray token; // for kubectl only: printed, never stored outside the keychain
     QDateTime expiresAt; // when kubectl must ask again
     QString leaseId;
+    // For the kernel keyring's hot copy (store/kernelcache): the token's own
+    // expiry and the lease row's, which a renew moves.
+    QDateTime tokenExpiresAt;
+    QDateTime leaseExpiresAt;
     bool reused = false; // the cached token of a lease still active
     QString error; // one sentence
     bool badRequest = false; // refused before anything happened: bad usage or input

@@ -85,5 +85,18 @@ while IFS=: read -r file line _; do
   finding "$file:$line: SQL outside src/store/; use a repository there"
 done < <(grep -rnE --include='*.cpp' --include='*.h' "$sql" src ui app 2>/dev/null)
 
-[ $status -eq 0 ] && echo "check-layers: every include points down, widgets only in ui/ and app/gui/, SQL only in src/store/"
+# 4. No Qt in hanzo-kmsctl's front (app/front) and the kernel keyring cache it
+#    links (src/store/kernelcache): kubectl starts the front for every command,
+#    and it must start without loading Qt. They include only each other.
+while IFS=: read -r file line text; do
+  [ -n "$file" ] || continue
+  case "$file" in app/front/* | src/store/kernelcache/*) ;; *) continue ;; esac
+  case "$text" in
+    *'<Q'* | *'<q'[a-z]*) finding "$file:$line: includes Qt ($text); the front and src/store/kernelcache are plain C++" ;;
+    *'"store/kernelcache/'*) ;;
+    *'"'*) finding "$file:$line: includes $text; the front and src/store/kernelcache include only src/store/kernelcache" ;;
+  esac
+done <<<"$includes"
+
+[ $status -eq 0 ] && echo "check-layers: every include points down, widgets only in ui/ and app/gui/, SQL only in src/store/, no Qt in app/front"
 exit $status

@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 fail=0
 expect_violation() {  # name file content
-  rm -rf "$work/t"; mkdir -p "$work/t/src/core" "$work/t/src/store" "$work/t/src/kube" "$work/t/ui" "$work/t/app/ctl"
+  rm -rf "$work/t"; mkdir -p "$work/t/src/core" "$work/t/src/store/kernelcache" "$work/t/src/kube" "$work/t/ui" "$work/t/app/ctl" "$work/t/app/front"
   echo '#include "core/Names.h"' > "$work/t/src/kube/Ok.cpp"
   touch "$work/t/ui/MainWindow.h"
   printf '%s\n' "$3" > "$work/t/$2"
@@ -21,6 +21,9 @@ expect_violation "QtSql outside store" src/kube/Bad.cpp 'QSqlQuery query;'
 expect_violation "SQL text outside store" ui/Bad.cpp 'auto q = "SELECT id FROM leases";'
 expect_violation "store from the ui" ui/Bad.cpp '#include "store/Database.h"'
 expect_violation "ui header in src" src/kube/Bad.cpp '#include "MainWindow.h"'
+expect_violation "Qt in the front" app/front/main.cpp '#include <QString>'
+expect_violation "a Qt layer in the front" app/front/main.cpp '#include "store/Database.h"'
+expect_violation "Qt in the kernel cache" src/store/kernelcache/Bad.cpp '#include <QtCore/QByteArray>'
 # And a clean tree passes.
 rm -rf "$work/t"; mkdir -p "$work/t/src/kube"; echo '#include "core/Names.h"' > "$work/t/src/kube/Ok.cpp"
 "$here/check-layers.sh" "$work/t" >/dev/null || { echo "selftest: a clean tree failed"; fail=1; }

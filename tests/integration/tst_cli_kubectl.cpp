@@ -6,10 +6,12 @@
 #include "KmsTestPaths.h"
 #include "TestCluster.h"
 #include "TestSupport.h"
+#include "store/kernelcache/KubectlCache.h"
 
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -445,6 +447,93 @@ private slots:
         QVERIFY2(r.out.isEmpty(), r.describe());
         QVERIFY2(r.errText().contains(message), r.describe());
         QCOMPARE(r.errText().count('\n'), 1);
+    }
+
+    // kubectl runs bin/hanzo-kmsctl, the small front (app/front): a cache hit
+    // is answered from the kernel keyring without the full CLI, and a lease
+    // revoked since is not. A copy of the front without the full CLI beside it
+    // shows which answered: alone, it can only answer from the keyring.
+    void theFrontAnswersAHitAloneButNeverARevokedLease()
+    {
+        if (!kms::kubectlcache::store({ "probe", "/nonexistent", "e", "s", "n", {} },
+                { 1, 1, "probe", QDateTime::currentMSecsSinceEpoch() + 60000,
+                    QDateTime::currentMSecsSinceEpoch() + 60000, "probe-token" },
+                QDateTime::currentMSecsSinceEpoch()))
+            QSKIP("the kernel keyring (keyctl) is not available to this process, so every kubectl command "
+                  "takes the full CLI; nothing to try");
+        QVERIFY(kms::kubectlcache::remove({ "probe", "/nonexistent", "e", "s", "n", {} }));
+
+        // What "kubeconfig add" wrote is what the front recognises.
+        const QString config = m_files.filePath(QStringLiteral("front.kubeconfig"));
+        const CliResult added = kmsctl({ "kubeconfig", "add", "deploy", "--namespace", "team-a", "--context",
+            "front", "--kubeconfig", config });
+        QVERIFY2(added.exitCode == 0, added.describe());
+        const Run view = kubectl({ "--kubeconfig", config, "config", "view", "--raw", "-o", "json" });
+        QVERIFY2(view.exitCode == 0, view.describe());
+        QJsonObject exec;
+        for (const QJsonValue &u : QJsonDocument::fromJson(view.out.toUtf8())["users"].toArray()) {
+            if (u["name"].toString() == QStringLiteral("front"))
+                exec = u["user"]["exec"].toObject();
+        }
+        QCOMPARE(exec["command"].toString(), QFileInfo(QStringLiteral(KMS_CTL_PATH)).absoluteFilePath());
+        QStringList args;
+        for (const QJsonValue &a : exec["args"].toArray())
+            args << a.toString();
+        QProcessEnvironment env = kubectlEnvironment();
+        for (const QJsonValue &e : exec["env"].toArray())
+            env.insert(e["name"].toString(), e["value"].toString());
+        env.insert(QStringLiteral("KUBERNETES_EXEC_INFO"),
+            QStringLiteral(R"({"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1",)"
+                           R"("spec":{"interactive":false}})"));
+        const auto plugin = [&](const QString &program) {
+            QProcess p;
+            p.setProcessEnvironment(env);
+            p.start(program, args);
+            Run run;
+            if (p.waitForFinished(60000))
+                run.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+            run.out = QString::fromUtf8(p.readAllStandardOutput());
+            run.err = QString::fromUtf8(p.readAllStandardError());
+            return run;
+        };
+
+        const Run first = plugin(exec["command"].toString()); // issues, or reuses the keychain's copy
+        QVERIFY2(first.exitCode == 0, first.describe());
+        const QByteArray token
+            = QJsonDocument::fromJson(first.out.toUtf8())["status"]["token"].toString().toUtf8();
+        m_tokens << token;
+        QVERIFY(tokenReview(token)["authenticated"].toBool());
+
+        const QString alone = m_files.filePath(QStringLiteral("alone/hanzo-kmsctl"));
+        QVERIFY(QDir().mkpath(QFileInfo(alone).path()));
+        QFile::remove(alone);
+        QVERIFY(QFile::copy(exec["command"].toString(), alone));
+        const Run hit = plugin(alone);
+        QVERIFY2(hit.exitCode == 0, hit.describe());
+        QCOMPARE(hit.out, first.out); // byte for byte what the full CLI printed
+        QVERIFY2(hit.err.isEmpty(), hit.describe());
+
+        // Revoked: the front alone has nothing to say, and the front with the full CLI issues anew.
+        const QJsonArray active = leases(QStringLiteral("team-a"));
+        QVERIFY(!active.isEmpty());
+        QCOMPARE(active[0]["state"].toString(), QStringLiteral("active"));
+        const CliResult revoked = kmsctl({ "lease", "revoke", active[0]["id"].toString() });
+        QVERIFY2(revoked.exitCode == 0, revoked.describe());
+        QVERIFY(!tokenReview(token)["authenticated"].toBool());
+        const Run refused = plugin(alone);
+        QVERIFY2(refused.exitCode == 1 && refused.out.isEmpty()
+                && refused.err.contains(QStringLiteral("libexec/hanzo-kms/hanzo-kmsctl")),
+            refused.describe());
+        const Run renewed = plugin(exec["command"].toString());
+        QVERIFY2(renewed.exitCode == 0, renewed.describe());
+        const QByteArray next
+            = QJsonDocument::fromJson(renewed.out.toUtf8())["status"]["token"].toString().toUtf8();
+        m_tokens << next;
+        QVERIFY(next != token);
+        QVERIFY(tokenReview(next)["authenticated"].toBool());
+        QCOMPARE(plugin(alone).out, renewed.out); // and that one is the keyring's now
+        QCOMPARE(
+            leases(QStringLiteral("team-a"))[0].toObject()["state"].toString(), QStringLiteral("active"));
     }
 
     void noTokenIsWrittenToAFile()

@@ -74,6 +74,7 @@ QStringList desktopFiles()
 {
     QStringList files { QStringLiteral("bin/hanzo-kms"), QStringLiteral("bin/hanzo-kmsctl"),
         QStringLiteral("libexec/hanzo-kms/kms-testcluster"), // hanzo-kms --demo starts it
+        QStringLiteral("libexec/hanzo-kms/hanzo-kmsctl"), // the full CLI behind bin/hanzo-kmsctl
         QStringLiteral("share/applications/%1.desktop").arg(appId),
         QStringLiteral("share/metainfo/%1.metainfo.xml").arg(appId),
         QStringLiteral("share/icons/hicolor/scalable/apps/%1.svg").arg(appId) };
