@@ -24,10 +24,14 @@ namespace {
 namespace cache = kms::kubectlcache;
 
 // What kubectl (client-go 1.2x-1.3x) puts in KUBERNETES_EXEC_INFO for
-// "interactiveMode: Never" without provideClusterInfo. Anything else goes to
-// the full CLI, which reads it as JSON and says what is wrong.
+// "interactiveMode: Never" without provideClusterInfo: Go's JSON encoder ends
+// it with a line break (kubectl 1.32, seen). Anything else goes to the full
+// CLI, which reads it as JSON and says what is wrong.
 constexpr std::string_view KnownExecInfo[] = {
-    R"({"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}})",
+    "{\"kind\":\"ExecCredential\",\"apiVersion\":\"client.authentication.k8s.io/"
+    "v1\",\"spec\":{\"interactive\":false}}\n",
+    "{\"kind\":\"ExecCredential\",\"apiVersion\":\"client.authentication.k8s.io/"
+    "v1\",\"spec\":{\"interactive\":false}}",
 };
 
 std::string selfPath()

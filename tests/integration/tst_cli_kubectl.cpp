@@ -482,9 +482,11 @@ private slots:
         QProcessEnvironment env = kubectlEnvironment();
         for (const QJsonValue &e : exec["env"].toArray())
             env.insert(e["name"].toString(), e["value"].toString());
+        // As kubectl 1.32 sets it (Go's JSON encoder ends it with a line break).
         env.insert(QStringLiteral("KUBERNETES_EXEC_INFO"),
             QStringLiteral(R"({"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1",)"
-                           R"("spec":{"interactive":false}})"));
+                           R"("spec":{"interactive":false}})"
+                           "\n"));
         const auto plugin = [&](const QString &program) {
             QProcess p;
             p.setProcessEnvironment(env);

@@ -177,7 +177,12 @@ std::string execCredentialJson(std::string_view token, std::int64_t expiresMs)
 bool store(const Key &key, const Entry &entry, std::int64_t nowMs)
 {
     const std::string desc = description(key);
-    const std::string payload = encode(entry);
+    std::string payload = encode(entry);
+    // The token's copy in this buffer goes when the kernel has its own.
+    struct Wipe {
+        std::string &s;
+        ~Wipe() { explicit_bzero(s.data(), s.size()); }
+    } wipe { payload };
     const std::int64_t lifeMs = std::min(entry.tokenExpiresMs, entry.leaseExpiresMs) - nowMs;
     if (desc.size() > MaxDescriptionBytes || payload.size() > MaxEntryBytes || lifeMs < 1000)
         return false;
