@@ -514,6 +514,19 @@ private slots:
         QVERIFY2(hit.exitCode == 0, hit.describe());
         QCOMPARE(hit.out, first.out); // byte for byte what the full CLI printed
         QVERIFY2(hit.err.isEmpty(), hit.describe());
+        // And so it does for kubectl itself (its KUBERNETES_EXEC_INFO, its environment).
+        QFile written(config);
+        QVERIFY(written.open(QIODevice::ReadOnly));
+        const QByteArray commandLine = "command: " + QFile::encodeName(exec["command"].toString()) + '\n';
+        QByteArray pointed = written.readAll();
+        QCOMPARE(pointed.count(commandLine), 1);
+        pointed.replace(commandLine, "command: " + QFile::encodeName(alone) + '\n');
+        const QString aloneConfig = write(QStringLiteral("alone.kubeconfig"), pointed);
+        const Run viaKubectl = kubectl({ "--kubeconfig", aloneConfig, "--context", "front", "auth", "whoami",
+            "-o", "jsonpath={.status.userInfo.username}" });
+        QVERIFY2(viaKubectl.exitCode == 0
+                && viaKubectl.out.startsWith(QStringLiteral("system:serviceaccount:team-a:")),
+            viaKubectl.describe());
 
         // Revoked: the front alone has nothing to say, and the front with the full CLI issues anew.
         const QJsonArray active = leases(QStringLiteral("team-a"));
