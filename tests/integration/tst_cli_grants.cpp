@@ -15,11 +15,14 @@
 #include "store/LeaseRepository.h"
 #include "store/SecretRepository.h"
 
+#include <QDirIterator>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTcpServer>
 #include <QTest>
 #include <QUrl>
 
@@ -1059,6 +1062,69 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
         QCOMPARE(r.errText().trimmed().count('\n'), 0); // one sentence
         QVERIFY2(!r.err.contains('\x1b'), r.describe());
         QCOMPARE(kmsctl({ "secret", "show", "refused" }).exitCode, 1); // nothing was saved
+    }
+
+    // Last: it lets the requester list and delete what the sweep looks for.
+    void theSweepLooksWhereTheLeasesWentBeforeAnEdit()
+    {
+        const QString sweeper = write("sweeper.yaml", R"(apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: kms-sweeper}
+rules:
+  - apiGroups: [""]
+    resources: [serviceaccounts]
+    verbs: [get, list, delete]
+  - apiGroups: [rbac.authorization.k8s.io]
+    resources: [rolebindings, roles]
+    verbs: [get, list, delete]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: kms-sweeper}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: kms-sweeper}
+subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}]
+)");
+        QVERIFY2(m_cluster->applyYamlFile(sweeper), qPrintable(m_cluster->errorString()));
+        const CliResult created = kmsctl(createArgs("narrowed")
+            << "--namespaces"
+            << "team-a,team-b"
+            << "--role-type"
+            << "Role"
+            << "--generated-rules-file"
+            << write("narrowed.yaml", "[{apiGroups: [\"\"], resources: [configmaps], verbs: [get]}]"));
+        QVERIFY2(created.exitCode == 0, created.describe());
+        const QJsonObject lease = createLease("narrowed", "team-b");
+        const QString id = lease["id"].toString();
+        const QString sa = lease["serviceAccount"].toString();
+        const QMap<QString, QJsonObject> made = managedObjects("kms.hanzo.ai/lease-id=" + id);
+        QVERIFY2(made.contains("ServiceAccount team-b/" + sa) && made.contains("Role team-b/" + sa)
+                && made.contains("RoleBinding team-b/" + sa),
+            qPrintable(made.keys().join(' ')));
+        QCOMPARE(kmsctl({ "lease", "revoke", id }).exitCode, 0);
+        QVERIFY(managedObjects("kms.hanzo.ai/lease-id=" + id).isEmpty());
+        // Creates that reached the API server after the revoke's deletes (a client's retry of an
+        // answer that was lost): the closed lease's objects are back, and only a sweep can find them.
+        for (auto it = made.begin(); it != made.end(); ++it) {
+            const QJsonObject meta = it.value()["metadata"].toObject();
+            const QString kind = it.key().section(' ', 0, 0); // list items carry no kind
+            QJsonObject object = it.value();
+            object["kind"] = kind;
+            object["apiVersion"] = kind == "ServiceAccount" ? "v1" : "rbac.authorization.k8s.io/v1";
+            object["metadata"] = QJsonObject { { "name", meta["name"] }, { "namespace", meta["namespace"] },
+                { "labels", meta["labels"] }, { "annotations", meta["annotations"] } };
+            QCOMPARE(m_cluster->request("POST", kms::objectPath(kind, "team-b"), object).status, 201);
+        }
+        QCOMPARE(managedObjects("kms.hanzo.ai/lease-id=" + id).size(), 3);
+
+        // The secret no longer allows team-b, nor generates roles.
+        const CliResult edit = kmsctl({ "secret", "edit", "narrowed", "--namespaces", "team-a",
+            "--no-generated-rules", "--role-type", "ClusterRole", "--role", "kms-dynamic-role" });
+        QVERIFY2(edit.exitCode == 0, edit.describe());
+        const CliResult reconciled = kmsctl({ "reconcile", "-o", "json" });
+        QVERIFY2(reconciled.exitCode == 0, reconciled.describe());
+        QCOMPARE(QJsonDocument::fromJson(reconciled.out).object()["orphansDeleted"].toInt(), 3);
+        QVERIFY2(managedObjects("kms.hanzo.ai/lease-id=" + id).isEmpty(),
+            qPrintable(managedObjects("kms.hanzo.ai/lease-id=" + id).keys().join(' ')));
     }
 };
 
