@@ -712,7 +712,10 @@ QCoro::Task<LeaseService::Cleanup> LeaseService::finishCleanup(
         error = QStringLiteral("The secret of lease %1 no longer exists, so its objects cannot be reached.")
                     .arg(lease.id);
     } else {
-        if (lease.state == LeaseState::Active || lease.state == LeaseState::CleanupFailed) {
+        // A revoke or expiry cleanup is Revoking while it runs; a rollback retried stays CleanupFailed
+        // until it ends Failed (Revoking cannot end Failed).
+        if (lease.state == LeaseState::Active
+            || (lease.state == LeaseState::CleanupFailed && finalState != LeaseState::Failed)) {
             markClosed(lease);
             const Commit started = commit(lease, LeaseState::Revoking, {}, {}, secretName);
             if (started != Commit::Done) {

@@ -835,6 +835,147 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
         QCOMPARE(QJsonDocument::fromJson(updates.out).array().size(), 2); // the edit and the clearing only
     }
 
+    void anEditChangesHowTheClusterIsReachedAndItsToken()
+    {
+        QCOMPARE(kmsctl(createArgs("reconnected") << "--namespaces"
+                                                  << "team-a"
+                                                  << "--role-type"
+                                                  << "ClusterRole"
+                                                  << "--role"
+                                                  << "kms-dynamic-role")
+                     .exitCode,
+            0);
+        const auto shown = [&] {
+            return QJsonDocument::fromJson(kmsctl({ "secret", "show", "reconnected", "-o", "json" }).out)
+                .object();
+        };
+        const auto leaseWorks = [&] {
+            const CliResult r
+                = kmsctl({ "lease", "create", "reconnected", "--namespace", "team-a", "-o", "json" });
+            if (r.exitCode != 0)
+                return false;
+            const QJsonObject lease = QJsonDocument::fromJson(r.out).object();
+            const bool works = m_cluster->canI(lease["token"].toString().toUtf8(), "list", "pods", "team-a");
+            return kmsctl({ "lease", "revoke", lease["id"].toString() }).exitCode == 0 && works;
+        };
+        QVERIFY(leaseWorks());
+
+        // Another URL: the next lease goes there (and finds nothing listening).
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost));
+        const QString nowhere = QStringLiteral("https://127.0.0.1:%1").arg(closed.serverPort());
+        closed.close();
+        const CliResult moved = kmsctl({ "secret", "edit", "reconnected", "--url", nowhere });
+        QVERIFY2(moved.exitCode == 0, moved.describe());
+        QCOMPARE(moved.outText().trimmed(),
+            QStringLiteral("Changed cluster URL of dynamic secret \"reconnected\" in Development."));
+        QCOMPARE(shown()["url"].toString(), nowhere);
+        QVERIFY(!leaseWorks());
+        QCOMPARE(
+            kmsctl({ "secret", "edit", "reconnected", "--url", m_cluster->url().toString() }).exitCode, 0);
+        QVERIFY(leaseWorks());
+
+        // A token of an account that may do nothing: stored from stdin, used by the next lease.
+        QCOMPARE(m_cluster
+                     ->request("POST", "/api/v1/namespaces/default/serviceaccounts",
+                         { { "apiVersion", "v1" }, { "kind", "ServiceAccount" },
+                             { "metadata", QJsonObject { { "name", "powerless" } } } })
+                     .status,
+            201);
+        const QByteArray powerless = m_cluster->createToken("default", "powerless");
+        QVERIFY(!powerless.isEmpty());
+        const CliResult weakened
+            = m_cli->run({ "secret", "edit", "reconnected", "--token-stdin" }, powerless + "\n");
+        QVERIFY2(weakened.exitCode == 0, weakened.describe());
+        QCOMPARE(weakened.outText().trimmed(),
+            QStringLiteral("Changed cluster token of dynamic secret \"reconnected\" in Development."));
+        const CliResult refused = kmsctl({ "lease", "create", "reconnected", "--namespace", "team-a" });
+        QCOMPARE(refused.exitCode, 1);
+        QVERIFY2(refused.errText().contains("system:serviceaccount:default:powerless"), refused.describe());
+        // The token is in the keychain only: no profile file holds it.
+        QDirIterator files(m_profile->dataDir(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+        int searched = 0;
+        while (files.hasNext()) {
+            QFile f(files.next());
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QVERIFY2(!f.readAll().contains(powerless), qPrintable(f.fileName()));
+            ++searched;
+        }
+        QVERIFY(searched > 0);
+        const CliResult restored = kmsctl({ "secret", "edit", "reconnected", "--token-file", m_tokenFile });
+        QVERIFY2(restored.exitCode == 0, restored.describe());
+        QVERIFY(leaseWorks());
+
+        // TLS: without the CA the system CAs do not know the test cluster; unverified it works again.
+        const CliResult noCa = kmsctl({ "secret", "edit", "reconnected", "--ca-file", "" });
+        QVERIFY2(noCa.exitCode == 0, noCa.describe());
+        QVERIFY(shown()["caCertificate"].toString().isEmpty() || !shown().contains("caCertificate"));
+        QVERIFY(!leaseWorks());
+        const CliResult insecure = kmsctl({ "secret", "edit", "reconnected", "--insecure-skip-tls-verify" });
+        QVERIFY2(insecure.exitCode == 0, insecure.describe());
+        QVERIFY2(insecure.errText().contains("TLS verification is off for dynamic secret \"reconnected\""),
+            insecure.describe());
+        QVERIFY(leaseWorks());
+        const CliResult verified = kmsctl(
+            { "secret", "edit", "reconnected", "--no-insecure-skip-tls-verify", "--ca-file", m_caFile });
+        QVERIFY2(verified.exitCode == 0, verified.describe());
+        QCOMPARE(verified.outText().trimmed(),
+            QStringLiteral("Changed TLS verification, CA certificate of dynamic secret \"reconnected\" in "
+                           "Development."));
+        QVERIFY(leaseWorks());
+
+        // Audited, the token named but never shown.
+        const QJsonArray events = QJsonDocument::fromJson(
+            kmsctl({ "audit", "--secret", "reconnected", "--kind", "secret.updated", "-o", "json" }).out)
+                                      .array();
+        QStringList details;
+        for (const QJsonValue &e : events)
+            details << e["detail"].toString();
+        QCOMPARE(events.size(), 7);
+        QVERIFY2(details.filter(QRegularExpression("^Changed: cluster token\\. ")).size() == 2,
+            qPrintable(details.join('\n')));
+        QVERIFY2(details.filter(QRegularExpression("^Changed: cluster URL\\. ")).size() == 2,
+            qPrintable(details.join('\n')));
+        QVERIFY(!details.join(' ').contains(QString::fromLatin1(powerless)));
+    }
+
+    // A lease whose provisioning failed and whose rollback could not reach the cluster either is
+    // retried once the cluster can be reached: it ends Failed (rolled back), not stuck in Revoking.
+    void aRollbackThatFailedIsRetriedToTheEnd()
+    {
+        // Nothing listens there: the client cannot tell whether its first writes arrived.
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost));
+        const QString nowhere = QStringLiteral("https://127.0.0.1:%1").arg(closed.serverPort());
+        closed.close();
+        QCOMPARE(
+            kmsctl({ "secret", "create", "unverified", "--env", "Development", "--type", "dynamic", "--url",
+                       nowhere, "--ca-file", m_caFile, "--token-file", m_tokenFile, "--namespaces", "team-a",
+                       "--role-type", "ClusterRole", "--role", "kms-dynamic-role" })
+                .exitCode,
+            0);
+        const CliResult failed = kmsctl({ "lease", "create", "unverified", "--namespace", "team-a" });
+        QVERIFY2(failed.exitCode == 1, failed.describe());
+        const QJsonArray leases
+            = QJsonDocument::fromJson(kmsctl({ "lease", "list", "unverified", "--all", "-o", "json" }).out)
+                  .array();
+        QCOMPARE(leases.size(), 1);
+        QCOMPARE(leases.first()["state"].toString(), QStringLiteral("cleanup_failed"));
+        const QString id = leases.first()["id"].toString();
+
+        QCOMPARE(
+            kmsctl({ "secret", "edit", "unverified", "--url", m_cluster->url().toString() }).exitCode, 0);
+        const CliResult retried = kmsctl({ "lease", "revoke", id });
+        QVERIFY2(retried.exitCode == 0, retried.describe());
+        const QJsonArray after
+            = QJsonDocument::fromJson(kmsctl({ "lease", "list", "unverified", "--all", "-o", "json" }).out)
+                  .array();
+        QCOMPARE(after.first()["state"].toString(), QStringLiteral("failed"));
+        QVERIFY(managedObjects("kms.hanzo.ai/lease-id=" + id).isEmpty());
+        const CliResult reconciled = kmsctl({ "reconcile", "--no-sweep" });
+        QVERIFY2(reconciled.exitCode == 0, reconciled.describe());
+    }
+
     void badEditsExitTwoInOneSentenceNamingTheFlag_data()
     {
         QTest::addColumn<QString>("secret");
@@ -884,6 +1025,42 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
         QTest::newRow("rules file missing")
             << "edit-dyn" << QStringList { "--generated-rules-file", "/nonexistent/rules.yaml" }
             << "--generated-rules-file: ";
+        QTest::newRow("auth unknown") << "edit-dyn" << QStringList { "--auth", "magic" }
+                                      << "--auth: unknown authentication \"magic\"; use token or gateway.";
+        QTest::newRow("gateway auth without a gateway")
+            << "edit-dyn" << QStringList { "--auth", "gateway" }
+            << "--gateway: Gateway is required with Gateway authentication; pick one.";
+        QTest::newRow("gateway not registered") << "edit-dyn" << QStringList { "--gateway", "nowhere" }
+                                                << "--gateway: Gateway \"nowhere\" is not registered";
+        QTest::newRow("url not https") << "edit-dyn" << QStringList { "--url", "http://127.0.0.1:6443" }
+                                       << "--url: Cluster URL must be an https:// URL with a host "
+                                          "(got \"http://127.0.0.1:6443\").";
+        QTest::newRow("url empty") << "edit-dyn" << QStringList { "--url", "" }
+                                   << "--url: Cluster URL is required with Token (API) authentication";
+        QTest::newRow("url control character")
+            << "edit-dyn" << QStringList { "--url", "https://a\x1b[2J" } << "--url: Cluster URL must be";
+        QTest::newRow("ca not pem") << "edit-dyn" << QStringList { "--ca-file", "@NOT_PEM@" }
+                                    << "--ca-file: CA certificate is not a PEM certificate";
+        QTest::newRow("ca missing") << "edit-dyn" << QStringList { "--ca-file", "/nonexistent/ca.crt" }
+                                    << "--ca-file: ";
+        QTest::newRow("tls both ways")
+            << "edit-dyn" << QStringList { "--insecure-skip-tls-verify", "--no-insecure-skip-tls-verify" }
+            << "--insecure-skip-tls-verify/--no-insecure-skip-tls-verify: give one of them.";
+        QTest::newRow("token both ways")
+            << "edit-dyn" << QStringList { "--token-file", "@TWO_WORDS@", "--token-stdin" }
+            << "--token-file/--token-stdin: give the cluster token one way, not both.";
+        QTest::newRow("token file missing")
+            << "edit-dyn" << QStringList { "--token-file", "/nonexistent/t" } << "--token-file: ";
+        QTest::newRow("token with a space")
+            << "edit-dyn" << QStringList { "--token-file", "@TWO_WORDS@" }
+            << "contains spaces, line breaks, control or non-ASCII characters";
+        QTest::newRow("token file too large") << "edit-dyn" << QStringList { "--token-file", "@BIG@" }
+                                              << "it should hold only the cluster token";
+        QTest::newRow("token file empty")
+            << "edit-dyn" << QStringList { "--token-file", "@EMPTY@" } << "holds no token";
+        QTest::newRow("token with gateway auth")
+            << "edit-dyn" << QStringList { "--auth", "gateway", "--token-file", "@TWO_WORDS@" }
+            << "--token-file: applies only with --auth token, not with --auth gateway.";
         QTest::newRow("rules twice ways")
             << "edit-dyn" << QStringList { "--generated-rules-file", "/x", "--no-generated-rules" }
             << "--generated-rules-file/--no-generated-rules: give one of them.";
@@ -908,6 +1085,13 @@ subjects: [{kind: ServiceAccount, name: kms-token-requester, namespace: default}
                            m_cluster->url().toString(), "--ca-file", m_caFile, "--token-file", m_tokenFile })
                     .exitCode,
                 0);
+        }
+        const QMap<QString, QByteArray> files { { "@NOT_PEM@", "not a certificate\n" },
+            { "@TWO_WORDS@", "two words\n" }, { "@BIG@", QByteArray(64 * 1024 + 1, 'a') },
+            { "@EMPTY@", "\n" } };
+        for (QString &a : args) {
+            if (files.contains(a))
+                a = write(a.mid(1, a.size() - 2) + ".edit", files.value(a));
         }
         const QByteArray before = kmsctl({ "secret", "show", secret, "-o", "json" }).out;
         const CliResult r = kmsctl(QStringList { "secret", "edit", secret } + args);
