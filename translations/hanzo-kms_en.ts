@@ -215,7 +215,9 @@
     <message numerus="yes">
         <source>a %1 generated from %n rule(s)</source>
         <translation>
-            <numerusform>a %1 generated from %n rule</numerusform><numerusform>a %1 generated from %n rules</numerusform></translation>
+            <numerusform>a %1 generated from %n rule</numerusform>
+            <numerusform>a %1 generated from %n rules</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -233,6 +235,31 @@
             <numerusform>The connection works and nothing is missing, but %n check could not be decided (Unknown): see why in the list. A lease may still fail on it.</numerusform>
             <numerusform>The connection works and nothing is missing, but %n checks could not be decided (Unknown): see why in the list. A lease may still fail on them.</numerusform>
         </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more role(s)</source>
+        <translation>
+            <numerusform>%n more role</numerusform><numerusform>%n more roles</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n generated role rule(s)</source>
+        <translation>
+            <numerusform>%n generated role rule</numerusform><numerusform>%n generated role rules</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n extra label(s)</source>
+        <translation>
+            <numerusform>%n extra label</numerusform><numerusform>%n extra labels</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n extra annotation(s)</source>
+        <translation>
+            <numerusform>%n extra annotation</numerusform><numerusform>%n extra annotations</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>at most %n lease(s)</source>
+        <translation>
+            <numerusform>at most %n lease</numerusform><numerusform>at most %n leases</numerusform></translation>
     </message>
 </context>
 <context>

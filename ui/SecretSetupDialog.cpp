@@ -40,6 +40,7 @@
 #include <QScrollArea>
 #include <QStackedLayout>
 #include <QStackedWidget>
+#include <QTimer>
 #include <QToolButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -725,12 +726,18 @@ void SecretSetupDialog::setAdvancedShown(bool shown)
     }
 }
 
-// Beside the collapsed toggle: which advanced settings are set, so none is out of sight unnoticed.
+// Beside the collapsed toggle: which advanced settings are set, so none is out
+// of sight unnoticed; lists say how many entries they hold.
 void SecretSetupDialog::updateAdvancedSummary()
 {
     auto *summary = findChild<QLabel *>(QStringLiteral("advancedSummary"));
     if (!summary)
         return;
+    if (isAdvancedShown()) {
+        summary->clear();
+        return;
+    }
+    const DynamicSecret secret = currentSecret();
     QStringList set;
     for (const Field &field : Field::all()) {
         if (!field.advanced || !isFieldShown(field.key))
@@ -741,12 +748,25 @@ void SecretSetupDialog::updateAdvancedSummary()
             text = edit->text();
         else if (auto *box = qobject_cast<QPlainTextEdit *>(editor))
             text = box->toPlainText();
-        if (!text.trimmed().isEmpty())
-            set << m_labels.value(field.key)->text().remove(QLatin1Char('&')).toLower();
+        if (text.trimmed().isEmpty())
+            continue;
+        // A count where the form reads one; the field's name where it does not (yet).
+        QString words;
+        if (field.key == FRoles && !secret.extraRoles.isEmpty())
+            words = tr("%n more role(s)", nullptr, int(secret.extraRoles.size()));
+        else if (field.key == FGeneratedRules && !secret.generatedRules.isEmpty())
+            words = tr("%n generated role rule(s)", nullptr, int(secret.generatedRules.size()));
+        else if (field.key == FExtraLabels && !secret.extraLabels.isEmpty())
+            words = tr("%n extra label(s)", nullptr, int(secret.extraLabels.size()));
+        else if (field.key == FExtraAnnotations && !secret.extraAnnotations.isEmpty())
+            words = tr("%n extra annotation(s)", nullptr, int(secret.extraAnnotations.size()));
+        else if (field.key == FMaxLeases && secret.maxLeases > 0)
+            words = tr("at most %n lease(s)", nullptr, secret.maxLeases);
+        else
+            words = m_labels.value(field.key)->text().remove(QLatin1Char('&')).toLower();
+        set << words;
     }
-    summary->setText(isAdvancedShown() || set.isEmpty()
-            ? QString()
-            : tr("Set: %1").arg(QLocale().createSeparatedList(set)));
+    summary->setText(set.isEmpty() ? QString() : tr("Set: %1").arg(QLocale().createSeparatedList(set)));
 }
 
 QString SecretSetupDialog::nameTemplateExample() const
@@ -856,24 +876,80 @@ void SecretSetupDialog::showForm()
     m_saveButton->setDefault(true);
     // As large as the form wants, within the screen (1024x700 too): the form
     // scrolls inside, Save and Cancel stay in view.
-    QSize size(std::max(width(), 640), std::max(height(), 720));
-    if (const QScreen *on = screen()) {
-        const QRect available = on->availableGeometry();
-        // The window manager's frame once there is one; a title bar's worth before.
-        const int frameWidth = std::max(frameGeometry().width() - width(), 0);
-        const int frameHeight = std::max(frameGeometry().height() - height(), 32);
-        size = size.boundedTo(QSize(available.width() - frameWidth, available.height() - frameHeight));
-        if (isVisible()) {
-            QPoint at = pos();
-            at.setY(std::max(
-                available.top(), std::min(at.y(), available.bottom() + 1 - size.height() - frameHeight)));
-            at.setX(std::max(
-                available.left(), std::min(at.x(), available.right() + 1 - size.width() - frameWidth)));
-            move(at);
-        }
-    }
-    resize(size);
+    m_wantedSize = QSize(std::max(width(), 640), std::max(height(), 720));
+    m_fitAttempts = 0;
+    m_unframedChecks = 0;
+    fitToScreen(true);
     m_name->setFocus();
+}
+
+bool SecretSetupDialog::fitToScreen(bool grow)
+{
+    const QScreen *on = screen();
+    if (!on || m_wantedSize.isEmpty())
+        return true;
+    const QRect available = on->availableGeometry();
+    const QRect frame = frameGeometry();
+    const QRect inner = geometry();
+    // The window manager's frame once it is known (it may answer 1x1 before);
+    // a title bar's worth until then.
+    QMargins margins(inner.left() - frame.left(), inner.top() - frame.top(), frame.right() - inner.right(),
+        frame.bottom() - inner.bottom());
+    const bool framed = isVisible() && frame.contains(inner) && frame != inner;
+    if (!framed)
+        margins = QMargins(0, 32, 0, 0);
+    // Grown back to the wanted size only when asked or once framed (the window
+    // manager may have answered with an older size): without a window manager
+    // the window is only kept within the screen.
+    const QSize size
+        = (grow || framed ? m_wantedSize : this->size()).boundedTo(available.size().shrunkBy(margins));
+    const bool resized = size != this->size();
+    if (resized)
+        resize(size);
+    if (!isVisible())
+        return false;
+    QRect wanted(frame.topLeft(), size.grownBy(margins));
+    if (wanted.right() > available.right())
+        wanted.moveRight(available.right());
+    if (wanted.bottom() > available.bottom())
+        wanted.moveBottom(available.bottom());
+    if (wanted.left() < available.left())
+        wanted.moveLeft(available.left());
+    if (wanted.top() < available.top())
+        wanted.moveTop(available.top());
+    const bool moved = wanted.topLeft() != frame.topLeft();
+    if (moved)
+        move(wanted.topLeft()); // a window's position is its frame's
+    // A window manager that frames the window where it was asked to put it
+    // (openbox keeps the client's position: the title bar above the screen)
+    // changes nothing Qt reports as a move: look again until there is a frame.
+    if (!framed && m_unframedChecks < 40) {
+        ++m_unframedChecks;
+        QTimer::singleShot(50, this, [this] {
+            if (isVisible() && m_fitAttempts < 8)
+                fitToScreen(false);
+        });
+    }
+    return framed && !resized && !moved;
+}
+
+bool SecretSetupDialog::event(QEvent *event)
+{
+    const bool handled = QDialog::event(event);
+    // The window manager frames a window after it is shown, places it as it
+    // likes (openbox: centred on the main window, title bar above the screen at
+    // 1024x700) and may answer a resize sent meanwhile with the old size: until
+    // the framed window is where and as large as wanted, each of its answers
+    // is met again (a few times at most, so as not to fight a window manager).
+    if ((event->type() == QEvent::Move || event->type() == QEvent::Resize || event->type() == QEvent::Show)
+        && isVisible() && m_fitAttempts < 8) {
+        const QRect frame = frameGeometry();
+        if (frame.contains(geometry()) && frame != geometry())
+            ++m_fitAttempts; // only the framed window's answers count
+        // Even once in place: a window manager may still answer an older request.
+        fitToScreen(false);
+    }
+    return handled;
 }
 
 void SecretSetupDialog::touch(const QString &field)

@@ -80,6 +80,8 @@ public:
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
+    // Once the window manager has framed the window: the frame on the screen too.
+    bool event(QEvent *event) override;
     // Cancel, Escape and the title bar's close ask before a changed form is discarded.
     void done(int result) override;
 
@@ -92,6 +94,11 @@ private:
     struct Field; // one row of the form; the table is in the .cpp
 
     void buildForm();
+    // Within the screen's available area, the window manager's frame (title
+    // bar) included: as large as wanted or smaller (the form scrolls), and
+    // moved in (grow: back to the wanted size even before there is a frame).
+    // True when the framed window already was so.
+    bool fitToScreen(bool grow);
     QWidget *buildAudiences(QWidget *page);
     QWidget *addField(
         QGridLayout *form, const QString &field, const QString &label, QWidget *editor, const QString &help);
@@ -176,6 +183,9 @@ private:
     QPushButton *m_testButton;
     QPushButton *m_saveButton;
     QDialogButtonBox *m_buttons;
+    QSize m_wantedSize; // the form's size before the screen bounds it; empty: the picker's own
+    int m_fitAttempts = 0; // answers of the window manager met since showForm; 8: done
+    int m_unframedChecks = 0; // looks for a frame since showForm (every 50 ms, 2 s at most)
 };
 
 } // namespace kms::ui

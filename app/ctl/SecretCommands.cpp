@@ -1017,6 +1017,110 @@ const QStringList DynamicOnlyEditFlags = { QStringLiteral("namespaces"), QString
 const QStringList SharedEditFlags = { QStringLiteral("extra-labels"), QStringLiteral("extra-annotations"),
     QStringLiteral("name-template"), QStringLiteral("max-leases"), QStringLiteral("audiences"),
     QStringLiteral("default-ttl"), QStringLiteral("max-ttl") };
+// How to reach the cluster: the connection flags of secret create.
+const QStringList ConnectionEditFlags
+    = { QStringLiteral("auth"), QStringLiteral("gateway"), QStringLiteral("url"), QStringLiteral("ca-file"),
+          QStringLiteral("insecure-skip-tls-verify"), QStringLiteral("no-insecure-skip-tls-verify"),
+          QStringLiteral("token-file"), QStringLiteral("token-stdin") };
+
+void addConnectionEditOptions(QCommandLineParser &p)
+{
+    p.addOption({ QStringLiteral("auth"),
+        QStringLiteral("Authentication: token (the cluster token's own rights) or gateway (the gateway's "
+                       "service account)."),
+        QStringLiteral("METHOD") });
+    p.addOption({ QStringLiteral("gateway"),
+        QStringLiteral("A registered gateway: required with --auth gateway; with --auth token it relays the "
+                       "calls with the cluster token. An empty value: reach the API server directly."),
+        QStringLiteral("GW") });
+    p.addOption({ QStringLiteral("url"),
+        QStringLiteral("Token auth without a gateway: Kubernetes API server URL (https://...)."),
+        QStringLiteral("URL") });
+    p.addOption({ QStringLiteral("ca-file"),
+        QStringLiteral("Token auth without a gateway: PEM file with the cluster's CA certificate; an empty "
+                       "value: the system CAs."),
+        QStringLiteral("PEM") });
+    p.addOption({ QStringLiteral("insecure-skip-tls-verify"),
+        QStringLiteral("Token auth without a gateway: do not verify the API server's certificate.") });
+    p.addOption({ QStringLiteral("no-insecure-skip-tls-verify"),
+        QStringLiteral("Verify the API server's certificate again.") });
+    p.addOption({ QStringLiteral("token-file"),
+        QStringLiteral("Token auth: a new cluster token, read from FILE (kept only in the OS keychain)."),
+        QStringLiteral("FILE") });
+    p.addOption({ QStringLiteral("token-stdin"),
+        QStringLiteral("Token auth: read a new cluster token from stdin.") });
+}
+
+// The connection edits: method, gateway, URL, CA and TLS verification on s,
+// and the new cluster token into *token (only from a file or stdin). A
+// connection through a gateway needs no URL or CA: they are dropped unless
+// given, which is refused. False after printing a problem with the token
+// itself (never the token).
+bool readConnectionEdits(CliContext &ctx, const QCommandLineParser &p, DynamicSecret &s,
+    std::optional<QByteArray> *token, QStringList &problems)
+{
+    if (p.isSet(QStringLiteral("auth"))) {
+        if (auto method = DynamicSecret::authMethodFromString(p.value(QStringLiteral("auth"))))
+            s.authMethod = *method;
+        else
+            problems << QStringLiteral("--auth: unknown authentication %1; use token or gateway.")
+                            .arg(quoted(p.value(QStringLiteral("auth"))));
+    }
+    if (p.isSet(QStringLiteral("gateway")))
+        s.gateway = p.value(QStringLiteral("gateway")).trimmed();
+    if (p.isSet(QStringLiteral("insecure-skip-tls-verify"))
+        && p.isSet(QStringLiteral("no-insecure-skip-tls-verify")))
+        problems << QStringLiteral(
+            "--insecure-skip-tls-verify/--no-insecure-skip-tls-verify: give one of them.");
+    if (p.isSet(QStringLiteral("token-file")) && p.isSet(QStringLiteral("token-stdin")))
+        problems << QStringLiteral("--token-file/--token-stdin: give the cluster token one way, not both.");
+    if (!problems.isEmpty())
+        return true;
+
+    const bool tokenAuth = s.authMethod == AuthMethod::Token;
+    for (const char *flag : { "token-file", "token-stdin" }) {
+        if (!tokenAuth && p.isSet(QString::fromLatin1(flag)))
+            problems << QStringLiteral("--%1: applies only with --auth token, not with --auth gateway.")
+                            .arg(QLatin1String(flag));
+    }
+    for (const char *flag : { "url", "ca-file", "insecure-skip-tls-verify", "no-insecure-skip-tls-verify" }) {
+        if (!p.isSet(QString::fromLatin1(flag)))
+            continue;
+        if (!tokenAuth)
+            problems << QStringLiteral("--%1: applies only with --auth token, not with --auth gateway.")
+                            .arg(QLatin1String(flag));
+        else if (s.viaGateway())
+            problems << QStringLiteral(
+                "--%1: not with gateway %2, which reaches the API server itself; give --gateway '' to "
+                "reach it directly.")
+                            .arg(QLatin1String(flag), quoted(s.gateway));
+    }
+    if (!problems.isEmpty())
+        return true;
+
+    if (s.viaGateway()) {
+        s.clusterUrl.clear();
+        s.caCertificate.clear();
+        s.sslVerify = true;
+    }
+    if (p.isSet(QStringLiteral("url")))
+        s.clusterUrl = p.value(QStringLiteral("url")).trimmed();
+    if (p.isSet(QStringLiteral("ca-file"))) {
+        if (p.value(QStringLiteral("ca-file")).isEmpty())
+            s.caCertificate.clear();
+        else
+            readCaFile(p, s, problems);
+    }
+    if (p.isSet(QStringLiteral("insecure-skip-tls-verify")))
+        s.sslVerify = false;
+    if (p.isSet(QStringLiteral("no-insecure-skip-tls-verify")))
+        s.sslVerify = true;
+    NewSecret wanted;
+    if (!readTokenOption(ctx, p, wanted))
+        return false;
+    *token = std::move(wanted.token);
+    return true;
+}
 
 // The roles, the generated role and the cluster-wide binding, from the edit's flags.
 void readRoleEdits(const QCommandLineParser &p, DynamicSecret &s, QStringList &problems)
@@ -1082,9 +1186,12 @@ int editSecret(CliContext &ctx, const QStringList &args)
         "Changes what a dynamic secret's leases grant: only the options given change, and a list given "
         "replaces the stored one (an empty value removes a selector, template, labels, annotations or "
         "audiences). Leases already made keep what they were made with.\n"
-        "The cluster and its token are not changed here."));
+        "How to reach the cluster changes with the connection flags of secret create; a new cluster "
+        "token is read from a file or stdin, never from the command line, and kept only in the OS "
+        "keychain."));
     p.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("The dynamic secret to change."));
     p.addOption(envOption(QStringLiteral("Its environment, when the name is in several.")));
+    addConnectionEditOptions(p);
     addGrantOptions(p, true);
     p.addOption({ QStringLiteral("no-generated-rules"),
         QStringLiteral("Dynamic: leases no longer get a generated role.") });
@@ -1099,12 +1206,12 @@ int editSecret(CliContext &ctx, const QStringList &args)
         return parsed;
 
     bool anything = false;
-    for (const QString &flag : DynamicOnlyEditFlags + SharedEditFlags)
+    for (const QString &flag : DynamicOnlyEditFlags + SharedEditFlags + ConnectionEditFlags)
         anything = anything || p.isSet(flag);
     if (!anything)
         return ctx.usage(QStringLiteral(
-            "Nothing to change: give at least one option, such as --namespaces, --roles or --max-leases "
-            "(hanzo-kmsctl secret edit --help lists them)."));
+            "Nothing to change: give at least one option, such as --namespaces, --roles, --max-leases or "
+            "--url (hanzo-kmsctl secret edit --help lists them)."));
 
     int code = Ok;
     const std::optional<DynamicSecret> stored = findSecretArgument(ctx, p, &code);
@@ -1112,14 +1219,20 @@ int editSecret(CliContext &ctx, const QStringList &args)
         return code;
     DynamicSecret s = *stored;
     QStringList problems;
+    std::optional<QByteArray> token;
+    if (!readConnectionEdits(ctx, p, s, &token, problems))
+        return Usage;
     if (s.credentialType != CredentialType::Dynamic) {
         for (const QString &flag : DynamicOnlyEditFlags) {
             if (p.isSet(flag))
                 problems << QStringLiteral("--%1: applies only to dynamic secrets; %2 is static.")
                                 .arg(flag, quoted(s.name));
         }
-        if (!problems.isEmpty())
+        if (!problems.isEmpty()) {
+            if (token)
+                token->fill('\0');
             return ctx.usage(problems);
+        }
     } else {
         readRoleEdits(p, s, problems);
         if (p.isSet(QStringLiteral("namespaces"))) {
@@ -1135,23 +1248,42 @@ int editSecret(CliContext &ctx, const QStringList &args)
     if (p.isSet(QStringLiteral("name-template")))
         s.nameTemplate = p.value(QStringLiteral("name-template"));
     readSharedGrants(p, s, problems, true);
-    if (!problems.isEmpty())
+    if (!problems.isEmpty()) {
+        if (token)
+            token->fill('\0');
         return ctx.usage(problems);
+    }
 
     Database *db = ctx.database();
     if (!db)
         return Failed;
     const QString environment = environmentName(*db, s.environmentId);
-    const QStringList changed = SecretCatalog::changedFields(*stored, s);
-    if (changed.isEmpty()) {
+    QStringList changed = SecretCatalog::changedFields(*stored, s);
+    if (changed.isEmpty() && !token) {
         ctx.out() << QStringLiteral("Dynamic secret %1 in %2 already says so; nothing was changed.")
                          .arg(quoted(s.name), environment)
                   << Qt::endl;
         return Ok;
     }
+    // What the next lease grants, as opposed to how the cluster is reached.
+    const DynamicSecret grants = [&] {
+        DynamicSecret g = s;
+        g.authMethod = stored->authMethod;
+        g.gateway = stored->gateway;
+        g.clusterUrl = stored->clusterUrl;
+        g.caCertificate = stored->caCertificate;
+        g.sslVerify = stored->sslVerify;
+        return g;
+    }();
+    const bool grantsChanged = !SecretCatalog::changedFields(*stored, grants).isEmpty();
+    if (token)
+        changed << QStringLiteral("cluster token");
     Engine engine(*db, ctx.vault());
     SecretCatalog catalog(*db, ctx.vault(), &engine.connections());
-    const SecretSaveResult saved = QCoro::waitFor(catalog.save(s, QByteArray(), stored->updatedAt));
+    const SecretSaveResult saved
+        = QCoro::waitFor(catalog.save(s, token.value_or(QByteArray()), stored->updatedAt));
+    if (token)
+        token->fill('\0'); // the catalog's copies are gone with its task
     if (saved.failure == SecretSaveResult::Failure::Refused)
         return ctx.fail(saved.error);
     if (!saved.fieldErrors.isEmpty()) {
@@ -1162,9 +1294,16 @@ int editSecret(CliContext &ctx, const QStringList &args)
     }
     if (!saved.ok())
         return ctx.fail(saved.error);
-    ctx.out() << QStringLiteral("Changed %1 of dynamic secret %2 in %3; leases made from now on get them.")
+    ctx.out() << (grantsChanged
+            ? QStringLiteral("Changed %1 of dynamic secret %2 in %3; leases made from now on get them.")
+            : QStringLiteral("Changed %1 of dynamic secret %2 in %3."))
                      .arg(changed.join(QStringLiteral(", ")), quoted(s.name), environment)
               << Qt::endl;
+    if (saved.secret->authMethod == AuthMethod::Token && !saved.secret->sslVerify && stored->sslVerify)
+        ctx.warn(
+            QStringLiteral("TLS verification is off for dynamic secret %1: anyone between you and %2 can "
+                           "read its cluster token and every token it issues.")
+                .arg(quoted(saved.secret->name), saved.secret->clusterUrl));
     return Ok;
 }
 

@@ -1,6 +1,7 @@
 #include "core/GatewayClientPolicy.h"
 
 #include "core/Duration.h"
+#include "core/LabelSelector.h"
 #include "core/Names.h"
 
 #include <QJsonArray>
@@ -59,6 +60,14 @@ std::optional<QStringList> stringList(const QJsonValue &value, const QString &fi
 bool GatewayClientPolicy::matches(const QString &commonName) const
 {
     return subject == QLatin1String("*") || (!commonName.isEmpty() && subject == commonName);
+}
+
+bool GatewayClientPolicy::selectsNamespace(const QJsonObject &labels) const
+{
+    if (namespaceSelector.isEmpty())
+        return false;
+    const std::optional<LabelSelector> selector = LabelSelector::parse(namespaceSelector, nullptr);
+    return selector && !selector->isEmpty() && selector->matches(labels);
 }
 
 bool GatewayClientPolicy::allowsStaticServiceAccount(const QString &ns, const QString &name) const
@@ -148,7 +157,8 @@ QString GatewayClientPolicy::refusalFor(const DynamicSecret &secret, QString *fi
         key = QStringLiteral("allowedNamespaces");
         // "*" and selectors: the gateway refuses a lease outside its namespaces when it comes.
         for (const QString &ns : secret.listedNamespaces()) {
-            if (!allowsNamespace(ns))
+            // With a selector the gateway reads the namespace's labels at each lease.
+            if (!allowsNamespace(ns) && namespaceSelector.isEmpty())
                 return refuse(QStringLiteral("namespace \"%1\" is not in its namespaces (%2); remove it from "
                                              "the allowed namespaces or ask the cluster owner to add it")
                                   .arg(ns, quotedList(namespaces)));
@@ -216,6 +226,17 @@ QString GatewayClientPolicy::validate() const
         if (ns != AnyNamespace && !Names::isDns1123Label(ns))
             return QStringLiteral("namespaces: \"%1\" is not a namespace name").arg(ns);
     }
+    if (!namespaceSelector.isEmpty()) {
+        QString why;
+        const std::optional<LabelSelector> selector = LabelSelector::parse(namespaceSelector, &why);
+        if (!selector)
+            return QStringLiteral("namespaceSelector: %1").arg(why);
+        if (selector->isEmpty())
+            return QStringLiteral("namespaceSelector is empty; leave it out or give a selector");
+        if (namespaces.contains(AnyNamespace))
+            return QStringLiteral(
+                "namespaceSelector narrows nothing beside namespaces: [\"*\"] (any); give one of them");
+    }
     for (const QString &sa : staticServiceAccounts) {
         const QStringList parts = sa.split(QLatin1Char('/'));
         if (parts.size() != 2 || !Names::isDns1123Label(parts[0]) || !Names::isDns1123Subdomain(parts[1]))
@@ -263,6 +284,8 @@ QString GatewayClientPolicy::summary() const
     QStringList parts;
     parts << QStringLiteral("namespaces: %1")
                  .arg(namespaces.isEmpty() ? QStringLiteral("none") : namespaces.join(QStringLiteral(", ")));
+    if (!namespaceSelector.isEmpty())
+        parts << QStringLiteral("namespaces whose labels match: %1").arg(namespaceSelector);
     parts << QStringLiteral("static service accounts: %1")
                  .arg(staticServiceAccounts.isEmpty() ? QStringLiteral("none")
                                                       : staticServiceAccounts.join(QStringLiteral(", ")));
@@ -298,6 +321,7 @@ QJsonObject GatewayClientPolicy::toJson() const
     return QJsonObject {
         { QStringLiteral("subject"), subject },
         { QStringLiteral("namespaces"), QJsonArray::fromStringList(namespaces) },
+        { QStringLiteral("namespaceSelector"), namespaceSelector },
         { QStringLiteral("staticServiceAccounts"), QJsonArray::fromStringList(staticServiceAccounts) },
         { QStringLiteral("roles"), roleArray },
         { QStringLiteral("clusterWide"), clusterWide },
@@ -337,6 +361,14 @@ std::optional<GatewayClientPolicy> GatewayClientPolicy::fromJson(const QJsonObje
         return std::nullopt;
     }
     p.namespaces = *namespaces;
+    const QJsonValue selector = json.value(QLatin1String("namespaceSelector"));
+    if (!selector.isUndefined() && !selector.isNull() && !selector.isString()) {
+        if (error)
+            *error = QStringLiteral(
+                "The gateway's policy answer is unusable: namespaceSelector is not a string.");
+        return std::nullopt;
+    }
+    p.namespaceSelector = selector.toString().trimmed();
     p.staticServiceAccounts = *statics;
     p.audiences = *audiences;
     p.extraLabels = *labelKeys;

@@ -26,6 +26,10 @@ struct GatewayClientPolicy {
 
     QString subject; // the client certificate's CN, or "*" for any
     QStringList namespaces; // where dynamic leases may be made; {"*"}: any
+    // Where else they may be made: namespaces whose labels match this label
+    // selector (kubectl -l form), as the gateway reads them from the API server
+    // with its own account for each call. Empty: none.
+    QString namespaceSelector;
     QStringList staticServiceAccounts; // "namespace/name": may receive tokens
     QList<Role> roles; // what a dynamic lease may be bound to
     bool clusterWide = false; // may a ClusterRoleBinding be created
@@ -53,6 +57,9 @@ struct GatewayClientPolicy {
     {
         return namespaces.contains(ns) || namespaces.contains(AnyNamespace);
     }
+    // Whether labels (a namespace's metadata.labels, as the API server answered
+    // them) match namespaceSelector; false without one.
+    bool selectsNamespace(const QJsonObject &labels) const;
     bool allowsStaticServiceAccount(const QString &ns, const QString &name) const;
     // A namespace of one of the static service accounts.
     bool allowsStaticNamespace(const QString &ns) const;
@@ -80,7 +87,7 @@ struct GatewayClientPolicy {
     // One line for people: "namespaces team-a, team-b; roles ClusterRole/x; ...".
     QString summary() const;
 
-    // {subject, namespaces, staticServiceAccounts, roles:[{kind,name}],
+    // {subject, namespaces, namespaceSelector, staticServiceAccounts, roles:[{kind,name}],
     //  clusterWide, maxTTL: "24h", maxTTLSeconds, audiences, extraLabels, extraAnnotations,
     //  generatedRoles: {kinds, rules}}
     QJsonObject toJson() const;

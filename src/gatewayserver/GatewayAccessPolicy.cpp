@@ -48,9 +48,9 @@ GatewayClientPolicy readEntry(const YAML::Node &node, const QString &where)
     if (!node.IsMap())
         throw Invalid { QStringLiteral("%1 is not a map").arg(where) };
     static const QStringList known = { QStringLiteral("subject"), QStringLiteral("namespaces"),
-        QStringLiteral("staticServiceAccounts"), QStringLiteral("roles"), QStringLiteral("clusterWide"),
-        QStringLiteral("maxTTL"), QStringLiteral("audiences"), QStringLiteral("extraLabels"),
-        QStringLiteral("extraAnnotations"), QStringLiteral("generatedRoles") };
+        QStringLiteral("namespaceSelector"), QStringLiteral("staticServiceAccounts"), QStringLiteral("roles"),
+        QStringLiteral("clusterWide"), QStringLiteral("maxTTL"), QStringLiteral("audiences"),
+        QStringLiteral("extraLabels"), QStringLiteral("extraAnnotations"), QStringLiteral("generatedRoles") };
     for (const auto &kv : node) {
         const QString key = QString::fromStdString(kv.first.as<std::string>());
         if (!known.contains(key))
@@ -63,6 +63,8 @@ GatewayClientPolicy readEntry(const YAML::Node &node, const QString &where)
         throw Invalid { QStringLiteral("%1 is missing").arg(field("subject")) };
     p.subject = str(node["subject"], field("subject"));
     p.namespaces = strings(node["namespaces"], field("namespaces"));
+    if (node["namespaceSelector"] && !node["namespaceSelector"].IsNull())
+        p.namespaceSelector = str(node["namespaceSelector"], field("namespaceSelector")).trimmed();
     p.staticServiceAccounts = strings(node["staticServiceAccounts"], field("staticServiceAccounts"));
     const YAML::Node roles = node["roles"];
     if (roles && !roles.IsNull()) {

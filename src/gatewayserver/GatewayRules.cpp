@@ -43,10 +43,11 @@ QString kindOf(Resource r)
 
 QString notAllowedNamespace(const GatewayClientPolicy &policy, const QString &ns)
 {
-    return QStringLiteral("the policy does not allow namespace \"%1\" (namespaces: %2)")
-        .arg(ns,
-            policy.namespaces.isEmpty() ? QStringLiteral("none")
-                                        : policy.namespaces.join(QStringLiteral(", ")));
+    QString allowed
+        = policy.namespaces.isEmpty() ? QStringLiteral("none") : policy.namespaces.join(QStringLiteral(", "));
+    if (!policy.namespaceSelector.isEmpty())
+        allowed += QStringLiteral("; or those whose labels match \"%1\"").arg(policy.namespaceSelector);
+    return QStringLiteral("the policy does not allow namespace \"%1\" (namespaces: %2)").arg(ns, allowed);
 }
 
 // The keys of `object` other than `allowed`, or empty.
@@ -152,6 +153,24 @@ QString checkBinding(const GatewayClientPolicy &policy, const GatewayRoute::Deci
 }
 
 } // namespace
+
+QStringList GatewayRules::namespacesOf(const GatewayRoute::Decision &call, const QByteArray &body)
+{
+    QStringList found;
+    const auto add = [&found](const QString &ns) {
+        if (!ns.isEmpty() && !found.contains(ns))
+            found << ns;
+    };
+    add(call.namespaceName);
+    if (call.resource == Resource::Namespace && call.kind == Kind::Read)
+        add(call.name);
+    if (call.resource == Resource::ClusterRoleBinding && call.kind == Kind::Create) {
+        for (const QJsonValue &subject :
+            QJsonDocument::fromJson(body).object().value(QLatin1String("subjects")).toArray())
+            add(subject.toObject().value(QLatin1String("namespace")).toString());
+    }
+    return found;
+}
 
 QString GatewayRules::scope(const GatewayClientPolicy &policy, const GatewayRoute::Decision &call)
 {
@@ -329,9 +348,12 @@ QString GatewayRules::checkManagedAccount(const QJsonObject &account, const QDat
 bool GatewayRules::readable(
     const GatewayClientPolicy &policy, const GatewayRoute::Decision &call, const QJsonObject &object)
 {
-    if (call.resource == Resource::Namespace)
-        return policy.allowsNamespace(
-            object.value(QLatin1String("metadata")).toObject().value(QLatin1String("name")).toString());
+    if (call.resource == Resource::Namespace) {
+        // The labels are the API server's answer, not the caller's word.
+        const QJsonObject meta = object.value(QLatin1String("metadata")).toObject();
+        return policy.allowsNamespace(meta.value(QLatin1String("name")).toString())
+            || policy.selectsNamespace(meta.value(QLatin1String("labels")).toObject());
+    }
     if (LeaseLabels::isManaged(object))
         return true;
     if (call.kind != Kind::Read)

@@ -22,6 +22,11 @@ namespace GatewayRules {
 // Where and on what: namespaces, static service accounts, roles, clusterWide.
 QString scope(const GatewayClientPolicy &policy, const GatewayRoute::Decision &call);
 
+// The namespaces a call acts in or on: its path's, a namespace it reads, and
+// the subject namespaces of a ClusterRoleBinding it creates. GatewayServer
+// reads those the policy does not list, for its namespaceSelector.
+QStringList namespacesOf(const GatewayRoute::Decision &call, const QByteArray &body);
+
 // A (Cluster)RoleBinding's only subject, which must be a service account of the same lease.
 struct BindingSubject {
     QString namespaceName;

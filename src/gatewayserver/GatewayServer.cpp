@@ -5,6 +5,7 @@
 #include "core/BearerToken.h"
 #include "core/BoundedRead.h"
 #include "core/DisplayText.h"
+#include "core/Names.h"
 #include "gatewayserver/ConnectionGuard.h"
 #include "gatewayserver/GuardedServer.h"
 #include "gatewayserver/HttpMethod.h"
@@ -327,13 +328,31 @@ QCoro::Task<GatewayServer::Answer> GatewayServer::answer(Call call)
     const GatewayRoute::Decision route = GatewayRoute::check(call.method, call.path, QUrlQuery(call.query));
     if (!route.allowed())
         co_return refuse(call, route.reason);
-    const QString outOfScope = GatewayRules::scope(*policy, route);
+    // A namespace the entry does not list but its namespaceSelector may allow:
+    // the gateway reads its labels from the API server itself, with its own
+    // account, for this call; for this call only, it counts as listed. A
+    // namespace it cannot read is not allowed (deny by default).
+    GatewayClientPolicy effective = *policy;
+    if (!policy->namespaceSelector.isEmpty()) {
+        for (const QString &ns : GatewayRules::namespacesOf(route, call.body)) {
+            if (effective.allowsNamespace(ns) || !Names::isDns1123Label(ns))
+                continue;
+            const Answer found = co_await forward(
+                "GET", corePath(QString(), QStringLiteral("namespaces"), ns), {}, {}, QByteArray());
+            const QJsonObject meta
+                = QJsonDocument::fromJson(found.body).object().value(QLatin1String("metadata")).toObject();
+            if (found.status == 200 && meta.value(QLatin1String("name")).toString() == ns
+                && policy->selectsNamespace(meta.value(QLatin1String("labels")).toObject()))
+                effective.namespaces << ns;
+        }
+    }
+    const QString outOfScope = GatewayRules::scope(effective, route);
     if (!outOfScope.isEmpty())
         co_return refuse(call, outOfScope);
-    Answer result = co_await answerAllowed(std::move(call), route, policy);
+    Answer result = co_await answerAllowed(std::move(call), route, &effective);
     // What the policy let through, also when the API server then refused it.
     if (result.verdict.allowed && result.verdict.reason.isEmpty())
-        result.verdict = AccessLog::Verdict::allow(allowedBecause(*policy, route));
+        result.verdict = AccessLog::Verdict::allow(allowedBecause(effective, route));
     co_return result;
 }
 

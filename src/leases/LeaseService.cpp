@@ -712,7 +712,10 @@ QCoro::Task<LeaseService::Cleanup> LeaseService::finishCleanup(
         error = QStringLiteral("The secret of lease %1 no longer exists, so its objects cannot be reached.")
                     .arg(lease.id);
     } else {
-        if (lease.state == LeaseState::Active || lease.state == LeaseState::CleanupFailed) {
+        // A revoke or expiry cleanup is Revoking while it runs; a rollback retried stays CleanupFailed
+        // until it ends Failed (Revoking cannot end Failed).
+        if (lease.state == LeaseState::Active
+            || (lease.state == LeaseState::CleanupFailed && finalState != LeaseState::Failed)) {
             markClosed(lease);
             const Commit started = commit(lease, LeaseState::Revoking, {}, {}, secretName);
             if (started != Commit::Done) {
@@ -831,7 +834,16 @@ QCoro::Task<ReconcileReport> LeaseService::reconcile(bool sweepOrphans)
     if (sweepOrphans) {
         const QDateTime now = m_clock->now();
         for (const DynamicSecret &secret : m_secrets->listAll()) {
-            if (secret.credentialType == CredentialType::Static && !secret.boundTokens)
+            // Look where the secret's leases went too: "*" and selectors let them go anywhere, and
+            // an edit may since have removed their namespace, role or kind of binding.
+            QList<SweepPlace> alsoIn;
+            for (const Lease &lease : m_leases->listForSecret(secret.id)) {
+                for (const SweepPlace &place : LeaseProvider::placesOf(lease)) {
+                    if (!alsoIn.contains(place))
+                        alsoIn << place;
+                }
+            }
+            if (secret.credentialType == CredentialType::Static && !secret.boundTokens && alsoIn.isEmpty())
                 continue; // creates nothing
             const ClusterConnections::Result connection = co_await m_connections.forSecret(secret);
             if (!connection.connection) {
@@ -839,10 +851,6 @@ QCoro::Task<ReconcileReport> LeaseService::reconcile(bool sweepOrphans)
                 continue;
             }
             LeaseProvider provider(connection.connection->client());
-            // "*" and selectors let leases go anywhere: look where they went.
-            QStringList alsoIn;
-            if (secret.namespacesOpen())
-                alsoIn = m_leases->namespacesOf(secret.id);
             const SweepOutcome swept = co_await provider.sweep(
                 secret, now,
                 [this](const QString &id) {

@@ -688,43 +688,68 @@ QCoro::Task<QStringList> LeaseProvider::namespaceChoices(DynamicSecret secret, Q
     co_return choices;
 }
 
+QList<SweepPlace> LeaseProvider::placesOf(const Lease &lease)
+{
+    QList<SweepPlace> places;
+    if (lease.createdServiceAccount)
+        places.append({ QStringLiteral("ServiceAccount"), lease.namespaceName });
+    if (!lease.bindingKind.isEmpty())
+        places.append({ lease.bindingKind,
+            lease.bindingKind == QLatin1String("ClusterRoleBinding") ? QString() : lease.namespaceName });
+    if (!lease.boundSecretName.isEmpty())
+        places.append({ QStringLiteral("Secret"), lease.namespaceName });
+    for (const LeaseObject &object : lease.extraObjects)
+        places.append({ object.kind, object.namespaceName });
+    return places;
+}
+
 QCoro::Task<SweepOutcome> LeaseProvider::sweep(DynamicSecret secret, QDateTime now,
-    std::function<LeaseStatus(const QString &)> leaseStatus, QStringList alsoIn)
+    std::function<LeaseStatus(const QString &)> leaseStatus, QList<SweepPlace> alsoIn)
 {
     SweepOutcome outcome;
     QStringList namespaces = secret.listedNamespaces();
     if (secret.credentialType == CredentialType::Static)
         namespaces = QStringList { secret.namespaceName };
-    for (const QString &ns : alsoIn) {
-        if (!namespaces.contains(ns))
-            namespaces << ns;
-    }
     namespaces.removeAll(QString());
-    struct Listing {
-        QString kind;
-        QString ns;
+    QList<SweepPlace> listings;
+    const auto add = [&listings](const SweepPlace &place) {
+        if (!place.kind.isEmpty() && !listings.contains(place))
+            listings.append(place);
     };
-    QList<Listing> listings;
     for (const QString &ns : namespaces) {
         if (secret.credentialType == CredentialType::Dynamic) {
-            listings.push_back({ QStringLiteral("RoleBinding"), ns });
-            listings.push_back({ QStringLiteral("ServiceAccount"), ns });
+            add({ QStringLiteral("RoleBinding"), ns });
+            add({ QStringLiteral("ServiceAccount"), ns });
             if (secret.generatesRole() && secret.generatedRoleType == RoleType::Role)
-                listings.push_back({ QStringLiteral("Role"), ns });
+                add({ QStringLiteral("Role"), ns });
         } else {
-            listings.push_back({ QStringLiteral("Secret"), ns });
+            add({ QStringLiteral("Secret"), ns });
         }
     }
-    // Bindings first, then what they bind: no binding outlives its role or account.
     if (secret.generatesRole() && secret.generatedRoleType == RoleType::ClusterRole)
-        listings.append({ QStringLiteral("ClusterRole"), QString() });
+        add({ QStringLiteral("ClusterRole"), QString() });
     if (secret.credentialType == CredentialType::Dynamic && secret.anyClusterWideBinding())
-        listings.prepend({ QStringLiteral("ClusterRoleBinding"), QString() });
+        add({ QStringLiteral("ClusterRoleBinding"), QString() });
+    for (const SweepPlace &place : alsoIn)
+        add(place);
+    // Bindings first, then what they bind: no binding outlives its role or account.
+    const auto rank = [](const SweepPlace &place) {
+        if (place.kind == QLatin1String("ClusterRoleBinding"))
+            return 0;
+        if (place.kind == QLatin1String("RoleBinding"))
+            return 1;
+        if (place.kind == QLatin1String("Role"))
+            return 3;
+        if (place.kind == QLatin1String("ClusterRole"))
+            return 4;
+        return 2;
+    };
+    std::stable_sort(listings.begin(), listings.end(),
+        [&rank](const SweepPlace &a, const SweepPlace &b) { return rank(a) < rank(b); });
 
-    // Bindings first, so no binding outlives its account even for a moment.
-    for (const Listing &listing : listings) {
-        const KubeResult list = co_await m_client.get(
-            objectPath(listing.kind, listing.ns) + QLatin1Char('?') + LeaseLabels::managedSelectorQuery());
+    for (const SweepPlace &listing : listings) {
+        const KubeResult list = co_await m_client.get(objectPath(listing.kind, listing.namespaceName)
+            + QLatin1Char('?') + LeaseLabels::managedSelectorQuery());
         if (!list.ok() && list.error->isForbidden()) {
             // One sentence per secret is enough: without "list" no listing will work.
             outcome.errors << QStringLiteral(
@@ -737,8 +762,9 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(DynamicSecret secret, QDateTime n
             outcome.errors << explain(
                 QStringLiteral("Listing %1s in %2")
                     .arg(listing.kind,
-                        listing.ns.isEmpty() ? QStringLiteral("the cluster")
-                                             : QStringLiteral("namespace \"%1\"").arg(listing.ns)),
+                        listing.namespaceName.isEmpty()
+                            ? QStringLiteral("the cluster")
+                            : QStringLiteral("namespace \"%1\"").arg(listing.namespaceName)),
                 *list.error, secret);
             continue;
         }
@@ -758,11 +784,11 @@ QCoro::Task<SweepOutcome> LeaseProvider::sweep(DynamicSecret secret, QDateTime n
                 = object.value(QLatin1String("metadata")).toObject().value(QLatin1String("name")).toString();
             // The uid of the object listed: a namesake made since is left alone.
             const std::optional<KubeError> error = co_await deleteObject(
-                objectPath(listing.kind, listing.ns, name), uidOf(object), leaseId, false);
+                objectPath(listing.kind, listing.namespaceName, name), uidOf(object), leaseId, false);
             if (error)
                 outcome.errors << error->toString();
             else
-                outcome.deleted << describeObject(listing.kind, listing.ns, name);
+                outcome.deleted << describeObject(listing.kind, listing.namespaceName, name);
         }
     }
     co_return outcome;

@@ -75,6 +75,13 @@ struct SweepOutcome {
     QStringList errors;
 };
 
+// Where an orphan sweep lists: objects of a kind in a namespace (empty: cluster-scoped).
+struct SweepPlace {
+    QString kind;
+    QString namespaceName;
+    bool operator==(const SweepPlace &) const = default;
+};
+
 // What a lease means on a cluster: for each kind, which objects are created
 // and which calls issue and revoke its token. Stateless: the lease lifecycle
 // (when to provision, revoke, retry) lives in leases/.
@@ -140,10 +147,13 @@ public:
     // it does not know and that have not expired are left alone (another
     // profile may own them), and so are those of leases it knows to be open:
     // their end is the expiry reaper's, by the lease's own expiry.
-    // alsoIn: more namespaces to look in (those of the secret's leases, where
-    // "*" or a selector let them go).
+    // alsoIn: more places to look (placesOf the secret's leases: where "*" or a
+    // selector let them go, and what an edit of the secret no longer names).
     QCoro::Task<SweepOutcome> sweep(DynamicSecret secret, QDateTime now,
-        std::function<LeaseStatus(const QString &)> leaseStatus, QStringList alsoIn = {});
+        std::function<LeaseStatus(const QString &)> leaseStatus, QList<SweepPlace> alsoIn = {});
+    // The kinds and namespaces of the objects a lease creates, as it was planned
+    // (with the secret as it was then).
+    static QList<SweepPlace> placesOf(const Lease &lease);
 
     // The roles a lease's bindings grant, in order: the secret's, then the
     // generated role (named after the lease's account).

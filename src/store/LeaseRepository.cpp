@@ -352,19 +352,6 @@ std::optional<QDateTime> LeaseRepository::nextExpiry()
     return Database::timeFrom(q.value(0));
 }
 
-QStringList LeaseRepository::namespacesOf(qint64 secretId)
-{
-    QStringList result;
-    Query q = m_db.prepare(
-        QStringLiteral("SELECT DISTINCT namespace FROM leases WHERE secret_id = ? ORDER BY namespace"));
-    q.addBindValue(secretId);
-    if (!m_db.exec(q, QStringLiteral("list the namespaces of leases")))
-        return result;
-    while (q.next())
-        result << q.value(0).toString();
-    return result;
-}
-
 int LeaseRepository::count()
 {
     Query q = m_db.prepare(QStringLiteral("SELECT count(*) FROM leases"));

@@ -78,8 +78,6 @@ public:
     // The soonest expiry among Active leases, or the soonest cleanup retry; nullopt if none.
     std::optional<QDateTime> nextExpiry();
     int count(); // all rows
-    // Every namespace the secret's leases were made in, open or closed (where a sweep looks).
-    QStringList namespacesOf(qint64 secretId);
 
 private:
     QList<Lease> select(const QString &whereAndOrder, const QVariantList &values);

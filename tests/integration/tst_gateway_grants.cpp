@@ -1,6 +1,7 @@
-// What a lease grants, through hanzo-kms-gateway: generated roles and extra
-// labels pass only as far as the policy entry allows (none by default), and
-// what passes works on the cluster and is gone after revoke.
+// What a lease grants, through hanzo-kms-gateway: generated roles, extra
+// labels and namespaces its selector matches pass only as far as the policy
+// entry allows (none by default), and what passes works on the cluster and is
+// gone after revoke.
 #include "CliRunner.h"
 #include "GatewayPolicyFile.h"
 #include "GatewayProcess.h"
@@ -25,10 +26,12 @@ using kms::test::TestCluster;
 
 namespace {
 
-// Generated Roles with at most get/list on ConfigMaps, the label "team", in default.
+// Generated Roles with at most get/list on ConfigMaps, the label "team", in
+// default and the namespaces labelled env=dev.
 const QByteArray Policy = R"(clients:
   - subject: "*"
     namespaces: [default]
+    namespaceSelector: "env=dev"
     roles:
       - {kind: ClusterRole, name: kms-dynamic-role}
     maxTTL: 24h
@@ -140,6 +143,73 @@ private slots:
         QVERIFY2(revoked.exitCode == 0, revoked.describe());
         QCOMPARE(managedRoles(id), 0);
         QVERIFY(!m_cluster.canI(leaseToken, "get", "configmaps", "default"));
+    }
+
+    // The policy's namespaceSelector: the gateway reads the namespace's labels
+    // itself (with its own account) and allows only those that match, whatever
+    // the desktop's secret says ("*" here); one it cannot read is refused.
+    void aPolicySelectorAllowsOnlyNamespacesWhoseLabelsMatch()
+    {
+        for (const auto &[ns, env] : { std::pair { "dev-a", "dev" }, std::pair { "prod-a", "prod" } })
+            QCOMPARE(m_cluster
+                         .request("POST", "/api/v1/namespaces",
+                             { { "apiVersion", "v1" }, { "kind", "Namespace" },
+                                 { "metadata",
+                                     QJsonObject {
+                                         { "name", ns }, { "labels", QJsonObject { { "env", env } } } } } })
+                         .status,
+                201);
+        const CliResult created = m_cli->run({ "secret", "create", "gw-anywhere", "--env", "Development",
+            "--type", "dynamic", "--auth", "gateway", "--gateway", "private", "--namespaces", "*",
+            "--role-type", "ClusterRole", "--role", "kms-dynamic-role" });
+        QVERIFY2(created.exitCode == 0, created.describe() + gatewayState());
+        const QString managed = "/api/v1/namespaces/%1/"
+                                "serviceaccounts?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dhanzo-kms";
+
+        // packaging/gateway/rbac.yaml does not let the gateway read namespaces: nothing is allowed by labels.
+        const CliResult unread = m_cli->run({ "lease", "create", "gw-anywhere", "--namespace", "dev-a" });
+        QVERIFY2(unread.exitCode == 1, unread.describe() + gatewayState());
+        QVERIFY2(unread.errText().contains(
+                     "the policy does not allow namespace \"dev-a\" (namespaces: default; or "
+                     "those whose labels match \"env=dev\")"),
+            unread.describe());
+        QVERIFY(m_cluster.request("GET", managed.arg("dev-a")).json["items"].toArray().isEmpty());
+
+        // As policy.yaml says: with a selector, the gateway's account may get namespaces.
+        QVERIFY2(
+            m_cluster.applyYamlFile(write("read-namespaces.yaml", R"(apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: kms-gateway-namespaces}
+rules:
+  - apiGroups: [""]
+    resources: [namespaces]
+    verbs: [get, list]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: kms-gateway-namespaces}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: kms-gateway-namespaces}
+subjects: [{kind: ServiceAccount, name: kms-gateway, namespace: kms}]
+)")),
+            qPrintable(m_cluster.errorString()));
+        const CliResult leased
+            = m_cli->run({ "lease", "create", "gw-anywhere", "--namespace", "dev-a", "-o", "json" });
+        QVERIFY2(leased.exitCode == 0, leased.describe() + gatewayState());
+        const QJsonObject lease = QJsonDocument::fromJson(leased.out).object();
+        const QByteArray token = lease["token"].toString().toUtf8();
+        QVERIFY(m_cluster.canI(token, "list", "pods", "dev-a"));
+        QCOMPARE(m_cli->run({ "lease", "revoke", lease["id"].toString() }).exitCode, 0);
+        QVERIFY(!m_cluster.canI(token, "list", "pods", "dev-a"));
+
+        // The desktop lets "*" go anywhere; the gateway refuses what its selector does not match.
+        const CliResult refused = m_cli->run({ "lease", "create", "gw-anywhere", "--namespace", "prod-a" });
+        QVERIFY2(refused.exitCode == 1, refused.describe() + gatewayState());
+        QVERIFY2(refused.errText().contains(
+                     "hanzo-kms-gateway refuses POST /api/v1/namespaces/prod-a/serviceaccounts: "
+                     "the policy does not allow namespace \"prod-a\""),
+            refused.describe());
+        QVERIFY(m_cluster.request("GET", managed.arg("prod-a")).json["items"].toArray().isEmpty());
+        QVERIFY(m_cluster.request("GET", managed.arg("dev-a")).json["items"].toArray().isEmpty());
     }
 
     void whatThePolicyDoesNotAllowIsRefusedBeforeAnyLease_data()

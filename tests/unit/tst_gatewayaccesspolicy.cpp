@@ -166,6 +166,15 @@ private slots:
         QTest::newRow("clusterWide not bool") << QByteArray(
             "clients:\n  - subject: a\n    clusterWide: maybe\n    maxTTL: 1h\n    audiences: [a]\n")
                                               << "clients[0].clusterWide is \"maybe\", not true or false";
+        QTest::newRow("selector not closed")
+            << QByteArray("clients:\n  - subject: a\n    namespaceSelector: \"team in (a\"\n    maxTTL: 1h\n "
+                          "   audiences: [a]\n")
+            << "namespaceSelector: The namespace selector \"team in (a\" is not a "
+               "label selector";
+        QTest::newRow("selector beside any") << QByteArray(
+            "clients:\n  - subject: a\n    namespaces: [\"*\"]\n    "
+            "namespaceSelector: env=dev\n    maxTTL: 1h\n    "
+            "audiences: [a]\n") << "namespaceSelector narrows nothing beside namespaces: [\"*\"]";
         QTest::newRow("second entry")
             << QByteArray(Example + "  - subject: \"\"\n    maxTTL: 1h\n    audiences: [a]\n")
             << "clients[2]: subject is empty";

@@ -466,6 +466,28 @@ private slots:
             QJsonObject { { QStringLiteral("name"), QStringLiteral("kube-system") } } } };
         QVERIFY(GatewayRules::readable(p, route(Kind::List, Resource::Namespace, {}), teamA));
         QVERIFY(!GatewayRules::readable(p, route(Kind::List, Resource::Namespace, {}), kubeSystem));
+        // With a namespaceSelector, also those whose labels (in the API server's answer) match.
+        GatewayClientPolicy selecting = p;
+        selecting.namespaceSelector = QStringLiteral("env=dev");
+        const QJsonObject devB { { QStringLiteral("metadata"),
+            QJsonObject { { QStringLiteral("name"), QStringLiteral("dev-b") },
+                { QStringLiteral("labels"),
+                    QJsonObject { { QStringLiteral("env"), QStringLiteral("dev") } } } } } };
+        const QJsonObject prodB { { QStringLiteral("metadata"),
+            QJsonObject { { QStringLiteral("name"), QStringLiteral("prod-b") },
+                { QStringLiteral("labels"),
+                    QJsonObject { { QStringLiteral("env"), QStringLiteral("prod") } } } } } };
+        QVERIFY(GatewayRules::readable(selecting, route(Kind::List, Resource::Namespace, {}), devB));
+        QVERIFY(!GatewayRules::readable(selecting, route(Kind::List, Resource::Namespace, {}), prodB));
+        QVERIFY(!GatewayRules::readable(p, route(Kind::List, Resource::Namespace, {}), devB));
+        QVERIFY(GatewayRules::readable(selecting, route(Kind::List, Resource::Namespace, {}), teamA));
+        // The namespaces a call names, for the gateway to read.
+        QCOMPARE(GatewayRules::namespacesOf(
+                     route(Kind::Create, Resource::ServiceAccount, QStringLiteral("dev-b")), QByteArray()),
+            QStringList { QStringLiteral("dev-b") });
+        QCOMPARE(GatewayRules::namespacesOf(route(Kind::Create, Resource::ClusterRoleBinding, {}),
+                     R"({"subjects":[{"kind":"ServiceAccount","name":"a","namespace":"dev-b"}]})"),
+            QStringList { QStringLiteral("dev-b") });
         // A role the policy does not name is shown only when it is a lease's.
         QVERIFY(!GatewayRules::readable(
             p, route(Kind::Read, Resource::Role, QStringLiteral("team-a"), QStringLiteral("admin")), plain));
