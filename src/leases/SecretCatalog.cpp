@@ -33,10 +33,20 @@ QString describe(const DynamicSecret &secret, const QString &environment)
     QStringList roles;
     for (const RoleRef &r : secret.boundRoles())
         roles << r.toString();
+    if (secret.generatesRole())
+        roles << QStringLiteral("a %1 generated per lease")
+                     .arg(DynamicSecret::toString(secret.generatedRoleType));
+    QStringList places;
+    if (secret.anyNamespace())
+        places << QStringLiteral("any namespace");
+    else if (!secret.allowedNamespaces.isEmpty())
+        places << secret.allowedNamespaces.join(QStringLiteral(","));
+    if (!secret.namespaceSelector.isEmpty())
+        places << QStringLiteral("a namespace matching %1").arg(secret.namespaceSelector);
     const QString who = secret.credentialType == CredentialType::Static
         ? QStringLiteral("service account %1/%2").arg(secret.namespaceName, secret.serviceAccount)
         : QStringLiteral("%1 in %2")
-              .arg(roles.join(QStringLiteral(", ")), secret.allowedNamespaces.join(QStringLiteral(",")));
+              .arg(roles.join(QStringLiteral(", ")), places.join(QStringLiteral(" or ")));
     return QStringLiteral("%1 secret in %2 on %3 for %4, default TTL %5, max TTL %6.")
         .arg(DynamicSecret::displayName(secret.credentialType), environment, where, who,
             secret.defaultTtl.toString(), secret.maxTtl.toString());

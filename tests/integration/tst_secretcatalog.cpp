@@ -140,6 +140,35 @@ private slots:
         QCOMPARE(events.first().serviceAccount, QStringLiteral("app"));
     }
 
+    // The audit sentence names what a lease gets: a generated role, any
+    // namespace, a selector (it read "for  in *" for such a secret).
+    void theAuditSentenceNamesGeneratedRolesAndWhereLeasesGo()
+    {
+        DynamicSecret spec = dynamicSpec(QStringLiteral("generated"));
+        spec.roleName.clear();
+        spec.generatedRules = { PolicyRule {
+            { QStringLiteral("get") }, { QString() }, { QStringLiteral("configmaps") }, {}, {} } };
+        spec.generatedRoleType = RoleType::Role;
+        spec.allowedNamespaces = { QStringLiteral("default") };
+        spec.namespaceSelector = QStringLiteral("team in (a,b)");
+        created(spec);
+        QList<AuditEvent> events = auditOf(QStringLiteral("generated"));
+        QCOMPARE(events.size(), 1);
+        QVERIFY2(events.first().detail.contains(
+                     QStringLiteral("for a Role generated per lease in default or a namespace matching "
+                                    "team in (a,b),")),
+            qPrintable(events.first().detail));
+
+        DynamicSecret anywhere = dynamicSpec(QStringLiteral("anywhere"));
+        anywhere.allowedNamespaces = { DynamicSecret::AnyNamespace };
+        created(anywhere);
+        events = auditOf(QStringLiteral("anywhere"));
+        QCOMPARE(events.size(), 1);
+        QVERIFY2(events.first().detail.contains(
+                     QStringLiteral("for ClusterRole/kms-dynamic-role in any namespace,")),
+            qPrintable(events.first().detail));
+    }
+
     void invalidSecretsWriteNothing()
     {
         const qint64 rows = SecretRepository(*m_db).listAll().size();
