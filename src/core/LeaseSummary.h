@@ -3,6 +3,7 @@
 #include "core/Lease.h"
 
 #include <QString>
+#include <QTypeInfo>
 
 namespace kms {
 
@@ -27,3 +28,6 @@ struct LeaseSummary {
 };
 
 } // namespace kms
+
+// Strings, numbers and enums: a list of 100,000 grows by moving memory, not row by row.
+Q_DECLARE_TYPEINFO(kms::LeaseSummary, Q_RELOCATABLE_TYPE);

@@ -31,6 +31,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLineEdit>
+#include <QScreen>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QTest>
@@ -182,6 +183,10 @@ int main(int argc, char *argv[])
     QCoreApplication::processEvents();
     const qint64 startMs = sinceStart.elapsed();
     ui::LeasePanel *panel = window.leasePanel();
+    // KMS_BENCH_SHOT=FILE.png: the screen as it is when "start" is measured (under
+    // Xvfb with a window manager, to see that the table holds real rows).
+    if (const QString shot = qEnvironmentVariable("KMS_BENCH_SHOT"); !shot.isEmpty())
+        QGuiApplication::primaryScreen()->grabWindow(0).save(shot);
     say(QStringLiteral("start-up to usable window with %1 leases listed (%2): %3 ms, %4 (target %5)")
             .arg(panel->model()->rowCount())
             .arg(team ? QStringLiteral("PostgreSQL") : QStringLiteral("SQLite"))
