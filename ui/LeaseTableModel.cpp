@@ -18,6 +18,7 @@ LeaseTableModel::LeaseTableModel(Clock *clock, QObject *parent)
 
 LeaseTableModel::Filter::Filter(const QString &text)
     : m_text(text.trimmed())
+    , m_matcher(m_text, Qt::CaseInsensitive)
 {
     static_assert(int(LeaseState::Released) == 7, "one entry per LeaseState");
     for (int state = 0; state < int(m_states.size()); ++state)
@@ -141,11 +142,8 @@ bool LeaseTableModel::rowMatches(int row, const Filter &filter) const
     if (filter.isEmpty())
         return true;
     const Row &r = m_rows[row];
-    const QString &needle = filter.text();
-    return filter.matchesState(r.state) || r.id.contains(needle, Qt::CaseInsensitive)
-        || r.namespaceName.contains(needle, Qt::CaseInsensitive)
-        || r.serviceAccount.contains(needle, Qt::CaseInsensitive)
-        || r.createdBy.contains(needle, Qt::CaseInsensitive);
+    return filter.matchesState(r.state) || filter.isIn(r.id) || filter.isIn(r.namespaceName)
+        || filter.isIn(r.serviceAccount) || filter.isIn(r.createdBy);
 }
 
 bool LeaseTableModel::lessThan(int left, int right, int column) const

@@ -5,6 +5,7 @@
 #include <QAbstractTableModel>
 #include <QHash>
 #include <QList>
+#include <QStringMatcher>
 
 #include <array>
 
@@ -34,9 +35,11 @@ public:
         const QString &text() const { return m_text; }
         bool isEmpty() const { return m_text.isEmpty(); }
         bool matchesState(LeaseState state) const { return m_states[int(state)]; }
+        bool isIn(const QString &haystack) const { return m_matcher.indexIn(haystack) >= 0; }
 
     private:
         QString m_text;
+        QStringMatcher m_matcher; // its skip table made once per text, not once per cell
         std::array<bool, 8> m_states {}; // by LeaseState: its display name contains the text
     };
 
