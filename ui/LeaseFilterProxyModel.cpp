@@ -8,6 +8,21 @@ LeaseFilterProxyModel::LeaseFilterProxyModel(LeaseTableModel *source, QObject *p
     : QSortFilterProxyModel(parent)
     , m_leases(source)
 {
+    // Connected before setSourceModel, so that this runs before the proxy
+    // itself filters the changed rows again.
+    connect(source, &QAbstractItemModel::modelAboutToBeReset, this, &LeaseFilterProxyModel::sourceChanging);
+    connect(
+        source, &QAbstractItemModel::layoutAboutToBeChanged, this, &LeaseFilterProxyModel::sourceChanging);
+    connect(source, &QAbstractItemModel::rowsAboutToBeInserted, this, &LeaseFilterProxyModel::sourceChanging);
+    connect(source, &QAbstractItemModel::rowsAboutToBeRemoved, this, &LeaseFilterProxyModel::sourceChanging);
+    connect(source, &QAbstractItemModel::rowsAboutToBeMoved, this, &LeaseFilterProxyModel::sourceChanging);
+    connect(source, &QAbstractItemModel::dataChanged, this,
+        [this](const QModelIndex &topLeft, const QModelIndex &bottomRight) {
+            // The countdown repaints Expires, which the filter does not read.
+            if (topLeft.column() != LeaseTableModel::Expires
+                || bottomRight.column() != LeaseTableModel::Expires)
+                sourceChanging();
+        });
     setSourceModel(source);
     setSortRole(LeaseTableModel::RawValueRole);
 }
@@ -15,9 +30,24 @@ LeaseFilterProxyModel::LeaseFilterProxyModel(LeaseTableModel *source, QObject *p
 void LeaseFilterProxyModel::setFilterText(const QString &text)
 {
     const QString needle = text.trimmed().toLower();
-    if (needle == m_needle)
+    if (needle == m_filter.text())
         return;
-    m_needle = needle;
+    const bool narrower = m_matchesValid && needle.contains(m_filter.text());
+    m_filter = LeaseTableModel::Filter(needle);
+    const int rows = m_leases->rowCount();
+    if (m_filter.isEmpty()) {
+        m_matches.assign(rows, true);
+    } else if (narrower && int(m_matches.size()) == rows) {
+        for (int row = 0; row < rows; ++row) {
+            if (m_matches[row])
+                m_matches[row] = m_leases->rowMatches(row, m_filter);
+        }
+    } else {
+        m_matches.resize(rows);
+        for (int row = 0; row < rows; ++row)
+            m_matches[row] = m_leases->rowMatches(row, m_filter);
+    }
+    m_matchesValid = true;
     // One layout change instead of invalidateFilter()'s row-by-row removals:
     // with 100,000 leases a filter hides rows all over the list, and one
     // rowsRemoved per gap made a keystroke take most of a second.
@@ -28,7 +58,9 @@ bool LeaseFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &s
 {
     if (sourceParent.isValid())
         return false;
-    return m_leases->rowMatches(sourceRow, m_needle);
+    if (m_matchesValid && sourceRow < int(m_matches.size()))
+        return m_matches[sourceRow];
+    return m_leases->rowMatches(sourceRow, m_filter);
 }
 
 void LeaseFilterProxyModel::sort(int column, Qt::SortOrder order)

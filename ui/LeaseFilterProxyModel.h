@@ -1,10 +1,12 @@
 #pragma once
 
+#include "LeaseTableModel.h"
+
 #include <QSortFilterProxyModel>
 
-namespace kms::ui {
+#include <vector>
 
-class LeaseTableModel;
+namespace kms::ui {
 
 // Sorts leases on raw values (times as numbers, not as text) and filters them
 // by a case-insensitive substring of id, namespace, service account, creator or state.
@@ -14,7 +16,7 @@ public:
     explicit LeaseFilterProxyModel(LeaseTableModel *source, QObject *parent = nullptr);
 
     void setFilterText(const QString &text);
-    QString filterText() const { return m_needle; }
+    QString filterText() const { return m_filter.text(); }
     // Sorting happens in the source model, once per header click; the proxy
     // only filters, so a keystroke never re-sorts 100,000 rows.
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
@@ -23,8 +25,16 @@ protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
 
 private:
+    // Forgets the rows' matches: the source changed (rows added, moved, changed).
+    void sourceChanging() { m_matchesValid = false; }
+
     LeaseTableModel *m_leases;
-    QString m_needle;
+    LeaseTableModel::Filter m_filter;
+    // Whether each source row matches m_filter, computed once per filter text
+    // while the source stays as it was: a keystroke that lengthens the text can
+    // only narrow the matches, so it tests only the rows that matched before.
+    std::vector<bool> m_matches;
+    bool m_matchesValid = false;
 };
 
 } // namespace kms::ui

@@ -270,7 +270,7 @@ void LeasePanel::reload()
         m_model->clear();
         return;
     }
-    m_model->setLeases(m_services.engine->leasesOf(m_secret->id));
+    m_model->setRows(m_services.engine->leaseSummariesOf(m_secret->id));
     updateActions();
 }
 

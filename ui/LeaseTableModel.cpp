@@ -16,46 +16,50 @@ LeaseTableModel::LeaseTableModel(Clock *clock, QObject *parent)
 {
 }
 
-LeaseTableModel::Row LeaseTableModel::toRow(const Lease &lease)
+LeaseTableModel::Filter::Filter(const QString &text)
+    : m_text(text.trimmed())
+    , m_matcher(m_text, Qt::CaseInsensitive)
 {
-    Row r;
-    r.id = lease.id;
-    r.namespaceName = lease.namespaceName;
-    r.serviceAccount = lease.serviceAccount;
-    r.createdBy = lease.createdBy;
-    r.failureReason = lease.failureReason;
-    r.createdMs = lease.createdAt.isValid() ? lease.createdAt.toMSecsSinceEpoch() : 0;
-    r.expiresMs = lease.expiresAt.isValid() ? lease.expiresAt.toMSecsSinceEpoch() : 0;
-    r.state = lease.state;
-    r.kind = lease.kind;
-    r.haystack = QStringList { r.id, r.namespaceName, r.serviceAccount, r.createdBy }
-                     .join(QLatin1Char('\n'))
-                     .toLower();
-    return r;
+    static_assert(int(LeaseState::Released) == 7, "one entry per LeaseState");
+    for (int state = 0; state < int(m_states.size()); ++state)
+        m_states[state] = Lease::displayName(LeaseState(state)).contains(m_text, Qt::CaseInsensitive);
 }
 
 void LeaseTableModel::setLeases(const QList<Lease> &leases)
 {
-    beginResetModel();
-    m_rows.clear();
-    m_rows.reserve(leases.size());
+    QList<Row> rows;
+    rows.reserve(leases.size());
     for (const Lease &lease : leases)
-        m_rows.append(toRow(lease));
+        rows.append(LeaseSummary::of(lease));
+    setRows(std::move(rows));
+}
+
+void LeaseTableModel::setRows(QList<Row> rows)
+{
+    beginResetModel();
+    m_rows = std::move(rows);
     if (m_sortColumn >= 0) {
         // Rows in the order the view shows them, so later changes keep their place (placeSorted).
-        QList<int> order(m_rows.size());
-        std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [this](int a, int b) {
+        // The store's order (newest first) is usually the view's already: checked, not re-sorted.
+        const auto before = [this](int a, int b) {
             return m_sortOrder == Qt::AscendingOrder ? lessThan(a, b, m_sortColumn)
                                                      : lessThan(b, a, m_sortColumn);
-        });
-        QList<Row> sorted;
-        sorted.reserve(m_rows.size());
-        for (const int i : std::as_const(order))
-            sorted.append(std::move(m_rows[i]));
-        m_rows = std::move(sorted);
+        };
+        bool sorted = true;
+        for (int i = 1; i < int(m_rows.size()) && sorted; ++i)
+            sorted = !before(i, i - 1);
+        if (!sorted) {
+            QList<int> order(m_rows.size());
+            std::iota(order.begin(), order.end(), 0);
+            std::stable_sort(order.begin(), order.end(), before);
+            QList<Row> inOrder;
+            inOrder.reserve(m_rows.size());
+            for (const int i : std::as_const(order))
+                inOrder.append(std::move(m_rows[i]));
+            m_rows = std::move(inOrder);
+        }
     }
-    rebuildIndex();
+    indexChanged();
     endResetModel();
 }
 
@@ -63,30 +67,39 @@ void LeaseTableModel::clear()
 {
     beginResetModel();
     m_rows.clear();
-    m_index.clear();
+    indexChanged();
     endResetModel();
 }
 
-void LeaseTableModel::rebuildIndex()
+int LeaseTableModel::rowOf(const QString &leaseId) const
 {
-    m_index.clear();
-    m_index.reserve(m_rows.size());
-    for (int i = 0; i < m_rows.size(); ++i)
-        m_index.insert(m_rows[i].id, i);
+    if (!m_indexValid) {
+        m_index.clear();
+        m_index.reserve(m_rows.size());
+        for (int i = 0; i < int(m_rows.size()); ++i)
+            m_index.insert(m_rows[i].id, i);
+        m_indexValid = true;
+    }
+    return m_index.value(leaseId, -1);
 }
 
 void LeaseTableModel::upsert(const Lease &lease)
 {
+    upsert(LeaseSummary::of(lease));
+}
+
+void LeaseTableModel::upsert(Row lease)
+{
     const int row = rowOf(lease.id);
     if (row >= 0) {
-        m_rows[row] = toRow(lease);
+        m_rows[row] = std::move(lease);
         emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
         placeSorted(row);
         return;
     }
     beginInsertRows({}, 0, 0);
-    m_rows.prepend(toRow(lease));
-    rebuildIndex();
+    m_rows.prepend(std::move(lease));
+    indexChanged();
     endInsertRows();
     placeSorted(0);
 }
@@ -110,7 +123,7 @@ void LeaseTableModel::placeSorted(int row)
         return;
     beginMoveRows({}, row, row, {}, target > row ? target + 1 : target);
     m_rows.move(row, target);
-    rebuildIndex();
+    indexChanged();
     endMoveRows();
 }
 
@@ -124,15 +137,13 @@ void LeaseTableModel::refreshExpiry(int first, int last)
         index(first, Expires), index(last, Expires), { Qt::DisplayRole, Qt::AccessibleTextRole });
 }
 
-bool LeaseTableModel::rowMatches(int row, const QString &needle) const
+bool LeaseTableModel::rowMatches(int row, const Filter &filter) const
 {
-    if (needle.isEmpty())
+    if (filter.isEmpty())
         return true;
     const Row &r = m_rows[row];
-    return r.id.contains(needle, Qt::CaseInsensitive) || r.namespaceName.contains(needle, Qt::CaseInsensitive)
-        || r.serviceAccount.contains(needle, Qt::CaseInsensitive)
-        || r.createdBy.contains(needle, Qt::CaseInsensitive)
-        || Lease::displayName(r.state).contains(needle, Qt::CaseInsensitive);
+    return filter.matchesState(r.state) || filter.isIn(r.id) || filter.isIn(r.namespaceName)
+        || filter.isIn(r.serviceAccount) || filter.isIn(r.createdBy);
 }
 
 bool LeaseTableModel::lessThan(int left, int right, int column) const
@@ -179,7 +190,7 @@ void LeaseTableModel::sort(int column, Qt::SortOrder order)
         newRowOf[order_[i]] = i;
     }
     m_rows = std::move(sorted);
-    rebuildIndex();
+    indexChanged();
     QModelIndexList after;
     after.reserve(before.size());
     for (const QModelIndex &index : before)

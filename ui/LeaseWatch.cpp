@@ -40,29 +40,22 @@ QString LeaseWatch::secretNameOf(const Lease &lease) const
 void LeaseWatch::refresh()
 {
     const QDateTime now = m_services.clock->now();
-    const QList<Lease> active = m_services.engine->leasesIn(LeaseState::Active); // soonest first
+    const Engine::ActiveLeaseOutlook active = m_services.engine->activeLeaseOutlook(now, m_warnBefore);
     const QList<Lease> failed = m_services.engine->leasesIn(LeaseState::CleanupFailed);
 
-    QSet<QString> stillActive;
+    m_activeCount = active.count;
+    m_next = active.next;
+    // A warning is for one expiry: forgotten once that has passed, and a renewed lease is warned again.
+    const qint64 nowMs = now.toMSecsSinceEpoch();
+    m_warned.removeIf([nowMs](const QHash<QString, qint64>::iterator it) { return it.value() <= nowMs; });
     QList<Lease> warnNow;
-    QDateTime nextWarning;
-    m_next.reset();
-    for (const Lease &lease : active) {
-        if (lease.expiresAt <= now)
-            continue; // expired, waiting for its cleanup
-        stillActive.insert(lease.id);
-        if (!m_next)
-            m_next = lease;
-        if (m_warnBefore <= 0 || m_warned.contains(lease.id))
-            continue;
-        const QDateTime warnAt = lease.expiresAt.addSecs(-m_warnBefore);
-        if (warnAt <= now)
+    for (const Lease &lease : active.expiringWithin) {
+        if (m_warned.value(lease.id, 0) != lease.expiresAt.toMSecsSinceEpoch())
             warnNow << lease;
-        else if (!nextWarning.isValid() || warnAt < nextWarning)
-            nextWarning = warnAt;
     }
-    m_warned.intersect(stillActive);
-    m_activeCount = int(stillActive.size());
+    QDateTime nextWarning;
+    if (active.firstExpiryAfterWindow)
+        nextWarning = active.firstExpiryAfterWindow->addSecs(-m_warnBefore);
 
     QSet<QString> stillFailed;
     QList<Lease> failedNow;
@@ -76,7 +69,7 @@ void LeaseWatch::refresh()
 
     emit summaryChanged();
     for (const Lease &lease : std::as_const(warnNow)) {
-        m_warned.insert(lease.id);
+        m_warned.insert(lease.id, lease.expiresAt.toMSecsSinceEpoch());
         emit expiringSoon(lease);
     }
     for (const Lease &lease : std::as_const(failedNow))

@@ -3,6 +3,7 @@
 #include "AppServices.h"
 #include "core/Lease.h"
 
+#include <QHash>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -13,10 +14,12 @@ namespace kms::ui {
 
 // What the tray says and when it speaks up, for every secret of the profile:
 // how many leases are active, which expires next, which need attention
-// (cleanup failed), and a notification a set time before a lease expires and
-// when a cleanup fails, once per lease (again if it fails again after
-// succeeding). Reads the store on LeaseService::leaseChanged, when the clock
-// jumps, at the next warning time, and every 30 s.
+// (cleanup failed), and a notification a set time before a lease expires (once
+// per lease and expiry: again after a renewal moved it) and when a cleanup
+// fails, once per lease (again if it fails again after succeeding). Reads the
+// store on LeaseService::leaseChanged, when the clock jumps, at the next
+// warning time, and every 30 s: counts and the few leases it names, not every
+// active lease.
 class LeaseWatch : public QObject {
     Q_OBJECT
 public:
@@ -46,7 +49,7 @@ private:
     int m_activeCount = 0;
     int m_attention = 0;
     std::optional<Lease> m_next;
-    QSet<QString> m_warned; // leases an expiry warning was given for
+    QHash<QString, qint64> m_warned; // leases an expiry warning was given for: the expiry (ms) it was for
     QSet<QString> m_failedSeen; // CleanupFailed leases already notified
     QTimer m_poll;
     QTimer m_atWarning;

@@ -202,6 +202,30 @@ QList<Lease> Engine::leasesOf(qint64 secretId, bool includeClosed)
     return LeaseRepository(m_db).listForSecret(secretId, includeClosed);
 }
 
+QList<LeaseSummary> Engine::leaseSummariesOf(qint64 secretId)
+{
+    return LeaseRepository(m_db).summariesForSecret(secretId);
+}
+
+Engine::ActiveLeaseOutlook Engine::activeLeaseOutlook(const QDateTime &now, qint64 withinSeconds)
+{
+    LeaseRepository leases(m_db);
+    ActiveLeaseOutlook outlook;
+    outlook.count = std::max(0, leases.countActiveExpiringAfter(now));
+    outlook.next = leases.firstActiveExpiringAfter(now);
+    if (withinSeconds <= 0 || !outlook.next)
+        return outlook;
+    const QDateTime horizon = now.addSecs(withinSeconds);
+    if (outlook.next->expiresAt > horizon) {
+        outlook.firstExpiryAfterWindow = outlook.next->expiresAt;
+        return outlook;
+    }
+    outlook.expiringWithin = leases.listActiveExpiringBetween(now, horizon);
+    if (const auto later = leases.firstActiveExpiringAfter(horizon))
+        outlook.firstExpiryAfterWindow = later->expiresAt;
+    return outlook;
+}
+
 QList<Lease> Engine::leasesIn(LeaseState state)
 {
     return LeaseRepository(m_db).listByState(state);

@@ -6,6 +6,7 @@
 #include "core/DynamicSecret.h"
 #include "core/Environment.h"
 #include "core/Lease.h"
+#include "core/LeaseSummary.h"
 
 #include <QCoro/QCoroTask>
 #include <QHash>
@@ -74,8 +75,21 @@ public:
     std::optional<Lease> lease(const QString &id);
     // Newest first. includeClosed=false: only leases not in a terminal state.
     QList<Lease> leasesOf(qint64 secretId, bool includeClosed = true);
+    // The lease table's rows of one secret, newest first: a LeaseSummary each,
+    // the whole Lease read by lease(id) when one is opened or acted on.
+    QList<LeaseSummary> leaseSummariesOf(qint64 secretId);
     // Every lease in one state, of every secret, soonest expiry first.
     QList<Lease> leasesIn(LeaseState state);
+    // The Active leases of every secret as the tray sees them at `now`, counted
+    // and looked up in the store rather than read (a profile may hold 100,000).
+    struct ActiveLeaseOutlook {
+        int count = 0; // Active and not yet expired
+        std::optional<Lease> next; // of those, the first to expire
+        QList<Lease> expiringWithin; // expiring in (now, now + withinSeconds], soonest first
+        std::optional<QDateTime> firstExpiryAfterWindow; // the first expiry after now + withinSeconds
+    };
+    // withinSeconds <= 0: expiringWithin and firstExpiryAfterWindow stay empty.
+    ActiveLeaseOutlook activeLeaseOutlook(const QDateTime &now, qint64 withinSeconds);
 
     // The audit log: events oldest first, and its check: chain, signatures,
     // and this profile's anchor in the keychain (raised when intact).

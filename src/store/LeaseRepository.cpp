@@ -4,6 +4,7 @@
 #include "store/LeaseLock.h"
 #include "store/LeaseNotifications.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -282,6 +283,82 @@ QList<Lease> LeaseRepository::listByPerson(const QString &person, bool includeCl
 QList<Lease> LeaseRepository::listByState(LeaseState state)
 {
     return select(QStringLiteral("WHERE state = ? ORDER BY expires_at, id"), { Lease::toString(state) });
+}
+
+QList<LeaseSummary> LeaseRepository::summariesForSecret(qint64 secretId)
+{
+    QList<LeaseSummary> result;
+    Query q = m_db.prepare(QStringLiteral(
+        "SELECT id, namespace, service_account, created_by, failure_reason, created_at, "
+        "expires_at, state, kind FROM leases WHERE secret_id = ? ORDER BY created_at DESC, id"));
+    q.addBindValue(secretId);
+    if (!m_db.exec(q, QStringLiteral("list leases")))
+        return result;
+    // Namespaces, creators and failure reasons repeat across 100,000 rows:
+    // one string each, shared.
+    QHash<QString, QString> shared;
+    const auto share = [&shared](QString text) {
+        if (text.isEmpty())
+            return QString();
+        const auto found = shared.constFind(text);
+        if (found != shared.constEnd())
+            return *found;
+        shared.insert(text, text);
+        return text;
+    };
+    // The states and kinds as the rows spell them, parsed once each.
+    QHash<QString, LeaseState> states;
+    QHash<QString, LeaseKind> kinds;
+    while (q.next()) {
+        LeaseSummary &row = result.emplace_back();
+        row.id = q.value(0).toString();
+        row.namespaceName = share(q.value(1).toString());
+        row.serviceAccount = q.value(2).toString();
+        row.createdBy = share(q.value(3).toString());
+        row.failureReason = share(q.value(4).toString());
+        const QVariant created = q.value(5);
+        row.createdMs = created.isNull() ? 0 : created.toLongLong();
+        const QVariant expires = q.value(6);
+        row.expiresMs = expires.isNull() ? 0 : expires.toLongLong();
+        const QString state = q.value(7).toString();
+        auto s = states.constFind(state);
+        if (s == states.constEnd())
+            s = states.insert(state, Lease::stateFromString(state).value_or(LeaseState::Failed));
+        row.state = *s;
+        const QString kind = q.value(8).toString();
+        auto k = kinds.constFind(kind);
+        if (k == kinds.constEnd())
+            k = kinds.insert(kind, Lease::kindFromString(kind).value_or(LeaseKind::Static));
+        row.kind = *k;
+    }
+    return result;
+}
+
+int LeaseRepository::countActiveExpiringAfter(const QDateTime &after)
+{
+    Query q = m_db.prepare(
+        QStringLiteral("SELECT count(*) FROM leases WHERE state = 'active' AND expires_at > ?"));
+    q.addBindValue(Database::timeValue(after));
+    if (!m_db.exec(q, QStringLiteral("count active leases")) || !q.next())
+        return -1;
+    return q.value(0).toInt();
+}
+
+std::optional<Lease> LeaseRepository::firstActiveExpiringAfter(const QDateTime &after)
+{
+    const QList<Lease> found
+        = select(QStringLiteral("WHERE state = 'active' AND expires_at > ? ORDER BY expires_at, id LIMIT 1"),
+            { Database::timeValue(after) });
+    if (found.isEmpty())
+        return std::nullopt;
+    return found.constFirst();
+}
+
+QList<Lease> LeaseRepository::listActiveExpiringBetween(const QDateTime &after, const QDateTime &until)
+{
+    return select(QStringLiteral("WHERE state = 'active' AND expires_at > ? AND expires_at <= ? "
+                                 "ORDER BY expires_at, id"),
+        { Database::timeValue(after), Database::timeValue(until) });
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/Lease.h"
+#include "core/LeaseSummary.h"
 
 #include <QList>
 
@@ -63,6 +64,17 @@ public:
     // The leases a person (user@host) created or closed, newest first.
     QList<Lease> listByPerson(const QString &person, bool includeClosed = true);
     QList<Lease> listByState(LeaseState state); // soonest expiry first
+    // The lease table's rows of one secret, newest first (as listForSecret):
+    // only the columns a LeaseSummary holds, no JSON parsed, strings that
+    // repeat (namespaces, creators) shared.
+    QList<LeaseSummary> summariesForSecret(qint64 secretId);
+
+    // For the tray, without reading every active lease: Active leases whose
+    // expiry is after `after`; of them the one that expires first; those
+    // expiring in (after, until], soonest first; and the first expiry after `after`.
+    int countActiveExpiringAfter(const QDateTime &after);
+    std::optional<Lease> firstActiveExpiringAfter(const QDateTime &after);
+    QList<Lease> listActiveExpiringBetween(const QDateTime &after, const QDateTime &until);
     // Active leases past their expiry, and CleanupFailed leases whose retry is due, at `now`.
     QList<Lease> dueForCleanup(const QDateTime &now);
     // Leases left in Provisioning or Revoking (e.g. by a crash), for start-up reconcile.

@@ -25,6 +25,7 @@ private slots:
     void leaseModelPassesTesterThroughChanges();
     void leaseProxySortsOnRawValuesAndFilters();
     void leaseRefreshExpiryTouchesOnlyExpiresColumn();
+    void leaseRowsFromSummariesKeepTheSortAndFilter();
     void auditModelPassesTester();
     void relativeTime_data();
     void relativeTime();
@@ -173,6 +174,95 @@ void TestModels::leaseRefreshExpiryTouchesOnlyExpiresColumn()
     clock.advance(3600 + 90);
     QCOMPARE(
         model.index(0, LeaseTableModel::Expires).data().toString(), QStringLiteral("expired 1m 30s ago"));
+}
+
+// Rows come from the store as LeaseSummary, newest first; the model keeps them in the
+// view's sort (checked, re-sorted only when needed), finds them by id after any move,
+// and the filter matches ids, namespaces, service accounts, creators and state names.
+void TestModels::leaseRowsFromSummariesKeepTheSortAndFilter()
+{
+    ManualClock clock(QDateTime(QDate(2026, 1, 1), QTime(12, 0), Qt::UTC));
+    LeaseTableModel model(&clock);
+    LeaseFilterProxyModel proxy(&model);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    proxy.sort(LeaseTableModel::Created, Qt::DescendingOrder); // the lease panel's default
+
+    QList<LeaseSummary> rows; // as the store lists them: newest first
+    for (int i = 0; i < 30; ++i) {
+        Lease lease = test::activeLease(1, clock.now().addSecs(-60 * i), 3600 - 100 * i);
+        lease.namespaceName = i % 3 == 0 ? QStringLiteral("Payments") : QStringLiteral("default");
+        lease.createdBy = i == 7 ? QStringLiteral("carol@desk") : QStringLiteral("tester@host");
+        if (i == 4)
+            lease.state = LeaseState::CleanupFailed;
+        if (i == 5)
+            lease.state = LeaseState::Failed;
+        rows << LeaseSummary::of(lease);
+    }
+    model.setRows(rows);
+    QCOMPARE(model.rowCount(), 30);
+    for (int i = 0; i < rows.size(); ++i) {
+        QCOMPARE(model.rowAt(i), rows[i]);
+        QCOMPARE(model.rowOf(rows[i].id), i);
+    }
+    QCOMPARE(model.index(4, LeaseTableModel::State).data().toString(), QStringLiteral("Cleanup failed"));
+    QCOMPARE(model.index(0, LeaseTableModel::Expires).data().toString(), QStringLiteral("in 1h 00m"));
+
+    // Rows given out of the view's order are sorted into it.
+    QList<LeaseSummary> reversed(rows.crbegin(), rows.crend());
+    model.setRows(reversed);
+    QCOMPARE(model.rowAt(0).id, rows[0].id);
+    QCOMPARE(model.rowOf(rows[29].id), 29);
+
+    // Found by id after a sort and after a new row goes to its place.
+    proxy.sort(LeaseTableModel::Expires, Qt::AscendingOrder);
+    QCOMPARE(model.rowOf(rows[29].id), 0); // the shortest TTL
+    LeaseSummary fresh = LeaseSummary::of(test::activeLease(1, clock.now().addSecs(-7200), 60));
+    model.upsert(fresh);
+    QCOMPARE(model.rowCount(), 31);
+    QCOMPARE(model.rowOf(fresh.id), 0);
+    QCOMPARE(model.rowOf(rows[29].id), 1);
+    fresh.expiresMs = clock.now().addSecs(7200).toMSecsSinceEpoch();
+    model.upsert(fresh);
+    QCOMPARE(model.rowCount(), 31);
+    QCOMPARE(model.rowOf(fresh.id), 30);
+    QCOMPARE(model.rowOf(rows[29].id), 0);
+
+    proxy.setFilterText(QStringLiteral("payM")); // namespaces, any case
+    QCOMPARE(proxy.rowCount(), 10);
+    // Typing on narrows what matched; a row that changes meanwhile is filtered by what it is now.
+    proxy.setFilterText(QStringLiteral("p"));
+    QVERIFY(proxy.rowCount() >= 10);
+    proxy.setFilterText(QStringLiteral("pay"));
+    proxy.setFilterText(QStringLiteral("paym"));
+    QCOMPARE(proxy.rowCount(), 10);
+    LeaseSummary moved = rows[3];
+    moved.namespaceName = QStringLiteral("default");
+    model.upsert(moved);
+    QCOMPARE(proxy.rowCount(), 9);
+    proxy.setFilterText(QStringLiteral("payme"));
+    QCOMPARE(proxy.rowCount(), 9);
+    moved.namespaceName = QStringLiteral("payments-eu");
+    model.upsert(moved);
+    QCOMPARE(proxy.rowCount(), 10);
+    proxy.setFilterText(QStringLiteral("paymen"));
+    QCOMPARE(proxy.rowCount(), 10);
+    proxy.setFilterText(QStringLiteral("payments-"));
+    QCOMPARE(proxy.rowCount(), 1);
+    proxy.setFilterText(QStringLiteral("payM"));
+    QCOMPARE(proxy.rowCount(), 10);
+    proxy.setFilterText(QStringLiteral("FAILED")); // the state names "Cleanup failed" and "Failed"
+    QCOMPARE(proxy.rowCount(), 2);
+    proxy.setFilterText(QStringLiteral("cleanup"));
+    QCOMPARE(proxy.rowCount(), 1);
+    QCOMPARE(proxy.index(0, 0).data(LeaseTableModel::LeaseIdRole).toString(), rows[4].id);
+    proxy.setFilterText(QStringLiteral("carol"));
+    QCOMPARE(proxy.rowCount(), 1);
+    QCOMPARE(proxy.index(0, 0).data(LeaseTableModel::LeaseIdRole).toString(), rows[7].id);
+    proxy.setFilterText(rows[12].serviceAccount.toUpper());
+    QCOMPARE(proxy.rowCount(), 1);
+    proxy.setFilterText(QString());
+    QCOMPARE(proxy.rowCount(), 31);
 }
 
 void TestModels::auditModelPassesTester()

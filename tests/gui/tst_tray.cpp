@@ -110,6 +110,43 @@ private slots:
         QCOMPARE(watch->attentionCount(), 0);
     }
 
+    // A warning is for one expiry: a lease renewed after its warning is warned again before the new one.
+    void warnsAgainBeforeARenewedLeaseExpires()
+    {
+        const auto secret = f.addSecret(QStringLiteral("tray-renewed"), CredentialType::Static);
+        QVERIFY(secret);
+        LeaseWatch *watch = f.window->leaseWatch();
+        watch->setWarnBefore(300);
+        QSignalSpy warned(watch, &LeaseWatch::expiringSoon);
+        const auto warningsFor = [&warned](const QString &id) {
+            QList<Lease> found;
+            for (const QList<QVariant> &args : std::as_const(warned)) {
+                if (args.first().value<Lease>().id == id)
+                    found << args.first().value<Lease>();
+            }
+            return found;
+        };
+        Lease lease = test::activeLease(secret->id, f.clock->now(), 240); // 4 minutes left
+        QVERIFY(LeaseRepository(*f.db).insert(lease));
+        watch->refresh();
+        QCOMPARE(warningsFor(lease.id).size(), 1);
+        watch->refresh();
+        QCOMPARE(warningsFor(lease.id).size(), 1); // once
+
+        // Renewed for 20 more minutes: nothing to say until 5 minutes before the new expiry.
+        Lease renewed = *LeaseRepository(*f.db).byId(lease.id);
+        renewed.expiresAt = renewed.expiresAt.addSecs(20 * 60);
+        QCOMPARE(
+            LeaseRepository(*f.db).update(renewed, LeaseState::Active), LeaseRepository::Update::Updated);
+        watch->refresh();
+        QCOMPARE(warningsFor(lease.id).size(), 1);
+        f.clock->advance(20 * 60 - 70); // 5m 10s left
+        QCOMPARE(warningsFor(lease.id).size(), 1);
+        f.clock->advance(20); // 4m 50s left
+        QCOMPARE(warningsFor(lease.id).size(), 2);
+        QCOMPARE(warningsFor(lease.id).last().expiresAt, renewed.expiresAt);
+    }
+
     // The menu's lead time is remembered and applied.
     void theMenuSetsTheLeadTime()
     {

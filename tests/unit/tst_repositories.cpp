@@ -511,6 +511,80 @@ private slots:
         QCOMPARE(SecretRepository(*m_db).activeLeaseCounts().value(s.id), 2);
     }
 
+    // The lease table's rows: the columns it shows, as the whole Lease has them, newest first.
+    void summariesHoldWhatTheLeaseTableShowsNewestFirst()
+    {
+        DynamicSecret s = test::dynamicSecret(m_dev, QStringLiteral("listed"));
+        DynamicSecret other = test::dynamicSecret(m_dev, QStringLiteral("other"));
+        QVERIFY(SecretRepository(*m_db).insert(s));
+        QVERIFY(SecretRepository(*m_db).insert(other));
+        LeaseRepository leases(*m_db);
+        const QDateTime now = QDateTime::fromMSecsSinceEpoch(1'800'000'000'123, Qt::UTC);
+        Lease older = test::activeLease(s.id, now.addSecs(-600), 3600);
+        older.namespaceName = QStringLiteral("payments");
+        older.createdBy = QStringLiteral("alice@laptop");
+        older.state = LeaseState::CleanupFailed;
+        older.failureReason = QStringLiteral("The API server did not answer.");
+        older.extraObjects = { LeaseObject {
+            QStringLiteral("Role"), QStringLiteral("payments"), QStringLiteral("r"), {}, {}, {} } };
+        older.audiences = QStringList { QStringLiteral("vault") };
+        Lease newer = test::activeLease(s.id, now, 600);
+        newer.kind = LeaseKind::BoundStatic;
+        Lease provisioning = test::activeLease(s.id, now.addSecs(-60), 600);
+        provisioning.state = LeaseState::Provisioning;
+        provisioning.expiresAt = QDateTime(); // not known yet
+        Lease elsewhere = test::activeLease(other.id, now, 600);
+        for (const Lease &l : { older, newer, provisioning, elsewhere })
+            QVERIFY2(leases.insert(l), qPrintable(m_db->lastError()));
+
+        const QList<LeaseSummary> rows = leases.summariesForSecret(s.id);
+        QCOMPARE(rows.size(), 3);
+        // Exactly what LeaseSummary::of makes of the whole lease the store returns.
+        QCOMPARE(rows[0], LeaseSummary::of(*leases.byId(newer.id)));
+        QCOMPARE(rows[1], LeaseSummary::of(*leases.byId(provisioning.id)));
+        QCOMPARE(rows[2], LeaseSummary::of(*leases.byId(older.id)));
+        QCOMPARE(rows[0].kind, LeaseKind::BoundStatic);
+        QCOMPARE(rows[0].createdMs, now.toMSecsSinceEpoch());
+        QCOMPARE(rows[0].expiresMs, now.addSecs(600).toMSecsSinceEpoch());
+        QCOMPARE(rows[1].state, LeaseState::Provisioning);
+        QCOMPARE(rows[1].expiresMs, 0);
+        QCOMPARE(rows[2].namespaceName, QStringLiteral("payments"));
+        QCOMPARE(rows[2].createdBy, QStringLiteral("alice@laptop"));
+        QCOMPARE(rows[2].state, LeaseState::CleanupFailed);
+        QCOMPARE(rows[2].failureReason, older.failureReason);
+        QCOMPARE(rows[2].serviceAccount, older.serviceAccount);
+        QVERIFY(leases.summariesForSecret(12345).isEmpty());
+    }
+
+    // What the tray needs of the Active leases, from counts and lookups rather than every row.
+    void theTrayOutlookCountsActiveLeasesAndFindsTheNextOnes()
+    {
+        DynamicSecret s = test::dynamicSecret(m_dev);
+        QVERIFY(SecretRepository(*m_db).insert(s));
+        LeaseRepository leases(*m_db);
+        const QDateTime now = QDateTime::fromMSecsSinceEpoch(1'800'000'000'000, Qt::UTC);
+        Lease pastExpiry = test::activeLease(s.id, now.addSecs(-7200), 3600); // waits for its cleanup
+        Lease inTwoMinutes = test::activeLease(s.id, now.addSecs(-480), 600);
+        Lease inFourMinutes = test::activeLease(s.id, now.addSecs(-360), 600);
+        Lease inAnHour = test::activeLease(s.id, now, 3600);
+        Lease revoked = test::activeLease(s.id, now, 60);
+        revoked.state = LeaseState::Revoked;
+        for (const Lease &l : { pastExpiry, inTwoMinutes, inFourMinutes, inAnHour, revoked })
+            QVERIFY(leases.insert(l));
+
+        QCOMPARE(leases.countActiveExpiringAfter(now), 3);
+        QCOMPARE(leases.countActiveExpiringAfter(now.addSecs(-7200)), 4);
+        QCOMPARE(leases.firstActiveExpiringAfter(now)->id, inTwoMinutes.id);
+        QCOMPARE(leases.firstActiveExpiringAfter(now.addSecs(300))->id, inAnHour.id);
+        QVERIFY(!leases.firstActiveExpiringAfter(now.addSecs(3600)));
+        const QList<Lease> soon = leases.listActiveExpiringBetween(now, now.addSecs(300));
+        QCOMPARE(soon.size(), 2);
+        QCOMPARE(soon[0].id, inTwoMinutes.id);
+        QCOMPARE(soon[1].id, inFourMinutes.id);
+        QCOMPARE(leases.listActiveExpiringBetween(now, now.addSecs(240)).size(), 2); // "until" included
+        QCOMPARE(leases.listActiveExpiringBetween(now, now.addSecs(60)).size(), 0);
+    }
+
     void nextExpiryIsEmptyWithoutLiveLeases() { QVERIFY(!LeaseRepository(*m_db).nextExpiry().has_value()); }
 
     void scalesToOneHundredThousandLeases()
