@@ -33,8 +33,16 @@ void LeaseFilterProxyModel::setFilterText(const QString &text)
     if (needle == m_filter.text())
         return;
     const bool narrower = m_matchesValid && needle.contains(m_filter.text());
-    m_filter = LeaseTableModel::Filter(needle);
     const int rows = m_leases->rowCount();
+    // What the proxy shows now, when it is known (every row, without a filter):
+    // if the new text keeps exactly these rows (a first letter every row
+    // has), nothing is re-mapped.
+    std::vector<bool> shown;
+    if (m_filter.isEmpty())
+        shown.assign(rows, true);
+    else if (m_matchesValid && int(m_matches.size()) == rows)
+        shown = m_matches;
+    m_filter = LeaseTableModel::Filter(needle);
     if (m_filter.isEmpty()) {
         m_matches.assign(rows, true);
     } else if (narrower && int(m_matches.size()) == rows) {
@@ -48,6 +56,8 @@ void LeaseFilterProxyModel::setFilterText(const QString &text)
             m_matches[row] = m_leases->rowMatches(row, m_filter);
     }
     m_matchesValid = true;
+    if (!shown.empty() && shown == m_matches)
+        return;
     // One layout change instead of invalidateFilter()'s row-by-row removals:
     // with 100,000 leases a filter hides rows all over the list, and one
     // rowsRemoved per gap made a keystroke take most of a second.

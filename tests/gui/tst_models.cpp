@@ -263,6 +263,28 @@ void TestModels::leaseRowsFromSummariesKeepTheSortAndFilter()
     QCOMPARE(proxy.rowCount(), 1);
     proxy.setFilterText(QString());
     QCOMPARE(proxy.rowCount(), 31);
+
+    // A keystroke that keeps exactly the rows shown re-maps nothing (the
+    // first letter of a filter that every one of 100,000 rows has).
+    proxy.setFilterText(QStringLiteral("paym"));
+    QCOMPARE(proxy.rowCount(), 10);
+    QSignalSpy relaid(&proxy, &QAbstractItemModel::layoutChanged);
+    proxy.setFilterText(QStringLiteral("payme"));
+    QCOMPARE(proxy.rowCount(), 10);
+    QCOMPARE(relaid.count(), 0);
+    proxy.setFilterText(QStringLiteral("payments-"));
+    QCOMPARE(proxy.rowCount(), 1);
+    QCOMPARE(relaid.count(), 1);
+    // From no filter to a letter every row has.
+    proxy.setFilterText(QString());
+    QCOMPARE(proxy.rowCount(), 31);
+    relaid.clear();
+    QString common = model.rowAt(0).serviceAccount.left(1);
+    for (int row = 0; row < model.rowCount(); ++row)
+        QVERIFY(model.rowAt(row).serviceAccount.startsWith(common));
+    proxy.setFilterText(common);
+    QCOMPARE(proxy.rowCount(), 31);
+    QCOMPARE(relaid.count(), 0);
 }
 
 void TestModels::auditModelPassesTester()
