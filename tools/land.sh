@@ -13,6 +13,6 @@ old=$(git rev-parse main)
 git merge-base --is-ancestor "$old" HEAD || { echo "land: $branch is not on top of main" >&2; exit 1; }
 rm -rf "$wt"/build/*/*_autogen "$wt"/build/*/*/*_autogen 2>/dev/null || true
 export KMS_BUILD_DIR=$wt/build
-"$wt/packaging/run-tests.sh" -R "$pattern"
+KMS_CHECKS=tests "$wt/packaging/run-tests.sh" -R "$pattern"
 git update-ref refs/heads/main HEAD "$old"
 echo "land: main is now $(git rev-parse --short HEAD) ($branch)"
