@@ -627,6 +627,7 @@ bool Database::exec(Query &query, const QString &what)
                               .arg(values.size());
             return false;
         }
+        ++m_statements;
         if (query.exec(*sql))
             return true;
         m_lastError
@@ -639,6 +640,7 @@ bool Database::exec(Query &query, const QString &what)
         if (type == QMetaType::fromType<QString>() || type == QMetaType::fromType<bool>())
             query.bindValue(int(i), normalised(bound.at(i)));
     }
+    ++m_statements;
     if (query.exec())
         return true;
     m_lastError
@@ -649,6 +651,7 @@ bool Database::exec(Query &query, const QString &what)
 bool Database::exec(const QString &sql, const QString &what)
 {
     QSqlQuery q(connection());
+    ++m_statements;
     if (q.exec(sql))
         return true;
     m_lastError = QStringLiteral("Database error (%1): %2.").arg(what, describe(q.lastError(), m_backend));

@@ -97,6 +97,10 @@ public:
     static QVariant timeValue(const QDateTime &time);
     static QDateTime timeFrom(const QVariant &value);
 
+    // Statements sent so far on this connection: in PostgreSQL each one is a
+    // round trip to the server (statements are never prepared there, see Query).
+    qint64 statementsSent() const { return m_statements; }
+
     QString lastError() const { return m_lastError; }
     void setLastError(const QString &message) { m_lastError = message; }
 
@@ -121,6 +125,7 @@ private:
     QString m_lastError;
     int m_depth = 0;
     int m_savepoint = 0;
+    qint64 m_statements = 0;
 };
 
 } // namespace kms

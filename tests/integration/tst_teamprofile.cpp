@@ -7,7 +7,16 @@
 #include "KmsTestPaths.h"
 #include "TestCluster.h"
 #include "TestSupport.h"
+#include "leases/ClusterConnections.h"
+#include "leases/LeaseService.h"
+#include "store/AuditLog.h"
+#include "store/CredentialVault.h"
 #include "store/Database.h"
+#include "store/EnvironmentRepository.h"
+#include "store/LeaseRepository.h"
+#include "store/SecretRepository.h"
+
+#include <QCoro/QCoroTask>
 
 #include <QFileInfo>
 #include <QJsonArray>
@@ -215,6 +224,73 @@ private slots:
             const CliResult verified = cli->run({ "audit", "--verify" });
             QVERIFY2(verified.exitCode == 0, verified.describe());
         }
+    }
+
+    // The bound: a lease through PostgreSQL adds at most 2 round trips
+    // to the cluster's (the row committed before the first cluster call, then
+    // its state and its signed audit event in one), dynamic and static alike.
+    // Counted where the program talks to the server (Database::exec), in a
+    // program that has its secrets listed already, as the desktop has.
+    void aLeaseTakesTwoRoundTripsToTheDatabase()
+    {
+        m_cluster->request("POST", "/api/v1/namespaces/default/serviceaccounts",
+            { { "apiVersion", "v1" }, { "kind", "ServiceAccount" },
+                { "metadata", QJsonObject { { "name", "rt-app" } } } });
+        Database db;
+        QVERIFY2(m_profile->open(db), qPrintable(db.lastError()));
+        CredentialVault vault(m_profile->keychainService() + QStringLiteral("-roundtrips"));
+        const qint64 envId = EnvironmentRepository(db).list().first().id;
+        SecretRepository secrets(db);
+        QList<DynamicSecret> made;
+        for (const CredentialType type : { CredentialType::Dynamic, CredentialType::Static }) {
+            DynamicSecret s;
+            s.environmentId = envId;
+            s.credentialType = type;
+            s.clusterUrl = m_cluster->url().toString();
+            s.caCertificate = QString::fromUtf8(m_cluster->caPem());
+            if (type == CredentialType::Dynamic) {
+                s.name = QStringLiteral("rt-dynamic");
+                s.allowedNamespaces = { QStringLiteral("team-a") };
+                s.roleType = RoleType::ClusterRole;
+                s.roleName = QStringLiteral("kms-dynamic-role");
+            } else {
+                s.name = QStringLiteral("rt-static");
+                s.serviceAccount = QStringLiteral("rt-app");
+                s.namespaceName = QStringLiteral("default");
+            }
+            QVERIFY2(secrets.insert(s), qPrintable(db.lastError()));
+            const VaultResult put = QCoro::waitFor(vault.put(s.vaultKey(), m_requester));
+            QVERIFY2(put.ok, qPrintable(put.message));
+            made << s;
+        }
+        ClusterConnections connections(vault);
+        LeaseService service(db, connections);
+        for (const DynamicSecret &s : std::as_const(made)) {
+            LeaseRequest request;
+            request.secretId = s.id;
+            // The first lease of a program also registers its audit key: count from the second.
+            for (int i = 0; i < 2; ++i) {
+                const qint64 before = db.statementsSent();
+                const LeaseCreation created = QCoro::waitFor(service.createLease(request));
+                const qint64 sent = db.statementsSent() - before;
+                QVERIFY2(created.ok(), qPrintable(created.error));
+                QVERIFY(authenticates(created.issued->token));
+                const auto stored = LeaseRepository(db).byId(created.lease->id);
+                QVERIFY(stored);
+                QCOMPARE(stored->state, LeaseState::Active);
+                QCOMPARE(stored->tokenJti, created.issued->jti);
+                AuditFilter filter;
+                filter.leaseId = created.lease->id;
+                const QList<AuditEvent> events = AuditLog(db).list(filter);
+                QCOMPARE(events.size(), 1);
+                QCOMPARE(events.first().kind, AuditEvent::LeaseCreated);
+                if (i == 1)
+                    QVERIFY2(sent <= 2,
+                        qPrintable(QStringLiteral("%1 lease: %2 statements").arg(s.name).arg(sent)));
+            }
+        }
+        const AuditVerification verified = AuditLog(db).verify();
+        QVERIFY2(verified.intact(), qPrintable(verified.reason));
     }
 
     // kubectl's exec credential plugin on a team profile: the context names
