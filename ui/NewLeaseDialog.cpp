@@ -212,6 +212,7 @@ LeaseRequest NewLeaseDialog::request(FieldErrors *errors) const
 {
     LeaseRequest r;
     r.secretId = m_secret.id;
+    r.secret = m_secret;
     QString error;
     if (const auto ttl = Duration::parse(m_ttl->text(), &error))
         r.ttl = *ttl;

@@ -121,6 +121,7 @@ int create(CliContext &ctx, const QStringList &args)
         return code;
     Database *db = ctx.database();
     request.secretId = secret->id;
+    request.secret = *secret;
     if (output == QLatin1String("kubeconfig") && secret->viaGateway())
         return ctx.usage(QStringLiteral(
             "-o kubeconfig: secret \"%1\" reaches its cluster through gateway \"%2\", so there is no API "

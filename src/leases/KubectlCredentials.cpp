@@ -139,6 +139,7 @@ QCoro::Task<KubectlCredential> KubectlCredentials::credential(KubectlCredentialR
     }
     LeaseRequest lease;
     lease.secretId = secret->id;
+    lease.secret = *secret;
     lease.namespaceName = request.namespaceName;
     lease.audiences = request.audiences;
     lease.auditNote

@@ -128,20 +128,13 @@ QString LeaseService::secretNameOf(qint64 secretId)
 }
 
 LeaseService::Commit LeaseService::commit(Lease &lease, std::optional<LeaseState> state,
-    const QString &auditKind, const QString &detail, const QString &secretName, const QString &expectedJti)
+    const QString &auditKind, const QString &detail, const QString &secretName, const QString &expectedJti,
+    LeaseLock *release)
 {
     Lease next = lease;
     if (state)
         next.state = *state;
-    LeaseRepository::Update written = LeaseRepository::Update::Failed;
-    const bool ok = m_db.transaction([&] {
-        // Compare-and-set against the state this process read: one writer wins
-        // a transition, and only the winner writes its audit event.
-        written = m_leases->update(next, lease.state, expectedJti);
-        if (written != LeaseRepository::Update::Updated)
-            return false;
-        if (auditKind.isEmpty())
-            return true;
+    const auto event = [&] {
         AuditEvent event;
         event.kind = auditKind;
         event.secretName = secretName;
@@ -151,9 +144,31 @@ LeaseService::Commit LeaseService::commit(Lease &lease, std::optional<LeaseState
         event.jti = next.tokenJti;
         event.expiresAt = next.expiresAt;
         event.detail = detail;
-        return m_audit->append(event).has_value();
-    });
-    if (!ok) {
+        return event;
+    };
+    LeaseRepository::Update written = LeaseRepository::Update::Failed;
+    if (m_db.backend() == Database::Backend::PostgreSQL && !m_db.inTransaction()) {
+        // A team profile's server is a round trip away: the compare-and-set
+        // and its event in one statement.
+        std::optional<AuditEvent> audited;
+        if (!auditKind.isEmpty())
+            audited = event();
+        written = m_leases->commit(next, lease.state, expectedJti, audited, release);
+    } else {
+        const bool ok = m_db.transaction([&] {
+            // Compare-and-set against the state this process read: one writer wins
+            // a transition, and only the winner writes its audit event.
+            written = m_leases->update(next, lease.state, expectedJti);
+            if (written != LeaseRepository::Update::Updated)
+                return false;
+            if (auditKind.isEmpty())
+                return true;
+            return m_audit->append(event()).has_value();
+        });
+        if (!ok && written == LeaseRepository::Update::Updated)
+            written = LeaseRepository::Update::Failed; // the event or the commit failed
+    }
+    if (written != LeaseRepository::Update::Updated) {
         if (written == LeaseRepository::Update::Conflict) {
             if (const auto stored = m_leases->byId(lease.id))
                 lease = *stored; // what the winner wrote
@@ -242,7 +257,13 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
 {
     const Busy busy(this);
     LeaseCreation creation;
-    const auto secret = m_secrets->byId(request.secretId);
+    // The caller's copy of the definition if it has one (checked against the
+    // store when the row is recorded), else the stored one.
+    std::optional<DynamicSecret> secret;
+    if (request.secret && request.secret->id == request.secretId)
+        secret = request.secret;
+    else
+        secret = m_secrets->byId(request.secretId);
     if (!secret) {
         creation.error = QStringLiteral("There is no dynamic secret with id %1.").arg(request.secretId);
         co_return creation;
@@ -258,7 +279,9 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
 
     // Refused early when the limit is reached already; the insert below counts
     // again in its transaction, which is what holds against concurrent leases.
-    if (secret->maxLeases > 0) {
+    // A team profile's insert counts before any cluster call too, in the same
+    // round trip: no read of its own.
+    if (secret->maxLeases > 0 && m_db.backend() == Database::Backend::SQLite) {
         const int live = m_leases->liveCount(secret->id, m_clock->now());
         if (live >= secret->maxLeases) {
             creation.limitReached = true;
@@ -314,12 +337,24 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
     lease.audiences = audiences;
     lease.state = LeaseState::Provisioning;
     LeaseLock lock(m_db, lease.id);
-    if (!lock.tryLock()) {
-        creation.error = QStringLiteral("The lease could not be locked: %1.").arg(lock.errorString());
+    int live = 0;
+    const LeaseRepository::Insert inserted
+        = m_leases->open(lease, secret->updatedAt, secret->maxLeases, lock, &live);
+    if (inserted == LeaseRepository::Insert::SecretChanged && request.secret) {
+        // Edited (or deleted) since the caller read it: plan again from the store.
+        request.secret.reset();
+        co_return co_await createLease(std::move(request));
+    }
+    if (inserted == LeaseRepository::Insert::SecretChanged) {
+        creation.error = QStringLiteral("Secret \"%1\" was changed or deleted while the lease was being "
+                                        "prepared; nothing was created. Try again.")
+                             .arg(secret->name);
         co_return creation;
     }
-    int live = 0;
-    const LeaseRepository::Insert inserted = m_leases->insertWithinLimit(lease, secret->maxLeases, &live);
+    if (inserted == LeaseRepository::Insert::Locked) {
+        creation.error = QStringLiteral("The lease could not be locked: %1.").arg(m_db.lastError());
+        co_return creation;
+    }
     if (inserted == LeaseRepository::Insert::LimitReached) {
         creation.limitReached = true;
         creation.error = limitMessage(*secret, live);
@@ -349,7 +384,7 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
             detail.prepend(request.auditNote + QLatin1Char(' '));
         else if (!request.auditNote.isEmpty())
             detail = request.auditNote;
-        if (commit(lease, LeaseState::Active, AuditEvent::LeaseCreated, detail, secret->name)
+        if (commit(lease, LeaseState::Active, AuditEvent::LeaseCreated, detail, secret->name, {}, &lock)
             != Commit::Done) {
             // Without its row the token would be unmanaged: take it back.
             const QString dbError = m_db.lastError();
@@ -368,7 +403,7 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
 
     lease.failureReason = outcome.error;
     if (outcome.rolledBack) {
-        commit(lease, LeaseState::Failed, AuditEvent::LeaseFailed, outcome.error, secret->name);
+        commit(lease, LeaseState::Failed, AuditEvent::LeaseFailed, outcome.error, secret->name, {}, &lock);
     } else {
         const Lease &left = outcome.leftBehind;
         lease.bindingName = left.bindingName;
@@ -381,7 +416,7 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
         lease.cleanupAttempts = 1;
         lease.nextCleanupAt = m_clock->now().addSecs(cleanupBackoffSeconds(1));
         commit(lease, LeaseState::CleanupFailed, AuditEvent::LeaseCleanupFailed,
-            outcome.error + QLatin1Char(' ') + outcome.rollbackError, secret->name);
+            outcome.error + QLatin1Char(' ') + outcome.rollbackError, secret->name, {}, &lock);
     }
     m_inFlight.remove(lease.id);
     creation.lease = lease;

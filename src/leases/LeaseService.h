@@ -28,6 +28,10 @@ struct LeaseRequest {
     QString namespaceName; // dynamic: one of the allowed namespaces (may be empty when only one is allowed)
     std::optional<QStringList> audiences; // default: the secret's audiences
     QString auditNote; // added to the lease.created event, e.g. who asked (kubectl's credential plugin)
+    // The definition as the caller shows it (the desktop's list, the CLI's
+    // lookup), so that it is not read again: the lease is recorded only if it
+    // is still the stored one (updatedAt), else planned again from the store.
+    std::optional<DynamicSecret> secret;
 };
 
 struct LeaseCreation {
@@ -166,8 +170,11 @@ private:
         Lease lease, LeaseState finalState, ReconcileReport *report, bool lockHeld = false);
     // Compare-and-set from lease.state; on Conflict, lease becomes the stored row.
     // expectedJti (if not empty): only while the stored token is still that one.
+    // In a team profile one statement (LeaseRepository::commit), which with
+    // `release` also releases the lease's lock.
     Commit commit(Lease &lease, std::optional<LeaseState> state, const QString &auditKind,
-        const QString &detail, const QString &secretName, const QString &expectedJti = {});
+        const QString &detail, const QString &secretName, const QString &expectedJti = {},
+        LeaseLock *release = nullptr);
     RevokeOutcome closedAlready(const Lease &lease);
     void markClosed(Lease &lease) const;
     QString secretNameOf(qint64 secretId);

@@ -106,31 +106,108 @@ std::optional<qint64> AuditLog::keyIdFor(const QString &actor, const QByteArray 
     return add.value(0).toLongLong();
 }
 
-std::optional<AuditEvent> AuditLog::append(AuditEvent event)
+namespace {
+
+// This process's signing key, or nullptr with the reason in lastError.
+std::shared_ptr<const Ed25519PrivateKey> signingKey(Database &db)
+{
+    Signing &s = signing();
+    const std::lock_guard lock(s.mutex);
+    if (!s.key)
+        db.setLastError(
+            QStringLiteral("Cannot write to the audit log: %1")
+                .arg(s.reason.isEmpty() ? QStringLiteral("no signing key was loaded from the keychain.")
+                                        : s.reason));
+    return s.key;
+}
+
+// The fields append() and seal() fill before the head is known.
+bool prepare(Database &db, AuditEvent &event)
 {
     if (event.kind.isEmpty()) {
-        m_db.setLastError(QStringLiteral("An audit event needs a kind."));
-        return std::nullopt;
-    }
-    std::shared_ptr<const Ed25519PrivateKey> key;
-    std::function<void()> appended;
-    {
-        Signing &s = signing();
-        const std::lock_guard lock(s.mutex);
-        key = s.key;
-        appended = s.appended;
-        if (!key) {
-            m_db.setLastError(
-                QStringLiteral("Cannot write to the audit log: %1")
-                    .arg(s.reason.isEmpty() ? QStringLiteral("no signing key was loaded from the keychain.")
-                                            : s.reason));
-            return std::nullopt;
-        }
+        db.setLastError(QStringLiteral("An audit event needs a kind."));
+        return false;
     }
     event.at = toStoredPrecision(event.at.isValid() ? event.at : QDateTime::currentDateTimeUtc());
     event.expiresAt = toStoredPrecision(event.expiresAt);
     if (event.actor.isEmpty())
         event.actor = AuditEvent::currentActor();
+    return true;
+}
+
+// The event as the successor of (headSeq, headHash), hashed and signed.
+bool sign(Database &db, AuditEvent &event, const Ed25519PrivateKey &key, qint64 headSeq,
+    const QByteArray &headHash, qint64 keyId)
+{
+    event.seq = headSeq + 1;
+    event.prevHash = headHash;
+    event.keyId = keyId;
+    event.hash = event.computeHash();
+    const QByteArray signature = key.sign(event.signedContent());
+    if (signature.isEmpty()) {
+        db.setLastError(QStringLiteral("Cannot sign the audit event: OpenSSL could not make an Ed25519 "
+                                       "signature."));
+        return false;
+    }
+    event.signature = signature.toBase64();
+    return true;
+}
+
+QString keyCacheKey(const QString &actor, const QByteArray &publicKey)
+{
+    return actor + QLatin1Char('\n') + QString::fromLatin1(publicKey.toBase64());
+}
+
+} // namespace
+
+QByteArray AuditLog::signingPublicKey()
+{
+    Signing &s = signing();
+    const std::lock_guard lock(s.mutex);
+    return s.key ? s.key->publicKey().toBase64() : QByteArray();
+}
+
+void AuditLog::notifyAppended()
+{
+    std::function<void()> appended;
+    {
+        Signing &s = signing();
+        const std::lock_guard lock(s.mutex);
+        appended = s.appended;
+    }
+    if (appended)
+        appended();
+}
+
+std::optional<qint64> AuditLog::keyId()
+{
+    const std::shared_ptr<const Ed25519PrivateKey> key = signingKey(m_db);
+    if (!key)
+        return std::nullopt;
+    const QString actor = AuditEvent::currentActor();
+    const QString cacheKey = keyCacheKey(actor, key->publicKey());
+    if (const auto found = m_db.auditHint().keyIds.constFind(cacheKey);
+        found != m_db.auditHint().keyIds.cend())
+        return *found;
+    const std::optional<qint64> id = keyIdFor(actor, key->publicKey());
+    if (id)
+        m_db.auditHint().keyIds.insert(cacheKey, *id);
+    return id;
+}
+
+bool AuditLog::seal(AuditEvent &event, qint64 headSeq, const QByteArray &headHash, qint64 keyId)
+{
+    const std::shared_ptr<const Ed25519PrivateKey> key = signingKey(m_db);
+    return key && prepare(m_db, event) && sign(m_db, event, *key, headSeq, headHash, keyId);
+}
+
+std::optional<AuditEvent> AuditLog::append(AuditEvent event)
+{
+    if (!prepare(m_db, event))
+        return std::nullopt;
+    const std::shared_ptr<const Ed25519PrivateKey> key = signingKey(m_db);
+    if (!key)
+        return std::nullopt;
 
     const bool ok = m_db.transaction([&] {
         // PostgreSQL: one append at a time across every program on the database
@@ -146,26 +223,16 @@ std::optional<AuditEvent> AuditLog::append(AuditEvent event)
         if (!m_db.exec(head, QStringLiteral("read the audit head")))
             return false;
         const bool hasHead = head.next();
+        qint64 headSeq = 0;
+        QByteArray headHash;
         if (hasHead) {
-            event.seq = head.value(0).toLongLong() + 1;
-            event.prevHash = head.value(1).toString().toLatin1();
-        } else {
-            event.seq = 1;
-            event.prevHash.clear();
+            headSeq = head.value(0).toLongLong();
+            headHash = head.value(1).toString().toLatin1();
         }
         head.finish();
         const std::optional<qint64> keyId = keyIdFor(event.actor, key->publicKey());
-        if (!keyId)
+        if (!keyId || !sign(m_db, event, *key, headSeq, headHash, *keyId))
             return false;
-        event.keyId = *keyId;
-        event.hash = event.computeHash();
-        const QByteArray signature = key->sign(event.signedContent());
-        if (signature.isEmpty()) {
-            m_db.setLastError(QStringLiteral("Cannot sign the audit event: OpenSSL could not make an Ed25519 "
-                                             "signature."));
-            return false;
-        }
-        event.signature = signature.toBase64();
 
         Query q
             = m_db.prepare(QStringLiteral("INSERT INTO audit_events (%1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
@@ -199,8 +266,9 @@ std::optional<AuditEvent> AuditLog::append(AuditEvent event)
     });
     if (!ok)
         return std::nullopt;
-    if (appended)
-        appended();
+    m_db.auditHint().headSeq = event.seq;
+    m_db.auditHint().headHash = event.hash;
+    notifyAppended();
     return event;
 }
 

@@ -41,6 +41,20 @@ public:
     // One transaction (nested inside the caller's, if any). Returns the stored event.
     std::optional<AuditEvent> append(AuditEvent event);
 
+    // A team profile's lease path (LeaseRepository::commit): fills the event
+    // as append() would and signs it as the successor of the head (headSeq,
+    // headHash; 0 and "" for an empty log), for a statement that stores it
+    // only while that is still the head. keyId: keyId()'s. False without a
+    // signing key (lastError says why).
+    bool seal(AuditEvent &event, qint64 headSeq, const QByteArray &headHash, qint64 keyId);
+    // This process's key id for its actor, registered on first use; cached
+    // in Database::auditHint(), so one read per program at most.
+    std::optional<qint64> keyId();
+    // The public key (base64) of this process's signing key; empty without one.
+    static QByteArray signingPublicKey();
+    // Runs the appended callback, for an event stored by another path than append().
+    static void notifyAppended();
+
     QList<AuditEvent> list(const AuditFilter &filter = {}); // oldest first
     // Walks the log from the first event to the head record: links, hashes,
     // signatures, and the profile's anchor (AuditKeychain) when given.

@@ -302,6 +302,125 @@ const char *const PgVersion6[] = {
            FOR EACH STATEMENT EXECUTE FUNCTION kms_audit_append_only())",
 };
 
+// Schema 9 in PostgreSQL. kms_lease_open records a new lease before its first
+// cluster call: it takes the lease's advisory lock (LeaseLock's key) for the
+// caller's session, checks that the secret is still the definition the lease
+// was planned from (updated_at, when given; its row locked: FOR UPDATE when leases are
+// counted against a limit, so counts of one secret take turns, else FOR
+// SHARE, so an edit waits for the row), counts live leases as
+// LeaseRepository::liveCount does, inserts the row, notifies, registers the
+// caller's audit key and returns the audit head the commit will sign against.
+// kms_lease_commit is the compare-and-set of a lease's state with its audit
+// event: under the append lock (AuditLog's), only if the head is still the
+// one the event was signed against ('moved' otherwise, nothing written, the
+// caller signs again), only if the row is still in the expected state (and
+// token), then the event, the head, the notification and, when asked, the
+// lease's advisory lock released. The rows are given as JSON objects of
+// column -> value (jsonb_populate_record), so both calls take every column.
+const char *const PgVersion9[] = {
+    R"(CREATE FUNCTION kms_lease_open(p_lease jsonb, p_secret_updated_at bigint, p_limit integer,
+                                      p_now bigint, p_actor text, p_public_key text)
+           RETURNS TABLE (outcome text, live integer, head_seq bigint, head_hash text, key_id bigint)
+           LANGUAGE plpgsql AS $$
+           DECLARE
+               v_id text := p_lease->>'id';
+               v_secret bigint := (p_lease->>'secret_id')::bigint;
+               v_lock bigint := hashtextextended('kms-lease:' || (p_lease->>'id'), 0);
+               v_updated bigint;
+               v_live integer := 0;
+               v_key bigint;
+           BEGIN
+               IF NOT pg_try_advisory_lock(v_lock) THEN
+                   RETURN QUERY SELECT 'locked'::text, 0, NULL::bigint, NULL::text, NULL::bigint;
+                   RETURN;
+               END IF;
+               IF p_limit > 0 THEN
+                   SELECT updated_at INTO v_updated FROM dynamic_secrets WHERE id = v_secret FOR UPDATE;
+               ELSE
+                   SELECT updated_at INTO v_updated FROM dynamic_secrets WHERE id = v_secret FOR SHARE;
+               END IF;
+               IF v_updated IS NULL OR v_updated <> COALESCE(p_secret_updated_at, v_updated) THEN
+                   PERFORM pg_advisory_unlock(v_lock);
+                   RETURN QUERY SELECT 'secret_changed'::text, 0, NULL::bigint, NULL::text, NULL::bigint;
+                   RETURN;
+               END IF;
+               IF p_limit > 0 THEN
+                   SELECT count(*) INTO v_live FROM leases
+                       WHERE secret_id = v_secret
+                         AND (state = 'provisioning'
+                              OR (token_jti != '' AND expires_at > p_now
+                                  AND state IN ('active', 'revoking', 'cleanup_failed', 'released')));
+                   IF v_live >= p_limit THEN
+                       PERFORM pg_advisory_unlock(v_lock);
+                       RETURN QUERY SELECT 'limit'::text, v_live, NULL::bigint, NULL::text, NULL::bigint;
+                       RETURN;
+                   END IF;
+               END IF;
+               INSERT INTO leases SELECT * FROM jsonb_populate_record(NULL::leases, p_lease);
+               PERFORM pg_notify('kms_leases', v_id);
+               IF p_public_key <> '' THEN
+                   INSERT INTO audit_keys (actor, public_key, created_at) VALUES (p_actor, p_public_key, p_now)
+                       ON CONFLICT (actor, public_key) DO NOTHING;
+                   SELECT id INTO v_key FROM audit_keys WHERE actor = p_actor AND public_key = p_public_key;
+               END IF;
+               RETURN QUERY SELECT 'inserted'::text, v_live, h.seq, h.hash, v_key
+                   FROM (SELECT 1) AS one LEFT JOIN audit_head AS h ON h.id = 1;
+           END $$)",
+    R"(CREATE FUNCTION kms_lease_commit(p_id text, p_expected_state text, p_expected_jti text,
+                                        p_lease jsonb, p_event jsonb, p_unlock boolean)
+           RETURNS TABLE (outcome text, head_seq bigint, head_hash text)
+           LANGUAGE plpgsql AS $$
+           DECLARE
+               v_seq bigint;
+               v_hash text;
+           BEGIN
+               IF p_event IS NOT NULL THEN
+                   PERFORM pg_advisory_xact_lock(4934995, 2);
+                   SELECT seq, hash INTO v_seq, v_hash FROM audit_head WHERE id = 1;
+                   IF COALESCE(v_seq, 0) <> (p_event->>'seq')::bigint - 1
+                      OR COALESCE(v_hash, '') <> p_event->>'prev_hash' THEN
+                       RETURN QUERY SELECT 'moved'::text, v_seq, v_hash;
+                       RETURN;
+                   END IF;
+               END IF;
+               UPDATE leases AS l SET
+                   secret_id = r.secret_id, kind = r.kind, namespace = r.namespace,
+                   service_account = r.service_account, created_at = r.created_at,
+                   expires_at = r.expires_at, created_by = r.created_by, state = r.state,
+                   token_jti = r.token_jti, failure_reason = r.failure_reason,
+                   requested_ttl = r.requested_ttl, binding_name = r.binding_name,
+                   binding_kind = r.binding_kind, bound_secret_name = r.bound_secret_name,
+                   created_service_account = r.created_service_account,
+                   cleanup_attempts = r.cleanup_attempts, next_cleanup_at = r.next_cleanup_at,
+                   closed_by = r.closed_by, closed_at = r.closed_at,
+                   service_account_uid = r.service_account_uid, binding_uid = r.binding_uid,
+                   bound_secret_uid = r.bound_secret_uid, extra_objects = r.extra_objects,
+                   audiences = r.audiences
+               FROM jsonb_populate_record(NULL::leases, p_lease) AS r
+               WHERE l.id = p_id AND l.state = p_expected_state
+                 AND (p_expected_jti = '' OR l.token_jti = p_expected_jti);
+               IF NOT FOUND THEN
+                   RETURN QUERY SELECT 'conflict'::text, v_seq, v_hash;
+                   RETURN;
+               END IF;
+               PERFORM pg_notify('kms_leases', p_id);
+               IF p_event IS NOT NULL THEN
+                   INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, p_event);
+                   IF v_seq IS NULL THEN
+                       INSERT INTO audit_head (id, seq, hash)
+                           VALUES (1, (p_event->>'seq')::bigint, p_event->>'hash');
+                   ELSE
+                       UPDATE audit_head SET seq = (p_event->>'seq')::bigint, hash = p_event->>'hash'
+                           WHERE id = 1;
+                   END IF;
+               END IF;
+               IF p_unlock THEN
+                   PERFORM pg_advisory_unlock(hashtextextended('kms-lease:' || p_id, 0));
+               END IF;
+               RETURN QUERY SELECT 'done'::text, (p_event->>'seq')::bigint, p_event->>'hash';
+           END $$)",
+};
+
 // Advisory lock keys (class, object) of this program in a shared PostgreSQL database.
 constexpr int LockClass = 0x4b4d53; // "KMS"
 constexpr int MigrationLock = 1;
@@ -777,11 +896,11 @@ bool Database::migrateLocked()
         }
     }
     // One transaction per version step: a failed step leaves the previous version intact.
-    const std::function<bool()> steps[]
-        = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); },
-              [this] { return applyVersion3(); }, [this] { return applyVersion4(); },
-              [this] { return applyVersion5(); }, [this] { return applyVersion6(); },
-              [this] { return applyVersion7(); }, [this] { return applyVersion8(); } };
+    const std::function<bool()> steps[] = { [this] { return applyVersion1(); },
+        [this] { return applyVersion2(); }, [this] { return applyVersion3(); },
+        [this] { return applyVersion4(); }, [this] { return applyVersion5(); },
+        [this] { return applyVersion6(); }, [this] { return applyVersion7(); },
+        [this] { return applyVersion8(); }, [this] { return applyVersion9(); } };
     for (int v = version; v < SchemaVersion;) {
         int reached = v;
         const bool ok = transaction([&] {
@@ -990,6 +1109,23 @@ bool Database::applyVersion8()
     // A JSON array; '' for leases made before (renew then uses the secret's audiences).
     return exec(QStringLiteral("ALTER TABLE leases ADD COLUMN audiences TEXT NOT NULL DEFAULT ''"),
         QStringLiteral("create schema version 8"));
+}
+
+bool Database::applyVersion9()
+{
+    // SQLite is on this computer: a statement costs no round trip, so its
+    // lease path stays statements in a transaction (LeaseRepository). A team
+    // profile's server gets two functions, one call each (issue 14: a lease
+    // adds at most 2 round trips to the cluster's): each statement inside a
+    // function sees what the statements before it committed or wrote, which
+    // one statement of several WITH parts does not.
+    if (m_backend != Backend::PostgreSQL)
+        return true;
+    for (const char *sql : PgVersion9) {
+        if (!exec(QString::fromUtf8(sql), QStringLiteral("create schema version 9")))
+            return false;
+    }
+    return true;
 }
 
 } // namespace kms

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <QByteArray>
 #include <QDateTime>
+#include <QHash>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
@@ -43,7 +45,7 @@ private:
 // secret material: cluster tokens live in the CredentialVault.
 class Database {
 public:
-    static constexpr int SchemaVersion = 8;
+    static constexpr int SchemaVersion = 9;
     static constexpr const char *FileName = "kms.sqlite";
 
     enum class Backend { SQLite, PostgreSQL };
@@ -97,6 +99,18 @@ public:
     static QVariant timeValue(const QDateTime &time);
     static QDateTime timeFrom(const QVariant &value);
 
+    // What this connection last learnt of the audit log, so that a team
+    // profile's lease path can sign an event before the one statement that
+    // stores it (AuditLog::seal): the head it last saw and this process's key
+    // ids by actor. Only a hint: the server checks the head and answers the
+    // true one when another program moved it.
+    struct AuditHint {
+        qint64 headSeq = 0;
+        QByteArray headHash;
+        QHash<QString, qint64> keyIds; // actor + '\n' + public key (base64) -> audit_keys.id
+    };
+    AuditHint &auditHint() { return m_auditHint; }
+
     // Statements sent so far on this connection: in PostgreSQL each one is a
     // round trip to the server (statements are never prepared there, see Query).
     qint64 statementsSent() const { return m_statements; }
@@ -117,6 +131,7 @@ private:
     bool applyVersion6(); // signed audit events
     bool applyVersion7(); // roles, labels, limits, templates, generated rules, selectors
     bool applyVersion8(); // the audiences a lease asked for (renew asks for the same)
+    bool applyVersion9(); // PostgreSQL: a lease's row and its commit with its event, one statement each
 
     QString m_connectionName;
     Backend m_backend = Backend::SQLite;
@@ -126,6 +141,7 @@ private:
     int m_depth = 0;
     int m_savepoint = 0;
     qint64 m_statements = 0;
+    AuditHint m_auditHint;
 };
 
 } // namespace kms

@@ -26,6 +26,11 @@ public:
     // False when another process holds it, or the lock cannot be made (errorString() says which).
     bool tryLock();
     bool isLocked() const { return m_locked; }
+    // PostgreSQL: the server took or released the lock inside another
+    // statement (kms_lease_open, kms_lease_commit); this records it, so the
+    // destructor releases exactly what is held. After a statement that
+    // failed, say held: releasing a lock not held only warns.
+    void setHeldByServer(bool held) { m_locked = held; }
     QString errorString() const { return m_error; }
 
 private:

@@ -1,5 +1,7 @@
 #include "store/LeaseRepository.h"
 
+#include "core/DisplayText.h"
+#include "store/AuditLog.h"
 #include "store/Database.h"
 #include "store/LeaseLock.h"
 #include "store/LeaseNotifications.h"
@@ -7,6 +9,7 @@
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 
 namespace kms {
 
@@ -63,36 +66,70 @@ Lease fromQuery(const QSqlQuery &q)
     return l;
 }
 
+// The FieldColumns' values, in their order.
+QVariantList fieldValues(const Lease &l)
+{
+    return { l.secretId, Lease::toString(l.kind), l.namespaceName, l.serviceAccount,
+        Database::timeValue(l.createdAt), Database::timeValue(l.expiresAt), l.createdBy,
+        Lease::toString(l.state), l.tokenJti, l.failureReason, l.requestedTtlSeconds, l.bindingName,
+        l.bindingKind, l.boundSecretName, l.createdServiceAccount, l.cleanupAttempts,
+        Database::timeValue(l.nextCleanupAt), l.closedBy, Database::timeValue(l.closedAt),
+        l.serviceAccountUid, l.bindingUid, l.boundSecretUid,
+        QString::fromUtf8(QJsonDocument(LeaseObject::toJson(l.extraObjects)).toJson(QJsonDocument::Compact)),
+        l.audiences ? QString::fromUtf8(
+            QJsonDocument(QJsonArray::fromStringList(*l.audiences)).toJson(QJsonDocument::Compact))
+                    : QString() };
+}
+
 // Binds the FieldColumns, in their order.
 void bindFields(Query &q, const Lease &l)
 {
-    q.addBindValue(l.secretId);
-    q.addBindValue(Lease::toString(l.kind));
-    q.addBindValue(l.namespaceName);
-    q.addBindValue(l.serviceAccount);
-    q.addBindValue(Database::timeValue(l.createdAt));
-    q.addBindValue(Database::timeValue(l.expiresAt));
-    q.addBindValue(l.createdBy);
-    q.addBindValue(Lease::toString(l.state));
-    q.addBindValue(l.tokenJti);
-    q.addBindValue(l.failureReason);
-    q.addBindValue(l.requestedTtlSeconds);
-    q.addBindValue(l.bindingName);
-    q.addBindValue(l.bindingKind);
-    q.addBindValue(l.boundSecretName);
-    q.addBindValue(l.createdServiceAccount);
-    q.addBindValue(l.cleanupAttempts);
-    q.addBindValue(Database::timeValue(l.nextCleanupAt));
-    q.addBindValue(l.closedBy);
-    q.addBindValue(Database::timeValue(l.closedAt));
-    q.addBindValue(l.serviceAccountUid);
-    q.addBindValue(l.bindingUid);
-    q.addBindValue(l.boundSecretUid);
-    q.addBindValue(
-        QString::fromUtf8(QJsonDocument(LeaseObject::toJson(l.extraObjects)).toJson(QJsonDocument::Compact)));
-    q.addBindValue(l.audiences ? QString::fromUtf8(
-                       QJsonDocument(QJsonArray::fromStringList(*l.audiences)).toJson(QJsonDocument::Compact))
-                               : QString());
+    for (const QVariant &v : fieldValues(l))
+        q.addBindValue(v);
+}
+
+// A JSON value as the column would store the variant: "" for a null string,
+// 0/1 for a flag, null for a null time.
+QJsonValue columnJson(const QVariant &v)
+{
+    if (v.isNull() && v.metaType() != QMetaType::fromType<QString>())
+        return QJsonValue(QJsonValue::Null);
+    switch (v.metaType().id()) {
+    case QMetaType::Bool:
+        return v.toBool() ? 1 : 0;
+    case QMetaType::Int:
+    case QMetaType::LongLong:
+    case QMetaType::UInt:
+    case QMetaType::ULongLong:
+        return v.toLongLong();
+    default:
+        return v.toString();
+    }
+}
+
+// The row as kms_lease_open and kms_lease_commit take it (column -> value).
+QByteArray rowJson(const Lease &lease)
+{
+    QJsonObject row { { QStringLiteral("id"), lease.id } };
+    const QVariantList values = fieldValues(lease);
+    for (qsizetype i = 0; i < FieldColumns.size(); ++i)
+        row.insert(FieldColumns.at(i), columnJson(values.at(i)));
+    return QJsonDocument(row).toJson(QJsonDocument::Compact);
+}
+
+QByteArray eventJson(const AuditEvent &e)
+{
+    const QJsonObject row { { QStringLiteral("seq"), e.seq },
+        { QStringLiteral("at"), columnJson(Database::timeValue(e.at)) }, { QStringLiteral("actor"), e.actor },
+        { QStringLiteral("kind"), e.kind }, { QStringLiteral("secret_name"), e.secretName },
+        { QStringLiteral("lease_id"), e.leaseId }, { QStringLiteral("namespace"), e.namespaceName },
+        { QStringLiteral("service_account"), e.serviceAccount }, { QStringLiteral("jti"), e.jti },
+        { QStringLiteral("expires_at"), columnJson(Database::timeValue(e.expiresAt)) },
+        { QStringLiteral("detail"), e.detail },
+        { QStringLiteral("prev_hash"), QString::fromLatin1(e.prevHash) },
+        { QStringLiteral("hash"), QString::fromLatin1(e.hash) }, { QStringLiteral("key_id"), e.keyId },
+        { QStringLiteral("signature"), QString::fromLatin1(e.signature) } };
+    return QJsonDocument(row).toJson(QJsonDocument::Compact);
 }
 
 const QString OpenStates = QStringLiteral("('provisioning', 'active', 'revoking', 'cleanup_failed')");
@@ -116,25 +153,80 @@ bool LeaseRepository::insert(const Lease &lease)
 
 LeaseRepository::Insert LeaseRepository::insertWithinLimit(const Lease &lease, int limit, int *live)
 {
+    LeaseLock lock(m_db, lease.id);
+    return open(lease, std::nullopt, limit, lock, live);
+}
+
+LeaseRepository::Insert LeaseRepository::open(const Lease &lease,
+    const std::optional<QDateTime> &secretUpdatedAt, int limit, LeaseLock &lock, int *live)
+{
+    if (lease.id.isEmpty()) {
+        m_db.setLastError(QStringLiteral("A lease needs an id before it is stored."));
+        return Insert::Failed;
+    }
+    if (m_db.backend() == Database::Backend::PostgreSQL && !m_db.inTransaction()) {
+        Query q = m_db.prepare(QStringLiteral("SELECT outcome, live, head_seq, head_hash, key_id FROM "
+                                              "kms_lease_open(?::jsonb, ?, ?, ?, ?, ?)"));
+        q.addBindValue(QString::fromUtf8(rowJson(lease)));
+        q.addBindValue(secretUpdatedAt ? Database::timeValue(*secretUpdatedAt) : Database::timeValue({}));
+        q.addBindValue(limit);
+        q.addBindValue(Database::timeValue(lease.createdAt));
+        q.addBindValue(AuditEvent::currentActor());
+        q.addBindValue(QString::fromLatin1(AuditLog::signingPublicKey()));
+        if (!m_db.exec(q, QStringLiteral("add lease %1").arg(lease.id)) || !q.next()) {
+            // Whether the server took the lease's lock before the error is unknown: release it to be sure.
+            lock.setHeldByServer(true);
+            return Insert::Failed;
+        }
+        const QString outcome = q.value(0).toString();
+        if (live)
+            *live = q.value(1).toInt();
+        if (outcome == QLatin1String("locked")) {
+            m_db.setLastError(QStringLiteral("held by another process"));
+            return Insert::Locked;
+        }
+        if (outcome == QLatin1String("secret_changed"))
+            return Insert::SecretChanged;
+        if (outcome == QLatin1String("limit"))
+            return Insert::LimitReached;
+        lock.setHeldByServer(true);
+        if (outcome != QLatin1String("inserted")) {
+            m_db.setLastError(QStringLiteral("The database answered \"%1\" to adding lease %2.")
+                                  .arg(escapeControls(outcome.left(64)), lease.id));
+            return Insert::Failed;
+        }
+        Database::AuditHint &hint = m_db.auditHint();
+        hint.headSeq = q.value(2).toLongLong(); // NULL: an empty log
+        hint.headHash = q.value(3).toString().toLatin1();
+        if (!q.value(4).isNull())
+            hint.keyIds.insert(AuditEvent::currentActor() + QLatin1Char('\n')
+                    + QString::fromLatin1(AuditLog::signingPublicKey()),
+                q.value(4).toLongLong());
+        return Insert::Inserted;
+    }
+
+    if (!lock.tryLock()) {
+        m_db.setLastError(lock.errorString());
+        return Insert::Locked;
+    }
     Insert outcome = Insert::Failed;
     const bool ok = m_db.transaction([&] {
-        // Counted and inserted under a lock, so two processes cannot both see
-        // room for the last lease: SQLite's write lock (BEGIN IMMEDIATE); in
-        // PostgreSQL, which locks nothing at BEGIN, the secret's row, so the
-        // counts for one secret take turns.
+        // Checked, counted and inserted under a lock, so two processes cannot
+        // both see room for the last lease: SQLite's write lock (BEGIN
+        // IMMEDIATE); in PostgreSQL, which locks nothing at BEGIN, the
+        // secret's row, so the counts for one secret take turns.
+        Query secret = m_db.prepare(m_db.backend() == Database::Backend::PostgreSQL
+                ? QStringLiteral("SELECT updated_at FROM dynamic_secrets WHERE id = ? FOR UPDATE")
+                : QStringLiteral("SELECT updated_at FROM dynamic_secrets WHERE id = ?"));
+        secret.addBindValue(lease.secretId);
+        if (!m_db.exec(secret, QStringLiteral("check the lease's secret")))
+            return false;
+        if (!secret.next() || (secretUpdatedAt && Database::timeFrom(secret.value(0)) != *secretUpdatedAt)) {
+            outcome = Insert::SecretChanged;
+            return false;
+        }
+        secret.finish();
         if (limit > 0) {
-            if (m_db.backend() == Database::Backend::PostgreSQL) {
-                Query secret
-                    = m_db.prepare(QStringLiteral("SELECT id FROM dynamic_secrets WHERE id = ? FOR UPDATE"));
-                secret.addBindValue(lease.secretId);
-                if (!m_db.exec(secret, QStringLiteral("lock the secret to count its leases")))
-                    return false;
-                if (!secret.next()) {
-                    m_db.setLastError(QStringLiteral("The lease's secret was deleted meanwhile."));
-                    return false;
-                }
-                secret.finish();
-            }
             const int counted = liveCount(lease.secretId, lease.createdAt);
             if (counted < 0)
                 return false;
@@ -152,8 +244,7 @@ LeaseRepository::Insert LeaseRepository::insertWithinLimit(const Lease &lease, i
     });
     if (ok)
         return Insert::Inserted;
-    return outcome == Insert::LimitReached ? Insert::LimitReached
-                                           : Insert::Failed; // Inserted: the commit failed
+    return outcome == Insert::Inserted ? Insert::Failed : outcome; // Inserted: the commit failed
 }
 
 int LeaseRepository::liveCount(qint64 secretId, const QDateTime &now)
@@ -221,20 +312,100 @@ LeaseRepository::Update LeaseRepository::update(
         m_db.setLastError(QStringLiteral("Cannot tell whether lease %1 was updated.").arg(lease.id));
         return Update::Failed;
     }
-    const std::optional<Lease> stored = byId(lease.id);
+    return conflict(lease.id, expected);
+}
+
+LeaseRepository::Update LeaseRepository::conflict(const QString &id, LeaseState expected)
+{
+    const std::optional<Lease> stored = byId(id);
     if (!stored) {
-        m_db.setLastError(QStringLiteral("Lease %1 does not exist.").arg(lease.id));
+        m_db.setLastError(QStringLiteral("Lease %1 does not exist.").arg(id));
         return Update::Failed;
     }
     if (stored->state == expected) {
         m_db.setLastError(
-            QStringLiteral("Lease %1 got another token first: another process renewed it.").arg(lease.id));
+            QStringLiteral("Lease %1 got another token first: another process renewed it.").arg(id));
         return Update::Conflict;
     }
-    m_db.setLastError(QStringLiteral("Lease %1 is %2, no longer %3: another process changed it first.")
-                          .arg(lease.id, Lease::displayName(stored->state).toLower(),
-                              Lease::displayName(expected).toLower()));
+    m_db.setLastError(
+        QStringLiteral("Lease %1 is %2, no longer %3: another process changed it first.")
+            .arg(id, Lease::displayName(stored->state).toLower(), Lease::displayName(expected).toLower()));
     return Update::Conflict;
+}
+
+LeaseRepository::Update LeaseRepository::commit(const Lease &lease, LeaseState expected,
+    const QString &expectedJti, std::optional<AuditEvent> event, LeaseLock *release)
+{
+    if (m_db.backend() != Database::Backend::PostgreSQL || m_db.inTransaction()) {
+        m_db.setLastError(
+            QStringLiteral("LeaseRepository::commit is a team profile's, outside a transaction."));
+        return Update::Failed;
+    }
+    if (lease.state != expected && !Lease::canTransition(expected, lease.state)) {
+        m_db.setLastError(QStringLiteral("Lease %1 cannot go from %2 to %3.")
+                              .arg(lease.id, Lease::displayName(expected), Lease::displayName(lease.state)));
+        return Update::Failed;
+    }
+    AuditLog audit(m_db);
+    std::optional<qint64> keyId;
+    if (event) {
+        keyId = audit.keyId();
+        if (!keyId)
+            return Update::Failed;
+    }
+    const QString row = QString::fromUtf8(rowJson(lease));
+    const bool unlock = release && release->isLocked();
+    // Another program's append between this connection's last sight of the
+    // head and the statement: the server answers the head, the event is
+    // signed again. Each round is one append by someone else, so this ends
+    // unless others append without pause; then it gives up, having written nothing.
+    constexpr int MaxRounds = 64;
+    for (int round = 0; round < MaxRounds; ++round) {
+        Database::AuditHint &hint = m_db.auditHint();
+        if (event && !audit.seal(*event, hint.headSeq, hint.headHash, *keyId))
+            return Update::Failed;
+        Query q = m_db.prepare(QStringLiteral("SELECT outcome, head_seq, head_hash FROM kms_lease_commit(?, "
+                                              "?, ?, ?::jsonb, ?::jsonb, ?::boolean)"));
+        q.addBindValue(lease.id);
+        q.addBindValue(Lease::toString(expected));
+        q.addBindValue(expectedJti);
+        q.addBindValue(row);
+        q.addBindValue(
+            event ? QVariant(QString::fromUtf8(eventJson(*event))) : QVariant(QMetaType::fromType<qint64>()));
+        q.addBindValue(unlock);
+        if (!m_db.exec(q, QStringLiteral("update lease %1").arg(lease.id)) || !q.next())
+            return Update::Failed;
+        const QString outcome = q.value(0).toString();
+        const qint64 headSeq = q.value(1).toLongLong();
+        const QByteArray headHash = q.value(2).toString().toLatin1();
+        q.finish();
+        if (outcome == QLatin1String("moved")) {
+            hint.headSeq = headSeq;
+            hint.headHash = headHash;
+            continue;
+        }
+        if (outcome == QLatin1String("conflict"))
+            return conflict(lease.id, expected);
+        if (outcome != QLatin1String("done")) {
+            m_db.setLastError(QStringLiteral("The database answered \"%1\" to updating lease %2.")
+                                  .arg(escapeControls(outcome.left(64)), lease.id));
+            return Update::Failed;
+        }
+        if (event) {
+            hint.headSeq = event->seq;
+            hint.headHash = event->hash;
+            AuditLog::notifyAppended();
+        }
+        if (unlock)
+            release->setHeldByServer(false);
+        return Update::Updated;
+    }
+    m_db.setLastError(
+        QStringLiteral("Lease %1 was not updated: other programs kept appending to the audit log "
+                       "(%2 tries); try again.")
+            .arg(lease.id)
+            .arg(MaxRounds));
+    return Update::Failed;
 }
 
 QList<Lease> LeaseRepository::select(const QString &whereAndOrder, const QVariantList &values)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/AuditEvent.h"
 #include "core/Lease.h"
 #include "core/LeaseSummary.h"
 
@@ -35,11 +36,22 @@ public:
     enum class Insert {
         Inserted,
         LimitReached, // the secret already has `limit` live leases; nothing written
+        SecretChanged, // the secret was edited or deleted since secretUpdatedAt; nothing written
+        Locked, // another program holds the lease's lock; nothing written
         Failed, // a database error
     };
-    // insert(), unless the secret already has `limit` live leases (limit 0:
-    // no limit); the count and the insert are one write transaction, so
-    // concurrent processes cannot overshoot. *live: the count seen.
+    // A new lease's row, recorded before its first cluster call with the
+    // lease's LeaseLock taken: only while its secret is still the definition
+    // it was planned from (updated_at == secretUpdatedAt, when given) and has
+    // fewer than `limit` live leases (0: no limit). The check, the count and
+    // the insert are one write transaction, so concurrent processes cannot
+    // overshoot. *live: the count seen. SQLite: the lock file, then a
+    // transaction. PostgreSQL: one statement (kms_lease_open), which also
+    // takes the lock (recorded in `lock`) and tells Database::auditHint() the
+    // audit head and this process's key id, for commit().
+    Insert open(const Lease &lease, const std::optional<QDateTime> &secretUpdatedAt, int limit,
+        LeaseLock &lock, int *live = nullptr);
+    // open() with the lock held only for the insert, of whatever definition.
     Insert insertWithinLimit(const Lease &lease, int limit, int *live = nullptr);
     // Leases of the secret whose token may still work at `now`: provisioning,
     // or holding an unexpired token (active, released, or with cleanup pending).
@@ -56,6 +68,15 @@ public:
     // The same, and only while the stored token jti is still expectedJti
     // (a renewal replaces the token of an Active lease: of two, one wins).
     Update update(const Lease &lease, LeaseState expected, const QString &expectedJti);
+
+    // PostgreSQL (a team profile): update() and the audit event of the change
+    // in one statement (kms_lease_commit): the event is signed here against
+    // the head this connection last saw and stored only while that is still
+    // the head (signed again against the true one otherwise); with `release`,
+    // the lease's advisory lock is released in the same statement. No event:
+    // update() alone. Nothing is written unless all of it is.
+    Update commit(const Lease &lease, LeaseState expected, const QString &expectedJti,
+        std::optional<AuditEvent> event, LeaseLock *release = nullptr);
 
     std::optional<Lease> byId(const QString &id);
     // Newest first. includeClosed=false: only leases not in a terminal state.
@@ -95,6 +116,8 @@ private:
     QList<Lease> select(const QString &whereAndOrder, const QVariantList &values);
     QList<LeaseClaim> claim(
         const QString &where, const QString &order, const QVariantList &values, int limit);
+    // After a compare-and-set matched no row: why, in lastError().
+    Update conflict(const QString &id, LeaseState expected);
     // PostgreSQL: the INSERT or UPDATE with a NOTIFY of each lease it wrote.
     QString notifying(const QString &write) const;
 

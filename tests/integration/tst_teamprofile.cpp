@@ -268,7 +268,9 @@ private slots:
         for (const DynamicSecret &s : std::as_const(made)) {
             LeaseRequest request;
             request.secretId = s.id;
-            // The first lease of a program also registers its audit key: count from the second.
+            request.secret = s; // as the desktop's list has it
+            // The first lease of a program also registers its audit key (in the
+            // first statement); the second signs against the head it learnt.
             for (int i = 0; i < 2; ++i) {
                 const qint64 before = db.statementsSent();
                 const LeaseCreation created = QCoro::waitFor(service.createLease(request));
@@ -284,9 +286,9 @@ private slots:
                 const QList<AuditEvent> events = AuditLog(db).list(filter);
                 QCOMPARE(events.size(), 1);
                 QCOMPARE(events.first().kind, AuditEvent::LeaseCreated);
-                if (i == 1)
-                    QVERIFY2(sent <= 2,
-                        qPrintable(QStringLiteral("%1 lease: %2 statements").arg(s.name).arg(sent)));
+                qInfo("%s lease: %lld statements to the server", qPrintable(s.name), sent);
+                QVERIFY2(
+                    sent <= 2, qPrintable(QStringLiteral("%1 lease: %2 statements").arg(s.name).arg(sent)));
             }
         }
         const AuditVerification verified = AuditLog(db).verify();

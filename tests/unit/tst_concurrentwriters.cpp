@@ -173,6 +173,10 @@ private slots:
                     break;
                 case LeaseRepository::Insert::Failed:
                     return db.lastError();
+                case LeaseRepository::Insert::SecretChanged:
+                    return QStringLiteral("the secret changed, which nothing here does");
+                case LeaseRepository::Insert::Locked:
+                    return QStringLiteral("lease %1's new lock held by another").arg(lease.id);
                 }
             }
             return QString();

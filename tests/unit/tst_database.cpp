@@ -168,7 +168,8 @@ private slots:
             }
             // Back to schema version 3, as a profile made before the id sequence
             // (version 4), the lease object uids (version 5), the signed audit
-            // log (version 6), what leases grant (version 7) and the leases' audiences (version 8).
+            // log (version 6), what leases grant (version 7), the leases' audiences (version 8) and
+            // PostgreSQL's lease functions (version 9).
             const QList<const char *> columns78 = { "ALTER TABLE dynamic_secrets DROP COLUMN extra_roles",
                 "ALTER TABLE dynamic_secrets DROP COLUMN extra_labels",
                 "ALTER TABLE dynamic_secrets DROP COLUMN extra_annotations",
@@ -190,7 +191,10 @@ private slots:
                       "ALTER TABLE leases DROP COLUMN bound_secret_uid", "DROP TABLE id_sequences",
                       "PRAGMA user_version = 3" };
             const QList<const char *> postgresql = columns78
-                + QList<const char *> { "DROP TRIGGER audit_events_in_order ON audit_events",
+                + QList<const char *> {
+                      "DROP FUNCTION kms_lease_open(jsonb, bigint, integer, bigint, text, text)",
+                      "DROP FUNCTION kms_lease_commit(text, text, text, jsonb, jsonb, boolean)",
+                      "DROP TRIGGER audit_events_in_order ON audit_events",
                       "DROP TRIGGER audit_head_first_only ON audit_head",
                       "DROP TRIGGER audit_head_no_update ON audit_head", "DROP FUNCTION kms_audit_in_order()",
                       "DROP FUNCTION kms_audit_head_first_only()", "DROP FUNCTION kms_audit_head_forward()",
@@ -199,7 +203,8 @@ private slots:
                       "DROP TABLE audit_keys", "ALTER TABLE leases DROP COLUMN service_account_uid",
                       "ALTER TABLE leases DROP COLUMN binding_uid",
                       "ALTER TABLE leases DROP COLUMN bound_secret_uid", "DROP TABLE id_sequences",
-                      "UPDATE kms_schema SET version = 3" };
+                      "UPDATE kms_schema SET version = 3"
+                  };
             for (const char *sql : postgres() ? postgresql : sqlite)
                 QVERIFY2(
                     db.exec(QString::fromLatin1(sql), QStringLiteral("test")), qPrintable(db.lastError()));
