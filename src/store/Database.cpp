@@ -774,11 +774,11 @@ bool Database::migrateLocked()
         }
     }
     // One transaction per version step: a failed step leaves the previous version intact.
-    const std::function<bool()> steps[]
-        = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); },
-              [this] { return applyVersion3(); }, [this] { return applyVersion4(); },
-              [this] { return applyVersion5(); }, [this] { return applyVersion6(); },
-              [this] { return applyVersion7(); }, [this] { return applyVersion8(); } };
+    const std::function<bool()> steps[] = { [this] { return applyVersion1(); },
+        [this] { return applyVersion2(); }, [this] { return applyVersion3(); },
+        [this] { return applyVersion4(); }, [this] { return applyVersion5(); },
+        [this] { return applyVersion6(); }, [this] { return applyVersion7(); },
+        [this] { return applyVersion8(); }, [this] { return applyVersion9(); } };
     for (int v = version; v < SchemaVersion;) {
         int reached = v;
         const bool ok = transaction([&] {
@@ -987,6 +987,20 @@ bool Database::applyVersion8()
     // A JSON array; '' for leases made before (renew then uses the secret's audiences).
     return exec(QStringLiteral("ALTER TABLE leases ADD COLUMN audiences TEXT NOT NULL DEFAULT ''"),
         QStringLiteral("create schema version 8"));
+}
+
+bool Database::applyVersion9()
+{
+    // The name each person (OS user@host, as leases and audit events record
+    // them) goes by in this profile (PeopleRepository). Every change of a
+    // name is also an audit event, so the signed chain says who was called what.
+    return exec(
+        QStringLiteral(R"(CREATE TABLE people (
+            actor TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            updated_at %1 NOT NULL))")
+            .arg(m_backend == Backend::PostgreSQL ? QStringLiteral("BIGINT") : QStringLiteral("INTEGER")),
+        QStringLiteral("create schema version 9"));
 }
 
 } // namespace kms

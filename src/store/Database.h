@@ -43,7 +43,7 @@ private:
 // secret material: cluster tokens live in the CredentialVault.
 class Database {
 public:
-    static constexpr int SchemaVersion = 8;
+    static constexpr int SchemaVersion = 9;
     static constexpr const char *FileName = "kms.sqlite";
 
     enum class Backend { SQLite, PostgreSQL };
@@ -113,6 +113,7 @@ private:
     bool applyVersion6(); // signed audit events
     bool applyVersion7(); // roles, labels, limits, templates, generated rules, selectors
     bool applyVersion8(); // the audiences a lease asked for (renew asks for the same)
+    bool applyVersion9(); // people: the display name each user@host set in the profile
 
     QString m_connectionName;
     Backend m_backend = Backend::SQLite;
