@@ -87,10 +87,11 @@ AuditDialog::AuditDialog(const AppServices &services, QWidget *parent)
     m_kind->addItem(tr("All events"), QString());
     m_kind->addItem(tr("Secret events"), QStringLiteral("secret."));
     m_kind->addItem(tr("Lease events"), QStringLiteral("lease."));
-    for (const QString &kind : { AuditEvent::SecretCreated, AuditEvent::SecretUpdated,
-             AuditEvent::SecretDeleted, AuditEvent::LeaseCreated, AuditEvent::LeaseFailed,
-             AuditEvent::LeaseRevoked, AuditEvent::LeaseReleased, AuditEvent::LeaseExpired,
-             AuditEvent::LeaseCleanupFailed, AuditEvent::LeaseCleanedUp, AuditEvent::LeaseRolledBack })
+    for (const QString &kind :
+        { AuditEvent::SecretCreated, AuditEvent::SecretUpdated, AuditEvent::SecretDeleted,
+            AuditEvent::LeaseCreated, AuditEvent::LeaseFailed, AuditEvent::LeaseRevoked,
+            AuditEvent::LeaseReleased, AuditEvent::LeaseExpired, AuditEvent::LeaseCleanupFailed,
+            AuditEvent::LeaseCleanedUp, AuditEvent::LeaseRolledBack, AuditEvent::PersonNamed })
         m_kind->addItem(AuditTableModel::kindName(kind), kind);
     filters->addWidget(secretLabel);
     filters->addWidget(m_secret);
@@ -182,7 +183,7 @@ void AuditDialog::reload()
     filter.secretName = m_secret->currentData().toString();
     filter.leaseId = m_lease->text().trimmed();
     filter.kind = m_kind->currentData().toString();
-    m_model->setEvents(m_services.engine->auditEvents(filter));
+    m_model->setEvents(m_services.engine->auditEvents(filter), m_services.engine->people());
     m_count->setText(tr("%n event(s)", nullptr, m_model->rowCount()));
 }
 

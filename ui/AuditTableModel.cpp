@@ -4,10 +4,11 @@
 
 namespace kms::ui {
 
-void AuditTableModel::setEvents(const QList<AuditEvent> &events)
+void AuditTableModel::setEvents(const QList<AuditEvent> &events, const PersonNames &people)
 {
     beginResetModel();
     m_events = events;
+    m_people = people;
     endResetModel();
 }
 
@@ -25,6 +26,7 @@ QString AuditTableModel::kindName(const QString &kind)
         { AuditEvent::LeaseCleanupFailed, QT_TR_NOOP("Cleanup failed") },
         { AuditEvent::LeaseCleanedUp, QT_TR_NOOP("Cleaned up") },
         { AuditEvent::LeaseRolledBack, QT_TR_NOOP("Rolled back") },
+        { AuditEvent::PersonNamed, QT_TR_NOOP("Display name set") },
     };
     const auto it = names.constFind(kind);
     return it == names.constEnd() ? kind : tr(*it);
@@ -53,7 +55,7 @@ QVariant AuditTableModel::data(const QModelIndex &index, int role) const
         case At:
             return raw ? QVariant(e.at.toMSecsSinceEpoch()) : QVariant(TimeText::absolute(e.at));
         case Actor:
-            return e.actor;
+            return raw ? e.actor : m_people.describe(e.actor);
         case Kind:
             return raw ? e.kind : kindName(e.kind);
         case Secret:

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/AuditEvent.h"
+#include "core/Person.h"
 
 #include <QAbstractTableModel>
 #include <QList>
@@ -30,7 +31,8 @@ public:
 
     using QAbstractTableModel::QAbstractTableModel;
 
-    void setEvents(const QList<AuditEvent> &events);
+    // people: the display names the Actor column shows with each user@host.
+    void setEvents(const QList<AuditEvent> &events, const PersonNames &people = {});
     const QList<AuditEvent> &events() const { return m_events; }
 
     // Human words for an event kind: "lease.created" -> "Lease created".
@@ -43,6 +45,7 @@ public:
 
 private:
     QList<AuditEvent> m_events;
+    PersonNames m_people;
 };
 
 } // namespace kms::ui

@@ -198,8 +198,9 @@ void LeaseDetailsDialog::showLease()
     setField(QStringLiteral("State"), Lease::displayName(lease.state));
     setField(QStringLiteral("Namespace"), lease.namespaceName);
     setField(QStringLiteral("Service Account"), lease.serviceAccount);
-    setField(
-        QStringLiteral("Created"), tr("%1 by %2").arg(TimeText::absolute(lease.createdAt), lease.createdBy));
+    const PersonNames people = m_services.engine->people();
+    setField(QStringLiteral("Created"),
+        tr("%1 by %2").arg(TimeText::absolute(lease.createdAt), people.describe(lease.createdBy)));
     const QString relative = TimeText::relative(lease.expiresAt, now);
     setField(QStringLiteral("Expires"),
         Lease::isOpen(lease.state) || lease.state == LeaseState::Released
@@ -209,8 +210,9 @@ void LeaseDetailsDialog::showLease()
         lease.requestedTtlSeconds > 0 ? Duration::fromSeconds(lease.requestedTtlSeconds).toString()
                                       : QString());
     setField(QStringLiteral("Closed"),
-        lease.closedAt.isValid() ? tr("%1 by %2").arg(TimeText::absolute(lease.closedAt), lease.closedBy)
-                                 : QString());
+        lease.closedAt.isValid()
+            ? tr("%1 by %2").arg(TimeText::absolute(lease.closedAt), people.describe(lease.closedBy))
+            : QString());
     setField(QStringLiteral("Token ID (jti)"), lease.tokenJti);
     setField(QStringLiteral("Cleanup"),
         lease.state == LeaseState::CleanupFailed

@@ -38,24 +38,17 @@ void LeaseFilterProxyModel::setFilterText(const QString &text)
     // if the new text keeps exactly these rows (a first letter every row
     // has), nothing is re-mapped.
     std::vector<bool> shown;
-    if (m_filter.isEmpty())
+    if (m_filter.isEmpty() && m_person.isEmpty())
         shown.assign(rows, true);
     else if (m_matchesValid && int(m_matches.size()) == rows)
         shown = m_matches;
-    m_filter = LeaseTableModel::Filter(needle);
-    if (m_filter.isEmpty()) {
+    m_filter = m_leases->filterFor(needle);
+    if (m_filter.isEmpty() && m_person.isEmpty()) {
         m_matches.assign(rows, true);
-    } else if (narrower && int(m_matches.size()) == rows) {
-        for (int row = 0; row < rows; ++row) {
-            if (m_matches[row])
-                m_matches[row] = m_leases->rowMatches(row, m_filter);
-        }
+        m_matchesValid = true;
     } else {
-        m_matches.resize(rows);
-        for (int row = 0; row < rows; ++row)
-            m_matches[row] = m_leases->rowMatches(row, m_filter);
+        rematch(narrower);
     }
-    m_matchesValid = true;
     if (!shown.empty() && shown == m_matches)
         return;
     // One layout change instead of invalidateFilter()'s row-by-row removals:
@@ -64,13 +57,52 @@ void LeaseFilterProxyModel::setFilterText(const QString &text)
     invalidate();
 }
 
+void LeaseFilterProxyModel::setPerson(const QString &actor)
+{
+    if (actor == m_person)
+        return;
+    // From everyone to one person only narrows what the text matched.
+    const bool narrower = m_person.isEmpty() && m_matchesValid;
+    m_person = actor;
+    rematch(narrower);
+    invalidate();
+}
+
+void LeaseFilterProxyModel::peopleChanged()
+{
+    if (m_filter.isEmpty())
+        return; // names matter only to a text
+    m_filter = m_leases->filterFor(m_filter.text());
+    rematch(false);
+    invalidate();
+}
+
+void LeaseFilterProxyModel::rematch(bool narrower)
+{
+    const int rows = m_leases->rowCount();
+    const auto matches = [this](int row) {
+        return m_leases->rowIsPersons(row, m_person) && m_leases->rowMatches(row, m_filter);
+    };
+    if (narrower && int(m_matches.size()) == rows) {
+        for (int row = 0; row < rows; ++row) {
+            if (m_matches[row])
+                m_matches[row] = matches(row);
+        }
+    } else {
+        m_matches.resize(rows);
+        for (int row = 0; row < rows; ++row)
+            m_matches[row] = matches(row);
+    }
+    m_matchesValid = true;
+}
+
 bool LeaseFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
 {
     if (sourceParent.isValid())
         return false;
     if (m_matchesValid && sourceRow < int(m_matches.size()))
         return m_matches[sourceRow];
-    return m_leases->rowMatches(sourceRow, m_filter);
+    return m_leases->rowIsPersons(sourceRow, m_person) && m_leases->rowMatches(sourceRow, m_filter);
 }
 
 void LeaseFilterProxyModel::sort(int column, Qt::SortOrder order)

@@ -9,7 +9,9 @@
 namespace kms::ui {
 
 // Sorts leases on raw values (times as numbers, not as text) and filters them
-// by a case-insensitive substring of id, namespace, service account, creator or state.
+// by a case-insensitive substring of id, namespace, service account, state or
+// a person (user@host or display name) who created or closed it; and by one
+// person, as hanzo-kmsctl lease list --person does.
 class LeaseFilterProxyModel : public QSortFilterProxyModel {
     Q_OBJECT
 public:
@@ -17,6 +19,11 @@ public:
 
     void setFilterText(const QString &text);
     QString filterText() const { return m_filter.text(); }
+    // Only the leases this person (user@host) created or closed; empty: everyone's.
+    void setPerson(const QString &actor);
+    QString person() const { return m_person; }
+    // The model's display names changed: the text may match other people now.
+    void peopleChanged();
     // Sorting happens in the source model, once per header click; the proxy
     // only filters, so a keystroke never re-sorts 100,000 rows.
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
@@ -28,9 +35,13 @@ private:
     // Forgets the rows' matches: the source changed (rows added, moved, changed).
     void sourceChanging() { m_matchesValid = false; }
 
+    // Recomputes m_matches for the text and the person; narrower: only rows that matched may match.
+    void rematch(bool narrower);
+
     LeaseTableModel *m_leases;
     LeaseTableModel::Filter m_filter;
-    // Whether each source row matches m_filter, computed once per filter text
+    QString m_person;
+    // Whether each source row matches m_filter and m_person, computed once per filter text
     // while the source stays as it was: a keystroke that lengthens the text can
     // only narrow the matches, so it tests only the rows that matched before.
     std::vector<bool> m_matches;

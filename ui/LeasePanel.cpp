@@ -12,6 +12,7 @@
 #include "leases/SecretCatalog.h"
 
 #include <QAction>
+#include <QComboBox>
 #include <QCoro/QCoroTask>
 #include <QFontMetrics>
 #include <QHBoxLayout>
@@ -24,8 +25,11 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QTreeView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace kms::ui {
 
@@ -51,6 +55,14 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
     m_filter->setClearButtonEnabled(true);
     m_filter->setMaximumWidth(260);
     bar->addWidget(m_filter);
+    m_person = new QComboBox(this);
+    m_person->setObjectName(QStringLiteral("leasePersonFilter"));
+    m_person->setAccessibleName(tr("Filter leases by person"));
+    m_person->setToolTip(tr("Only the leases this person created or closed"));
+    m_person->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_person->setMaximumWidth(220);
+    m_person->addItem(tr("All people"), QString());
+    bar->addWidget(m_person);
     m_newLease = new QPushButton(tr("New Lease..."), this);
     m_newLease->setObjectName(QStringLiteral("newLeaseButton"));
     m_newLease->setAccessibleName(tr("New lease"));
@@ -100,20 +112,32 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
     m_emptyHint = new EmptyViewHint(m_view, [this] {
         if (!m_secret)
             return tr("Select a dynamic secret above to see its leases.");
-        if (!m_filter->text().trimmed().isEmpty() && m_model->rowCount() > 0)
-            return tr("No lease of %1 matches \"%2\".").arg(m_secret->name, m_filter->text().trimmed());
+        const QString text = m_filter->text().trimmed();
+        const QString person = m_proxy->person();
+        if (!person.isEmpty() && m_model->rowCount() > 0) {
+            const QString who = m_model->people().describe(person);
+            return text.isEmpty()
+                ? tr("No lease of %1 was created or closed by %2.").arg(m_secret->name, who)
+                : tr("No lease of %1 created or closed by %2 matches \"%3\".").arg(m_secret->name, who, text);
+        }
+        if (!text.isEmpty() && m_model->rowCount() > 0)
+            return tr("No lease of %1 matches \"%2\".").arg(m_secret->name, text);
         return tr("No leases of %1 yet.\nNew Lease... issues a short-lived token for it; its leases, "
                   "active and past, are listed here.")
             .arg(m_secret->name);
     });
     connect(m_filter, &QLineEdit::textChanged, m_emptyHint, &EmptyViewHint::refresh);
+    connect(m_person, &QComboBox::currentIndexChanged, this, [this] {
+        m_proxy->setPerson(m_person->currentData().toString());
+        m_emptyHint->refresh();
+    });
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     m_view->header()->setStretchLastSection(true);
     // Widths from what the cells hold, so that every column is on screen at
     // 1024 px: ids and names are elided in the middle (the whole id is in the
     // tooltip, the details and Copy), times and states are never cut.
     m_view->setTextElideMode(Qt::ElideMiddle);
-    // The last column (Created By) takes what is left, down to this.
+    // The people columns share what is left (the last one, Closed By, stretches), down to this.
     m_view->header()->setMinimumSectionSize(40);
     m_view->header()->resizeSection(LeaseTableModel::CreatedBy, 70);
     const QFontMetrics metrics = m_view->fontMetrics();
@@ -141,6 +165,7 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
     layout->addWidget(m_status);
 
     m_view->installEventFilter(this);
+    m_view->viewport()->installEventFilter(this); // its width: the people columns share what is left
 
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &LeaseFilterProxyModel::setFilterText);
     connect(m_newLease, &QPushButton::clicked, this, &LeasePanel::newLeaseRequested);
@@ -194,6 +219,8 @@ bool LeasePanel::eventFilter(QObject *watched, QEvent *event)
         deleteSelected();
         return true;
     }
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize)
+        fitPeopleColumns();
     return QWidget::eventFilter(watched, event);
 }
 
@@ -270,8 +297,67 @@ void LeasePanel::reload()
         m_model->clear();
         return;
     }
+    // The people table is tiny: read whole, then looked up per painted cell.
+    m_model->setPeople(m_services.engine->people());
     m_model->setRows(m_services.engine->leaseSummariesOf(m_secret->id));
+    m_proxy->peopleChanged();
+    refreshPersonFilter();
     updateActions();
+}
+
+void LeasePanel::fitPeopleColumns()
+{
+    // Created By and Closed By (the last, stretched) split the width the other
+    // columns leave: at 1024 px both stay on screen, wider windows show whole names.
+    QHeaderView *header = m_view->header();
+    int others = 0;
+    for (int column = 0; column < LeaseTableModel::CreatedBy; ++column)
+        others += header->sectionSize(column);
+    const int left = m_view->viewport()->width() - others;
+    const int createdBy = std::max(header->minimumSectionSize(), left / 2);
+    header->resizeSection(LeaseTableModel::CreatedBy, createdBy);
+    header->resizeSection(
+        LeaseTableModel::ClosedBy, std::max(header->minimumSectionSize(), left - createdBy));
+}
+
+void LeasePanel::reloadPeople()
+{
+    m_model->setPeople(m_services.engine->people());
+    m_proxy->peopleChanged();
+    m_personActors.clear(); // the labels changed, not only the list
+    refreshPersonFilter();
+}
+
+void LeasePanel::filterByPerson(const QString &actor)
+{
+    const int index = m_person->findData(actor);
+    m_person->setCurrentIndex(index >= 0 ? index : 0);
+}
+
+void LeasePanel::refreshPersonFilter()
+{
+    const QStringList actors = m_model->actors();
+    if (actors == m_personActors && m_person->count() == actors.size() + 1)
+        return;
+    m_personActors = actors;
+    const QString chosen = m_person->currentData().toString();
+    // By what people read: the display name, then user@host.
+    QList<QPair<QString, QString>> items; // label, actor
+    for (const QString &actor : actors)
+        items.append({ m_model->people().describe(actor), actor });
+    std::sort(items.begin(), items.end(), [](const auto &a, const auto &b) {
+        const int byLabel = QString::localeAwareCompare(a.first, b.first);
+        return byLabel != 0 ? byLabel < 0 : a.second < b.second;
+    });
+    // The chosen person stays listed (and chosen) even when no row names them any more.
+    if (!chosen.isEmpty() && !actors.contains(chosen))
+        items.append({ m_model->people().describe(chosen), chosen });
+    const QSignalBlocker quiet(m_person);
+    m_person->clear();
+    m_person->addItem(tr("All people"), QString());
+    for (const auto &[label, actor] : std::as_const(items))
+        m_person->addItem(label, actor);
+    m_person->setCurrentIndex(std::max(0, m_person->findData(chosen)));
 }
 
 void LeasePanel::refreshLease(const QString &leaseId)
@@ -282,6 +368,7 @@ void LeasePanel::refreshLease(const QString &leaseId)
     if (!lease || lease->secretId != m_secret->id)
         return;
     m_model->upsert(*lease);
+    refreshPersonFilter();
     updateActions();
 }
 

@@ -10,6 +10,7 @@
 
 #include <optional>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QMessageBox;
@@ -40,6 +41,13 @@ public:
     LeaseTableModel *model() const { return m_model; }
     LeaseFilterProxyModel *proxy() const { return m_proxy; }
     QLineEdit *filterEdit() const { return m_filter; }
+    // "All people", then everyone who created or closed one of the leases,
+    // by display name; its item data is the user@host (empty: all).
+    QComboBox *personFilter() const { return m_person; }
+    // Shows only the leases this person (user@host) created or closed; empty: everyone's.
+    void filterByPerson(const QString &actor);
+    // Re-reads the profile's display names (after Set Your Display Name...).
+    void reloadPeople();
     QPushButton *newLeaseButton() const { return m_newLease; }
     QPushButton *deleteButton() const { return m_delete; }
     QPushButton *retryButton() const { return m_retry; }
@@ -93,6 +101,9 @@ private:
     void revoke(const QStringList &ids);
     void renew(const QString &id);
     void showStatus(const QString &text, bool error);
+    // Lists the people of the rows in personFilter(), keeping the one chosen.
+    void refreshPersonFilter();
+    void fitPeopleColumns();
 
     AppServices m_services;
     std::optional<DynamicSecret> m_secret;
@@ -102,6 +113,8 @@ private:
     QTreeView *m_view;
     QLabel *m_title;
     QLineEdit *m_filter;
+    QComboBox *m_person;
+    QStringList m_personActors; // the actors personFilter() lists, sorted
     QPushButton *m_newLease;
     QPushButton *m_delete;
     QPushButton *m_retry;

@@ -6,6 +6,7 @@
 
 #include <QApplication>
 #include <QPalette>
+#include <algorithm>
 #include <numeric>
 
 namespace kms::ui {
@@ -16,13 +17,44 @@ LeaseTableModel::LeaseTableModel(Clock *clock, QObject *parent)
 {
 }
 
-LeaseTableModel::Filter::Filter(const QString &text)
+LeaseTableModel::Filter::Filter(const QString &text, const PersonNames &people)
     : m_text(text.trimmed())
     , m_matcher(m_text, Qt::CaseInsensitive)
 {
     static_assert(int(LeaseState::Released) == 7, "one entry per LeaseState");
     for (int state = 0; state < int(m_states.size()); ++state)
         m_states[state] = Lease::displayName(LeaseState(state)).contains(m_text, Qt::CaseInsensitive);
+    if (m_text.isEmpty())
+        return;
+    for (auto it = people.byActor().cbegin(); it != people.byActor().cend(); ++it) {
+        if (isIn(it.value()))
+            m_namedActors.insert(it.key());
+    }
+}
+
+void LeaseTableModel::noteActors(const Row &row)
+{
+    if (!row.createdBy.isEmpty())
+        m_actors.insert(row.createdBy);
+    if (!row.closedBy.isEmpty())
+        m_actors.insert(row.closedBy);
+}
+
+QStringList LeaseTableModel::actors() const
+{
+    QStringList actors(m_actors.cbegin(), m_actors.cend());
+    std::sort(actors.begin(), actors.end());
+    return actors;
+}
+
+void LeaseTableModel::setPeople(PersonNames people)
+{
+    if (people == m_people)
+        return;
+    m_people = std::move(people);
+    if (!m_rows.isEmpty())
+        emit dataChanged(index(0, CreatedBy), index(int(m_rows.size()) - 1, ClosedBy),
+            { Qt::DisplayRole, Qt::AccessibleTextRole, Qt::ToolTipRole });
 }
 
 void LeaseTableModel::setLeases(const QList<Lease> &leases)
@@ -38,6 +70,14 @@ void LeaseTableModel::setRows(QList<Row> rows)
 {
     beginResetModel();
     m_rows = std::move(rows);
+    // A secret's leases name a handful of people: most rows repeat the row before.
+    m_actors.clear();
+    const Row *previous = nullptr;
+    for (const Row &row : std::as_const(m_rows)) {
+        if (!previous || row.createdBy != previous->createdBy || row.closedBy != previous->closedBy)
+            noteActors(row);
+        previous = &row;
+    }
     if (m_sortColumn >= 0) {
         // Rows in the order the view shows them, so later changes keep their place (placeSorted).
         // The store's order (newest first) is usually the view's already: checked, not re-sorted.
@@ -67,6 +107,7 @@ void LeaseTableModel::clear()
 {
     beginResetModel();
     m_rows.clear();
+    m_actors.clear();
     indexChanged();
     endResetModel();
 }
@@ -90,6 +131,7 @@ void LeaseTableModel::upsert(const Lease &lease)
 
 void LeaseTableModel::upsert(Row lease)
 {
+    noteActors(lease);
     const int row = rowOf(lease.id);
     if (row >= 0) {
         m_rows[row] = std::move(lease);
@@ -143,7 +185,8 @@ bool LeaseTableModel::rowMatches(int row, const Filter &filter) const
         return true;
     const Row &r = m_rows[row];
     return filter.matchesState(r.state) || filter.isIn(r.id) || filter.isIn(r.namespaceName)
-        || filter.isIn(r.serviceAccount) || filter.isIn(r.createdBy);
+        || filter.isIn(r.serviceAccount) || filter.matchesPerson(r.createdBy)
+        || filter.matchesPerson(r.closedBy);
 }
 
 bool LeaseTableModel::lessThan(int left, int right, int column) const
@@ -165,6 +208,8 @@ bool LeaseTableModel::lessThan(int left, int right, int column) const
         return int(a.state) < int(b.state);
     case CreatedBy:
         return a.createdBy < b.createdBy;
+    case ClosedBy:
+        return a.closedBy < b.closedBy;
     }
     return false;
 }
@@ -235,10 +280,17 @@ QVariant LeaseTableModel::data(const QModelIndex &index, int role) const
         case State:
             return Lease::displayName(r.state);
         case CreatedBy:
-            return r.createdBy;
+            return m_people.describe(r.createdBy);
+        case ClosedBy:
+            return m_people.describe(r.closedBy);
         }
         return {};
     case Qt::ToolTipRole:
+        // The whole name, where the column elides it.
+        if (column == CreatedBy && !r.createdBy.isEmpty())
+            return tr("Created by %1").arg(m_people.describe(r.createdBy));
+        if (column == ClosedBy && !r.closedBy.isEmpty())
+            return tr("Closed by %1").arg(m_people.describe(r.closedBy));
         if (column == Expires && r.expiresMs != 0)
             return tr("Expires at %1")
                 .arg(TimeText::absolute(QDateTime::fromMSecsSinceEpoch(r.expiresMs, Qt::UTC)));
@@ -279,6 +331,8 @@ QVariant LeaseTableModel::data(const QModelIndex &index, int role) const
             return int(r.state);
         case CreatedBy:
             return r.createdBy;
+        case ClosedBy:
+            return r.closedBy;
         }
         return {};
     case LeaseIdRole:
@@ -313,6 +367,8 @@ QVariant LeaseTableModel::headerData(int section, Qt::Orientation orientation, i
         return tr("State");
     case CreatedBy:
         return tr("Created By");
+    case ClosedBy:
+        return tr("Closed By");
     }
     return {};
 }

@@ -281,6 +281,8 @@ void MainWindow::buildMenus()
         GatewaysDialog dialog(m_services.engine->gateways(), this);
         dialog.exec();
     });
+    file->addAction(tr("Set Your Display &Name..."), this, &MainWindow::setDisplayName)
+        ->setObjectName(QStringLiteral("setDisplayNameAction"));
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &MainWindow::quit);
     quit->setShortcut(QKeySequence::Quit);
@@ -760,6 +762,39 @@ void MainWindow::renameEnvironment()
         }
         loadEnvironments();
         selectEnvironment(env.id);
+    });
+    input->open();
+}
+
+void MainWindow::setDisplayName()
+{
+    const QString actor = AuditEvent::currentActor();
+    const QString current = m_services.engine->displayName();
+    auto *input = new QInputDialog(this);
+    input->setAttribute(Qt::WA_DeleteOnClose);
+    input->setWindowTitle(tr("Set Your Display Name"));
+    input->setLabelText(tr("The name others see next to %1 in this profile, on the leases you create or "
+                           "close and in the audit log:")
+                            .arg(actor));
+    input->setTextValue(current);
+    input->setObjectName(QStringLiteral("displayNameDialog"));
+    widenInput(input);
+    if (auto *edit = input->findChild<QLineEdit *>())
+        edit->setPlaceholderText(tr("e.g. Alice Doe"));
+    connect(input, &QInputDialog::textValueSelected, this, [this, current](const QString &text) {
+        QString error;
+        // Compare-and-set on the name the dialog showed: a name set meanwhile elsewhere is not overwritten.
+        if (!m_services.engine->setDisplayName(text, current, &error)) {
+            auto *box = new QMessageBox(
+                QMessageBox::Warning, tr("Display Name Not Set"), error, QMessageBox::Ok, this);
+            box->setObjectName(QStringLiteral("displayNameNotSet"));
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->open();
+            return;
+        }
+        m_leasePanel->reloadPeople();
+        if (m_auditDialog)
+            m_auditDialog->reload();
     });
     input->open();
 }

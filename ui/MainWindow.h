@@ -71,6 +71,8 @@ public:
     void renameEnvironment();
     void deleteEnvironment();
     void reloadSecrets();
+    // File > Set Your Display Name...: the name shown with this user@host in the profile.
+    void setDisplayName();
 
     // For tests and the screenshot script.
     QListView *environmentView() const { return m_environmentView; }

@@ -1,8 +1,11 @@
 #include "AuditCommands.h"
 
 #include "core/AuditExport.h"
+#include "core/DisplayText.h"
+#include "core/Person.h"
 #include "store/AuditKeychain.h"
 #include "store/AuditLog.h"
+#include "store/PeopleRepository.h"
 
 #include <QCoreApplication>
 #include <QCoro/QCoroTask>
@@ -11,6 +14,8 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QSaveFile>
+
+#include <algorithm>
 
 namespace kms::cli {
 
@@ -142,7 +147,8 @@ int audit(CliContext &ctx, const QStringList &args)
         QStringLiteral("Only this kind (e.g. lease.created), or a prefix ending in '.' (e.g. lease.)."),
         QStringLiteral("KIND") });
     p.addOption({ QStringLiteral("person"),
-        QStringLiteral("Only what this person (user@host, as ACTOR shows it) did."), QStringLiteral("WHO") });
+        QStringLiteral("Only what this person did: user@host, or a display name set with profile set-name."),
+        QStringLiteral("WHO") });
     p.addOption(
         { QStringLiteral("limit"), QStringLiteral("Only the newest N events."), QStringLiteral("N") });
     addOutputOption(p);
@@ -179,7 +185,7 @@ int audit(CliContext &ctx, const QStringList &args)
     filter.kind = p.value(QStringLiteral("kind"));
     filter.person = p.value(QStringLiteral("person"));
     if (p.isSet(QStringLiteral("person")) && filter.person.trimmed().isEmpty())
-        return ctx.usage(QStringLiteral("--person: give user@host."));
+        return ctx.usage(QStringLiteral("--person: give user@host or a display name."));
     if (p.isSet(QStringLiteral("limit"))) {
         bool ok = false;
         filter.limit = p.value(QStringLiteral("limit")).toInt(&ok);
@@ -213,7 +219,30 @@ int audit(CliContext &ctx, const QStringList &args)
     if (p.isSet(QStringLiteral("verify")))
         return report(ctx, *format, QCoro::waitFor(ctx.auditKeychain()->verify()), db->location());
 
-    const QList<AuditEvent> events = log.list(filter);
+    const std::optional<PersonNames> people = PeopleRepository(*db).names();
+    if (!people)
+        return ctx.fail(db->lastError());
+    // A display name (never holding '@') stands for everyone who set it: one person on several computers.
+    QStringList actors { filter.person.trimmed() };
+    if (!filter.person.isEmpty() && !filter.person.contains(QLatin1Char('@'))) {
+        actors = people->actorsNamed(filter.person);
+        if (actors.isEmpty())
+            return ctx.usage(
+                QStringLiteral("--person: nobody in this profile is called %1; give user@host or "
+                               "a display name that hanzo-kmsctl profile people lists.")
+                    .arg(quoted(filter.person)));
+    }
+    QList<AuditEvent> events;
+    for (const QString &actor : std::as_const(actors)) {
+        filter.person = actor;
+        events += log.list(filter);
+    }
+    if (actors.size() > 1) {
+        std::sort(events.begin(), events.end(),
+            [](const AuditEvent &a, const AuditEvent &b) { return a.seq < b.seq; });
+        if (filter.limit > 0 && events.size() > filter.limit)
+            events = events.mid(events.size() - filter.limit); // the newest, as one query keeps them
+    }
     if (*format == OutputFormat::Json) {
         QJsonArray array;
         for (const AuditEvent &e : events)
@@ -223,8 +252,9 @@ int audit(CliContext &ctx, const QStringList &args)
     }
     QList<QStringList> rows;
     for (const AuditEvent &e : events) {
-        rows << QStringList { QString::number(e.seq), isoOrEmpty(e.at), e.actor, e.kind, e.secretName,
-            e.leaseId, e.namespaceName, e.serviceAccount, e.jti, isoOrEmpty(e.expiresAt), e.detail };
+        rows << QStringList { QString::number(e.seq), isoOrEmpty(e.at),
+            escapeControls(people->describe(e.actor)), e.kind, e.secretName, e.leaseId, e.namespaceName,
+            e.serviceAccount, e.jti, isoOrEmpty(e.expiresAt), e.detail };
     }
     ctx.printTable({ QStringLiteral("SEQ"), QStringLiteral("TIME"), QStringLiteral("ACTOR"),
                        QStringLiteral("EVENT"), QStringLiteral("SECRET"), QStringLiteral("LEASE"),

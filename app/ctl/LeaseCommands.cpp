@@ -3,16 +3,22 @@
 #include "SecretCommands.h"
 
 #include "core/AuditEvent.h"
+#include "core/DisplayText.h"
+#include "core/Person.h"
 #include "kube/Kubeconfig.h"
 #include "leases/Engine.h"
 #include "leases/KubectlCredentials.h"
 #include "leases/LeaseService.h"
 #include "store/LeaseRepository.h"
+#include "store/PeopleRepository.h"
 #include "store/SecretRepository.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QSet>
+
+#include <algorithm>
 
 namespace kms::cli {
 
@@ -30,7 +36,7 @@ QString stateText(const Lease &l)
     return pastExpiry(l) ? QStringLiteral("expired, cleanup pending") : Lease::toString(l.state);
 }
 
-QJsonObject toJson(const Lease &l, const QString &secretName)
+QJsonObject toJson(const Lease &l, const QString &secretName, const PersonNames &people = {})
 {
     QJsonObject o { { QStringLiteral("id"), l.id }, { QStringLiteral("secret"), secretName },
         { QStringLiteral("kind"), Lease::toString(l.kind) },
@@ -49,6 +55,11 @@ QJsonObject toJson(const Lease &l, const QString &secretName)
         o.insert(QStringLiteral("closedBy"), l.closedBy);
         o.insert(QStringLiteral("closedAt"), l.closedAt.toString(Qt::ISODate));
     }
+    // The display names the people set in this profile, when known.
+    if (const QString name = people.nameOf(l.createdBy); !name.isEmpty())
+        o.insert(QStringLiteral("createdByName"), name);
+    if (const QString name = people.nameOf(l.closedBy); !name.isEmpty())
+        o.insert(QStringLiteral("closedByName"), name);
     return o;
 }
 
@@ -192,7 +203,8 @@ int list(CliContext &ctx, const QStringList &args)
     p.addOption({ QStringLiteral("all"),
         QStringLiteral("Include closed leases (revoked, released, expired, failed).") });
     p.addOption({ QStringLiteral("person"),
-        QStringLiteral("Only leases this person (user@host, as CREATED BY shows it) created or closed."),
+        QStringLiteral("Only leases this person created or closed: user@host, or a display name set with "
+                       "profile set-name."),
         QStringLiteral("WHO") });
     addOutputOption(p);
     const int parsed = parseCommand(ctx, p,
@@ -208,7 +220,23 @@ int list(CliContext &ctx, const QStringList &args)
     const bool all = p.isSet(QStringLiteral("all"));
     const QString person = p.value(QStringLiteral("person")).trimmed();
     if (p.isSet(QStringLiteral("person")) && person.isEmpty())
-        return ctx.usage(QStringLiteral("--person: give user@host."));
+        return ctx.usage(QStringLiteral("--person: give user@host or a display name."));
+    const std::optional<PersonNames> people = PeopleRepository(*db).names();
+    if (!people)
+        return ctx.fail(db->lastError());
+    // user@host as leases record it; a display name stands for everyone who set it
+    // (one person on two computers). A display name never holds '@' (Person).
+    QStringList actors;
+    if (person.contains(QLatin1Char('@'))) {
+        actors << person;
+    } else if (!person.isEmpty()) {
+        actors = people->actorsNamed(person);
+        if (actors.isEmpty())
+            return ctx.usage(
+                QStringLiteral("--person: nobody in this profile is called %1; give user@host or "
+                               "a display name that hanzo-kmsctl profile people lists.")
+                    .arg(quoted(person)));
+    }
     LeaseRepository leases(*db);
     QList<Lease> found;
     if (!p.positionalArguments().isEmpty()) {
@@ -218,11 +246,27 @@ int list(CliContext &ctx, const QStringList &args)
         if (!secret)
             return code;
         found = leases.listForSecret(secret->id, all);
-        if (!person.isEmpty()) {
-            found.removeIf([&](const Lease &l) { return l.createdBy != person && l.closedBy != person; });
+        if (!actors.isEmpty()) {
+            found.removeIf([&](const Lease &l) {
+                return !actors.contains(l.createdBy) && !actors.contains(l.closedBy);
+            });
         }
-    } else if (!person.isEmpty()) {
-        found = leases.listByPerson(person, all);
+    } else if (actors.size() == 1) {
+        found = leases.listByPerson(actors.constFirst(), all);
+    } else if (!actors.isEmpty()) {
+        QSet<QString> seen;
+        for (const QString &actor : std::as_const(actors)) {
+            for (const Lease &l : leases.listByPerson(actor, all)) {
+                if (!seen.contains(l.id)) {
+                    seen.insert(l.id);
+                    found << l;
+                }
+            }
+        }
+        // Newest first, as one query would list them.
+        std::sort(found.begin(), found.end(), [](const Lease &a, const Lease &b) {
+            return a.createdAt != b.createdAt ? a.createdAt > b.createdAt : a.id < b.id;
+        });
     } else {
         found = leases.listAll(all);
     }
@@ -232,17 +276,18 @@ int list(CliContext &ctx, const QStringList &args)
     if (*format == OutputFormat::Json) {
         QJsonArray array;
         for (const Lease &l : found)
-            array.append(toJson(l, names.value(l.secretId)));
+            array.append(toJson(l, names.value(l.secretId), *people));
         ctx.printJson(array);
         return Ok;
     }
     QList<QStringList> rows;
     for (const Lease &l : found)
         rows << QStringList { l.id, names.value(l.secretId), stateText(l), l.namespaceName, l.serviceAccount,
-            l.expiresAt.toString(Qt::ISODate), l.createdBy };
+            l.expiresAt.toString(Qt::ISODate), escapeControls(people->describe(l.createdBy)),
+            escapeControls(people->describe(l.closedBy)) };
     ctx.printTable({ QStringLiteral("LEASE"), QStringLiteral("SECRET"), QStringLiteral("STATE"),
                        QStringLiteral("NAMESPACE"), QStringLiteral("SERVICE ACCOUNT"),
-                       QStringLiteral("EXPIRES"), QStringLiteral("CREATED BY") },
+                       QStringLiteral("EXPIRES"), QStringLiteral("CREATED BY"), QStringLiteral("CLOSED BY") },
         rows);
     return Ok;
 }

@@ -3,15 +3,20 @@
 #include "core/AuditEvent.h"
 #include "core/BoundedRead.h"
 #include "core/DisplayText.h"
+#include "core/Person.h"
 #include "gateway/GatewayRegistry.h"
 #include "store/AuditLog.h"
 #include "store/GatewayRepository.h"
+#include "store/PeopleRepository.h"
 #include "store/ProfileCopy.h"
 #include "store/SecretRepository.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 
 #include <openssl/crypto.h>
+
+#include <algorithm>
 
 namespace kms::cli {
 
@@ -46,11 +51,15 @@ int show(CliContext &ctx, const QStringList &args)
         return Failed;
     const bool team = db->backend() == Database::Backend::PostgreSQL;
     const QString you = AuditEvent::currentActor();
+    const std::optional<QString> name = PeopleRepository(*db).nameOf(you);
+    if (!name)
+        return ctx.fail(db->lastError());
     const QJsonObject o { { QStringLiteral("backend"),
                               team ? QStringLiteral("postgresql") : QStringLiteral("sqlite") },
         { QStringLiteral("database"), team ? ctx.location().database->toString() : db->location() },
         { QStringLiteral("schemaVersion"), db->schemaVersion() },
-        { QStringLiteral("keychainService"), ctx.vault().serviceName() }, { QStringLiteral("person"), you } };
+        { QStringLiteral("keychainService"), ctx.vault().serviceName() }, { QStringLiteral("person"), you },
+        { QStringLiteral("displayName"), *name } };
     if (*format == OutputFormat::Json) {
         ctx.printJson(o);
         return Ok;
@@ -59,7 +68,83 @@ int show(CliContext &ctx, const QStringList &args)
                        QStringLiteral("KEYCHAIN SERVICE"), QStringLiteral("YOU") },
         { { o.value(QStringLiteral("backend")).toString(),
             escapeControls(o.value(QStringLiteral("database")).toString()),
-            QString::number(db->schemaVersion()), ctx.vault().serviceName(), escapeControls(you) } });
+            QString::number(db->schemaVersion()), ctx.vault().serviceName(),
+            escapeControls(Person::describe(you, *name)) } });
+    return Ok;
+}
+
+int setName(CliContext &ctx, const QStringList &args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+        "Sets the name you go by in this profile, shown next to your user@host on the leases you create or "
+        "close and on your audit events (a team profile shares it with everyone). The change is itself an "
+        "audit event."));
+    p.addPositionalArgument(QStringLiteral("NAME"),
+        QStringLiteral("Your display name, e.g. \"Alice Doe\": 1 to %1 characters, no control characters, "
+                       "no '@'.")
+            .arg(Person::MaxDisplayNameLength));
+    const int parsed = parseCommand(ctx, p, QStringLiteral("hanzo-kmsctl profile set-name NAME"), args, 1, 1);
+    if (parsed >= 0)
+        return parsed;
+    const QString name = p.positionalArguments().constFirst();
+    if (const QString problem = Person::displayNameProblem(name); !problem.isEmpty())
+        return ctx.usage(QStringLiteral("NAME: the display name %1 %2.").arg(quoted(name), problem));
+    Database *db = ctx.database();
+    if (!db)
+        return Failed;
+    const QString you = AuditEvent::currentActor();
+    const PeopleRepository::Naming naming = PeopleRepository(*db).setName(you, name);
+    const QString kept = Person::normalizedDisplayName(name);
+    switch (naming.outcome) {
+    case PeopleRepository::Naming::Outcome::Named:
+        ctx.out() << escapeControls(you) << " is now called " << quoted(kept) << " in this profile."
+                  << Qt::endl;
+        return Ok;
+    case PeopleRepository::Naming::Outcome::Unchanged:
+        ctx.out() << escapeControls(you) << " is already called " << quoted(kept) << " in this profile."
+                  << Qt::endl;
+        return Ok;
+    case PeopleRepository::Naming::Outcome::Conflict:
+    case PeopleRepository::Naming::Outcome::Failed:
+        break;
+    }
+    return ctx.fail(naming.error);
+}
+
+int listPeople(CliContext &ctx, const QStringList &args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+        "Lists the display names people set in this profile (profile set-name), by user@host."));
+    addOutputOption(p);
+    const int parsed
+        = parseCommand(ctx, p, QStringLiteral("hanzo-kmsctl profile people [-o json]"), args, 0, 0);
+    if (parsed >= 0)
+        return parsed;
+    const std::optional<OutputFormat> format = outputFormat(ctx, p);
+    if (!format)
+        return Usage;
+    Database *db = ctx.database();
+    if (!db)
+        return Failed;
+    const std::optional<PersonNames> people = PeopleRepository(*db).names();
+    if (!people)
+        return ctx.fail(db->lastError());
+    QStringList actors = people->byActor().keys();
+    std::sort(actors.begin(), actors.end());
+    if (*format == OutputFormat::Json) {
+        QJsonArray array;
+        for (const QString &actor : std::as_const(actors))
+            array.append(QJsonObject { { QStringLiteral("person"), actor },
+                { QStringLiteral("displayName"), people->nameOf(actor) } });
+        ctx.printJson(array);
+        return Ok;
+    }
+    QList<QStringList> rows;
+    for (const QString &actor : std::as_const(actors))
+        rows << QStringList { escapeControls(actor), escapeControls(people->nameOf(actor)) };
+    ctx.printTable({ QStringLiteral("PERSON"), QStringLiteral("DISPLAY NAME") }, rows);
     return Ok;
 }
 
@@ -229,8 +314,13 @@ int copy(CliContext &ctx, const QStringList &args)
 CommandGroup profileCommands()
 {
     return { QStringLiteral("profile"),
-        QStringLiteral("Where this profile keeps its data; a team profile's password."),
-        { { QStringLiteral("show"), QStringLiteral("Show the profile's database and schema version."), show },
+        QStringLiteral("Where this profile keeps its data; a team profile's password; your display name."),
+        { { QStringLiteral("show"),
+              QStringLiteral("Show the profile's database, schema version and who you are in it."), show },
+            { QStringLiteral("set-name"), QStringLiteral("Set the name you go by in this profile."),
+                setName },
+            { QStringLiteral("people"), QStringLiteral("List the display names people set in this profile."),
+                listPeople },
             { QStringLiteral("set-password"),
                 QStringLiteral("Store the team database's password in the keychain."), setPassword },
             { QStringLiteral("copy"), QStringLiteral("Copy this SQLite profile into an empty team database."),

@@ -68,6 +68,8 @@ struct AuditEvent {
     static inline const QString LeaseCleanupFailed = QStringLiteral("lease.cleanup_failed");
     static inline const QString LeaseCleanedUp = QStringLiteral("lease.cleaned_up");
     static inline const QString LeaseRolledBack = QStringLiteral("lease.rolled_back");
+    // The actor set their display name in the profile (Person, PeopleRepository).
+    static inline const QString PersonNamed = QStringLiteral("person.named");
 };
 
 } // namespace kms

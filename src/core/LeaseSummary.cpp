@@ -9,6 +9,7 @@ LeaseSummary LeaseSummary::of(const Lease &lease)
     s.namespaceName = lease.namespaceName;
     s.serviceAccount = lease.serviceAccount;
     s.createdBy = lease.createdBy;
+    s.closedBy = lease.closedBy;
     s.failureReason = lease.failureReason;
     s.createdMs = lease.createdAt.isValid() ? lease.createdAt.toMSecsSinceEpoch() : 0;
     s.expiresMs = lease.expiresAt.isValid() ? lease.expiresAt.toMSecsSinceEpoch() : 0;

@@ -17,6 +17,7 @@ struct LeaseSummary {
     QString namespaceName;
     QString serviceAccount;
     QString createdBy; // user@host
+    QString closedBy; // user@host; empty while open
     QString failureReason;
     qint64 createdMs = 0; // UTC milliseconds since the epoch; 0: unknown
     qint64 expiresMs = 0; // 0: not known yet

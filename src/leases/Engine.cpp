@@ -11,6 +11,7 @@
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
 #include "store/LeaseRepository.h"
+#include "store/PeopleRepository.h"
 #include "store/SecretRepository.h"
 
 namespace kms {
@@ -239,6 +240,33 @@ QList<AuditEvent> Engine::auditEvents(const AuditFilter &filter)
 QCoro::Task<AuditVerification> Engine::verifyAudit()
 {
     co_return co_await m_audit->verify();
+}
+
+PersonNames Engine::people()
+{
+    return PeopleRepository(m_db).names().value_or(PersonNames());
+}
+
+QString Engine::displayName()
+{
+    return PeopleRepository(m_db).nameOf(AuditEvent::currentActor()).value_or(QString());
+}
+
+bool Engine::setDisplayName(const QString &name, const QString &expected, QString *error)
+{
+    if (const QString problem = Person::displayNameProblem(name); !problem.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("The display name %1.").arg(problem);
+        return false;
+    }
+    const PeopleRepository::Naming naming
+        = PeopleRepository(m_db).setName(AuditEvent::currentActor(), name, expected);
+    using Outcome = PeopleRepository::Naming::Outcome;
+    if (naming.outcome == Outcome::Named || naming.outcome == Outcome::Unchanged)
+        return true;
+    if (error)
+        *error = naming.error;
+    return false;
 }
 
 } // namespace kms

@@ -7,6 +7,7 @@
 #include "core/Environment.h"
 #include "core/Lease.h"
 #include "core/LeaseSummary.h"
+#include "core/Person.h"
 
 #include <QCoro/QCoroTask>
 #include <QHash>
@@ -95,6 +96,17 @@ public:
     // and this profile's anchor in the keychain (raised when intact).
     QList<AuditEvent> auditEvents(const AuditFilter &filter = {});
     QCoro::Task<AuditVerification> verifyAudit();
+
+    // The profile's people: display names by actor, in one query (the table
+    // is tiny), for showing "Alice Doe (alice@laptop)"; empty on a database error.
+    PersonNames people();
+    // This person's (AuditEvent::currentActor()) display name in the profile; empty when none.
+    QString displayName();
+    // Sets this person's display name (Person::displayNameProblem says what
+    // is allowed) if it is still `expected`, the name the caller showed, and
+    // writes its audit event. False with one sentence in *error; an unchanged
+    // name is success.
+    bool setDisplayName(const QString &name, const QString &expected, QString *error = nullptr);
 
 private:
     Database &m_db;

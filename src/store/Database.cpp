@@ -302,7 +302,7 @@ const char *const PgVersion6[] = {
            FOR EACH STATEMENT EXECUTE FUNCTION kms_audit_append_only())",
 };
 
-// Schema 9 in PostgreSQL. kms_lease_open records a new lease before its first
+// Schema 10 in PostgreSQL. kms_lease_open records a new lease before its first
 // cluster call: it takes the lease's advisory lock (LeaseLock's key) for the
 // caller's session, checks that the secret is still the definition the lease
 // was planned from (updated_at, when given; its row locked: FOR UPDATE when leases are
@@ -317,7 +317,7 @@ const char *const PgVersion6[] = {
 // token), then the event, the head, the notification and, when asked, the
 // lease's advisory lock released. The rows are given as JSON objects of
 // column -> value (jsonb_populate_record), so both calls take every column.
-const char *const PgVersion9[] = {
+const char *const PgVersion10[] = {
     R"(CREATE FUNCTION kms_lease_open(p_lease jsonb, p_secret_updated_at bigint, p_limit integer,
                                       p_now bigint, p_actor text, p_public_key text)
            RETURNS TABLE (outcome text, live integer, head_seq bigint, head_hash text, key_id bigint)
@@ -896,11 +896,12 @@ bool Database::migrateLocked()
         }
     }
     // One transaction per version step: a failed step leaves the previous version intact.
-    const std::function<bool()> steps[] = { [this] { return applyVersion1(); },
-        [this] { return applyVersion2(); }, [this] { return applyVersion3(); },
-        [this] { return applyVersion4(); }, [this] { return applyVersion5(); },
-        [this] { return applyVersion6(); }, [this] { return applyVersion7(); },
-        [this] { return applyVersion8(); }, [this] { return applyVersion9(); } };
+    const std::function<bool()> steps[]
+        = { [this] { return applyVersion1(); }, [this] { return applyVersion2(); },
+              [this] { return applyVersion3(); }, [this] { return applyVersion4(); },
+              [this] { return applyVersion5(); }, [this] { return applyVersion6(); },
+              [this] { return applyVersion7(); }, [this] { return applyVersion8(); },
+              [this] { return applyVersion9(); }, [this] { return applyVersion10(); } };
     for (int v = version; v < SchemaVersion;) {
         int reached = v;
         const bool ok = transaction([&] {
@@ -1113,6 +1114,20 @@ bool Database::applyVersion8()
 
 bool Database::applyVersion9()
 {
+    // The name each person (OS user@host, as leases and audit events record
+    // them) goes by in this profile (PeopleRepository). Every change of a
+    // name is also an audit event, so the signed chain says who was called what.
+    return exec(
+        QStringLiteral(R"(CREATE TABLE people (
+            actor TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            updated_at %1 NOT NULL))")
+            .arg(m_backend == Backend::PostgreSQL ? QStringLiteral("BIGINT") : QStringLiteral("INTEGER")),
+        QStringLiteral("create schema version 9"));
+}
+
+bool Database::applyVersion10()
+{
     // SQLite is on this computer: a statement costs no round trip, so its
     // lease path stays statements in a transaction (LeaseRepository). A team
     // profile's server gets two functions, one call each (issue 14: a lease
@@ -1121,8 +1136,8 @@ bool Database::applyVersion9()
     // one statement of several WITH parts does not.
     if (m_backend != Backend::PostgreSQL)
         return true;
-    for (const char *sql : PgVersion9) {
-        if (!exec(QString::fromUtf8(sql), QStringLiteral("create schema version 9")))
+    for (const char *sql : PgVersion10) {
+        if (!exec(QString::fromUtf8(sql), QStringLiteral("create schema version 10")))
             return false;
     }
     return true;

@@ -45,7 +45,7 @@ private:
 // secret material: cluster tokens live in the CredentialVault.
 class Database {
 public:
-    static constexpr int SchemaVersion = 9;
+    static constexpr int SchemaVersion = 10;
     static constexpr const char *FileName = "kms.sqlite";
 
     enum class Backend { SQLite, PostgreSQL };
@@ -131,7 +131,8 @@ private:
     bool applyVersion6(); // signed audit events
     bool applyVersion7(); // roles, labels, limits, templates, generated rules, selectors
     bool applyVersion8(); // the audiences a lease asked for (renew asks for the same)
-    bool applyVersion9(); // PostgreSQL: a lease's row and its commit with its event, one statement each
+    bool applyVersion9(); // people: the display name each user@host set in the profile
+    bool applyVersion10(); // PostgreSQL: a lease's row and its commit with its event, one statement each
 
     QString m_connectionName;
     Backend m_backend = Backend::SQLite;

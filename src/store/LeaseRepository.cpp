@@ -461,11 +461,11 @@ QList<LeaseSummary> LeaseRepository::summariesForSecret(qint64 secretId)
     QList<LeaseSummary> result;
     Query q = m_db.prepare(QStringLiteral(
         "SELECT id, namespace, service_account, created_by, failure_reason, created_at, "
-        "expires_at, state, kind FROM leases WHERE secret_id = ? ORDER BY created_at DESC, id"));
+        "expires_at, state, kind, closed_by FROM leases WHERE secret_id = ? ORDER BY created_at DESC, id"));
     q.addBindValue(secretId);
     if (!m_db.exec(q, QStringLiteral("list leases")))
         return result;
-    // Namespaces, creators and failure reasons repeat across 100,000 rows:
+    // Namespaces, people and failure reasons repeat across 100,000 rows:
     // one string each, shared.
     QHash<QString, QString> shared;
     const auto share = [&shared](QString text) {
@@ -501,6 +501,7 @@ QList<LeaseSummary> LeaseRepository::summariesForSecret(qint64 secretId)
         if (k == kinds.constEnd())
             k = kinds.insert(kind, Lease::kindFromString(kind).value_or(LeaseKind::Static));
         row.kind = *k;
+        row.closedBy = share(q.value(9).toString());
     }
     return result;
 }

@@ -25,6 +25,7 @@ const Table Tables[] = {
     { "audit_keys", "id", true },
     { "audit_events", "seq", false },
     { "audit_head", "id", false },
+    { "people", "actor", false },
 };
 
 // Rows per INSERT; the audit log's rows go one at a time (its order trigger
@@ -58,7 +59,8 @@ ProfileCopy::Result ProfileCopy::copy(Database &source, Database &target)
         return result;
     }
     // Empty: what migrating an empty database leaves, nothing more.
-    for (const char *table : { "dynamic_secrets", "gateways", "leases", "audit_keys", "audit_events" }) {
+    for (const char *table :
+        { "dynamic_secrets", "gateways", "leases", "audit_keys", "audit_events", "people" }) {
         const std::optional<qint64> rows = count(target, QString::fromLatin1(table));
         if (!rows) {
             result.error = target.lastError();

@@ -11,7 +11,7 @@ class Database;
 // Copies a SQLite profile's rows into an empty team profile's PostgreSQL
 // database (hanzo-kmsctl profile copy): environments, secret definitions,
 // gateways' public parts, leases, the audit log with its signing keys, head
-// and identity, ids kept (keychain entries are keyed by them). Nothing secret
+// and identity, people's display names, ids kept (keychain entries are keyed by them). Nothing secret
 // is in either database; the caller copies the person's keychain entries.
 class ProfileCopy {
 public:

@@ -1,6 +1,6 @@
 // The main window against a store of 100,000 leases (issue 5, "Scale"):
 //   - start-up: from main() to the window shown with the big secret's leases listed
-//   - a filter keystroke in the lease list (target: 50 ms)
+//   - a filter keystroke in the lease list, and choosing a person (target: 50 ms each)
 //   - the 1 s countdown: rows repainted and time per tick
 //   - sorting a column, resident memory (target: 200 MB)
 // Each figure comes with the process CPU time it took and the load average,
@@ -25,6 +25,7 @@
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
 #include "store/LeaseRepository.h"
+#include "store/PeopleRepository.h"
 #include "store/SecretRepository.h"
 
 #include <QApplication>
@@ -107,16 +108,28 @@ bool seed(const test::TempProfile &profile, int count, qint64 *secretId)
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QStringList namespaces { QStringLiteral("default"), QStringLiteral("monitoring"),
         QStringLiteral("payments") };
+    const QStringList people { QStringLiteral("alice@laptop"), QStringLiteral("bob@desktop"),
+        QStringLiteral("carol@ops") };
     return db.transaction([&] {
         for (int i = 0; i < count; ++i) {
             Lease l = test::activeLease(big.id, now.addSecs(-i), 600 + (i % 7200));
             l.namespaceName = namespaces[i % namespaces.size()];
-            if (i % 3 == 0)
+            // A team's leases: made by three people, the expired ones closed by whoever cleaned them up.
+            l.createdBy = people[i % people.size()];
+            if (i % 3 == 0) {
                 l.state = LeaseState::Expired;
+                l.closedBy = people[(i / 3) % people.size()];
+                l.closedAt = now;
+            }
             if (!leases.insert(l))
                 return false;
         }
-        return true;
+        // Two of them set a display name (the table shows "Name (user@host)").
+        PeopleRepository names(db);
+        return names.setName(people[0], QStringLiteral("Alice Doe")).outcome
+            == PeopleRepository::Naming::Outcome::Named
+            && names.setName(people[1], QStringLiteral("Bob Builder")).outcome
+            == PeopleRepository::Naming::Outcome::Named;
     });
 }
 
@@ -234,6 +247,24 @@ int main(int argc, char *argv[])
             .arg(afterId));
     say(QStringLiteral("  each keystroke, ms: %1").arg(each.join(QLatin1Char(' '))));
 
+    // The person filter: one person's leases (created or closed), then everyone's again.
+    QList<qint64> personSwitches;
+    QStringList personRows;
+    for (const QString &actor : { QStringLiteral("bob@desktop"), QStringLiteral("carol@ops"), QString() }) {
+        QElapsedTimer p;
+        p.start();
+        panel->filterByPerson(actor);
+        QCoreApplication::processEvents();
+        panel->view()->viewport()->repaint();
+        personSwitches << p.elapsed();
+        personRows << QStringLiteral("%1 -> %2 rows in %3 ms")
+                          .arg(actor.isEmpty() ? QStringLiteral("all") : actor)
+                          .arg(panel->proxy()->rowCount())
+                          .arg(p.elapsed());
+    }
+    const qint64 slowestPerson = *std::max_element(personSwitches.cbegin(), personSwitches.cend());
+    say(QStringLiteral("person filter (target 50 ms): %1").arg(personRows.join(QStringLiteral(", "))));
+
     // The countdown tick.
     QElapsedTimer tick;
     tick.start();
@@ -273,7 +304,7 @@ int main(int argc, char *argv[])
             .arg(rssBefore / 1024)
             .arg(statusKb("VmHWM:") / 1024));
     say(QStringLiteral("load average %1").arg(loadAverage()));
-    const bool ok = startMs < startTarget && keystrokes.last() < 50 && rss < 200 * 1024;
+    const bool ok = startMs < startTarget && keystrokes.last() < 50 && slowestPerson < 50 && rss < 200 * 1024;
     say(ok ? QStringLiteral("PASS") : QStringLiteral("OVER TARGET"));
     return ok ? 0 : 2;
 }

@@ -26,6 +26,7 @@ private slots:
     void leaseProxySortsOnRawValuesAndFilters();
     void leaseRefreshExpiryTouchesOnlyExpiresColumn();
     void leaseRowsFromSummariesKeepTheSortAndFilter();
+    void leaseRowsShowWhoCreatedAndClosedThemAndFilterByPerson();
     void auditModelPassesTester();
     void relativeTime_data();
     void relativeTime();
@@ -179,6 +180,99 @@ void TestModels::leaseRefreshExpiryTouchesOnlyExpiresColumn()
 // Rows come from the store as LeaseSummary, newest first; the model keeps them in the
 // view's sort (checked, re-sorted only when needed), finds them by id after any move,
 // and the filter matches ids, namespaces, service accounts, creators and state names.
+// Created By and Closed By show "Display Name (user@host)" when the person set
+// a name, else user@host; the text filter matches either spelling, and the
+// person filter keeps the rows that person created or closed (lease list --person).
+void TestModels::leaseRowsShowWhoCreatedAndClosedThemAndFilterByPerson()
+{
+    ManualClock clock(QDateTime(QDate(2026, 1, 1), QTime(12, 0), Qt::UTC));
+    LeaseTableModel model(&clock);
+    LeaseFilterProxyModel proxy(&model);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    proxy.sort(LeaseTableModel::Created, Qt::DescendingOrder);
+    QList<LeaseSummary> rows;
+    for (int i = 0; i < 12; ++i) {
+        Lease lease = test::activeLease(1, clock.now().addSecs(-60 * i), 3600);
+        lease.createdBy = i % 2 == 0 ? QStringLiteral("alice@laptop") : QStringLiteral("bob@desktop");
+        if (i % 3 == 0) { // closed: every third, by carol (or by alice, the row she made first)
+            lease.state = LeaseState::Revoked;
+            lease.closedBy = i == 0 ? QStringLiteral("alice@laptop") : QStringLiteral("carol@ops");
+            lease.closedAt = clock.now();
+        }
+        rows << LeaseSummary::of(lease);
+    }
+    model.setRows(rows);
+    QCOMPARE(
+        model.headerData(LeaseTableModel::ClosedBy, Qt::Horizontal).toString(), QStringLiteral("Closed By"));
+    QCOMPARE(model.actors(),
+        QStringList(
+            { QStringLiteral("alice@laptop"), QStringLiteral("bob@desktop"), QStringLiteral("carol@ops") }));
+    // No names known yet: user@host.
+    QCOMPARE(model.index(3, LeaseTableModel::CreatedBy).data().toString(), QStringLiteral("bob@desktop"));
+    QCOMPARE(model.index(3, LeaseTableModel::ClosedBy).data().toString(), QStringLiteral("carol@ops"));
+    QCOMPARE(model.index(1, LeaseTableModel::ClosedBy).data().toString(), QString());
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.setPeople(PersonNames({ { QStringLiteral("bob@desktop"), QStringLiteral("Bob Builder") },
+        { QStringLiteral("carol@ops"), QStringLiteral("Carol") } }));
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(model.index(3, LeaseTableModel::CreatedBy).data().toString(),
+        QStringLiteral("Bob Builder (bob@desktop)"));
+    QCOMPARE(
+        model.index(3, LeaseTableModel::ClosedBy).data().toString(), QStringLiteral("Carol (carol@ops)"));
+    QCOMPARE(model.index(3, LeaseTableModel::ClosedBy).data(Qt::ToolTipRole).toString(),
+        QStringLiteral("Closed by Carol (carol@ops)"));
+    QCOMPARE(model.index(0, LeaseTableModel::CreatedBy).data().toString(), QStringLiteral("alice@laptop"));
+    // Sorted and raw on user@host, as stored.
+    QCOMPARE(model.index(3, LeaseTableModel::CreatedBy).data(LeaseTableModel::RawValueRole).toString(),
+        QStringLiteral("bob@desktop"));
+
+    // The text filter: a display name, or user@host, of whoever created or closed the lease.
+    proxy.setFilterText(QStringLiteral("builder"));
+    QCOMPARE(proxy.rowCount(), 6);
+    proxy.setFilterText(QStringLiteral("carol"));
+    QCOMPARE(proxy.rowCount(), 3); // rows 3, 6, 9
+    proxy.setFilterText(QStringLiteral("CAROL@"));
+    QCOMPARE(proxy.rowCount(), 3);
+    proxy.setFilterText(QString());
+
+    // The person filter: rows the person created or closed.
+    proxy.setPerson(QStringLiteral("alice@laptop"));
+    QCOMPARE(proxy.rowCount(), 6); // 0, 2, 4, 6, 8, 10 (row 0 she also closed)
+    proxy.setPerson(QStringLiteral("carol@ops"));
+    QCOMPARE(proxy.rowCount(), 3);
+    for (int i = 0; i < proxy.rowCount(); ++i)
+        QCOMPARE(proxy.index(i, LeaseTableModel::ClosedBy).data(LeaseTableModel::RawValueRole).toString(),
+            QStringLiteral("carol@ops"));
+    // With a text too: both must hold.
+    proxy.setFilterText(QStringLiteral("bob"));
+    QCOMPARE(proxy.rowCount(), 2); // rows 3 and 9: Bob made them, Carol closed them
+    proxy.setFilterText(QStringLiteral("bob b"));
+    QCOMPARE(proxy.rowCount(), 2);
+    proxy.setPerson(QString());
+    QCOMPARE(proxy.rowCount(), 6);
+    proxy.setFilterText(QString());
+    QCOMPARE(proxy.rowCount(), 12);
+
+    // A lease closed later by someone new: the row and the list of people follow.
+    proxy.setPerson(QStringLiteral("dave@night"));
+    QCOMPARE(proxy.rowCount(), 0);
+    LeaseSummary closed = rows[1];
+    closed.state = LeaseState::Revoked;
+    closed.closedBy = QStringLiteral("dave@night");
+    model.upsert(closed);
+    QCOMPARE(proxy.rowCount(), 1);
+    QVERIFY(model.actors().contains(QStringLiteral("dave@night")));
+    // Names learnt after a text was typed are matched too.
+    proxy.setPerson(QString());
+    proxy.setFilterText(QStringLiteral("Night Owl"));
+    QCOMPARE(proxy.rowCount(), 0);
+    model.setPeople(PersonNames({ { QStringLiteral("dave@night"), QStringLiteral("Dave the Night Owl") } }));
+    proxy.peopleChanged();
+    QCOMPARE(proxy.rowCount(), 1);
+}
+
 void TestModels::leaseRowsFromSummariesKeepTheSortAndFilter()
 {
     ManualClock clock(QDateTime(QDate(2026, 1, 1), QTime(12, 0), Qt::UTC));
@@ -303,6 +397,14 @@ void TestModels::auditModelPassesTester()
     QCOMPARE(model.index(0, AuditTableModel::Kind).data(AuditTableModel::RawValueRole).toString(),
         AuditEvent::LeaseCreated);
     QCOMPARE(AuditTableModel::kindName(QStringLiteral("something.new")), QStringLiteral("something.new"));
+    QCOMPARE(model.index(0, AuditTableModel::Actor).data().toString(), QStringLiteral("alice@host"));
+    e.kind = AuditEvent::PersonNamed;
+    model.setEvents({ e }, PersonNames({ { QStringLiteral("alice@host"), QStringLiteral("Alice Doe") } }));
+    QCOMPARE(
+        model.index(0, AuditTableModel::Actor).data().toString(), QStringLiteral("Alice Doe (alice@host)"));
+    QCOMPARE(model.index(0, AuditTableModel::Actor).data(AuditTableModel::RawValueRole).toString(),
+        QStringLiteral("alice@host"));
+    QCOMPARE(model.index(0, AuditTableModel::Kind).data().toString(), QStringLiteral("Display name set"));
     model.setEvents({});
     QCOMPARE(model.rowCount(), 0);
 }

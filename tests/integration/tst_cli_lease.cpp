@@ -6,6 +6,7 @@
 #include "TestCluster.h"
 #include "TestSupport.h"
 
+#include "core/AuditEvent.h"
 #include "core/Lease.h"
 #include "store/Database.h"
 #include "store/LeaseRepository.h"
@@ -13,6 +14,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTest>
@@ -168,6 +170,76 @@ private slots:
         QVERIFY2(again.outText().contains("was already revoked by "), again.describe());
     }
 
+    // profile set-name: the name is kept (trimmed) with its audit event,
+    // shown by profile show and people, with the leases one creates and closes,
+    // and lease list --person takes it as well as user@host.
+    void aDisplayNameIsSetAndListsLeasesByPerson()
+    {
+        const QString me = AuditEvent::currentActor();
+        CliResult r = kmsctl({ "profile", "set-name", "  Alice Doe " });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QCOMPARE(
+            r.outText().trimmed(), QStringLiteral("%1 is now called \"Alice Doe\" in this profile.").arg(me));
+        r = kmsctl({ "profile", "set-name", "Alice Doe" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QVERIFY2(r.outText().contains(QStringLiteral("is already called \"Alice Doe\"")), r.describe());
+        r = kmsctl({ "profile", "show", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QCOMPARE(
+            QJsonDocument::fromJson(r.out).object()["displayName"].toString(), QStringLiteral("Alice Doe"));
+        QCOMPARE(QJsonDocument::fromJson(r.out).object()["schemaVersion"].toInt(), Database::SchemaVersion);
+        r = kmsctl({ "profile", "show" });
+        QVERIFY2(r.outText().contains(QStringLiteral("Alice Doe (%1)").arg(me)), r.describe());
+        r = kmsctl({ "profile", "people", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QCOMPARE(QJsonDocument::fromJson(r.out).array(),
+            QJsonArray({ QJsonObject { { "person", me }, { "displayName", "Alice Doe" } } }));
+        // Once in the signed log, however often it was asked for.
+        r = kmsctl({ "audit", "--kind", "person.named", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        const QJsonArray named = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(named.size(), 1);
+        QCOMPARE(named[0]["actor"].toString(), me);
+        QCOMPARE(named[0]["detail"].toString(), QStringLiteral("%1 is now called \"Alice Doe\".").arg(me));
+        r = kmsctl({ "audit", "--verify" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        r = kmsctl({ "audit", "--person", "ALICE DOE", "--kind", "person.named", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QCOMPARE(QJsonDocument::fromJson(r.out).array(), named);
+        r = kmsctl({ "audit", "--person", "Nobody Here" });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(
+            r.errText().contains(QStringLiteral("--person: nobody in this profile is called")), r.describe());
+
+        r = kmsctl({ "lease", "create", "deploy", "--namespace", "team-a", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        const QString id = QJsonDocument::fromJson(r.out).object()["id"].toString();
+        r = kmsctl({ "lease", "revoke", id });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        for (const char *who : { "alice doe", "Alice Doe", "" }) {
+            const QString person = *who ? QString::fromLatin1(who) : me;
+            r = kmsctl({ "lease", "list", "--all", "--person", person, "-o", "json" });
+            QVERIFY2(r.exitCode == 0, r.describe());
+            QJsonObject listed;
+            for (const QJsonValue &v : QJsonDocument::fromJson(r.out).array()) {
+                if (v["id"].toString() == id)
+                    listed = v.toObject();
+            }
+            QVERIFY2(!listed.isEmpty(), qPrintable(person));
+            QCOMPARE(listed["createdBy"].toString(), me);
+            QCOMPARE(listed["createdByName"].toString(), QStringLiteral("Alice Doe"));
+            QCOMPARE(listed["closedBy"].toString(), me);
+            QCOMPARE(listed["closedByName"].toString(), QStringLiteral("Alice Doe"));
+        }
+        r = kmsctl({ "lease", "list", "deploy", "--all" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QVERIFY2(r.outText().contains(QStringLiteral("CLOSED BY")), r.describe());
+        QVERIFY2(r.outText().contains(QStringLiteral("Alice Doe (%1)").arg(me)), r.describe());
+        r = kmsctl({ "lease", "list", "--all", "--person", "nobody@nowhere", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QVERIFY(QJsonDocument::fromJson(r.out).array().isEmpty());
+    }
+
     // A lease whose expiry has passed but which no cleanup has closed yet is
     // not listed as "active": its token no longer works.
     void aLeasePastItsExpiryIsNotListedAsActive()
@@ -291,6 +363,17 @@ private slots:
         QTest::newRow("empty audience") << QStringList { "lease", "create", "deploy", "--namespace", "team-a",
             "--audiences", "a,,b" } << "--audiences:";
         QTest::newRow("no secret") << QStringList { "lease", "create" } << "takes 1 argument";
+        QTest::newRow("display name empty")
+            << QStringList { "profile", "set-name", "  " } << "NAME: the display name \"  \" is empty";
+        QTest::newRow("display name too long") << QStringList { "profile", "set-name",
+            QString(65, QLatin1Char('a')) } << "has 65 characters; use at most 64";
+        QTest::newRow("display name with a control character") << QStringList { "profile", "set-name",
+            "Alice\x1b[2J" } << "NAME: the display name \"Alice\\x1b[2J\" contains a control character";
+        QTest::newRow("display name that is a user@host") << QStringList { "profile", "set-name",
+            "bob@desktop" } << "NAME: the display name \"bob@desktop\" contains '@'";
+        QTest::newRow("no display name") << QStringList { "profile", "set-name" } << "takes 1 argument";
+        QTest::newRow("person nobody is called") << QStringList { "lease", "list", "--person",
+            "Nobody Here" } << "--person: nobody in this profile is called \"Nobody Here\"";
     }
     void badInputExitsTwoNamingTheFlag()
     {

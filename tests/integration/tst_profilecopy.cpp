@@ -71,6 +71,8 @@ private slots:
         }
         r = sqlite.run({ "lease", "revoke", ids.first() });
         QVERIFY2(r.exitCode == 0, r.describe());
+        r = sqlite.run({ "profile", "set-name", "Alice Doe" });
+        QVERIFY2(r.exitCode == 0, r.describe());
         r = sqlite.run({ "audit", "-o", "json" });
         QVERIFY2(r.exitCode == 0, r.describe());
         const qsizetype events = jsonArray(r).size();
@@ -93,6 +95,9 @@ private slots:
         r = team.run({ "profile", "show", "-o", "json" });
         QVERIFY2(r.exitCode == 0, r.describe());
         QCOMPARE(QJsonDocument::fromJson(r.out).object()["backend"].toString(), QStringLiteral("postgresql"));
+        // Display names come along: the team sees who made the copied leases.
+        QCOMPARE(
+            QJsonDocument::fromJson(r.out).object()["displayName"].toString(), QStringLiteral("Alice Doe"));
         r = team.run({ "secret", "list", "-o", "json" });
         QVERIFY2(r.exitCode == 0, r.describe());
         QCOMPARE(find(jsonArray(r), "name", "deploy")["clusterToken"].toString(), QStringLiteral("stored"));

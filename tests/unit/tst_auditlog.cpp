@@ -473,7 +473,7 @@ private slots:
                  "ALTER TABLE dynamic_secrets DROP COLUMN generated_role_type",
                  "ALTER TABLE dynamic_secrets DROP COLUMN namespace_selector",
                  "ALTER TABLE leases DROP COLUMN extra_objects", "ALTER TABLE leases DROP COLUMN audiences",
-                 "PRAGMA user_version = 5" })
+                 "DROP TABLE people", "PRAGMA user_version = 5" })
             QVERIFY2(
                 m_db->exec(QString::fromLatin1(sql), QStringLiteral("test")), qPrintable(m_db->lastError()));
         reopen();

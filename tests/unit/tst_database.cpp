@@ -168,9 +168,10 @@ private slots:
             }
             // Back to schema version 3, as a profile made before the id sequence
             // (version 4), the lease object uids (version 5), the signed audit
-            // log (version 6), what leases grant (version 7), the leases' audiences (version 8) and
-            // PostgreSQL's lease functions (version 9).
-            const QList<const char *> columns78 = { "ALTER TABLE dynamic_secrets DROP COLUMN extra_roles",
+            // log (version 6), what leases grant (version 7), the leases' audiences (version 8),
+            // people's display names (version 9) and PostgreSQL's lease functions (version 10).
+            const QList<const char *> columns78 = { "DROP TABLE people",
+                "ALTER TABLE dynamic_secrets DROP COLUMN extra_roles",
                 "ALTER TABLE dynamic_secrets DROP COLUMN extra_labels",
                 "ALTER TABLE dynamic_secrets DROP COLUMN extra_annotations",
                 "ALTER TABLE dynamic_secrets DROP COLUMN max_leases",

@@ -1,9 +1,11 @@
 #include "Fixtures.h"
 #include "TestSupport.h"
+#include "store/AuditLog.h"
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
 #include "store/GatewayRepository.h"
 #include "store/LeaseRepository.h"
+#include "store/PeopleRepository.h"
 #include "store/SecretRepository.h"
 
 #include <QElapsedTimer>
@@ -511,6 +513,66 @@ private slots:
         QCOMPARE(SecretRepository(*m_db).activeLeaseCounts().value(s.id), 2);
     }
 
+    // Display names: one per actor, each change an audit event in the signed
+    // chain, unchanged names write nothing, and a name changed meanwhile is not overwritten.
+    void peopleAreNamedOnceEachWithAnAuditEvent()
+    {
+        using Outcome = PeopleRepository::Naming::Outcome;
+        PeopleRepository people(*m_db);
+        QVERIFY(people.names().has_value());
+        QVERIFY(people.names()->isEmpty());
+        QCOMPARE(people.nameOf(QStringLiteral("alice@laptop")), QString());
+
+        PeopleRepository::Naming named
+            = people.setName(QStringLiteral("alice@laptop"), QStringLiteral("  Alice Doe "));
+        QVERIFY2(named.outcome == Outcome::Named, qPrintable(named.error));
+        QVERIFY(named.event.has_value());
+        QCOMPARE(named.event->kind, AuditEvent::PersonNamed);
+        QCOMPARE(named.event->actor, QStringLiteral("alice@laptop"));
+        QCOMPARE(named.event->detail, QStringLiteral("alice@laptop is now called \"Alice Doe\"."));
+        QCOMPARE(people.nameOf(QStringLiteral("alice@laptop")), QStringLiteral("Alice Doe"));
+
+        // The same name again: nothing written.
+        const qsizetype events = AuditLog(*m_db).list().size();
+        QCOMPARE(people.setName(QStringLiteral("alice@laptop"), QStringLiteral("Alice Doe")).outcome,
+            Outcome::Unchanged);
+        QCOMPARE(AuditLog(*m_db).list().size(), events);
+
+        // Someone renamed her since the caller looked: not overwritten.
+        const PeopleRepository::Naming stale = people.setName(
+            QStringLiteral("alice@laptop"), QStringLiteral("Alice D."), QStringLiteral("Alice"));
+        QCOMPARE(stale.outcome, Outcome::Conflict);
+        QVERIFY2(
+            stale.error.contains(QStringLiteral("changed while it was being set")), qPrintable(stale.error));
+        QCOMPARE(people.nameOf(QStringLiteral("alice@laptop")), QStringLiteral("Alice Doe"));
+        QCOMPARE(AuditLog(*m_db).list().size(), events);
+
+        named = people.setName(
+            QStringLiteral("alice@laptop"), QStringLiteral("Alice D."), QStringLiteral("Alice Doe"));
+        QVERIFY2(named.outcome == Outcome::Named, qPrintable(named.error));
+        QCOMPARE(named.previous, QStringLiteral("Alice Doe"));
+        QCOMPARE(named.event->detail,
+            QStringLiteral("alice@laptop is now called \"Alice D.\" (was \"Alice Doe\")."));
+        named = people.setName(QStringLiteral("alice@desktop"), QStringLiteral("alice d."));
+        QVERIFY2(named.outcome == Outcome::Named, qPrintable(named.error));
+        named = people.setName(QStringLiteral("bob@desktop"), QStringLiteral("Bob"));
+        QVERIFY2(named.outcome == Outcome::Named, qPrintable(named.error));
+
+        const PersonNames names = *people.names();
+        QCOMPARE(names.byActor().size(), 3);
+        QCOMPARE(names.describe(QStringLiteral("bob@desktop")), QStringLiteral("Bob (bob@desktop)"));
+        QCOMPARE(names.describe(QStringLiteral("carol@x")), QStringLiteral("carol@x"));
+        QCOMPARE(names.actorsNamed(QStringLiteral(" ALICE D. ")),
+            QStringList({ QStringLiteral("alice@desktop"), QStringLiteral("alice@laptop") }));
+        QVERIFY(names.actorsNamed(QStringLiteral("Alice")).isEmpty());
+
+        AuditFilter filter;
+        filter.kind = AuditEvent::PersonNamed;
+        QCOMPARE(AuditLog(*m_db).list(filter).size(), 4);
+        const AuditVerification verified = AuditLog(*m_db).verify();
+        QVERIFY2(verified.intact(), qPrintable(verified.reason));
+    }
+
     // The lease table's rows: the columns it shows, as the whole Lease has them, newest first.
     void summariesHoldWhatTheLeaseTableShowsNewestFirst()
     {
@@ -523,6 +585,8 @@ private slots:
         Lease older = test::activeLease(s.id, now.addSecs(-600), 3600);
         older.namespaceName = QStringLiteral("payments");
         older.createdBy = QStringLiteral("alice@laptop");
+        older.closedBy = QStringLiteral("bob@desktop");
+        older.closedAt = now.addSecs(-300);
         older.state = LeaseState::CleanupFailed;
         older.failureReason = QStringLiteral("The API server did not answer.");
         older.extraObjects = { LeaseObject {
@@ -550,6 +614,8 @@ private slots:
         QCOMPARE(rows[1].expiresMs, 0);
         QCOMPARE(rows[2].namespaceName, QStringLiteral("payments"));
         QCOMPARE(rows[2].createdBy, QStringLiteral("alice@laptop"));
+        QCOMPARE(rows[2].closedBy, QStringLiteral("bob@desktop"));
+        QCOMPARE(rows[0].closedBy, QString());
         QCOMPARE(rows[2].state, LeaseState::CleanupFailed);
         QCOMPARE(rows[2].failureReason, older.failureReason);
         QCOMPARE(rows[2].serviceAccount, older.serviceAccount);

@@ -24,7 +24,7 @@ namespace kms::kubectlcache {
 // The profile schema the fast path's queries were written for; the front
 // answers nothing from a profile of another version (KubectlCredentials.cpp
 // static_asserts it against Database::SchemaVersion).
-constexpr int SchemaVersion = 9; // 9 changed nothing in SQLite (PostgreSQL functions)
+constexpr int SchemaVersion = 10; // 10 changed nothing in SQLite (PostgreSQL functions)
 // What kubectl's default for --min-remaining leaves the token (2 minutes).
 constexpr std::int64_t MinRemainingMs = 2 * 60 * 1000;
 constexpr std::size_t MaxEntryBytes = 64 * 1024;
