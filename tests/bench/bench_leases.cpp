@@ -105,7 +105,7 @@ int main(int argc, char *argv[])
     dyn = addSecret(dyn);
 
     // Warm the connections (TLS handshake, keychain read) before timing.
-    QCoro::waitFor(service.createLease({ st.id, {}, {}, {}, {} }));
+    QCoro::waitFor(service.createLease({ st.id, {}, {}, {}, {}, st }));
     cluster.setFaults(latency, 0);
 
     QList<double> staticMs, dynamicMs, revokeMs;
@@ -113,10 +113,10 @@ int main(int argc, char *argv[])
     for (int i = 0; i < samples; ++i) {
         QElapsedTimer t;
         t.start();
-        const LeaseCreation s = QCoro::waitFor(service.createLease({ st.id, {}, {}, {}, {} }));
+        const LeaseCreation s = QCoro::waitFor(service.createLease({ st.id, {}, {}, {}, {}, st }));
         staticMs << t.nsecsElapsed() / 1e6;
         t.restart();
-        const LeaseCreation d = QCoro::waitFor(service.createLease({ dyn.id, {}, {}, {}, {} }));
+        const LeaseCreation d = QCoro::waitFor(service.createLease({ dyn.id, {}, {}, {}, {}, dyn }));
         dynamicMs << t.nsecsElapsed() / 1e6;
         if (!s.ok() || !d.ok()) {
             std::fprintf(stderr, "lease failed: %s %s\n", qPrintable(s.error), qPrintable(d.error));
@@ -148,7 +148,7 @@ int main(int argc, char *argv[])
             ++started;
             ++running;
             QCoro::connect(
-                service.createLease({ dyn.id, {}, {}, {}, {} }), &context, [&](const LeaseCreation &c) {
+                service.createLease({ dyn.id, {}, {}, {}, {}, dyn }), &context, [&](const LeaseCreation &c) {
                     --running;
                     ok += c.ok() ? 1 : 0;
                     if (started == bulk && running == 0)
