@@ -4,6 +4,7 @@
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
 #include "store/GatewayRepository.h"
+#include "store/LeaseLock.h"
 #include "store/LeaseRepository.h"
 #include "store/PeopleRepository.h"
 #include "store/SecretRepository.h"
@@ -472,6 +473,74 @@ private slots:
         Lease unlimited = test::activeLease(s.id, now);
         QCOMPARE(leases.insertWithinLimit(unlimited, 0), LeaseRepository::Insert::Inserted);
         QCOMPARE(leases.insertWithinLimit(unlimited, 0), LeaseRepository::Insert::Failed); // same id
+    }
+
+    // A new lease is recorded only from the definition it was planned from;
+    // in a team profile its commit signs its event against the head this
+    // connection last saw, and signs again when another program appended
+    // meanwhile (issue 14's 2 round trips, each checked by the server).
+    void aLeaseIsRecordedFromItsDefinitionAndCommittedWithItsEventInTurn()
+    {
+        DynamicSecret s = test::dynamicSecret(m_dev);
+        QVERIFY(SecretRepository(*m_db).insert(s));
+        s = *SecretRepository(*m_db).byId(s.id);
+        LeaseRepository leases(*m_db);
+        const QDateTime now = QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
+        Lease lease = test::activeLease(s.id, now);
+        lease.state = LeaseState::Provisioning;
+        lease.tokenJti.clear();
+        LeaseLock lock(*m_db, lease.id);
+        QCOMPARE(leases.open(lease, s.updatedAt, 0, lock), LeaseRepository::Insert::Inserted);
+        QVERIFY(lock.isLocked());
+
+        // Planned from a definition edited since: nothing written.
+        Lease stale = test::activeLease(s.id, now);
+        stale.state = LeaseState::Provisioning;
+        LeaseLock staleLock(*m_db, stale.id);
+        QCOMPARE(leases.open(stale, s.updatedAt.addMSecs(-1), 0, staleLock),
+            LeaseRepository::Insert::SecretChanged);
+        QVERIFY(!leases.byId(stale.id).has_value());
+
+        Lease active = lease;
+        active.state = LeaseState::Active;
+        active.tokenJti = QStringLiteral("jti-1");
+        AuditEvent created;
+        created.kind = AuditEvent::LeaseCreated;
+        created.leaseId = lease.id;
+        if (!postgres()) {
+            // SQLite's lease path is a transaction of its own (LeaseService::commit).
+            QCOMPARE(leases.commit(active, LeaseState::Provisioning, {}, created, &lock),
+                LeaseRepository::Update::Failed);
+            QCOMPARE(leases.byId(lease.id)->state, LeaseState::Provisioning);
+            return;
+        }
+        {
+            // Another program appends: the head this connection learnt is stale.
+            Database other;
+            QVERIFY2(m_profile->open(other), qPrintable(other.lastError()));
+            AuditEvent edit;
+            edit.kind = AuditEvent::SecretUpdated;
+            edit.secretName = s.name;
+            QVERIFY2(AuditLog(other).append(edit), qPrintable(other.lastError()));
+        }
+        const qint64 before = m_db->statementsSent();
+        QCOMPARE(leases.commit(active, LeaseState::Provisioning, {}, created, &lock),
+            LeaseRepository::Update::Updated);
+        QCOMPARE(m_db->statementsSent() - before, 2); // "moved", then stored
+        QVERIFY(!lock.isLocked()); // released by the server with the commit
+        QCOMPARE(leases.byId(lease.id)->state, LeaseState::Active);
+        AuditFilter filter;
+        filter.leaseId = lease.id;
+        const QList<AuditEvent> events = AuditLog(*m_db).list(filter);
+        QCOMPARE(events.size(), 1);
+        QCOMPARE(events.first().kind, AuditEvent::LeaseCreated);
+        const AuditVerification verified = AuditLog(*m_db).verify();
+        QVERIFY2(verified.intact(), qPrintable(verified.reason));
+
+        // From a state it is no longer in: a conflict, nothing written.
+        QCOMPARE(
+            leases.commit(active, LeaseState::Provisioning, {}, created), LeaseRepository::Update::Conflict);
+        QCOMPARE(AuditLog(*m_db).list(filter).size(), 1);
     }
 
     void findsLeasesDueForCleanup()
