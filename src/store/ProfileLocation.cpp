@@ -3,6 +3,10 @@
 #include "store/CredentialVault.h"
 #include "store/Database.h"
 
+#include <QDir>
+#include <QFile>
+#include <QSettings>
+
 #include <openssl/crypto.h>
 
 namespace kms {
@@ -36,6 +40,95 @@ QString ProfileLocation::keychainService() const
     if (qEnvironmentVariableIsSet("HANZO_KMS_KEYCHAIN_SERVICE") || !database)
         return CredentialVault::defaultServiceName();
     return CredentialVault::defaultServiceName() + QLatin1Char('/') + database->identity();
+}
+
+namespace {
+
+constexpr const char *ProfileSettingsFile = "profile.ini";
+constexpr const char *TeamUrlKey = "team/databaseUrl";
+
+void wipe(QByteArray &secret)
+{
+    if (!secret.isEmpty())
+        OPENSSL_cleanse(secret.data(), std::size_t(secret.size()));
+    secret.clear();
+}
+
+} // namespace
+
+QString ProfileLocation::rememberedTeamUrl(const QString &dataDir)
+{
+    const QString path = QDir(dataDir).filePath(QLatin1String(ProfileSettingsFile));
+    if (!QFile::exists(path))
+        return {};
+    const QString url = QSettings(path, QSettings::IniFormat).value(QLatin1String(TeamUrlKey)).toString();
+    // An edited file is outside input like any other: only a URL that parses counts.
+    if (url.isEmpty() || !PostgresUrl::parse(url, nullptr))
+        return {};
+    return url;
+}
+
+bool ProfileLocation::rememberTeamUrl(const QString &dataDir, const QString &url, QString *error)
+{
+    QDir dir(dataDir);
+    if (!dir.exists() && !dir.mkpath(QStringLiteral("."))) {
+        if (error)
+            *error = QStringLiteral("Cannot create the data directory %1; check its parent's permissions.")
+                         .arg(dataDir);
+        return false;
+    }
+    QFile::setPermissions(dataDir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    QSettings settings(dir.filePath(QLatin1String(ProfileSettingsFile)), QSettings::IniFormat);
+    if (url.isEmpty())
+        settings.remove(QLatin1String(TeamUrlKey));
+    else
+        settings.setValue(QLatin1String(TeamUrlKey), url);
+    settings.sync();
+    if (settings.status() != QSettings::NoError) {
+        if (error)
+            *error = QStringLiteral("Cannot write %1; check that the folder is writable.")
+                         .arg(settings.fileName());
+        return false;
+    }
+    return true;
+}
+
+QCoro::Task<TeamProfileCheck> checkTeamProfile(ProfileLocation location, QByteArray password)
+{
+    TeamProfileCheck check;
+    if (!location.database) {
+        wipe(password);
+        check.error = QStringLiteral("Give a PostgreSQL URL for the team profile.");
+        co_return check;
+    }
+    CredentialVault vault(location.keychainService());
+    bool opened = false;
+    {
+        Database db;
+        if (password.isEmpty())
+            opened = co_await openProfileDatabase(db, vault, location);
+        else
+            opened = db.openPostgres(*location.database, password);
+        if (!opened)
+            check.error = db.lastError();
+    }
+    if (!opened) {
+        wipe(password);
+        co_return check;
+    }
+    if (!password.isEmpty()) {
+        VaultResult stored = co_await vault.put(location.database->passwordKey(), password);
+        wipe(password);
+        if (!stored.ok) {
+            check.error
+                = QStringLiteral("The database accepted the password, but it could not be stored in the "
+                                 "keychain: %1")
+                      .arg(stored.message);
+            co_return check;
+        }
+    }
+    check.ok = true;
+    co_return check;
 }
 
 QCoro::Task<bool> openProfileDatabase(Database &db, CredentialVault &vault, ProfileLocation location)

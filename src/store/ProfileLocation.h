@@ -33,7 +33,31 @@ struct ProfileLocation {
     // "hanzo-kms/user@host:port/database" for a team profile, whose secret ids
     // are the team database's and must not meet the local profile's.
     QString keychainService() const;
+
+    // The GUI's File > Open Team Profile... remembers its choice in the local
+    // profile's data directory (<dataDir>/profile.ini, the URL without any
+    // password), so that the GUI's next start on that profile opens the team
+    // profile. Empty when none is remembered, or when what is there is not a
+    // usable URL.
+    static QString rememberedTeamUrl(const QString &dataDir);
+    // Remembers url (empty: forgets, the local profile opens again); false and *error when it cannot be
+    // written.
+    static bool rememberTeamUrl(const QString &dataDir, const QString &url, QString *error);
 };
+
+// What File > Open Team Profile... found.
+struct TeamProfileCheck {
+    bool ok = false;
+    QString error; // one sentence; never holds the password
+};
+
+// Connects to a team profile's database as its next start will (creating a
+// profile's tables in an empty database), with `password` if given, else the
+// one in the profile's keychain entry, if any. Only when that works and a
+// password was given is the password stored in the keychain entry
+// (PostgresUrl::passwordKey() under keychainService()); on failure nothing
+// is stored. The password is wiped before this returns.
+QCoro::Task<TeamProfileCheck> checkTeamProfile(ProfileLocation location, QByteArray password);
 
 // Opens (and migrates) the profile's database. A team profile's password,
 // if the server wants one, comes from the keychain entry
