@@ -91,10 +91,21 @@ QString TeamProfileDialog::errorText() const
     return m_error->isVisible() || !m_error->text().isEmpty() ? m_error->text() : QString();
 }
 
+void TeamProfileDialog::fitToContents()
+{
+    // A sentence of several lines makes the dialog taller rather than squeezing the form.
+    layout()->activate();
+    const int needed = layout()->hasHeightForWidth() ? layout()->totalHeightForWidth(width())
+                                                     : layout()->totalSizeHint().height();
+    if (needed > height())
+        resize(width(), needed);
+}
+
 void TeamProfileDialog::showError(const QString &message, QLineEdit *field)
 {
     m_error->setText(message);
     m_error->show();
+    fitToContents();
     if (field)
         field->setFocus();
     emit checkFailed();
@@ -142,6 +153,7 @@ void TeamProfileDialog::submit()
     m_error->setText(tr("Connecting to %1...").arg(url->identity()));
     m_error->setPalette(palette());
     m_error->show();
+    fitToContents();
     setConnecting(true);
     const QString canonical = url->toString();
     QCoro::connect(checkTeamProfile(location, std::move(password)), this,

@@ -43,6 +43,7 @@ signals:
 private:
     void showError(const QString &message, QLineEdit *field);
     void setConnecting(bool on);
+    void fitToContents();
 
     QString m_dataDir;
     QLineEdit *m_url;

@@ -109,8 +109,11 @@ QCoro::Task<TeamProfileCheck> checkTeamProfile(ProfileLocation location, QByteAr
             opened = co_await openProfileDatabase(db, vault, location);
         else
             opened = db.openPostgres(*location.database, password);
-        if (!opened)
-            check.error = db.lastError();
+        if (!opened) {
+            // The URL was typed into the dialog, not given with --database.
+            check.error = db.lastError().replace(
+                QStringLiteral(" (--database or HANZO_KMS_DATABASE_URL)"), QString());
+        }
     }
     if (!opened) {
         wipe(password);
