@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QRegularExpression>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlField>
@@ -463,6 +464,19 @@ QString describe(const QSqlError &error, Database::Backend backend)
     return text;
 }
 
+// libpq's first line, without its severity: "server closed the connection
+// unexpectedly", "connection to server at "h", port p failed: database "d"
+// is not currently accepting connections", ...
+QString connectionDetail(const QSqlError &error)
+{
+    QString detail = describePostgres(error).section(QLatin1Char('('), 0, 0).trimmed();
+    static const QRegularExpression severity(QStringLiteral("\\b(FATAL|ERROR):\\s+"));
+    detail.replace(severity, QString());
+    if (detail.endsWith(QLatin1Char('.')))
+        detail.chop(1);
+    return detail;
+}
+
 } // namespace
 
 Database::Database()
@@ -630,9 +644,7 @@ bool Database::connectionFailed(const QSqlError &error)
             return false;
         // libpq's first line says why: "server closed the connection unexpectedly",
         // "terminating connection due to administrator command", ...
-        QString detail = describe(error, m_backend).section(QLatin1Char('('), 0, 0).trimmed();
-        if (detail.endsWith(QLatin1Char('.')))
-            detail.chop(1);
+        const QString detail = connectionDetail(error);
         markLost(detail.isEmpty() ? QStringLiteral("the server ended the connection") : detail);
     }
     m_lastError = unreachableMessage();
@@ -665,9 +677,7 @@ bool Database::reconnect(const QByteArray &password)
         const bool ok = db.open();
         db.setPassword(QString()); // not kept beyond the connection attempt
         if (!ok) {
-            QString detail = describe(db.lastError(), m_backend).section(QLatin1Char('('), 0, 0).trimmed();
-            if (detail.endsWith(QLatin1Char('.')))
-                detail.chop(1);
+            const QString detail = connectionDetail(db.lastError());
             m_lostDetail = detail.isEmpty() ? QStringLiteral("the server does not answer") : detail;
         }
         return ok;

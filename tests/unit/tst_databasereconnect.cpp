@@ -150,6 +150,9 @@ private slots:
         for (const QList<QVariant> &failure : std::as_const(failedSpy)) {
             waits << failure.at(1).toLongLong();
             QVERIFY2(failure.at(0).toString().contains(db.server()), qPrintable(failure.at(0).toString()));
+            QVERIFY2(failure.at(0).toString().contains(QStringLiteral("not currently accepting connections"))
+                    && !failure.at(0).toString().contains(QStringLiteral("FATAL")),
+                qPrintable(failure.at(0).toString()));
         }
         QCOMPARE(waits.mid(0, 5), (QList<qint64> { 100, 200, 400, 400, 400 }));
         QCOMPARE(lostSpy.size(), 1);
