@@ -1,6 +1,6 @@
 #include "DatabaseBanner.h"
 
-#include "store/DatabaseReconnector.h"
+#include "leases/DatabaseReconnector.h"
 
 #include <QHBoxLayout>
 #include <QLabel>

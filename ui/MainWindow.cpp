@@ -19,11 +19,11 @@
 #include "TokenDialog.h"
 #include "TrayIcon.h"
 #include "core/BuildInfo.h"
+#include "leases/DatabaseReconnector.h"
 #include "leases/Engine.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
-#include "store/DatabaseReconnector.h"
-#include "store/ProfileLocation.h"
+#include "leases/TeamProfiles.h"
 
 #include <QAction>
 #include <QApplication>
@@ -624,7 +624,7 @@ void MainWindow::openLocalProfile()
     if (m_services.teamDatabaseUrl.isEmpty())
         return;
     QString error;
-    if (!ProfileLocation::rememberTeamUrl(m_services.dataDir, QString(), &error)) {
+    if (!rememberTeamProfile(m_services.dataDir, QString(), &error)) {
         QMessageBox::warning(this, tr("Local Profile Not Opened"), error);
         return;
     }

@@ -1,8 +1,7 @@
 #include "TeamProfileDialog.h"
 
 #include "UiColors.h"
-#include "store/PostgresUrl.h"
-#include "store/ProfileLocation.h"
+#include "leases/TeamProfiles.h"
 
 #include <QCoro/QCoroTask>
 #include <QDialogButtonBox>
@@ -38,7 +37,7 @@ TeamProfileDialog::TeamProfileDialog(const QString &dataDir, const QString &curr
     m_url->setAccessibleName(tr("Database URL"));
     m_url->setPlaceholderText(QStringLiteral("postgresql://user@host:5432/kms?sslmode=verify-full"));
     m_url->setText(currentUrl);
-    m_url->setMaxLength(int(PostgresUrl::MaxLength) + 1);
+    m_url->setMaxLength(int(teamProfileUrlMaxLength()) + 1);
     m_password->setObjectName(QStringLiteral("databasePassword"));
     m_password->setAccessibleName(tr("Database password"));
     m_password->setEchoMode(QLineEdit::Password);
@@ -126,7 +125,7 @@ void TeamProfileDialog::submit()
     QString text = m_url->text().trimmed();
     // A password typed into the URL goes to the Password field: it must not be kept with the URL.
     const QUrl typed(text, QUrl::StrictMode);
-    if (PostgresUrl::looksLikeUrl(text) && typed.isValid() && !typed.password().isEmpty()) {
+    if (looksLikeTeamProfileUrl(text) && typed.isValid() && !typed.password().isEmpty()) {
         const QString inUrl = typed.password(QUrl::FullyDecoded);
         if (!m_password->text().isEmpty() && m_password->text() != inUrl) {
             showError(tr("Database URL: it holds a password and the Password field another one; remove the "
@@ -139,24 +138,20 @@ void TeamProfileDialog::submit()
         m_url->setText(text);
     }
     QString why;
-    const std::optional<PostgresUrl> url = PostgresUrl::parse(text, &why);
+    const std::optional<TeamProfileUrl> url = parseTeamProfileUrl(text, &why);
     if (!url) {
         showError(tr("Database URL: %1").arg(why), m_url);
         return;
     }
-    ProfileLocation location;
-    location.dataDir = m_dataDir;
-    location.database = url;
-    location.databaseSource = tr("Database URL");
     QByteArray password = m_password->text().toUtf8();
     m_password->clear();
-    m_error->setText(tr("Connecting to %1...").arg(url->identity()));
+    m_error->setText(tr("Connecting to %1...").arg(url->identity));
     m_error->setPalette(palette());
     m_error->show();
     fitToContents();
     setConnecting(true);
-    const QString canonical = url->toString();
-    QCoro::connect(checkTeamProfile(location, std::move(password)), this,
+    const QString canonical = url->canonical;
+    QCoro::connect(checkTeamProfile(m_dataDir, canonical, std::move(password)), this,
         [this, canonical](const TeamProfileCheck &check) {
             setConnecting(false);
             QPalette pal = m_error->palette();
@@ -167,7 +162,7 @@ void TeamProfileDialog::submit()
                 return;
             }
             QString error;
-            if (!ProfileLocation::rememberTeamUrl(m_dataDir, canonical, &error)) {
+            if (!rememberTeamProfile(m_dataDir, canonical, &error)) {
                 showError(error, nullptr);
                 return;
             }

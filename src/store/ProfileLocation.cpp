@@ -47,13 +47,6 @@ namespace {
 constexpr const char *ProfileSettingsFile = "profile.ini";
 constexpr const char *TeamUrlKey = "team/databaseUrl";
 
-void wipe(QByteArray &secret)
-{
-    if (!secret.isEmpty())
-        OPENSSL_cleanse(secret.data(), std::size_t(secret.size()));
-    secret.clear();
-}
-
 } // namespace
 
 QString ProfileLocation::rememberedTeamUrl(const QString &dataDir)
@@ -91,47 +84,6 @@ bool ProfileLocation::rememberTeamUrl(const QString &dataDir, const QString &url
         return false;
     }
     return true;
-}
-
-QCoro::Task<TeamProfileCheck> checkTeamProfile(ProfileLocation location, QByteArray password)
-{
-    TeamProfileCheck check;
-    if (!location.database) {
-        wipe(password);
-        check.error = QStringLiteral("Give a PostgreSQL URL for the team profile.");
-        co_return check;
-    }
-    CredentialVault vault(location.keychainService());
-    bool opened = false;
-    {
-        Database db;
-        if (password.isEmpty())
-            opened = co_await openProfileDatabase(db, vault, location);
-        else
-            opened = db.openPostgres(*location.database, password);
-        if (!opened) {
-            // The URL was typed into the dialog, not given with --database.
-            check.error = db.lastError().replace(
-                QStringLiteral(" (--database or HANZO_KMS_DATABASE_URL)"), QString());
-        }
-    }
-    if (!opened) {
-        wipe(password);
-        co_return check;
-    }
-    if (!password.isEmpty()) {
-        VaultResult stored = co_await vault.put(location.database->passwordKey(), password);
-        wipe(password);
-        if (!stored.ok) {
-            check.error
-                = QStringLiteral("The database accepted the password, but it could not be stored in the "
-                                 "keychain: %1")
-                      .arg(stored.message);
-            co_return check;
-        }
-    }
-    check.ok = true;
-    co_return check;
 }
 
 QCoro::Task<bool> openProfileDatabase(Database &db, CredentialVault &vault, ProfileLocation location)

@@ -45,20 +45,6 @@ struct ProfileLocation {
     static bool rememberTeamUrl(const QString &dataDir, const QString &url, QString *error);
 };
 
-// What File > Open Team Profile... found.
-struct TeamProfileCheck {
-    bool ok = false;
-    QString error; // one sentence; never holds the password
-};
-
-// Connects to a team profile's database as its next start will (creating a
-// profile's tables in an empty database), with `password` if given, else the
-// one in the profile's keychain entry, if any. Only when that works and a
-// password was given is the password stored in the keychain entry
-// (PostgresUrl::passwordKey() under keychainService()); on failure nothing
-// is stored. The password is wiped before this returns.
-QCoro::Task<TeamProfileCheck> checkTeamProfile(ProfileLocation location, QByteArray password);
-
 // Opens (and migrates) the profile's database. A team profile's password,
 // if the server wants one, comes from the keychain entry
 // PostgresUrl::passwordKey() and is wiped after the connection is made.

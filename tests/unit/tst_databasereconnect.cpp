@@ -6,8 +6,8 @@
 // connections (pg_terminate_backend) and refuses new ones (ALLOW_CONNECTIONS).
 #include "Fixtures.h"
 #include "TestSupport.h"
+#include "leases/DatabaseReconnector.h"
 #include "store/Database.h"
-#include "store/DatabaseReconnector.h"
 #include "store/EnvironmentRepository.h"
 #include "store/LeaseNotifications.h"
 #include "store/LeaseRepository.h"

@@ -1,4 +1,4 @@
-#include "store/DatabaseReconnector.h"
+#include "leases/DatabaseReconnector.h"
 
 #include "store/CredentialVault.h"
 #include "store/Database.h"
