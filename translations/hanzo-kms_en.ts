@@ -90,6 +90,14 @@
     </message>
 </context>
 <context>
+    <name>kms::ui::DatabaseBanner</name>
+    <message numerus="yes">
+        <source>%1 Changes are refused until it is back; the next attempt is in %n second(s).</source>
+        <translation>
+            <numerusform>%1 Changes are refused until it is back; the next attempt is in %n second.</numerusform><numerusform>%1 Changes are refused until it is back; the next attempt is in %n seconds.</numerusform></translation>
+    </message>
+</context>
+<context>
     <name>kms::ui::LeaseDetailsDialog</name>
     <message numerus="yes">
         <source>%n attempt(s) failed; next retry %1</source>

@@ -4,6 +4,7 @@
 
 namespace kms {
 class Clock;
+class DatabaseReconnector;
 class Engine;
 class LeaseService;
 class SecretCatalog;
@@ -22,6 +23,12 @@ struct AppServices {
     Clock *clock = nullptr;
     // The hanzo-kmsctl kubectl contexts run for tokens; empty: the one next to this program.
     QString kmsctlPath;
+    // A team profile's connection keeper (banner, reconnect); null for SQLite.
+    DatabaseReconnector *reconnector = nullptr;
+    // The data directory of the local profile (where File > Open Team Profile...
+    // remembers its choice) and, for a team profile, its URL (without password).
+    QString dataDir;
+    QString teamDatabaseUrl;
 };
 
 } // namespace kms::ui

@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "AuditDialog.h"
+#include "DatabaseBanner.h"
 #include "EmptyViewHint.h"
 #include "EnvironmentListModel.h"
 #include "GatewaysDialog.h"
@@ -13,13 +14,16 @@
 #include "SecretClipboard.h"
 #include "SecretSetupDialog.h"
 #include "SecretTableModel.h"
+#include "TeamProfileDialog.h"
 #include "TimeText.h"
 #include "TokenDialog.h"
 #include "TrayIcon.h"
 #include "core/BuildInfo.h"
+#include "leases/DatabaseReconnector.h"
 #include "leases/Engine.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
+#include "leases/TeamProfiles.h"
 
 #include <QAction>
 #include <QApplication>
@@ -207,7 +211,21 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     m_sideSplitter->addWidget(m_mainSplitter);
     m_sideSplitter->setStretchFactor(1, 1);
     m_sideSplitter->setSizes({ 190, 1000 });
-    setCentralWidget(m_sideSplitter);
+    if (services.reconnector) {
+        // A team profile: the bar for a lost database above everything else.
+        auto *central = new QWidget(this);
+        auto *centralLayout = new QVBoxLayout(central);
+        centralLayout->setContentsMargins(0, 0, 0, 0);
+        centralLayout->setSpacing(0);
+        m_databaseBanner = new DatabaseBanner(services.reconnector, central);
+        centralLayout->addWidget(m_databaseBanner);
+        centralLayout->addWidget(m_sideSplitter, 1);
+        setCentralWidget(central);
+        connect(
+            services.reconnector, &DatabaseReconnector::reconnected, this, &MainWindow::reloadAfterReconnect);
+    } else {
+        setCentralWidget(m_sideSplitter);
+    }
 
     m_clipboardStatus = new QLabel(this);
     m_clipboardStatus->setObjectName(QStringLiteral("clipboardStatus"));
@@ -277,6 +295,15 @@ void MainWindow::buildMenus()
         }
         menu.exec(m_environmentView->viewport()->mapToGlobal(pos));
     });
+    QAction *openTeam = file->addAction(tr("Open &Team Profile..."), this, &MainWindow::openTeamProfile);
+    openTeam->setObjectName(QStringLiteral("openTeamProfileAction"));
+    openTeam->setStatusTip(tr("Open a profile kept in PostgreSQL that several administrators share"));
+    openTeam->setEnabled(!m_services.dataDir.isEmpty());
+    QAction *openLocal = file->addAction(tr("Open &Local Profile"), this, &MainWindow::openLocalProfile);
+    openLocal->setObjectName(QStringLiteral("openLocalProfileAction"));
+    openLocal->setStatusTip(tr("Go back to the profile kept on this computer"));
+    openLocal->setEnabled(!m_services.dataDir.isEmpty() && !m_services.teamDatabaseUrl.isEmpty());
+    file->addSeparator();
     file->addAction(tr("&Gateways..."), this, [this] {
         GatewaysDialog dialog(m_services.engine->gateways(), this);
         dialog.exec();
@@ -477,6 +504,8 @@ SecretSetupDialog *MainWindow::addSecret()
     const qint64 env = currentEnvironmentId();
     if (!env)
         return nullptr;
+    if (refuseWhileUnreachable(tr("Secret Not Added")))
+        return nullptr;
     auto *dialog = new SecretSetupDialog(m_services, env, std::nullopt, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &SecretSetupDialog::saved, this, [this](const DynamicSecret &secret) {
@@ -493,6 +522,8 @@ SecretSetupDialog *MainWindow::editSecret()
     const auto secret = currentSecret();
     if (!secret)
         return nullptr;
+    if (refuseWhileUnreachable(tr("Secret Not Changed")))
+        return nullptr;
     auto *dialog = new SecretSetupDialog(m_services, secret->environmentId, secret, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &SecretSetupDialog::saved, this, [this](const DynamicSecret &saved) {
@@ -508,6 +539,8 @@ void MainWindow::deleteSecret()
 {
     const auto secret = currentSecret();
     if (!secret)
+        return;
+    if (refuseWhileUnreachable(tr("Secret Not Deleted")))
         return;
     const int open = m_services.engine->openLeaseCount(secret->id);
     const QString text = open > 0
@@ -563,10 +596,69 @@ void MainWindow::deleteSecret()
     box->open();
 }
 
+bool MainWindow::refuseWhileUnreachable(const QString &title)
+{
+    if (!m_services.reconnector || m_services.reconnector->isConnected())
+        return false;
+    auto *box = new QMessageBox(QMessageBox::Warning, title,
+        tr("%1 Nothing was changed; try again when the banner is gone.")
+            .arg(m_services.reconnector->problem()),
+        QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("databaseUnreachable"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+    return true;
+}
+
+TeamProfileDialog *MainWindow::openTeamProfile()
+{
+    auto *dialog = new TeamProfileDialog(m_services.dataDir, m_services.teamDatabaseUrl, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { closeForProfileSwitch(dialog->chosenUrl()); });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::openLocalProfile()
+{
+    if (m_services.teamDatabaseUrl.isEmpty())
+        return;
+    QString error;
+    if (!rememberTeamProfile(m_services.dataDir, QString(), &error)) {
+        QMessageBox::warning(this, tr("Local Profile Not Opened"), error);
+        return;
+    }
+    closeForProfileSwitch(QString());
+}
+
+void MainWindow::closeForProfileSwitch(const QString &databaseUrl)
+{
+    // Leases stay as they are: the profile they belong to is the one left, and its reconcile sees to them.
+    m_quitConfirmed = true;
+    m_quitting = true;
+    emit profileSwitchRequested(databaseUrl);
+    close();
+}
+
+void MainWindow::reloadAfterReconnect()
+{
+    const qint64 env = currentEnvironmentId();
+    loadEnvironments();
+    if (env)
+        selectEnvironment(env);
+    reloadSecrets();
+    m_leasePanel->reload();
+    refreshCounts();
+    statusBar()->showMessage(tr("Connected to the team profile's database again."), 10000);
+    emit reloadedAfterReconnect();
+}
+
 NewLeaseDialog *MainWindow::generateLease()
 {
     const auto secret = currentSecret();
     if (!secret)
+        return nullptr;
+    if (refuseWhileUnreachable(tr("Lease Not Created")))
         return nullptr;
     auto *dialog = new NewLeaseDialog(m_services, *secret, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);

@@ -24,6 +24,7 @@ class QTreeView;
 namespace kms::ui {
 
 class AuditDialog;
+class DatabaseBanner;
 class EmptyViewHint;
 class KubeconfigDialog;
 class EnvironmentListModel;
@@ -35,6 +36,7 @@ class NewLeaseDialog;
 class SecretClipboard;
 class SecretSetupDialog;
 class SecretTableModel;
+class TeamProfileDialog;
 class TokenDialog;
 
 // The window administrators live in: environments on the side, the dynamic
@@ -67,6 +69,10 @@ public:
     // Shows the window and asks to renew the lease (the tray's expiry notification).
     void renewLease(const QString &leaseId);
     void newEnvironment();
+    // File > Open Team Profile...: the dialog; when it connected, the app restarts into that profile.
+    TeamProfileDialog *openTeamProfile();
+    // File > Open Local Profile: forgets the team profile and restarts into the local one.
+    void openLocalProfile();
     // The current environment: rename it, or delete it when it holds no secret.
     void renameEnvironment();
     void deleteEnvironment();
@@ -90,6 +96,8 @@ public:
     KubeconfigDialog *kubeconfigDialog() const;
     QAction *generateAction() const { return m_generateAction; }
     LeaseWatch *leaseWatch() const { return m_leaseWatch; }
+    // A team profile: the bar shown while its database cannot be reached; null for SQLite.
+    DatabaseBanner *databaseBanner() const { return m_databaseBanner; }
     TrayIcon *trayIcon() const { return m_tray; }
     // Quits (asking first while leases are active), even when closing would keep the app in the tray.
     void quit();
@@ -97,6 +105,10 @@ public:
 signals:
     void tokenShown();
     void reconcileFinished();
+    // The tables were read again after the team database came back.
+    void reloadedAfterReconnect();
+    // The window closed to open another profile: a team profile's URL, or empty for the local one.
+    void profileSwitchRequested(const QString &databaseUrl);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -114,6 +126,11 @@ private:
     void onLeaseChanged(const QString &leaseId);
     void refreshCounts();
     void showSecretMenu(const QPoint &pos);
+    // While a team database cannot be reached: says so (one sentence, nothing
+    // changed) and returns true; a change would fail anyway.
+    bool refuseWhileUnreachable(const QString &title);
+    void reloadAfterReconnect();
+    void closeForProfileSwitch(const QString &databaseUrl);
 
     AppServices m_services;
     EnvironmentListModel *m_environmentModel;
@@ -141,6 +158,7 @@ private:
     bool m_quitting = false;
     LeaseWatch *m_leaseWatch;
     TrayIcon *m_tray;
+    DatabaseBanner *m_databaseBanner = nullptr;
 
     QAction *m_addSecretAction;
     QAction *m_editSecretAction;

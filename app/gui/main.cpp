@@ -6,6 +6,7 @@
 #include "core/BuildInfo.h"
 #include "core/DisplayText.h"
 #include "core/Translations.h"
+#include "leases/DatabaseReconnector.h"
 #include "leases/Engine.h"
 #include "leases/ExpiryScheduler.h"
 #include "leases/LeaseService.h"
@@ -22,6 +23,8 @@
 #include <QCommandLineParser>
 #include <QJsonDocument>
 #include <QMessageBox>
+#include <QProcess>
+#include <QPushButton>
 #include <QTextStream>
 
 #include <cstring>
@@ -44,6 +47,41 @@ bool answersWithoutDisplay(int argc, char *argv[])
             return false;
     }
     return true;
+}
+
+// The arguments this program started with, for a restart into another
+// profile: any --database dropped (the new one is added by the caller).
+QStringList argumentsWithoutDatabase()
+{
+    QStringList out;
+    const QStringList args = QCoreApplication::arguments().mid(1);
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString &arg = args.at(i);
+        if (arg == QLatin1String("--database") || arg == QLatin1String("-database")) {
+            ++i; // and its value
+            continue;
+        }
+        if (arg.startsWith(QLatin1String("--database=")) || arg.startsWith(QLatin1String("-database=")))
+            continue;
+        out << arg;
+    }
+    return out;
+}
+
+// File > Open Team Profile... / Open Local Profile: this program again, on the
+// chosen profile (the URL carries no password; the keychain has it).
+bool restartInto(const QString &databaseUrl)
+{
+    QStringList args = argumentsWithoutDatabase();
+    if (!databaseUrl.isEmpty())
+        args << QStringLiteral("--database") << databaseUrl;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("HANZO_KMS_DATABASE_URL"));
+    QProcess process;
+    process.setProgram(QCoreApplication::applicationFilePath());
+    process.setArguments(args);
+    process.setProcessEnvironment(env);
+    return process.startDetached();
 }
 
 void nameApplication()
@@ -121,24 +159,60 @@ int main(int argc, char *argv[])
     // The demo's throw-away profile is SQLite, whatever team profile the environment names.
     if (demo)
         qunsetenv("HANZO_KMS_DATABASE_URL");
+    // No --database and no HANZO_KMS_DATABASE_URL: the team profile File > Open
+    // Team Profile... remembered in this profile's settings, if any.
+    QString databaseUrl = demo ? QString() : parser.value(databaseOption);
+    bool remembered = false;
+    // (--data-dir beats the environment's URL, so its remembered choice does too.)
+    if (!demo && databaseUrl.isEmpty()
+        && (parser.isSet(dataDirOption) || qEnvironmentVariable("HANZO_KMS_DATABASE_URL").isEmpty())) {
+        databaseUrl = kms::ProfileLocation::rememberedTeamUrl(
+            kms::Database::resolveDataDir(parser.value(dataDirOption)));
+        remembered = !databaseUrl.isEmpty();
+    }
     QString locationError;
-    const std::optional<kms::ProfileLocation> location = kms::ProfileLocation::resolve(
-        parser.value(dataDirOption), demo ? QString() : parser.value(databaseOption), &locationError);
+    std::optional<kms::ProfileLocation> location
+        = kms::ProfileLocation::resolve(parser.value(dataDirOption), databaseUrl, &locationError);
     if (!location) {
         refuse(kms::escapeControls(locationError));
         return 2;
     }
     kms::Database db;
-    kms::CredentialVault vault(location->keychainService());
-    if (!QCoro::waitFor(kms::openProfileDatabase(db, vault, *location))) {
+    auto vault = std::make_unique<kms::CredentialVault>(location->keychainService());
+    if (!QCoro::waitFor(kms::openProfileDatabase(db, *vault, *location))) {
         const QString message = location->isTeamProfile()
             ? db.lastError()
             : QObject::tr("%1 Check that the folder is writable, or start with --data-dir.")
                   .arg(db.lastError());
-        refuse(message);
-        return 1;
+        // A remembered team profile that cannot be opened must not lock the user out: offer the local one.
+        bool local = false;
+        if (remembered && !QGuiApplication::platformName().startsWith(QLatin1String("offscreen"))) {
+            QMessageBox box(QMessageBox::Critical, QObject::tr("Team Profile Not Opened"),
+                QObject::tr("%1 Quit, or open the profile on this computer instead (the team profile is then "
+                            "forgotten; File > Open Team Profile... opens it again).")
+                    .arg(message));
+            QPushButton *openLocal
+                = box.addButton(QObject::tr("Open Local Profile"), QMessageBox::AcceptRole);
+            box.addButton(QObject::tr("Quit"), QMessageBox::RejectRole);
+            box.exec();
+            local = box.clickedButton() == openLocal;
+        }
+        if (!local) {
+            refuse(message);
+            return 1;
+        }
+        QString forgetError;
+        if (!kms::ProfileLocation::rememberTeamUrl(location->dataDir, QString(), &forgetError))
+            QTextStream(stderr) << "hanzo-kms: " << forgetError << Qt::endl;
+        location = kms::ProfileLocation::resolve(parser.value(dataDirOption), QString(), &locationError);
+        vault = std::make_unique<kms::CredentialVault>(location->keychainService());
+        if (!location || !QCoro::waitFor(kms::openProfileDatabase(db, *vault, *location))) {
+            refuse(QObject::tr("%1 Check that the folder is writable, or start with --data-dir.")
+                       .arg(db.lastError()));
+            return 1;
+        }
     }
-    kms::Engine engine(db, vault);
+    kms::Engine engine(db, *vault);
     // This user's audit signing key, and the anchor raised after every write.
     if (!QCoro::waitFor(engine.audit().loadSigningKey()))
         QTextStream(stderr) << "hanzo-kms: audit events cannot be signed, so changes will fail: "
@@ -147,7 +221,7 @@ int main(int argc, char *argv[])
     QObject::connect(&anchorFollower, &kms::AuditAnchorFollower::anchorFailed, [](const QString &error) {
         QTextStream(stderr) << "hanzo-kms: the audit anchor was not moved: " << error << Qt::endl;
     });
-    kms::SecretCatalog catalog(db, vault, &engine.connections(), &engine.leases());
+    kms::SecretCatalog catalog(db, *vault, &engine.connections(), &engine.leases());
     kms::LeaseRepository leaseRows(db);
     kms::ExpiryScheduler scheduler(engine.leases(), leaseRows);
     // A team profile: leases other desktops create, revoke or clean up show
@@ -164,16 +238,35 @@ int main(int argc, char *argv[])
             QTextStream(stderr) << "hanzo-kms: " << db.lastError() << Qt::endl;
         }
     }
+    // A team profile: when its server cannot be reached, the window shows a
+    // banner and this connects again (with backoff, or on Reconnect), then
+    // LISTEN resumes and the window reloads.
+    std::unique_ptr<kms::DatabaseReconnector> reconnector;
+    if (db.backend() == kms::Database::Backend::PostgreSQL)
+        reconnector = std::make_unique<kms::DatabaseReconnector>(
+            db, vault.get(), location->database->passwordKey(), &notifications);
 
     kms::ui::AppServices services;
     services.engine = &engine;
     services.leases = &engine.leases();
     services.catalog = &catalog;
     services.clock = engine.leases().clock();
+    services.reconnector = reconnector.get();
+    // The demo's profile is thrown away: nothing to remember a team profile in.
+    if (!demo)
+        services.dataDir = location->dataDir;
+    if (location->database)
+        services.teamDatabaseUrl = location->database->toString();
 
     int exitCode = 0;
+    std::optional<QString> switchTo; // File > Open Team Profile... / Open Local Profile
     {
         kms::ui::MainWindow window(services);
+        QObject::connect(&window, &kms::ui::MainWindow::profileSwitchRequested,
+            [&switchTo](const QString &databaseUrl) { switchTo = databaseUrl; });
+        if (location->database)
+            window.setWindowTitle(QObject::tr("%1 (team profile %2)")
+                                      .arg(window.windowTitle(), location->database->identity()));
         if (demo) {
             window.addToolBar(Qt::TopToolBarArea, new kms::ui::DemoBanner(demo->cluster().url().toString()));
             window.setWindowTitle(window.windowTitle() + QStringLiteral(" (demo)"));
@@ -195,5 +288,10 @@ int main(int argc, char *argv[])
     }
     if (demo)
         demo->remove();
+    if (switchTo && !demo && !restartInto(*switchTo)) {
+        QTextStream(stderr)
+            << "hanzo-kms: could not start again on the chosen profile; start hanzo-kms again." << Qt::endl;
+        return 1;
+    }
     return exitCode;
 }

@@ -265,7 +265,10 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
     else
         secret = m_secrets->byId(request.secretId);
     if (!secret) {
-        creation.error = QStringLiteral("There is no dynamic secret with id %1.").arg(request.secretId);
+        if (m_db.isConnectionLost()) // not "no such secret": the team database cannot be reached
+            creation.error = m_db.unreachableMessage();
+        else
+            creation.error = QStringLiteral("There is no dynamic secret with id %1.").arg(request.secretId);
         co_return creation;
     }
     qint64 ttlSeconds = 0;
@@ -429,7 +432,10 @@ QCoro::Task<RenewOutcome> LeaseService::renew(QString leaseId, std::optional<Dur
     RenewOutcome outcome;
     auto found = m_leases->byId(leaseId);
     if (!found) {
-        outcome.message = QStringLiteral("There is no lease %1.").arg(leaseId);
+        if (m_db.isConnectionLost()) // not "no such lease": the team database cannot be reached
+            outcome.message = m_db.unreachableMessage();
+        else
+            outcome.message = QStringLiteral("There is no lease %1.").arg(leaseId);
         co_return outcome;
     }
     Lease lease = *found;
@@ -611,7 +617,10 @@ QCoro::Task<RevokeOutcome> LeaseService::revoke(QString leaseId)
     RevokeOutcome outcome;
     const auto lease = m_leases->byId(leaseId);
     if (!lease) {
-        outcome.message = QStringLiteral("There is no lease %1.").arg(leaseId);
+        if (m_db.isConnectionLost()) // not "no such lease": the team database cannot be reached
+            outcome.message = m_db.unreachableMessage();
+        else
+            outcome.message = QStringLiteral("There is no lease %1.").arg(leaseId);
         co_return outcome;
     }
     if (lease->state == LeaseState::CleanupFailed)

@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QRegularExpression>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlField>
@@ -463,6 +464,19 @@ QString describe(const QSqlError &error, Database::Backend backend)
     return text;
 }
 
+// libpq's first line, without its severity: "server closed the connection
+// unexpectedly", "connection to server at "h", port p failed: database "d"
+// is not currently accepting connections", ...
+QString connectionDetail(const QSqlError &error)
+{
+    QString detail = describePostgres(error).section(QLatin1Char('('), 0, 0).trimmed();
+    static const QRegularExpression severity(QStringLiteral("\\b(FATAL|ERROR):\\s+"));
+    detail.replace(severity, QString());
+    if (detail.endsWith(QLatin1Char('.')))
+        detail.chop(1);
+    return detail;
+}
+
 } // namespace
 
 Database::Database()
@@ -544,6 +558,12 @@ bool Database::openPostgres(const PostgresUrl &url, const QByteArray &password)
     m_backend = Backend::PostgreSQL;
     m_dataDir.clear();
     m_location = QStringLiteral("postgresql://") + url.identity();
+    m_server = (url.host().contains(QLatin1Char(':')) ? QLatin1Char('[') + url.host() + QLatin1Char(']')
+                                                      : url.host())
+        + QLatin1Char(':') + QString::number(url.port());
+    m_serverHost = url.host();
+    m_serverPort = url.port();
+    m_lost = false;
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL"))) {
         m_lastError = QStringLiteral("Cannot open the team profile %1: Qt's PostgreSQL driver (QPSQL) is not "
                                      "installed; install libqt6sql6-psql (Debian, Ubuntu) or your system's "
@@ -573,9 +593,7 @@ bool Database::openPostgres(const PostgresUrl &url, const QByteArray &password)
         close();
         return false;
     }
-    // Quiet the server's NOTICEs; fail a statement stuck behind a lock rather than hang.
-    if (!exec(QStringLiteral("SET client_min_messages = warning"), QStringLiteral("set up the session"))
-        || !exec(QStringLiteral("SET lock_timeout = '30s'"), QStringLiteral("set up the session"))) {
+    if (!setUpSession()) {
         close();
         return false;
     }
@@ -584,6 +602,94 @@ bool Database::openPostgres(const PostgresUrl &url, const QByteArray &password)
         return false;
     }
     return true;
+}
+
+bool Database::setUpSession()
+{
+    // Quiet the server's NOTICEs; fail a statement stuck behind a lock rather than hang.
+    return exec(QStringLiteral("SET client_min_messages = warning"), QStringLiteral("set up the session"))
+        && exec(QStringLiteral("SET lock_timeout = '30s'"), QStringLiteral("set up the session"));
+}
+
+QString Database::unreachableMessage() const
+{
+    return QStringLiteral(
+        "Cannot reach the team profile's database server %1 (%2): %3; check that PostgreSQL "
+        "runs there and that this computer can reach it.")
+        .arg(m_server, m_location, m_lostDetail);
+}
+
+void Database::markLost(const QString &detail)
+{
+    m_lostDetail = detail;
+    if (m_lost)
+        return;
+    m_lost = true;
+    if (m_lostHandler)
+        m_lostHandler();
+}
+
+void Database::setUnreachableDetail(const QString &detail)
+{
+    if (m_lost && !detail.isEmpty())
+        m_lostDetail = detail;
+}
+
+bool Database::connectionFailed(const QSqlError &error)
+{
+    if (m_backend != Backend::PostgreSQL)
+        return false;
+    if (!m_lost) {
+        if (!QSqlDatabase::contains(m_connectionName) || connection().isOpen())
+            return false;
+        // libpq's first line says why: "server closed the connection unexpectedly",
+        // "terminating connection due to administrator command", ...
+        const QString detail = connectionDetail(error);
+        markLost(detail.isEmpty() ? QStringLiteral("the server ended the connection") : detail);
+    }
+    m_lastError = unreachableMessage();
+    return true;
+}
+
+bool Database::checkConnection()
+{
+    if (m_backend != Backend::PostgreSQL)
+        return true;
+    if (m_lost)
+        return false;
+    if (!QSqlDatabase::contains(m_connectionName) || connection().isOpen())
+        return true;
+    markLost(QStringLiteral("the server ended the connection"));
+    return false;
+}
+
+bool Database::reconnect(const QByteArray &password)
+{
+    if (m_backend != Backend::PostgreSQL || !QSqlDatabase::contains(m_connectionName)) {
+        m_lastError = QStringLiteral("Only a team profile's database connects again.");
+        return false;
+    }
+    const bool opened = [&] {
+        QSqlDatabase db = connection();
+        db.close();
+        if (!password.isEmpty())
+            db.setPassword(QString::fromUtf8(password));
+        const bool ok = db.open();
+        db.setPassword(QString()); // not kept beyond the connection attempt
+        if (!ok) {
+            const QString detail = connectionDetail(db.lastError());
+            m_lostDetail = detail.isEmpty() ? QStringLiteral("the server does not answer") : detail;
+        }
+        return ok;
+    }();
+    m_depth = 0;
+    if (!opened) {
+        m_lost = true;
+        m_lastError = unreachableMessage();
+        return false;
+    }
+    m_lost = false;
+    return setUpSession();
 }
 
 void Database::close()
@@ -597,6 +703,7 @@ void Database::close()
         QSqlDatabase::removeDatabase(m_connectionName);
     }
     m_depth = 0;
+    m_lost = false;
 }
 
 bool Database::isOpen() const
@@ -732,6 +839,11 @@ bool Database::exec(Query &query, const QString &what)
             return v.toBool() ? 1 : 0;
         return v;
     };
+    if (m_lost) {
+        query.m_values.clear();
+        m_lastError = unreachableMessage();
+        return false;
+    }
     if (query.m_inline) {
         QVariantList values;
         for (const QVariant &v : std::as_const(query.m_values))
@@ -749,6 +861,8 @@ bool Database::exec(Query &query, const QString &what)
         ++m_statements;
         if (query.exec(*sql))
             return true;
+        if (connectionFailed(query.lastError()))
+            return false;
         m_lastError
             = QStringLiteral("Database error (%1): %2.").arg(what, describe(query.lastError(), m_backend));
         return false;
@@ -769,10 +883,16 @@ bool Database::exec(Query &query, const QString &what)
 
 bool Database::exec(const QString &sql, const QString &what)
 {
+    if (m_lost) {
+        m_lastError = unreachableMessage();
+        return false;
+    }
     QSqlQuery q(connection());
     ++m_statements;
     if (q.exec(sql))
         return true;
+    if (connectionFailed(q.lastError()))
+        return false;
     m_lastError = QStringLiteral("Database error (%1): %2.").arg(what, describe(q.lastError(), m_backend));
     return false;
 }

@@ -10,6 +10,8 @@
 
 #include <functional>
 
+class QSqlError;
+
 namespace kms {
 
 class PostgresUrl;
@@ -118,8 +120,40 @@ public:
     QString lastError() const { return m_lastError; }
     void setLastError(const QString &message) { m_lastError = message; }
 
+    // A team profile's connection to its server can be lost: a statement
+    // fails because the server ended the connection or cannot be reached, or
+    // checkConnection() finds it closed (LeaseNotifications asks whenever the
+    // connection's socket has news). From then on every statement fails at
+    // once with unreachableMessage(), nothing is written, until reconnect()
+    // succeeds. Always false for SQLite.
+    bool isConnectionLost() const { return m_lost; }
+    // True while the connection is up (always for SQLite); false, and marks it lost, when it is not.
+    bool checkConnection();
+    // One sentence: the server cannot be reached, naming it, and what to do.
+    QString unreachableMessage() const;
+    // Called each time the connection is found lost, from inside the statement
+    // that failed: the handler only schedules (DatabaseReconnector).
+    void setConnectionLostHandler(std::function<void()> handler) { m_lostHandler = std::move(handler); }
+    // A team profile: connects again to the same database under the same
+    // connection name (repositories keep working) and sets the session up
+    // again. password: from the keychain, kept only for the connection.
+    // False (lastError() says why, in one sentence) while the server still
+    // cannot be reached; LISTEN is LeaseNotifications' to renew.
+    bool reconnect(const QByteArray &password = {});
+    // host:port of a team profile's server; empty for SQLite.
+    QString server() const { return m_server; }
+    QString serverHost() const { return m_serverHost; }
+    int serverPort() const { return m_serverPort; }
+    // While the connection is lost: why the server still cannot be reached
+    // (e.g. found by DatabaseReconnector's probe), for unreachableMessage().
+    void setUnreachableDetail(const QString &detail);
+
 private:
     bool openConnection(QSqlDatabase &db, const QString &what);
+    bool setUpSession();
+    // After a failed statement: true (and lastError() the unreachable sentence) when the connection is gone.
+    bool connectionFailed(const QSqlError &error);
+    void markLost(const QString &detail);
     bool migrate();
     bool migrateLocked();
     bool setSchemaVersion(int version);
@@ -143,6 +177,12 @@ private:
     int m_savepoint = 0;
     qint64 m_statements = 0;
     AuditHint m_auditHint;
+    QString m_server;
+    QString m_serverHost;
+    int m_serverPort = 0;
+    bool m_lost = false;
+    QString m_lostDetail;
+    std::function<void()> m_lostHandler;
 };
 
 } // namespace kms

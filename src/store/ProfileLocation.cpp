@@ -3,6 +3,10 @@
 #include "store/CredentialVault.h"
 #include "store/Database.h"
 
+#include <QDir>
+#include <QFile>
+#include <QSettings>
+
 #include <openssl/crypto.h>
 
 namespace kms {
@@ -36,6 +40,50 @@ QString ProfileLocation::keychainService() const
     if (qEnvironmentVariableIsSet("HANZO_KMS_KEYCHAIN_SERVICE") || !database)
         return CredentialVault::defaultServiceName();
     return CredentialVault::defaultServiceName() + QLatin1Char('/') + database->identity();
+}
+
+namespace {
+
+constexpr const char *ProfileSettingsFile = "profile.ini";
+constexpr const char *TeamUrlKey = "team/databaseUrl";
+
+} // namespace
+
+QString ProfileLocation::rememberedTeamUrl(const QString &dataDir)
+{
+    const QString path = QDir(dataDir).filePath(QLatin1String(ProfileSettingsFile));
+    if (!QFile::exists(path))
+        return {};
+    const QString url = QSettings(path, QSettings::IniFormat).value(QLatin1String(TeamUrlKey)).toString();
+    // An edited file is outside input like any other: only a URL that parses counts.
+    if (url.isEmpty() || !PostgresUrl::parse(url, nullptr))
+        return {};
+    return url;
+}
+
+bool ProfileLocation::rememberTeamUrl(const QString &dataDir, const QString &url, QString *error)
+{
+    QDir dir(dataDir);
+    if (!dir.exists() && !dir.mkpath(QStringLiteral("."))) {
+        if (error)
+            *error = QStringLiteral("Cannot create the data directory %1; check its parent's permissions.")
+                         .arg(dataDir);
+        return false;
+    }
+    QFile::setPermissions(dataDir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    QSettings settings(dir.filePath(QLatin1String(ProfileSettingsFile)), QSettings::IniFormat);
+    if (url.isEmpty())
+        settings.remove(QLatin1String(TeamUrlKey));
+    else
+        settings.setValue(QLatin1String(TeamUrlKey), url);
+    settings.sync();
+    if (settings.status() != QSettings::NoError) {
+        if (error)
+            *error = QStringLiteral("Cannot write %1; check that the folder is writable.")
+                         .arg(settings.fileName());
+        return false;
+    }
+    return true;
 }
 
 QCoro::Task<bool> openProfileDatabase(Database &db, CredentialVault &vault, ProfileLocation location)

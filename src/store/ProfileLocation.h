@@ -33,6 +33,16 @@ struct ProfileLocation {
     // "hanzo-kms/user@host:port/database" for a team profile, whose secret ids
     // are the team database's and must not meet the local profile's.
     QString keychainService() const;
+
+    // The GUI's File > Open Team Profile... remembers its choice in the local
+    // profile's data directory (<dataDir>/profile.ini, the URL without any
+    // password), so that the GUI's next start on that profile opens the team
+    // profile. Empty when none is remembered, or when what is there is not a
+    // usable URL.
+    static QString rememberedTeamUrl(const QString &dataDir);
+    // Remembers url (empty: forgets, the local profile opens again); false and *error when it cannot be
+    // written.
+    static bool rememberTeamUrl(const QString &dataDir, const QString &url, QString *error);
 };
 
 // Opens (and migrates) the profile's database. A team profile's password,

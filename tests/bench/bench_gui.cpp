@@ -187,7 +187,7 @@ int main(int argc, char *argv[])
     QCoro::waitFor(engine.audit().loadSigningKey()); // audit events are signed with this user's key
     LeaseService &service = engine.leases();
     SecretCatalog catalog(db, vault, &engine.connections(), &service);
-    ui::AppServices services { &engine, &service, &catalog, Clock::system(), {} };
+    ui::AppServices services { &engine, &service, &catalog, Clock::system(), {}, nullptr, {}, {} };
     ui::MainWindow window(services);
     window.resize(1280, 800);
     window.show();

@@ -10,12 +10,14 @@
 #include "core/Clock.h"
 #include "core/Translations.h"
 #include "leases/ClusterConnections.h"
+#include "leases/DatabaseReconnector.h"
 #include "leases/Engine.h"
 #include "leases/LeaseService.h"
 #include "leases/SecretCatalog.h"
 #include "store/CredentialVault.h"
 #include "store/Database.h"
 #include "store/EnvironmentRepository.h"
+#include "store/LeaseNotifications.h"
 #include "store/SecretRepository.h"
 
 #include <QCoreApplication>
@@ -35,13 +37,20 @@ class GuiFixture {
 public:
     // Starts the cluster with the seed's setup (and service account `app` in
     // default for static secrets), opens the profile and shows the window on
-    // Development. False and *error on failure.
-    bool start(const QString &appName, QString *error)
+    // Development. False and *error on failure. Backend::PostgreSQL: a team
+    // profile, wired as main() wires it (live updates, the reconnector and
+    // its banner); its reconnector waits `firstRetry` before its first attempt.
+    bool start(const QString &appName, QString *error, Backend backend = Backend::SQLite,
+        std::chrono::milliseconds firstRetry = DatabaseReconnector::FirstDelay)
     {
         QCoreApplication::setOrganizationName(QStringLiteral("HanzoTest"));
         QCoreApplication::setApplicationName(appName);
         kms::installTranslations();
-        profile = std::make_unique<TempProfile>();
+        profile = std::make_unique<TempProfile>(backend);
+        if (!profile->error().isEmpty()) {
+            *error = profile->error();
+            return false;
+        }
         cluster = std::make_unique<TestCluster>();
         if (!cluster->start()) {
             *error = cluster->errorString();
@@ -62,7 +71,7 @@ public:
             return false;
         }
         db = std::make_unique<Database>();
-        if (!db->open(profile->dataDir())) {
+        if (!profile->open(*db)) {
             *error = db->lastError();
             return false;
         }
@@ -76,6 +85,23 @@ public:
         services.catalog = catalog.get();
         services.clock = clock.get();
         services.kmsctlPath = QStringLiteral(KMS_CTL_PATH); // what kubectl contexts run
+        if (backend == Backend::PostgreSQL) {
+            notifications = std::make_unique<LeaseNotifications>(*db);
+            if (!notifications->start()) {
+                *error = db->lastError();
+                return false;
+            }
+            QObject::connect(notifications.get(), &LeaseNotifications::leaseChanged, &engine->leases(),
+                [this](const QString &leaseId) {
+                    emit engine->leases().leaseChanged(leaseId);
+                    emit engine->leases().scheduleChanged();
+                });
+            reconnector = std::make_unique<DatabaseReconnector>(*db, nullptr, QString(), notifications.get());
+            reconnector->setDelays(firstRetry, std::max(firstRetry, DatabaseReconnector::MaxDelay));
+            services.reconnector = reconnector.get();
+            services.teamDatabaseUrl = profile->databaseUrl();
+        }
+        services.dataDir = profile->dataDir();
         window = std::make_unique<ui::MainWindow>(services);
         window->show();
         if (!QTest::qWaitForWindowExposed(window.get())) {
@@ -219,6 +245,8 @@ public:
     std::unique_ptr<TestCluster> cluster;
     QByteArray requesterToken;
     std::unique_ptr<Database> db;
+    std::unique_ptr<LeaseNotifications> notifications; // team profiles
+    std::unique_ptr<DatabaseReconnector> reconnector; // team profiles
     std::unique_ptr<CredentialVault> vault;
     std::unique_ptr<ManualClock> clock;
     std::unique_ptr<Engine> engine;

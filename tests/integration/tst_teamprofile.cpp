@@ -26,6 +26,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 using namespace kms;
 using namespace kms::test;
@@ -339,6 +340,66 @@ private slots:
         for (const QJsonValue &v : jsonArray(r))
             seen = seen || user.endsWith(QLatin1Char(':') + v["serviceAccount"].toString());
         QVERIFY2(seen, r.out.constData());
+    }
+
+    // The server refuses connections (as when it is down or unreachable): a
+    // command says so in one sentence that names the host, exits 1 (a failed
+    // operation) and writes nothing, neither to the database nor the cluster.
+    void anUnreachableDatabaseIsOneSentenceNamingItsHostAndWritesNothing()
+    {
+        CliResult r
+            = m_alice->run({ "secret", "create", "offline", "--env", "Development", "--type", "dynamic",
+                "--url", m_cluster->url().toString(), "--ca-file", m_caFile, "--token-file", m_tokenFile,
+                "--namespaces", "team-a", "--role-type", "ClusterRole", "--role", "kms-dynamic-role" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        r = m_alice->run({ "audit", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        const qsizetype events = jsonArray(r).size();
+        const auto managedAccounts = [this] {
+            return m_cluster
+                ->request("GET",
+                    "/api/v1/namespaces/team-a/"
+                    "serviceaccounts?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dhanzo-kms")
+                .json.value("items")
+                .toArray()
+                .size();
+        };
+        const qsizetype accounts = managedAccounts();
+
+        const QString database = QUrl(m_profile->databaseUrl()).path().mid(1);
+        QString error;
+        QVERIFY2(TestPostgres::adminExec(
+                     QStringLiteral("ALTER DATABASE %1 ALLOW_CONNECTIONS false").arg(database), &error),
+            qPrintable(error));
+        auto allow = qScopeGuard([&] {
+            TestPostgres::adminExec(QStringLiteral("ALTER DATABASE %1 ALLOW_CONNECTIONS true").arg(database));
+        });
+        const QString host = QUrl(m_profile->databaseUrl()).host();
+        for (const QStringList &command :
+            { QStringList { "lease", "create", "offline", "--namespace", "team-a" },
+                QStringList { "lease", "list" }, QStringList { "secret", "delete", "offline" } }) {
+            r = m_alice->run(command);
+            QVERIFY2(r.exitCode == 1, r.describe());
+            const QString said = r.errText().trimmed();
+            QVERIFY2(!said.contains(QLatin1Char('\n')), r.describe());
+            QVERIFY2(said.contains(QStringLiteral("Cannot connect to the team profile's database"))
+                    && said.contains(host),
+                r.describe());
+            QVERIFY2(r.out.isEmpty(), r.describe());
+        }
+
+        allow.dismiss();
+        QVERIFY2(TestPostgres::adminExec(
+                     QStringLiteral("ALTER DATABASE %1 ALLOW_CONNECTIONS true").arg(database), &error),
+            qPrintable(error));
+        r = m_alice->run({ "lease", "list", "offline", "--all", "-o", "json" });
+        QVERIFY2(r.exitCode == 0, r.describe());
+        QVERIFY2(jsonArray(r).isEmpty(), r.out.constData());
+        r = m_alice->run({ "secret", "list", "-o", "json" });
+        QVERIFY(!find(jsonArray(r), "name", "offline").isEmpty());
+        r = m_alice->run({ "audit", "-o", "json" });
+        QCOMPARE(jsonArray(r).size(), events);
+        QCOMPARE(managedAccounts(), accounts);
     }
 };
 

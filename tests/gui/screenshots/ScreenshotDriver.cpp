@@ -131,7 +131,7 @@ int main(int argc, char *argv[])
     QCoro::waitFor(engine.audit().loadSigningKey()); // audit events are signed with this user's key
     LeaseService &service = engine.leases();
     SecretCatalog catalog(db, vault, &engine.connections(), &service);
-    ui::AppServices services { &engine, &service, &catalog, Clock::system(), {} };
+    ui::AppServices services { &engine, &service, &catalog, Clock::system(), {}, nullptr, {}, {} };
     const qint64 dev = EnvironmentRepository(db).byName(QStringLiteral("Development"))->id;
 
     // Seed through the engine, as a user would.
