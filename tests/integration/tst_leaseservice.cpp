@@ -266,6 +266,25 @@ private slots:
         QCOMPARE(leaseEvents(created.lease->id).size(), events.size());
     }
 
+    // The desktop's copy of a secret that another administrator edited since:
+    // the lease is planned again from the stored definition, never from the stale one.
+    void aLeaseFromAStaleCopyOfItsSecretUsesTheStoredDefinition()
+    {
+        const DynamicSecret shown = staticSecret(false);
+        DynamicSecret edited = *SecretRepository(*m_db).byId(shown.id);
+        edited.defaultTtl = Duration::fromMinutes(20);
+        QVERIFY2(SecretRepository(*m_db).update(edited, shown.updatedAt), qPrintable(m_db->lastError()));
+        LeaseRequest request;
+        request.secretId = shown.id;
+        request.secret = shown; // 1h default TTL, as the window still shows it
+        const LeaseCreation created = QCoro::waitFor(m_service->createLease(request));
+        QVERIFY2(created.ok(), qPrintable(created.error));
+        QVERIFY(authenticates(created.issued->token));
+        // The stored definition's 20 minutes, not the stale copy's hour.
+        QVERIFY(qAbs(QDateTime::currentDateTimeUtc().secsTo(created.lease->expiresAt) - 20 * 60) < 30);
+        QCOMPARE(LeaseRepository(*m_db).byId(created.lease->id)->requestedTtlSeconds, 20 * 60);
+    }
+
     void boundStaticLeaseIsRevokedByDeletingItsSecret()
     {
         // Bound tokens need Secrets: more than the setup guide grants (RbacManifests adds it).
