@@ -94,7 +94,9 @@
     <message numerus="yes">
         <source>%1 Changes are refused until it is back; the next attempt is in %n second(s).</source>
         <translation>
-            <numerusform>%1 Changes are refused until it is back; the next attempt is in %n second.</numerusform><numerusform>%1 Changes are refused until it is back; the next attempt is in %n seconds.</numerusform></translation>
+            <numerusform>%1 Changes are refused until it is back; the next attempt is in %n second.</numerusform>
+            <numerusform>%1 Changes are refused until it is back; the next attempt is in %n seconds.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -247,27 +249,45 @@
     <message numerus="yes">
         <source>%n more role(s)</source>
         <translation>
-            <numerusform>%n more role</numerusform><numerusform>%n more roles</numerusform></translation>
+            <numerusform>%n more role</numerusform>
+            <numerusform>%n more roles</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n generated role rule(s)</source>
         <translation>
-            <numerusform>%n generated role rule</numerusform><numerusform>%n generated role rules</numerusform></translation>
+            <numerusform>%n generated role rule</numerusform>
+            <numerusform>%n generated role rules</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n extra label(s)</source>
         <translation>
-            <numerusform>%n extra label</numerusform><numerusform>%n extra labels</numerusform></translation>
+            <numerusform>%n extra label</numerusform>
+            <numerusform>%n extra labels</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n extra annotation(s)</source>
         <translation>
-            <numerusform>%n extra annotation</numerusform><numerusform>%n extra annotations</numerusform></translation>
+            <numerusform>%n extra annotation</numerusform>
+            <numerusform>%n extra annotations</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>at most %n lease(s)</source>
         <translation>
-            <numerusform>at most %n lease</numerusform><numerusform>at most %n leases</numerusform></translation>
+            <numerusform>at most %n lease</numerusform>
+            <numerusform>at most %n leases</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>kms::ui::TeamDatabaseWaitDialog</name>
+    <message numerus="yes">
+        <source>%1 The profile opens as soon as it answers; the next attempt is in %n second(s).</source>
+        <translation>
+            <numerusform>%1 The profile opens as soon as it answers; the next attempt is in %n second.</numerusform><numerusform>%1 The profile opens as soon as it answers; the next attempt is in %n seconds.</numerusform></translation>
     </message>
 </context>
 <context>

@@ -3,6 +3,7 @@
 #include "DemoProfile.h"
 #include "MainWindow.h"
 #include "QuitOnTermination.h"
+#include "TeamDatabaseWaitDialog.h"
 #include "core/BuildInfo.h"
 #include "core/DisplayText.h"
 #include "core/Translations.h"
@@ -179,14 +180,53 @@ int main(int argc, char *argv[])
     }
     kms::Database db;
     auto vault = std::make_unique<kms::CredentialVault>(location->keychainService());
-    if (!QCoro::waitFor(kms::openProfileDatabase(db, *vault, *location))) {
-        const QString message = location->isTeamProfile()
-            ? db.lastError()
-            : QObject::tr("%1 Check that the folder is writable, or start with --data-dir.")
-                  .arg(db.lastError());
+    const bool offscreen = QGuiApplication::platformName().startsWith(QLatin1String("offscreen"));
+    bool opened = QCoro::waitFor(kms::openProfileDatabase(db, *vault, *location));
+    bool local = false;
+    QString message = db.lastError();
+    // A team profile whose server does not answer (yet): wait for it, with a
+    // way out, rather than refuse to start.
+    if (!opened && location->isTeamProfile() && !offscreen) {
+        const QString why = QCoro::waitFor(
+            kms::DatabaseReconnector::probe(location->database->host(), location->database->port()));
+        if (!why.isEmpty()) {
+            using Attempt = kms::ui::TeamDatabaseWaitDialog::Attempt;
+            kms::ui::TeamDatabaseWaitDialog wait(
+                db.unreachableMessage(why),
+                [&]() -> QCoro::Task<Attempt> {
+                    const QString now = co_await kms::DatabaseReconnector::probe(
+                        location->database->host(), location->database->port());
+                    if (!now.isEmpty())
+                        co_return Attempt { Attempt::Outcome::Unreachable, db.unreachableMessage(now) };
+                    if (co_await kms::openProfileDatabase(db, *vault, *location))
+                        co_return Attempt { Attempt::Outcome::Opened, QString() };
+                    co_return Attempt { Attempt::Outcome::Failed, db.lastError() };
+                },
+                remembered);
+            switch (wait.exec()) {
+            case QDialog::Accepted:
+                opened = true;
+                break;
+            case kms::ui::TeamDatabaseWaitDialog::OpenLocal:
+                local = true;
+                break;
+            case kms::ui::TeamDatabaseWaitDialog::Failed:
+                message = wait.failure();
+                break;
+            default: // Quit
+                QTextStream(stderr) << "hanzo-kms: " << db.unreachableMessage(why) << Qt::endl;
+                if (demo)
+                    demo->remove();
+                return 1;
+            }
+        }
+    }
+    if (!opened) {
+        if (!location->isTeamProfile())
+            message
+                = QObject::tr("%1 Check that the folder is writable, or start with --data-dir.").arg(message);
         // A remembered team profile that cannot be opened must not lock the user out: offer the local one.
-        bool local = false;
-        if (remembered && !QGuiApplication::platformName().startsWith(QLatin1String("offscreen"))) {
+        if (!local && remembered && !offscreen) {
             QMessageBox box(QMessageBox::Critical, QObject::tr("Team Profile Not Opened"),
                 QObject::tr("%1 Quit, or open the profile on this computer instead (the team profile is then "
                             "forgotten; File > Open Team Profile... opens it again).")
@@ -205,7 +245,8 @@ int main(int argc, char *argv[])
         if (!kms::ProfileLocation::rememberTeamUrl(location->dataDir, QString(), &forgetError))
             QTextStream(stderr) << "hanzo-kms: " << forgetError << Qt::endl;
         location = kms::ProfileLocation::resolve(parser.value(dataDirOption), QString(), &locationError);
-        vault = std::make_unique<kms::CredentialVault>(location->keychainService());
+        if (location)
+            vault = std::make_unique<kms::CredentialVault>(location->keychainService());
         if (!location || !QCoro::waitFor(kms::openProfileDatabase(db, *vault, *location))) {
             refuse(QObject::tr("%1 Check that the folder is writable, or start with --data-dir.")
                        .arg(db.lastError()));

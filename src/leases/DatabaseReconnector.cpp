@@ -5,6 +5,7 @@
 #include "store/LeaseNotifications.h"
 
 #include <QCoro/QCoroAbstractSocket>
+#include <QCoro/QCoroSignal>
 #include <QPointer>
 #include <QTcpSocket>
 
@@ -75,24 +76,43 @@ void DatabaseReconnector::reconnectNow()
     QCoro::connect(attempt(), this, [](bool) {});
 }
 
-QCoro::Task<bool> DatabaseReconnector::serverAnswers()
+QCoro::Task<QString> DatabaseReconnector::probe(QString host, int port, std::chrono::milliseconds timeout)
 {
-    // A socket directory (host=/run/postgresql): nothing to probe.
-    if (m_db.serverHost().startsWith(QLatin1Char('/')))
-        co_return true;
-    QPointer<DatabaseReconnector> alive(this);
+    if (host.startsWith(QLatin1Char('/')))
+        co_return QString();
     QTcpSocket socket;
-    socket.connectToHost(m_db.serverHost(), quint16(m_db.serverPort()));
-    const bool connected = co_await qCoro(socket).waitForConnected(ProbeTimeout);
-    if (!alive)
-        co_return false;
-    if (connected) {
+    socket.connectToHost(host, quint16(port));
+    // Until connected, refused (the socket is unconnected again) or the time is up;
+    // QCoro's waitForConnected() would wait out the whole timeout on a refusal.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (socket.state() != QAbstractSocket::ConnectedState
+        && socket.state() != QAbstractSocket::UnconnectedState) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left <= std::chrono::milliseconds::zero()
+            || !co_await qCoro(&socket, &QAbstractSocket::stateChanged, left))
+            break;
+    }
+    if (socket.state() == QAbstractSocket::ConnectedState) {
         socket.abort();
-        co_return true;
+        co_return QString();
     }
     QString why = socket.errorString();
-    if (socket.error() == QAbstractSocket::UnknownSocketError || why.isEmpty())
-        why = QStringLiteral("no answer within %1 s").arg(ProbeTimeout.count() / 1000);
+    if (socket.state() != QAbstractSocket::UnconnectedState
+        || socket.error() == QAbstractSocket::UnknownSocketError || why.isEmpty())
+        why = QStringLiteral("no answer within %1 s").arg(std::max<qint64>(1, timeout.count() / 1000));
+    socket.abort();
+    co_return why;
+}
+
+QCoro::Task<bool> DatabaseReconnector::serverAnswers()
+{
+    QPointer<DatabaseReconnector> alive(this);
+    const QString why = co_await probe(m_db.serverHost(), m_db.serverPort());
+    if (!alive)
+        co_return false;
+    if (why.isEmpty())
+        co_return true;
     m_db.setUnreachableDetail(why);
     co_return false;
 }

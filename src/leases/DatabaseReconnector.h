@@ -41,6 +41,13 @@ public:
     // Tests: shorter waits.
     void setDelays(std::chrono::milliseconds first, std::chrono::milliseconds max);
 
+    // Whether anything answers at host:port (a TCP connect, without blocking
+    // the thread): empty when it does, else why not (for the sentence that
+    // says the server cannot be reached). A socket directory (host starting
+    // with '/') is not probed.
+    static QCoro::Task<QString> probe(
+        QString host, int port, std::chrono::milliseconds timeout = ProbeTimeout);
+
     bool isConnected() const;
     // While not connected: the sentence that says so, naming the server.
     QString problem() const;

@@ -611,12 +611,12 @@ bool Database::setUpSession()
         && exec(QStringLiteral("SET lock_timeout = '30s'"), QStringLiteral("set up the session"));
 }
 
-QString Database::unreachableMessage() const
+QString Database::unreachableMessage(const QString &detail) const
 {
     return QStringLiteral(
         "Cannot reach the team profile's database server %1 (%2): %3; check that PostgreSQL "
         "runs there and that this computer can reach it.")
-        .arg(m_server, m_location, m_lostDetail);
+        .arg(m_server, m_location, detail);
 }
 
 void Database::markLost(const QString &detail)

@@ -130,7 +130,9 @@ public:
     // True while the connection is up (always for SQLite); false, and marks it lost, when it is not.
     bool checkConnection();
     // One sentence: the server cannot be reached, naming it, and what to do.
-    QString unreachableMessage() const;
+    QString unreachableMessage() const { return unreachableMessage(m_lostDetail); }
+    // The same with the reason given (e.g. when the first connection of a start fails).
+    QString unreachableMessage(const QString &detail) const;
     // Called each time the connection is found lost, from inside the statement
     // that failed: the handler only schedules (DatabaseReconnector).
     void setConnectionLostHandler(std::function<void()> handler) { m_lostHandler = std::move(handler); }

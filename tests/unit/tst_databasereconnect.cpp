@@ -14,7 +14,9 @@
 #include "store/PostgresUrl.h"
 #include "store/SecretRepository.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTest>
 
 using namespace kms;
@@ -174,6 +176,40 @@ private slots:
         QVERIFY(heard.wait(2000));
         QCOMPARE(heard.first().at(0).toString(), lease.id);
         QVERIFY(!reconnector.isRetryScheduled());
+    }
+
+    // At start (the GUI's wait dialog): whether anything answers at the
+    // server's port, and the sentence for a server that does not.
+    void theProbeTellsAServerThatAnswersFromAPortThatDoesNot()
+    {
+        QTcpServer listening;
+        QVERIFY(listening.listen(QHostAddress::LocalHost));
+        QCOMPARE(
+            QCoro::waitFor(DatabaseReconnector::probe(QStringLiteral("127.0.0.1"), listening.serverPort())),
+            QString());
+
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost));
+        const quint16 port = closed.serverPort();
+        closed.close();
+        // A refusal is the answer at once: not the end of the probe's wait (here an hour).
+        QElapsedTimer clock;
+        clock.start();
+        const QString why = QCoro::waitFor(DatabaseReconnector::probe(QStringLiteral("127.0.0.1"), port, 1h));
+        QCOMPARE(why, QStringLiteral("Connection refused"));
+        QVERIFY2(clock.elapsed() < 30000, qPrintable(QString::number(clock.elapsed())));
+
+        const QString url = QStringLiteral("postgresql://kms@127.0.0.1:%1/team").arg(port);
+        Database db;
+        QVERIFY(!db.openPostgres(*PostgresUrl::parse(url, nullptr)));
+        QCOMPARE(db.unreachableMessage(why),
+            QStringLiteral("Cannot reach the team profile's database server 127.0.0.1:%1 (%2): Connection "
+                           "refused; check that PostgreSQL runs there and that this computer can reach it.")
+                .arg(port)
+                .arg(url));
+        // A socket directory is not probed.
+        QCOMPARE(
+            QCoro::waitFor(DatabaseReconnector::probe(QStringLiteral("/run/postgresql"), 5432)), QString());
     }
 
     void aSqliteProfileNeverLosesItsConnection()
