@@ -185,24 +185,28 @@ std::optional<DynamicSecret> findSecret(
         }
         return s;
     }
-    QList<DynamicSecret> found;
-    QStringList where;
-    for (const Environment &env : envs.list()) {
-        if (std::optional<DynamicSecret> s = secrets.byName(env.id, name)) {
-            found << *s;
-            where << env.name;
-        }
+    // One statement: the secret by name in every environment.
+    const std::optional<QList<DynamicSecret>> found = secrets.listNamed(name);
+    if (!found) {
+        *code = ctx.fail(db.lastError());
+        return std::nullopt;
     }
-    if (found.isEmpty()) {
+    if (found->isEmpty()) {
         *code = ctx.fail(QStringLiteral("There is no dynamic secret \"%1\" in any environment.").arg(name));
         return std::nullopt;
     }
-    if (found.size() > 1) {
+    if (found->size() > 1) {
+        QHash<qint64, QString> environmentNames;
+        for (const Environment &env : envs.list())
+            environmentNames.insert(env.id, env.name);
+        QStringList where;
+        for (const DynamicSecret &s : *found)
+            where << environmentNames.value(s.environmentId);
         *code = ctx.usage(QStringLiteral("Dynamic secret \"%1\" exists in %2; choose one with --env.")
                               .arg(name, where.join(QStringLiteral(", "))));
         return std::nullopt;
     }
-    return found.constFirst();
+    return found->constFirst();
 }
 
 std::optional<DynamicSecret> findSecretArgument(CliContext &ctx, const QCommandLineParser &parser, int *code)

@@ -287,6 +287,20 @@ QList<DynamicSecret> SecretRepository::listByEnvironment(qint64 environmentId)
     return result;
 }
 
+std::optional<QList<DynamicSecret>> SecretRepository::listNamed(const QString &name)
+{
+    Query q = m_db.prepare(QStringLiteral("SELECT %1 FROM dynamic_secrets s WHERE name = ? ORDER BY (SELECT "
+                                          "position FROM environments e WHERE e.id = s.environment_id)")
+                               .arg(Columns));
+    q.addBindValue(name);
+    if (!m_db.exec(q, QStringLiteral("find a dynamic secret")))
+        return std::nullopt;
+    QList<DynamicSecret> result;
+    while (q.next())
+        result.append(fromQuery(q));
+    return result;
+}
+
 QList<DynamicSecret> SecretRepository::listAll()
 {
     QList<DynamicSecret> result;

@@ -41,6 +41,10 @@ public:
     std::optional<DynamicSecret> byName(qint64 environmentId, const QString &name);
     QList<DynamicSecret> listByEnvironment(qint64 environmentId); // by name
     QList<DynamicSecret> listAll(); // by environment, then name
+    // Every secret called name, in environment order, in one statement (the
+    // CLI's SECRET argument without --env). nullopt: the read failed
+    // (Database::lastError() says why), which is not "there is none".
+    std::optional<QList<DynamicSecret>> listNamed(const QString &name);
     // Names in the environment other than excludeId's (for SecretValidationContext).
     QStringList namesInEnvironment(qint64 environmentId, qint64 excludeId = 0);
 

@@ -411,7 +411,9 @@ private slots:
         QVERIFY(m_cli->run(staticArgs(QStringLiteral("ci"), QStringLiteral("Staging"))).exitCode == 0);
         const CliResult ambiguous
             = m_cli->run({ QStringLiteral("secret"), QStringLiteral("show"), QStringLiteral("ci") });
-        QVERIFY2(ambiguous.exitCode == 2 && ambiguous.errText().contains(QStringLiteral("--env")),
+        QVERIFY2(ambiguous.exitCode == 2
+                && ambiguous.errText().contains(QStringLiteral(
+                    "Dynamic secret \"ci\" exists in Staging, Production; choose one with --env.")),
             ambiguous.describe());
         const CliResult chosen = m_cli->run({ QStringLiteral("secret"), QStringLiteral("show"),
             QStringLiteral("ci"), QStringLiteral("--env"), QStringLiteral("staging") });

@@ -197,6 +197,33 @@ private slots:
         QCOMPARE(secrets.namesInEnvironment(m_dev, a.id), QStringList());
     }
 
+    void findsASecretByNameInEveryEnvironmentInOneStatement()
+    {
+        SecretRepository secrets(*m_db);
+        DynamicSecret prod = test::staticSecret(m_prod, QStringLiteral("everywhere"));
+        DynamicSecret dev = test::staticSecret(m_dev, QStringLiteral("everywhere"));
+        DynamicSecret other = test::staticSecret(m_dev, QStringLiteral("elsewhere"));
+        QVERIFY(secrets.insert(prod));
+        QVERIFY(secrets.insert(dev));
+        QVERIFY(secrets.insert(other));
+
+        const qint64 before = m_db->statementsSent();
+        const std::optional<QList<DynamicSecret>> found = secrets.listNamed(QStringLiteral("everywhere"));
+        QCOMPARE(m_db->statementsSent() - before, 1);
+        QVERIFY2(found.has_value(), qPrintable(m_db->lastError()));
+        QCOMPARE(found->size(), 2);
+        QCOMPARE(found->at(0).id, dev.id); // Development comes before Production
+        QCOMPARE(found->at(1).id, prod.id);
+        QCOMPARE(found->at(1).environmentId, m_prod);
+        const std::optional<QList<DynamicSecret>> none = secrets.listNamed(QStringLiteral("nowhere"));
+        QVERIFY(none.has_value() && none->isEmpty());
+
+        // A failed read is not "there is none".
+        m_db->close();
+        QVERIFY(!secrets.listNamed(QStringLiteral("everywhere")).has_value());
+        QVERIFY(!m_db->lastError().isEmpty());
+    }
+
     void updatesAndRemovesSecrets()
     {
         SecretRepository secrets(*m_db);
