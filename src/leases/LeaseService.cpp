@@ -389,13 +389,30 @@ QCoro::Task<LeaseCreation> LeaseService::createLease(LeaseRequest request)
             detail = request.auditNote;
         if (commit(lease, LeaseState::Active, AuditEvent::LeaseCreated, detail, secret->name, {}, &lock)
             != Commit::Done) {
-            // Without its row the token would be unmanaged: take it back.
+            // Without its row the token would be unmanaged: take it back. The
+            // token dies with its service account (dynamic) or its Secret (bound
+            // static); an unbound static token cannot be revoked.
             const QString dbError = m_db.lastError();
-            co_await provider.cleanup(lease, false);
+            const CleanupOutcome cleaned = co_await provider.cleanup(lease, false);
             m_inFlight.remove(lease.id);
-            creation.error
-                = QStringLiteral("The lease could not be recorded (%1), so its token was withdrawn.")
-                      .arg(dbError);
+            const bool withdrawable = lease.createdServiceAccount || !lease.boundSecretName.isEmpty();
+            if (!cleaned.done) {
+                creation.error = QStringLiteral("The lease could not be recorded (%1), so its token is not "
+                                                "shown; deleting what it created in the cluster failed too "
+                                                "(%2), a later reconcile deletes it.")
+                                     .arg(dbError, cleaned.error);
+            } else if (withdrawable) {
+                creation.error
+                    = QStringLiteral("The lease could not be recorded (%1), so its token was "
+                                     "withdrawn and what it created in the cluster deleted; create "
+                                     "the lease again.")
+                          .arg(dbError);
+            } else {
+                creation.error = QStringLiteral("The lease could not be recorded (%1), so its token is not "
+                                                "shown (a token of an existing service account cannot be "
+                                                "revoked: it stays valid until %2); create the lease again.")
+                                     .arg(dbError, lease.expiresAt.toString(Qt::ISODate));
+            }
             co_return creation;
         }
         m_inFlight.remove(lease.id);

@@ -342,6 +342,90 @@ private slots:
         QVERIFY2(seen, r.out.constData());
     }
 
+    // A desktop loses its connection to the team database while a lease is
+    // being provisioned (its row committed, the cluster calls under way): its
+    // lease cannot be recorded as active, so no token is handed out; what it
+    // created in the cluster goes, and the next reconcile from another desktop
+    // closes the row (Failed, once). The server really ends the connection.
+    void aConnectionLostWhileProvisioningLeavesNoTokenAndAnotherDesktopClosesTheRow()
+    {
+        Database a;
+        Database b;
+        QVERIFY2(m_profile->open(a), qPrintable(a.lastError()));
+        QVERIFY2(m_profile->open(b), qPrintable(b.lastError()));
+        CredentialVault vault(m_profile->keychainService() + QStringLiteral("-lost"));
+        DynamicSecret s;
+        s.environmentId = EnvironmentRepository(a).list().first().id;
+        s.name = QStringLiteral("lost-midway");
+        s.credentialType = CredentialType::Dynamic;
+        s.clusterUrl = m_cluster->url().toString();
+        s.caCertificate = QString::fromUtf8(m_cluster->caPem());
+        s.allowedNamespaces = { QStringLiteral("team-a") };
+        s.roleType = RoleType::ClusterRole;
+        s.roleName = QStringLiteral("kms-dynamic-role");
+        QVERIFY2(SecretRepository(a).insert(s), qPrintable(a.lastError()));
+        const VaultResult put = QCoro::waitFor(vault.put(s.vaultKey(), m_requester));
+        QVERIFY2(put.ok, qPrintable(put.message));
+        ClusterConnections connectionsA(vault);
+        ClusterConnections connectionsB(vault);
+        LeaseService serviceA(a, connectionsA);
+        LeaseService serviceB(b, connectionsB);
+
+        Query pid = a.prepare(QStringLiteral("SELECT pg_backend_pid()"));
+        QVERIFY2(
+            a.exec(pid, QStringLiteral("read the backend's pid")) && pid.next(), qPrintable(a.lastError()));
+        const qint64 backend = pid.value(0).toLongLong();
+        pid.finish();
+
+        // Each cluster call takes a second: time to end A's connection in between.
+        QVERIFY(m_cluster->setFaults(1000, 0));
+        auto noFaults = qScopeGuard([this] { m_cluster->setFaults(0, 0); });
+        LeaseRequest request;
+        request.secretId = s.id;
+        request.namespaceName = QStringLiteral("team-a");
+        auto creating = serviceA.createLease(request);
+        const auto provisioning = [&]() -> std::optional<Lease> {
+            for (const Lease &l : LeaseRepository(b).listForSecret(s.id)) {
+                if (l.state == LeaseState::Provisioning)
+                    return l;
+            }
+            return std::nullopt;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(provisioning().has_value(), 10000);
+        const Lease row = *provisioning();
+        QString error;
+        QVERIFY2(TestPostgres::adminExec(
+                     QStringLiteral("SELECT pg_terminate_backend(%1, 5000)").arg(backend), &error),
+            qPrintable(error));
+
+        const LeaseCreation created = QCoro::waitFor(std::move(creating));
+        QVERIFY2(!created.ok(), "a lease whose row could not be made active was handed out");
+        QVERIFY(!created.issued.has_value());
+        QVERIFY2(created.error.startsWith(QStringLiteral("The lease could not be recorded ("))
+                && created.error.endsWith(QStringLiteral("), so its token was withdrawn and what it created "
+                                                         "in the cluster deleted; create the lease "
+                                                         "again.")),
+            qPrintable(created.error));
+        noFaults.dismiss();
+        m_cluster->setFaults(0, 0);
+        // Nothing of it is left in the cluster (A rolled back what it made, or B's reconcile does).
+        const ReconcileReport report = QCoro::waitFor(serviceB.reconcile(false));
+        QVERIFY2(report.ok(), qPrintable(report.errors.join(QLatin1Char(' '))));
+        QCOMPARE(report.rolledBack, 1);
+        QVERIFY2(managedObjects(row.id).isEmpty(), qPrintable(managedObjects(row.id).join(QLatin1Char(' '))));
+        const std::optional<Lease> closed = LeaseRepository(b).byId(row.id);
+        QVERIFY(closed);
+        QCOMPARE(closed->state, LeaseState::Failed);
+        AuditFilter filter;
+        filter.leaseId = row.id;
+        const QList<AuditEvent> events = AuditLog(b).list(filter);
+        QCOMPARE(events.size(), 1);
+        const AuditVerification verified = AuditLog(b).verify();
+        QVERIFY2(verified.intact(), qPrintable(verified.reason));
+        // A second reconcile finds nothing more to do.
+        QCOMPARE(QCoro::waitFor(serviceB.reconcile(false)).rolledBack, 0);
+    }
+
     // The server refuses connections (as when it is down or unreachable): a
     // command says so in one sentence that names the host, exits 1 (a failed
     // operation) and writes nothing, neither to the database nor the cluster.
