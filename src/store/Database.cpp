@@ -956,6 +956,11 @@ bool Database::migrate()
 {
     if (m_backend != Backend::PostgreSQL)
         return migrateLocked();
+    // At this version already (every command but the first after an upgrade):
+    // nothing to migrate, whatever another program does, since versions only
+    // grow and each step commits with its version.
+    if (schemaVersion() == SchemaVersion)
+        return true;
     // Several desktops may open a new team database at once: one migrates, the others wait and find it done.
     if (!exec(QStringLiteral("SELECT pg_advisory_lock(%1, %2)").arg(LockClass).arg(MigrationLock),
             QStringLiteral("wait for other programs migrating the database")))
