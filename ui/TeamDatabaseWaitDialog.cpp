@@ -1,5 +1,7 @@
 #include "TeamDatabaseWaitDialog.h"
 
+#include "leases/DatabaseReconnector.h"
+
 #include <QDialogButtonBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -11,6 +13,9 @@
 #include <algorithm>
 
 namespace kms::ui {
+
+const std::chrono::milliseconds TeamDatabaseWaitDialog::FirstDelay = DatabaseReconnector::FirstDelay;
+const std::chrono::milliseconds TeamDatabaseWaitDialog::MaxDelay = DatabaseReconnector::MaxDelay;
 
 TeamDatabaseWaitDialog::TeamDatabaseWaitDialog(
     const QString &problem, AttemptFunction attempt, bool offerLocal, QWidget *parent)

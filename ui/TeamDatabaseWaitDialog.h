@@ -33,8 +33,9 @@ public:
     // exec()'s results besides Accepted (opened) and Rejected (Quit).
     enum Result { OpenLocal = 2, Failed = 3 };
 
-    static constexpr std::chrono::milliseconds FirstDelay { 1000 };
-    static constexpr std::chrono::milliseconds MaxDelay { 30000 };
+    // The waits of the main window's reconnect (DatabaseReconnector).
+    static const std::chrono::milliseconds FirstDelay;
+    static const std::chrono::milliseconds MaxDelay;
 
     // problem: why the first attempt found the server unreachable.
     TeamDatabaseWaitDialog(
