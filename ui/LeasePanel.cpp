@@ -149,6 +149,7 @@ LeasePanel::LeasePanel(const AppServices &services, QWidget *parent)
     m_view->header()->resizeSection(LeaseTableModel::Created, fit(QStringLiteral("2026-12-31 23:59:59")));
     m_view->header()->resizeSection(LeaseTableModel::Expires, fit(QStringLiteral("expired 59m 59s ago")));
     m_view->header()->resizeSection(LeaseTableModel::State, fit(QStringLiteral("Cleanup failed")));
+    buildColumnsMenu();
     layout->addWidget(m_view, 1);
 
     m_detail = new QLabel(this);
@@ -308,16 +309,52 @@ void LeasePanel::reload()
 void LeasePanel::fitPeopleColumns()
 {
     // Created By and Closed By (the last, stretched) split the width the other
-    // columns leave: at 1024 px both stay on screen, wider windows show whole names.
+    // columns leave: at 1024 px both stay on screen, wider windows show whole
+    // names, and so does hiding a column (the header's menu).
     QHeaderView *header = m_view->header();
     int others = 0;
-    for (int column = 0; column < LeaseTableModel::CreatedBy; ++column)
-        others += header->sectionSize(column);
+    for (int column = 0; column < LeaseTableModel::CreatedBy; ++column) {
+        if (!header->isSectionHidden(column))
+            others += header->sectionSize(column);
+    }
     const int left = m_view->viewport()->width() - others;
-    const int createdBy = std::max(header->minimumSectionSize(), left / 2);
-    header->resizeSection(LeaseTableModel::CreatedBy, createdBy);
-    header->resizeSection(
-        LeaseTableModel::ClosedBy, std::max(header->minimumSectionSize(), left - createdBy));
+    const bool both = !header->isSectionHidden(LeaseTableModel::CreatedBy)
+        && !header->isSectionHidden(LeaseTableModel::ClosedBy);
+    const int createdBy = std::max(header->minimumSectionSize(), both ? left / 2 : left);
+    if (!header->isSectionHidden(LeaseTableModel::CreatedBy))
+        header->resizeSection(LeaseTableModel::CreatedBy, createdBy);
+    if (!header->isSectionHidden(LeaseTableModel::ClosedBy))
+        header->resizeSection(LeaseTableModel::ClosedBy,
+            std::max(header->minimumSectionSize(), both ? left - createdBy : left));
+}
+
+void LeasePanel::buildColumnsMenu()
+{
+    QHeaderView *header = m_view->header();
+    m_columnsMenu = new QMenu(tr("Columns"), this);
+    m_columnsMenu->setObjectName(QStringLiteral("leaseColumnsMenu"));
+    for (int column = 0; column < LeaseTableModel::ColumnCount; ++column) {
+        QAction *action = m_columnsMenu->addAction(
+            m_model->headerData(column, Qt::Horizontal, Qt::DisplayRole).toString());
+        action->setCheckable(true);
+        action->setData(column);
+        // The lease id is what every other column belongs to.
+        action->setEnabled(column != LeaseTableModel::Id);
+        connect(action, &QAction::toggled, this, [this, header, column](bool shown) {
+            header->setSectionHidden(column, !shown);
+            fitPeopleColumns();
+        });
+    }
+    // Checked as the header is when the menu opens (MainWindow restores hidden columns).
+    connect(m_columnsMenu, &QMenu::aboutToShow, this, [this, header] {
+        for (QAction *action : m_columnsMenu->actions()) {
+            const QSignalBlocker quiet(action);
+            action->setChecked(!header->isSectionHidden(action->data().toInt()));
+        }
+    });
+    header->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(header, &QHeaderView::customContextMenuRequested, this,
+        [this, header](const QPoint &pos) { m_columnsMenu->popup(header->viewport()->mapToGlobal(pos)); });
 }
 
 void LeasePanel::reloadPeople()

@@ -13,6 +13,7 @@
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QMessageBox;
 class QPushButton;
 class QTreeView;
@@ -38,6 +39,10 @@ public:
     void reload();
 
     QTreeView *view() const { return m_view; }
+    // The table header's context menu: a checkable entry per column (Lease ID
+    // always shown); a hidden column's width goes to Created By and Closed By.
+    // MainWindow keeps the header's state, hidden columns included.
+    QMenu *columnsMenu() const { return m_columnsMenu; }
     LeaseTableModel *model() const { return m_model; }
     LeaseFilterProxyModel *proxy() const { return m_proxy; }
     QLineEdit *filterEdit() const { return m_filter; }
@@ -104,12 +109,14 @@ private:
     // Lists the people of the rows in personFilter(), keeping the one chosen.
     void refreshPersonFilter();
     void fitPeopleColumns();
+    void buildColumnsMenu();
 
     AppServices m_services;
     std::optional<DynamicSecret> m_secret;
     class EmptyViewHint *m_emptyHint = nullptr;
     LeaseTableModel *m_model;
     LeaseFilterProxyModel *m_proxy;
+    QMenu *m_columnsMenu = nullptr;
     QTreeView *m_view;
     QLabel *m_title;
     QLineEdit *m_filter;

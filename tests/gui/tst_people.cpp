@@ -14,7 +14,10 @@
 #include "store/PeopleRepository.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QComboBox>
+#include <QContextMenuEvent>
+#include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
@@ -175,6 +178,60 @@ private slots:
 
     // Created By and Closed By in the table and the details, by display name
     // when one is set; the person filter keeps the leases one person created or closed.
+    // At 1024 px the people columns get what the others leave; the header's
+    // context menu hides a column, and its width goes to them.
+    void hidingAColumnFromTheHeaderMenuWidensThePeopleColumns()
+    {
+        const auto secret = f.addSecret(QStringLiteral("people-columns"), CredentialType::Static);
+        QVERIFY(secret);
+        colleaguesLease(*secret, QStringLiteral("dana@workstation-with-a-long-name"));
+        f.window->resize(1024, 768);
+        f.window->selectSecret(secret->id);
+        LeasePanel *panel = f.window->leasePanel();
+        panel->reload();
+        QHeaderView *header = panel->view()->header();
+        QTRY_VERIFY(header->sectionSize(LeaseTableModel::CreatedBy) > 0);
+        const int createdBy = header->sectionSize(LeaseTableModel::CreatedBy);
+        const int serviceAccount = header->sectionSize(LeaseTableModel::ServiceAccount);
+
+        const auto openMenu = [&] {
+            const QPoint at(
+                header->sectionViewportPosition(LeaseTableModel::State) + 5, header->height() / 2);
+            QContextMenuEvent click(QContextMenuEvent::Mouse, at, header->viewport()->mapToGlobal(at));
+            QApplication::sendEvent(header->viewport(), &click);
+            return panel->columnsMenu()->isVisible();
+        };
+        const auto entry = [&](int column) -> QAction * {
+            for (QAction *action : panel->columnsMenu()->actions()) {
+                if (action->data().toInt() == column)
+                    return action;
+            }
+            return nullptr;
+        };
+        QTRY_VERIFY(openMenu());
+        QCOMPARE(panel->columnsMenu()->actions().size(), int(LeaseTableModel::ColumnCount));
+        QCOMPARE(entry(LeaseTableModel::ServiceAccount)->text(), QStringLiteral("Service Account"));
+        QVERIFY(entry(LeaseTableModel::ServiceAccount)->isChecked());
+        QVERIFY(!entry(LeaseTableModel::Id)->isEnabled()); // the lease id stays
+        test::GuiFixture::shot(QStringLiteral("lease-table-columns-menu"));
+        entry(LeaseTableModel::ServiceAccount)->trigger();
+        panel->columnsMenu()->close();
+
+        QVERIFY(header->isSectionHidden(LeaseTableModel::ServiceAccount));
+        test::GuiFixture::shot(QStringLiteral("lease-table-without-service-account"));
+        QTRY_VERIFY2(header->sectionSize(LeaseTableModel::CreatedBy) >= createdBy + serviceAccount / 2 - 1,
+            qPrintable(QStringLiteral("%1 px, was %2")
+                           .arg(header->sectionSize(LeaseTableModel::CreatedBy))
+                           .arg(createdBy)));
+
+        QTRY_VERIFY(openMenu());
+        QVERIFY(!entry(LeaseTableModel::ServiceAccount)->isChecked());
+        entry(LeaseTableModel::ServiceAccount)->trigger();
+        panel->columnsMenu()->close();
+        QVERIFY(!header->isSectionHidden(LeaseTableModel::ServiceAccount));
+        QTRY_COMPARE(header->sectionSize(LeaseTableModel::CreatedBy), createdBy);
+    }
+
     void tableDetailsAndFilterShowWhoCreatedAndClosedEachLease()
     {
         const auto secret = f.addSecret(QStringLiteral("people-dynamic"), CredentialType::Dynamic);
