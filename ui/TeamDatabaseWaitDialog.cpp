@@ -114,7 +114,6 @@ void TeamDatabaseWaitDialog::tryNow()
 QCoro::Task<void> TeamDatabaseWaitDialog::runAttempt()
 {
     m_attempting = true;
-    ++m_attempts;
     m_tryNow->setEnabled(false);
     showProblem();
     QPointer<TeamDatabaseWaitDialog> alive(this);

@@ -49,7 +49,8 @@ public:
     QPushButton *localButton() const { return m_local; }
     QPushButton *quitButton() const { return m_quit; }
     std::chrono::milliseconds nextDelay() const { return m_delay; }
-    int attempts() const { return m_attempts; }
+    // Why the last attempt found the server unreachable (the first: the constructor's problem).
+    QString problem() const { return m_problem; }
     // After Failed: the sentence.
     QString failure() const { return m_failure; }
 
@@ -76,7 +77,6 @@ private:
     std::chrono::milliseconds m_max = MaxDelay;
     std::chrono::milliseconds m_delay = FirstDelay;
     bool m_attempting = false;
-    int m_attempts = 0;
 };
 
 } // namespace kms::ui

@@ -214,7 +214,7 @@ int main(int argc, char *argv[])
                 message = wait.failure();
                 break;
             default: // Quit
-                QTextStream(stderr) << "hanzo-kms: " << db.unreachableMessage(why) << Qt::endl;
+                QTextStream(stderr) << "hanzo-kms: " << wait.problem() << Qt::endl;
                 if (demo)
                     demo->remove();
                 return 1;

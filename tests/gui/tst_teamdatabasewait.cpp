@@ -122,6 +122,8 @@ private slots:
         QVERIFY(dialog.isVisible()); // Try Now never closes the dialog by itself
         QVERIFY(dialog.tryNowButton()->isEnabled());
         QVERIFY2(dialog.text().contains(QStringLiteral(": Host unreachable;")), qPrintable(dialog.text()));
+        QCOMPARE(
+            dialog.problem(), unreachable(QStringLiteral("Host unreachable")).message); // what Quit prints
         QVERIFY2(dialog.text().endsWith(QStringLiteral("the next attempt is in 7200 seconds.")),
             qPrintable(dialog.text()));
     }
